@@ -1,0 +1,43 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+/** Modules the pure math core must never import: no DOM/UI, no GPU, no three.js, no engines. */
+const CORE_FORBIDDEN = [
+  { group: ['lit', 'lit/*', '@lit/*'], message: 'src/core is pure math: no Lit.' },
+  { group: ['three', 'three/*'], message: 'src/core is pure math: no three.js.' },
+  { group: ['webgpu', 'gpu.js'], message: 'src/core is pure math: no GPU packages.' },
+  { group: ['node:*', 'fs', 'path', 'worker_threads'], message: 'src/core runs in the browser and Node alike: no Node built-ins.' },
+  { group: ['**/engine/**', '**/ui/**', '**/cli/**', '**/export/**'], message: 'src/core imports nothing of the other layers.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'bench/results/**', 'public/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'All randomness goes through the seeded Rng (src/core/rng.ts).' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: CORE_FORBIDDEN }],
+      // No DOM or GPU globals in the core either.
+      'no-restricted-globals': ['error', 'document', 'window', 'navigator', 'HTMLElement', 'GPUBufferUsage', 'GPUMapMode', 'GPUShaderStage', 'requestAnimationFrame', 'localStorage', 'location'],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['lit', 'lit/*', 'three', 'three/*', '**/ui/**', '**/cli/**'], message: 'engines import only core (and GPU packages).' },
+      ] }],
+    },
+  },
+);

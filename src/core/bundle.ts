@@ -1,0 +1,236 @@
+/**
+ * The reproducibility bundle: one JSON file holding the config, the numbers actually used
+ * (W0, U, b, r, h0, the inputs) and the grids, enough to recompute the run with NumPy alone.
+ * Format documented in docs/bundle.md.
+ */
+import { z } from 'zod';
+import { parseConfig, type Config } from './config.ts';
+import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
+import type { Problem } from './problem.ts';
+import { LAB_VERSION } from './version.ts';
+
+export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/1';
+/** The matrices are written when N*N + S*T*D is at most this many numbers. */
+export const MATRIX_NUMBER_LIMIT = 2_000_000;
+
+type Nested = (number | null)[][];
+
+export interface Bundle {
+  format: typeof BUNDLE_FORMAT;
+  version: string;
+  backend: string;
+  adapter: string;
+  precision: 'float64' | 'float32';
+  wallMs: number;
+  config: Config;
+  rho: number[];
+  spectrum: { radius: number; norm: number; re: number[]; im: number[] };
+  matrices: {
+    W0: number[][];
+    U: number[][];
+    b: number[];
+    r: number[];
+    h0: number[];
+    /** [S][T][D] */
+    inputs: number[][][];
+  } | null;
+  /** Why the matrices were left out, when they were. */
+  matricesOmitted?: string;
+  /** K x T, column j = timestep t = j + 1; null where the value is not finite. */
+  grids: Record<GridName, Nested> & { overflow: number[][] };
+  /** Where the nulls of each grid came from: lists of [k, j] per kind of non-finite value. */
+  nonFinite: Partial<Record<GridName, { NaN?: [number, number][]; Infinity?: [number, number][]; '-Infinity'?: [number, number][] }>>;
+}
+
+function rows(a: Float64Array, r: number, c: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < r; i++) out.push(Array.from(a.subarray(i * c, (i + 1) * c)));
+  return out;
+}
+
+/** The bundle of a finished run; pass the problem it ran on to include the matrices. */
+export function toBundle(field: GradientField, problem?: Problem): Bundle {
+  const { config, K, T } = field;
+  const n = config.hidden;
+  const d = config.input;
+  const S = config.samples;
+  const count = n * n + S * T * d;
+  let matrices: Bundle['matrices'] = null;
+  let matricesOmitted: string | undefined;
+  if (!problem) {
+    matricesOmitted = 'the run was saved without its problem; rebuild it from the config and seed';
+  } else if (count > MATRIX_NUMBER_LIMIT) {
+    matricesOmitted = `N*N + S*T*D = ${count} numbers exceeds ${MATRIX_NUMBER_LIMIT}; every matrix is reproducible from the config's seed with the lab itself`;
+  } else {
+    matrices = {
+      W0: rows(problem.W0, n, n),
+      U: rows(problem.U, n, d),
+      b: Array.from(problem.b),
+      r: Array.from(problem.r),
+      h0: Array.from(problem.h0),
+      inputs: Array.from({ length: S }, (_, s) => rows(problem.inputsFor(s), T, d)),
+    };
+  }
+  const grids = {} as Bundle['grids'];
+  const nonFinite: Bundle['nonFinite'] = {};
+  for (const name of GRID_NAMES) {
+    const g = field[name];
+    const out: Nested = [];
+    for (let k = 0; k < K; k++) {
+      const row: (number | null)[] = [];
+      for (let j = 0; j < T; j++) {
+        const v = g[k * T + j];
+        if (Number.isFinite(v)) row.push(v);
+        else {
+          row.push(null);
+          const kind = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+          const entry = (nonFinite[name] ??= {});
+          (entry[kind] ??= []).push([k, j]);
+        }
+      }
+      out.push(row);
+    }
+    grids[name] = out;
+  }
+  grids.overflow = Array.from({ length: K }, (_, k) => Array.from(field.overflow.subarray(k * T, (k + 1) * T)));
+  const bundle: Bundle = {
+    format: BUNDLE_FORMAT,
+    version: LAB_VERSION,
+    backend: field.meta.backend,
+    adapter: field.meta.adapter,
+    precision: field.meta.precision,
+    wallMs: field.meta.wallMs,
+    config,
+    rho: Array.from(field.rho),
+    spectrum: {
+      radius: field.spectrum.radius,
+      norm: field.spectrum.norm,
+      re: Array.from(field.spectrum.re),
+      im: Array.from(field.spectrum.im),
+    },
+    matrices,
+    grids,
+    nonFinite,
+  };
+  if (matricesOmitted) bundle.matricesOmitted = matricesOmitted;
+  return bundle;
+}
+
+export function bundleToJson(field: GradientField, problem?: Problem): string {
+  return JSON.stringify(toBundle(field, problem));
+}
+
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+const cell = z.number().nullable();
+const index = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]);
+const bundleSchema = z.object({
+  format: z.string(),
+  version: z.string(),
+  backend: z.string(),
+  adapter: z.string(),
+  precision: z.enum(['float64', 'float32']),
+  wallMs: z.number(),
+  config: z.unknown(),
+  rho: z.array(z.number()),
+  spectrum: z.object({ radius: z.number(), norm: z.number(), re: z.array(z.number()), im: z.array(z.number()) }),
+  matrices: z.unknown(),
+  matricesOmitted: z.string().optional(),
+  grids: z.object({
+    ...Object.fromEntries(GRID_NAMES.map((g) => [g, z.array(z.array(cell))])),
+    overflow: z.array(z.array(z.union([z.literal(0), z.literal(1)]))),
+  }),
+  nonFinite: z.record(
+    z.string(),
+    z.object({ NaN: z.array(index).optional(), Infinity: z.array(index).optional(), '-Infinity': z.array(index).optional() }),
+  ),
+});
+
+/** A field back from bundle JSON, exactly as it was written. Throws BundleError with the reason. */
+export function fieldFromBundle(json: string | unknown): GradientField {
+  let raw: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      raw = JSON.parse(json);
+    } catch (e) {
+      throw new BundleError(`the file is not valid JSON (${(e as Error).message}); is it truncated?`);
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || !('format' in raw)) {
+    throw new BundleError(`this is not an RNN Gradient Lab bundle: it has no "format" field (expected "${BUNDLE_FORMAT}")`);
+  }
+  const format = (raw as { format: unknown }).format;
+  if (format !== BUNDLE_FORMAT) {
+    throw new BundleError(`unsupported bundle format ${JSON.stringify(format)}; this lab reads "${BUNDLE_FORMAT}"`);
+  }
+  const parsed = bundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new BundleError(`the bundle is malformed at ${i.path.join('.') || 'its top level'}: ${i.message}`);
+  }
+  const b = parsed.data;
+  let config: Config;
+  try {
+    config = parseConfig(b.config);
+  } catch (e) {
+    throw new BundleError(`the bundle's config is invalid: ${(e as Error).message}`);
+  }
+  const K = config.rhoCount;
+  const T = config.steps;
+  if (b.rho.length !== K) throw new BundleError(`rho has ${b.rho.length} values but the config says rhoCount = ${K}`);
+  const n = config.hidden;
+  if (b.spectrum.re.length !== n || b.spectrum.im.length !== n) {
+    throw new BundleError(`the spectrum has ${b.spectrum.re.length} eigenvalues but the config says hidden = ${n}`);
+  }
+  const checkShape = (name: string, g: unknown[][]) => {
+    if (g.length !== K) throw new BundleError(`grid ${name} has ${g.length} rows; expected K = ${K}`);
+    g.forEach((row, k) => {
+      if (row.length !== T) throw new BundleError(`grid ${name} row ${k} has ${row.length} columns; expected T = ${T}`);
+    });
+  };
+  const grids = b.grids as unknown as Bundle['grids'];
+  const field: GradientField = {
+    config,
+    rho: Float64Array.from(b.rho),
+    K,
+    T,
+    gradLog10Mean: new Float64Array(K * T),
+    gradLog10Std: new Float64Array(K * T),
+    hiddenLog10Mean: new Float64Array(K * T),
+    saturation: new Float64Array(K * T),
+    weightGradLog10: new Float64Array(K * T),
+    overflow: new Uint8Array(K * T),
+    spectrum: {
+      re: Float64Array.from(b.spectrum.re),
+      im: Float64Array.from(b.spectrum.im),
+      radius: b.spectrum.radius,
+      norm: b.spectrum.norm,
+    },
+    meta: { backend: b.backend, adapter: b.adapter, wallMs: b.wallMs, precision: b.precision },
+  };
+  for (const name of GRID_NAMES) {
+    const g = grids[name];
+    checkShape(name, g);
+    const out = field[name];
+    for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) out[k * T + j] = g[k][j] ?? NaN;
+    const specials = b.nonFinite[name];
+    if (specials) {
+      for (const [kind, value] of [['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+        for (const [k, j] of specials[kind] ?? []) {
+          if (k >= K || j >= T || g[k][j] !== null) {
+            throw new BundleError(`nonFinite.${name}.${kind} names cell [${k}, ${j}], which is not a null cell of the grid`);
+          }
+          out[k * T + j] = value;
+        }
+      }
+    }
+  }
+  checkShape('overflow', grids.overflow);
+  for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) field.overflow[k * T + j] = grids.overflow[k][j];
+  return field;
+}

@@ -1,0 +1,227 @@
+/**
+ * The experiment's configuration: one table of fields, each with its default, its bounds
+ * and its meaning. Validation is built from the table with zod, and every message names
+ * the field, the bad value and what is allowed.
+ */
+import { z } from 'zod';
+
+export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'leaky_relu', 'linear'] as const;
+export const INITS = ['gaussian', 'orthogonal', 'identity'] as const;
+export const NORMALIZE = ['radius', 'norm'] as const;
+export const INPUT_MODES = ['noise', 'impulse', 'zero-after'] as const;
+export const H0_MODES = ['zeros', 'random'] as const;
+
+export type Activation = (typeof ACTIVATIONS)[number];
+export type Init = (typeof INITS)[number];
+export type Normalize = (typeof NORMALIZE)[number];
+export type InputMode = (typeof INPUT_MODES)[number];
+export type H0Mode = (typeof H0_MODES)[number];
+
+/** One sweep: a vanilla RNN a_t = rho W0 h_{t-1} + U x_t + b, h_t = phi(a_t), run for every rho. */
+export interface Config {
+  /** phi, the elementwise nonlinearity. */
+  activation: Activation;
+  /** Slope of leaky_relu for a < 0. */
+  leakyAlpha: number;
+  /** How W0 is drawn: gaussian N(0, 1/N) entries, orthogonal (Q of a Gaussian QR), identity (IRNN). */
+  init: Init;
+  /** W0 is scaled to spectral radius 1 (`radius`) or largest singular value 1 (`norm`). */
+  normalize: Normalize;
+  /** N, the hidden size. */
+  hidden: number;
+  /** D, the input size. */
+  input: number;
+  /** T, the number of time steps. */
+  steps: number;
+  /** Smallest rho of the sweep (inclusive). */
+  rhoMin: number;
+  /** Largest rho of the sweep (inclusive). */
+  rhoMax: number;
+  /** K, the number of evenly spaced rho values. */
+  rhoCount: number;
+  /** S, the number of input sequences per rho (the same S sequences for every rho). */
+  samples: number;
+  /** noise: x_t ~ N(0, inputScale^2) at every step; impulse: x_1 only; zero-after: noise up to inputUntil, then x_t = 0 and b = 0. */
+  inputs: InputMode;
+  /** Last step that still receives input (and bias) in `zero-after` mode. */
+  inputUntil: number;
+  /** Standard deviation of the input entries. */
+  inputScale: number;
+  /** Standard deviation of the bias entries, b ~ N(0, biasScale^2). */
+  biasScale: number;
+  /** Initial hidden state: zeros, or random N(0, 1/N) entries shared by all sequences. */
+  h0: H0Mode;
+  /** Seed of the one generator every random number comes from (uint32). */
+  seed: number;
+}
+
+type NumberField = {
+  kind: 'int' | 'real';
+  min: number;
+  max: number;
+  default: number;
+  label: string;
+  help: string;
+};
+type EnumField = {
+  kind: 'enum';
+  options: readonly string[];
+  default: string;
+  label: string;
+  help: string;
+};
+export type FieldSpec = NumberField | EnumField;
+
+/** The table every part of the lab reads: validation, CLI flags, UI controls, URL hash. */
+export const FIELDS = {
+  activation: { kind: 'enum', options: ACTIVATIONS, default: 'tanh', label: 'Activation', help: 'phi, the nonlinearity h_t = phi(a_t)' },
+  leakyAlpha: { kind: 'real', min: 0, max: 1, default: 0.01, label: 'Leaky slope', help: 'slope of leaky_relu for negative inputs' },
+  init: { kind: 'enum', options: INITS, default: 'gaussian', label: 'W0 init', help: 'gaussian N(0,1/N), orthogonal, or identity (IRNN)' },
+  normalize: { kind: 'enum', options: NORMALIZE, default: 'radius', label: 'Normalise W0 to', help: 'spectral radius 1, or spectral norm 1' },
+  hidden: { kind: 'int', min: 1, max: 1024, default: 64, label: 'Hidden size N', help: 'number of hidden units' },
+  input: { kind: 'int', min: 1, max: 64, default: 8, label: 'Input size D', help: 'number of input features' },
+  steps: { kind: 'int', min: 1, max: 5000, default: 100, label: 'Steps T', help: 'sequence length' },
+  rhoMin: { kind: 'real', min: 0, max: 10, default: 0.5, label: 'rho min', help: 'smallest spectral radius of the sweep' },
+  rhoMax: { kind: 'real', min: 0, max: 10, default: 1.5, label: 'rho max', help: 'largest spectral radius of the sweep' },
+  rhoCount: { kind: 'int', min: 1, max: 512, default: 64, label: 'rho count K', help: 'number of rho values, evenly spaced' },
+  samples: { kind: 'int', min: 1, max: 256, default: 16, label: 'Samples S', help: 'input sequences per rho' },
+  inputs: { kind: 'enum', options: INPUT_MODES, default: 'noise', label: 'Inputs', help: 'noise every step, an impulse at t=1, or noise then zero' },
+  inputUntil: { kind: 'int', min: 0, max: 5000, default: 10, label: 'Input until t0', help: 'last step with input and bias (zero-after mode)' },
+  inputScale: { kind: 'real', min: 0, max: 100, default: 1, label: 'Input scale', help: 'standard deviation of x_t' },
+  biasScale: { kind: 'real', min: 0, max: 100, default: 0, label: 'Bias scale', help: 'standard deviation of b' },
+  h0: { kind: 'enum', options: H0_MODES, default: 'zeros', label: 'h0', help: 'initial hidden state' },
+  seed: { kind: 'int', min: 0, max: 4294967295, default: 1, label: 'Seed', help: 'seed of the random generator (uint32)' },
+} as const satisfies Record<keyof Config, FieldSpec>;
+
+export type FieldName = keyof Config;
+export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze(
+  Object.fromEntries(FIELD_NAMES.map((k) => [k, FIELDS[k].default])) as unknown as Config,
+);
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number') return String(value);
+  if (value === undefined) return 'nothing';
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  } catch {
+    return typeof value;
+  }
+}
+
+/** The allowed values of a field, in words: "an integer in 1..1024", "one of tanh, relu". */
+export function describeAllowed(name: FieldName): string {
+  const f: FieldSpec = FIELDS[name];
+  if (f.kind === 'enum') return `one of ${f.options.join(', ')}`;
+  if (f.kind === 'int') return `an integer in ${f.min}..${f.max}`;
+  return `a number in ${f.min}..${f.max}`;
+}
+
+function fieldSchema(name: FieldName): z.ZodType {
+  const f: FieldSpec = FIELDS[name];
+  const message = (issue: { input?: unknown }) =>
+    `${name}: ${show(issue.input)} is not allowed; expected ${describeAllowed(name)}`;
+  if (f.kind === 'enum') return z.enum(f.options as [string, ...string[]], { error: message });
+  let s = z.number({ error: message }).refine(Number.isFinite, { error: message });
+  if (f.kind === 'int') s = s.refine(Number.isInteger, { error: message });
+  return s.refine((v) => v >= f.min && v <= f.max, { error: message });
+}
+
+const configSchema = z
+  .strictObject(
+    Object.fromEntries(FIELD_NAMES.map((k) => [k, fieldSchema(k).optional()])) as unknown as Record<FieldName, z.ZodOptional>,
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; known fields: ${FIELD_NAMES.join(', ')}`
+          : 'the configuration must be an object of fields',
+    },
+  );
+
+export class ConfigError extends Error {
+  /** Every problem found, one message each, naming its field. */
+  readonly problems: readonly { field: string | null; message: string }[];
+  constructor(problems: { field: string | null; message: string }[]) {
+    super(problems.map((p) => p.message).join('; '));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: ConfigError };
+
+/** Validate a partial configuration; missing fields take their defaults. Never throws. */
+export function checkConfig(input: unknown): ConfigResult {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const head = i.path[0];
+      return { field: typeof head === 'string' ? head : null, message: i.message };
+    });
+    return { ok: false, error: new ConfigError(problems) };
+  }
+  const config = { ...DEFAULT_CONFIG } as Config;
+  for (const [k, v] of Object.entries(parsed.data)) {
+    if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+  }
+  const problems: { field: string; message: string }[] = [];
+  if (config.rhoMin > config.rhoMax) {
+    problems.push({
+      field: 'rhoMax',
+      message: `rhoMax: ${config.rhoMax} is below rhoMin ${config.rhoMin}; expected rhoMin <= rhoMax`,
+    });
+  }
+  if (config.inputUntil > config.steps) {
+    problems.push({
+      field: 'inputUntil',
+      message: `inputUntil: ${config.inputUntil} is beyond the last step; expected an integer in 0..steps (${config.steps})`,
+    });
+  }
+  if (problems.length > 0) return { ok: false, error: new ConfigError(problems) };
+  return { ok: true, config };
+}
+
+/** Validate or throw a ConfigError. */
+export function parseConfig(input: unknown): Config {
+  const r = checkConfig(input);
+  if (!r.ok) throw r.error;
+  return r.config;
+}
+
+/** The K rho values, evenly spaced and inclusive: rho_k = rhoMin + k (rhoMax - rhoMin) / (K - 1). */
+export function rhoValues(config: Pick<Config, 'rhoMin' | 'rhoMax' | 'rhoCount'>): Float64Array {
+  const { rhoMin, rhoMax, rhoCount: k } = config;
+  const out = new Float64Array(k);
+  for (let i = 0; i < k; i++) out[i] = k === 1 ? rhoMin : rhoMin + ((rhoMax - rhoMin) * i) / (k - 1);
+  if (k > 1) out[k - 1] = rhoMax;
+  return out;
+}
+
+/** Parse "MIN:MAX:COUNT" (as in `--rho 0.5:1.5:64`) into the three fields, checked. */
+export function parseRhoSpec(spec: string): Pick<Config, 'rhoMin' | 'rhoMax' | 'rhoCount'> {
+  const parts = spec.split(':');
+  const bad = (why: string) =>
+    new ConfigError([{ field: 'rho', message: `rho: ${show(spec)} ${why}; expected MIN:MAX:COUNT, e.g. 0.5:1.5:64` }]);
+  if (parts.length !== 3) throw bad('does not have three parts');
+  const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (nums.some((n) => !Number.isFinite(n))) throw bad('has a part that is not a number');
+  const [rhoMin, rhoMax, rhoCount] = nums as [number, number, number];
+  const r = checkConfig({ rhoMin, rhoMax, rhoCount });
+  if (!r.ok) throw r.error;
+  return { rhoMin, rhoMax, rhoCount };
+}
+
+/** Whether the bias and the input are switched on at step t (1-based). */
+export function driveOn(config: Pick<Config, 'inputs' | 'inputUntil'>, t: number): { input: boolean; bias: boolean } {
+  switch (config.inputs) {
+    case 'noise':
+      return { input: true, bias: true };
+    case 'impulse':
+      return { input: t === 1, bias: true };
+    case 'zero-after':
+      return { input: t <= config.inputUntil, bias: t <= config.inputUntil };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The concrete numbers of a sweep, drawn from the config's seed: W0, U, b, r, h0 and the
+ * S input sequences. Every engine runs on exactly these (the GPU engines as float32 copies).
+ */
+import { driveOn, rhoValues, type Config } from './config.ts';
+import { Rng, STREAM } from './rng.ts';
+import { orthogonalFromGaussian, spectrum, type Spectrum } from './spectrum.ts';
+
+export interface Problem {
+  config: Config;
+  /** [K] the swept spectral radii. */
+  rho: Float64Array;
+  /** [N, N] row-major, normalised: spectral radius 1 (or spectral norm 1). The RNN uses rho_k * W0. */
+  W0: Float64Array;
+  /** [N, D] row-major, entries N(0, 1/D). */
+  U: Float64Array;
+  /** [N], entries N(0, biasScale^2). */
+  b: Float64Array;
+  /** [N], the readout: a random unit vector; L = r . h_T. */
+  r: Float64Array;
+  /** [N], the initial hidden state shared by every sequence. */
+  h0: Float64Array;
+  /** Eigenvalues, spectral radius and spectral norm of the normalised W0. */
+  spectrum: Spectrum;
+  /** [T, D] row-major: the inputs x_1..x_T of sequence s (0-based), zeros where the input is off. */
+  inputsFor(s: number): Float64Array;
+  /** Whether the bias is applied at step t (1-based). */
+  biasOn(t: number): boolean;
+}
+
+interface W0Entry {
+  W0: Float64Array;
+  spectrum: Spectrum;
+}
+
+// W0 and its spectrum cost O(N^3); a sweep that changes only rho, S, T or the activation reuses them.
+const w0Cache = new Map<string, W0Entry>();
+const W0_CACHE_LIMIT = 8;
+
+/** W0 for (init, normalize, N, seed), normalised, with its spectrum. Cached. */
+export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): W0Entry {
+  const key = `${config.init}/${config.normalize}/${config.hidden}/${config.seed}`;
+  const hit = w0Cache.get(key);
+  if (hit) return hit;
+  const n = config.hidden;
+  let w: Float64Array;
+  if (config.init === 'identity') {
+    w = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) w[i * n + i] = 1;
+  } else {
+    const g = new Rng(config.seed, STREAM.W0).normals(n * n, 1 / Math.sqrt(n));
+    w = config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
+  }
+  let spec = spectrum(w, n);
+  // identity is exactly normalised already; scaling by 1/(1 +- ulp) would only add rounding.
+  if (config.init !== 'identity') {
+    const scale = config.normalize === 'radius' ? spec.radius : spec.norm;
+    if (scale > 0) {
+      for (let i = 0; i < w.length; i++) w[i] /= scale;
+      spec = {
+        re: spec.re.map((v) => v / scale),
+        im: spec.im.map((v) => v / scale),
+        radius: spec.radius / scale,
+        norm: spec.norm / scale,
+      };
+    }
+  }
+  const entry = { W0: w, spectrum: spec };
+  if (w0Cache.size >= W0_CACHE_LIMIT) w0Cache.delete(w0Cache.keys().next().value as string);
+  w0Cache.set(key, entry);
+  return entry;
+}
+
+/** Draw every number of the sweep from the config's seed. */
+export function buildProblem(config: Config): Problem {
+  const n = config.hidden;
+  const d = config.input;
+  const T = config.steps;
+  const { W0, spectrum: spec } = recurrentMatrix(config);
+  const U = new Rng(config.seed, STREAM.U).normals(n * d, 1 / Math.sqrt(d));
+  const b = new Rng(config.seed, STREAM.b).normals(n, config.biasScale);
+  const r = new Rng(config.seed, STREAM.r).normals(n);
+  let rn = 0;
+  for (const v of r) rn += v * v;
+  rn = Math.sqrt(rn);
+  for (let i = 0; i < n; i++) r[i] /= rn;
+  const h0 = config.h0 === 'random' ? new Rng(config.seed, STREAM.h0).normals(n, 1 / Math.sqrt(n)) : new Float64Array(n);
+  const on = Array.from({ length: T }, (_, i) => driveOn(config, i + 1));
+  return {
+    config,
+    rho: rhoValues(config),
+    W0,
+    U,
+    b,
+    r,
+    h0,
+    spectrum: spec,
+    inputsFor(s: number): Float64Array {
+      // Every step's input is drawn, used or not, so sequence s is the same whatever the mode.
+      const x = new Rng(config.seed, STREAM.inputs, s).normals(T * d, config.inputScale);
+      for (let t = 0; t < T; t++) if (!on[t].input) x.fill(0, t * d, (t + 1) * d);
+      return x;
+    },
+    biasOn: (t: number) => on[t - 1].bias,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The float64 reference engine: the experiment written as plainly as it can be, one
+ * sequence at a time, so that every other engine can be checked against it.
+ *
+ * Forward, t = 1..T:   a_t = rho W0 h_{t-1} + U x_t + b,   h_t = phi(a_t)
+ * Backward, t = T..1:  g_T = dL/dh_T = r;   delta_t = phi'(a_t) * g_t;   g_{t-1} = rho W0^T delta_t
+ * The backward pass is linear in g, so g is renormalised to unit length at every step and
+ * log10 of the scale is accumulated (with Kahan summation): log10 ||dL/dh_t|| stays exact
+ * far outside the float64 range.
+ */
+import { activationFns } from './activations.ts';
+import type { Config } from './config.ts';
+import { throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from './engine.ts';
+import { emptyField, type GradientField } from './field.ts';
+import { buildProblem, type Problem } from './problem.ts';
+
+/** log10 of the Euclidean norm of v[off .. off+n), overflow-safe; -Infinity for a zero vector, NaN if not finite. */
+export function log10Norm(v: Float64Array, off: number, n: number): number {
+  let ss = 0;
+  for (let i = off; i < off + n; i++) ss += v[i] * v[i];
+  if (ss > 0 && ss < Infinity) return 0.5 * Math.log10(ss);
+  if (ss === 0) return -Infinity;
+  // Overflowed (or underflowed to a subnormal mess): rescale by the largest magnitude.
+  let m = 0;
+  for (let i = off; i < off + n; i++) {
+    const a = Math.abs(v[i]);
+    if (!(a <= m)) m = a; // also catches NaN
+  }
+  if (!Number.isFinite(m)) return NaN;
+  ss = 0;
+  for (let i = off; i < off + n; i++) ss += (v[i] / m) * (v[i] / m);
+  return Math.log10(m) + 0.5 * Math.log10(ss);
+}
+
+/** Per-sequence results, [T] each, index j = timestep t = j + 1. */
+export interface SequenceTrace {
+  gradLog10: Float64Array;
+  hiddenLog10: Float64Array;
+  saturation: Float64Array;
+  weightGradLog10: Float64Array;
+  /** 1 where h_t is not finite. */
+  forwardOverflow: Uint8Array;
+  /** 1 where dL/dh_t is undefined because phi' was undefined at a later step. */
+  backwardInvalid: Uint8Array;
+}
+
+/** Run one sequence s at spectral radius rho through forward and backward, in float64. */
+export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace {
+  const { config, W0, U, b, r, h0 } = p;
+  const n = config.hidden;
+  const d = config.input;
+  const T = config.steps;
+  const act = activationFns(config.activation, config.leakyAlpha);
+  const x = p.inputsFor(s);
+  const a = new Float64Array(T * n); // [T, N] pre-activations, kept for BPTT
+  const hs = new Float64Array((T + 1) * n); // [T+1, N] h_0 .. h_T
+  hs.set(h0, 0);
+  const out: SequenceTrace = {
+    gradLog10: new Float64Array(T),
+    hiddenLog10: new Float64Array(T),
+    saturation: new Float64Array(T),
+    weightGradLog10: new Float64Array(T),
+    forwardOverflow: new Uint8Array(T),
+    backwardInvalid: new Uint8Array(T),
+  };
+
+  for (let t = 1; t <= T; t++) {
+    const hp = (t - 1) * n;
+    const at = (t - 1) * n;
+    const xt = (t - 1) * d;
+    const bias = p.biasOn(t) ? 1 : 0;
+    let sat = 0;
+    let finite = true;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += W0[i * n + j] * hs[hp + j];
+      let u = 0;
+      for (let j = 0; j < d; j++) u += U[i * d + j] * x[xt + j];
+      const ai = rho * acc + u + bias * b[i];
+      a[at + i] = ai;
+      const hi = act.output(ai);
+      hs[t * n + i] = hi;
+      if (!Number.isFinite(hi)) finite = false;
+      if (act.saturated(ai)) sat++;
+    }
+    out.forwardOverflow[t - 1] = finite ? 0 : 1;
+    out.hiddenLog10[t - 1] = finite ? log10Norm(hs, t * n, n) : NaN;
+    out.saturation[t - 1] = finite ? sat / n : NaN;
+  }
+
+  let g = Float64Array.from(r);
+  const delta = new Float64Array(n);
+  let logScale = 0; // log10 of the factor g has been divided by
+  let carry = 0; // Kahan compensation of logScale
+  let valid = true;
+  for (let t = T; t >= 1; t--) {
+    const at = (t - 1) * n;
+    if (!valid) {
+      out.gradLog10[t - 1] = NaN;
+      out.weightGradLog10[t - 1] = NaN;
+      out.backwardInvalid[t - 1] = 1;
+      continue;
+    }
+    const gl = log10Norm(g, 0, n);
+    out.gradLog10[t - 1] = gl + logScale;
+    if (Number.isFinite(gl)) {
+      const inv = Math.pow(10, -gl);
+      for (let i = 0; i < n; i++) g[i] *= inv;
+      const y = gl - carry;
+      const sum = logScale + y;
+      carry = sum - logScale - y;
+      logScale = sum;
+    }
+    // delta_t = phi'(a_t) * g_t
+    let derOk = true;
+    for (let i = 0; i < n; i++) {
+      const di = act.der(a[at + i]);
+      if (Number.isNaN(di)) derOk = false;
+      delta[i] = di * g[i];
+    }
+    if (!derOk) {
+      valid = false;
+      out.weightGradLog10[t - 1] = NaN;
+      continue;
+    }
+    // ||delta h_{t-1}^T||_F = ||delta|| ||h_{t-1}|| (a rank-one matrix)
+    out.weightGradLog10[t - 1] = log10Norm(delta, 0, n) + logScale + log10Norm(hs, (t - 1) * n, n);
+    // g_{t-1} = rho W0^T delta_t
+    const next = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const dj = delta[j];
+      if (dj === 0) continue;
+      const row = j * n;
+      for (let i = 0; i < n; i++) next[i] += W0[row + i] * dj;
+    }
+    for (let i = 0; i < n; i++) next[i] *= rho;
+    g = next;
+  }
+  return out;
+}
+
+/**
+ * Mean over samples of per-sample values; NaN if any sample is NaN. -Infinity (an exact
+ * zero in some sample) makes the mean -Infinity, as the mean of logs of the magnitudes is.
+ */
+export function meanStd(values: Float64Array): { mean: number; std: number } {
+  const S = values.length;
+  let sum = 0;
+  let negInf = 0;
+  for (let s = 0; s < S; s++) {
+    const v = values[s];
+    if (Number.isNaN(v) || v === Infinity) return { mean: NaN, std: NaN };
+    if (v === -Infinity) negInf++;
+    else sum += v;
+  }
+  if (negInf === S) return { mean: -Infinity, std: 0 };
+  if (negInf > 0) return { mean: -Infinity, std: Infinity };
+  const mean = sum / S;
+  let ss = 0;
+  for (let s = 0; s < S; s++) ss += (values[s] - mean) * (values[s] - mean);
+  return { mean, std: Math.sqrt(ss / S) };
+}
+
+/** Reduce S traces of one rho into row k of the field. */
+export function reduceRow(field: GradientField, k: number, traces: SequenceTrace[]): void {
+  const T = field.T;
+  const S = traces.length;
+  const buf = new Float64Array(S);
+  const mean = (pick: (tr: SequenceTrace) => Float64Array, j: number) => {
+    for (let s = 0; s < S; s++) buf[s] = pick(traces[s])[j];
+    return meanStd(buf);
+  };
+  for (let j = 0; j < T; j++) {
+    const idx = k * T + j;
+    const g = mean((tr) => tr.gradLog10, j);
+    field.gradLog10Mean[idx] = g.mean;
+    field.gradLog10Std[idx] = g.std;
+    field.hiddenLog10Mean[idx] = mean((tr) => tr.hiddenLog10, j).mean;
+    field.weightGradLog10[idx] = mean((tr) => tr.weightGradLog10, j).mean;
+    let sat = 0;
+    let flag = 0;
+    for (const tr of traces) {
+      sat += tr.saturation[j];
+      flag |= tr.forwardOverflow[j] | tr.backwardInvalid[j];
+    }
+    field.saturation[idx] = sat / S;
+    field.overflow[idx] = flag;
+  }
+}
+
+export class ReferenceEngine implements Engine {
+  readonly name = 'reference' as const;
+  readonly adapter = 'float64 JavaScript (reference)';
+
+  async run(config: Config, options: RunOptions = {}): Promise<GradientField> {
+    const { signal, onProgress } = options;
+    const started = performance.now();
+    throwIfAborted(signal);
+    const p = buildProblem(config);
+    const field = emptyField(config, p.rho, p.spectrum, {
+      backend: this.name,
+      adapter: this.adapter,
+      wallMs: 0,
+      precision: 'float64',
+    });
+    const K = p.rho.length;
+    const S = config.samples;
+    let lastYield = performance.now();
+    for (let k = 0; k < K; k++) {
+      const traces: SequenceTrace[] = [];
+      for (let s = 0; s < S; s++) {
+        traces.push(traceSequence(p, p.rho[k], s));
+        if (performance.now() - lastYield > 30) {
+          await yieldToEventLoop();
+          throwIfAborted(signal);
+          lastYield = performance.now();
+        }
+      }
+      reduceRow(field, k, traces);
+      onProgress?.({ fraction: (k + 1) / K, phase: `rho ${k + 1} of ${K}` });
+    }
+    field.meta.wallMs = performance.now() - started;
+    return field;
+  }
+
+  dispose(): void {}
+}
