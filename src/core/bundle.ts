@@ -51,10 +51,11 @@ function rows(a: Float64Array, r: number, c: number): number[][] {
 /** The bundle of a finished run; pass the problem it ran on to include the matrices. */
 export function toBundle(field: GradientField, problem?: Problem): Bundle {
   const { config, K, T } = field;
+  const steps = config.steps;
   const n = config.hidden;
   const d = config.input;
   const S = config.samples;
-  const count = n * n + S * T * d;
+  const count = n * n + S * steps * d;
   let matrices: Bundle['matrices'] = null;
   let matricesOmitted: string | undefined;
   if (!problem) {
@@ -68,7 +69,7 @@ export function toBundle(field: GradientField, problem?: Problem): Bundle {
       b: Array.from(problem.b),
       r: Array.from(problem.r),
       h0: Array.from(problem.h0),
-      inputs: Array.from({ length: S }, (_, s) => rows(problem.inputsFor(s), T, d)),
+      inputs: Array.from({ length: S }, (_, s) => rows(problem.inputsFor(s), steps, d)),
     };
   }
   const grids = {} as Bundle['grids'];

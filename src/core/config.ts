@@ -174,7 +174,7 @@ export function checkConfig(input: unknown): ConfigResult {
       message: `rhoMax: ${config.rhoMax} is below rhoMin ${config.rhoMin}; expected rhoMin <= rhoMax`,
     });
   }
-  if (config.inputUntil > config.steps) {
+  if (config.inputs === 'zero-after' && config.inputUntil > config.steps) {
     problems.push({
       field: 'inputUntil',
       message: `inputUntil: ${config.inputUntil} is beyond the last step; expected an integer in 0..steps (${config.steps})`,

@@ -1,0 +1,105 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUNDLE_FORMAT, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
+import { parseConfig, type Config } from '../../src/core/config.ts';
+import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { buildProblem } from '../../src/core/problem.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+
+const FRESH = (Date.now() ^ (process.pid << 4)) >>> 0;
+
+async function runWith(partial: Partial<Config>) {
+  const config = parseConfig({ seed: FRESH, ...partial });
+  const field = await new ReferenceEngine().run(config);
+  return { config, field, json: bundleToJson(field, buildProblem(config)) };
+}
+
+function expectSameField(a: GradientField, b: GradientField) {
+  expect(b.config).toEqual(a.config);
+  expect(Array.from(b.rho)).toEqual(Array.from(a.rho));
+  for (const g of GRID_NAMES) {
+    expect(b[g].length).toBe(a[g].length);
+    // Object.is: bit-exact, and NaN equals NaN, -Infinity stays -Infinity.
+    for (let i = 0; i < a[g].length; i++) expect(Object.is(b[g][i], a[g][i]), `${g}[${i}] ${a[g][i]} vs ${b[g][i]}`).toBe(true);
+  }
+  expect(Array.from(b.overflow)).toEqual(Array.from(a.overflow));
+  expect(Array.from(b.spectrum.re)).toEqual(Array.from(a.spectrum.re));
+  expect(b.meta).toEqual(a.meta);
+}
+
+describe('bundle', () => {
+  it('round-trips a run exactly, non-finite values included', async () => {
+    // rho = 0 gives -Infinity cells; linear rho = 2 with a long T overflows the forward pass (NaN).
+    const { field, json } = await runWith({ activation: 'linear', hidden: 5, steps: 1100, rhoMin: 0, rhoMax: 2, rhoCount: 3, samples: 2, biasScale: 0.5 });
+    expect(field.gradLog10Mean.some((v) => v === -Infinity)).toBe(true);
+    expect(field.hiddenLog10Mean.some((v) => Number.isNaN(v))).toBe(true);
+    const parsed = JSON.parse(json);
+    expect(parsed.format).toBe(BUNDLE_FORMAT);
+    expect(parsed.grids.gradLog10Mean[0][0]).toBeNull();
+    expectSameField(field, fieldFromBundle(json));
+  });
+
+  it('round-trips float32-valued grids bit-exactly', async () => {
+    const { field } = await runWith({ hidden: 6, steps: 9, rhoCount: 4, samples: 3 });
+    for (const g of GRID_NAMES) field[g].set(Float32Array.from(field[g]));
+    expectSameField(field, fieldFromBundle(bundleToJson(field)));
+  });
+
+  it('holds the matrices actually used, with shapes from the config', async () => {
+    const { config, json } = await runWith({ hidden: 4, input: 3, steps: 5, samples: 2, rhoCount: 2 });
+    const b = JSON.parse(json);
+    const p = buildProblem(config);
+    expect(b.matrices.W0.flat()).toEqual(Array.from(p.W0));
+    expect(b.matrices.U).toHaveLength(4);
+    expect(b.matrices.U[0]).toHaveLength(3);
+    expect(b.matrices.inputs).toHaveLength(2);
+    expect(b.matrices.inputs[1]).toHaveLength(5);
+    expect(b.matrices.inputs[1].flat()).toEqual(Array.from(p.inputsFor(1)));
+  });
+
+  it('leaves the matrices out, saying why, past the size limit', async () => {
+    const config = parseConfig({ hidden: 2, input: 64, steps: 5000, samples: 7, rhoCount: 1 });
+    expect(2 * 2 + 7 * 5000 * 64).toBeGreaterThan(MATRIX_NUMBER_LIMIT);
+    const field = await new ReferenceEngine().run(parseConfig({ ...config, steps: 2, samples: 1 }));
+    const b = toBundle({ ...field, config }, buildProblem(config));
+    expect(b.matrices).toBeNull();
+    expect(b.matricesOmitted).toMatch(/exceeds 2000000/);
+  });
+
+  it('refuses bad bundles with a reason', async () => {
+    const { json } = await runWith({ hidden: 3, steps: 4, rhoCount: 2, samples: 1 });
+    const good = JSON.parse(json);
+    const cases: [unknown, RegExp][] = [
+      [json.slice(0, json.length / 2), /not valid JSON/],
+      ['[]', /no "format" field/],
+      [{ ...good, format: 'rnn-gradient-lab.run/9' }, /unsupported bundle format/],
+      [{ ...good, rho: [1] }, /rho has 1 values/],
+      [{ ...good, config: { ...good.config, hidden: 0 } }, /config is invalid: hidden/],
+      [{ ...good, grids: { ...good.grids, saturation: good.grids.saturation.slice(1) } }, /grid saturation has 1 rows/],
+      [{ ...good, grids: { ...good.grids, gradLog10Mean: [[1, 2, 'x', 4], [1, 2, 3, 4]] } }, /malformed at grids.gradLog10Mean/],
+    ];
+    for (const [input, why] of cases) expect(() => fieldFromBundle(input), String(why)).toThrow(BundleError);
+    for (const [input, why] of cases) expect(() => fieldFromBundle(input)).toThrow(why);
+  });
+
+  const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+  const hasNumpy = python.status === 0;
+  if (!hasNumpy) console.log(`bundle: the NumPy snippet test is skipped: python3 with numpy is not available (${python.error?.message ?? python.stderr.trim()})`);
+  it.skipIf(!hasNumpy)('the NumPy snippet in docs/bundle.md recomputes gradLog10Mean', async () => {
+    const doc = readFileSync(new URL('../../docs/bundle.md', import.meta.url), 'utf8');
+    const code = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(code).toBeTruthy();
+    const dir = mkdtempSync(join(tmpdir(), 'rnnlab-'));
+    for (const activation of ['tanh', 'relu', 'sigmoid', 'leaky_relu', 'linear'] as const) {
+      const { json } = await runWith({ activation, hidden: 7, input: 3, steps: 30, rhoMin: 0.5, rhoMax: 1.8, rhoCount: 4, samples: 3, inputs: 'zero-after', inputUntil: 12, biasScale: 0.2 });
+      writeFileSync(join(dir, 'run.json'), json);
+      writeFileSync(join(dir, 'recompute.py'), code!);
+      const out = execFileSync('python3', [join(dir, 'recompute.py'), join(dir, 'run.json')], { encoding: 'utf8' });
+      // Same float64 arithmetic in another order: agreement to ~1e-12.
+      expect(Number(out.trim()), activation).toBeLessThan(1e-10);
+    }
+  });
+});
