@@ -113,10 +113,11 @@ function hqr(a: Float64Array, n: number, s: number, wr: Float64Array, wi: Float6
   let p = 0;
   let q = 0;
   let r = 0;
-  let x = 0;
-  let y = 0;
-  let z = 0;
-  let w = 0;
+  // Assigned on every path before use; declared here because the published loop shares them.
+  let x: number;
+  let y: number;
+  let z: number;
+  let w: number;
   while (nn >= 1) {
     let its = 0;
     let l: number;
