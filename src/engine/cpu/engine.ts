@@ -1,0 +1,188 @@
+/**
+ * The fast CPU engine: float32 storage, B = K * S sequences carried in blocks through all T
+ * steps (kernel.ts), blocks spread over a pool of workers, per-sequence traces reduced to the
+ * K x T grids on the calling thread (reduce.ts). Platform-free: the worker pool comes in
+ * through `spawn` (pool-node.ts for worker_threads, pool-browser.ts for Web Workers); with
+ * no spawn or `workers: 0` the blocks run on the calling thread, yielding between blocks.
+ *
+ * Each worker owns whole sequences through all steps, so there is no per-step synchronisation;
+ * the blocks are handed out one at a time (two in flight per worker) so fast workers take more.
+ */
+import type { Config } from '../../core/config.ts';
+import { AbortError, throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from '../../core/engine.ts';
+import { emptyField, type GradientField } from '../../core/field.ts';
+import { buildProblem } from '../../core/problem.ts';
+import { sequenceCount } from '../../core/work.ts';
+import { BlockKernel, blockCount } from './kernel.ts';
+import type { FromWorker, KernelSetup, ToWorker } from './protocol.ts';
+import { FieldReducer } from './reduce.ts';
+import { chooseBlockColumns, DEFAULT_BLOCK_COLUMNS, makeSetup } from './setup.ts';
+
+/** One worker, seen through the little the engine needs of it (Node and browser alike). */
+export interface WorkerPort {
+  post(msg: ToWorker): void;
+  /** Called once, right after spawning. */
+  listen(onMessage: (msg: FromWorker) => void, onError: (err: Error) => void): void;
+  /** Whether an idle worker may let the process exit (Node's ref/unref; a no-op in browsers). */
+  hold(active: boolean): void;
+  terminate(): void;
+}
+
+export type SpawnWorker = () => WorkerPort;
+
+export interface CpuEngineOptions {
+  /** Number of workers; 0 runs on the calling thread. Default: the spawner's core count, or 0 without one. */
+  workers?: number;
+  /** Preferred sequences per block (rounded up to a multiple of 4); memory and balance may lower it. */
+  blockColumns?: number;
+}
+
+/** Blocks in flight per worker: one running, one waiting, so a worker never idles on a message. */
+const IN_FLIGHT = 2;
+
+export class CpuEngine implements Engine {
+  readonly name = 'cpu' as const;
+  readonly adapter: string;
+  readonly workers: number;
+  private readonly blockColumns: number;
+  private pool: WorkerPort[] = [];
+  private route: ((w: number, msg: FromWorker) => void) | null = null;
+  private fail: ((err: Error) => void) | null = null;
+  private runs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    private readonly spawn: SpawnWorker | null,
+    options: CpuEngineOptions = {},
+  ) {
+    const w = options.workers ?? (spawn ? 2 : 0);
+    if (!Number.isInteger(w) || w < 0) throw new Error(`cpu engine: workers must be a whole number >= 0, not ${w}`);
+    if (w > 0 && !spawn) throw new Error('cpu engine: workers > 0 needs a worker spawner (pool-node.ts or pool-browser.ts)');
+    this.workers = w;
+    this.blockColumns = options.blockColumns ?? DEFAULT_BLOCK_COLUMNS;
+    this.adapter = w > 0 ? `float32 JavaScript, ${w} worker${w > 1 ? 's' : ''}` : 'float32 JavaScript, calling thread';
+  }
+
+  /** Runs one at a time: a run asked for while another is going waits for it. */
+  run(config: Config, options: RunOptions = {}): Promise<GradientField> {
+    const next = this.queue.then(() => this.runNow(config, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(config: Config, options: RunOptions): Promise<GradientField> {
+    const { signal, onProgress } = options;
+    if (this.disposed) throw new Error('cpu engine: run() after dispose(); create a new engine');
+    throwIfAborted(signal);
+    const started = performance.now();
+    const p = buildProblem(config);
+    const field = emptyField(config, p.rho, p.spectrum, {
+      backend: this.name,
+      adapter: this.adapter,
+      wallMs: 0,
+      precision: 'float32',
+    });
+    const B = sequenceCount(config);
+    const N = config.hidden;
+    const Np = Math.ceil(N / 4) * 4;
+    const bp = chooseBlockColumns(config.steps, Np, B, Math.max(1, this.workers), this.blockColumns);
+    const setup = makeSetup(p, bp);
+    const reducer = new FieldReducer(field, config.samples);
+    const progress = () => onProgress?.({ fraction: reducer.done / B, phase: `${reducer.done} of ${B} sequences` });
+    throwIfAborted(signal);
+    if (this.workers === 0) await this.runInline(setup, reducer, signal, progress);
+    else await this.runPooled(setup, reducer, signal, progress);
+    reducer.finish();
+    field.meta.wallMs = performance.now() - started;
+    return field;
+  }
+
+  private async runInline(setup: KernelSetup, reducer: FieldReducer, signal: AbortSignal | undefined, progress: () => void): Promise<void> {
+    const kernel = new BlockKernel(setup);
+    const blocks = blockCount(setup);
+    let lastYield = performance.now();
+    for (let b = 0; b < blocks; b++) {
+      reducer.add(kernel.run(b));
+      progress();
+      if (performance.now() - lastYield > 30) {
+        await yieldToEventLoop();
+        throwIfAborted(signal);
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  private runPooled(setup: KernelSetup, reducer: FieldReducer, signal: AbortSignal | undefined, progress: () => void): Promise<void> {
+    const blocks = blockCount(setup);
+    const used = Math.min(this.workers, blocks);
+    this.ensurePool(used);
+    const run = ++this.runs;
+    return new Promise<void>((resolve, reject) => {
+      let nextBlock = 0;
+      let finished = false;
+      const end = (err: Error | null) => {
+        if (finished) return;
+        finished = true;
+        signal?.removeEventListener('abort', onAbort);
+        this.route = null;
+        this.fail = null;
+        if (err) {
+          // A worker busy in a block does not read messages: stopping it is the only way to stop it.
+          this.terminatePool();
+          reject(err);
+        } else {
+          for (const w of this.pool) w.hold(false);
+          resolve();
+        }
+      };
+      const onAbort = () => end(new AbortError());
+      const feed = (w: number) => {
+        if (nextBlock < blocks) this.pool[w].post({ type: 'block', run, block: nextBlock++ });
+      };
+      this.route = (w, msg) => {
+        if (msg.run !== run || finished) return;
+        if (msg.type === 'error') {
+          end(new Error(`cpu engine worker failed: ${msg.message}`));
+          return;
+        }
+        feed(w);
+        reducer.add(msg.result);
+        progress();
+        if (reducer.done === setup.K * setup.S) end(null);
+      };
+      this.fail = (err) => end(new Error(`cpu engine worker failed: ${err.message}`));
+      signal?.addEventListener('abort', onAbort);
+      for (let w = 0; w < used; w++) {
+        this.pool[w].hold(true);
+        this.pool[w].post({ type: 'setup', run, setup });
+      }
+      for (let round = 0; round < IN_FLIGHT; round++) for (let w = 0; w < used; w++) feed(w);
+    });
+  }
+
+  private ensurePool(size: number): void {
+    if (!this.spawn) throw new Error('internal: no worker spawner');
+    while (this.pool.length < size) {
+      const index = this.pool.length;
+      const port = this.spawn();
+      port.listen(
+        (msg) => this.route?.(index, msg),
+        (err) => this.fail?.(err),
+      );
+      port.hold(false);
+      this.pool.push(port);
+    }
+  }
+
+  private terminatePool(): void {
+    for (const w of this.pool) w.terminate();
+    this.pool = [];
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.fail?.(new Error('the engine was disposed during the run'));
+    this.terminatePool();
+  }
+}

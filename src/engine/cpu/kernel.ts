@@ -1,0 +1,330 @@
+/**
+ * The fast CPU engine's kernel: a block of sequences carried through all T steps forward and
+ * back, in float32 storage. Pure TypeScript with no platform import, so it runs unchanged in a
+ * Node worker thread, a browser Web Worker or the main thread.
+ *
+ * A block holds `blockColumns` (Bp) sequences side by side; every step is one small GEMM
+ * with the shared recurrent matrix,
+ *   forward   A[c, :] = W0 H[c, :]          then a = rho_c A + U x_t + b,  h = phi(a)
+ *   backward  G[c, :] = W0^T Delta[c, :]    Delta[c, :] = phi'(a_t) * g_t   (g renormalised)
+ * laid out sequence-major ([Bp, Np], each sequence's vector contiguous) so the micro-kernel
+ * reads both operands contiguously and keeps a 4 x 4 tile of outputs in registers.
+ *
+ * Semantics are those of src/core/reference.ts, with three float32 facts made explicit:
+ * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once); products, sums and norms
+ *   are accumulated in float64 (JavaScript arithmetic), so each step rounds only once;
+ * - values below the smallest normal float32 (2^-126, about 1.2e-38) are flushed to zero when
+ *   stored: subnormals cost 2-3x on x86 and a hidden state that small has underflowed anyway
+ *   (its log10 norm becomes -Infinity where the float64 reference still has a value below about -37);
+ * - |h| beyond the float32 range (about 3.4e38) overflows to Infinity and is flagged like the
+ *   reference's non-finite h_t (earlier than float64 would: 1e38 rather than 1e308).
+ * The backward factor rho is not multiplied into g: g_{t-1} = W0^T delta_t is computed and
+ * log10(rho) is added to the accumulated log scale instead, which is exact, also for rho = 0
+ * (log scale -Infinity: every earlier gradient is an exact zero, as in the reference).
+ */
+import { Rng, STREAM } from '../../core/rng.ts';
+import { SATURATION_FRACTION } from '../../core/activations.ts';
+import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
+
+/** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
+export const F32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * out[c * np + i] = sum_j W[i * np + j] * X[c * np + j] for c < bp, i < np (np, bp multiples of 4).
+ * Rows of W in groups of 4 outside, columns of X in groups of 4 inside, so the four W rows stay
+ * in L1 while every column streams past them; 16 accumulators live in registers.
+ */
+export function gemmBlock(W: Float32Array, X: Float32Array, out: Float64Array, np: number, bp: number): void {
+  for (let i = 0; i < np; i += 4) {
+    const w0 = i * np;
+    const w1 = w0 + np;
+    const w2 = w1 + np;
+    const w3 = w2 + np;
+    for (let c = 0; c < bp; c += 4) {
+      const x0 = c * np;
+      const x1 = x0 + np;
+      const x2 = x1 + np;
+      const x3 = x2 + np;
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0;
+      let a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      let a20 = 0, a21 = 0, a22 = 0, a23 = 0;
+      let a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      for (let j = 0; j < np; j++) {
+        const h0 = X[x0 + j];
+        const h1 = X[x1 + j];
+        const h2 = X[x2 + j];
+        const h3 = X[x3 + j];
+        let w = W[w0 + j];
+        a00 += w * h0; a01 += w * h1; a02 += w * h2; a03 += w * h3;
+        w = W[w1 + j];
+        a10 += w * h0; a11 += w * h1; a12 += w * h2; a13 += w * h3;
+        w = W[w2 + j];
+        a20 += w * h0; a21 += w * h1; a22 += w * h2; a23 += w * h3;
+        w = W[w3 + j];
+        a30 += w * h0; a31 += w * h1; a32 += w * h2; a33 += w * h3;
+      }
+      out[x0 + i] = a00; out[x0 + i + 1] = a10; out[x0 + i + 2] = a20; out[x0 + i + 3] = a30;
+      out[x1 + i] = a01; out[x1 + i + 1] = a11; out[x1 + i + 2] = a21; out[x1 + i + 3] = a31;
+      out[x2 + i] = a02; out[x2 + i + 1] = a12; out[x2 + i + 2] = a22; out[x2 + i + 3] = a32;
+      out[x3 + i] = a03; out[x3 + i + 1] = a13; out[x3 + i + 2] = a23; out[x3 + i + 3] = a33;
+    }
+  }
+}
+
+/** Activation codes, so the per-element loops switch once per column, not per element. */
+const ACT = { tanh: 0, sigmoid: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
+
+/** The number of blocks of a sweep with this setup. */
+export function blockCount(setup: Pick<KernelSetup, 'K' | 'S' | 'blockColumns'>): number {
+  return Math.ceil((setup.K * setup.S) / setup.blockColumns);
+}
+
+/** Runs blocks of one sweep; owns its scratch buffers, reused from block to block. */
+export class BlockKernel {
+  private readonly s: KernelSetup;
+  private readonly act: number;
+  // Shapes: Bp = blockColumns, Np = padded N.
+  private readonly H: Float32Array; // [Bp, Np] h_{t-1} then h_t, sequence-major
+  private readonly acc: Float64Array; // [Bp, Np] GEMM output: W0 h (forward) or W0^T delta (backward)
+  private readonly delta: Float32Array; // [Bp, Np] phi'(a_t) * g_t / ||g_t||
+  private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT
+  private readonly hLog: Float64Array; // [Bp, T + 1] log10 ||h_t||, t = 0..T
+  private readonly u: Float64Array; // [slots, Np] U x_t + b of each distinct sample in the block
+  private readonly x: Float64Array[]; // [slots] [T, D] inputs of each distinct sample
+  private readonly logScale: Float64Array; // [Bp] log10 of what g has been divided by
+  private readonly carry: Float64Array; // [Bp] Kahan compensation of logScale
+  private readonly h0Log: number;
+
+  constructor(setup: KernelSetup) {
+    this.s = setup;
+    this.act = ACT[setup.activation];
+    const { Np, T, blockColumns: bp } = setup;
+    this.H = new Float32Array(bp * Np);
+    this.acc = new Float64Array(bp * Np);
+    this.delta = new Float32Array(bp * Np);
+    this.der = new Float32Array(T * bp * Np);
+    this.hLog = new Float64Array(bp * (T + 1));
+    this.u = new Float64Array(bp * Np);
+    this.x = [];
+    this.logScale = new Float64Array(bp);
+    this.carry = new Float64Array(bp);
+    let ss = 0;
+    for (let i = 0; i < setup.N; i++) {
+      const v = flush(Math.fround(setup.h0[i]));
+      ss += v * v;
+    }
+    this.h0Log = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
+  }
+
+  /** Forward and backward for the sequences of block `block`; per-sequence traces come back. */
+  run(block: number): BlockResult {
+    const { K, S, T, blockColumns: bp } = this.s;
+    const q0 = block * bp;
+    const count = Math.min(bp, K * S - q0);
+    if (count <= 0) throw new Error(`block ${block} is outside the sweep (${K * S} sequences)`);
+    const out: BlockResult = {
+      block,
+      q0,
+      count,
+      gradLog10: new Float64Array(count * T),
+      hiddenLog10: new Float64Array(count * T),
+      saturation: new Float64Array(count * T),
+      weightGradLog10: new Float64Array(count * T),
+      flags: new Uint8Array(count * T),
+    };
+    // Sequence q = s * K + k: the distinct samples of the block get one input slot each.
+    const rho = new Float64Array(count);
+    const slotOf = new Int32Array(count);
+    const samples: number[] = [];
+    for (let c = 0; c < count; c++) {
+      const q = q0 + c;
+      const s = Math.floor(q / K);
+      rho[c] = this.s.rho[q - s * K];
+      if (samples.length === 0 || samples[samples.length - 1] !== s) samples.push(s);
+      slotOf[c] = samples.length - 1;
+    }
+    for (let slot = 0; slot < samples.length; slot++) this.x[slot] = this.inputsFor(samples[slot]);
+
+    this.forward(count, rho, slotOf, samples.length, out);
+    this.backward(count, rho, out);
+    return out;
+  }
+
+  /** x_1..x_T of sample s, [T, D]: the same draws as Problem.inputsFor (src/core/problem.ts). */
+  private inputsFor(s: number): Float64Array {
+    const { T, D, inputOn } = this.s;
+    const x = new Rng(this.s.seed, STREAM.inputs, s).normals(T * D, this.s.inputScale);
+    for (let t = 0; t < T; t++) if (!inputOn[t]) x.fill(0, t * D, (t + 1) * D);
+    return x;
+  }
+
+  private forward(count: number, rho: Float64Array, slotOf: Int32Array, slots: number, out: BlockResult): void {
+    const { N, Np, D, T, U, b, W0, biasOn, blockColumns: bp } = this.s;
+    const { H, acc, der, hLog, u } = this;
+    const alpha = this.s.leakyAlpha;
+    H.fill(0);
+    for (let c = 0; c < count; c++) {
+      for (let i = 0; i < N; i++) H[c * Np + i] = flush(Math.fround(this.s.h0[i]));
+      hLog[c * (T + 1)] = this.h0Log;
+    }
+    const satLimit = this.act === ACT.sigmoid ? SATURATION_FRACTION * 0.25 : SATURATION_FRACTION;
+    for (let t = 1; t <= T; t++) {
+      // u = U x_t + b (when on), once per distinct sample.
+      const xt = (t - 1) * D;
+      const bias = biasOn[t - 1] ? 1 : 0;
+      for (let slot = 0; slot < slots; slot++) {
+        const x = this.x[slot];
+        for (let i = 0; i < N; i++) {
+          let v = 0;
+          for (let j = 0; j < D; j++) v += U[i * D + j] * x[xt + j];
+          u[slot * Np + i] = v + bias * b[i];
+        }
+      }
+      // A = W0 H_{t-1} for every column of the block at once.
+      gemmBlock(W0, H, acc, Np, bp);
+      const derT = (t - 1) * bp * Np;
+      for (let c = 0; c < count; c++) {
+        const off = c * Np;
+        const uo = slotOf[c] * Np;
+        const r = rho[c];
+        let ss = 0;
+        let sat = 0;
+        // a = rho W0 h + U x + b;  h = phi(a) stored as float32 (flushed);  phi'(a) kept for BPTT.
+        switch (this.act) {
+          case ACT.tanh:
+            for (let i = 0; i < N; i++) {
+              const a = r * acc[off + i] + u[uo + i];
+              const y = Math.tanh(a);
+              const h = flush(Math.fround(y));
+              H[off + i] = h;
+              ss += h * h;
+              const d = 1 - y * y; // d tanh(a) = 1 - tanh(a)^2
+              if (d < satLimit) sat++;
+              der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
+            }
+            break;
+          case ACT.sigmoid:
+            for (let i = 0; i < N; i++) {
+              const a = r * acc[off + i] + u[uo + i];
+              let y: number;
+              if (a >= 0) y = 1 / (1 + Math.exp(-a));
+              else {
+                const e = Math.exp(a);
+                y = e / (1 + e);
+              }
+              const h = flush(Math.fround(y));
+              H[off + i] = h;
+              ss += h * h;
+              const d = y * (1 - y); // d sigmoid(a) = sigmoid(a) (1 - sigmoid(a))
+              if (d < satLimit) sat++;
+              der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
+            }
+            break;
+          case ACT.relu:
+            for (let i = 0; i < N; i++) {
+              const a = r * acc[off + i] + u[uo + i];
+              const h = flush(Math.fround(a > 0 ? a : a <= 0 ? 0 : a));
+              H[off + i] = h;
+              ss += h * h;
+              if (a <= 0) sat++;
+              der[derT + off + i] = a > 0 ? 1 : a <= 0 ? 0 : NaN; // relu'(0) = 0, NaN stays NaN
+            }
+            break;
+          case ACT.leaky_relu:
+            for (let i = 0; i < N; i++) {
+              const a = r * acc[off + i] + u[uo + i];
+              const h = flush(Math.fround(a > 0 ? a : alpha * a));
+              H[off + i] = h;
+              ss += h * h;
+              if (a <= 0) sat++;
+              der[derT + off + i] = a > 0 ? 1 : a <= 0 ? alpha : NaN;
+            }
+            break;
+          default:
+            for (let i = 0; i < N; i++) {
+              const h = flush(Math.fround(r * acc[off + i] + u[uo + i]));
+              H[off + i] = h;
+              ss += h * h;
+              der[derT + off + i] = 1;
+            }
+        }
+        // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
+        const finite = ss < Infinity;
+        const j = c * T + (t - 1);
+        const hl = finite ? (ss > 0 ? 0.5 * Math.log10(ss) : -Infinity) : NaN;
+        out.hiddenLog10[j] = hl;
+        hLog[c * (T + 1) + t] = hl;
+        out.saturation[j] = finite ? sat / N : NaN;
+        if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
+      }
+    }
+  }
+
+  private backward(count: number, rho: Float64Array, out: BlockResult): void {
+    const { N, Np, T, W0T, r, blockColumns: bp } = this.s;
+    const { acc, delta, der, hLog, logScale, carry } = this;
+    const valid = new Uint8Array(count).fill(1);
+    const logRho = Float64Array.from(rho, Math.log10);
+    logScale.fill(0);
+    carry.fill(0);
+    delta.fill(0);
+    // g_T = dL/dh_T = r, held in float64 like every GEMM output.
+    for (let c = 0; c < count; c++) for (let i = 0; i < N; i++) acc[c * Np + i] = r[i];
+    for (let t = T; t >= 1; t--) {
+      const derT = (t - 1) * bp * Np;
+      for (let c = 0; c < count; c++) {
+        const off = c * Np;
+        const j = c * T + (t - 1);
+        if (!valid[c]) {
+          out.gradLog10[j] = NaN;
+          out.weightGradLog10[j] = NaN;
+          out.flags[j] |= FLAG_BACKWARD_INVALID;
+          continue;
+        }
+        let ss = 0;
+        for (let i = 0; i < N; i++) ss += acc[off + i] * acc[off + i];
+        const gl = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
+        out.gradLog10[j] = gl + logScale[c];
+        const scale = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+        if (ss > 0) addLog(logScale, carry, c, gl);
+        // delta_t = phi'(a_t) * g_t / ||g_t||; a NaN phi' makes dss NaN (g is finite).
+        let dss = 0;
+        for (let i = 0; i < N; i++) {
+          const dv = der[derT + off + i] * acc[off + i] * scale;
+          delta[off + i] = flush(dv);
+          dss += dv * dv;
+        }
+        if (dss !== dss) {
+          valid[c] = 0;
+          out.weightGradLog10[j] = NaN;
+          delta.fill(0, off, off + N);
+          continue;
+        }
+        // ||delta_t h_{t-1}^T||_F = ||delta_t|| ||h_{t-1}|| (rank one)
+        out.weightGradLog10[j] = (dss > 0 ? 0.5 * Math.log10(dss) : -Infinity) + logScale[c] + hLog[c * (T + 1) + t - 1];
+      }
+      if (t === 1) break;
+      // g_{t-1} = rho W0^T delta_t: the product now, rho into the log scale.
+      gemmBlock(W0T, delta, acc, Np, bp);
+      for (let c = 0; c < count; c++) if (valid[c]) addLog(logScale, carry, c, logRho[c]);
+    }
+  }
+}
+
+/** Kahan-add v to logScale[c]; -Infinity (an exact zero factor) sticks. */
+function addLog(logScale: Float64Array, carry: Float64Array, c: number, v: number): void {
+  const cur = logScale[c];
+  if (cur === -Infinity || v === -Infinity) {
+    logScale[c] = -Infinity;
+    return;
+  }
+  const y = v - carry[c];
+  const sum = cur + y;
+  carry[c] = sum - cur - y;
+  logScale[c] = sum;
+}
+
+/** 0 for magnitudes below the smallest normal float32, else v (NaN and +-Infinity pass). */
+function flush(v: number): number {
+  return v < F32_MIN_NORMAL && v > -F32_MIN_NORMAL ? 0 : v;
+}

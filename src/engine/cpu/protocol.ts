@@ -1,0 +1,72 @@
+/**
+ * What the CPU engine's main thread and its workers say to each other. Everything here is
+ * structured-cloneable (plain objects and typed arrays), so the same messages travel through
+ * Node's worker_threads and the browser's Web Workers.
+ */
+import type { Activation, InputMode } from '../../core/config.ts';
+
+/** Everything a worker needs to run any block of sequences of one sweep. */
+export interface KernelSetup {
+  activation: Activation;
+  leakyAlpha: number;
+  /** N, D, T as in the config; S samples per rho, K rho values. */
+  N: number;
+  D: number;
+  T: number;
+  S: number;
+  K: number;
+  /** N rounded up to a multiple of 4 (the micro-kernel's row tile); padded rows and columns are 0. */
+  Np: number;
+  /** Columns (sequences) per block, a multiple of 4; the last block is padded with idle columns. */
+  blockColumns: number;
+  /** [Np, Np] row-major, W0 padded with zeros, float32. */
+  W0: Float32Array;
+  /** [Np, Np] row-major, W0^T padded with zeros, float32 (the backward product reads it row by row). */
+  W0T: Float32Array;
+  /** [N, D] row-major, float64 (the input projection is computed in float64 once per step and sample). */
+  U: Float64Array;
+  /** [N] bias, float64. */
+  b: Float64Array;
+  /** [N] readout, the unit vector dL/dh_T. */
+  r: Float64Array;
+  /** [N] initial hidden state. */
+  h0: Float64Array;
+  /** [K] the swept spectral radii. */
+  rho: Float64Array;
+  /** [T] 1 where x_t is switched on (driveOn(config, t).input). */
+  inputOn: Uint8Array;
+  /** [T] 1 where the bias is switched on (driveOn(config, t).bias). */
+  biasOn: Uint8Array;
+  /** Seed and scale of the inputs: x of sequence s = Rng(seed, STREAM.inputs, s).normals(T * D, inputScale). */
+  seed: number;
+  inputScale: number;
+  inputs: InputMode;
+}
+
+/**
+ * Per-sequence results of one block, [count, T] row-major (column j = timestep t = j + 1),
+ * for the sequences q0 .. q0 + count - 1, where sequence q = s * K + k (sample-major, so
+ * the sequences of one block mostly share their input sample).
+ */
+export interface BlockResult {
+  block: number;
+  q0: number;
+  count: number;
+  gradLog10: Float64Array;
+  hiddenLog10: Float64Array;
+  saturation: Float64Array;
+  weightGradLog10: Float64Array;
+  /** Bit 1: h_t not finite (forward overflow); bit 2: dL/dh_t undefined (backward crossed an undefined phi'). */
+  flags: Uint8Array;
+}
+
+export const FLAG_FORWARD_OVERFLOW = 1;
+export const FLAG_BACKWARD_INVALID = 2;
+
+export type ToWorker =
+  | { type: 'setup'; run: number; setup: KernelSetup }
+  | { type: 'block'; run: number; block: number };
+
+export type FromWorker =
+  | { type: 'result'; run: number; result: BlockResult }
+  | { type: 'error'; run: number; message: string };

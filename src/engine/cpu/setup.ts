@@ -1,0 +1,69 @@
+/** Turning a Problem (float64, src/core/problem.ts) into what the CPU kernel's workers need. */
+import { driveOn } from '../../core/config.ts';
+import type { Problem } from '../../core/problem.ts';
+import type { KernelSetup } from './protocol.ts';
+
+/** Columns per block when memory allows: 16 sequences share each pass over W0 (measured: bench/cpu.ts). */
+export const DEFAULT_BLOCK_COLUMNS = 16;
+/** Most bytes one block may keep for BPTT (phi'(a_t), [T, Bp, Np] float32) in each worker. */
+export const BLOCK_BYTES_LIMIT = 64 * 1024 * 1024;
+
+function roundUp4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+/**
+ * Columns per block: at most `preferred`, fewer when the BPTT store would exceed
+ * BLOCK_BYTES_LIMIT (never fewer than 4, the micro-kernel's width), and few enough that every
+ * worker gets at least two blocks when the sweep is small. The grids do not depend on it: each
+ * sequence's arithmetic is the same whichever block carries it.
+ */
+export function chooseBlockColumns(T: number, Np: number, sequences: number, workers: number, preferred = DEFAULT_BLOCK_COLUMNS): number {
+  const byMemory = Math.floor(BLOCK_BYTES_LIMIT / (T * Np * 4) / 4) * 4;
+  const byBalance = roundUp4(Math.ceil(sequences / Math.max(1, 2 * workers)));
+  return Math.max(4, Math.min(roundUp4(preferred), byMemory, byBalance));
+}
+
+/** Pad a row-major [n, n] matrix to [np, np] in float32, optionally transposed. */
+function padMatrix(m: Float64Array, n: number, np: number, transpose: boolean): Float32Array {
+  const out = new Float32Array(np * np);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * np + j] = transpose ? m[j * n + i] : m[i * n + j];
+  return out;
+}
+
+export function makeSetup(p: Problem, blockColumns: number): KernelSetup {
+  const c = p.config;
+  const N = c.hidden;
+  const Np = roundUp4(N);
+  const T = c.steps;
+  const inputOn = new Uint8Array(T);
+  const biasOn = new Uint8Array(T);
+  for (let t = 1; t <= T; t++) {
+    const on = driveOn(c, t);
+    inputOn[t - 1] = on.input ? 1 : 0;
+    biasOn[t - 1] = on.bias ? 1 : 0;
+  }
+  return {
+    activation: c.activation,
+    leakyAlpha: c.leakyAlpha,
+    N,
+    D: c.input,
+    T,
+    S: c.samples,
+    K: p.rho.length,
+    Np,
+    blockColumns,
+    W0: padMatrix(p.W0, N, Np, false),
+    W0T: padMatrix(p.W0, N, Np, true),
+    U: Float64Array.from(p.U),
+    b: Float64Array.from(p.b),
+    r: Float64Array.from(p.r),
+    h0: Float64Array.from(p.h0),
+    rho: Float64Array.from(p.rho),
+    inputOn,
+    biasOn,
+    seed: c.seed,
+    inputScale: c.inputScale,
+    inputs: c.inputs,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The platform-free body of a CPU-engine worker: it keeps the current sweep's kernel and runs
+ * the blocks it is sent. worker-node.ts and worker-browser.ts only connect it to their port.
+ */
+import { BlockKernel } from './kernel.ts';
+import type { BlockResult, FromWorker, ToWorker } from './protocol.ts';
+
+export type Post = (msg: FromWorker, transfer: ArrayBuffer[]) => void;
+
+/** The buffers of a result, moved rather than copied to the main thread. */
+export function resultBuffers(r: BlockResult): ArrayBuffer[] {
+  return [r.gradLog10, r.hiddenLog10, r.saturation, r.weightGradLog10, r.flags].map((a) => a.buffer as ArrayBuffer);
+}
+
+export function createWorkerHandler(post: Post): (msg: ToWorker) => void {
+  let run = -1;
+  let kernel: BlockKernel | null = null;
+  return (msg) => {
+    try {
+      if (msg.type === 'setup') {
+        run = msg.run;
+        kernel = null; // release the previous sweep's buffers before allocating
+        kernel = new BlockKernel(msg.setup);
+        return;
+      }
+      if (msg.run !== run || !kernel) throw new Error(`internal: block ${msg.block} of run ${msg.run} arrived before its setup`);
+      const result = kernel.run(msg.block);
+      post({ type: 'result', run, result }, resultBuffers(result));
+    } catch (e) {
+      post({ type: 'error', run: msg.run, message: e instanceof Error ? e.message : String(e) }, []);
+    }
+  };
+}
