@@ -1,0 +1,420 @@
+/**
+ * The WebGPU engine: the sweep as three WGSL kernels (shaders/forward.wgsl, backward.wgsl,
+ * reduce.wgsl) on any WebGPU device -- navigator.gpu in the browser, Dawn in Node.
+ *
+ * Design ("persistent RNN", after Diamos et al. 2016): the B = K S sequences share W0 and are
+ * independent; only time is sequential. One invocation carries one sequence through many steps
+ * in a single dispatch (all T when the work is small), accumulating 16 output rows per pass in
+ * registers, with W0 read as a broadcast. No barrier, no per-step dispatch, no per-step readback:
+ * the host uploads W0, the inputs' drive U x_t + b and the rho values, and reads back only the
+ * reduced K x T cells. Sweeps larger than the device's buffer limits run in chunks of rho rows.
+ */
+import type { Activation, Config } from '../../core/config.ts';
+import { AbortError, throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
+import { emptyField, type GradientField } from '../../core/field.ts';
+import { buildProblem, type Problem } from '../../core/problem.ts';
+import { log10Norm } from '../../core/reference.ts';
+import backwardWgsl from '../../../shaders/backward.wgsl?raw';
+import forwardWgsl from '../../../shaders/forward.wgsl?raw';
+import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
+import { decodeCells, FLAG_HID_ZERO } from './decode.ts';
+import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
+import { PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
+
+export interface WebGpuEngineOptions {
+  /** Cap on any one per-chunk buffer, bytes (default: the device's binding and buffer limits). Smaller forces more chunks. */
+  maxChunkBytes?: number;
+  /** Refuse (before allocating) a run whose GPU buffers would total more than this many bytes. Default 2 GiB. */
+  maxTotalBytes?: number;
+  /** Steps per forward/backward dispatch: 1 is the per-step design; 'auto' (default) fits dispatchFlops. */
+  stepsPerDispatch?: number | 'auto';
+  /** Work per dispatch and per submitted batch, floating-point operations (default 2e8: ~0.2 s on SwiftShader). */
+  dispatchFlops?: number;
+  /** Invocations (sequences) per workgroup, the WORKGROUP override (default 64). */
+  workgroupSize?: number;
+  powerPreference?: GPUPowerPreference;
+}
+
+const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 64 };
+
+const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, leaky_relu: 3, linear: 4 };
+
+/** Params struct of forward.wgsl / backward.wgsl: 12 words. */
+const STEP_PARAMS_BYTES = 48;
+/** Params struct of reduce.wgsl: 4 words. */
+const REDUCE_PARAMS_BYTES = 16;
+
+interface Pipelines {
+  forward: GPUComputePipeline;
+  backward: GPUComputePipeline;
+  reduce: GPUComputePipeline;
+}
+
+interface Layouts {
+  forward: GPUBindGroupLayout;
+  backward: GPUBindGroupLayout;
+  reduce: GPUBindGroupLayout;
+}
+
+/** One dispatch of a chunk: its kernel and its uniform slot. */
+interface Dispatch {
+  kind: 'forward' | 'backward' | 'reduce';
+  slot: number;
+  flops: number;
+}
+
+export class WebGpuEngine implements Engine {
+  readonly name = 'webgpu' as const;
+  /** The adapter in words (vendor, architecture, description; fallback or not). */
+  readonly adapter: string;
+  readonly adapterInfo: AdapterDescription;
+  readonly device: GPUDevice;
+  private readonly options: Required<Omit<WebGpuEngineOptions, 'maxChunkBytes' | 'powerPreference'>> & { maxChunkBytes?: number };
+  private readonly live = new Set<GPUBuffer>();
+  private readonly layouts: Layouts;
+  private readonly modules: { forward: GPUShaderModule; backward: GPUShaderModule; reduce: GPUShaderModule };
+  private readonly pipelines = new Map<string, Promise<Pipelines>>();
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  private uncaptured: GPUError | null = null;
+  private disposed = false;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Request an adapter and device from `gpu` (navigator.gpu, or dawnGpu() in Node) and build the engine. */
+  static async create(gpu: GPU | undefined, options: WebGpuEngineOptions = {}): Promise<WebGpuEngine> {
+    const { device, adapter } = await requestGpu(gpu, options.powerPreference);
+    return new WebGpuEngine(device, describeAdapter(adapter), options);
+  }
+
+  private constructor(device: GPUDevice, info: AdapterDescription, options: WebGpuEngineOptions) {
+    this.device = device;
+    this.adapterInfo = info;
+    this.adapter = info.text;
+    this.options = {
+      maxTotalBytes: options.maxTotalBytes ?? DEFAULTS.maxTotalBytes,
+      stepsPerDispatch: options.stepsPerDispatch ?? DEFAULTS.stepsPerDispatch,
+      dispatchFlops: options.dispatchFlops ?? DEFAULTS.dispatchFlops,
+      workgroupSize: options.workgroupSize ?? DEFAULTS.workgroupSize,
+      maxChunkBytes: options.maxChunkBytes,
+    };
+    void device.lost.then((info) => {
+      this.lostInfo = info;
+    });
+    device.addEventListener('uncapturederror', (e) => {
+      this.uncaptured ??= (e as GPUUncapturedErrorEvent).error;
+    });
+    this.modules = {
+      forward: device.createShaderModule({ label: 'forward.wgsl', code: forwardWgsl }),
+      backward: device.createShaderModule({ label: 'backward.wgsl', code: backwardWgsl }),
+      reduce: device.createShaderModule({ label: 'reduce.wgsl', code: reduceWgsl }),
+    };
+    const entries = (kinds: ('uniform' | 'read-only-storage' | 'storage')[]): GPUBindGroupLayoutEntry[] =>
+      kinds.map((type, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type, hasDynamicOffset: type === 'uniform' },
+      }));
+    this.layouts = {
+      // p, wt, drive, rhos, h0 | hstate, dphi, records
+      forward: device.createBindGroupLayout({
+        label: 'forward layout',
+        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage']),
+      }),
+      // p, w, rhos, r | gstate | dphi | records, bstate
+      backward: device.createBindGroupLayout({
+        label: 'backward layout',
+        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage', 'storage', 'storage']),
+      }),
+      // p, records | cells
+      reduce: device.createBindGroupLayout({ label: 'reduce layout', entries: entries(['uniform', 'read-only-storage', 'storage']) }),
+    };
+  }
+
+  /** GPU buffers created by this engine and not yet destroyed (0 between runs: leak tests use it). */
+  get liveBuffers(): number {
+    return this.live.size;
+  }
+
+  /** Whether the device has been lost (or destroyed). */
+  get isLost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  /** Test hook: destroy the device as if it were lost, to test what runs do then. */
+  destroyDeviceForTest(): void {
+    this.device.destroy();
+  }
+
+  /** The memory layout a config would get on this device, or the Error refusing it (nothing is allocated). */
+  plan(config: Config): MemoryPlan {
+    const l = this.device.limits;
+    return planMemory(
+      config,
+      { maxBindingBytes: l.maxStorageBufferBindingSize, maxBufferBytes: l.maxBufferSize },
+      {
+        maxChunkBytes: this.options.maxChunkBytes,
+        maxTotalBytes: this.options.maxTotalBytes,
+        stepsPerDispatch: this.options.stepsPerDispatch,
+        dispatchFlops: this.options.dispatchFlops,
+      },
+    );
+  }
+
+  run(config: Config, options: RunOptions = {}): Promise<GradientField> {
+    // Runs are serialised: they share the device and its queue.
+    const job = this.tail.then(() => this.runNow(config, options));
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.live) b.destroy();
+    this.live.clear();
+    this.device.destroy();
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error('webgpu: the engine was disposed; create a new one');
+    if (this.lostInfo) {
+      throw new Error(
+        `webgpu: the GPU device was lost (${this.lostInfo.reason}${this.lostInfo.message ? `: ${this.lostInfo.message}` : ''}); ` +
+          'create a new engine (reload the page) or use the cpu backend',
+      );
+    }
+    if (this.uncaptured) {
+      const e = this.uncaptured;
+      this.uncaptured = null;
+      throw new Error(`webgpu: GPU error: ${e.message}`);
+    }
+  }
+
+  /** Await a GPU promise, but fail with a clear Error instead of hanging if the device is lost meanwhile. */
+  private async untilDone<T>(what: string, p: Promise<T>): Promise<T> {
+    const lost = this.device.lost.then((info): never => {
+      throw new Error(`webgpu: the GPU device was lost while ${what} (${info.reason}${info.message ? `: ${info.message}` : ''})`);
+    });
+    const value = await Promise.race([p, lost]);
+    this.assertUsable();
+    return value;
+  }
+
+  private createBuffer(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+    this.live.add(b);
+    return b;
+  }
+
+  private destroyBuffer(b: GPUBuffer): void {
+    b.destroy();
+    this.live.delete(b);
+  }
+
+  private pipelinesFor(config: Config): Promise<Pipelines> {
+    const act = config.activation;
+    const alpha = act === 'leaky_relu' ? config.leakyAlpha : 0;
+    const key = `${act}/${alpha}`;
+    let hit = this.pipelines.get(key);
+    if (!hit) {
+      const wg = this.options.workgroupSize;
+      const make = async (kind: keyof Pipelines, constants: Record<string, number>) => {
+        try {
+          return await this.device.createComputePipelineAsync({
+            label: `${kind} pipeline (${key}, workgroup ${wg})`,
+            layout: this.device.createPipelineLayout({ label: `${kind} pipeline layout`, bindGroupLayouts: [this.layouts[kind]] }),
+            compute: { module: this.modules[kind], entryPoint: 'main', constants: { WORKGROUP: wg, ...constants } },
+          });
+        } catch (e) {
+          const info = await this.modules[kind].getCompilationInfo();
+          const msgs = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
+          throw new Error(`webgpu: could not build the ${kind} kernel: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`);
+        }
+      };
+      hit = Promise.all([
+        make('forward', { ACTIVATION: ACTIVATION_CODE[act], LEAKY_ALPHA: alpha }),
+        make('backward', {}),
+        make('reduce', {}),
+      ]).then(([forward, backward, reduce]) => ({ forward, backward, reduce }));
+      hit.catch(() => this.pipelines.delete(key));
+      this.pipelines.set(key, hit);
+    }
+    return hit;
+  }
+
+  private async runNow(config: Config, options: RunOptions): Promise<GradientField> {
+    const { signal, onProgress } = options;
+    this.assertUsable();
+    throwIfAborted(signal);
+    const started = performance.now();
+    const plan = this.plan(config); // throws before anything is allocated
+    const p = buildProblem(config);
+    const field = emptyField(config, p.rho, p.spectrum, {
+      backend: this.name,
+      adapter: this.adapter,
+      wallMs: 0,
+      precision: 'float32',
+    });
+    const pipes = await this.untilDone('building the kernels', this.pipelinesFor(config));
+    const owned: GPUBuffer[] = [];
+    try {
+      const bufs = await withErrorScopes(this.device, `allocating ${plan.totalBytes} bytes of GPU buffers`, () => this.allocate(plan, owned));
+      this.upload(plan, p, bufs);
+      await this.sweep(plan, p, field, pipes, bufs, signal, onProgress);
+    } finally {
+      for (const b of owned) this.destroyBuffer(b);
+    }
+    field.meta.wallMs = performance.now() - started;
+    return field;
+  }
+
+  private allocate(plan: MemoryPlan, owned: GPUBuffer[]) {
+    const S = GPUBufferUsage.STORAGE;
+    const D = GPUBufferUsage.COPY_DST;
+    const make = (label: string, usage: GPUBufferUsageFlags) => {
+      const b = this.createBuffer(label, plan.buffers[label], usage);
+      owned.push(b);
+      return b;
+    };
+    return {
+      params: make('params', GPUBufferUsage.UNIFORM | D), // [dispatches] 256-byte slots
+      wt: make('wt', S | D), // [N][NP] W0^T, padded
+      w: make('w', S | D), // [N][NP] W0, padded
+      drive: make('drive', S | D), // [T][N][S] U x_t + b
+      rhos: make('rhos', S | D), // [KC] rho of each row of the chunk
+      h0: make('h0', S | D), // [N]
+      r: make('r', S | D), // [N]
+      hstate: make('hstate', S), // [2][N][BC]
+      gstate: make('gstate', S), // [2][N][BC]
+      bstate: make('bstate', S), // [BC] (E, valid)
+      dphi: make('dphi', S), // [T][N][BC]
+      records: make('records', S), // [T][BC]
+      cells: make('cells', S | GPUBufferUsage.COPY_SRC), // [KC][T]
+      readback: make('readback', GPUBufferUsage.MAP_READ | D), // [KC][T]
+    };
+  }
+
+  private upload(plan: MemoryPlan, p: Problem, bufs: ReturnType<WebGpuEngine['allocate']>): void {
+    const { n, np, samples: S, steps: T } = plan;
+    const d = p.config.input;
+    const q = this.device.queue;
+    const wt = new Float32Array(n * np);
+    const w = new Float32Array(n * np);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        wt[j * np + i] = p.W0[i * n + j]; // row j of W0^T = column j of W0
+        w[i * np + j] = p.W0[i * n + j];
+      }
+    }
+    q.writeBuffer(bufs.wt, 0, wt);
+    q.writeBuffer(bufs.w, 0, w);
+    q.writeBuffer(bufs.h0, 0, Float32Array.from(p.h0));
+    q.writeBuffer(bufs.r, 0, Float32Array.from(p.r));
+    // c_t = U x_t + b biasOn(t), in float64 then rounded once: [T][N][S]
+    const drive = new Float32Array(T * n * S);
+    const acc = new Float64Array(n);
+    for (let s = 0; s < S; s++) {
+      const x = p.inputsFor(s);
+      for (let t = 0; t < T; t++) {
+        const bias = p.biasOn(t + 1);
+        for (let i = 0; i < n; i++) {
+          let u = bias ? p.b[i] : 0;
+          for (let j = 0; j < d; j++) u += p.U[i * d + j] * x[t * d + j];
+          acc[i] = u;
+        }
+        for (let i = 0; i < n; i++) drive[(t * n + i) * S + s] = acc[i];
+      }
+    }
+    q.writeBuffer(bufs.drive, 0, drive);
+  }
+
+  private async sweep(
+    plan: MemoryPlan,
+    p: Problem,
+    field: GradientField,
+    pipes: Pipelines,
+    bufs: ReturnType<WebGpuEngine['allocate']>,
+    signal: AbortSignal | undefined,
+    onProgress: RunOptions['onProgress'],
+  ): Promise<void> {
+    const { n, np4, samples: S, steps: T, rowsPerChunk, stepsPerDispatch: spd } = plan;
+    const K = plan.rhoCount;
+    const dev = this.device;
+    const wg = this.options.workgroupSize;
+    const h0Log = log10Norm(p.h0, 0, n);
+    const h0Flags = h0Log === -Infinity ? FLAG_HID_ZERO : 0;
+    const bind = (label: string, layout: GPUBindGroupLayout, uniformSize: number, list: GPUBuffer[]) =>
+      dev.createBindGroup({
+        label,
+        layout,
+        entries: [{ binding: 0, resource: { buffer: bufs.params, size: uniformSize } }, ...list.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
+      });
+    const groups = await withErrorScopes(dev, 'creating bind groups', () => ({
+      forward: bind('forward bind group', this.layouts.forward, STEP_PARAMS_BYTES, [bufs.wt, bufs.drive, bufs.rhos, bufs.h0, bufs.hstate, bufs.dphi, bufs.records]),
+      backward: bind('backward bind group', this.layouts.backward, STEP_PARAMS_BYTES, [bufs.w, bufs.rhos, bufs.r, bufs.gstate, bufs.dphi, bufs.records, bufs.bstate]),
+      reduce: bind('reduce bind group', this.layouts.reduce, REDUCE_PARAMS_BYTES, [bufs.records, bufs.cells]),
+    }));
+    const stepFlops = (bc: number) => bc * 2 * n * n;
+    const totalFlops = K * S * T * 4 * n * n;
+    let doneFlops = 0;
+    const params = new ArrayBuffer(plan.dispatchesPerChunk * PARAM_STRIDE);
+    const pu = new Uint32Array(params);
+    const pf = new Float32Array(params);
+
+    for (let k0 = 0; k0 < K; k0 += rowsPerChunk) {
+      const kc = Math.min(rowsPerChunk, K - k0);
+      const bc = kc * S;
+      this.device.queue.writeBuffer(bufs.rhos, 0, Float32Array.from(p.rho.subarray(k0, k0 + kc)));
+      // One uniform slot per dispatch: forward ranges ascending, backward descending, then reduce.
+      const list: Dispatch[] = [];
+      const setStep = (slot: number, tFrom: number, tTo: number) => {
+        const o = (slot * PARAM_STRIDE) / 4;
+        pu.set([n, np4, bc, S, T, tFrom, tTo, h0Flags], o);
+        pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
+      };
+      for (let t = 1; t <= T; t += spd) {
+        const tTo = Math.min(T, t + spd - 1);
+        setStep(list.length, t, tTo);
+        list.push({ kind: 'forward', slot: list.length, flops: stepFlops(bc) * (tTo - t + 1) });
+      }
+      for (let t = T; t >= 1; t -= spd) {
+        const tTo = Math.max(1, t - spd + 1);
+        setStep(list.length, t, tTo);
+        list.push({ kind: 'backward', slot: list.length, flops: stepFlops(bc) * (t - tTo + 1) });
+      }
+      pu.set([bc, S, T, kc], (list.length * PARAM_STRIDE) / 4);
+      list.push({ kind: 'reduce', slot: list.length, flops: 0 });
+      this.device.queue.writeBuffer(bufs.params, 0, params, 0, list.length * PARAM_STRIDE);
+
+      // Submit in batches of about dispatchFlops; between batches: wait, check errors, abort, report.
+      let i = 0;
+      while (i < list.length) {
+        let batchFlops = 0;
+        const batch: Dispatch[] = [];
+        while (i < list.length && (batch.length === 0 || batchFlops + list[i].flops <= this.options.dispatchFlops)) {
+          batchFlops += list[i].flops;
+          batch.push(list[i++]);
+        }
+        await withErrorScopes(dev, `running chunk ${k0 / rowsPerChunk + 1} of ${plan.chunks}`, () => {
+          const enc = dev.createCommandEncoder({ label: 'sweep batch' });
+          const pass = enc.beginComputePass({ label: 'sweep batch pass' });
+          for (const d of batch) {
+            pass.setPipeline(pipes[d.kind]);
+            pass.setBindGroup(0, groups[d.kind], [d.slot * PARAM_STRIDE]);
+            pass.dispatchWorkgroups(Math.ceil((d.kind === 'reduce' ? kc * T : bc) / wg));
+          }
+          pass.end();
+          if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * 64);
+          dev.queue.submit([enc.finish()]);
+        });
+        await this.untilDone('running the sweep', dev.queue.onSubmittedWorkDone());
+        doneFlops += batchFlops;
+        onProgress?.({ fraction: doneFlops / totalFlops, phase: batch[0].kind === 'forward' ? 'forward' : 'backward' });
+        if (signal?.aborted) throw new AbortError();
+      }
+      await this.untilDone('reading the results back', bufs.readback.mapAsync(GPUMapMode.READ, 0, kc * T * 64));
+      decodeCells(field, bufs.readback.getMappedRange(0, kc * T * 64), k0, kc, S, n);
+      bufs.readback.unmap();
+      onProgress?.({ fraction: Math.min(1, doneFlops / totalFlops), phase: `rho rows ${k0 + 1}..${k0 + kc} of ${K}` });
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * How a sweep is laid out in GPU memory, decided before anything is allocated: which buffers,
+ * how large, and how many rho rows go through the GPU at once (a chunk), so that no buffer
+ * exceeds the device's binding/buffer limits and the total stays under a stated maximum.
+ */
+import type { Config } from '../../core/config.ts';
+import { formatBytes } from '../../core/work.ts';
+
+/** Bytes of one StepRecord (shaders/forward.wgsl): 8 words. */
+export const RECORD_BYTES = 32;
+/** Bytes of one reduction Cell (shaders/reduce.wgsl): 16 words. */
+export const CELL_BYTES = 64;
+/** Rows of W0 a pass of the matmul loops produces (four vec4 accumulators). */
+export const ROWS_PER_PASS = 16;
+/** Uniform slots are bound with dynamic offsets, which must be multiples of this. */
+export const PARAM_STRIDE = 256;
+
+export interface PlanLimits {
+  /** Largest buffer a binding may cover (device.limits.maxStorageBufferBindingSize). */
+  maxBindingBytes: number;
+  /** Largest buffer (device.limits.maxBufferSize). */
+  maxBufferBytes: number;
+}
+
+export interface PlanOptions {
+  /** Cap on any one per-chunk buffer, below the device limits (forces smaller chunks; tests use it). */
+  maxChunkBytes?: number;
+  /** The run is refused, before allocating, if its GPU buffers would total more than this. */
+  maxTotalBytes: number;
+  /** Steps per dispatch: a number, or 'auto' (as many as fit in dispatchFlops). */
+  stepsPerDispatch: number | 'auto';
+  /** Work per dispatch when stepsPerDispatch is 'auto', floating-point operations. */
+  dispatchFlops: number;
+}
+
+export interface MemoryPlan {
+  /** N, and the row length of the padded W0 copies: NP = NP4 * 4, a multiple of ROWS_PER_PASS. */
+  n: number;
+  np: number;
+  np4: number;
+  samples: number;
+  steps: number;
+  rhoCount: number;
+  /** Rho rows per chunk (KC) and sequences per chunk (BC = KC * S). */
+  rowsPerChunk: number;
+  batchPerChunk: number;
+  chunks: number;
+  /** Steps per forward/backward dispatch. */
+  stepsPerDispatch: number;
+  /** Uniform slots per chunk: forward and backward dispatches plus the reduction. */
+  dispatchesPerChunk: number;
+  /** Size in bytes of every buffer the run allocates, by label. */
+  buffers: Record<string, number>;
+  totalBytes: number;
+}
+
+/** Bytes of the per-chunk buffers for KC rho rows. */
+function chunkBuffers(kc: number, c: Config, np: number): Record<string, number> {
+  const bc = kc * c.samples;
+  const n = c.hidden;
+  const T = c.steps;
+  return {
+    dphi: bc * T * n * 4, // [T][N][BC] f32
+    records: bc * T * RECORD_BYTES, // [T][BC]
+    hstate: 2 * n * bc * 4, // [2][N][BC]
+    gstate: 2 * n * bc * 4, // [2][N][BC]
+    bstate: bc * 8, // [BC] vec2<i32>
+    cells: kc * T * CELL_BYTES, // [KC][T]
+    readback: kc * T * CELL_BYTES,
+    rhos: kc * 4,
+    // the padded W0 copies are per run, listed here so the total is in one place
+    wt: n * np * 4,
+    w: n * np * 4,
+  };
+}
+
+/**
+ * Lay out the sweep. Throws, naming the size in bytes and what to reduce, when even one rho row
+ * does not fit the device's limits or the total exceeds options.maxTotalBytes.
+ */
+export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): MemoryPlan {
+  const n = c.hidden;
+  const S = c.samples;
+  const T = c.steps;
+  const K = c.rhoCount;
+  const np = Math.ceil(n / ROWS_PER_PASS) * ROWS_PER_PASS;
+  const perBuffer = Math.min(limits.maxBindingBytes, limits.maxBufferBytes, o.maxChunkBytes ?? Infinity);
+  const fixed = {
+    drive: T * n * S * 4, // [T][N][S] f32
+    h0: n * 4,
+    r: n * 4,
+  };
+  const largestPerRow = (kc: number) => {
+    const b = chunkBuffers(kc, c, np);
+    return Math.max(b.dphi, b.records, b.cells, b.wt, fixed.drive);
+  };
+  if (largestPerRow(1) > perBuffer) {
+    const row = chunkBuffers(1, c, np);
+    throw new Error(
+      `webgpu: one rho row of this sweep needs a ${formatBytes(Math.max(row.dphi, row.records, fixed.drive))} buffer ` +
+        `(${largestPerRow(1)} bytes: samples ${S} x steps ${T} x hidden ${n} x 4 bytes of phi'), ` +
+        `more than the largest buffer allowed here, ${formatBytes(perBuffer)} (${perBuffer} bytes); ` +
+        'reduce steps, hidden or samples',
+    );
+  }
+  // As many rows per chunk as the per-buffer limit allows (binary search: sizes grow with kc).
+  let lo = 1;
+  let hi = K;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (largestPerRow(mid) <= perBuffer) lo = mid;
+    else hi = mid - 1;
+  }
+  const chunks = Math.ceil(K / lo);
+  const rowsPerChunk = Math.ceil(K / chunks); // balance the chunks
+  const flopsPerStep = rowsPerChunk * S * 2 * n * n;
+  const spd =
+    o.stepsPerDispatch === 'auto'
+      ? Math.max(1, Math.min(T, Math.floor(o.dispatchFlops / flopsPerStep)))
+      : Math.max(1, Math.min(T, Math.floor(o.stepsPerDispatch)));
+  const dispatchesPerChunk = 2 * Math.ceil(T / spd) + 1;
+  const buffers: Record<string, number> = {
+    ...chunkBuffers(rowsPerChunk, c, np),
+    ...fixed,
+    params: dispatchesPerChunk * PARAM_STRIDE,
+  };
+  const totalBytes = Object.values(buffers).reduce((a, b) => a + b, 0);
+  if (totalBytes > o.maxTotalBytes) {
+    throw new Error(
+      `webgpu: this sweep needs ${formatBytes(totalBytes)} (${totalBytes} bytes) of GPU buffers even in ` +
+        `${chunks} chunk${chunks > 1 ? 's' : ''} of ${rowsPerChunk} rho rows, above the limit of ` +
+        `${formatBytes(o.maxTotalBytes)} (${o.maxTotalBytes} bytes, option maxTotalBytes); reduce steps, hidden or samples`,
+    );
+  }
+  return {
+    n,
+    np,
+    np4: np / 4,
+    samples: S,
+    steps: T,
+    rhoCount: K,
+    rowsPerChunk,
+    batchPerChunk: rowsPerChunk * S,
+    chunks,
+    stepsPerDispatch: spd,
+    dispatchesPerChunk,
+    buffers,
+    totalBytes,
+  };
+}
