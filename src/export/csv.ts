@@ -1,0 +1,63 @@
+/**
+ * The field as tidy CSV: one row per (rho, t), every grid a column, plus the overflow flag.
+ * The header's comment lines (starting with #) document each column; read with
+ * pandas.read_csv(path, comment='#') or numpy.genfromtxt(path, delimiter=',', names=True).
+ * Non-finite values: `nan` = undefined because the forward pass overflowed; `-inf` = log10 of
+ * an exact zero (e.g. every gradient before t = T when rho = 0). Both parse as floats in
+ * pandas, NumPy and R (read.csv with na.strings = "nan").
+ */
+import type { GradientField } from '../core/field.ts';
+import { GRID_INFO, GRID_NAMES } from '../core/field.ts';
+import { LAB_VERSION } from '../core/version.ts';
+
+export const CSV_COLUMNS = ['rho', 't', ...GRID_NAMES, 'overflow'] as const;
+
+/** A number as CSV text: shortest round-trip decimal; nan, inf, -inf for the rest. */
+export function csvNumber(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+}
+
+/** The comment lines and the column-name line. */
+export function csvHeader(field: GradientField): string {
+  const lines = [
+    '# RNN Gradient Lab field, tidy: one row per (rho, t); rows by rho then t',
+    `# lab ${LAB_VERSION}; backend ${field.meta.backend} on ${field.meta.adapter}; precision ${field.meta.precision}; K = ${field.K}, T = ${field.T}`,
+    `# config: ${JSON.stringify(field.config)}`,
+    '# columns:',
+    '#   rho: spectral radius of the recurrent matrix W = rho W0 (W0 normalised)',
+    '#   t: time step, 1..T',
+    ...GRID_NAMES.map((g) => `#   ${g}: ${GRID_INFO[g].description} [${GRID_INFO[g].unit}]`),
+    "#   overflow: 1 where some sample's forward pass gave a non-finite h_t (the values are then undefined), else 0",
+    '# nan = undefined (overflow); -inf = log10 of an exact zero. pandas: pd.read_csv(path, comment="#")',
+    CSV_COLUMNS.join(','),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The CSV in pieces of `rowsPerChunk` rows (a 512 x 5000 field is ~250 MB: write it piece by piece). */
+export function* csvChunks(field: GradientField, rowsPerChunk = 8192): Generator<string> {
+  yield csvHeader(field);
+  const { K, T } = field;
+  const grids = GRID_NAMES.map((g) => field[g]); // in CSV_COLUMNS order
+  let rows: string[] = [];
+  for (let k = 0; k < K; k++) {
+    const rho = csvNumber(field.rho[k]);
+    for (let j = 0; j < T; j++) {
+      const i = k * T + j;
+      let row = `${rho},${j + 1}`;
+      for (const g of grids) row += `,${csvNumber(g[i])}`;
+      rows.push(`${row},${field.overflow[i]}`);
+      if (rows.length === rowsPerChunk) {
+        yield `${rows.join('\n')}\n`;
+        rows = [];
+      }
+    }
+  }
+  if (rows.length > 0) yield `${rows.join('\n')}\n`;
+}
+
+/** The whole CSV as one string (fine up to tens of MB; use csvChunks beyond). */
+export function toCsv(field: GradientField): string {
+  return Array.from(csvChunks(field)).join('');
+}

@@ -1,0 +1,12 @@
+/**
+ * Exports shared by the lab and the CLI. Bytes and strings out, no Node built-ins:
+ * heatmap PNG/SVG (one renderer), tidy CSV, NPY/NPZ, and file names carrying the config.
+ * The caller loads the figure font (FigureFont.parse on the bytes of FIGURE_FONT_FILE).
+ */
+export { COLORMAPS, colourAt, type ColormapName, type Rgb } from './colormap.ts';
+export { FIGURE_FONT_FAMILY, FIGURE_FONT_FILE, FIGURE_FONT_PACKAGE, FigureFont, FontError } from './font.ts';
+export { SCALES, buildHeatmapScene, configTitle, prettyLabel, type HeatmapOptions, type HeatmapScene, type Scale } from './figure.ts';
+export { SVG_RECT_LIMIT, plotPixels, renderHeatmapPng, renderHeatmapRaster, renderHeatmapSvg } from './heatmap.ts';
+export { CSV_COLUMNS, csvChunks, csvHeader, toCsv } from './csv.ts';
+export { fieldNpz, npyBytes, npzSidecar, readNpy, type NpyArray } from './npy.ts';
+export { GRID_FILE_PREFIX, configSlug, exportFileName } from './names.ts';

@@ -1,0 +1,30 @@
+/** File names that carry the config: grad-tanh-gaussian-N64-T100-S16-seed1.png. */
+import type { Config } from '../core/config.ts';
+import type { GridName } from '../core/field.ts';
+
+/** Short name of each grid in file names. */
+export const GRID_FILE_PREFIX: Record<GridName, string> = {
+  gradLog10Mean: 'grad',
+  gradLog10Std: 'gradstd',
+  hiddenLog10Mean: 'hidden',
+  saturation: 'saturation',
+  weightGradLog10: 'wgrad',
+};
+
+/** activation-init-N-T-S-seed, e.g. tanh-gaussian-N64-T100-S16-seed1. */
+export function configSlug(config: Pick<Config, 'activation' | 'init' | 'hidden' | 'steps' | 'samples' | 'seed'>): string {
+  return `${config.activation}-${config.init}-N${config.hidden}-T${config.steps}-S${config.samples}-seed${config.seed}`;
+}
+
+/**
+ * The file name of an export: a grid's figure (`grad-...png`), its difference figure
+ * (`diff-grad-...png`), or the whole field (`field-...csv`, `field-...npz`, `run-...json`).
+ */
+export function exportFileName(
+  config: Pick<Config, 'activation' | 'init' | 'hidden' | 'steps' | 'samples' | 'seed'>,
+  what: GridName | { difference: GridName } | 'field' | 'run',
+  ext: string,
+): string {
+  const head = typeof what === 'object' ? `diff-${GRID_FILE_PREFIX[what.difference]}` : what === 'field' || what === 'run' ? what : GRID_FILE_PREFIX[what];
+  return `${head}-${configSlug(config)}.${ext}`;
+}
