@@ -1,0 +1,226 @@
+/**
+ * The URL hash: ONE table of fields, built from the core's FIELDS (every config setting,
+ * the seed included) plus the view's fields. A shared link reproduces the exact view.
+ *
+ * Format: `#key=value&key=value`, only fields that differ from their defaults. Parsing never
+ * throws: a bad value yields a message naming the field, and that field keeps its default
+ * while every other field is kept.
+ */
+import { checkConfig, DEFAULT_CONFIG, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
+import { presetById } from './presets.ts';
+import {
+  COMPARE_OPTIONS,
+  defaultState,
+  DEFAULT_VIEW,
+  OVERLAYS,
+  SHOWN_FIELDS,
+  type CompareMode,
+  type LabState,
+  type Overlay,
+  type ShownField,
+} from './state.ts';
+
+export interface HashField {
+  /** The key in the hash. */
+  key: string;
+  /** Text of the field's value in state, or null when it has its default (left out of the hash). */
+  write(state: LabState): string | null;
+  /** Apply a raw value to state; returns an error message (naming the field) or null. */
+  read(state: LabState, raw: string): string | null;
+}
+
+/** Longest value we look at; anything longer is refused before parsing (pathological links). */
+const MAX_VALUE_LENGTH = 200;
+const MAX_HASH_LENGTH = 8192;
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Quote a user-supplied value for a message: short, and plain text (the UI renders it as text, never markup). */
+function quote(raw: string): string {
+  const s = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+  return JSON.stringify(s);
+}
+
+function parseNumber(raw: string): number {
+  return NUMBER_RE.test(raw.trim()) ? Number(raw.trim()) : NaN;
+}
+
+function configField(name: FieldName): HashField {
+  return {
+    key: name,
+    write: (s) => (s.config[name] === DEFAULT_CONFIG[name] ? null : String(s.config[name])),
+    read: (s, raw) => {
+      const spec = FIELDS[name];
+      const value: unknown = spec.kind === 'enum' ? raw : parseNumber(raw);
+      // Validate this one field alone (cross-field rules are checked once all are read).
+      const r = checkConfig({ [name]: value });
+      if (!r.ok) {
+        const p = r.error.problems.find((q) => q.field === name);
+        return p ? p.message : `${name}: ${quote(raw)} is not allowed`;
+      }
+      (s.config as unknown as Record<string, unknown>)[name] = r.config[name];
+      return null;
+    },
+  };
+}
+
+function enumView<K extends 'field' | 'compare'>(key: string, prop: K, options: readonly string[]): HashField {
+  return {
+    key,
+    write: (s) => (s.view[prop] === DEFAULT_VIEW[prop] ? null : String(s.view[prop])),
+    read: (s, raw) => {
+      if (!options.includes(raw)) return `${key}: ${quote(raw)} is not allowed; expected one of ${options.join(', ')}`;
+      if (prop === 'field') s.view.field = raw as ShownField;
+      else s.view.compare = raw as CompareMode;
+      return null;
+    },
+  };
+}
+
+const VIEW_FIELDS: HashField[] = [
+  enumView('field', 'field', SHOWN_FIELDS),
+  {
+    key: 'rho',
+    write: (s) => (s.view.rho === DEFAULT_VIEW.rho ? null : String(Number(s.view.rho.toPrecision(6)))),
+    read: (s, raw) => {
+      const v = parseNumber(raw);
+      if (!Number.isFinite(v) || v < 0 || v > 10) return `rho: ${quote(raw)} is not allowed; expected a number in 0..10 (the slider's spectral radius)`;
+      s.view.rho = v;
+      return null;
+    },
+  },
+  enumView('cmp', 'compare', COMPARE_OPTIONS),
+  {
+    key: 'ov',
+    write: (s) => {
+      const on = OVERLAYS.filter((o) => s.view.overlays[o]);
+      const def = OVERLAYS.filter((o) => DEFAULT_VIEW.overlays[o]);
+      return on.join(',') === def.join(',') ? null : on.join(',') || 'none';
+    },
+    read: (s, raw) => {
+      const parts = raw === 'none' || raw === '' ? [] : raw.split(',');
+      const bad = parts.filter((p) => !(OVERLAYS as readonly string[]).includes(p));
+      if (bad.length > 0) return `ov: ${quote(bad[0])} is not an overlay; expected a comma list of ${OVERLAYS.join(', ')} (or none)`;
+      for (const o of OVERLAYS) s.view.overlays[o] = parts.includes(o);
+      return null;
+    },
+  },
+  {
+    key: 'embed',
+    write: (s) => (s.view.embed ? '1' : null),
+    read: (s, raw) => {
+      if (raw !== '1' && raw !== '0') return `embed: ${quote(raw)} is not allowed; expected 1 or 0`;
+      s.view.embed = raw === '1';
+      return null;
+    },
+  },
+  {
+    key: 'cam',
+    write: (s) => (s.view.camera ? s.view.camera.map((v) => Number(v.toFixed(2))).join(',') : null),
+    read: (s, raw) => {
+      const v = raw.split(',').map(parseNumber);
+      const ok =
+        v.length === 3 && v.every(Number.isFinite) && Math.abs(v[0]) <= 360 && v[1] >= -90 && v[1] <= 90 && v[2] > 0.1 && v[2] <= 100;
+      if (!ok) return `cam: ${quote(raw)} is not a camera; expected azimuth,elevation,distance e.g. 30,35,2.5`;
+      s.view.camera = [v[0], v[1], v[2]];
+      return null;
+    },
+  },
+  {
+    key: 'preset',
+    write: (s) => s.view.preset,
+    read: (s, raw) => {
+      if (!presetById(raw)) return `preset: ${quote(raw)} is not a preset`;
+      s.view.preset = raw;
+      return null;
+    },
+  },
+];
+
+/** THE table: every config field (from core FIELDS), then the view fields. */
+export const HASH_FIELDS: readonly HashField[] = [...FIELD_NAMES.map(configField), ...VIEW_FIELDS];
+const BY_KEY = new Map(HASH_FIELDS.map((f) => [f.key, f]));
+
+/** The hash (without '#') for a state: only non-default fields, in table order. */
+export function encodeHash(state: LabState): string {
+  const parts: string[] = [];
+  for (const f of HASH_FIELDS) {
+    const v = f.write(state);
+    if (v !== null) parts.push(`${f.key}=${encodeURIComponent(v)}`);
+  }
+  return parts.join('&');
+}
+
+export interface DecodedHash {
+  state: LabState;
+  /** One message per problem, each naming its field; the state holds defaults for those fields. */
+  problems: { key: string; message: string }[];
+}
+
+/** Parse a hash (with or without '#'). Never throws; unknown or bad fields are reported and skipped. */
+export function decodeHash(hash: string): DecodedHash {
+  const state = defaultState();
+  const problems: { key: string; message: string }[] = [];
+  let text = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (text.length > MAX_HASH_LENGTH) {
+    problems.push({ key: '#', message: `the link's settings are ${text.length} characters long; only the first ${MAX_HASH_LENGTH} were read` });
+    text = text.slice(0, MAX_HASH_LENGTH);
+  }
+  const seen = new Set<string>();
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    let key: string;
+    let raw: string;
+    try {
+      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      raw = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      problems.push({ key: '#', message: `${quote(part)} is not valid URL text; it was ignored` });
+      continue;
+    }
+    const f = BY_KEY.get(key);
+    if (!f) {
+      problems.push({ key, message: `unknown setting ${quote(key)} in the link; it was ignored` });
+      continue;
+    }
+    if (seen.has(key)) problems.push({ key, message: `${key} appears more than once in the link; the last value is used` });
+    seen.add(key);
+    if (raw.length > MAX_VALUE_LENGTH) {
+      problems.push({ key, message: `${key}: the value is ${raw.length} characters long; expected ${describeShort(key)}` });
+      continue;
+    }
+    const msg = f.read(state, raw);
+    if (msg) problems.push({ key, message: msg });
+  }
+  // Cross-field rules (rhoMin <= rhoMax, inputUntil <= steps): reset the field named by the rule.
+  for (let i = 0; i < 4; i++) {
+    const r = checkConfig(state.config);
+    if (r.ok) break;
+    for (const p of r.error.problems) {
+      const name = p.field as FieldName | null;
+      if (name && name in FIELDS) {
+        (state.config as unknown as Record<string, unknown>)[name] = DEFAULT_CONFIG[name];
+        problems.push({ key: name, message: `${p.message}; using the default ${DEFAULT_CONFIG[name]}` });
+      }
+    }
+  }
+  if (!checkConfig(state.config).ok) state.config = { ...DEFAULT_CONFIG };
+  return { state, problems };
+}
+
+function describeShort(key: string): string {
+  return key in FIELDS ? `a short value for ${FIELDS[key as FieldName].label}` : 'a short value';
+}
+
+/** Whether two states would write the same hash (cheap equality for history handling). */
+export function sameState(a: LabState, b: LabState): boolean {
+  return encodeHash(a) === encodeHash(b);
+}
+
+/** Whether the experiment's config differs (a recompute is needed) between two states. */
+export function configChanged(a: Config, b: Config): boolean {
+  return FIELD_NAMES.some((k) => a[k] !== b[k]);
+}
+
+/** Overlay keys, re-exported for the UI's toggles. */
+export type { Overlay };

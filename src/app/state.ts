@@ -1,0 +1,81 @@
+/**
+ * The lab's state: the experiment's Config (validated, from src/core/config.ts) plus the view
+ * (which field is shown, where the rho slider sits, compare mode, overlays, embed, camera).
+ * Everything here is plain data; the URL hash table (hash.ts) serialises exactly this.
+ */
+import { ACTIVATIONS, DEFAULT_CONFIG, type Activation, type Config } from '../core/config.ts';
+import type { GridName } from '../core/field.ts';
+
+/** The fields the plots can show, by their short URL names. */
+export const SHOWN_FIELDS = ['grad', 'hidden', 'weight', 'saturation'] as const;
+export type ShownField = (typeof SHOWN_FIELDS)[number];
+
+/** Which grid of the GradientField each shown field reads. */
+export const SHOWN_GRID: Record<ShownField, GridName> = {
+  grad: 'gradLog10Mean',
+  hidden: 'hiddenLog10Mean',
+  weight: 'weightGradLog10',
+  saturation: 'saturation',
+};
+
+export const SHOWN_LABEL: Record<ShownField, string> = {
+  grad: 'log10 ‖dL/dh_t‖ (gradient norm)',
+  hidden: 'log10 ‖h_t‖ (hidden-state norm)',
+  weight: 'log10 ‖dL/dW‖ contribution of step t',
+  saturation: 'saturated / dead fraction of units',
+};
+
+/** Short names for plot headings. */
+export const SHOWN_SHORT: Record<ShownField, string> = {
+  grad: 'log10 ‖dL/dh_t‖',
+  hidden: 'log10 ‖h_t‖',
+  weight: 'log10 ‖dL/dW‖ of step t',
+  saturation: 'saturated / dead fraction',
+};
+
+/** Overlays of the slice chart, each toggleable. */
+export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;
+export type Overlay = (typeof OVERLAYS)[number];
+
+/** Compare mode: off, or the activation of configuration B (same W0, inputs and sweep as A). */
+export type CompareMode = 'off' | Activation;
+export const COMPARE_OPTIONS: readonly CompareMode[] = ['off', ...ACTIVATIONS];
+
+export interface ViewState {
+  field: ShownField;
+  /** The slider's rho; snapped to the nearest swept value when drawn. */
+  rho: number;
+  compare: CompareMode;
+  /** Hide the controls (slides, course pages). */
+  embed: boolean;
+  overlays: Record<Overlay, boolean>;
+  /** Camera of the 3D view as [azimuth deg, elevation deg, distance], or null for the default. */
+  camera: [number, number, number] | null;
+  /** The preset the view came from (for its explanation), or null. */
+  preset: string | null;
+}
+
+export interface LabState {
+  config: Config;
+  view: ViewState;
+}
+
+export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
+  field: 'grad',
+  rho: 1,
+  compare: 'off',
+  embed: false,
+  overlays: { std: true, hidden: false, linear: true, pascanu: true },
+  camera: null,
+  preset: null,
+});
+
+export function defaultState(): LabState {
+  return { config: { ...DEFAULT_CONFIG }, view: { ...DEFAULT_VIEW, overlays: { ...DEFAULT_VIEW.overlays } } };
+}
+
+/** Configuration B of compare mode: A with another activation, so W0 and the inputs are the same draws. */
+export function compareConfig(config: Config, compare: CompareMode): Config | null {
+  if (compare === 'off') return null;
+  return { ...config, activation: compare };
+}

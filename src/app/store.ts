@@ -1,0 +1,262 @@
+/**
+ * The one state store of the lab. Components get snapshots as properties and send events up;
+ * the root element turns those events into calls here. The store validates settings
+ * (checkConfig, messages per field), keeps the last good result on screen, asks the
+ * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
+ */
+import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
+import type { GradientField } from '../core/field.ts';
+import { sweepFlops } from '../core/work.ts';
+import type { BackendInfo } from './backends.ts';
+import { decodeHash, encodeHash } from './hash.ts';
+import { presetById, presetState } from './presets.ts';
+import type { RunController, RunProgress } from './runner.ts';
+import { compareConfig, type LabState, type ViewState } from './state.ts';
+
+export interface RunStatus {
+  status: 'idle' | 'running' | 'failed';
+  fraction: number;
+  phase: string;
+  /** performance.now() when the run in flight started. */
+  startedAt: number;
+  /** Why the last run failed, in words. */
+  message: string;
+}
+
+export interface RunResult {
+  /** A, and B in compare mode (same W0 and inputs, another activation). */
+  a: GradientField;
+  b: GradientField | null;
+  /** Wall time of the whole request (A and B), ms. */
+  wallMs: number;
+  /** Milliseconds per time step of the batch (all K x S sequences advance one step). */
+  msPerStep: number;
+  /** Arithmetic rate of forward + BPTT, GFLOP/s (core sweepFlops). */
+  gflops: number;
+  /** When it finished (Date.now()). */
+  finishedAt: number;
+}
+
+export interface Snapshot {
+  state: LabState;
+  /** The text of each field whose typed value is invalid (the control keeps showing it). */
+  drafts: Partial<Record<FieldName, string>>;
+  /** Validation messages next to their fields. */
+  fieldErrors: Partial<Record<FieldName, string>>;
+  /** Problems found in the link the page was opened with. */
+  linkProblems: string[];
+  run: RunStatus;
+  /** The last good run; stays on screen while a new one computes or a setting is invalid. */
+  result: RunResult | null;
+  backend: BackendInfo | null;
+}
+
+/** How the store reads and writes the page's URL; a fake one in Node tests. */
+export interface HashPort {
+  get(): string;
+  /** push: a new history entry (settings); replace: the current one (slider, camera). */
+  set(hash: string, mode: 'push' | 'replace'): void;
+}
+
+type Listener = (s: Snapshot) => void;
+
+const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '' };
+
+function cacheKey(c: Config): string {
+  return FIELD_NAMES.map((k) => String(c[k])).join('|');
+}
+
+/** Largest total of cached grids (bytes) kept for instant switching back to a setting. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
+export class LabStore {
+  private snap: Snapshot;
+  private listeners = new Set<Listener>();
+  private cache = new Map<string, GradientField>();
+  private replaceTimer: ReturnType<typeof setTimeout> | null = null;
+  private requestSerial = 0;
+
+  constructor(
+    private readonly runner: RunController,
+    private readonly hash: HashPort,
+  ) {
+    const decoded = decodeHash(hash.get());
+    this.snap = {
+      state: decoded.state,
+      drafts: {},
+      fieldErrors: {},
+      linkProblems: decoded.problems.map((p) => p.message),
+      run: IDLE,
+      result: null,
+      backend: null,
+    };
+  }
+
+  get snapshot(): Snapshot {
+    return this.snap;
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    fn(this.snap);
+    return () => this.listeners.delete(fn);
+  }
+
+  private update(patch: Partial<Snapshot>): void {
+    this.snap = { ...this.snap, ...patch };
+    for (const fn of this.listeners) fn(this.snap);
+  }
+
+  setBackend(info: BackendInfo): void {
+    this.update({ backend: info });
+  }
+
+  /** Compute the current state (call once at start-up). */
+  start(): void {
+    this.writeHash('replace');
+    void this.recompute();
+  }
+
+  /** A control changed a config field; raw is the control's text. */
+  setField(name: FieldName, raw: string): void {
+    const spec = FIELDS[name];
+    const value: unknown = spec.kind === 'enum' ? raw : raw.trim() === '' ? NaN : Number(raw);
+    const next = { ...this.snap.state.config, [name]: value };
+    const r = checkConfig(next);
+    if (!r.ok) {
+      const fieldErrors: Partial<Record<FieldName, string>> = {};
+      for (const p of r.error.problems) {
+        const f = (p.field ?? name) as FieldName;
+        fieldErrors[f] = fieldErrors[f] ? `${fieldErrors[f]}; ${p.message}` : p.message;
+      }
+      if (!fieldErrors[name]) fieldErrors[name] = r.error.problems.map((p) => p.message).join('; ');
+      this.update({ drafts: { ...this.snap.drafts, [name]: raw }, fieldErrors });
+      return;
+    }
+    this.commit({ ...this.snap.state, config: r.config }, 'push');
+  }
+
+  /** View changes (slider, field shown, overlays, compare, camera). */
+  setView(patch: Partial<ViewState>): void {
+    const view = { ...this.snap.state.view, ...patch };
+    const onlyContinuous = Object.keys(patch).every((k) => k === 'rho' || k === 'camera');
+    this.commit({ ...this.snap.state, view }, onlyContinuous ? 'replace' : 'push');
+  }
+
+  applyPreset(id: string): void {
+    const p = presetById(id);
+    if (!p) return;
+    const s = presetState(p);
+    s.view.embed = this.snap.state.view.embed;
+    this.commit(s, 'push');
+  }
+
+  /** Back/forward or an edited hash: take the state from the URL without adding history. */
+  loadHash(hashText: string): void {
+    const decoded = decodeHash(hashText);
+    if (encodeHash(decoded.state) === encodeHash(this.snap.state) && decoded.problems.length === 0) return;
+    this.snap = { ...this.snap, linkProblems: decoded.problems.map((p) => p.message) };
+    this.commit(decoded.state, 'none');
+  }
+
+  dismissLinkProblems(): void {
+    this.update({ linkProblems: [] });
+  }
+
+  private commit(state: LabState, history: 'push' | 'replace' | 'none'): void {
+    const prev = this.snap.state;
+    const needsRun =
+      cacheKey(prev.config) !== cacheKey(state.config) || prev.view.compare !== state.view.compare || !this.snap.result;
+    this.update({ state, drafts: {}, fieldErrors: {} });
+    if (history !== 'none') this.writeHash(history);
+    if (needsRun) void this.recompute();
+  }
+
+  private writeHash(mode: 'push' | 'replace'): void {
+    const h = encodeHash(this.snap.state);
+    if (mode === 'push') {
+      if (this.replaceTimer) clearTimeout(this.replaceTimer);
+      this.replaceTimer = null;
+      if (h !== this.hash.get()) this.hash.set(h, 'push');
+      return;
+    }
+    // The slider and camera change at display rate; browsers throttle history calls.
+    if (this.replaceTimer) return;
+    this.replaceTimer = setTimeout(() => {
+      this.replaceTimer = null;
+      const now = encodeHash(this.snap.state);
+      if (now !== this.hash.get()) this.hash.set(now, 'replace');
+    }, 250);
+  }
+
+  private remember(f: GradientField): void {
+    const key = cacheKey(f.config);
+    this.cache.delete(key);
+    this.cache.set(key, f);
+    const bytes = (g: GradientField) => g.K * g.T * (5 * 8 + 1);
+    let total = 0;
+    for (const g of this.cache.values()) total += bytes(g);
+    for (const [k, g] of this.cache) {
+      if (total <= CACHE_BYTES || this.cache.size <= 2) break;
+      total -= bytes(g);
+      this.cache.delete(k);
+    }
+  }
+
+  /** Compute what the state needs (cached fields are reused), latest wins. */
+  private async recompute(): Promise<void> {
+    const serial = ++this.requestSerial;
+    const { config, view } = this.snap.state;
+    const configB = compareConfig(config, view.compare);
+    const wanted = configB ? [config, configB] : [config];
+    const missing = wanted.filter((c) => !this.cache.has(cacheKey(c)));
+    const finish = (wallMs: number, fresh: GradientField[]) => {
+      const a = this.cache.get(cacheKey(config));
+      const b = configB ? this.cache.get(cacheKey(configB)) : null;
+      if (!a || b === undefined) return;
+      const ran = fresh.length > 0 ? fresh : [a, ...(b ? [b] : [])];
+      const wall = fresh.length > 0 ? wallMs : ran.reduce((s, f) => s + f.meta.wallMs, 0);
+      const flops = ran.reduce((s, f) => s + sweepFlops(f.config), 0);
+      const steps = ran.reduce((s, f) => s + f.T, 0);
+      const view = this.clampRho(this.snap.state.view, a);
+      this.update({
+        state: { ...this.snap.state, view },
+        run: IDLE,
+        result: {
+          a,
+          b: b ?? null,
+          wallMs: wall,
+          msPerStep: wall / steps,
+          gflops: flops / (wall * 1e6),
+          finishedAt: Date.now(),
+        },
+      });
+    };
+    if (missing.length === 0) {
+      this.runner.cancel();
+      finish(0, []);
+      return;
+    }
+    this.update({ run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '' } });
+    const outcome = await this.runner.request(missing, (p: RunProgress) => {
+      if (serial !== this.requestSerial) return;
+      this.update({ run: { ...this.snap.run, fraction: p.fraction, phase: p.phase } });
+    });
+    if (serial !== this.requestSerial) return;
+    if (outcome.kind === 'cancelled') return;
+    if (outcome.kind === 'failed') {
+      this.update({ run: { ...IDLE, status: 'failed', message: outcome.message } });
+      return;
+    }
+    for (const f of outcome.fields) this.remember(f);
+    finish(outcome.wallMs, outcome.fields);
+  }
+
+  /** Keep the slider inside the swept range. */
+  private clampRho(view: ViewState, a: GradientField): ViewState {
+    const lo = a.rho[0];
+    const hi = a.rho[a.K - 1];
+    const rho = Math.min(hi, Math.max(lo, view.rho));
+    return rho === view.rho ? view : { ...view, rho };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Entry point: create the one store, pick the backend, mount <lab-app>, keep the URL hash and
+ * history in step, and expose a small read-only test hook (window.__lab) for the e2e tests.
+ */
+import { selectBackend } from './app/backends.ts';
+import { RunController } from './app/runner.ts';
+import { LabStore, type HashPort } from './app/store.ts';
+import type { Engine } from './core/engine.ts';
+import { gridRow } from './core/field.ts';
+import './ui/lab-app.ts';
+
+const backend = selectBackend();
+const runner = new RunController(async () => (await backend).engine as Engine);
+
+const hashPort: HashPort = {
+  get: () => location.hash.replace(/^#/, ''),
+  set: (hash, mode) => {
+    const url = `${location.pathname}${location.search}${hash ? `#${hash}` : ''}`;
+    if (mode === 'push') history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+  },
+};
+
+const store = new LabStore(runner, hashPort);
+// Back/forward and hand-edited hashes.
+window.addEventListener('popstate', () => store.loadHash(location.hash));
+window.addEventListener('hashchange', () => store.loadHash(location.hash));
+
+const app = document.createElement('lab-app');
+app.store = store;
+document.body.appendChild(app);
+void backend.then((b) => store.setBackend(b.info));
+store.start();
+
+/** Read-only hooks for tests and the console. */
+const hook = {
+  store,
+  snapshot: () => store.snapshot,
+  /** The slice the chart shows now: its rho index and the gradient row. */
+  slice: () => {
+    const s = app.slice();
+    return s ? { k: s.k, rho: s.slice.rho, grad: Array.from(s.slice.grad) } : null;
+  },
+  /** Row k of a grid of the current result (A or B), as numbers (non-finite as null). */
+  row: (k: number, grid: 'gradLog10Mean' | 'hiddenLog10Mean' = 'gradLog10Mean', which: 'a' | 'b' = 'a') => {
+    const r = store.snapshot.result;
+    const f = which === 'a' ? r?.a : r?.b;
+    return f ? Array.from(gridRow(f[grid], f.T, k), (v) => (Number.isFinite(v) ? v : null)) : null;
+  },
+  surfaces: () => Array.from(app.renderRoot.querySelectorAll('lab-surface')),
+  heatmaps: () => Array.from(app.renderRoot.querySelectorAll('lab-heatmap')),
+  firstDrawMs: () => app.firstDrawMs,
+};
+(window as unknown as { __lab: typeof hook }).__lab = hook;

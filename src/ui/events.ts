@@ -1,0 +1,38 @@
+/** Typed events the components send up to <lab-app> (properties down, events up). */
+import type { FieldName } from '../core/config.ts';
+import type { ViewState } from '../app/state.ts';
+
+/** A config control changed; raw is its text (validated by the store, not here). */
+export class FieldChangeEvent extends Event {
+  static readonly type = 'lab-field';
+  constructor(
+    readonly name: FieldName,
+    readonly raw: string,
+  ) {
+    super(FieldChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** A view setting changed (slider, field shown, overlays, compare, camera). */
+export class ViewChangeEvent extends Event {
+  static readonly type = 'lab-view';
+  constructor(readonly patch: Partial<ViewState>) {
+    super(ViewChangeEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** A preset was picked. */
+export class PresetEvent extends Event {
+  static readonly type = 'lab-preset';
+  constructor(readonly id: string) {
+    super(PresetEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'lab-field': FieldChangeEvent;
+    'lab-view': ViewChangeEvent;
+    'lab-preset': PresetEvent;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * <lab-app>: the page. It subscribes to the one LabStore, hands each component the slice of
+ * state it draws (properties down) and turns the components' events into store calls
+ * (events up). Derived plot data is memoised per (result, field) so that moving the slider
+ * costs only the slice.
+ */
+import { html, LitElement, css } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { presetById, presetMatches } from '../app/presets.ts';
+import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
+import type { LabStore, RunResult, Snapshot } from '../app/store.ts';
+import { derivePlots, deriveSlice, type Plots } from './derive.ts';
+import { FieldChangeEvent, PresetEvent, ViewChangeEvent } from './events.ts';
+import { panelStyles } from './theme.ts';
+import './lab-badge.ts';
+import './lab-controls.ts';
+import './lab-heatmap.ts';
+import './lab-presets.ts';
+import './lab-slice.ts';
+import './lab-slider.ts';
+import './lab-spectrum.ts';
+import './lab-surface.ts';
+
+/** A run must take this long before the progress bar shows (short runs would only flicker). */
+const PROGRESS_DELAY_MS = 200;
+
+@customElement('lab-app')
+export class LabApp extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      :host {
+        display: grid;
+        grid-template-rows: auto 1fr;
+        height: 100vh;
+        overflow: hidden;
+        background: var(--bg);
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 14px;
+        padding: 6px 14px;
+        border-bottom: 1px solid var(--border);
+        min-width: 0;
+      }
+      header h1 {
+        font-size: 16px;
+        margin: 0;
+        white-space: nowrap;
+      }
+      header lab-badge {
+        flex: 0 0 auto;
+      }
+      header .sub {
+        color: var(--muted);
+        font-size: 12px;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        flex: 1 1 auto;
+        min-width: 0;
+      }
+      .main {
+        display: grid;
+        grid-template-columns: clamp(270px, 22vw, 400px) 1fr;
+        min-height: 0;
+      }
+      :host([embed]) .main {
+        grid-template-columns: 1fr;
+      }
+      aside {
+        overflow-y: auto;
+        padding: 8px 12px 16px;
+        border-right: 1px solid var(--border);
+        background: var(--panel);
+      }
+      .plots {
+        display: grid;
+        grid-template-rows: auto minmax(0, 1.15fr) minmax(0, 1fr);
+        gap: 8px;
+        padding: 8px;
+        min-height: 0;
+        min-width: 0;
+      }
+      .bar {
+        display: flex;
+        align-items: center;
+        gap: 14px;
+        flex-wrap: wrap;
+        padding: 4px 10px;
+        border: 1px solid var(--border);
+        border-radius: 8px;
+        background: var(--panel);
+      }
+      .bar label {
+        font-size: 12.5px;
+      }
+      .row {
+        display: grid;
+        gap: 8px;
+        min-height: 0;
+      }
+      .top {
+        grid-template-columns: 1.25fr 1fr;
+      }
+      .top.compare {
+        grid-template-columns: 1fr 1fr;
+      }
+      .bottom {
+        grid-template-columns: 1.6fr 1fr;
+      }
+      .bottom.compare {
+        grid-template-columns: 1fr 1.1fr 0.8fr;
+      }
+      .progress {
+        position: fixed;
+        left: 0;
+        right: 0;
+        top: 0;
+        height: 3px;
+        background: transparent;
+        z-index: 10;
+      }
+      .progress div {
+        height: 100%;
+        background: var(--accent);
+        transition: width 0.1s linear;
+      }
+      .status {
+        font-size: 12px;
+        color: var(--muted);
+        white-space: nowrap;
+      }
+      .status.bad,
+      .problems {
+        color: var(--error);
+      }
+      .problems {
+        font-size: 12px;
+        border: 1px solid var(--error);
+        background: var(--error-bg);
+        border-radius: 6px;
+        padding: 4px 8px;
+        margin-bottom: 8px;
+      }
+      .problems ul {
+        margin: 2px 0;
+        padding-left: 16px;
+      }
+      h2.side {
+        font-size: 12px;
+        text-transform: uppercase;
+        color: var(--muted);
+        letter-spacing: 0.03em;
+        margin: 4px 0 6px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) store: LabStore | null = null;
+  @property({ type: Boolean, reflect: true }) embed = false;
+  @state() private snap: Snapshot | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
+  private progressTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() when the first surface was drawn (for the load-time figure). */
+  firstDrawMs: number | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener(FieldChangeEvent.type, (e) => this.store?.setField(e.name, e.raw));
+    this.addEventListener(ViewChangeEvent.type, (e) => this.store?.setView(e.patch));
+    this.addEventListener(PresetEvent.type, (e) => this.store?.applyPreset(e.id));
+    this.subscribe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('store')) this.subscribe();
+    this.embed = this.snap?.state.view.embed ?? false;
+  }
+
+  private subscribe(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.store?.subscribe((s) => {
+      const wasRunning = this.snap?.run.status === 'running';
+      this.snap = s;
+      if (s.run.status === 'running' && !wasRunning) {
+        // Re-render once the delay has passed so the bar appears for long runs only.
+        if (this.progressTimer) clearTimeout(this.progressTimer);
+        this.progressTimer = setTimeout(() => this.requestUpdate(), PROGRESS_DELAY_MS + 5);
+      }
+    }) ?? null;
+  }
+
+  /** The plot data, recomputed only when the result or the shown field changes. */
+  plots(): Plots | null {
+    const s = this.snap;
+    if (!s?.result) return null;
+    const field = s.state.view.field;
+    if (!this.plotsMemo || this.plotsMemo.result !== s.result || this.plotsMemo.field !== field) {
+      this.plotsMemo = { result: s.result, field, plots: derivePlots(s.result, field) };
+    }
+    return this.plotsMemo.plots;
+  }
+
+  /** The slice the chart shows (the test hook reads it). */
+  slice() {
+    const s = this.snap;
+    return s?.result ? deriveSlice(s.result, s.state.view.rho) : null;
+  }
+
+  override updated(): void {
+    if (this.firstDrawMs === null && this.snap?.result) {
+      const surf = this.renderRoot.querySelector('lab-surface');
+      void surf?.updateComplete.then(() =>
+        requestAnimationFrame(() => {
+          if (this.firstDrawMs === null) {
+            this.firstDrawMs = performance.now();
+            performance.mark('lab:surface-drawn');
+          }
+        }),
+      );
+    }
+  }
+
+  private renderProgress() {
+    const run = this.snap?.run;
+    if (!run || run.status !== 'running' || performance.now() - run.startedAt < PROGRESS_DELAY_MS) return null;
+    return html`<div class="progress" role="progressbar" aria-label="computing" aria-valuemin="0" aria-valuemax="100"
+      aria-valuenow=${Math.round(run.fraction * 100)}><div style=${`width:${(run.fraction * 100).toFixed(1)}%`}></div></div>`;
+  }
+
+  private renderStatus() {
+    const s = this.snap;
+    if (!s) return null;
+    const r = s.run;
+    if (r.status === 'running') return html`<span class="status" aria-live="polite">computing ${Math.round(r.fraction * 100)}% · ${r.phase}</span>`;
+    if (r.status === 'failed') return html`<span class="status bad" role="alert">run failed: ${r.message} (showing the last good run)</span>`;
+    if (Object.keys(s.fieldErrors).length > 0) return html`<span class="status bad">fix the highlighted setting; the last good run stays on screen</span>`;
+    return null;
+  }
+
+  override render() {
+    const s = this.snap;
+    if (!s) return html`<p>starting…</p>`;
+    const { config, view } = s.state;
+    const plots = this.plots();
+    const sl = this.slice();
+    const k = sl?.k ?? -1;
+    const preset = presetById(view.preset) ?? null;
+    const compare = !!s.result?.b && !!plots?.b;
+    const aName = s.result?.a.config.activation ?? config.activation;
+    const bName = s.result?.b?.config.activation ?? '';
+    const heading = (name: string) => `${name} · ${SHOWN_SHORT[view.field]}`;
+    return html`${this.renderProgress()}
+      <header>
+        <h1>RNN Gradient Lab</h1>
+        <span class="sub">how the spectral radius ρ of W and the activation decide whether BPTT gradients vanish or explode</span>
+        ${this.renderStatus()}
+        <lab-badge .backend=${s.backend} .result=${s.result}></lab-badge>
+      </header>
+      <div class="main">
+        ${view.embed
+          ? null
+          : html`<aside aria-label="Settings">
+              ${s.linkProblems.length > 0
+                ? html`<div class="problems" role="alert">
+                    Some settings in the link were not used:
+                    <ul>${s.linkProblems.slice(0, 8).map((m) => html`<li>${m}</li>`)}</ul>
+                    <button @click=${() => this.store?.dismissLinkProblems()}>Dismiss</button>
+                  </div>`
+                : null}
+              <h2 class="side">Presets</h2>
+              <lab-presets .preset=${preset} ?modified=${preset ? !presetMatches(preset, config) : false}></lab-presets>
+              <h2 class="side" style="margin-top:12px">Settings</h2>
+              <lab-controls .config=${config} .drafts=${s.drafts} .errors=${s.fieldErrors}></lab-controls>
+            </aside>`}
+        <section class="plots" aria-label="Plots">
+          <div class="bar">
+            ${view.embed
+              ? null
+              : html`<label
+                    >Show
+                    <select
+                      aria-label="Field shown on the surface and heatmap"
+                      @change=${(e: Event) => this.store?.setView({ field: (e.target as HTMLSelectElement).value as ShownField })}
+                    >
+                      ${SHOWN_FIELDS.map((f) => html`<option value=${f} ?selected=${f === view.field}>${SHOWN_LABEL[f]}</option>`)}
+                    </select></label
+                  >`}
+            <lab-slider .values=${s.result?.a.rho ?? null} .rho=${view.rho}></lab-slider>
+            ${view.embed
+              ? null
+              : html`<label
+                  >Compare with
+                  <select
+                    aria-label="Compare mode: activation of configuration B"
+                    @change=${(e: Event) => this.store?.setView({ compare: (e.target as HTMLSelectElement).value as CompareMode })}
+                  >
+                    ${COMPARE_OPTIONS.map((o) => html`<option value=${o} ?selected=${o === view.compare}>${o === 'off' ? 'off' : o}</option>`)}
+                  </select></label
+                >`}
+          </div>
+          <div class="row top ${compare ? 'compare' : ''}">
+            <lab-surface
+              id="surface-a"
+              .data=${plots?.a ?? null}
+              .sliceK=${k}
+              .camera=${view.camera}
+              heading=${compare ? heading(`A (${aName})`) : heading('3D surface')}
+            ></lab-surface>
+            ${compare
+              ? html`<lab-surface id="surface-b" .data=${plots?.b ?? null} .sliceK=${k} .camera=${view.camera} heading=${heading(`B (${bName})`)}></lab-surface>`
+              : html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading('Heatmap')}></lab-heatmap>`}
+          </div>
+          <div class="row bottom ${compare ? 'compare' : ''}">
+            ${compare
+              ? html`<lab-heatmap id="heat-diff" .data=${plots?.diff ?? null} .markerK=${k} heading=${`Difference A − B (${aName} − ${bName})`}></lab-heatmap>`
+              : null}
+            <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
+            <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>
+          </div>
+        </section>
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lab-app': LabApp;
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * <lab-heatmap>: a (rho, t) grid as an image (rho up, t right) with axes, a colour bar, a
+ * marker at the slider's rho and a readout of the cell under the pointer (or the keyboard
+ * cursor: focus the plot and use the arrow keys). Overflow cells have their own colour and
+ * are read out as "overflow", never as a number.
+ */
+import { html, LitElement, css, svg, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { colorInto, cssGradient, fmtTick, fmtValue, lut, ticks, type ColormapName, type ValueRange } from './colormap.ts';
+import { panelStyles } from './theme.ts';
+
+export interface HeatmapData {
+  /** [K, T] row-major. */
+  values: Float64Array;
+  /** [K, T] 1 = overflow / undefined. */
+  overflow: Uint8Array;
+  K: number;
+  T: number;
+  /** [K] */
+  rho: Float64Array;
+  range: ValueRange;
+  colormap: ColormapName;
+  valueLabel: string;
+  /** How an undefined cell is read out. */
+  undefinedText: string;
+}
+
+const M = { left: 44, right: 8, top: 8, bottom: 30 };
+
+@customElement('lab-heatmap')
+export class LabHeatmap extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      .body {
+        flex: 1 1 auto;
+        display: flex;
+        min-height: 0;
+      }
+      .plot {
+        position: relative;
+        flex: 1 1 auto;
+        min-width: 0;
+      }
+      canvas {
+        position: absolute;
+        image-rendering: pixelated;
+        cursor: crosshair;
+      }
+      svg {
+        position: absolute;
+        inset: 0;
+        pointer-events: none;
+        overflow: visible;
+      }
+      svg text {
+        fill: var(--fg);
+        font: 11px var(--font);
+      }
+      .axis {
+        stroke: var(--muted);
+      }
+      .readout {
+        font: 12px var(--mono);
+        min-width: 22ch;
+        text-align: right;
+        color: var(--fg);
+      }
+      .bar {
+        width: 58px;
+        flex: 0 0 58px;
+        padding: 8px 4px 30px 6px;
+        display: flex;
+        font-size: 11px;
+      }
+      .ramp {
+        position: relative;
+        width: 12px;
+        border-radius: 2px;
+      }
+      .ramp span {
+        position: absolute;
+        left: 16px;
+        transform: translateY(50%);
+        white-space: nowrap;
+      }
+      .legend {
+        font-size: 11px;
+        padding: 3px 10px 5px;
+        border-top: 1px solid var(--border);
+        display: flex;
+        gap: 12px;
+        flex-wrap: wrap;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) data: HeatmapData | null = null;
+  @property({ type: Number }) markerK = -1;
+  @property({ type: String }) heading = 'Heatmap';
+  @state() private hover: { k: number; j: number } | null = null;
+  @state() private size = { w: 0, h: 0 };
+
+  private image: HTMLCanvasElement | null = null;
+  private resizeObs: ResizeObserver | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resizeObs = new ResizeObserver((entries) => {
+      const r = entries[0].contentRect;
+      this.size = { w: Math.floor(r.width), h: Math.floor(r.height) };
+    });
+    this.updateComplete.then(() => {
+      const plot = this.renderRoot.querySelector('.plot');
+      if (plot) this.resizeObs?.observe(plot);
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObs?.disconnect();
+  }
+
+  /** Build the K x T image once per data (slider moves only move the marker). */
+  private buildImage(): void {
+    const d = this.data;
+    if (!d) return;
+    const c = this.image ?? document.createElement('canvas');
+    c.width = d.T;
+    c.height = d.K;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    const img = ctx.createImageData(d.T, d.K);
+    const l = lut(d.colormap);
+    for (let k = 0; k < d.K; k++) {
+      const row = d.K - 1 - k; // rho grows upwards
+      for (let j = 0; j < d.T; j++) {
+        const o = (row * d.T + j) * 4;
+        colorInto(img.data, o, d.values[k * d.T + j], d.overflow[k * d.T + j], d.range, l);
+        img.data[o + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    this.image = c;
+  }
+
+  private plotBox() {
+    return { x: M.left, y: M.top, w: Math.max(10, this.size.w - M.left - M.right), h: Math.max(10, this.size.h - M.top - M.bottom) };
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('data')) {
+      this.buildImage();
+      if (this.hover && this.data && (this.hover.k >= this.data.K || this.hover.j >= this.data.T)) this.hover = null;
+    }
+  }
+
+  override updated(): void {
+    const canvas = this.renderRoot.querySelector('canvas');
+    const d = this.data;
+    if (!canvas || !d || !this.image) return;
+    const b = this.plotBox();
+    const dpr = Math.min(window.devicePixelRatio || 1, 2);
+    const W = Math.round(b.w * dpr);
+    const Hh = Math.round(b.h * dpr);
+    if (canvas.width !== W || canvas.height !== Hh) {
+      canvas.width = W;
+      canvas.height = Hh;
+    }
+    canvas.style.left = `${b.x}px`;
+    canvas.style.top = `${b.y}px`;
+    canvas.style.width = `${b.w}px`;
+    canvas.style.height = `${b.h}px`;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.image, 0, 0, W, Hh);
+  }
+
+  private cellAt(e: MouseEvent): { k: number; j: number } | null {
+    const d = this.data;
+    if (!d) return null;
+    const rect = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const fx = (e.clientX - rect.left) / rect.width;
+    const fy = (e.clientY - rect.top) / rect.height;
+    if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1) return null;
+    return { j: Math.floor(fx * d.T), k: d.K - 1 - Math.floor(fy * d.K) };
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const d = this.data;
+    if (!d) return;
+    const h = this.hover ?? { k: Math.max(0, this.markerK), j: 0 };
+    const step = e.shiftKey ? 10 : 1;
+    const moves: Record<string, [number, number]> = { ArrowLeft: [0, -step], ArrowRight: [0, step], ArrowUp: [step, 0], ArrowDown: [-step, 0] };
+    const m = moves[e.key];
+    if (!m) return;
+    e.preventDefault();
+    this.hover = { k: Math.min(d.K - 1, Math.max(0, h.k + m[0])), j: Math.min(d.T - 1, Math.max(0, h.j + m[1])) };
+  }
+
+  private readout(): string {
+    const d = this.data;
+    const h = this.hover;
+    if (!d || !h) return 'hover for values';
+    const i = h.k * d.T + h.j;
+    const v = d.overflow[i] ? d.undefinedText : fmtValue(d.values[i]);
+    return `ρ=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}`;
+  }
+
+  override render() {
+    const d = this.data;
+    const b = this.plotBox();
+    const r = d?.range;
+    let axes = null;
+    if (d) {
+      const xOf = (t: number) => b.x + ((t - 0.5) / d.T) * b.w;
+      const r0 = d.rho[0];
+      const r1 = d.rho[d.K - 1];
+      // rho_k sits at the centre of its row.
+      const yOfRho = (rho: number) => (d.K === 1 || r1 === r0 ? b.y + b.h / 2 : b.y + b.h - ((rho - r0) / (r1 - r0)) * (b.h * (1 - 1 / d.K)) - b.h / (2 * d.K));
+      const tt = ticks(1, d.T, Math.max(2, Math.floor(b.w / 70))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
+      const rt = r1 > r0 ? ticks(r0, r1, Math.max(2, Math.floor(b.h / 40))) : [r0];
+      const mk = this.markerK >= 0 && this.markerK < d.K ? yOfRho(d.rho[this.markerK]) : null;
+      const one = r0 <= 1 && r1 >= 1 && r1 > r0 ? yOfRho(1) : null;
+      axes = svg`
+        <line class="axis" x1=${b.x} y1=${b.y + b.h} x2=${b.x + b.w} y2=${b.y + b.h}></line>
+        <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${b.y + b.h}></line>
+        ${tt.map((t) => svg`<line class="axis" x1=${xOf(t)} x2=${xOf(t)} y1=${b.y + b.h} y2=${b.y + b.h + 4}></line>
+          <text x=${xOf(t)} y=${b.y + b.h + 15} text-anchor="middle">${fmtTick(t)}</text>`)}
+        <text x=${b.x + b.w / 2} y=${b.y + b.h + 27} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
+        ${rt.map((v) => svg`<line class="axis" x1=${b.x - 4} x2=${b.x} y1=${yOfRho(v)} y2=${yOfRho(v)}></line>
+          <text x=${b.x - 6} y=${yOfRho(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
+        <text transform=${`translate(11 ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">ρ</text>
+        ${one !== null ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${one} y2=${one} stroke="#ff8c1a" stroke-dasharray="5 4" stroke-width="1.2"></line>` : null}
+        ${mk !== null
+          ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${mk} y2=${mk} stroke="white" stroke-width="3" opacity="0.9"></line>
+                <line x1=${b.x} x2=${b.x + b.w} y1=${mk} y2=${mk} stroke="black" stroke-width="1.2"></line>
+                <path d=${`M${b.x + b.w + 1} ${mk} l7 -5 v10 z`} fill="var(--fg)"></path>`
+          : null}
+        ${this.hover
+          ? svg`<rect x=${b.x + (this.hover.j / d.T) * b.w} y=${b.y + ((d.K - 1 - this.hover.k) / d.K) * b.h}
+              width=${Math.max(2, b.w / d.T)} height=${Math.max(2, b.h / d.K)} fill="none" stroke="var(--fg)" stroke-width="1.5"></rect>`
+          : null}`;
+    }
+    return html`<div class="panel">
+      <div class="head">
+        <h2>${this.heading}</h2>
+        <span class="readout" aria-live="polite">${this.readout()}</span>
+      </div>
+      <div class="body">
+        <div class="plot">
+          <canvas
+            tabindex="0"
+            role="img"
+            aria-label=${`${this.heading}; focus and use the arrow keys to read values`}
+            @mousemove=${(e: MouseEvent) => (this.hover = this.cellAt(e))}
+            @mouseleave=${() => (this.hover = null)}
+            @keydown=${this.onKey}
+          ></canvas>
+          <svg width="100%" height="100%">${axes}</svg>
+        </div>
+        ${d && r
+          ? html`<div class="bar" aria-label="colour bar">
+              <div class="ramp" style=${`background:${cssGradient(d.colormap)}`}>
+                ${ticks(r.lo, r.hi, 4).map((v) => html`<span style=${`bottom:${((v - r.lo) / (r.hi - r.lo)) * 100}%`}>${fmtTick(v)}</span>`)}
+              </div>
+            </div>`
+          : null}
+      </div>
+      ${d
+        ? html`<div class="legend">
+            <span class="muted">${d.valueLabel}</span>
+            ${r?.hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>${d.undefinedText}</span>` : null}
+            ${r?.hasNegInf ? html`<span class="note">exact zeros (−∞) shown at the bottom colour</span>` : null}
+          </div>`
+        : null}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lab-heatmap': LabHeatmap;
+  }
+}

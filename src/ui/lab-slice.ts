@@ -1,0 +1,286 @@
+/**
+ * <lab-slice>: the field at the slider's rho against t: log10 ||dL/dh_t|| with a +-1 std band,
+ * log10 ||h_t||, and the theory overlays (linear prediction, Pascanu bound), each toggled from
+ * the legend. Overflow steps are marked at the top and never plotted as numbers; exact zeros
+ * (-Infinity) are pinned to the bottom edge and said so.
+ */
+import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { Overlay } from '../app/state.ts';
+import { fmtTick, ticks, OVERFLOW_CSS } from './colormap.ts';
+import { ViewChangeEvent } from './events.ts';
+import { panelStyles } from './theme.ts';
+
+export interface SliceData {
+  T: number;
+  rho: number;
+  /** [T] each, index j = t - 1. */
+  grad: Float64Array;
+  gradStd: Float64Array;
+  overflow: Uint8Array;
+  hidden: Float64Array;
+  linear: Float64Array;
+  pascanu: Float64Array;
+  labelA: string;
+  /** Compare mode: B's gradient row. */
+  gradB: Float64Array | null;
+  overflowB: Uint8Array | null;
+  labelB: string;
+}
+
+const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f' };
+const M = { left: 44, right: 12, top: 10, bottom: 30 };
+
+interface Series {
+  key: string;
+  values: Float64Array;
+  overflow?: Uint8Array;
+  color: string;
+  dash?: string;
+  width: number;
+}
+
+@customElement('lab-slice')
+export class LabSlice extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      .plot {
+        position: relative;
+        flex: 1 1 auto;
+        min-height: 0;
+      }
+      svg {
+        position: absolute;
+        inset: 0;
+      }
+      svg text {
+        fill: var(--fg);
+        font: 11px var(--font);
+      }
+      .axis {
+        stroke: var(--muted);
+      }
+      .gridline {
+        stroke: var(--border);
+      }
+      .legend {
+        display: flex;
+        gap: 4px 12px;
+        flex-wrap: wrap;
+        padding: 3px 10px 5px;
+        border-top: 1px solid var(--border);
+        font-size: 11.5px;
+      }
+      .legend label {
+        display: inline-flex;
+        align-items: center;
+        gap: 4px;
+        cursor: pointer;
+        white-space: nowrap;
+      }
+      .key {
+        display: inline-block;
+        width: 16px;
+        height: 0;
+        border-top: 2px solid;
+      }
+      .band {
+        display: inline-block;
+        width: 16px;
+        height: 8px;
+        opacity: 0.3;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) data: SliceData | null = null;
+  @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true };
+  @state() private size = { w: 0, h: 0 };
+  private resizeObs: ResizeObserver | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resizeObs = new ResizeObserver((entries) => {
+      const r = entries[0].contentRect;
+      this.size = { w: Math.floor(r.width), h: Math.floor(r.height) };
+    });
+    this.updateComplete.then(() => {
+      const plot = this.renderRoot.querySelector('.plot');
+      if (plot) this.resizeObs?.observe(plot);
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObs?.disconnect();
+  }
+
+  private toggle(o: Overlay, on: boolean): void {
+    this.dispatchEvent(new ViewChangeEvent({ overlays: { ...this.overlays, [o]: on } }));
+  }
+
+  private series(d: SliceData): Series[] {
+    const out: Series[] = [];
+    if (this.overlays.linear) out.push({ key: 'linear', values: d.linear, color: COLORS.linear, dash: '6 4', width: 1.5 });
+    if (this.overlays.pascanu) out.push({ key: 'pascanu', values: d.pascanu, color: COLORS.pascanu, dash: '2 3', width: 1.5 });
+    if (this.overlays.hidden) out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, color: COLORS.hidden, width: 1.5 });
+    if (d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: 2 });
+    out.push({ key: 'grad', values: d.grad, overflow: d.overflow, color: COLORS.grad, width: 2.2 });
+    return out;
+  }
+
+  /** y range: the measured curves decide; theory may widen it by at most half the measured span each way. */
+  private yRange(d: SliceData, series: Series[]): { lo: number; hi: number } {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let tlo = Infinity;
+    let thi = -Infinity;
+    for (const s of series) {
+      const theory = s.key === 'linear' || s.key === 'pascanu';
+      for (let j = 0; j < d.T; j++) {
+        const v = s.values[j];
+        if (!Number.isFinite(v) || s.overflow?.[j]) continue;
+        let a = v;
+        let b = v;
+        if (s.key === 'grad' && this.overlays.std && Number.isFinite(d.gradStd[j])) {
+          a = v - d.gradStd[j];
+          b = v + d.gradStd[j];
+        }
+        if (theory) {
+          tlo = Math.min(tlo, a);
+          thi = Math.max(thi, b);
+        } else {
+          lo = Math.min(lo, a);
+          hi = Math.max(hi, b);
+        }
+      }
+    }
+    if (lo > hi) {
+      lo = tlo > thi ? -1 : tlo;
+      hi = tlo > thi ? 1 : thi;
+    } else if (tlo <= thi) {
+      const span = Math.max(hi - lo, 1);
+      lo = Math.min(lo, Math.max(tlo, lo - span / 2));
+      hi = Math.max(hi, Math.min(thi, hi + span / 2));
+    }
+    if (hi - lo < 1e-6) {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+    const pad = (hi - lo) * 0.05;
+    return { lo: lo - pad, hi: hi + pad };
+  }
+
+  override render() {
+    const d = this.data;
+    const W = this.size.w;
+    const H = this.size.h;
+    const b = { x: M.left, y: M.top, w: Math.max(10, W - M.left - M.right), h: Math.max(10, H - M.top - M.bottom) };
+    let body: SVGTemplateResult | null = null;
+    let hasZero = false;
+    let hasOverflow = false;
+    if (d && W > 0) {
+      const series = this.series(d);
+      const yr = this.yRange(d, series);
+      const xOf = (j: number) => b.x + (d.T <= 1 ? b.w / 2 : (j / (d.T - 1)) * b.w);
+      const yOf = (v: number) => b.y + b.h - ((v - yr.lo) / (yr.hi - yr.lo)) * b.h;
+      const bottom = b.y + b.h;
+      const pathOf = (s: Series) => {
+        let p = '';
+        let pen = false;
+        for (let j = 0; j < d.T; j++) {
+          const v = s.values[j];
+          if (s.overflow?.[j] || Number.isNaN(v) || v === Infinity) {
+            pen = false;
+            continue;
+          }
+          // -Infinity (exact zero) is pinned to the bottom edge.
+          const y = v === -Infinity ? bottom : Math.max(b.y - 2000, Math.min(bottom + 2000, yOf(v)));
+          p += `${pen ? 'L' : 'M'}${xOf(j).toFixed(1)} ${y.toFixed(1)}`;
+          pen = true;
+        }
+        return p;
+      };
+      for (const s of series)
+        for (let j = 0; j < d.T; j++) {
+          if (s.key === 'linear' || s.key === 'pascanu') continue;
+          if (s.values[j] === -Infinity) hasZero = true;
+          if (s.overflow?.[j] || Number.isNaN(s.values[j])) hasOverflow = true;
+        }
+      // +-1 std band around the mean gradient (only where both are finite).
+      let band = '';
+      if (this.overlays.std) {
+        const up: string[] = [];
+        const down: string[] = [];
+        const flush = () => {
+          if (up.length > 1) band += `M${up.join('L')}L${down.reverse().join('L')}Z`;
+          up.length = 0;
+          down.length = 0;
+        };
+        for (let j = 0; j < d.T; j++) {
+          const m = d.grad[j];
+          const s = d.gradStd[j];
+          if (d.overflow[j] || !Number.isFinite(m) || !Number.isFinite(s)) {
+            flush();
+            continue;
+          }
+          up.push(`${xOf(j).toFixed(1)} ${yOf(m + s).toFixed(1)}`);
+          down.push(`${xOf(j).toFixed(1)} ${yOf(m - s).toFixed(1)}`);
+        }
+        flush();
+      }
+      const xt = ticks(1, d.T, Math.max(2, Math.floor(b.w / 70))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
+      const yt = ticks(yr.lo, yr.hi, Math.max(2, Math.floor(b.h / 35)));
+      const overflowMarks: SVGTemplateResult[] = [];
+      for (let j = 0; j < d.T; j++) {
+        if (d.overflow[j] || (d.overflowB?.[j] ?? 0)) {
+          overflowMarks.push(svg`<rect x=${xOf(j) - Math.max(1, b.w / d.T / 2)} y=${b.y} width=${Math.max(2, b.w / d.T)} height="6" fill=${OVERFLOW_CSS}></rect>`);
+        }
+      }
+      body = svg`
+        <defs><clipPath id="clip"><rect x=${b.x} y=${b.y - 1} width=${b.w} height=${b.h + 2}></rect></clipPath></defs>
+        ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOf(v)} y2=${yOf(v)}></line>
+          <text x=${b.x - 6} y=${yOf(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
+        ${xt.map((t) => svg`<line class="axis" x1=${xOf(t - 1)} x2=${xOf(t - 1)} y1=${bottom} y2=${bottom + 4}></line>
+          <text x=${xOf(t - 1)} y=${bottom + 15} text-anchor="middle">${fmtTick(t)}</text>`)}
+        <line class="axis" x1=${b.x} y1=${bottom} x2=${b.x + b.w} y2=${bottom}></line>
+        <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
+        <text x=${b.x + b.w / 2} y=${bottom + 27} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
+        <text transform=${`translate(11 ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">log10 norm</text>
+        <g clip-path="url(#clip)">
+          ${band ? svg`<path d=${band} fill=${COLORS.grad} opacity="0.2"></path>` : null}
+          ${series.map((s) => svg`<path d=${pathOf(s)} fill="none" stroke=${s.color} stroke-width=${s.width} stroke-dasharray=${s.dash ?? 'none'} stroke-linejoin="round"></path>`)}
+        </g>
+        ${overflowMarks}`;
+    }
+    const o = this.overlays;
+    const box = (key: Overlay, label: string, swatch: unknown) => html`<label
+      ><input type="checkbox" .checked=${o[key]} @change=${(e: Event) => this.toggle(key, (e.target as HTMLInputElement).checked)} />${swatch}${label}</label
+    >`;
+    return html`<div class="panel">
+      <div class="head">
+        <h2>Slice at ρ = ${d ? d.rho.toFixed(3) : '…'}: gradient norm against t</h2>
+      </div>
+      <div class="plot" role="img" aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
+        <svg width="100%" height="100%">${body}</svg>
+      </div>
+      <div class="legend">
+        <span><span class="key" style=${`border-color:${COLORS.grad}`}></span>${d?.labelA ?? 'log10 ‖dL/dh_t‖'}</span>
+        ${d?.gradB ? html`<span><span class="key" style=${`border-color:${COLORS.gradB}`}></span>${d.labelB}</span>` : null}
+        ${box('std', '±1 std', html`<span class="band" style=${`background:${COLORS.grad}`}></span>`)}
+        ${box('hidden', 'log10 ‖h_t‖', html`<span class="key" style=${`border-color:${COLORS.hidden}`}></span>`)}
+        ${box('linear', 'linear theory (T−t)·log10 ρ', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>`)}
+        ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
+        ${hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>overflow steps (no value)</span>` : null}
+        ${hasZero ? html`<span class="note">exact zeros (−∞) pinned to the bottom edge</span>` : null}
+      </div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lab-slice': LabSlice;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * <lab-surface>: the three.js surface of a (rho, t) field with its colour bar, legend and a
+ * reset-view button. Owns one SurfaceScene (src/ui/three) and disposes it when removed.
+ */
+import { html, LitElement, css, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { cssGradient, fmtTick, ticks } from './colormap.ts';
+import { ViewChangeEvent } from './events.ts';
+import { panelStyles, prefersDark } from './theme.ts';
+import { SurfaceScene, type CameraPose, type SurfaceData } from './three/surface-scene.ts';
+
+@customElement('lab-surface')
+export class LabSurface extends LitElement {
+  static override styles = [
+    panelStyles,
+    css`
+      .body {
+        flex: 1 1 auto;
+        display: flex;
+        min-height: 0;
+      }
+      .view {
+        position: relative;
+        flex: 1 1 auto;
+        min-width: 0;
+        overflow: hidden;
+      }
+      .lbl {
+        font: 11px var(--font);
+        color: var(--fg);
+        white-space: nowrap;
+      }
+      .lbl.title {
+        color: var(--muted);
+        font-weight: 600;
+      }
+      .lbl.rho1 {
+        color: #ff8c1a;
+        font-weight: 600;
+      }
+      .bar {
+        width: 58px;
+        flex: 0 0 58px;
+        padding: 14px 4px 18px 6px;
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+        font-size: 11px;
+      }
+      .ramp {
+        position: relative;
+        flex: 1 1 auto;
+        width: 12px;
+        border-radius: 2px;
+      }
+      .ramp span {
+        position: absolute;
+        left: 16px;
+        transform: translateY(50%);
+        white-space: nowrap;
+      }
+      .legend {
+        font-size: 11px;
+        padding: 3px 10px 5px;
+        border-top: 1px solid var(--border);
+        display: flex;
+        gap: 12px;
+        flex-wrap: wrap;
+      }
+      .empty {
+        position: absolute;
+        inset: 0;
+        display: grid;
+        place-items: center;
+        color: var(--muted);
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) data: SurfaceData | null = null;
+  @property({ type: Number }) sliceK = 0;
+  @property({ attribute: false }) camera: CameraPose | null = null;
+  @property({ type: String }) heading = 'Gradient surface';
+
+  private scene: SurfaceScene | null = null;
+  private resizeObs: ResizeObserver | null = null;
+  private darkQuery: MediaQueryList | null = null;
+
+  override render() {
+    const d = this.data;
+    const r = d?.range;
+    return html`<div class="panel">
+      <div class="head">
+        <h2>${this.heading}</h2>
+        <span class="note">drag to orbit · wheel to zoom</span>
+        <button @click=${() => this.scene?.resetView()} aria-label="Reset the 3D view">Reset view</button>
+      </div>
+      <div class="body">
+        <div class="view" role="figure" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>
+          ${d ? null : html`<div class="empty">computing…</div>`}
+        </div>
+        ${r && d
+          ? html`<div class="bar" aria-label="colour bar">
+              <div class="ramp" style=${`background:${cssGradient(d.colormap)}`}>
+                ${ticks(r.lo, r.hi, 4).map((v) => html`<span style=${`bottom:${((v - r.lo) / (r.hi - r.lo)) * 100}%`}>${fmtTick(v)}</span>`)}
+              </div>
+            </div>`
+          : null}
+      </div>
+      ${d
+        ? html`<div class="legend">
+            <span><span class="swatch" style="background:#ff8c1a"></span>ρ = 1</span>
+            <span><span class="swatch" style="background:var(--fg)"></span>current ρ slice</span>
+            ${r?.hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>overflow (forward pass not finite), drawn on top</span>` : null}
+            ${r?.hasNegInf ? html`<span class="note">exact zeros (−∞ in log10) drawn at the bottom of the range</span>` : null}
+          </div>`
+        : null}
+    </div>`;
+  }
+
+  override firstUpdated(): void {
+    const view = this.renderRoot.querySelector('.view') as HTMLElement;
+    this.scene = new SurfaceScene(view, (pose) => this.dispatchEvent(new ViewChangeEvent({ camera: pose })));
+    this.darkQuery = matchMedia('(prefers-color-scheme: dark)');
+    this.darkQuery.addEventListener('change', this.onScheme);
+    this.scene.setTheme(prefersDark());
+    this.resizeObs = new ResizeObserver(() => this.scene?.resize(view.clientWidth, view.clientHeight));
+    this.resizeObs.observe(view);
+    this.scene.resize(view.clientWidth, view.clientHeight);
+    if (this.camera) this.scene.setPose(this.camera);
+    if (this.data) this.scene.setData(this.data);
+    this.scene.setSlice(this.sliceK);
+  }
+
+  private onScheme = () => this.scene?.setTheme(prefersDark());
+
+  override updated(changed: PropertyValues<this>): void {
+    if (!this.scene) return;
+    if (changed.has('data') && this.data) this.scene.setData(this.data);
+    if (changed.has('sliceK') || changed.has('data')) this.scene.setSlice(this.sliceK);
+    if (changed.has('camera')) this.scene.setPose(this.camera);
+  }
+
+  /** The canvas, for tests and PNG export. */
+  get canvas(): HTMLCanvasElement | null {
+    return this.scene?.canvas ?? null;
+  }
+
+  get sceneStats() {
+    return this.scene?.stats() ?? null;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObs?.disconnect();
+    this.darkQuery?.removeEventListener('change', this.onScheme);
+    this.scene?.dispose();
+    this.scene = null;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lab-surface': LabSurface;
+  }
+}

@@ -1,0 +1,91 @@
+/** Shared styles of the lab's components; colours come from CSS variables set in index.html (light and dark). */
+import { css } from 'lit';
+
+export const panelStyles = css`
+  :host {
+    display: block;
+    box-sizing: border-box;
+    color: var(--fg);
+    font: 13px/1.35 var(--font);
+    min-width: 0;
+    min-height: 0;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+  .panel {
+    background: var(--panel);
+    border: 1px solid var(--border);
+    border-radius: 8px;
+    height: 100%;
+    display: flex;
+    flex-direction: column;
+    min-height: 0;
+    overflow: hidden;
+  }
+  .head {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 5px 10px;
+    border-bottom: 1px solid var(--border);
+    min-height: 30px;
+    flex-wrap: nowrap;
+    white-space: nowrap;
+  }
+  .head h2 {
+    font-size: 13px;
+    font-weight: 600;
+    margin: 0;
+    flex: 1 1 0;
+    min-width: 0;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .muted {
+    color: var(--muted);
+  }
+  button,
+  select,
+  input {
+    font: inherit;
+    color: var(--fg);
+    background: var(--input-bg);
+    border: 1px solid var(--border);
+    border-radius: 5px;
+    padding: 2px 6px;
+  }
+  button {
+    cursor: pointer;
+  }
+  button:hover {
+    border-color: var(--accent);
+  }
+  :focus-visible {
+    outline: 2px solid var(--accent);
+    outline-offset: 1px;
+  }
+  .note {
+    font-size: 11.5px;
+    color: var(--muted);
+  }
+  .swatch {
+    display: inline-block;
+    width: 10px;
+    height: 10px;
+    border-radius: 2px;
+    vertical-align: -1px;
+    margin-right: 3px;
+  }
+  .overflow-swatch {
+    background: repeating-linear-gradient(45deg, rgb(255, 60, 200) 0 3px, rgb(120, 0, 90) 3px 5px);
+  }
+`;
+
+/** Whether the page is in dark mode (for canvases, which cannot read CSS variables cheaply). */
+export function prefersDark(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+}

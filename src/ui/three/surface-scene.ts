@@ -1,0 +1,428 @@
+/**
+ * The 3D surface of a (rho, t) field with three.js: x = timestep t, depth = rho, height = the
+ * value (log10 ||dL/dh_t|| by default). No Lit in here: the <lab-surface> element owns one
+ * SurfaceScene, feeds it data and disposes it.
+ *
+ * Rendering is on demand (after data, slice, camera or size changes), never in a loop.
+ * Every geometry, material and texture this class creates it also disposes.
+ */
+import {
+  AmbientLight,
+  BufferAttribute,
+  BufferGeometry,
+  Color,
+  DirectionalLight,
+  DoubleSide,
+  Group,
+  Line,
+  LineBasicMaterial,
+  LineDashedMaterial,
+  LineSegments,
+  Mesh,
+  MeshBasicMaterial,
+  MeshLambertMaterial,
+  PerspectiveCamera,
+  Scene,
+  Vector3,
+  WebGLRenderer,
+  type Material,
+} from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { CSS2DObject, CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRenderer.js';
+import { cellKind, fmtTick, lut, OVERFLOW_RGB, ticks, unit, type ColormapName, type ValueRange } from '../colormap.ts';
+
+export interface SurfaceData {
+  /** [K, T] row-major, column j = timestep t = j + 1. */
+  values: Float64Array;
+  /** [K, T] 1 = overflow (drawn distinctly, never as a number). */
+  overflow: Uint8Array;
+  K: number;
+  T: number;
+  /** [K] the swept rho values. */
+  rho: Float64Array;
+  range: ValueRange;
+  colormap: ColormapName;
+  /** Axis title of the height, e.g. "log10 ||dL/dh_t||". */
+  valueLabel: string;
+}
+
+/** Camera as [azimuth deg, elevation deg, distance] about the box centre. */
+export type CameraPose = [number, number, number];
+export const DEFAULT_POSE: CameraPose = [-32, 26, 3.9];
+
+// The box the surface lives in (world units): t along x, rho along z, value along y.
+const X0 = -1;
+const X1 = 1;
+const Z0 = 0.75; // rho min (front)
+const Z1 = -0.75; // rho max (back)
+const H = 0.9;
+const TARGET = new Vector3(0.05, H * 0.28, 0);
+/** The surface is drawn with at most this many columns / rows (wide sweeps are subsampled). */
+const MAX_COLS = 400;
+const MAX_ROWS = 256;
+
+/** sRGB byte to the linear value three.js expects in vertex colours. */
+function srgbToLinear(c: number): number {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+}
+
+export class SurfaceScene {
+  readonly canvas: HTMLCanvasElement;
+  private renderer: WebGLRenderer;
+  private labels: CSS2DRenderer;
+  private scene = new Scene();
+  private camera = new PerspectiveCamera(35, 1, 0.05, 50);
+  private controls: OrbitControls;
+  /** Everything that depends on the data; rebuilt by setData, disposed with it. */
+  private dataGroup = new Group();
+  private sliceGroup = new Group();
+  private data: SurfaceData | null = null;
+  private sliceK = 0;
+  private frame = 0;
+  private dark = false;
+  private disposed = false;
+  private onCamera: (pose: CameraPose) => void;
+  private suppressCameraEvent = false;
+
+  constructor(private readonly host: HTMLElement, onCamera: (pose: CameraPose) => void) {
+    this.onCamera = onCamera;
+    this.renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+    this.canvas = this.renderer.domElement;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.style.display = 'block';
+    this.canvas.addEventListener('webglcontextlost', this.onContextLost);
+    this.canvas.addEventListener('webglcontextrestored', this.onContextRestored);
+    host.appendChild(this.canvas);
+    this.labels = new CSS2DRenderer();
+    const el = this.labels.domElement;
+    el.style.position = 'absolute';
+    el.style.inset = '0';
+    el.style.pointerEvents = 'none';
+    host.appendChild(el);
+
+    this.scene.add(new AmbientLight(0xffffff, 2.2));
+    const sun = new DirectionalLight(0xffffff, 1.1);
+    sun.position.set(-1, 3, 2);
+    this.scene.add(sun);
+    this.scene.add(this.dataGroup, this.sliceGroup);
+
+    this.controls = new OrbitControls(this.camera, this.canvas);
+    this.controls.target.copy(TARGET);
+    this.controls.enableDamping = false;
+    this.controls.minDistance = 1.2;
+    this.controls.maxDistance = 10;
+    this.controls.addEventListener('change', this.onControlsChange);
+    this.setPose(DEFAULT_POSE);
+  }
+
+  private onContextLost = (e: Event) => {
+    e.preventDefault(); // ask the browser to restore the context
+  };
+
+  private onContextRestored = () => {
+    if (this.data) this.setData(this.data);
+  };
+
+  private onControlsChange = () => {
+    this.requestRender();
+    if (!this.suppressCameraEvent) this.onCamera(this.pose());
+  };
+
+  /** Current camera pose. */
+  pose(): CameraPose {
+    const v = this.camera.position.clone().sub(this.controls.target);
+    const dist = v.length();
+    const el = (Math.asin(Math.max(-1, Math.min(1, v.y / dist))) * 180) / Math.PI;
+    const az = (Math.atan2(v.x, v.z) * 180) / Math.PI;
+    return [az, el, dist];
+  }
+
+  setPose(pose: CameraPose | null): void {
+    const [az, el, dist] = pose ?? DEFAULT_POSE;
+    const cur = this.pose();
+    if (pose && Math.abs(cur[0] - az) < 0.05 && Math.abs(cur[1] - el) < 0.05 && Math.abs(cur[2] - dist) < 0.005) return;
+    const a = (az * Math.PI) / 180;
+    const e = (el * Math.PI) / 180;
+    this.controls.target.copy(TARGET);
+    this.camera.position.set(
+      TARGET.x + dist * Math.cos(e) * Math.sin(a),
+      TARGET.y + dist * Math.sin(e),
+      TARGET.z + dist * Math.cos(e) * Math.cos(a),
+    );
+    this.camera.lookAt(TARGET);
+    this.suppressCameraEvent = true;
+    this.controls.update();
+    this.suppressCameraEvent = false;
+    this.requestRender();
+  }
+
+  setTheme(dark: boolean): void {
+    this.dark = dark;
+    this.renderer.setClearColor(new Color(dark ? 0x15181d : 0xffffff), 1);
+    if (this.data) this.setData(this.data);
+    else this.requestRender();
+  }
+
+  resize(width: number, height: number): void {
+    if (width < 2 || height < 2) return;
+    this.renderer.setSize(width, height, false);
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${height}px`;
+    this.labels.setSize(width, height);
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.renderNow();
+  }
+
+  private xOf(j: number, T: number): number {
+    return T <= 1 ? 0 : X0 + ((X1 - X0) * j) / (T - 1);
+  }
+  private zOfRho(rho: number, rhoArr: Float64Array): number {
+    const lo = rhoArr[0];
+    const hi = rhoArr[rhoArr.length - 1];
+    return hi > lo ? Z0 + ((Z1 - Z0) * (rho - lo)) / (hi - lo) : 0;
+  }
+  /** Height of a cell: overflow on top (drawn distinctly), -Infinity on the floor. */
+  private yOf(v: number, flag: number, r: ValueRange): number {
+    return cellKind(v, flag) === 'overflow' ? H : unit(v, r) * H;
+  }
+
+  private clearGroup(g: Group): void {
+    for (const child of [...g.children]) {
+      g.remove(child);
+      child.traverse((o) => {
+        const m = o as Mesh;
+        m.geometry?.dispose();
+        const mat = m.material as Material | Material[] | undefined;
+        if (Array.isArray(mat)) mat.forEach((x) => x.dispose());
+        else mat?.dispose();
+        if (o instanceof CSS2DObject) o.element.remove();
+      });
+    }
+  }
+
+  setData(d: SurfaceData): void {
+    this.data = d;
+    this.clearGroup(this.dataGroup);
+    const fg = this.dark ? 0xd6dae0 : 0x333a44;
+    const { K, T, values, overflow, range } = d;
+    // Subsample wide sweeps: column c shows timestep index cols[c].
+    const nc = Math.min(T, MAX_COLS);
+    const nr = Math.min(K, MAX_ROWS);
+    const cols = Array.from({ length: nc }, (_, c) => (nc === 1 ? 0 : Math.round((c * (T - 1)) / (nc - 1))));
+    const rows = Array.from({ length: nr }, (_, r) => (nr === 1 ? 0 : Math.round((r * (K - 1)) / (nr - 1))));
+    const pos = new Float32Array(nr * nc * 3); // [rows, cols, xyz]
+    const col = new Float32Array(nr * nc * 3); // [rows, cols, rgb] linear
+    const l = lut(d.colormap);
+    for (let r = 0; r < nr; r++) {
+      const k = rows[r];
+      const z = this.zOfRho(d.rho[k], d.rho);
+      for (let c = 0; c < nc; c++) {
+        const j = cols[c];
+        const v = values[k * T + j];
+        const f = overflow[k * T + j];
+        const o = (r * nc + c) * 3;
+        pos[o] = this.xOf(j, T);
+        pos[o + 1] = this.yOf(v, f, range);
+        pos[o + 2] = nr === 1 ? 0 : z;
+        let rgb: [number, number, number];
+        if (cellKind(v, f) === 'overflow') rgb = OVERFLOW_RGB;
+        else {
+          const i = Math.round(unit(v, range) * 255) * 3;
+          rgb = [l[i], l[i + 1], l[i + 2]];
+        }
+        col[o] = srgbToLinear(rgb[0]);
+        col[o + 1] = srgbToLinear(rgb[1]);
+        col[o + 2] = srgbToLinear(rgb[2]);
+      }
+    }
+    if (nr > 1 && nc > 1) {
+      const idx = new Uint32Array((nr - 1) * (nc - 1) * 6); // two triangles per cell
+      let p = 0;
+      for (let r = 0; r < nr - 1; r++)
+        for (let c = 0; c < nc - 1; c++) {
+          const a = r * nc + c;
+          const b = a + 1;
+          const e = a + nc;
+          const f = e + 1;
+          idx.set([a, e, b, b, e, f], p);
+          p += 6;
+        }
+      const geo = new BufferGeometry();
+      geo.setAttribute('position', new BufferAttribute(pos, 3));
+      geo.setAttribute('color', new BufferAttribute(col, 3));
+      geo.setIndex(new BufferAttribute(idx, 1));
+      geo.computeVertexNormals();
+      const mesh = new Mesh(geo, new MeshLambertMaterial({ vertexColors: true, side: DoubleSide }));
+      mesh.name = 'surface';
+      this.dataGroup.add(mesh);
+    } else {
+      // One rho or one step: a ribbon is meaningless; draw the data as a line.
+      const geo = new BufferGeometry();
+      geo.setAttribute('position', new BufferAttribute(pos, 3));
+      geo.setAttribute('color', new BufferAttribute(col, 3));
+      this.dataGroup.add(new Line(geo, new LineBasicMaterial({ vertexColors: true })));
+    }
+    this.addAxes(d, fg);
+    this.addRhoOne(d);
+    this.setSlice(this.sliceK);
+  }
+
+  private label(text: string, at: Vector3, cls: string): CSS2DObject {
+    const el = document.createElement('div');
+    el.className = `lbl ${cls}`;
+    el.textContent = text;
+    const o = new CSS2DObject(el);
+    o.position.copy(at);
+    this.dataGroup.add(o);
+    return o;
+  }
+
+  private addAxes(d: SurfaceData, fg: number): void {
+    const seg: number[] = [];
+    const line = (a: number[], b: number[]) => seg.push(...a, ...b);
+    // Floor frame and the two back walls' edges.
+    line([X0, 0, Z0], [X1, 0, Z0]);
+    line([X1, 0, Z0], [X1, 0, Z1]);
+    line([X1, 0, Z1], [X0, 0, Z1]);
+    line([X0, 0, Z1], [X0, 0, Z0]);
+    line([X0, 0, Z1], [X0, H, Z1]);
+    line([X1, 0, Z1], [X1, H, Z1]);
+    line([X0, 0, Z0], [X0, H, Z0]);
+    const grid: number[] = [];
+    // t ticks along the front edge.
+    for (const t of ticks(1, d.T, 6)) {
+      if (t < 1 || t > d.T) continue;
+      const x = this.xOf(t - 1, d.T);
+      line([x, 0, Z0], [x, 0, Z0 + 0.04]);
+      grid.push(x, 0, Z0, x, 0, Z1);
+      this.label(fmtTick(t), new Vector3(x, 0, Z0 + 0.1), 'tick');
+    }
+    this.label('timestep t', new Vector3(0, 0, Z0 + 0.24), 'title');
+    // rho ticks along the right edge.
+    const r0 = d.rho[0];
+    const r1 = d.rho[d.K - 1];
+    for (const rho of r1 > r0 ? ticks(r0, r1, 5) : [r0]) {
+      const z = this.zOfRho(rho, d.rho);
+      line([X1, 0, z], [X1 + 0.04, 0, z]);
+      grid.push(X0, 0, z, X1, 0, z);
+      this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
+    }
+    this.label('ρ (spectral radius)', new Vector3(X1 + 0.5, 0, 0), 'title');
+    // Value ticks up the back-left edge.
+    for (const v of ticks(d.range.lo, d.range.hi, 4)) {
+      const y = unit(v, d.range) * H;
+      line([X0, y, Z1], [X0 - 0.04, y, Z1]);
+      grid.push(X0, y, Z1, X1, y, Z1);
+      this.label(fmtTick(v), new Vector3(X0 - 0.12, y, Z1), 'tick');
+    }
+    this.label(d.valueLabel, new Vector3(X0 - 0.1, H + 0.12, Z1), 'title');
+    const mk = (arr: number[], color: number, opacity: number) => {
+      const g = new BufferGeometry();
+      g.setAttribute('position', new BufferAttribute(new Float32Array(arr), 3));
+      const ls = new LineSegments(g, new LineBasicMaterial({ color, transparent: opacity < 1, opacity }));
+      this.dataGroup.add(ls);
+    };
+    mk(seg, fg, 1);
+    mk(grid, fg, 0.18);
+  }
+
+  /** The rho = 1 curve across the surface (interpolated between rows) and on the floor. */
+  private addRhoOne(d: SurfaceData): void {
+    const r0 = d.rho[0];
+    const r1 = d.rho[d.K - 1];
+    if (!(r0 <= 1 && r1 >= 1) || d.K < 2) return;
+    const z = this.zOfRho(1, d.rho);
+    let k = 0;
+    while (k < d.K - 2 && d.rho[k + 1] < 1) k++;
+    const w = (1 - d.rho[k]) / (d.rho[k + 1] - d.rho[k] || 1);
+    const pts: number[] = [];
+    const nc = Math.min(d.T, MAX_COLS);
+    for (let c = 0; c < nc; c++) {
+      const j = nc === 1 ? 0 : Math.round((c * (d.T - 1)) / (nc - 1));
+      const a = d.values[k * d.T + j];
+      const b = d.values[(k + 1) * d.T + j];
+      const fa = d.overflow[k * d.T + j] | d.overflow[(k + 1) * d.T + j];
+      const y = fa ? H : (1 - w) * this.yOf(a, 0, d.range) + w * this.yOf(b, 0, d.range);
+      pts.push(this.xOf(j, d.T), y + 0.004, z);
+    }
+    const g = new BufferGeometry();
+    g.setAttribute('position', new BufferAttribute(new Float32Array(pts), 3));
+    const line = new Line(g, new LineDashedMaterial({ color: 0xff8c1a, dashSize: 0.03, gapSize: 0.02 }));
+    line.computeLineDistances();
+    this.dataGroup.add(line);
+    const fg = new BufferGeometry();
+    fg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z]), 3));
+    this.dataGroup.add(new Line(fg, new LineBasicMaterial({ color: 0xff8c1a })));
+    this.label('ρ = 1', new Vector3(X0 - 0.1, 0, z), 'rho1');
+  }
+
+  /** Highlight row k: a line on the surface and a translucent curtain through it. */
+  setSlice(k: number): void {
+    this.sliceK = k;
+    this.clearGroup(this.sliceGroup);
+    const d = this.data;
+    if (!d || k < 0 || k >= d.K) return this.requestRender();
+    const z = d.K > 1 ? this.zOfRho(d.rho[k], d.rho) : 0;
+    const pts = new Float32Array(d.T * 3); // [T, xyz]
+    for (let j = 0; j < d.T; j++) {
+      pts[j * 3] = this.xOf(j, d.T);
+      pts[j * 3 + 1] = this.yOf(d.values[k * d.T + j], d.overflow[k * d.T + j], d.range) + 0.006;
+      pts[j * 3 + 2] = z;
+    }
+    const g = new BufferGeometry();
+    g.setAttribute('position', new BufferAttribute(pts, 3));
+    this.sliceGroup.add(new Line(g, new LineBasicMaterial({ color: this.dark ? 0xffffff : 0x000000 })));
+    const cg = new BufferGeometry();
+    // A vertical rectangle at z: two triangles.
+    cg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z, X0, H, z, X1, 0, z, X1, H, z, X0, H, z]), 3));
+    const curtain = new Mesh(
+      cg,
+      new MeshBasicMaterial({ color: this.dark ? 0xffffff : 0x3050a0, transparent: true, opacity: 0.12, side: DoubleSide, depthWrite: false }),
+    );
+    this.sliceGroup.add(curtain);
+    this.requestRender();
+  }
+
+  resetView(): void {
+    this.setPose(DEFAULT_POSE);
+    this.onCamera(this.pose());
+  }
+
+  private requestRender(): void {
+    if (this.frame || this.disposed) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderNow();
+    });
+  }
+
+  renderNow(): void {
+    if (this.disposed) return;
+    this.renderer.render(this.scene, this.camera);
+    this.labels.render(this.scene, this.camera);
+  }
+
+  /** Counts of live three.js objects this scene holds (issue 6 instruments leaks with it). */
+  stats(): { geometries: number; textures: number } {
+    const m = this.renderer.info.memory;
+    return { geometries: m.geometries, textures: m.textures };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.clearGroup(this.dataGroup);
+    this.clearGroup(this.sliceGroup);
+    this.controls.removeEventListener('change', this.onControlsChange);
+    this.controls.dispose();
+    this.canvas.removeEventListener('webglcontextlost', this.onContextLost);
+    this.canvas.removeEventListener('webglcontextrestored', this.onContextRestored);
+    this.renderer.dispose();
+    this.canvas.remove();
+    this.labels.domElement.remove();
+    void this.host;
+  }
+}
