@@ -1,7 +1,8 @@
 /**
  * The field as tidy CSV: one row per (rho, t), every grid a column, plus the overflow flag.
- * The header's comment lines (starting with #) document each column; read with
- * pandas.read_csv(path, comment='#') or numpy.genfromtxt(path, delimiter=',', names=True).
+ * The first line names the columns; comment lines (starting with #) follow it and document
+ * each column (after the names line, so that numpy.genfromtxt(path, delimiter=',', names=True)
+ * reads the names; pandas.read_csv(path, comment='#') skips them anywhere).
  * Non-finite values: `nan` = undefined because the forward pass overflowed; `-inf` = log10 of
  * an exact zero (e.g. every gradient before t = T when rho = 0). Both parse as floats in
  * pandas, NumPy and R (read.csv with na.strings = "nan").
@@ -18,9 +19,10 @@ export function csvNumber(v: number): string {
   return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
 }
 
-/** The comment lines and the column-name line. */
+/** The column-name line, then the comment lines that document the columns. */
 export function csvHeader(field: GradientField): string {
   const lines = [
+    CSV_COLUMNS.join(','),
     '# RNN Gradient Lab field, tidy: one row per (rho, t); rows by rho then t',
     `# lab ${LAB_VERSION}; backend ${field.meta.backend} on ${field.meta.adapter}; precision ${field.meta.precision}; K = ${field.K}, T = ${field.T}`,
     `# config: ${JSON.stringify(field.config)}`,
@@ -29,8 +31,8 @@ export function csvHeader(field: GradientField): string {
     '#   t: time step, 1..T',
     ...GRID_NAMES.map((g) => `#   ${g}: ${GRID_INFO[g].description} [${GRID_INFO[g].unit}]`),
     "#   overflow: 1 where some sample's forward pass gave a non-finite h_t (the values are then undefined), else 0",
-    '# nan = undefined (overflow); -inf = log10 of an exact zero. pandas: pd.read_csv(path, comment="#")',
-    CSV_COLUMNS.join(','),
+    '# nan = undefined (overflow); -inf = log10 of an exact zero.',
+    "# pandas: pd.read_csv(path, comment='#'); numpy: np.genfromtxt(path, delimiter=',', names=True, comments='#')",
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -12,6 +12,7 @@ import { GRID_NAMES } from '../../src/core/field.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { colourAt, type ColormapName } from '../../src/export/colormap.ts';
 import { buildHeatmapScene, type HeatmapScene } from '../../src/export/figure.ts';
+import { FigureFont, FontError } from '../../src/export/font.ts';
 import { plotPixels, renderHeatmapPng, renderHeatmapRaster } from '../../src/export/heatmap.ts';
 import { exportFileName } from '../../src/export/names.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
@@ -190,6 +191,11 @@ describe('heatmap PNG', () => {
       // a colour step of at most 1 per channel between neighbouring RdBu entries.
       pixel(d.raster, x, y).forEach((c, ch) => expect(Math.abs(c - want[ch])).toBeLessThanOrEqual(1));
     }
+  });
+
+  it('says what is wrong when the font bytes are not a font', () => {
+    expect(() => FigureFont.parse(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(FontError);
+    expect(() => FigureFont.parse(new Uint8Array(64))).toThrow(/figure font could not be read/);
   });
 
   it('gives the same bytes for the same field (the browser and the CLI draw alike)', async () => {

@@ -1,0 +1,147 @@
+/**
+ * CSV and NPY/NPZ round trips: every value comes back exactly (CSV: shortest round-trip
+ * decimals; NPY: float32, so the float64 field rounded once with Math.fround), non-finite cells
+ * keep their kind (nan = overflow, -inf = exact zero), the NPY header follows NumPy's v1.0 format,
+ * and numpy itself loads both files and finds the same numbers (skipped with a printed reason
+ * only where python3 with numpy is missing).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { GRID_NAMES } from '../../src/core/field.ts';
+import { CSV_COLUMNS, csvChunks, toCsv } from '../../src/export/csv.ts';
+import { exportFileName } from '../../src/export/names.ts';
+import { fieldNpz, npyBytes, readNpy } from '../../src/export/npy.ts';
+import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
+
+function parseCsvNumber(s: string): number {
+  return s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
+}
+
+const numpy = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+const hasNumpy = numpy.status === 0;
+if (!hasNumpy) console.log(`export tests: numpy checks skipped: python3 with numpy is not available (${(numpy.stderr || String(numpy.error)).trim().split('\n').pop()})`);
+
+describe('CSV', () => {
+  it('has the documented header and one row per (rho, t) with every grid and the overflow flag, exactly', async () => {
+    const field = await referenceField(EXTREMES);
+    const csv = toCsv(field);
+    const lines = csv.trimEnd().split('\n');
+    const comments = lines.filter((l) => l.startsWith('#'));
+    for (const col of CSV_COLUMNS) expect(comments.some((c) => c.startsWith(`#   ${col}: `)), `documented column ${col}`).toBe(true);
+    expect(comments.some((c) => c.includes(JSON.stringify(field.config)))).toBe(true);
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    const body = lines.filter((l) => !l.startsWith('#'));
+    expect(body.length - 1).toBe(field.K * field.T);
+    const kinds = new Set<string>();
+    body.slice(1).forEach((line, i) => {
+      const cells = line.split(',');
+      expect(cells.length).toBe(CSV_COLUMNS.length);
+      const k = Math.floor(i / field.T);
+      const j = i % field.T;
+      expect(Number(cells[0])).toBe(field.rho[k]);
+      expect(Number(cells[1])).toBe(j + 1);
+      GRID_NAMES.forEach((g, c) => {
+        const v = parseCsvNumber(cells[2 + c]);
+        expect(Object.is(v, field[g][i]) || (Number.isNaN(v) && Number.isNaN(field[g][i])), `${g}[${k}, ${j}]`).toBe(true);
+        if (!Number.isFinite(v)) kinds.add(cells[2 + c]);
+      });
+      expect(Number(cells[CSV_COLUMNS.length - 1])).toBe(field.overflow[i]);
+    });
+    expect(kinds).toEqual(new Set(['nan', '-inf'])); // the fixture holds both kinds
+    // Chunking changes nothing.
+    expect(Array.from(csvChunks(field, 37)).join('')).toBe(csv);
+  });
+});
+
+describe('NPY / NPZ', () => {
+  it('writes NumPy v1.0 headers (64-byte aligned) and reads back exactly', () => {
+    const values = Float64Array.from([1.5, -2.25, NaN, -Infinity, 1e-3, 3.4e38]);
+    const bytes = npyBytes(values, '<f4', [2, 3]);
+    expect(Array.from(bytes.subarray(0, 8))).toEqual([0x93, 78, 85, 77, 80, 89, 1, 0]);
+    const hlen = bytes[8] | (bytes[9] << 8);
+    expect((10 + hlen) % 64).toBe(0);
+    const header = String.fromCharCode(...bytes.subarray(10, 10 + hlen));
+    expect(header).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/);
+    const back = readNpy(bytes);
+    expect(back.shape).toEqual([2, 3]);
+    expect(Array.from(back.data)).toEqual(Array.from(values, Math.fround));
+    expect(readNpy(npyBytes([0.1, 2], '<f8', [2])).data).toEqual(Float64Array.from([0.1, 2]));
+    expect(String.fromCharCode(...npyBytes([1], '<f8', [1]).subarray(10, 128))).toContain("'shape': (1,), }");
+    expect(() => npyBytes([1, 2], '<f4', [3])).toThrow(/holds 3 values/);
+  });
+
+  it('zips every grid (float32 [K, T]), overflow (uint8), rho (float64) and a config sidecar', async () => {
+    const field = await referenceField(EXTREMES);
+    const files = unzipSync(fieldNpz(field));
+    expect(Object.keys(files).sort()).toEqual([...GRID_NAMES.map((g) => `${g}.npy`), 'config.json', 'overflow.npy', 'rho.npy'].sort());
+    for (const g of GRID_NAMES) {
+      const a = readNpy(files[`${g}.npy`]);
+      expect([a.descr, a.shape]).toEqual(['<f4', [field.K, field.T]]);
+      expect(Array.from(a.data)).toEqual(Array.from(field[g], Math.fround));
+    }
+    expect(Array.from(readNpy(files['overflow.npy']).data)).toEqual(Array.from(field.overflow));
+    expect(readNpy(files['rho.npy']).data).toEqual(field.rho);
+    const side = JSON.parse(strFromU8(files['config.json']));
+    expect(side.config).toEqual(field.config);
+    expect(side.shape).toEqual({ K: field.K, T: field.T });
+  });
+
+  it.runIf(hasNumpy)('numpy loads the NPZ and the CSV and finds the same numbers', async () => {
+    const field = await referenceField(EXTREMES);
+    const small = await referenceField(SMALL);
+    const dir = mkdtempSync(join(tmpdir(), 'rnnlab-export-'));
+    try {
+      for (const [name, f] of [['extremes', field], ['small', small]] as const) {
+        writeFileSync(join(dir, `${name}.npz`), fieldNpz(f));
+        writeFileSync(join(dir, `${name}.csv`), toCsv(f));
+      }
+      const script = `
+import json, sys, numpy as np
+out = {}
+for name in ['extremes', 'small']:
+    z = np.load(sys.argv[1] + '/' + name + '.npz')
+    side = json.loads(bytes(z['config.json']).decode())
+    K, T = side['shape']['K'], side['shape']['T']
+    csv = np.genfromtxt(sys.argv[1] + '/' + name + '.csv', delimiter=',', names=True, comments='#')
+    assert csv.shape == (K * T,), csv.shape
+    grids = [g for g in csv.dtype.names if g not in ('rho', 't', 'overflow')]
+    for g in grids:
+        a = z[g]
+        assert a.dtype == np.float32 and a.shape == (K, T), (g, a.dtype, a.shape)
+        b = csv[g].reshape(K, T).astype(np.float32)
+        assert np.array_equal(a, b, equal_nan=True), g
+    assert z['overflow'].dtype == np.uint8 and np.array_equal(z['overflow'], csv['overflow'].reshape(K, T))
+    assert np.array_equal(np.repeat(z['rho'], T), csv['rho'])
+    g = z['gradLog10Mean']
+    out[name] = {'grids': grids, 'nan': int(np.isnan(z['hiddenLog10Mean']).sum()), 'neginf': int(np.isneginf(g).sum()), 'rho': z['rho'].tolist(), 'first': float(g[-1, -1])}
+print(json.dumps(out))
+`;
+      const r = spawnSync('python3', ['-c', script, dir], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const got = JSON.parse(r.stdout);
+      expect(got.extremes.grids).toEqual([...GRID_NAMES]);
+      // Linear activation: the gradient stays defined where h_t overflows, ||h_t|| does not.
+      expect(got.extremes.nan).toBe(Array.from(field.hiddenLog10Mean).filter(Number.isNaN).length);
+      expect(got.extremes.nan).toBeGreaterThan(0);
+      expect(got.extremes.neginf).toBe(field.T - 1);
+      expect(got.small.rho).toEqual(Array.from(small.rho));
+      expect(got.small.first).toBe(Math.fround(small.gradLog10Mean[small.K * small.T - 1]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('file names', () => {
+  it('carry the config', async () => {
+    const field = await referenceField({ ...SMALL, hidden: 64, steps: 100, samples: 16, seed: 1 });
+    expect(exportFileName(field.config, 'gradLog10Mean', 'png')).toBe('grad-tanh-gaussian-N64-T100-S16-seed1.png');
+    expect(exportFileName(field.config, { difference: 'saturation' }, 'svg')).toBe('diff-saturation-tanh-gaussian-N64-T100-S16-seed1.svg');
+    expect(exportFileName(field.config, 'field', 'npz')).toBe('field-tanh-gaussian-N64-T100-S16-seed1.npz');
+  });
+});
