@@ -46,6 +46,8 @@ export class CpuEngine implements Engine {
   readonly workers: number;
   private readonly blockColumns: number;
   private pool: WorkerPort[] = [];
+  /** Bumped whenever the pool is torn down, so late events of terminated workers are ignored. */
+  private generation = 0;
   private route: ((w: number, msg: FromWorker) => void) | null = null;
   private fail: ((err: Error) => void) | null = null;
   private runs = 0;
@@ -165,10 +167,15 @@ export class CpuEngine implements Engine {
     if (!this.spawn) throw new Error('internal: no worker spawner');
     while (this.pool.length < size) {
       const index = this.pool.length;
+      const generation = this.generation;
       const port = this.spawn();
       port.listen(
-        (msg) => this.route?.(index, msg),
-        (err) => this.fail?.(err),
+        (msg) => {
+          if (generation === this.generation) this.route?.(index, msg);
+        },
+        (err) => {
+          if (generation === this.generation) this.fail?.(err);
+        },
       );
       port.hold(false);
       this.pool.push(port);
@@ -176,6 +183,7 @@ export class CpuEngine implements Engine {
   }
 
   private terminatePool(): void {
+    this.generation++;
     for (const w of this.pool) w.terminate();
     this.pool = [];
   }

@@ -16,6 +16,7 @@ export function spawnNodeWorker(): WorkerPort {
   const execArgv = WORKER_URL.pathname.endsWith('.ts') ? ['--import', REGISTER_URL.href] : [];
   const worker = new Worker(WORKER_URL, { execArgv, name: 'rnnlab-cpu' });
   let listening = false;
+  let terminated = false;
   return {
     post: (msg) => worker.postMessage(msg),
     listen(onMessage, onError) {
@@ -24,11 +25,14 @@ export function spawnNodeWorker(): WorkerPort {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', (code) => {
-        if (code !== 0) onError(new Error(`worker thread exited with code ${code}`));
+        if (code !== 0 && !terminated) onError(new Error(`worker thread exited with code ${code}`));
       });
     },
     hold: (active) => (active ? worker.ref() : worker.unref()),
-    terminate: () => void worker.terminate(),
+    terminate: () => {
+      terminated = true;
+      void worker.terminate();
+    },
   };
 }
 

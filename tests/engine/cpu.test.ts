@@ -1,0 +1,331 @@
+/**
+ * The fast CPU engine (src/engine/cpu) against the float64 reference on fresh random configs.
+ *
+ * Tolerances and why:
+ * - 1e-3 in log10 (0.23 % in magnitude) where the dynamics are insensitive: the engine stores
+ *   h, phi'(a) and delta in float32 (relative rounding 6e-8 per stored value) and accumulates in
+ *   float64, so a few hundred steps of rounding stay near 1e-6 in log10 (measured); 1e-3 leaves
+ *   room for T = 300 and N = 257 while still catching any real mistake (a wrong step, a missing
+ *   rho, a wrong derivative moves these numbers by far more than 1e-3).
+ * - Saturation: up to 2 units of N * S may flip across the 1 % threshold through rounding.
+ * - Where the dynamics amplify float32 rounding (tanh or relu with rho well above 1, chaotic),
+ *   single trajectories of float32 and float64 decorrelate, so only the distribution over samples
+ *   can agree. Which cells these are is decided independently of the engine: the float64
+ *   reference is rerun with every rho perturbed by 1e-7 (relative; float32's own rounding
+ *   scale), and cells that move by more than 1e-5 are "sensitive". There the means over S
+ *   samples must agree within 6 standard errors of a difference of two independent means,
+ *   6 * sqrt(2 / S) * std, plus 1e-3.
+ * - float32 overflows (|h| > 3.4e38) before float64 (1.8e308): the CPU's overflow set must
+ *   contain the reference's, and values are compared only in cells valid in both. A hidden
+ *   state below float32's normal range (~1e-38) is flushed to zero, so where the reference's
+ *   log10 ||h|| is below -30 the CPU's must be too (or -Infinity). For relu and leaky_relu a
+ *   flushed state also changes phi' (a = 0 counts as a <= 0, a tiny positive a does not), so
+ *   gradients whose backward path (steps t-1..T) crosses such a state in some sample, found from
+ *   the reference's own per-sample traces, are not compared.
+ * Every random draw comes from a seed printed in each failure message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
+import { isAbortError } from '../../src/core/engine.ts';
+import type { GradientField } from '../../src/core/field.ts';
+import { buildProblem } from '../../src/core/problem.ts';
+import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { gemmBlock } from '../../src/engine/cpu/kernel.ts';
+import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
+
+const STRICT = 1e-3;
+const SENSITIVE_MOVE = 1e-5;
+const UNDERFLOW_LOG10 = -30;
+const reference = new ReferenceEngine();
+/** Random configs per (activation, init); raise it (CPU_TEST_CONFIGS=50) for a longer soak. */
+const CONFIGS_PER_CASE = Number(process.env.CPU_TEST_CONFIGS ?? 2);
+
+/** The seed of this test run: fresh every run, printed with every failure. */
+const RUN_SEED = (Date.now() ^ (process.pid << 8)) >>> 0;
+
+let pooled: CpuEngine;
+beforeAll(() => {
+  pooled = createNodeCpuEngine({ workers: 2 });
+});
+afterAll(() => pooled.dispose());
+
+/** The reference rerun with every rho scaled by (1 + 1e-7): which cells amplify a float32-sized perturbation. */
+async function perturbedReference(config: Config): Promise<GradientField> {
+  const f = 1 + 1e-7;
+  return reference.run({ ...config, rhoMin: Math.min(10, config.rhoMin * f), rhoMax: Math.min(10, config.rhoMax * f) });
+}
+
+/** [K, T]: the smallest log10 ||h_t|| over the samples, from the reference's per-sample traces. */
+function smallestHidden(config: Config): Float64Array {
+  const p = buildProblem(config);
+  const T = config.steps;
+  const out = new Float64Array(p.rho.length * T).fill(Infinity);
+  for (let k = 0; k < p.rho.length; k++) {
+    for (let s = 0; s < config.samples; s++) {
+      const tr = traceSequence(p, p.rho[k], s);
+      for (let j = 0; j < T; j++) out[k * T + j] = Math.min(out[k * T + j], tr.hiddenLog10[j]);
+    }
+  }
+  return out;
+}
+
+function moved(a: number, b: number, tol: number): boolean {
+  if (a === b) return false;
+  return !(Math.abs(a - b) <= tol);
+}
+
+/**
+ * Problems found comparing `cpu` with `ref` (empty if none), under the rules in the header.
+ * `refP` is the perturbed reference that marks the sensitive cells.
+ */
+function compareFields(ref: GradientField, refP: GradientField, cpu: GradientField, minHidden: Float64Array, what: string): { problems: string[]; sensitiveCells: number } {
+  const problems: string[] = [];
+  let sensitiveCells = 0;
+  const { K, T } = ref;
+  const N = ref.config.hidden;
+  const S = ref.config.samples;
+  const kinked = ref.config.activation === 'relu' || ref.config.activation === 'leaky_relu';
+  // floorFrom[i]: some sample's h_u fell below float32's range for some u in t-1..T (u >= 1).
+  const floorFrom = new Uint8Array(K * T);
+  for (let k = 0; k < K; k++) {
+    let seen = 0;
+    for (let j = T - 1; j >= 0; j--) {
+      if (minHidden[k * T + j] < UNDERFLOW_LOG10) seen = 1;
+      floorFrom[k * T + j] = seen | (j > 0 && minHidden[k * T + j - 1] < UNDERFLOW_LOG10 ? 1 : 0);
+    }
+  }
+  const bad = (k: number, t: number, msg: string) => {
+    if (problems.length < 8) problems.push(`${what}: rho=${ref.rho[k]} t=${t}: ${msg}`);
+  };
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < T; j++) {
+      const i = k * T + j;
+      const t = j + 1;
+      if (ref.overflow[i] && !cpu.overflow[i]) bad(k, t, 'the reference overflowed here but the CPU did not flag it');
+      if (ref.overflow[i] || cpu.overflow[i]) continue;
+      const sensitive =
+        refP.overflow[i] === 1 ||
+        moved(ref.gradLog10Mean[i], refP.gradLog10Mean[i], SENSITIVE_MOVE) ||
+        moved(ref.hiddenLog10Mean[i], refP.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
+        moved(ref.weightGradLog10[i], refP.weightGradLog10[i], SENSITIVE_MOVE);
+      const rh = ref.hiddenLog10Mean[i];
+      const under = minHidden[i] < UNDERFLOW_LOG10;
+      const underBefore = j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10;
+      // Flushing only lowers norms: the CPU's mean log10 ||h|| cannot exceed the reference's.
+      if (under && !(cpu.hiddenLog10Mean[i] <= rh + STRICT)) bad(k, t, `hidden underflow: ref ${rh}, cpu ${cpu.hiddenLog10Mean[i]}`);
+      if (kinked && floorFrom[i]) continue;
+      if (sensitive) sensitiveCells++;
+      if (!sensitive) {
+        const check = (name: string, a: number, b: number, tol: number) => {
+          if (moved(a, b, tol)) bad(k, t, `${name}: ref ${a}, cpu ${b}, |diff| > ${tol}`);
+        };
+        check('gradLog10Mean', ref.gradLog10Mean[i], cpu.gradLog10Mean[i], STRICT);
+        check('gradLog10Std', ref.gradLog10Std[i], cpu.gradLog10Std[i], STRICT);
+        if (!under) check('hiddenLog10Mean', rh, cpu.hiddenLog10Mean[i], STRICT);
+        if (!underBefore) check('weightGradLog10', ref.weightGradLog10[i], cpu.weightGradLog10[i], STRICT);
+        if (!underBefore) check('saturation', ref.saturation[i], cpu.saturation[i], 2 / (N * S) + 1e-12);
+      } else {
+        // Decorrelated trajectories: compare means over samples within 6 standard errors.
+        const spread = Math.max(ref.gradLog10Std[i], cpu.gradLog10Std[i]);
+        const tol = STRICT + 6 * Math.sqrt(2 / S) * spread;
+        if (moved(ref.gradLog10Mean[i], cpu.gradLog10Mean[i], tol)) bad(k, t, `sensitive gradLog10Mean: ref ${ref.gradLog10Mean[i]}, cpu ${cpu.gradLog10Mean[i]}, tol ${tol}`);
+        if (!(cpu.saturation[i] >= 0 && cpu.saturation[i] <= 1)) bad(k, t, `saturation ${cpu.saturation[i]} outside 0..1`);
+      }
+    }
+  }
+  return { problems, sensitiveCells };
+}
+
+/** Compare the CPU engine with the reference on one config; returns the CPU field and how many cells were sensitive. */
+async function expectAgrees(config: Config, what: string, engine: CpuEngine = pooled): Promise<{ cpu: GradientField; sensitiveCells: number }> {
+  const [ref, refP, cpu] = [await reference.run(config), await perturbedReference(config), await engine.run(config)];
+  expect(cpu.meta.precision).toBe('float32');
+  expect(cpu.K).toBe(ref.K);
+  const { problems, sensitiveCells } = compareFields(ref, refP, cpu, smallestHidden(config), `${what} (test seed ${RUN_SEED}, config ${JSON.stringify(config)})`);
+  expect(problems, problems.join('\n')).toEqual([]);
+  return { cpu, sensitiveCells };
+}
+
+function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
+  const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform() * (hi - lo + 1));
+  const steps = int(1, 80);
+  const rhoMin = rng.uniform() * 1.2;
+  return parseConfig({
+    activation,
+    init,
+    leakyAlpha: rng.uniform() * 0.3,
+    normalize: rng.uniform() < 0.5 ? 'radius' : 'norm',
+    hidden: int(1, 40),
+    input: int(1, 8),
+    steps,
+    rhoMin,
+    rhoMax: rhoMin + rng.uniform() * 1.3,
+    rhoCount: int(1, 4),
+    samples: int(8, 14),
+    inputs: INPUT_MODES[int(0, INPUT_MODES.length - 1)],
+    inputUntil: int(0, steps),
+    inputScale: 0.3 + rng.uniform() * 1.7,
+    biasScale: rng.uniform() < 0.5 ? 0 : rng.uniform() * 0.5,
+    h0: rng.uniform() < 0.5 ? 'zeros' : 'random',
+    seed: rng.nextU32(),
+  });
+}
+
+describe('cpu engine against the float64 reference', () => {
+  for (const activation of ACTIVATIONS) {
+    for (const init of INITS) {
+      it(`random configs: ${activation}, ${init}`, async () => {
+        const rng = new Rng(RUN_SEED, 100 + ACTIVATIONS.indexOf(activation), INITS.indexOf(init));
+        for (let n = 0; n < CONFIGS_PER_CASE; n++) await expectAgrees(randomConfig(rng, activation, init), `${activation}/${init} #${n}`);
+      });
+    }
+  }
+
+  it('sizes that are not multiples of any tile: N = 1, 7, 100, 257', async () => {
+    const rng = new Rng(RUN_SEED, 200);
+    for (const hidden of [1, 7, 100, 257]) {
+      const config = parseConfig({ hidden, steps: 6, rhoCount: 3, samples: 2, rhoMin: 0.3, rhoMax: 1.1, seed: rng.nextU32() });
+      await expectAgrees(config, `N=${hidden}`);
+    }
+  });
+
+  it('T = 1, 2, 300', async () => {
+    const rng = new Rng(RUN_SEED, 201);
+    for (const steps of [1, 2, 300]) {
+      const config = parseConfig({ hidden: 9, steps, rhoCount: 3, samples: 3, rhoMin: 0.4, rhoMax: 1.2, activation: 'sigmoid', seed: rng.nextU32() });
+      await expectAgrees(config, `T=${steps}`);
+    }
+  });
+
+  it('K*S = 1, 3, 1000', async () => {
+    const rng = new Rng(RUN_SEED, 202);
+    for (const [rhoCount, samples] of [[1, 1], [3, 1], [40, 25]]) {
+      const config = parseConfig({ hidden: 5, steps: 12, rhoCount, samples, rhoMin: 0.5, rhoMax: 1.3, activation: 'relu', seed: rng.nextU32() });
+      await expectAgrees(config, `K=${rhoCount} S=${samples}`);
+    }
+  });
+
+  it('exact: linear activation with identity or orthogonal W0 gives (T - t) log10 rho', async () => {
+    // ||dL/dh_t|| = rho^(T-t) ||(W0^T)^(T-t) r|| = rho^(T-t): W0 orthogonal keeps norms exactly.
+    // Float32 W0 is orthogonal to ~1e-7 per step, so after 300 steps the log10 error is ~1e-5.
+    for (const init of ['identity', 'orthogonal'] as const) {
+      const config = parseConfig({ activation: 'linear', init, normalize: 'norm', hidden: 16, steps: 300, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 5, samples: 2, seed: RUN_SEED });
+      const cpu = await pooled.run(config);
+      for (let k = 0; k < cpu.K; k++) {
+        for (let t = 1; t <= cpu.T; t++) {
+          const want = (cpu.T - t) * Math.log10(cpu.rho[k]);
+          const got = cpu.gradLog10Mean[k * cpu.T + t - 1];
+          expect(Math.abs(got - want), `${init} rho=${cpu.rho[k]} t=${t}: ${got} vs ${want}`).toBeLessThan(1e-4);
+          expect(cpu.gradLog10Std[k * cpu.T + t - 1]).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
+
+  it('beyond the float range: linear, identity, rho = 2, T = 2000 gives 1999 log10 2 at t = 1', async () => {
+    // 2^1999 is far beyond float32 (and float64): only the renormalised backward pass with its
+    // accumulated log scale can give it. The forward h_t = 2^t-ish overflows float32 near t = 128,
+    // which the engine must flag; the backward of a linear RNN does not depend on the forward.
+    // Identity W0 is exact in float32; each step rounds delta once (6e-8), so 2000 steps stay below 1e-4.
+    const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 8, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed: RUN_SEED });
+    const [ref, cpu] = [await reference.run(config), await pooled.run(config)];
+    expect(Math.abs(cpu.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-4);
+    expect(Math.abs(cpu.gradLog10Mean[0] - ref.gradLog10Mean[0])).toBeLessThan(1e-4);
+    const firstOverflow = (f: GradientField) => f.overflow.indexOf(1) + 1;
+    expect(firstOverflow(cpu)).toBeGreaterThan(100);
+    expect(firstOverflow(cpu)).toBeLessThan(firstOverflow(ref)); // float32 overflows first
+    for (let i = 0; i < ref.T; i++) if (ref.overflow[i]) expect(cpu.overflow[i]).toBe(1);
+    expect(Number.isNaN(cpu.hiddenLog10Mean[1999])).toBe(true);
+  });
+
+  it('rho = 0: every gradient before T is an exact zero (-Infinity), log10 ||r|| = 0 at T', async () => {
+    for (const activation of ACTIVATIONS) {
+      const config = parseConfig({ activation, hidden: 11, steps: 9, rhoMin: 0, rhoMax: 0.8, rhoCount: 3, samples: 4, h0: 'random', seed: RUN_SEED });
+      const { cpu } = await expectAgrees(config, `rho=0 ${activation}`);
+      for (let t = 1; t < cpu.T; t++) {
+        expect(cpu.gradLog10Mean[t - 1]).toBe(-Infinity);
+        expect(cpu.gradLog10Std[t - 1]).toBe(0);
+      }
+      expect(Math.abs(cpu.gradLog10Mean[cpu.T - 1])).toBeLessThan(1e-6);
+    }
+  });
+
+  it('chaotic regime (tanh, rho up to 3): means over samples agree within their sampling error', async () => {
+    const config = parseConfig({ activation: 'tanh', hidden: 32, steps: 120, rhoMin: 0.5, rhoMax: 3, rhoCount: 6, samples: 24, seed: RUN_SEED });
+    const { sensitiveCells } = await expectAgrees(config, 'chaotic tanh');
+    // rho = 3 on a radius-1 gaussian W0 is chaotic for tanh: the distribution branch must have been used.
+    expect(sensitiveCells).toBeGreaterThan(0);
+  });
+});
+
+describe('cpu engine mechanics', () => {
+  it('the 4x4 micro-kernel computes W X', () => {
+    const rng = new Rng(RUN_SEED, 300);
+    const np = 12;
+    const bp = 8;
+    const W = Float32Array.from(rng.normals(np * np));
+    const X = Float32Array.from(rng.normals(bp * np));
+    const out = new Float64Array(bp * np);
+    gemmBlock(W, X, out, np, bp);
+    for (let c = 0; c < bp; c++) {
+      for (let i = 0; i < np; i++) {
+        let want = 0;
+        for (let j = 0; j < np; j++) want += W[i * np + j] * X[c * np + j];
+        expect(Math.abs(out[c * np + i] - want)).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('0, 1 and 2 workers give identical grids (bit for bit)', async () => {
+    const config = parseConfig({ hidden: 13, steps: 40, rhoCount: 7, samples: 9, activation: 'tanh', rhoMax: 2.5, seed: RUN_SEED });
+    const one = createNodeCpuEngine({ workers: 1 });
+    try {
+      const fields = [await new CpuEngine(null).run(config), await one.run(config), await pooled.run(config)];
+      for (const f of fields.slice(1)) {
+        for (const g of ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'saturation', 'weightGradLog10'] as const) {
+          const a = fields[0][g];
+          const b = f[g];
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${g}[${i}] ${a[i]} vs ${b[i]} (${f.meta.adapter})`);
+        }
+        expect(Array.from(f.overflow)).toEqual(Array.from(fields[0].overflow));
+      }
+    } finally {
+      one.dispose();
+    }
+  });
+
+  it('reports progress up to 1 and aborts a run; the engine runs again afterwards', async () => {
+    const big = parseConfig({ hidden: 64, steps: 400, rhoCount: 32, samples: 16, seed: RUN_SEED });
+    const controller = new AbortController();
+    const fractions: number[] = [];
+    const started = performance.now();
+    const run = pooled.run(big, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        fractions.push(p.fraction);
+        controller.abort();
+      },
+    });
+    await expect(run).rejects.toSatisfy(isAbortError);
+    expect(fractions.length).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(20_000);
+
+    const pre = new AbortController();
+    pre.abort();
+    await expect(pooled.run(big, { signal: pre.signal })).rejects.toSatisfy(isAbortError);
+
+    const small = parseConfig({ hidden: 6, steps: 5, rhoCount: 2, samples: 3, seed: RUN_SEED });
+    const seen: number[] = [];
+    await expectAgrees(small, 'after abort');
+    await pooled.run(small, { onProgress: (p) => seen.push(p.fraction) });
+    expect(seen[seen.length - 1]).toBe(1);
+  });
+
+  it('refuses to run after dispose()', async () => {
+    const e = createNodeCpuEngine({ workers: 1 });
+    e.dispose();
+    await expect(e.run(parseConfig({}))).rejects.toThrow(/dispose/);
+  });
+});
