@@ -1,19 +1,40 @@
 /**
- * `rnnlab`: the lab's experiment from the shell. Thin over core + engines: flags are built from
- * the config's field table, so every field has a flag, its default and its bounds in --help.
+ * `rnnlab`: the lab's experiment from the shell. Thin over core + engines + export: flags are
+ * built from the config's field table, so every field has a flag, its default and its bounds
+ * in --help; the files come from src/export, the same writers the lab uses.
+ *
+ *   rnnlab sweep [config flags] [--backend B] [--format json,csv,npy,png,svg] [--out DIR|FILE.json]
+ *   rnnlab render BUNDLE.json [--format png,svg,csv,npy] [--out DIR]
  */
+import { readFileSync } from 'node:fs';
+import { basename, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { bundleToJson } from '../core/bundle.ts';
-import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRhoSpec, type FieldName } from '../core/config.ts';
+import { BundleError, fieldFromBundle } from '../core/bundle.ts';
+import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
+import { isAbortError } from '../core/engine.ts';
+import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
-import { BACKEND_CHOICES, createNodeEngine, type BackendChoice } from '../node/engines.ts';
+import { COLORMAPS } from '../export/colormap.ts';
+import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
+import {
+  FORMATS,
+  UsageError,
+  checkWritable,
+  destination,
+  parseColormap,
+  parseFields,
+  parseFormats,
+  parseRange,
+  parseScale,
+  plannedFiles,
+  type Destination,
+  type FigureSettings,
+  type Format,
+} from './outputs.ts';
+import { ProgressBar } from './progress.ts';
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
-
-class UsageError extends Error {}
+/** Exit codes: 0 done, 1 the run failed, 2 bad input, 130 interrupted (Ctrl-C). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
 
 /** camelCase field name -> --kebab-case flag. */
 export function flagOf(name: string): string {
@@ -30,9 +51,25 @@ function toValue(name: FieldName, text: string): unknown {
   return Number.isNaN(v) ? text : v;
 }
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Whether stderr is a terminal (the progress bar is drawn only then). */
+  errIsTTY?: boolean;
+  /** Terminal width, for the progress bar. */
+  columns?: number;
+  /** Aborted when the user interrupts (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+const SWEEP_FORMATS: readonly Format[] = FORMATS;
+const RENDER_FORMATS: readonly Format[] = ['png', 'svg', 'csv', 'npy'];
+
+function figureOptions(cmd: Command): void {
+  cmd.addOption(new Option('--field <grids>', 'grids drawn as figures: all, or a comma list (gradLog10Mean=grad, gradLog10Std=gradstd, hiddenLog10Mean=hidden, saturation, weightGradLog10=wgrad)').default('gradLog10Mean'));
+  cmd.addOption(new Option('--scale <n>', 'PNG pixel density: 1, 2 or 4 times the figure size').default('1'));
+  cmd.addOption(new Option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`).default('viridis'));
+  cmd.addOption(new Option('--range <min:max>', 'colour range: auto (the data) or MIN:MAX').default('auto'));
 }
 
 function buildProgram(io: Io): Command {
@@ -40,17 +77,16 @@ function buildProgram(io: Io): Command {
     .description('RNN Gradient Lab: how the spectral radius of W and the activation shape the BPTT gradient of a vanilla RNN')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run rnnlab sweep --help for the flags)');
+    .showHelpAfterError('(run rnnlab <command> --help for the flags)');
 
   const sweep = program
     .command('sweep')
-    .description('run a sweep over rho and write the run bundle (JSON)')
+    .description('run a sweep over rho and write the run bundle (JSON) and any of CSV, NPY, PNG, SVG')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   for (const name of FLAG_FIELDS) {
     const f = FIELDS[name];
-    const opt = new Option(`${flagOf(name)} <value>`, `${f.help}; ${describeAllowed(name)}`).default(f.default);
-    sweep.addOption(opt);
+    sweep.addOption(new Option(`${flagOf(name)} <value>`, `${f.help}; ${describeAllowed(name)}`).default(f.default));
   }
   sweep.addOption(
     new Option('--rho <min:max:count>', 'the rho sweep: K values from MIN to MAX inclusive').default(
@@ -58,42 +94,76 @@ function buildProgram(io: Io): Command {
     ),
   );
   sweep.addOption(new Option('--backend <name>', 'engine that runs the sweep').choices(BACKEND_CHOICES as string[]).default('auto'));
-  sweep.addOption(new Option('--out <file>', 'where to write the bundle').default('rnnlab-run.json'));
+  sweep.addOption(new Option('--format <list>', `what to write, a comma list of ${SWEEP_FORMATS.join(', ')}`).default('json'));
+  sweep.addOption(new Option('--out <path>', 'directory for the files (named by the config); with --format json alone, a FILE.json is allowed (default rnnlab-run.json, or . with other formats)'));
+  figureOptions(sweep);
+
+  const render = program
+    .command('render')
+    .description('redraw a saved run (a bundle from rnnlab sweep or the lab) without recomputing it')
+    .argument('<bundle>', 'the run bundle, a .json file')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  render.addOption(new Option('--format <list>', `what to write, a comma list of ${RENDER_FORMATS.join(', ')}`).default('png'));
+  render.addOption(new Option('--out <dir>', 'directory for the files (named by the config)').default('.'));
+  figureOptions(render);
   return program;
 }
 
+function figureSettings(opts: Record<string, unknown>): FigureSettings {
+  return {
+    fields: parseFields(String(opts.field)),
+    scale: parseScale(String(opts.scale)),
+    colormap: parseColormap(String(opts.colormap)),
+    range: parseRange(String(opts.range)),
+  };
+}
+
+interface SweepSettings {
+  config: Config;
+  backend: BackendChoice;
+  formats: Format[];
+  dest: Destination;
+  figure: FigureSettings;
+}
+
 /** Everything the sweep command needs, validated. Throws ConfigError or UsageError. */
-function sweepSettings(opts: Record<string, unknown>) {
+function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   const raw: Record<string, unknown> = {};
   for (const name of FLAG_FIELDS) raw[name] = toValue(name, String(opts[name]));
   Object.assign(raw, parseRhoSpec(String(opts.rho)));
   const checked = checkConfig(raw);
   if (!checked.ok) throw checked.error;
-  return { config: checked.config, backend: opts.backend as BackendChoice, out: resolve(String(opts.out)) };
+  const formats = parseFormats(String(opts.format), SWEEP_FORMATS);
+  const dest = destination(opts.out === undefined ? undefined : String(opts.out), formats);
+  return { config: checked.config, backend: opts.backend as BackendChoice, formats, dest, figure: figureSettings(opts) };
 }
 
-/** Write a file all at once: a temporary name beside it, then a rename, so nothing half-written is left. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+interface RenderSettings {
+  bundle: string;
+  formats: Format[];
+  dest: Destination;
+  figure: FigureSettings;
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+function renderSettings(bundle: string, opts: Record<string, unknown>): RenderSettings {
+  const formats = parseFormats(String(opts.format), RENDER_FORMATS);
+  return { bundle, formats, dest: destination(String(opts.out), formats), figure: figureSettings(opts) };
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   const program = buildProgram(io);
   let action: (() => Promise<number>) | null = null;
   program.commands[0].action((opts: Record<string, unknown>) => {
     const settings = sweepSettings(opts);
     action = () => runSweep(settings, io);
   });
+  program.commands[1].action((bundle: string, opts: Record<string, unknown>) => {
+    const settings = renderSettings(bundle, opts);
+    action = () => runRender(settings, io);
+  });
   try {
-    if (argv.length === 0) throw new UsageError('no command given; try: rnnlab sweep --help');
+    if (argv.length === 0) throw new UsageError('no command given; try: rnnlab sweep --help, or rnnlab render --help');
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -107,35 +177,111 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     throw e;
   }
   if (!action) return EXIT.ok;
-  return (action as () => Promise<number>)();
+  try {
+    return await (action as () => Promise<number>)();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`rnnlab: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
 }
 
-async function runSweep(settings: ReturnType<typeof sweepSettings>, io: Io): Promise<number> {
-  const { config, backend, out } = settings;
+function defaultIo(): Io {
+  // The first Ctrl-C cancels the run cleanly (nothing written); a second one kills as usual.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  return {
+    signal: interrupt.signal,
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    errIsTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+  };
+}
+
+/** Paths for the summary: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') ? rel : path;
+}
+
+/** Write every planned file; a failed write is bad output input (exit 2) and names the path. */
+function writeAll(files: { path: string; write: () => void }[]): string[] {
+  for (const f of files) {
+    try {
+      f.write();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code) throw new UsageError(`cannot write ${f.path}: ${err.message}; choose another --out`);
+      throw e;
+    }
+  }
+  return files.map((f) => shown(f.path));
+}
+
+async function runSweep(s: SweepSettings, io: Io): Promise<number> {
+  const started = performance.now();
+  checkWritable(s.dest); // before a long run, not after it
   let created;
   try {
-    created = await createNodeEngine(backend);
+    created = await createNodeEngine(s.backend);
   } catch (e) {
-    io.err(`rnnlab: ${(e as Error).message}\n`);
-    return EXIT.badInput;
+    if (e instanceof BackendError) {
+      io.err(`rnnlab: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
   }
   const { engine, why } = created;
   io.err(`rnnlab: backend ${engine.name} (${engine.adapter}): ${why}\n`);
+  const bar = new ProgressBar({ write: io.err, isTTY: io.errIsTTY === true, columns: io.columns }, 'rnnlab: sweeping');
+  let field: GradientField;
   try {
-    const field = await engine.run(config);
-    const json = bundleToJson(field, buildProblem(config));
-    try {
-      writeAtomic(out, json);
-    } catch (e) {
-      io.err(`rnnlab: cannot write ${out}: ${(e as Error).message}\n`);
-      return EXIT.badInput;
-    }
-    io.err(`rnnlab: ${engine.name} on ${engine.adapter}, ${(field.meta.wallMs / 1000).toFixed(2)} s, wrote ${out}\n`);
-    return EXIT.ok;
+    field = await engine.run(s.config, { signal: io.signal, onProgress: (p) => bar.update(p) });
   } catch (e) {
+    bar.done();
+    if (isAbortError(e)) {
+      io.err('rnnlab: interrupted; nothing was written\n');
+      return EXIT.interrupted;
+    }
     io.err(`rnnlab: the run failed: ${(e as Error).message}\n`);
     return EXIT.failed;
   } finally {
     engine.dispose();
   }
+  bar.done();
+  const needsProblem = s.formats.includes('json');
+  const files = plannedFiles(field, s.formats, s.dest, s.figure, needsProblem ? buildProblem(s.config) : undefined);
+  const written = writeAll(files);
+  const total = (performance.now() - started) / 1000;
+  io.err(
+    `rnnlab: done: backend ${engine.name} on ${engine.adapter}, run ${(field.meta.wallMs / 1000).toFixed(2)} s, total ${total.toFixed(2)} s; wrote ${written.join(', ')}\n`,
+  );
+  return EXIT.ok;
+}
+
+async function runRender(s: RenderSettings, io: Io): Promise<number> {
+  const started = performance.now();
+  let text: string;
+  try {
+    text = readFileSync(s.bundle, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the bundle ${s.bundle}: ${(e as Error).message}`);
+  }
+  let field: GradientField;
+  try {
+    field = fieldFromBundle(text);
+  } catch (e) {
+    if (e instanceof BundleError) throw new UsageError(`${basename(s.bundle)} is not a usable run bundle: ${e.message}`);
+    throw e;
+  }
+  checkWritable(s.dest);
+  const written = writeAll(plannedFiles(field, s.formats, s.dest, s.figure));
+  const total = (performance.now() - started) / 1000;
+  io.err(
+    `rnnlab: done: rendered a ${field.meta.backend} run (${field.meta.adapter}, ${field.K} x ${field.T}) from ${shown(s.bundle)} in ${total.toFixed(2)} s; wrote ${written.join(', ')}\n`,
+  );
+  return EXIT.ok;
 }

@@ -1,0 +1,183 @@
+/**
+ * What the CLI writes: the formats asked for, named by the config (src/export/names.ts), each
+ * file written whole under a temporary name in the same directory and renamed into place, so
+ * an interrupted or failed write leaves nothing half-written behind.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { bundleToJson } from '../core/bundle.ts';
+import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts';
+import type { Problem } from '../core/problem.ts';
+import { COLORMAPS, type ColormapName } from '../export/colormap.ts';
+import { csvChunks } from '../export/csv.ts';
+import { SCALES, type HeatmapOptions, type Scale } from '../export/figure.ts';
+import { renderHeatmapPng, renderHeatmapSvg } from '../export/heatmap.ts';
+import { GRID_FILE_PREFIX, exportFileName } from '../export/names.ts';
+import { fieldNpz } from '../export/npy.ts';
+import { loadFigureFont } from './font.ts';
+
+export const FORMATS = ['json', 'csv', 'npy', 'png', 'svg'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Bad input, in words the user can act on; the CLI prints it and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** "png,svg" -> ['png', 'svg'], checked against the formats this command can write. */
+export function parseFormats(text: string, allowed: readonly Format[]): Format[] {
+  const items = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError(`--format: ${JSON.stringify(text)} names no format; expected a comma list of ${allowed.join(', ')}`);
+  for (const f of items) {
+    if (!(allowed as readonly string[]).includes(f)) {
+      throw new UsageError(`--format: ${JSON.stringify(f)} is not a format this command writes; expected a comma list of ${allowed.join(', ')}`);
+    }
+  }
+  return [...new Set(items)] as Format[];
+}
+
+/** "grad,hiddenLog10Mean" or "all" -> grid names; both the grid names and their file prefixes are accepted. */
+export function parseFields(text: string): GridName[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === 'all') return [...GRID_NAMES];
+  const byPrefix = Object.fromEntries(GRID_NAMES.map((g) => [GRID_FILE_PREFIX[g], g])) as Record<string, GridName>;
+  const out: GridName[] = [];
+  for (const item of items) {
+    const g = (GRID_NAMES as readonly string[]).includes(item) ? (item as GridName) : byPrefix[item];
+    if (!g) {
+      const names = GRID_NAMES.map((n) => `${n} (${GRID_FILE_PREFIX[n]})`).join(', ');
+      throw new UsageError(`--field: ${JSON.stringify(item)} is not a grid; expected all, or a comma list of ${names}`);
+    }
+    out.push(g);
+  }
+  if (out.length === 0) throw new UsageError('--field names no grid; expected all, or a comma list of grid names');
+  return [...new Set(out)];
+}
+
+/** "auto" or "MIN:MAX" (finite, MIN < MAX). */
+export function parseRange(text: string): HeatmapOptions['range'] {
+  if (text === 'auto') return 'auto';
+  const parts = text.split(':');
+  const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 2 || !nums.every(Number.isFinite) || !(nums[0] < nums[1])) {
+    throw new UsageError(`--range: ${JSON.stringify(text)} is not a colour range; expected auto or MIN:MAX with MIN < MAX, e.g. -20:0`);
+  }
+  return { min: nums[0], max: nums[1] };
+}
+
+export function parseScale(text: string): Scale {
+  const s = Number(text);
+  if (!(SCALES as readonly number[]).includes(s)) throw new UsageError(`--scale: ${JSON.stringify(text)} is not allowed; expected one of ${SCALES.join(', ')}`);
+  return s as Scale;
+}
+
+export function parseColormap(text: string): ColormapName {
+  if (!(COLORMAPS as readonly string[]).includes(text)) throw new UsageError(`--colormap: ${JSON.stringify(text)} is not allowed; expected one of ${COLORMAPS.join(', ')}`);
+  return text as ColormapName;
+}
+
+export interface FigureSettings {
+  fields: GridName[];
+  scale: Scale;
+  colormap: ColormapName;
+  range: HeatmapOptions['range'];
+}
+
+/**
+ * Where the files go: with only the JSON format and an --out ending in .json, that file
+ * (the bundle, as `rnnlab sweep --out run.json` always did); otherwise a directory.
+ */
+export type Destination = { kind: 'file'; path: string } | { kind: 'dir'; path: string };
+
+export function destination(out: string | undefined, formats: readonly Format[]): Destination {
+  if (out === undefined) return formats.length === 1 && formats[0] === 'json' ? { kind: 'file', path: resolve('rnnlab-run.json') } : { kind: 'dir', path: resolve('.') };
+  if (out.toLowerCase().endsWith('.json')) {
+    if (formats.length === 1 && formats[0] === 'json') return { kind: 'file', path: resolve(out) };
+    throw new UsageError(`--out: ${JSON.stringify(out)} names one .json file, but --format asks for ${formats.join(', ')}; give a directory for several files`);
+  }
+  return { kind: 'dir', path: resolve(out) };
+}
+
+/**
+ * Check before the (possibly long) run that the destination can be written: create the
+ * directory, then write and remove a probe file in it.
+ */
+export function checkWritable(dest: Destination): void {
+  const dir = dest.kind === 'dir' ? dest.path : dirname(dest.path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.rnnlab-probe-${process.pid}`);
+    closeSync(openSync(probe, 'w'));
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}; choose another --out`);
+  }
+}
+
+/** Write a file from its parts under a temporary name beside it, then rename: all or nothing. */
+export function writeAtomic(path: string, parts: Iterable<string | Uint8Array>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.tmp-${process.pid}`);
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'w');
+    for (const part of parts) {
+      if (typeof part === 'string') writeSync(fd, part);
+      else writeSync(fd, part);
+    }
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Every file of the run: its path and a function that writes it. */
+export function plannedFiles(
+  field: GradientField,
+  formats: readonly Format[],
+  dest: Destination,
+  figure: FigureSettings,
+  problem?: Problem,
+): { path: string; write: () => void }[] {
+  if (dest.kind === 'file') return [{ path: dest.path, write: () => writeAtomic(dest.path, [bundleToJson(field, problem)]) }];
+  const at = (name: string) => join(dest.path, name);
+  const files: { path: string; write: () => void }[] = [];
+  for (const f of formats) {
+    switch (f) {
+      case 'json': {
+        const path = at(exportFileName(field.config, 'run', 'json'));
+        files.push({ path, write: () => writeAtomic(path, [bundleToJson(field, problem)]) });
+        break;
+      }
+      case 'csv': {
+        const path = at(exportFileName(field.config, 'field', 'csv'));
+        files.push({ path, write: () => writeAtomic(path, csvChunks(field)) });
+        break;
+      }
+      case 'npy': {
+        const path = at(exportFileName(field.config, 'field', 'npz'));
+        files.push({ path, write: () => writeAtomic(path, [fieldNpz(field)]) });
+        break;
+      }
+      case 'png':
+      case 'svg':
+        for (const grid of figure.fields) {
+          const path = at(exportFileName(field.config, grid, f));
+          const opts: HeatmapOptions = { grid, scale: figure.scale, colormap: figure.colormap, range: figure.range };
+          files.push({
+            path,
+            write: () => writeAtomic(path, [f === 'png' ? renderHeatmapPng(field, loadFigureFont(), opts) : renderHeatmapSvg(field, loadFigureFont(), opts)]),
+          });
+        }
+        break;
+    }
+  }
+  return files;
+}
