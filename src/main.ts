@@ -2,15 +2,14 @@
  * Entry point: create the one store, pick the backend, mount <lab-app>, keep the URL hash and
  * history in step, and expose a small read-only test hook (window.__lab) for the e2e tests.
  */
-import { selectBackend } from './app/backends.ts';
+import { Backends } from './app/backends.ts';
 import { RunController } from './app/runner.ts';
 import { LabStore, type HashPort } from './app/store.ts';
-import type { Engine } from './core/engine.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
 
-const backend = selectBackend();
-const runner = new RunController(async () => (await backend).engine as Engine);
+const backends = new Backends();
+const runner = new RunController();
 
 const hashPort: HashPort = {
   get: () => location.hash.replace(/^#/, ''),
@@ -21,7 +20,7 @@ const hashPort: HashPort = {
   },
 };
 
-const store = new LabStore(runner, hashPort);
+const store = new LabStore(runner, hashPort, (choice) => backends.select(choice));
 // Back/forward and hand-edited hashes.
 window.addEventListener('popstate', () => store.loadHash(location.hash));
 window.addEventListener('hashchange', () => store.loadHash(location.hash));
@@ -29,7 +28,6 @@ window.addEventListener('hashchange', () => store.loadHash(location.hash));
 const app = document.createElement('lab-app');
 app.store = store;
 document.body.appendChild(app);
-void backend.then((b) => store.setBackend(b.info));
 store.start();
 
 /** Read-only hooks for tests and the console. */

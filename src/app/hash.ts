@@ -9,11 +9,13 @@
 import { checkConfig, DEFAULT_CONFIG, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import { presetById } from './presets.ts';
 import {
+  BACKEND_CHOICES,
   COMPARE_OPTIONS,
   defaultState,
   DEFAULT_VIEW,
   OVERLAYS,
   SHOWN_FIELDS,
+  type BackendChoice,
   type CompareMode,
   type LabState,
   type Overlay,
@@ -63,13 +65,14 @@ function configField(name: FieldName): HashField {
   };
 }
 
-function enumView<K extends 'field' | 'compare'>(key: string, prop: K, options: readonly string[]): HashField {
+function enumView<K extends 'field' | 'compare' | 'backend'>(key: string, prop: K, options: readonly string[]): HashField {
   return {
     key,
     write: (s) => (s.view[prop] === DEFAULT_VIEW[prop] ? null : String(s.view[prop])),
     read: (s, raw) => {
       if (!options.includes(raw)) return `${key}: ${quote(raw)} is not allowed; expected one of ${options.join(', ')}`;
       if (prop === 'field') s.view.field = raw as ShownField;
+      else if (prop === 'backend') s.view.backend = raw as BackendChoice;
       else s.view.compare = raw as CompareMode;
       return null;
     },
@@ -89,6 +92,7 @@ const VIEW_FIELDS: HashField[] = [
     },
   },
   enumView('cmp', 'compare', COMPARE_OPTIONS),
+  enumView('backend', 'backend', BACKEND_CHOICES),
   {
     key: 'ov',
     write: (s) => {

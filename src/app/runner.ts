@@ -20,16 +20,13 @@ export type RunOutcome =
 export class RunController {
   private current: AbortController | null = null;
 
-  constructor(private readonly engine: () => Promise<Engine>) {}
-
-  /** Start a request (one config, or A and B); any request in flight is cancelled. */
-  async request(configs: Config[], onProgress: (p: RunProgress) => void): Promise<RunOutcome> {
+  /** Start a request (one config, or A and B) on an engine; any request in flight is cancelled. */
+  async request(engine: Engine, configs: Config[], onProgress: (p: RunProgress) => void): Promise<RunOutcome> {
     this.current?.abort();
     const ctrl = new AbortController();
     this.current = ctrl;
     const started = performance.now();
     try {
-      const engine = await this.engine();
       const fields: GradientField[] = [];
       for (let i = 0; i < configs.length; i++) {
         const label = configs.length > 1 ? `${i === 0 ? 'A' : 'B'} (${configs[i].activation}): ` : '';

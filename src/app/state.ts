@@ -37,6 +37,10 @@ export const SHOWN_SHORT: Record<ShownField, string> = {
 export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
+/** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
 /** Compare mode: off, or the activation of configuration B (same W0, inputs and sweep as A). */
 export type CompareMode = 'off' | Activation;
 export const COMPARE_OPTIONS: readonly CompareMode[] = ['off', ...ACTIVATIONS];
@@ -53,6 +57,8 @@ export interface ViewState {
   camera: [number, number, number] | null;
   /** The preset the view came from (for its explanation), or null. */
   preset: string | null;
+  /** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
+  backend: BackendChoice;
 }
 
 export interface LabState {
@@ -68,6 +74,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   overlays: { std: true, hidden: false, linear: true, pascanu: true },
   camera: null,
   preset: null,
+  backend: 'auto',
 });
 
 export function defaultState(): LabState {

@@ -7,11 +7,11 @@
 import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import type { GradientField } from '../core/field.ts';
 import { sweepFlops } from '../core/work.ts';
-import type { BackendInfo } from './backends.ts';
+import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { presetById, presetState } from './presets.ts';
 import type { RunController, RunProgress } from './runner.ts';
-import { compareConfig, type LabState, type ViewState } from './state.ts';
+import { compareConfig, type BackendChoice, type LabState, type ViewState } from './state.ts';
 
 export interface RunStatus {
   status: 'idle' | 'running' | 'failed';
@@ -60,10 +60,13 @@ export interface HashPort {
 
 type Listener = (s: Snapshot) => void;
 
+/** Gives the engine for a backend choice (backends.ts in the browser; a fake in Node tests). */
+export type BackendPort = (choice: BackendChoice) => Promise<SelectedBackend>;
+
 const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '' };
 
-function cacheKey(c: Config): string {
-  return FIELD_NAMES.map((k) => String(c[k])).join('|');
+function cacheKey(c: Config, backend: string): string {
+  return `${backend}|${FIELD_NAMES.map((k) => String(c[k])).join('|')}`;
 }
 
 /** Largest total of cached grids (bytes) kept for instant switching back to a setting. */
@@ -79,6 +82,7 @@ export class LabStore {
   constructor(
     private readonly runner: RunController,
     private readonly hash: HashPort,
+    private readonly backends: BackendPort,
   ) {
     const decoded = decodeHash(hash.get());
     this.snap = {
@@ -105,10 +109,6 @@ export class LabStore {
   private update(patch: Partial<Snapshot>): void {
     this.snap = { ...this.snap, ...patch };
     for (const fn of this.listeners) fn(this.snap);
-  }
-
-  setBackend(info: BackendInfo): void {
-    this.update({ backend: info });
   }
 
   /** Compute the current state (call once at start-up). */
@@ -166,7 +166,9 @@ export class LabStore {
   private commit(state: LabState, history: 'push' | 'replace' | 'none'): void {
     const prev = this.snap.state;
     const needsRun =
-      cacheKey(prev.config) !== cacheKey(state.config) || prev.view.compare !== state.view.compare || !this.snap.result;
+      cacheKey(prev.config, prev.view.backend) !== cacheKey(state.config, state.view.backend) ||
+      prev.view.compare !== state.view.compare ||
+      !this.snap.result;
     this.update({ state, drafts: {}, fieldErrors: {} });
     if (history !== 'none') this.writeHash(history);
     if (needsRun) void this.recompute();
@@ -189,8 +191,8 @@ export class LabStore {
     }, 250);
   }
 
-  private remember(f: GradientField): void {
-    const key = cacheKey(f.config);
+  private remember(f: GradientField, backend: string): void {
+    const key = cacheKey(f.config, backend);
     this.cache.delete(key);
     this.cache.set(key, f);
     const bytes = (g: GradientField) => g.K * g.T * (5 * 8 + 1);
@@ -207,12 +209,13 @@ export class LabStore {
   private async recompute(): Promise<void> {
     const serial = ++this.requestSerial;
     const { config, view } = this.snap.state;
+    const be = view.backend;
     const configB = compareConfig(config, view.compare);
     const wanted = configB ? [config, configB] : [config];
-    const missing = wanted.filter((c) => !this.cache.has(cacheKey(c)));
+    const missing = wanted.filter((c) => !this.cache.has(cacheKey(c, be)));
     const finish = (wallMs: number, fresh: GradientField[]) => {
-      const a = this.cache.get(cacheKey(config));
-      const b = configB ? this.cache.get(cacheKey(configB)) : null;
+      const a = this.cache.get(cacheKey(config, be));
+      const b = configB ? this.cache.get(cacheKey(configB, be)) : null;
       if (!a || b === undefined) return;
       const ran = fresh.length > 0 ? fresh : [a, ...(b ? [b] : [])];
       const wall = fresh.length > 0 ? wallMs : ran.reduce((s, f) => s + f.meta.wallMs, 0);
@@ -238,7 +241,10 @@ export class LabStore {
       return;
     }
     this.update({ run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '' } });
-    const outcome = await this.runner.request(missing, (p: RunProgress) => {
+    const selected = await this.backends(be);
+    if (serial !== this.requestSerial) return;
+    if (this.snap.backend !== selected.info) this.update({ backend: selected.info });
+    const outcome = await this.runner.request(selected.engine, missing, (p: RunProgress) => {
       if (serial !== this.requestSerial) return;
       this.update({ run: { ...this.snap.run, fraction: p.fraction, phase: p.phase } });
     });
@@ -248,7 +254,7 @@ export class LabStore {
       this.update({ run: { ...IDLE, status: 'failed', message: outcome.message } });
       return;
     }
-    for (const f of outcome.fields) this.remember(f);
+    for (const f of outcome.fields) this.remember(f, be);
     finish(outcome.wallMs, outcome.fields);
   }
 

@@ -45,7 +45,7 @@ export class LabApp extends LitElement {
         min-width: 0;
       }
       header h1 {
-        font-size: 16px;
+        font-size: calc(16px * var(--s, 1));
         margin: 0;
         white-space: nowrap;
       }
@@ -54,7 +54,7 @@ export class LabApp extends LitElement {
       }
       header .sub {
         color: var(--muted);
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
@@ -63,7 +63,7 @@ export class LabApp extends LitElement {
       }
       .main {
         display: grid;
-        grid-template-columns: clamp(270px, 22vw, 400px) 1fr;
+        grid-template-columns: calc(clamp(270px, 21vw, 340px) * var(--s, 1)) 1fr;
         min-height: 0;
       }
       :host([embed]) .main {
@@ -94,7 +94,7 @@ export class LabApp extends LitElement {
         background: var(--panel);
       }
       .bar label {
-        font-size: 12.5px;
+        font-size: calc(12.5px * var(--s, 1));
       }
       .row {
         display: grid;
@@ -128,7 +128,7 @@ export class LabApp extends LitElement {
         transition: width 0.1s linear;
       }
       .status {
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         color: var(--muted);
         white-space: nowrap;
       }
@@ -137,7 +137,7 @@ export class LabApp extends LitElement {
         color: var(--error);
       }
       .problems {
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         border: 1px solid var(--error);
         background: var(--error-bg);
         border-radius: 6px;
@@ -149,7 +149,7 @@ export class LabApp extends LitElement {
         padding-left: 16px;
       }
       h2.side {
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         text-transform: uppercase;
         color: var(--muted);
         letter-spacing: 0.03em;
@@ -264,7 +264,7 @@ export class LabApp extends LitElement {
         <h1>RNN Gradient Lab</h1>
         <span class="sub">how the spectral radius ρ of W and the activation decide whether BPTT gradients vanish or explode</span>
         ${this.renderStatus()}
-        <lab-badge .backend=${s.backend} .result=${s.result}></lab-badge>
+        <lab-badge .backend=${s.backend} .result=${s.result} choice=${view.backend} ?readonly=${view.embed}></lab-badge>
       </header>
       <div class="main">
         ${view.embed

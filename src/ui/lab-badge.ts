@@ -2,6 +2,8 @@
 import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackendInfo } from '../app/backends.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../app/state.ts';
+import { ViewChangeEvent } from './events.ts';
 import type { RunResult } from '../app/store.ts';
 import { panelStyles } from './theme.ts';
 
@@ -19,14 +21,18 @@ export class LabBadge extends LitElement {
         align-items: center;
         border: 1px solid var(--border);
         border-radius: 999px;
-        padding: 3px 12px;
+        padding: 2px 12px 2px 4px;
         background: var(--panel);
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         white-space: nowrap;
       }
       .engine {
         font-weight: 700;
         color: var(--accent);
+      }
+      select {
+        border-radius: 999px;
+        font-size: calc(12px * var(--s, 1));
       }
       .num {
         font-family: var(--mono);
@@ -36,14 +42,23 @@ export class LabBadge extends LitElement {
 
   @property({ attribute: false }) backend: BackendInfo | null = null;
   @property({ attribute: false }) result: RunResult | null = null;
+  @property({ type: String }) choice: BackendChoice = 'auto';
+  /** Hide the engine picker (embed mode). */
+  @property({ type: Boolean }) readonly = false;
 
   override render() {
     const b = this.backend;
     const r = this.result;
     const title = b ? `${b.why}\nWebGPU: ${b.webgpu.description}` : '';
     return html`<div class="badge" title=${title} role="status" aria-label=${b ? `engine ${b.engine} on ${b.adapter}` : 'engine starting'}>
+      ${this.readonly
+        ? null
+        : html`<select aria-label="Engine (backend)" @change=${(e: Event) => this.dispatchEvent(new ViewChangeEvent({ backend: (e.target as HTMLSelectElement).value as BackendChoice }))}>
+            ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.choice}>${c === 'auto' ? 'engine: auto' : c}</option>`)}
+          </select>`}
       <span class="engine">${b ? b.engine : 'starting…'}</span>
       <span class="adapter">${b ? b.adapter : ''}</span>
+      ${b && b.engine !== 'webgpu' ? html`<span class="muted" title=${b.why}>WebGPU: ${b.webgpu.available ? b.webgpu.description.replace(/ \(software\)$/, '') + (b.webgpu.isFallback ? ' (software, skipped)' : '') : 'none'}</span>` : null}
       ${r
         ? html`<span class="num">${(r.wallMs / 1000).toFixed(2)} s</span>
             <span class="num">${r.msPerStep.toFixed(2)} ms/step</span>

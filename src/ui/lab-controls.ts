@@ -28,7 +28,7 @@ export class LabControls extends LitElement {
       }
       legend {
         font-weight: 600;
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         color: var(--muted);
         padding: 0 4px 0 0;
         text-transform: uppercase;
@@ -36,13 +36,13 @@ export class LabControls extends LitElement {
       }
       .row {
         display: grid;
-        grid-template-columns: 1fr 112px;
+        grid-template-columns: 1fr calc(112px * var(--s, 1));
         align-items: center;
         gap: 2px 8px;
         margin: 3px 0;
       }
       .row label {
-        font-size: 12.5px;
+        font-size: calc(12.5px * var(--s, 1));
       }
       .row input,
       .row select {
@@ -56,7 +56,7 @@ export class LabControls extends LitElement {
       .err {
         grid-column: 1 / -1;
         color: var(--error);
-        font-size: 11.5px;
+        font-size: calc(11.5px * var(--s, 1));
       }
       .dim {
         opacity: 0.55;

@@ -7,7 +7,7 @@
 import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { colorInto, cssGradient, fmtTick, fmtValue, lut, ticks, type ColormapName, type ValueRange } from './colormap.ts';
-import { panelStyles } from './theme.ts';
+import { panelStyles, uiScale } from './theme.ts';
 
 export interface HeatmapData {
   /** [K, T] row-major. */
@@ -25,7 +25,7 @@ export interface HeatmapData {
   undefinedText: string;
 }
 
-const M = { left: 44, right: 8, top: 8, bottom: 30 };
+const M0 = { left: 44, right: 8, top: 8, bottom: 30 };
 
 @customElement('lab-heatmap')
 export class LabHeatmap extends LitElement {
@@ -55,23 +55,23 @@ export class LabHeatmap extends LitElement {
       }
       svg text {
         fill: var(--fg);
-        font: 11px var(--font);
+        font: calc(11px * var(--s, 1)) var(--font);
       }
       .axis {
         stroke: var(--muted);
       }
       .readout {
-        font: 12px var(--mono);
+        font: calc(12px * var(--s, 1)) var(--mono);
         min-width: 22ch;
         text-align: right;
         color: var(--fg);
       }
       .bar {
-        width: 58px;
-        flex: 0 0 58px;
-        padding: 8px 4px 30px 6px;
+        width: calc(58px * var(--s, 1));
+        flex: 0 0 calc(58px * var(--s, 1));
+        padding: 8px 4px calc(30px * var(--s, 1)) 6px;
         display: flex;
-        font-size: 11px;
+        font-size: calc(11px * var(--s, 1));
       }
       .ramp {
         position: relative;
@@ -85,7 +85,7 @@ export class LabHeatmap extends LitElement {
         white-space: nowrap;
       }
       .legend {
-        font-size: 11px;
+        font-size: calc(11px * var(--s, 1));
         padding: 3px 10px 5px;
         border-top: 1px solid var(--border);
         display: flex;
@@ -145,6 +145,7 @@ export class LabHeatmap extends LitElement {
   }
 
   private plotBox() {
+    const M = this.margins();
     return { x: M.left, y: M.top, w: Math.max(10, this.size.w - M.left - M.right), h: Math.max(10, this.size.h - M.top - M.bottom) };
   }
 
@@ -175,6 +176,11 @@ export class LabHeatmap extends LitElement {
     if (!ctx) return;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.image, 0, 0, W, Hh);
+  }
+
+  private margins() {
+    const k = uiScale(this);
+    return { left: M0.left * k, right: M0.right, top: M0.top, bottom: M0.bottom * k };
   }
 
   private cellAt(e: MouseEvent): { k: number; j: number } | null {
@@ -212,6 +218,7 @@ export class LabHeatmap extends LitElement {
     const d = this.data;
     const b = this.plotBox();
     const r = d?.range;
+    const sc = uiScale(this);
     let axes = null;
     if (d) {
       const xOf = (t: number) => b.x + ((t - 0.5) / d.T) * b.w;
@@ -219,19 +226,19 @@ export class LabHeatmap extends LitElement {
       const r1 = d.rho[d.K - 1];
       // rho_k sits at the centre of its row.
       const yOfRho = (rho: number) => (d.K === 1 || r1 === r0 ? b.y + b.h / 2 : b.y + b.h - ((rho - r0) / (r1 - r0)) * (b.h * (1 - 1 / d.K)) - b.h / (2 * d.K));
-      const tt = ticks(1, d.T, Math.max(2, Math.floor(b.w / 70))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
-      const rt = r1 > r0 ? ticks(r0, r1, Math.max(2, Math.floor(b.h / 40))) : [r0];
+      const tt = ticks(1, d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80)))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
+      const rt = r1 > r0 ? ticks(r0, r1, Math.min(8, Math.max(2, Math.floor(b.h / 55)))) : [r0];
       const mk = this.markerK >= 0 && this.markerK < d.K ? yOfRho(d.rho[this.markerK]) : null;
       const one = r0 <= 1 && r1 >= 1 && r1 > r0 ? yOfRho(1) : null;
       axes = svg`
         <line class="axis" x1=${b.x} y1=${b.y + b.h} x2=${b.x + b.w} y2=${b.y + b.h}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${b.y + b.h}></line>
         ${tt.map((t) => svg`<line class="axis" x1=${xOf(t)} x2=${xOf(t)} y1=${b.y + b.h} y2=${b.y + b.h + 4}></line>
-          <text x=${xOf(t)} y=${b.y + b.h + 15} text-anchor="middle">${fmtTick(t)}</text>`)}
-        <text x=${b.x + b.w / 2} y=${b.y + b.h + 27} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
+          <text x=${xOf(t)} y=${b.y + b.h + 15 * sc} text-anchor="middle">${fmtTick(t)}</text>`)}
+        <text x=${b.x + b.w / 2} y=${b.y + b.h + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
         ${rt.map((v) => svg`<line class="axis" x1=${b.x - 4} x2=${b.x} y1=${yOfRho(v)} y2=${yOfRho(v)}></line>
           <text x=${b.x - 6} y=${yOfRho(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
-        <text transform=${`translate(11 ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">ρ</text>
+        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">ρ</text>
         ${one !== null ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${one} y2=${one} stroke="#ff8c1a" stroke-dasharray="5 4" stroke-width="1.2"></line>` : null}
         ${mk !== null
           ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${mk} y2=${mk} stroke="white" stroke-width="3" opacity="0.9"></line>

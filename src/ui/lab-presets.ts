@@ -16,7 +16,7 @@ export class LabPresets extends LitElement {
         gap: 4px;
       }
       .list button {
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         padding: 2px 7px;
       }
       .list button[aria-pressed='true'] {
@@ -26,18 +26,18 @@ export class LabPresets extends LitElement {
       }
       .text {
         margin-top: 8px;
-        font-size: 12.5px;
+        font-size: calc(12.5px * var(--s, 1));
         line-height: 1.45;
       }
       .text h3 {
         margin: 0 0 4px;
-        font-size: 13px;
+        font-size: calc(13px * var(--s, 1));
       }
       .text p {
         margin: 0 0 6px;
       }
       .paper {
-        font-size: 11.5px;
+        font-size: calc(11.5px * var(--s, 1));
         color: var(--muted);
       }
       a {

@@ -9,7 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
 import { fmtTick, ticks, OVERFLOW_CSS } from './colormap.ts';
 import { ViewChangeEvent } from './events.ts';
-import { panelStyles } from './theme.ts';
+import { panelStyles, uiScale } from './theme.ts';
 
 export interface SliceData {
   T: number;
@@ -29,7 +29,7 @@ export interface SliceData {
 }
 
 const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f' };
-const M = { left: 44, right: 12, top: 10, bottom: 30 };
+const M0 = { left: 44, right: 12, top: 10, bottom: 30 };
 
 interface Series {
   key: string;
@@ -56,7 +56,7 @@ export class LabSlice extends LitElement {
       }
       svg text {
         fill: var(--fg);
-        font: 11px var(--font);
+        font: calc(11px * var(--s, 1)) var(--font);
       }
       .axis {
         stroke: var(--muted);
@@ -70,7 +70,7 @@ export class LabSlice extends LitElement {
         flex-wrap: wrap;
         padding: 3px 10px 5px;
         border-top: 1px solid var(--border);
-        font-size: 11.5px;
+        font-size: calc(11.5px * var(--s, 1));
       }
       .legend label {
         display: inline-flex;
@@ -176,6 +176,8 @@ export class LabSlice extends LitElement {
     const d = this.data;
     const W = this.size.w;
     const H = this.size.h;
+    const sc = uiScale(this);
+    const M = { left: M0.left * sc, right: M0.right, top: M0.top, bottom: M0.bottom * sc };
     const b = { x: M.left, y: M.top, w: Math.max(10, W - M.left - M.right), h: Math.max(10, H - M.top - M.bottom) };
     let body: SVGTemplateResult | null = null;
     let hasZero = false;
@@ -230,8 +232,8 @@ export class LabSlice extends LitElement {
         }
         flush();
       }
-      const xt = ticks(1, d.T, Math.max(2, Math.floor(b.w / 70))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
-      const yt = ticks(yr.lo, yr.hi, Math.max(2, Math.floor(b.h / 35)));
+      const xt = ticks(1, d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80)))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
+      const yt = ticks(yr.lo, yr.hi, Math.min(8, Math.max(2, Math.floor(b.h / 50))));
       const overflowMarks: SVGTemplateResult[] = [];
       for (let j = 0; j < d.T; j++) {
         if (d.overflow[j] || (d.overflowB?.[j] ?? 0)) {
@@ -243,11 +245,11 @@ export class LabSlice extends LitElement {
         ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOf(v)} y2=${yOf(v)}></line>
           <text x=${b.x - 6} y=${yOf(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
         ${xt.map((t) => svg`<line class="axis" x1=${xOf(t - 1)} x2=${xOf(t - 1)} y1=${bottom} y2=${bottom + 4}></line>
-          <text x=${xOf(t - 1)} y=${bottom + 15} text-anchor="middle">${fmtTick(t)}</text>`)}
+          <text x=${xOf(t - 1)} y=${bottom + 15 * sc} text-anchor="middle">${fmtTick(t)}</text>`)}
         <line class="axis" x1=${b.x} y1=${bottom} x2=${b.x + b.w} y2=${bottom}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
-        <text x=${b.x + b.w / 2} y=${bottom + 27} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
-        <text transform=${`translate(11 ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">log10 norm</text>
+        <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
+        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">log10 norm</text>
         <g clip-path="url(#clip)">
           ${band ? svg`<path d=${band} fill=${COLORS.grad} opacity="0.2"></path>` : null}
           ${series.map((s) => svg`<path d=${pathOf(s)} fill="none" stroke=${s.color} stroke-width=${s.width} stroke-dasharray=${s.dash ?? 'none'} stroke-linejoin="round"></path>`)}

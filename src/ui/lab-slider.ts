@@ -36,11 +36,11 @@ export class LabSlider extends LitElement {
         background: none;
       }
       output {
-        font: 600 13px var(--mono);
+        font: 600 calc(13px * var(--s, 1)) var(--mono);
         min-width: 9ch;
       }
       .ends {
-        font-size: 11px;
+        font-size: calc(11px * var(--s, 1));
         color: var(--muted);
         font-family: var(--mono);
       }

@@ -25,14 +25,14 @@ export class LabSpectrum extends LitElement {
       }
       svg text {
         fill: var(--fg);
-        font: 11px var(--font);
+        font: calc(11px * var(--s, 1)) var(--font);
       }
       .nums {
         display: flex;
         gap: 14px;
         padding: 3px 10px 5px;
         border-top: 1px solid var(--border);
-        font-size: 12px;
+        font-size: calc(12px * var(--s, 1));
         flex-wrap: wrap;
       }
       .nums b {

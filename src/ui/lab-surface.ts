@@ -26,7 +26,7 @@ export class LabSurface extends LitElement {
         overflow: hidden;
       }
       .lbl {
-        font: 11px var(--font);
+        font: calc(11px * var(--s, 1)) var(--font);
         color: var(--fg);
         white-space: nowrap;
       }
@@ -39,13 +39,13 @@ export class LabSurface extends LitElement {
         font-weight: 600;
       }
       .bar {
-        width: 58px;
-        flex: 0 0 58px;
+        width: calc(58px * var(--s, 1));
+        flex: 0 0 calc(58px * var(--s, 1));
         padding: 14px 4px 18px 6px;
         display: flex;
         flex-direction: column;
         gap: 4px;
-        font-size: 11px;
+        font-size: calc(11px * var(--s, 1));
       }
       .ramp {
         position: relative;
@@ -60,7 +60,7 @@ export class LabSurface extends LitElement {
         white-space: nowrap;
       }
       .legend {
-        font-size: 11px;
+        font-size: calc(11px * var(--s, 1));
         padding: 3px 10px 5px;
         border-top: 1px solid var(--border);
         display: flex;

@@ -6,7 +6,7 @@ export const panelStyles = css`
     display: block;
     box-sizing: border-box;
     color: var(--fg);
-    font: 13px/1.35 var(--font);
+    font: calc(13px * var(--s, 1))/1.35 var(--font);
     min-width: 0;
     min-height: 0;
   }
@@ -36,7 +36,7 @@ export const panelStyles = css`
     white-space: nowrap;
   }
   .head h2 {
-    font-size: 13px;
+    font-size: calc(13px * var(--s, 1));
     font-weight: 600;
     margin: 0;
     flex: 1 1 0;
@@ -69,7 +69,7 @@ export const panelStyles = css`
     outline-offset: 1px;
   }
   .note {
-    font-size: 11.5px;
+    font-size: calc(11.5px * var(--s, 1));
     color: var(--muted);
   }
   .swatch {
@@ -88,4 +88,10 @@ export const panelStyles = css`
 /** Whether the page is in dark mode (for canvases, which cannot read CSS variables cheaply). */
 export function prefersDark(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
+/** The page's type scale (--s in index.html: 1 at 1280x720, larger on big screens), for plot margins. */
+export function uiScale(el: Element): number {
+  const v = parseFloat(getComputedStyle(el).getPropertyValue('--s'));
+  return Number.isFinite(v) && v > 0 ? v : 1;
 }

@@ -48,7 +48,7 @@ export interface SurfaceData {
 
 /** Camera as [azimuth deg, elevation deg, distance] about the box centre. */
 export type CameraPose = [number, number, number];
-export const DEFAULT_POSE: CameraPose = [-32, 26, 3.9];
+export const DEFAULT_POSE: CameraPose = [-28, 28, 4.6];
 
 // The box the surface lives in (world units): t along x, rho along z, value along y.
 const X0 = -1;
@@ -72,7 +72,7 @@ export class SurfaceScene {
   private renderer: WebGLRenderer;
   private labels: CSS2DRenderer;
   private scene = new Scene();
-  private camera = new PerspectiveCamera(35, 1, 0.05, 50);
+  private camera = new PerspectiveCamera(28, 1, 0.05, 50);
   private controls: OrbitControls;
   /** Everything that depends on the data; rebuilt by setData, disposed with it. */
   private dataGroup = new Group();
@@ -291,6 +291,8 @@ export class SurfaceScene {
     line([X0, 0, Z1], [X0, H, Z1]);
     line([X1, 0, Z1], [X1, H, Z1]);
     line([X0, 0, Z0], [X0, H, Z0]);
+    // The top of the box, faint, so heights read against it.
+    const top: number[] = [X0, H, Z0, X1, H, Z0, X1, H, Z0, X1, H, Z1, X1, H, Z1, X0, H, Z1, X0, H, Z1, X0, H, Z0, X1, 0, Z0, X1, H, Z0];
     const grid: number[] = [];
     // t ticks along the front edge.
     for (const t of ticks(1, d.T, 6)) {
@@ -310,7 +312,7 @@ export class SurfaceScene {
       grid.push(X0, 0, z, X1, 0, z);
       this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
     }
-    this.label('ρ (spectral radius)', new Vector3(X1 + 0.5, 0, 0), 'title');
+    this.label('ρ', new Vector3(X1 + 0.16, 0, Z1 - 0.22), 'title');
     // Value ticks up the back-left edge.
     for (const v of ticks(d.range.lo, d.range.hi, 4)) {
       const y = unit(v, d.range) * H;
@@ -326,6 +328,7 @@ export class SurfaceScene {
       this.dataGroup.add(ls);
     };
     mk(seg, fg, 1);
+    mk(top, fg, 0.3);
     mk(grid, fg, 0.18);
   }
 
@@ -356,7 +359,6 @@ export class SurfaceScene {
     const fg = new BufferGeometry();
     fg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z]), 3));
     this.dataGroup.add(new Line(fg, new LineBasicMaterial({ color: 0xff8c1a })));
-    this.label('ρ = 1', new Vector3(X0 - 0.1, 0, z), 'rho1');
   }
 
   /** Highlight row k: a line on the surface and a translucent curtain through it. */

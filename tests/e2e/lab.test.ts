@@ -1,0 +1,220 @@
+/**
+ * The lab in headless Chromium (WebGPU flag on): it loads and computes, the badge names the
+ * engine, the surface is drawn, the slider moves the slice to the right row of the field,
+ * links reproduce a state (and back/forward), presets compute, compare mode shows two
+ * surfaces and their difference, bad settings are refused next to their field.
+ * Screenshots go to artifacts/screenshots/ (gitignored) for a person to look at.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/app/presets.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { nearestRhoIndex } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+import { ARTIFACTS, canvasInk, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+
+let lab: Lab;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  lab = await startLab();
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** A small sweep, so tests that are not about the default view stay quick on 2 cores. */
+const SMALL = { hidden: 16, steps: 40, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 11, samples: 4, seed: 5 };
+const SMALL_HASH = Object.entries(SMALL)
+  .map(([k, v]) => `${k}=${v}`)
+  .join('&');
+
+type Hook = {
+  snapshot(): {
+    state: { config: Record<string, unknown>; view: Record<string, unknown> };
+    result: { a: { config: Record<string, unknown>; K: number; T: number; rho: Float64Array }; b: unknown } | null;
+    backend: { engine: string; adapter: string } | null;
+    fieldErrors: Record<string, string>;
+  };
+  slice(): { k: number; rho: number; grad: number[] } | null;
+  row(k: number, grid?: string, which?: string): (number | null)[] | null;
+  firstDrawMs(): number | null;
+};
+
+describe('the lab page', () => {
+  it('loads the default sweep, names its engine and draws a non-blank surface (and reports the load time)', async () => {
+    const { page, errors } = await openLab(lab);
+    const info = await page.evaluate(() => {
+      const l = (window as unknown as { __lab: Hook }).__lab;
+      return { backend: l.snapshot().backend, firstDraw: l.firstDrawMs(), K: l.snapshot().result?.a.K };
+    });
+    expect(info.K).toBe(64);
+    // On a machine without a hardware GPU, auto picks the CPU engine and says so.
+    const badge = await page.locator('lab-badge .badge').innerText();
+    expect(badge).toContain(info.backend!.engine);
+    expect(badge).toContain(info.backend!.adapter);
+    expect(badge).toMatch(/GFLOP\/s/);
+    const ink = await canvasInk(page, 0);
+    // The surface, its axes and colours fill a good part of the view; a blank canvas has ink 0 and one colour.
+    expect(ink.ink).toBeGreaterThan(0.1);
+    expect(ink.colours).toBeGreaterThan(50);
+    await page.screenshot({ path: join(ARTIFACTS, 'default-1280x720.png') });
+    writeFileSync(
+      join(ARTIFACTS, 'load-time.json'),
+      JSON.stringify({ firstSurfaceDrawnMsAfterNavigation: info.firstDraw, engine: info.backend }, null, 2),
+    );
+    console.log(`load -> surface drawn: ${info.firstDraw?.toFixed(0)} ms (${info.backend?.engine}, ${info.backend?.adapter})`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('looks finished at 2560x1440 and in dark mode (screenshots)', async () => {
+    const { page } = await openLab(lab, '', { width: 2560, height: 1440 });
+    await page.screenshot({ path: join(ARTIFACTS, 'default-2560x1440.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    await page.screenshot({ path: join(ARTIFACTS, 'default-2560x1440-dark.png') });
+    expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.1);
+    await page.close();
+  });
+
+  it('runs on the WebGPU engine when asked, and the badge names the SwiftShader adapter', async () => {
+    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=webgpu`);
+    const backend = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().backend);
+    expect(backend?.engine).toBe('webgpu');
+    const badge = await page.locator('lab-badge .badge').innerText();
+    expect(badge.toLowerCase()).toContain('swiftshader');
+    expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('moving the slider moves the slice chart to the field row of that rho, which matches the float64 reference', async () => {
+    const { page } = await openLab(lab, SMALL_HASH);
+    const before = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.slice());
+    const slider = page.locator('lab-slider input[type=range]');
+    await slider.focus();
+    for (let i = 0; i < 3; i++) await slider.press('ArrowRight');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+    const after = await page.evaluate(() => {
+      const l = (window as unknown as { __lab: Hook }).__lab;
+      const s = l.slice()!;
+      return { slice: s, row: l.row(s.k), rhoView: l.snapshot().state.view.rho as number };
+    });
+    expect(before).not.toBeNull();
+    expect(after.slice.k).toBe(Math.min(SMALL.rhoCount - 1, before!.k + 3));
+    // The chart's data is exactly row k of the engine's grid ...
+    expect(after.slice.grad.map((v) => (Number.isFinite(v) ? v : null))).toEqual(after.row);
+    // ... and row k belongs to the slider's rho.
+    const ref = await new ReferenceEngine().run(parseConfig(SMALL));
+    expect(nearestRhoIndex(ref.rho, after.rhoView)).toBe(after.slice.k);
+    expect(after.slice.rho).toBeCloseTo(ref.rho[after.slice.k], 12);
+    // The browser's float32 CPU engine agrees with the float64 reference on that row. Tolerance:
+    // float32 rounding (6e-8) over T=40 steps of N=16 products is ~1e-4 relative in the norm,
+    // i.e. ~5e-5 in log10; 2e-3 leaves room without hiding a wrong row (rows differ by > 0.1 here).
+    for (let j = 0; j < ref.T; j++) {
+      const want = ref.gradLog10Mean[after.slice.k * ref.T + j];
+      expect(Math.abs(after.slice.grad[j] - want)).toBeLessThan(2e-3);
+    }
+    // Neighbouring rows really differ, so the check above can tell rows apart.
+    const other = ref.gradLog10Mean[(after.slice.k - 1) * ref.T];
+    expect(Math.abs(other - ref.gradLog10Mean[after.slice.k * ref.T])).toBeGreaterThan(0.1);
+    await page.close();
+  });
+
+  it('a link with a non-default state reproduces it, and back/forward restores states', async () => {
+    const hash = 'activation=relu&hidden=24&steps=30&rhoMin=0.6&rhoMax=1.4&rhoCount=9&samples=3&seed=42&field=hidden&rho=1.2&ov=std,hidden';
+    const { page, errors } = await openLab(lab, hash);
+    const s = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot());
+    expect(s.state.config).toMatchObject({ activation: 'relu', hidden: 24, steps: 30, rhoMin: 0.6, rhoMax: 1.4, rhoCount: 9, samples: 3, seed: 42 });
+    expect(s.result?.a.config).toMatchObject({ activation: 'relu', hidden: 24, steps: 30, rhoCount: 9, seed: 42 });
+    expect(s.state.view).toMatchObject({ field: 'hidden', rho: 1.2, overlays: { std: true, hidden: true, linear: false, pascanu: false } });
+    expect(await page.locator('lab-controls #f-activation').inputValue()).toBe('relu');
+    expect(await page.locator('lab-controls #f-hidden').inputValue()).toBe('24');
+    expect(await page.locator('lab-slider output').innerText()).toBe('1.200');
+    expect(await page.locator('lab-app select[aria-label^="Field shown"]').inputValue()).toBe('hidden');
+    // Change a setting from the page: a new history entry; back returns to the link's state.
+    await page.locator('lab-controls #f-seed').fill('43');
+    await page.locator('lab-controls #f-seed').press('Enter');
+    await page.waitForFunction(() => location.hash.includes('seed=43'));
+    await waitIdle(page);
+    await page.goBack();
+    await page.waitForFunction(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.config.seed === 42);
+    await waitIdle(page);
+    expect(await page.locator('lab-controls #f-seed').inputValue()).toBe('42');
+    await page.goForward();
+    await page.waitForFunction(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.config.seed === 43);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an invalid setting shows the validation message next to its field and keeps the last good run', async () => {
+    const { page } = await openLab(lab, SMALL_HASH);
+    const before = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().result?.a.config.hidden);
+    await page.locator('lab-controls #f-hidden').fill('5000');
+    await page.locator('lab-controls #f-hidden').press('Enter');
+    const msg = await page.locator('lab-controls #f-hidden-err').innerText();
+    expect(msg).toContain('hidden');
+    expect(msg).toContain('5000');
+    expect(msg).toContain('1..1024');
+    const after = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().result?.a.config.hidden);
+    expect(after).toBe(before);
+    expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
+    await page.close();
+  });
+
+  it('the embed flag hides the controls', async () => {
+    const { page } = await openLab(lab, `${SMALL_HASH}&embed=1`);
+    expect(await page.locator('lab-controls').count()).toBe(0);
+    expect(await page.locator('lab-slider input[type=range]').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'embed.png') });
+    await page.close();
+  });
+
+  it('compare mode shows two surfaces and the difference heatmap A - B', async () => {
+    const { page, errors } = await openLab(lab, `${SMALL_HASH}&cmp=relu`);
+    expect(await page.locator('lab-surface').count()).toBe(2);
+    expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
+    expect((await canvasInk(page, 1)).ink).toBeGreaterThan(0.05);
+    const check = await page.evaluate(() => {
+      const l = (window as unknown as { __lab: Hook & { heatmaps(): { id: string; data: { values: Float64Array; overflow: Uint8Array } | null }[] } }).__lab;
+      const diff = l.heatmaps().find((h) => h.id === 'heat-diff');
+      // The last row, rho = 1.5, where ReLU's gradient grows and tanh's does not.
+      const k = l.snapshot().result!.a.K - 1;
+      const a = l.row(k, 'gradLog10Mean', 'a')!;
+      const b = l.row(k, 'gradLog10Mean', 'b')!;
+      const T = a.length;
+      const d = diff?.data ? Array.from(diff.data.values.subarray(k * T, (k + 1) * T)) : null;
+      return { a, b, d, configB: l.snapshot().result?.b };
+    });
+    expect(check.d).not.toBeNull();
+    for (let j = 0; j < check.a.length; j++) {
+      if (check.a[j] === null || check.b[j] === null) continue;
+      expect(check.d![j]).toBeCloseTo(check.a[j]! - check.b[j]!, 12);
+    }
+    // tanh and relu really differ on this sweep.
+    expect(check.d!.some((v) => Math.abs(v) > 0.5)).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'compare.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('every preset loads and computes (screenshots)', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    for (const p of PRESETS) {
+      await page.locator('lab-presets button', { hasText: p.title }).click();
+      await page.waitForFunction((id) => (window as unknown as { __lab: Hook }).__lab.snapshot().state.view.preset === id, p.id);
+      await waitIdle(page);
+      const s = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot());
+      expect(s.result?.a.config).toMatchObject(p.config);
+      expect(s.result?.b !== null).toBe(p.view.compare !== undefined && p.view.compare !== 'off');
+      expect(await page.locator('lab-presets .text').innerText()).toContain(p.paper.cite.slice(0, 20));
+      expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
+      await page.screenshot({ path: join(ARTIFACTS, `preset-${p.id}.png`) });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
