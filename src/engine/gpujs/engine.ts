@@ -1,0 +1,328 @@
+/**
+ * The gpu.js engine: the fallback where WebGPU is missing, on WebGL2 (or WebGL1, or gpu.js's
+ * CPU mode) through gpu.js. float32. Same Engine interface and same outputs as the reference.
+ *
+ * Per chunk of Bc sequences (kernels.ts has the kernels, plan.ts the chunking):
+ *   forward,  t = 1..T:  a_t = clamp(rho_b W0 h_{t-1} + U x_t + b)   (kept, one texture per step)
+ *                        h_t = phi(a_t);  per-sequence stats of h_t read back
+ *   backward, t = T..1:  stats of g~_t read back; delta_t = phi'(a_t) g~_t 2^-k_t;
+ *                        g~_{t-1} = rho_b W0^T delta_t
+ * and on the CPU (traces.ts) the log scale, the overflow rules and the reduction over samples.
+ * Reading each step's small stats back also paces the GPU, so the calling thread yields
+ * between steps and a run stays cancellable.
+ */
+import { GPU, Input, type IKernelRunShortcut, type Texture } from 'gpu.js';
+import type { Activation, Config } from '../../core/config.ts';
+import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
+import { emptyField, type GradientField } from '../../core/field.ts';
+import { buildProblem } from '../../core/problem.ts';
+import { log10Norm } from '../../core/reference.ts';
+import {
+  activateSource,
+  BACKPROP,
+  BROADCAST,
+  deltaSource,
+  FORWARD,
+  forwardStatsSource,
+  gradStatsSource,
+  PACK_COLUMNS,
+} from './kernels.ts';
+import { DEFAULT_MEMORY_BUDGET, DriveTable, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
+import { chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
+
+export type GpuJsMode = 'webgl2' | 'webgl' | 'cpu';
+
+export interface GpuJsEngineOptions {
+  /** The gpu.js backend to use; create() throws if gpu.js cannot get it. Default webgl2. */
+  mode?: GpuJsMode;
+  /** GPU bytes of pre-activations one chunk of sequences may keep for BPTT (default 128 MiB). */
+  memoryBudget?: number;
+}
+
+/** The gpu.js kernel classes that run each mode (gpu.js may silently fall back to cpu otherwise). */
+const KERNEL_CLASS: Record<GpuJsMode, string> = { webgl2: 'WebGL2Kernel', webgl: 'WebGLKernel', cpu: 'CPUKernel' };
+
+/** A kernel's result: a GPU texture (webgl modes) or a nested array (cpu mode). */
+type KernelOut = Texture | Float32Array[] | Float32Array[][];
+
+interface KernelSet {
+  key: string;
+  pack: IKernelRunShortcut;
+  broadcast: IKernelRunShortcut;
+  forward: IKernelRunShortcut;
+  activate: IKernelRunShortcut;
+  forwardStats: IKernelRunShortcut;
+  gradStats: IKernelRunShortcut;
+  delta: IKernelRunShortcut;
+  backprop: IKernelRunShortcut;
+}
+
+/** Yield to the event loop without setTimeout's 4 ms clamp. */
+function yieldNow(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+/** A row-major [height, width] Float32Array as a gpu.js 2-D argument, read m[y][x] (gpu.js's typings say number[]; typed arrays are what it uploads fastest). */
+function flat(v: Float32Array, width: number, height: number): Input {
+  return new Input(v as unknown as number[], [width, height]);
+}
+
+function isTexture(x: unknown): x is Texture {
+  return typeof x === 'object' && x !== null && typeof (x as { delete?: unknown }).delete === 'function';
+}
+
+/** Release a kernel result (textures only; cpu-mode arrays are garbage-collected). */
+function release(x: KernelOut | null | undefined): void {
+  if (isTexture(x)) x.delete();
+}
+
+/**
+ * A [n] vec4 kernel result as a flat Float32Array, element e at [4e .. 4e + 3]. Textures are
+ * read raw (gpu.js lays a 1-D output out linearly in its texture); cpu mode gives arrays.
+ */
+function readVec4(x: KernelOut, n: number): Float32Array {
+  if (isTexture(x)) {
+    const raw = (x as unknown as { renderRawOutput(): Float32Array }).renderRawOutput();
+    return raw.length === 4 * n ? raw : raw.slice(0, 4 * n);
+  }
+  const out = new Float32Array(4 * n);
+  const rows = x as Float32Array[];
+  for (let e = 0; e < n; e++) out.set(rows[e].subarray(0, 4), 4 * e);
+  return out;
+}
+
+/** The WebGL renderer string, unmasked where the browser allows it. */
+function rendererOf(gpu: GPU): string {
+  const gl = gpu.context as WebGLRenderingContext | WebGL2RenderingContext | null | undefined;
+  if (!gl || typeof gl.getParameter !== 'function') return '';
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const r = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  return typeof r === 'string' ? r : '';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class GpuJsEngine implements Engine {
+  readonly name = 'gpujs' as const;
+  readonly adapter: string;
+  /** The gpu.js mode every kernel of this engine runs in (checked on each kernel). */
+  readonly mode: GpuJsMode;
+  /** The WebGL renderer ("ANGLE (Google, Vulkan 1.3.0 (SwiftShader ...") or '' in cpu mode. */
+  readonly renderer: string;
+  private gpu: GPU | null;
+  private kernels: KernelSet | null = null;
+  private readonly memoryBudget: number;
+  private readonly maxTextureSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number) {
+    this.gpu = gpu;
+    this.mode = mode;
+    this.renderer = renderer;
+    this.maxTextureSize = maxTextureSize;
+    this.memoryBudget = memoryBudget;
+    this.adapter = `gpu.js ${mode}${renderer ? `, ${renderer}` : ''}, float32`;
+  }
+
+  /**
+   * A gpu.js engine in the asked mode, checked by compiling and running a probe kernel in
+   * float32. Throws an Error saying why when gpu.js cannot get that mode (no WebGL2, no
+   * float textures, a silent fallback to another mode).
+   */
+  static create(options: GpuJsEngineOptions = {}): GpuJsEngine {
+    const mode = options.mode ?? 'webgl2';
+    if (mode === 'webgl2' && !GPU.isWebGL2Supported) throw new Error('gpu.js: this browser has no WebGL2 (GPU.isWebGL2Supported is false)');
+    if (mode === 'webgl' && !GPU.isWebGLSupported) throw new Error('gpu.js: this browser has no WebGL (GPU.isWebGLSupported is false)');
+    if (mode !== 'cpu' && !GPU.isSinglePrecisionSupported) {
+      throw new Error(`gpu.js: ${mode} has no float32 textures here (GPU.isSinglePrecisionSupported is false); the engine needs float32`);
+    }
+    let gpu: GPU;
+    try {
+      gpu = new GPU({ mode });
+    } catch (e) {
+      throw new Error(`gpu.js could not start in ${mode} mode: ${message(e)}`, { cause: e });
+    }
+    try {
+      // Probe: a pipeline kernel returning vec4, as the engine's are, read back exactly.
+      const probe = gpu.createKernel(BROADCAST, { output: [2, 3], pipeline: true, immutable: true, precision: 'single', tactic: 'precision' });
+      const v = new Float32Array([1.5, -2.25, 1e-20, 3e30, 5, 6, 7, 8]);
+      const out = probe(v) as unknown as KernelOut;
+      GpuJsEngine.checkKernel(probe, mode);
+      const row = readVec4(out, 6);
+      release(out);
+      probe.destroy();
+      for (let e = 0; e < 6; e++) {
+        for (let c = 0; c < 4; c++) {
+          if (row[4 * e + c] !== v[4 * (e % 2) + c]) throw new Error(`a probe kernel read back ${row[4 * e + c]} for ${v[4 * (e % 2) + c]}: not float32`);
+        }
+      }
+      const gl = gpu.context as WebGLRenderingContext | null | undefined;
+      const maxTex = gl && typeof gl.getParameter === 'function' ? Number(gl.getParameter(gl.MAX_TEXTURE_SIZE)) : 16384;
+      return new GpuJsEngine(gpu, mode, mode === 'cpu' ? '' : rendererOf(gpu), maxTex, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+    } catch (e) {
+      void gpu.destroy();
+      throw new Error(`gpu.js could not run a float32 kernel in ${mode} mode: ${message(e)}`, { cause: e });
+    }
+  }
+
+  /** gpu.js degrades a kernel to another backend with only a console warning: refuse that. */
+  private static checkKernel(k: IKernelRunShortcut, mode: GpuJsMode): void {
+    const inner = (k as unknown as { kernel?: { constructor: { name: string }; precision?: string } }).kernel;
+    const cls = inner?.constructor.name;
+    if (cls !== KERNEL_CLASS[mode]) throw new Error(`kernels run as ${cls ?? 'unknown'}, not ${KERNEL_CLASS[mode]} (gpu.js fell back)`);
+    if (mode !== 'cpu' && inner?.precision !== 'single') throw new Error(`kernels got precision "${inner?.precision}", not "single" (float32)`);
+  }
+
+  /** Runs one at a time: a run asked for while another is going waits for it. */
+  run(config: Config, options: RunOptions = {}): Promise<GradientField> {
+    const next = this.queue.then(() => this.runNow(config, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private kernelsFor(act: Activation, N: number, plan: ChunkPlan, S: number, limit: number, alpha: number): KernelSet {
+    const gpu = this.gpu;
+    if (!gpu) throw new Error('gpujs engine: run() after dispose(); create a new engine');
+    const key = `${act}/${N}/${plan.Bc}/${S}/${limit}/${alpha}`;
+    if (this.kernels?.key === key) return this.kernels;
+    this.destroyKernels();
+    const { NP4, NP, Bc } = plan;
+    const constants = { N, NP4, LIMIT: limit, ALPHA: alpha };
+    const base = { pipeline: true, immutable: true, precision: 'single' as const, tactic: 'precision' as const, constants };
+    const make = (src: string, output: number[]) => gpu.createKernel(src, { ...base, output });
+    this.kernels = {
+      key,
+      pack: make(PACK_COLUMNS, [NP4, NP]),
+      broadcast: make(BROADCAST, [NP4, Bc]),
+      forward: make(FORWARD, [NP4, Bc]),
+      activate: make(activateSource(act), [NP4, Bc]),
+      forwardStats: make(forwardStatsSource(act), [Bc]),
+      gradStats: make(gradStatsSource(act), [Bc]),
+      delta: make(deltaSource(act), [NP4, Bc]),
+      backprop: make(BACKPROP, [NP4, Bc]),
+    };
+    return this.kernels;
+  }
+
+  private destroyKernels(): void {
+    if (!this.kernels) return;
+    const { key: _key, ...ks } = this.kernels;
+    for (const k of Object.values(ks)) k.destroy();
+    this.kernels = null;
+  }
+
+  private async runNow(config: Config, options: RunOptions): Promise<GradientField> {
+    const { signal, onProgress } = options;
+    throwIfAborted(signal);
+    const started = performance.now();
+    const p = buildProblem(config);
+    const field = emptyField(config, p.rho, p.spectrum, { backend: this.name, adapter: this.adapter, wallMs: 0, precision: 'float32' });
+    const { hidden: N, steps: T, samples: S, activation: act } = config;
+    const plan = planChunks(p, this.maxTextureSize, this.memoryBudget);
+    const { NP, Bc, B } = plan;
+    const limit = overflowLimit(p);
+    const ks = this.kernelsFor(act, N, plan, S, limit, config.leakyAlpha);
+    const drives = new DriveTable(p, NP);
+    const h0Log10 = log10Norm(p.h0, 0, N);
+    const rows = new RowCollector(field, S);
+
+    // Every live kernel result, released in finally whatever happens (abort, error).
+    const live = new Set<KernelOut>();
+    const keep = <X extends KernelOut>(x: X): X => {
+      live.add(x);
+      return x;
+    };
+    const drop = (x: KernelOut | null | undefined): void => {
+      if (!x) return;
+      live.delete(x);
+      release(x);
+    };
+    let lastYield = performance.now();
+    const pace = async (done: number) => {
+      if (performance.now() - lastYield > 20) {
+        onProgress?.({ fraction: done / (plan.chunks * 2 * T), phase: `chunk ${Math.floor(done / (2 * T)) + 1} of ${plan.chunks}` });
+        await yieldNow();
+        throwIfAborted(signal);
+        lastYield = performance.now();
+      }
+    };
+    try {
+      const W0P = keep(ks.pack(flat(paddedMatrix(p.W0, N, NP, false), NP, NP)) as unknown as KernelOut);
+      GpuJsEngine.checkKernel(ks.pack, this.mode);
+      const W0TP = keep(ks.pack(flat(paddedMatrix(p.W0, N, NP, true), NP, NP)) as unknown as KernelOut);
+      const hInit = keep(ks.broadcast(paddedVector(p.h0, NP)) as unknown as KernelOut);
+      const gInit = keep(ks.broadcast(paddedVector(p.r, NP)) as unknown as KernelOut);
+      const rhoB = new Float32Array(Bc);
+      const sB = new Float32Array(Bc);
+      for (let c = 0; c < plan.chunks; c++) {
+        const q0 = c * Bc;
+        for (let b = 0; b < Bc; b++) {
+          const q = q0 + b;
+          // Dummy sequences pad the last chunk: rho 0, sample 0, results ignored.
+          rhoB[b] = q < B ? p.rho[Math.floor(q / S)] : 0;
+          sB[b] = q < B ? q % S : 0;
+        }
+        const stats: ChunkStats = { fwd: new Array(T), bwd: new Array(T) };
+        const A: KernelOut[] = new Array(T);
+        let h = hInit;
+        for (let t = 1; t <= T; t++) {
+          const a = keep(ks.forward(W0P, h, flat(drives.at(t), NP, S), rhoB, sB) as unknown as KernelOut);
+          if (t === 1 && c === 0) {
+            GpuJsEngine.checkKernel(ks.forward, this.mode);
+          }
+          A[t - 1] = a;
+          const hNext = keep(ks.activate(a) as unknown as KernelOut);
+          if (h !== hInit) drop(h);
+          h = hNext;
+          const fs = keep(ks.forwardStats(a) as unknown as KernelOut);
+          stats.fwd[t - 1] = readVec4(fs, Bc);
+          drop(fs);
+          await pace(c * 2 * T + t);
+        }
+        if (h !== hInit) drop(h);
+        let g = gInit;
+        for (let t = T; t >= 1; t--) {
+          const a = A[t - 1];
+          const gs = keep(ks.gradStats(g, a) as unknown as KernelOut);
+          stats.bwd[t - 1] = readVec4(gs, Bc);
+          if (t > 1) {
+            const d = keep(ks.delta(a, g, gs) as unknown as KernelOut);
+            const gPrev = keep(ks.backprop(W0TP, d, rhoB) as unknown as KernelOut);
+            drop(d);
+            if (g !== gInit) drop(g);
+            g = gPrev;
+          }
+          drop(gs);
+          drop(a);
+          await pace(c * 2 * T + 2 * T - t + 1);
+        }
+        if (g !== gInit) drop(g);
+        for (let b = 0; b < Bc && q0 + b < B; b++) rows.add(q0 + b, chunkTrace(stats, b, T, N, act, h0Log10));
+      }
+    } finally {
+      for (const x of live) release(x);
+      live.clear();
+    }
+    if (rows.rowsDone !== p.rho.length) throw new Error(`gpujs engine: ${rows.rowsDone} of ${p.rho.length} rows reduced (internal error)`);
+    onProgress?.({ fraction: 1, phase: 'done' });
+    field.meta.wallMs = performance.now() - started;
+    return field;
+  }
+
+  /** Destroys the kernels and the gpu.js instance (its WebGL context); the engine is unusable afterwards. */
+  dispose(): void {
+    this.destroyKernels();
+    const gpu = this.gpu;
+    this.gpu = null;
+    if (gpu) void gpu.destroy();
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The gpu.js kernels of the fallback engine, as SOURCE TEXT.
+ *
+ * gpu.js compiles a kernel from its JavaScript source; a bundler's minifier renames
+ * identifiers inside function bodies and can break that translation. Strings survive any
+ * minifier untouched, so every kernel here is a string, generated once per activation.
+ * Numbers that vary per run (N, the overflow limit, the leaky slope) come in as
+ * `this.constants`, never as closures.
+ *
+ * Layout (float32). Hidden vectors are packed four units per texel ("vec4"): a texture of
+ * output [NP4, Bc] holds, at [b][i4], units 4*i4 .. 4*i4+3 of sequence b of the chunk.
+ * N is padded to NP = 4 * NP4 with zero rows and columns of W0, so padded units never feed
+ * real ones; the padded entries of g and delta stay exactly 0.
+ *
+ * One time step costs six launches: forward, activate, forwardStats (forward pass);
+ * gradStats, delta, backprop (backward pass). Only the per-sequence stats ([Bc] vec4 per
+ * step and direction) are read back; the CPU turns them into traces and reduces over samples. The matrix-vector products read one vec4 of the vector and four
+ * vec4 of the packed matrix per 16 multiply-adds (a 4 x 4 register tile), because texture
+ * fetches, with gpu.js's index arithmetic, are what costs most in a fragment shader.
+ */
+import type { Activation } from '../../core/config.ts';
+
+/** Sentinel for log10(0) = -Infinity; GLSL has no portable infinity. */
+export const LOG_ZERO = -1e30;
+/** LOG_ZERO as kernel source text (a float literal, never read as an integer). */
+const LOG_ZERO_TEXT = '-1.0e30';
+
+/**
+ * GLSL ES leaves Inf and NaN implementation-defined, so the kernels never create them:
+ * pre-activations are clamped to +-limit and a unit that reaches the clamp marks the sequence
+ * as overflowed (see overflowLimit in plan.ts).
+ */
+
+/** Per-component code: `${stmt(r)}` for r = 0..3. */
+function each(stmt: (r: number) => string): string {
+  return [0, 1, 2, 3].map(stmt).join('\n');
+}
+
+/**
+ * phi(x) as statements assigning `${out}` from the float expression `${x}`, accurate to a
+ * few float32 ulps over the whole line. tanh: the GLSL built-in loses 1e-3 relative accuracy
+ * near 0 on SwiftShader (measured), so a Taylor series below 0.3 and (1 - e)/(1 + e) with
+ * e = exp(-2|x|) <= 1 above (never overflows). sigmoid: split by sign so exp never overflows.
+ */
+export function phiCode(act: Activation, x: string, out: string): string {
+  switch (act) {
+    case 'tanh':
+      // tanh x = x (1 - x^2/3 + 2x^4/15 - 17x^6/315 + 62x^8/2835 - 1382x^10/155925), |x| < 0.3: error < 1e-8
+      return `let ${out} = 0.0;
+{ const ax = Math.abs(${x});
+  if (ax < 0.3) { const q = ${x} * ${x};
+    ${out} = ${x} * (1.0 + q * (-0.3333333333333333 + q * (0.13333333333333333 + q * (-0.05396825396825397 + q * (0.021869488536155203 + q * -0.008863235529902197))))); }
+  else { const e = Math.exp(-2.0 * ax); const y = (1.0 - e) / (1.0 + e); ${out} = ${x} < 0.0 ? -y : y; } }`;
+    case 'sigmoid':
+      return `let ${out} = 0.0;
+{ if (${x} >= 0.0) { ${out} = 1.0 / (1.0 + Math.exp(-${x})); } else { const e = Math.exp(${x}); ${out} = e / (1.0 + e); } }`;
+    case 'relu':
+      return `let ${out} = 0.0;
+if (${x} > 0.0) { ${out} = ${x}; }`;
+    case 'leaky_relu':
+      return `let ${out} = ${x};
+if (${x} <= 0.0) { ${out} = this.constants.ALPHA * ${x}; }`;
+    case 'linear':
+      return `let ${out} = ${x};`;
+  }
+}
+
+/**
+ * phi'(x) as statements assigning `${out}`. tanh' = sech^2 x = 4e/(1+e)^2 with e = exp(-2|x|)
+ * (no cancellation, unlike 1 - tanh^2 in float32); sigmoid' = e/(1+e)^2 with e = exp(-|x|).
+ * relu/leaky: 1 for x > 0, 0 / alpha for x <= 0. linear: 1.
+ */
+export function derCode(act: Activation, x: string, out: string): string {
+  switch (act) {
+    case 'tanh':
+      return `let ${out} = 0.0;
+{ const e = Math.exp(-2.0 * Math.abs(${x})); ${out} = 4.0 * e / ((1.0 + e) * (1.0 + e)); }`;
+    case 'sigmoid':
+      return `let ${out} = 0.0;
+{ const e = Math.exp(-Math.abs(${x})); ${out} = e / ((1.0 + e) * (1.0 + e)); }`;
+    case 'relu':
+      return `let ${out} = 0.0;
+if (${x} > 0.0) { ${out} = 1.0; }`;
+    case 'leaky_relu':
+      return `let ${out} = this.constants.ALPHA;
+if (${x} > 0.0) { ${out} = 1.0; }`;
+    case 'linear':
+      return `let ${out} = 1.0;`;
+  }
+}
+
+/**
+ * 1.0 where a unit at pre-activation x counts as saturated (tanh, sigmoid: phi' below 1% of
+ * its maximum, as activations.ts) or dead (relu, leaky: x <= 0), else 0.0.
+ */
+function satCode(act: Activation, x: string, out: string): string {
+  switch (act) {
+    case 'tanh':
+      return `${derCode(act, x, `${out}d`)}
+let ${out} = 0.0;
+if (${out}d < 0.01) { ${out} = 1.0; }`;
+    case 'sigmoid':
+      return `${derCode(act, x, `${out}d`)}
+let ${out} = 0.0;
+if (${out}d < 0.0025) { ${out} = 1.0; }`;
+    case 'relu':
+    case 'leaky_relu':
+      return `let ${out} = 0.0;
+if (${x} <= 0.0) { ${out} = 1.0; }`;
+    case 'linear':
+      return `let ${out} = 0.0;`;
+  }
+}
+
+/**
+ * pack(m): m is [NP, NP] row-major (input(m, [NP, NP])); output [NP4, NP] vec4 with
+ * out[j][i4] = (m[4 i4][j], m[4 i4 + 1][j], m[4 i4 + 2][j], m[4 i4 + 3][j]): column j of
+ * rows 4 i4 .. 4 i4 + 3, what a matrix-vector product over j reads for four outputs.
+ */
+export const PACK_COLUMNS = `function (m) {
+  const i = this.thread.x * 4;
+  const j = this.thread.y;
+  return [m[i][j], m[i + 1][j], m[i + 2][j], m[i + 3][j]];
+}`;
+
+/** broadcast(v): v is [NP]; output [NP4, Bc] vec4, the same packed vector for every sequence (h0, r). */
+export const BROADCAST = `function (v) {
+  const i = this.thread.x * 4;
+  return [v[i], v[i + 1], v[i + 2], v[i + 3]];
+}`;
+
+/**
+ * forward(W0P, hPrev, drive, rhoB, sB): output a_t [NP4, Bc] vec4,
+ *   a_t[b] = rho_b W0 h_{t-1}[b] + drive[s_b],   drive[s] = U x_t^s + b biasOn(t) (float64 on the CPU),
+ * clamped to +-LIMIT. W0P = pack(W0) [NP4, NP]; hPrev [NP4, Bc]; drive [NP, S]; rhoB, sB [Bc].
+ */
+export const FORWARD = `function (W0P, hPrev, drive, rhoB, sB) {
+  const i4 = this.thread.x;
+  const b = this.thread.y;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const h = hPrev[b][j4];
+    const j = j4 * 4;
+${each((c) => `    const w${c} = W0P[j + ${c}][i4];
+    a0 += w${c}[0] * h[${c}]; a1 += w${c}[1] * h[${c}]; a2 += w${c}[2] * h[${c}]; a3 += w${c}[3] * h[${c}];`)}
+  }
+  const rho = rhoB[b];
+  const s = sB[b];
+  const i = i4 * 4;
+  const L = this.constants.LIMIT;
+${each((r) => `  const v${r} = Math.min(Math.max(rho * a${r} + drive[s][i + ${r}], -L), L);`)}
+  return [v0, v1, v2, v3];
+}`;
+
+/** activate(A): output h_t = phi(a_t) [NP4, Bc] vec4. */
+export function activateSource(act: Activation): string {
+  return `function (A) {
+  const a = A[this.thread.y][this.thread.x];
+${each((r) => phiCode(act, `a[${r}]`, `h${r}`))}
+  return [h0, h1, h2, h3];
+}`;
+}
+
+/**
+ * forwardStats(A): output [Bc] vec4 per sequence b at step t, from a = a_t:
+ *   (log10 ||h_t||, saturated units, 1 if some |a_i| reached LIMIT else 0, 0).
+ * Only the N real units count (padded a are 0, but phi(0) need not be). The norm is taken as
+ * m sqrt(sum (h/m)^2), m = max |h_i| (no overflow); LOG_ZERO for a zero vector.
+ */
+export function forwardStatsSource(act: Activation): string {
+  return `function (A) {
+  const b = this.thread.x;
+  let m = 0.0;
+  let sat = 0.0;
+  let over = 0.0;
+  const L = this.constants.LIMIT;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const a = A[b][j4];
+    const j = j4 * 4;
+${each((r) => `    if (j + ${r} < this.constants.N) {
+      ${phiCode(act, `a[${r}]`, `h${r}`)}
+      ${satCode(act, `a[${r}]`, `z${r}`)}
+      m = Math.max(m, Math.abs(h${r}));
+      sat += z${r};
+      if (Math.abs(a[${r}]) >= L) { over = 1.0; }
+    }`)}
+  }
+  let lh = ${LOG_ZERO_TEXT};
+  if (m > 0.0) {
+    let s = 0.0;
+    for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+      const a = A[b][j4];
+      const j = j4 * 4;
+${each((r) => `      if (j + ${r} < this.constants.N) {
+        ${phiCode(act, `a[${r}]`, `u${r}`)}
+        const q${r} = u${r} / m;
+        s += q${r} * q${r};
+      }`)}
+    }
+    lh = Math.log10(m) + 0.5 * Math.log10(s);
+  }
+  return [lh, sat, over, 0.0];
+}`;
+}
+
+/**
+ * gradStats(G, A): output [Bc] vec4 per sequence b at step t, g = the scaled dL/dh_t, a = a_t:
+ *   (log10 ||g||, k, log10 ||phi'(a) * g||, 0), k = round(log2 ||g||): the power of two the
+ * delta kernel divides g by. Scaling by 2^-k is exact in float32, so the CPU's accumulated
+ * log scale (sum of k log10 2) is exact, however long the sequence.
+ */
+export function gradStatsSource(act: Activation): string {
+  return `function (G, A) {
+  const b = this.thread.x;
+  let m = 0.0;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const g = G[b][j4];
+    m = Math.max(m, Math.max(Math.max(Math.abs(g[0]), Math.abs(g[1])), Math.max(Math.abs(g[2]), Math.abs(g[3]))));
+  }
+  if (m <= 0.0) {
+    return [${LOG_ZERO_TEXT}, 0.0, ${LOG_ZERO_TEXT}, 0.0];
+  }
+  let s1 = 0.0;
+  let s2 = 0.0;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const g = G[b][j4];
+    const a = A[b][j4];
+${each((r) => `    ${derCode(act, `a[${r}]`, `d${r}`)}
+    const q${r} = g[${r}] / m;
+    const p${r} = d${r} * q${r};
+    s1 += q${r} * q${r};
+    s2 += p${r} * p${r};`)}
+  }
+  const lm = Math.log10(m);
+  const lg = lm + 0.5 * Math.log10(s1);
+  const k = Math.floor(lg * 3.321928094887362 + 0.5);
+  let ld = ${LOG_ZERO_TEXT};
+  if (s2 > 0.0) {
+    ld = lm + 0.5 * Math.log10(s2);
+  }
+  return [lg, k, ld, 0.0];
+}`;
+}
+
+/** delta(A, G, St): output delta_t = phi'(a_t) * g_t * 2^-k [NP4, Bc] vec4, k = gradStats[b][1]. */
+export function deltaSource(act: Activation): string {
+  return `function (A, G, St) {
+  const b = this.thread.y;
+  const a = A[b][this.thread.x];
+  const g = G[b][this.thread.x];
+  const st = St[b];
+  const c = Math.pow(2.0, -st[1]);
+${each((r) => derCode(act, `a[${r}]`, `d${r}`))}
+  return [d0 * g[0] * c, d1 * g[1] * c, d2 * g[2] * c, d3 * g[3] * c];
+}`;
+}
+
+/**
+ * backprop(W0TP, D, rhoB): output g_{t-1} = rho_b W0^T delta_t [NP4, Bc] vec4.
+ * W0TP = pack(W0^T): out[j][i4] holds W0[j][4 i4 .. 4 i4 + 3].
+ */
+export const BACKPROP = `function (W0TP, D, rhoB) {
+  const i4 = this.thread.x;
+  const b = this.thread.y;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const d = D[b][j4];
+    const j = j4 * 4;
+${each((c) => `    const w${c} = W0TP[j + ${c}][i4];
+    a0 += w${c}[0] * d[${c}]; a1 += w${c}[1] * d[${c}]; a2 += w${c}[2] * d[${c}]; a3 += w${c}[3] * d[${c}];`)}
+  }
+  const rho = rhoB[b];
+  return [rho * a0, rho * a1, rho * a2, rho * a3];
+}`;

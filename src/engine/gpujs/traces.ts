@@ -1,0 +1,116 @@
+/**
+ * From the per-step statistics the kernels read back to the reference's per-sequence traces,
+ * on the CPU in float64: the accumulated log scale, the overflow rules, and the reduction
+ * over samples (reduceRow from the reference, so the -Infinity/NaN rules are the same code).
+ * This part is O(B T), far below the O(B T N^2) of the kernels, and simpler in JS.
+ */
+import type { Activation } from '../../core/config.ts';
+import type { GradientField } from '../../core/field.ts';
+import { reduceRow, type SequenceTrace } from '../../core/reference.ts';
+import { LOG_ZERO } from './kernels.ts';
+
+const LOG10_2 = Math.log10(2);
+
+/** A kernel's log10 value back as a number: the LOG_ZERO sentinel means an exact zero. */
+function fromLog(v: number): number {
+  return v <= LOG_ZERO / 2 ? -Infinity : v;
+}
+
+/**
+ * Per-step stats of one chunk, as read back: fwd[t - 1] and bwd[t - 1] are Float32Arrays with
+ * sequence b of the chunk at [4b .. 4b + 3]:
+ *   fwd: (log10 ||h_t||, saturated units, overflow 0/1, -), bwd: (log10 ||g_t||, k_t, log10 ||phi'(a_t) g_t||, -).
+ */
+export interface ChunkStats {
+  fwd: Float32Array[];
+  bwd: Float32Array[];
+}
+
+/**
+ * The trace of sequence b of a chunk, with the reference's semantics:
+ * - forward: h_t overflowed (a unit reached the clamp) at t0, and is taken as overflowed from
+ *   t0 on (the reference's NaN propagates the same way): hiddenLog10 and saturation NaN there;
+ * - backward: gradLog10[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
+ *   the kernels scaled by 2^-k); weightGradLog10[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
+ * - relu / leaky_relu after an overflow at t0 < T: the clamped a_t (t > t0) no longer carry
+ *   the sign phi' needs, so every step of the backward pass is undefined (flagged), as the
+ *   reference's NaN phi' makes it. linear: phi' = 1 never needs a_t, the gradient stays defined.
+ */
+export function chunkTrace(
+  stats: ChunkStats,
+  b: number,
+  T: number,
+  N: number,
+  act: Activation,
+  h0Log10: number,
+): SequenceTrace {
+  const tr: SequenceTrace = {
+    gradLog10: new Float64Array(T),
+    hiddenLog10: new Float64Array(T),
+    saturation: new Float64Array(T),
+    weightGradLog10: new Float64Array(T),
+    forwardOverflow: new Uint8Array(T),
+    backwardInvalid: new Uint8Array(T),
+  };
+  const o = 4 * b;
+  let over = false;
+  let t0 = Infinity;
+  for (let t = 1; t <= T; t++) {
+    const f = stats.fwd[t - 1];
+    if (!over && f[o + 2] !== 0) {
+      over = true;
+      t0 = t;
+    }
+    tr.forwardOverflow[t - 1] = over ? 1 : 0;
+    tr.hiddenLog10[t - 1] = over ? NaN : fromLog(f[o]);
+    tr.saturation[t - 1] = over ? NaN : f[o + 1] / N;
+  }
+  const backwardDead = (act === 'relu' || act === 'leaky_relu') && t0 < T;
+  let k = 0; // sum of the k_t' of later steps: g~_t = dL/dh_t / 2^k
+  for (let t = T; t >= 1; t--) {
+    if (backwardDead) {
+      tr.gradLog10[t - 1] = NaN;
+      tr.weightGradLog10[t - 1] = NaN;
+      tr.backwardInvalid[t - 1] = 1;
+      continue;
+    }
+    const g = stats.bwd[t - 1];
+    const scale = k * LOG10_2;
+    tr.gradLog10[t - 1] = fromLog(g[o]) + scale;
+    const hPrev = t === 1 ? h0Log10 : tr.hiddenLog10[t - 2];
+    tr.weightGradLog10[t - 1] = fromLog(g[o + 2]) + scale + hPrev;
+    k += g[o + 1];
+  }
+  return tr;
+}
+
+/**
+ * Collects traces by rho index and reduces a row of the field as soon as its S samples are in
+ * (chunks need not align with rows).
+ */
+export class RowCollector {
+  private readonly pending = new Map<number, SequenceTrace[]>();
+  rowsDone = 0;
+
+  constructor(
+    private readonly field: GradientField,
+    private readonly S: number,
+  ) {}
+
+  /** Add the trace of global sequence index q = k S + s. */
+  add(q: number, tr: SequenceTrace): void {
+    const k = Math.floor(q / this.S);
+    const s = q % this.S;
+    let row = this.pending.get(k);
+    if (!row) {
+      row = new Array<SequenceTrace>(this.S);
+      this.pending.set(k, row);
+    }
+    row[s] = tr;
+    if (row.filter((x) => x !== undefined).length === this.S) {
+      reduceRow(this.field, k, row);
+      this.pending.delete(k);
+      this.rowsDone++;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The gpu.js engine's test page: exposes window.gpujsTest for the Playwright-driven tests
+ * (tests/engine/gpujs.test.ts) and the benchmark (tests/gpujs/bench.ts). Built by
+ * tests/gpujs/harness.ts with esbuild, or with Vite minified as the production app is.
+ */
+import { parseConfig } from '../../../src/core/config.ts';
+import { isAbortError } from '../../../src/core/engine.ts';
+import { GRID_NAMES, type GradientField } from '../../../src/core/field.ts';
+import { ReferenceEngine } from '../../../src/core/reference.ts';
+import { GpuJsEngine, type GpuJsMode } from '../../../src/engine/gpujs/engine.ts';
+
+/** A field as plain arrays (Playwright carries NaN and +-Infinity in numbers, not typed arrays). */
+export interface PlainField {
+  K: number;
+  T: number;
+  grids: Record<string, number[]>;
+  overflow: number[];
+  backend: string;
+  adapter: string;
+  wallMs: number;
+}
+
+function plain(f: GradientField): PlainField {
+  const grids: Record<string, number[]> = {};
+  for (const g of GRID_NAMES) grids[g] = Array.from(f[g]);
+  return { K: f.K, T: f.T, grids, overflow: Array.from(f.overflow), backend: f.meta.backend, adapter: f.meta.adapter, wallMs: f.meta.wallMs };
+}
+
+const api = {
+  /** Run the gpu.js engine on a config (partial, validated), in a fresh engine, disposed after. */
+  async run(partial: Record<string, unknown>, mode: GpuJsMode = 'webgl2') {
+    const engine = GpuJsEngine.create({ mode });
+    try {
+      const progress: number[] = [];
+      const field = await engine.run(parseConfig(partial), { onProgress: (p) => progress.push(p.fraction) });
+      return { mode: engine.mode, renderer: engine.renderer, adapter: engine.adapter, progress, field: plain(field) };
+    } finally {
+      engine.dispose();
+    }
+  },
+
+  /** Whether create() refuses a mode, and its message. */
+  tryCreate(mode: GpuJsMode) {
+    try {
+      GpuJsEngine.create({ mode }).dispose();
+      return { ok: true, message: '' };
+    } catch (e) {
+      return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    }
+  },
+
+  /** Start a run, abort it after `afterMs`, report how it ended; then run again on the same engine. */
+  async abortThenRun(partial: Record<string, unknown>, afterMs: number) {
+    const engine = GpuJsEngine.create({ mode: 'webgl2' });
+    try {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), afterMs);
+      let aborted = false;
+      const t0 = performance.now();
+      try {
+        await engine.run(parseConfig(partial), { signal: ac.signal });
+      } catch (e) {
+        aborted = isAbortError(e);
+      }
+      const abortMs = performance.now() - t0;
+      const small = await engine.run(parseConfig({ ...partial, steps: 3, rhoCount: 2, samples: 2 }));
+      return { aborted, abortMs, afterRows: small.K, afterFinite: Number.isFinite(small.gradLog10Mean[0]) };
+    } finally {
+      engine.dispose();
+    }
+  },
+
+  /** Median wall time of the gpu.js engine and the reference on one config, in this page. */
+  async bench(partial: Record<string, unknown>, repeats: number) {
+    const config = parseConfig(partial);
+    const engine = GpuJsEngine.create({ mode: 'webgl2' });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    try {
+      const first = performance.now();
+      await engine.run(config); // compiles the kernels
+      const firstMs = performance.now() - first;
+      const gpu: number[] = [];
+      for (let i = 0; i < repeats; i++) gpu.push((await engine.run(config)).meta.wallMs);
+      const ref: number[] = [];
+      const reference = new ReferenceEngine();
+      for (let i = 0; i < repeats; i++) ref.push((await reference.run(config)).meta.wallMs);
+      return { adapter: engine.adapter, firstMs, gpujsMs: gpu, referenceMs: ref, gpujsMedian: median(gpu), referenceMedian: median(ref) };
+    } finally {
+      engine.dispose();
+    }
+  },
+};
+
+declare global {
+  interface Window {
+    gpujsTest: typeof api;
+  }
+}
+window.gpujsTest = api;
+document.getElementById('status')!.textContent = 'ready';
