@@ -1,0 +1,184 @@
+/**
+ * rnnlab end to end: `node bin/rnnlab.mjs` spawned as a user would run it, small configs.
+ * Flows: sweep writing every format, render redrawing a saved bundle to the same pixels,
+ * --out FILE.json. Bad input: every case exits 2 with a message naming the problem and
+ * leaves no file behind.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { decode } from 'fast-png';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fieldFromBundle } from '../../src/core/bundle.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { GRID_NAMES } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+import { renderHeatmapPng } from '../../src/export/heatmap.ts';
+import { readNpy } from '../../src/export/npy.ts';
+import { loadFigureFont } from '../../src/cli/font.ts';
+import { main } from '../../src/cli/main.ts';
+
+const BIN = resolve('bin/rnnlab.mjs');
+const SMALL = ['--hidden', '6', '--input', '2', '--steps', '24', '--rho', '0.5:1.5:5', '--samples', '2', '--seed', '9'];
+const SLUG = 'tanh-gaussian-N6-T24-S2-seed9';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rnnlab-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function rnnlab(args: string[], cwd = dir) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('rnnlab sweep and render', () => {
+  it('sweep writes every format, named by the config, and says what it did', () => {
+    const r = rnnlab(['sweep', ...SMALL, '--backend', 'reference', '--format', 'json,csv,npy,png,svg', '--field', 'grad,saturation', '--out', 'all']);
+    expect(r.stderr).toMatch(/backend reference/);
+    expect(r.code).toBe(0);
+    const names = [
+      `run-${SLUG}.json`,
+      `field-${SLUG}.csv`,
+      `field-${SLUG}.npz`,
+      `grad-${SLUG}.png`,
+      `saturation-${SLUG}.png`,
+      `grad-${SLUG}.svg`,
+      `saturation-${SLUG}.svg`,
+    ];
+    expect(readdirSync(join(dir, 'all')).sort()).toEqual([...names].sort()); // no temp files left
+    // One summary line at the end: backend, adapter, time, every file.
+    const last = r.stderr.trimEnd().split('\n').pop() ?? '';
+    expect(last).toMatch(/^rnnlab: done: backend reference on .+, run \d+\.\d\d s, total \d+\.\d\d s; wrote /);
+    for (const n of names) expect(last).toContain(join('all', n));
+    // Not a terminal: no progress bar.
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stdout).toBe('');
+  });
+
+  it('the files hold the run: bundle grids equal an in-process reference run, PNG decodes, NPZ and CSV have every grid', async () => {
+    const field = fieldFromBundle(readFileSync(join(dir, 'all', `run-${SLUG}.json`), 'utf8'));
+    const config = parseConfig({ hidden: 6, input: 2, steps: 24, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 5, samples: 2, seed: 9 });
+    expect(field.config).toEqual(config);
+    const again = await new ReferenceEngine().run(config);
+    for (const g of GRID_NAMES) expect(field[g]).toEqual(again[g]); // same float64 engine, same seed: bit-equal
+    const png = decode(readFileSync(join(dir, 'all', `grad-${SLUG}.png`)));
+    expect(png.width).toBeGreaterThan(600);
+    const npz = unzipSync(readFileSync(join(dir, 'all', `field-${SLUG}.npz`)));
+    expect(readNpy(npz['gradLog10Mean.npy']).shape).toEqual([5, 24]);
+    const csv = readFileSync(join(dir, 'all', `field-${SLUG}.csv`), 'utf8');
+    expect(csv.split('\n')[0]).toBe(['rho', 't', ...GRID_NAMES, 'overflow'].join(','));
+    expect(csv.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length).toBe(1 + 5 * 24);
+  });
+
+  it('render redraws the saved bundle to exactly the pixels the sweep drew', () => {
+    const bundle = join(dir, 'all', `run-${SLUG}.json`);
+    const r = rnnlab(['render', bundle, '--format', 'png,svg', '--out', 'redrawn', '--scale', '2', '--colormap', 'magma']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^rnnlab: done: rendered a reference run .* wrote redrawn\/grad-.*\.png, redrawn\/grad-.*\.svg\n$/);
+    expect(readdirSync(join(dir, 'redrawn')).sort()).toEqual([`grad-${SLUG}.png`, `grad-${SLUG}.svg`]);
+    const field = fieldFromBundle(readFileSync(bundle, 'utf8'));
+    const mine = renderHeatmapPng(field, loadFigureFont(), { grid: 'gradLog10Mean', scale: 2, colormap: 'magma' });
+    expect(Buffer.from(readFileSync(join(dir, 'redrawn', `grad-${SLUG}.png`))).equals(Buffer.from(mine))).toBe(true);
+    // The sweep's 1x PNG (drawn from the live field) equals a 1x render of the bundle.
+    const r1 = rnnlab(['render', bundle, '--out', 'redrawn1']);
+    expect(r1.code).toBe(0);
+    expect(readFileSync(join(dir, 'redrawn1', `grad-${SLUG}.png`)).equals(readFileSync(join(dir, 'all', `grad-${SLUG}.png`)))).toBe(true);
+  });
+
+  it('--out FILE.json with the default format writes that one bundle; --backend auto names its choice', () => {
+    const r = rnnlab(['sweep', ...SMALL, '--out', 'one/run.json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^rnnlab: backend \w+ \(.+\): auto/);
+    expect(readdirSync(join(dir, 'one'))).toEqual(['run.json']);
+    expect(fieldFromBundle(readFileSync(join(dir, 'one', 'run.json'), 'utf8')).K).toBe(5);
+  });
+});
+
+describe('bad input: a clear message, exit 2, nothing written', () => {
+  // Spawned, as a user meets them: the cases the issue names.
+  const spawned: [string, string[], RegExp][] = [
+    ['unknown flag', ['sweep', '--hiden', '8', '--out', 'out'], /unknown option '--hiden'/],
+    ['out-of-range value', ['sweep', '--hidden', '0', '--out', 'out'], /hidden: 0 is not allowed; expected an integer in 1\.\.1024/],
+    ['unreadable bundle', ['render', 'missing.json', '--out', 'out'], /cannot read the bundle missing\.json: ENOENT/],
+  ];
+  for (const [what, args, message] of spawned) {
+    it(what, () => {
+      const cwd = mkdtempSync(join(dir, 'bad-'));
+      const r = rnnlab(args, cwd);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
+
+  // In process (main() with captured output, the same code path after argv), to keep the suite fast.
+  const inProcess: [string, string[], RegExp][] = [
+    ['non-numeric value', ['sweep', '--steps', 'ten'], /steps: "ten" is not allowed/],
+    ['malformed --rho', ['sweep', '--rho', '1.5:0.5'], /rho: "1\.5:0\.5" does not have three parts/],
+    ['unknown format', ['sweep', '--format', 'png,gif'], /--format: "gif" is not a format/],
+    ['bad scale', ['sweep', '--format', 'png', '--scale', '3'], /--scale: "3" is not allowed; expected one of 1, 2, 4/],
+    ['bad colour map', ['sweep', '--format', 'png', '--colormap', 'jet'], /--colormap: "jet" is not allowed/],
+    ['bad field', ['sweep', '--format', 'png', '--field', 'grad,loss'], /--field: "loss" is not a grid/],
+    ['bad range', ['sweep', '--format', 'png', '--range', '0:-1'], /--range: "0:-1" is not a colour range/],
+    ['unknown backend', ['sweep', '--backend', 'tpu'], /argument 'tpu' is invalid/],
+    ['stray argument', ['sweep', 'extra'], /too many arguments/],
+    ['no command', [], /no command given/],
+    ['a directory as the bundle', ['render', '.'], /cannot read the bundle \.: EISDIR/],
+    ['render to json', ['render', 'b.json', '--format', 'json'], /--format: "json" is not a format this command writes/],
+  ];
+  for (const [what, args, message] of inProcess) {
+    it(what, async () => {
+      const out = mkdtempSync(join(dir, 'bad-'));
+      let err = '';
+      const code = await main([...args, ...(args.length > 0 ? ['--out', join(out, 'out')] : [])], { out: () => {}, err: (s) => (err += s) });
+      expect(err).toMatch(message);
+      expect(code).toBe(2);
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  it('one .json file asked to hold several formats', async () => {
+    let err = '';
+    const code = await main(['sweep', '--format', 'json,png', '--out', join(dir, 'x.json')], { out: () => {}, err: (s) => (err += s) });
+    expect(err).toMatch(/names one \.json file, but --format asks for json, png; give a directory/);
+    expect(code).toBe(2);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+
+  it('corrupt bundles: truncated, not a bundle, wrong shape', () => {
+    const cwd = mkdtempSync(join(dir, 'corrupt-'));
+    const good = readFileSync(join(dir, 'all', `run-${SLUG}.json`), 'utf8');
+    const bundle = JSON.parse(good);
+    bundle.grids.gradLog10Mean[2].pop();
+    const files: [string, string, RegExp][] = [
+      ['truncated.json', good.slice(0, good.length / 2), /truncated\.json is not a usable run bundle: the file is not valid JSON .*is it truncated\?/],
+      ['other.json', '{"hello": 1}', /other\.json is not a usable run bundle: this is not an RNN Gradient Lab bundle/],
+      ['shape.json', JSON.stringify(bundle), /shape\.json is not a usable run bundle: grid gradLog10Mean row 2 has 23 columns; expected T = 24/],
+    ];
+    for (const [name, text, message] of files) {
+      writeFileSync(join(cwd, name), text);
+      const r = rnnlab(['render', name, '--out', 'out'], cwd);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(existsSync(join(cwd, 'out'))).toBe(false);
+    }
+  });
+
+  it('unwritable output path: refused before the run, nothing left', () => {
+    const cwd = mkdtempSync(join(dir, 'unwritable-'));
+    writeFileSync(join(cwd, 'a-file'), 'x');
+    const r = rnnlab(['sweep', ...SMALL, '--format', 'png', '--out', 'a-file/figures'], cwd);
+    expect(r.stderr).toMatch(/cannot write to .*a-file\/figures: ENOTDIR/);
+    expect(r.stderr).not.toMatch(/backend/); // refused before an engine was made
+    expect(r.code).toBe(2);
+    expect(readdirSync(cwd)).toEqual(['a-file']);
+    mkdirSync(join(cwd, 'd'));
+    const r2 = rnnlab(['render', join(dir, 'all', `run-${SLUG}.json`), '--out', 'a-file'], cwd);
+    expect(r2.stderr).toMatch(/cannot write to .*a-file: EEXIST/);
+    expect(r2.code).toBe(2);
+  });
+});

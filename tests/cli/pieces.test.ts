@@ -1,0 +1,54 @@
+/** The CLI's parts that a spawned run cannot show: the progress bar on a terminal, and all-or-nothing writes. */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeAtomic } from '../../src/cli/outputs.ts';
+import { ProgressBar } from '../../src/cli/progress.ts';
+
+describe('progress bar', () => {
+  it('draws on a terminal after the delay, fits the width, and erases itself', () => {
+    let out = '';
+    const bar = new ProgressBar({ write: (s) => (out += s), isTTY: true, columns: 60 }, 'rnnlab: sweeping', 0);
+    bar.update({ fraction: 0.42, phase: 'rho 3 of 8' });
+    expect(out).toMatch(/^\rrnnlab: sweeping \[#+\.+\] {2}42%.* rho 3 of 8$/);
+    expect(out.length - 1).toBeLessThan(60);
+    bar.done();
+    expect(out.endsWith('\r')).toBe(true);
+    expect(out.slice(out.lastIndexOf('\r', out.length - 2) + 1, -1).trim()).toBe('');
+  });
+
+  it('stays silent when stderr is not a terminal, and for runs shorter than the delay', () => {
+    let out = '';
+    const pipe = new ProgressBar({ write: (s) => (out += s), isTTY: false }, 'x', 0);
+    pipe.update({ fraction: 0.5, phase: '' });
+    pipe.done();
+    const quick = new ProgressBar({ write: (s) => (out += s), isTTY: true }, 'x', 60_000);
+    quick.update({ fraction: 0.5, phase: '' });
+    quick.done();
+    expect(out).toBe('');
+  });
+});
+
+describe('writeAtomic', () => {
+  it('leaves the old file and no temporary file when writing fails half-way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnlab-atomic-'));
+    try {
+      const path = join(dir, 'figure.csv');
+      writeFileSync(path, 'old');
+      function* parts() {
+        yield 'first half\n';
+        throw new Error('disk full (simulated)');
+      }
+      expect(() => writeAtomic(path, parts())).toThrow(/disk full/);
+      expect(readFileSync(path, 'utf8')).toBe('old');
+      expect(readdirSync(dir)).toEqual(['figure.csv']);
+      writeAtomic(path, ['new ', new TextEncoder().encode('bytes')]);
+      expect(readFileSync(path, 'utf8')).toBe('new bytes');
+      expect(readdirSync(dir)).toEqual(['figure.csv']);
+      expect(existsSync(join(dir, 'figure.csv'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
