@@ -1,16 +1,21 @@
 /**
- * Engines in Node, by name. `auto` picks by the same rule as the lab: WebGPU through Dawn on a
- * hardware adapter; on a software adapter (SwiftShader) or none, the fast CPU engine.
+ * Engines in Node, by name. `auto` follows the lab's rule: WebGPU (our WGSL through Dawn) on a
+ * hardware adapter; on a software adapter such as SwiftShader, whichever of WebGPU and the fast
+ * CPU engine runs a small probe sweep faster; with no adapter, the CPU engine.
  */
+import { parseConfig } from '../core/config.ts';
 import type { Engine, EngineName } from '../core/engine.ts';
 import { ReferenceEngine } from '../core/reference.ts';
+import { createNodeCpuEngine } from '../engine/cpu/pool-node.ts';
+import { WebGpuEngine } from '../engine/webgpu/index.ts';
+import { dawnGpu } from './dawn.ts';
 
-export type BackendChoice = EngineName | 'auto';
+export type BackendChoice = Exclude<EngineName, 'gpujs'> | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 export interface CreatedEngine {
   engine: Engine;
-  /** Why this engine was chosen, in words (for stderr and the badge). */
+  /** Why this engine was chosen, in words (for stderr and the summary line). */
   why: string;
 }
 
@@ -21,15 +26,55 @@ export class BackendError extends Error {
   }
 }
 
+/** Whether an adapter description names a software rasteriser rather than a GPU. */
+export function isSoftwareAdapter(engine: WebGpuEngine): boolean {
+  return engine.adapterInfo.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(engine.adapter);
+}
+
+/** The probe `auto` times on a software adapter: small, but the shape of a real sweep. */
+export const PROBE_CONFIG = parseConfig({ hidden: 64, steps: 50, rhoCount: 8, samples: 8, seed: 7 });
+
+async function timeOnce(engine: Engine): Promise<number> {
+  await engine.run(PROBE_CONFIG); // compile pipelines / start workers
+  const t0 = performance.now();
+  await engine.run(PROBE_CONFIG);
+  return performance.now() - t0;
+}
+
+async function createWebGpu(): Promise<WebGpuEngine> {
+  try {
+    return await WebGpuEngine.create(dawnGpu());
+  } catch (e) {
+    throw new BackendError(`WebGPU is not available: ${(e as Error).message}`);
+  }
+}
+
 export async function createNodeEngine(choice: BackendChoice): Promise<CreatedEngine> {
   switch (choice) {
     case 'reference':
       return { engine: new ReferenceEngine(), why: 'asked for the float64 reference engine' };
     case 'cpu':
+      return { engine: createNodeCpuEngine(), why: 'asked for the float32 CPU engine' };
     case 'webgpu':
-    case 'gpujs':
-      throw new BackendError(`the ${choice} engine is not available in this build; use --backend reference`);
-    case 'auto':
-      return { engine: new ReferenceEngine(), why: 'auto: no faster engine is available in this build, using the float64 reference' };
+      return { engine: await createWebGpu(), why: 'asked for WebGPU' };
+    case 'auto': {
+      let gpu: WebGpuEngine;
+      try {
+        gpu = await createWebGpu();
+      } catch (e) {
+        return { engine: createNodeCpuEngine(), why: `auto: ${(e as Error).message}; using the CPU engine` };
+      }
+      if (!isSoftwareAdapter(gpu)) return { engine: gpu, why: `auto: hardware WebGPU adapter (${gpu.adapter})` };
+      const cpu = createNodeCpuEngine();
+      const tGpu = await timeOnce(gpu);
+      const tCpu = await timeOnce(cpu);
+      const probe = `probe sweep (N=64, T=50, K*S=64): webgpu ${tGpu.toFixed(0)} ms, cpu ${tCpu.toFixed(0)} ms`;
+      if (tGpu <= tCpu) {
+        cpu.dispose();
+        return { engine: gpu, why: `auto: software WebGPU adapter (${gpu.adapter}) was faster than the CPU engine; ${probe}` };
+      }
+      gpu.dispose();
+      return { engine: cpu, why: `auto: the WebGPU adapter is software (${gpu.adapter}) and slower than the CPU engine; ${probe}` };
+    }
   }
 }
