@@ -1,26 +1,30 @@
 // backward.wgsl -- backpropagation through time for a batch of sequences, persistent over many steps.
 //
-// One invocation carries one sequence b backwards through t = tFrom down to tTo (inclusive), with
-// the same lane layout as forward.wgsl (sequences across lanes, W0 loads broadcast, 16 rows per pass).
-//
 //   g_T = r;   delta_t = phi'(a_t) * g_t;   g_{t-1} = rho_k W0^T delta_t
-// The backward pass is linear in g, so before each step g is rescaled by an exact power of two
-// 2^-e (ldexp) chosen from its largest entry and its norm, and the exponent is accumulated as an
-// integer: log10 ||g_t|| = (E + e) log10(2) + log10 ||2^-e g_t||. An integer sum loses nothing
-// over 5000 steps (a float32 running sum of log scales would drift by ~1e-4 per 1000 steps).
-// Per step it records log10 ||g_t|| and the weight-gradient contribution
-//   log10 ||delta_t h_{t-1}^T||_F = log10 ||delta_t|| + log10 ||h_{t-1}||   (a rank-one matrix),
-// with the reference's rules for zeros (-Infinity) and undefined values (NaN, see FLAG_*).
+//
+// Same work structure as forward.wgsl: one invocation carries SEQ = 4 sequences
+// b_q = b0 + q * WORKGROUP backwards through t = tFrom down to tTo, 8 rows per pass in 8 vec4
+// registers (a vec4 = one row for the 4 sequences), W0 loads shared by the 4 sequences.
+//
+// Renormalisation: the backward pass is linear in g, so g is kept as g_t / 2^E with an integer
+// E per sequence. At each step, with ||g|| = m 2^e (m in [1, 2)), e is added to E and the next g is
+// computed with the factor rho 2^-e folded in: an exact power of two, so nothing is rounded, and
+// an integer sum of exponents loses nothing over 5000 steps (a float32 sum of log10 scales would
+// drift by ~1e-4 per 1000 steps). Then, per step,
+//   log10 ||dL/dh_t|| = (E + e) log10(2) + log10 m                       -> record.gradE / gradF
+//   log10 ||delta_t h_{t-1}^T||_F = log10 ||delta_t|| + log10 ||h_{t-1}|| -> record.wE / wF
+// (a rank-one matrix), with the reference's rules: an exact zero is -Infinity (FLAG_*_ZERO); an
+// undefined phi'(a_t) makes step t's weight term and every earlier gradient NaN (FLAG_*_NAN).
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch); tFrom >= tTo here
-//   1 w       [N][NP4] vec4<f32>   W0 row-major, rows padded with zeros to NP4*4 columns
+//   1 w       [N][NP4] vec4<f32>   W0 row-major, rows padded with zeros to NP4 * 4 columns
 //   2 rhos    [KC] f32             rho of row k of this chunk; k = b / S
 //   3 r       [N] f32              dL/dh_T, the readout
-//   4 gstate  [2][N][BC] f32       g ping-pong: slot (T - t) & 1 holds g_t (then delta_t, in place)
-//   5 dphi    [T][N][BC] f32       phi'(a_t) from forward.wgsl
-//   6 records [T][BC] StepRecord   forward statistics in, gradient statistics out
-//   7 bstate  [BC] vec2<i32>       (E, valid) carried between dispatches
+//   4 gstate  [2][N][BP] f32       ping-pong: slot (T - t) & 1 holds g_t / 2^E, then delta_t in place
+//   5 dphi    [T][N][BP] f32       phi'(a_t) from forward.wgsl
+//   6 records [T][BP] StepRecord   forward statistics in, gradient statistics out
+//   7 bstate  [BP] vec4<u32>       (E, valid, max |g|, sum g^2 as bits) carried between dispatches
 //
 // Overrides: WORKGROUP (invocations per workgroup).
 
@@ -36,9 +40,9 @@ struct Params {
   tTo: u32,     // last (smallest) step, inclusive
   h0Flags: u32, // FLAG_FWD_OVERFLOW / FLAG_HID_ZERO of h_0
   h0Log: f32,   // log10 ||h_0||
+  kRows: u32,
   _pad0: u32,
   _pad1: u32,
-  _pad2: u32,
 }
 
 struct StepRecord {
@@ -60,7 +64,6 @@ const FLAG_GRAD_NAN: u32 = 16u;      // dL/dh_t undefined (a later phi' was unde
 const FLAG_W_ZERO: u32 = 32u;        // weight contribution exactly 0
 const FLAG_W_NAN: u32 = 64u;         // weight contribution undefined
 const FLAG_BWD_INVALID: u32 = 128u;  // the backward pass crossed an undefined phi' after t
-
 const LOG10_2: f32 = 0.30102999566398120;
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -70,123 +73,197 @@ const LOG10_2: f32 = 0.30102999566398120;
 @group(0) @binding(4) var<storage, read_write> gstate: array<f32>;
 @group(0) @binding(5) var<storage, read> dphi: array<f32>;
 @group(0) @binding(6) var<storage, read_write> records: array<StepRecord>;
-@group(0) @binding(7) var<storage, read_write> bstate: array<vec2<i32>>;
+@group(0) @binding(7) var<storage, read_write> bstate: array<vec4<u32>>;
 
-fn store4(base: u32, i: u32, bc: u32, rho: f32, acc: vec4<f32>) {
-  if (i < p.n) { gstate[base + i * bc] = rho * acc.x; }
-  if (i + 1u < p.n) { gstate[base + (i + 1u) * bc] = rho * acc.y; }
-  if (i + 2u < p.n) { gstate[base + (i + 2u) * bc] = rho * acc.z; }
-  if (i + 3u < p.n) { gstate[base + (i + 3u) * bc] = rho * acc.w; }
+// max |g| and sum g^2 of the g being written, one lane per sequence.
+var<private> gmax: vec4<f32>;
+var<private> gss: vec4<f32>;
+
+fn loadG(o: u32) -> vec4<f32> {
+  return vec4<f32>(gstate[o], gstate[o + WORKGROUP], gstate[o + 2u * WORKGROUP], gstate[o + 3u * WORKGROUP]);
+}
+fn storeG(o: u32, v: vec4<f32>) {
+  gstate[o] = v.x;
+  gstate[o + WORKGROUP] = v.y;
+  gstate[o + 2u * WORKGROUP] = v.z;
+  gstate[o + 3u * WORKGROUP] = v.w;
+}
+fn loadD(o: u32) -> vec4<f32> {
+  return vec4<f32>(dphi[o], dphi[o + WORKGROUP], dphi[o + 2u * WORKGROUP], dphi[o + 3u * WORKGROUP]);
+}
+
+// 2^e for e in [-126, 127], exactly, from its bits.
+fn pow2(e: vec4<i32>) -> vec4<f32> {
+  return bitcast<vec4<f32>>(vec4<u32>(e + 127) << vec4<u32>(23u));
+}
+
+// The vector's norm as (exponent e, log10 m) with norm = 2^e 10^(log10 m): from (max, sum of
+// squares) when the max keeps the sum in float range, else by a rescaling pass over slot `o`.
+struct Norm {
+  e: vec4<i32>,
+  f: vec4<f32>,
+}
+fn normOf(mx: vec4<f32>, ss: vec4<f32>, o: u32) -> Norm {
+  var out: Norm;
+  let inRange = (mx > vec4<f32>(1e-15)) & (mx < vec4<f32>(1e15));
+  // ss = fr 2^ex, fr in [1/2, 1): norm = sqrt(fr 2^(ex - 2 (ex >> 1))) 2^(ex >> 1)
+  let fe = frexp(ss);
+  let half = fe.exp >> vec4<u32>(1u);
+  out.e = half;
+  out.f = 0.5 * log2(ldexp(fe.fract, fe.exp - 2 * half)) * LOG10_2;
+  let redo = !inRange & (mx > vec4<f32>(0.0));
+  if (any(redo)) {
+    let em = frexp(mx).exp;
+    var s2 = vec4<f32>(0.0);
+    for (var j = 0u; j < p.n; j++) {
+      let v = ldexp(loadG(o + j * p.batch), -em);
+      s2 += v * v;
+    }
+    let f2 = frexp(s2);
+    let h2 = f2.exp >> vec4<u32>(1u);
+    out.e = select(out.e, em + h2, redo);
+    out.f = select(out.f, 0.5 * log2(ldexp(f2.fract, f2.exp - 2 * h2)) * LOG10_2, redo);
+  }
+  return out;
+}
+
+fn emitRow(o: u32, i: u32, scale: vec4<f32>, acc: vec4<f32>) {
+  if (i >= p.n) { return; }
+  let g = scale * acc;
+  storeG(o + i * p.batch, g);
+  gmax = max(gmax, abs(g));
+  gss += g * g;
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let b = gid.x;
-  if (b >= p.batch) { return; }
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let b0 = wid.x * 4u * WORKGROUP + lid.x;
   let n = p.n;
-  let bc = p.batch;
+  let bp = p.batch;
   let np4 = p.np4;
   let T = p.steps;
-  let rho = rhos[b / p.samples];
-  var E: i32 = 0;     // accumulated log2 of the factor g has been divided by
-  var valid = true;   // false once an undefined phi' was crossed
+  let bq = vec4<u32>(b0, b0 + WORKGROUP, b0 + 2u * WORKGROUP, b0 + 3u * WORKGROUP);
+  let k = min(bq / vec4<u32>(p.samples), vec4<u32>(p.kRows - 1u));
+  let rho = vec4<f32>(rhos[k.x], rhos[k.y], rhos[k.z], rhos[k.w]);
+  var E = vec4<i32>(0);          // g is stored divided by 2^E
+  var valid = vec4<bool>(true);  // false once an undefined phi' was crossed
   if (p.tFrom == T) {
-    for (var j = 0u; j < n; j++) { gstate[j * bc + b] = r[j]; } // slot 0 holds g_T
+    gmax = vec4<f32>(0.0);
+    gss = vec4<f32>(0.0);
+    for (var j = 0u; j < n; j++) { // slot 0 holds g_T = r
+      let g = vec4<f32>(r[j]);
+      storeG(j * bp + b0, g);
+      gmax = max(gmax, abs(g));
+      gss += g * g;
+    }
   } else {
-    let st = bstate[b];
-    E = st.x;
-    valid = st.y != 0;
+    let s0 = bstate[bq.x];
+    let s1 = bstate[bq.y];
+    let s2 = bstate[bq.z];
+    let s3 = bstate[bq.w];
+    E = bitcast<vec4<i32>>(vec4<u32>(s0.x, s1.x, s2.x, s3.x));
+    valid = vec4<u32>(s0.y, s1.y, s2.y, s3.y) != vec4<u32>(0u);
+    gmax = bitcast<vec4<f32>>(vec4<u32>(s0.z, s1.z, s2.z, s3.z));
+    gss = bitcast<vec4<f32>>(vec4<u32>(s0.w, s1.w, s2.w, s3.w));
   }
   for (var t = p.tFrom; t >= p.tTo; t--) {
-    let rec = (t - 1u) * bc + b;
-    var fl = records[rec].flags;
-    let cur = ((T - t) & 1u) * n * bc + b;
-    let nxt = ((T - t + 1u) & 1u) * n * bc + b;
-    if (!valid) {
-      records[rec].flags = fl | FLAG_GRAD_NAN | FLAG_W_NAN | FLAG_BWD_INVALID;
-      if (t == 1u) { break; }
-      continue;
-    }
-    // log10 ||g_t||: scale by 2^-eg (eg from max |g_i|), so the sum of squares lies in [1/4, N].
-    var gmax = 0.0;
-    for (var j = 0u; j < n; j++) { gmax = max(gmax, abs(gstate[cur + j * bc])); }
-    var shift: i32 = 0;
-    if (gmax == 0.0) {
-      fl |= FLAG_GRAD_ZERO;
-      records[rec].gradE = 0;
-      records[rec].gradF = 0.0;
-    } else {
-      let eg = frexp(gmax).exp;
-      var ss = 0.0;
-      for (var j = 0u; j < n; j++) {
-        let v = ldexp(gstate[cur + j * bc], -eg);
-        ss += v * v;
-      }
-      let half = frexp(ss).exp >> 1u;          // floor(e/2): ss 2^-2 half lies in [1/2, 2)
-      shift = eg + half;                          // ||2^-shift g|| lies in [0.7, 1.5)
-      E += shift;
-      records[rec].gradE = E;
-      records[rec].gradF = 0.5 * log2(ldexp(ss, -2 * half)) * LOG10_2;
-    }
-    if ((fl & FLAG_A_NAN) != 0u) {
-      // phi'(a_t) undefined: this step's weight contribution and every earlier gradient are NaN.
-      records[rec].flags = fl | FLAG_W_NAN;
-      valid = false;
-      if (t == 1u) { break; }
-      continue;
-    }
-    // delta_t = phi'(a_t) * 2^-shift g_t, in place; then log10 ||delta_t|| the same way.
-    let dbase = (t - 1u) * n * bc + b;
-    var dmax = 0.0;
+    let rec = (t - 1u) * bp + b0;
+    var fl = vec4<u32>(records[rec].flags, records[rec + WORKGROUP].flags, records[rec + 2u * WORKGROUP].flags, records[rec + 3u * WORKGROUP].flags);
+    let cur = ((T - t) & 1u) * n * bp + b0;
+    let nxt = ((T - t + 1u) & 1u) * n * bp + b0;
+    // Gradient norm of this step.
+    let gz = gmax == vec4<f32>(0.0);
+    let gn = normOf(gmax, gss, cur);
+    let gradE = E + gn.e;
+    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_ZERO), gz & valid);
+    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_NAN | FLAG_W_NAN | FLAG_BWD_INVALID), !valid);
+    // An undefined phi'(a_t) makes this step's weight term NaN and ends the pass for the sequence.
+    let aNan = (fl & vec4<u32>(FLAG_A_NAN)) != vec4<u32>(0u);
+    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_NAN), aNan & valid);
+    // delta_t = phi'(a_t) * g_t (still divided by 2^E), in place; its norm the same way.
+    let dbase = (t - 1u) * n * bp + b0;
+    gmax = vec4<f32>(0.0);
+    gss = vec4<f32>(0.0);
     for (var j = 0u; j < n; j++) {
-      let d = dphi[dbase + j * bc] * ldexp(gstate[cur + j * bc], -shift);
-      gstate[cur + j * bc] = d;
-      dmax = max(dmax, abs(d));
+      let d = loadD(dbase + j * bp) * loadG(cur + j * bp);
+      storeG(cur + j * bp, d);
+      gmax = max(gmax, abs(d));
+      gss += d * d;
     }
+    let dz = gmax == vec4<f32>(0.0);
+    let dn = normOf(gmax, gss, cur);
     // ||h_{t-1}||: from the forward record, or h_0's for t = 1.
-    var hFlags = p.h0Flags;
-    var hLog = p.h0Log;
+    var hFlags = vec4<u32>(p.h0Flags);
+    var hLog = vec4<f32>(p.h0Log);
     if (t > 1u) {
-      hFlags = records[rec - bc].flags;
-      hLog = records[rec - bc].hidLog;
+      let rp = rec - bp;
+      hFlags = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
+      hLog = vec4<f32>(records[rp].hidLog, records[rp + WORKGROUP].hidLog, records[rp + 2u * WORKGROUP].hidLog, records[rp + 3u * WORKGROUP].hidLog);
     }
-    if ((hFlags & FLAG_FWD_OVERFLOW) != 0u) {
-      fl |= FLAG_W_NAN;
-    } else if (dmax == 0.0 || (hFlags & FLAG_HID_ZERO) != 0u) {
-      fl |= FLAG_W_ZERO;
-    } else {
-      let ed = frexp(dmax).exp;
-      var sd = 0.0;
-      for (var j = 0u; j < n; j++) {
-        let v = ldexp(gstate[cur + j * bc], -ed);
-        sd += v * v;
-      }
-      let half = frexp(sd).exp >> 1u;
-      records[rec].wE = E + ed + half;
-      records[rec].wF = 0.5 * log2(ldexp(sd, -2 * half)) * LOG10_2 + hLog;
+    let hNan = (hFlags & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u);
+    let hZero = (hFlags & vec4<u32>(FLAG_HID_ZERO)) != vec4<u32>(0u);
+    let live = valid & !aNan;
+    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_NAN), live & hNan);
+    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_ZERO), live & !hNan & (dz | hZero));
+    let wE = E + dn.e;
+    let wF = dn.f + hLog;
+    for (var q = 0u; q < 4u; q++) {
+      let rq = rec + q * WORKGROUP;
+      records[rq].gradE = gradE[q];
+      records[rq].gradF = gn.f[q];
+      records[rq].wE = wE[q];
+      records[rq].wF = wF[q];
+      records[rq].flags = fl[q];
     }
-    records[rec].flags = fl;
+    valid = live;
     if (t == 1u) { break; }
-    // g_{t-1}[i] = rho sum_j W0[j][i] delta_t[j], rows i = 4 i4 .. 4 i4 + 15 per pass
-    for (var i4 = 0u; i4 < np4; i4 += 4u) {
-      var acc0 = vec4<f32>(0.0);
-      var acc1 = vec4<f32>(0.0);
-      var acc2 = vec4<f32>(0.0);
-      var acc3 = vec4<f32>(0.0);
+    // g_{t-1}[i] = rho 2^-e sum_j W0[j][i] delta_t[j]: E grows by e, the exact power of two.
+    // A zero g keeps E (and stays zero).
+    let e = clamp(select(gn.e, vec4<i32>(0), gz | !valid), vec4<i32>(-126), vec4<i32>(126));
+    E += e;
+    let scale = rho * pow2(-e);
+    gmax = vec4<f32>(0.0);
+    gss = vec4<f32>(0.0);
+    for (var i4 = 0u; i4 < np4; i4 += 2u) {
+      var a0 = vec4<f32>(0.0);
+      var a1 = vec4<f32>(0.0);
+      var a2 = vec4<f32>(0.0);
+      var a3 = vec4<f32>(0.0);
+      var a4 = vec4<f32>(0.0);
+      var a5 = vec4<f32>(0.0);
+      var a6 = vec4<f32>(0.0);
+      var a7 = vec4<f32>(0.0);
       for (var j = 0u; j < n; j++) {
-        let dj = gstate[cur + j * bc];
-        let k = j * np4 + i4;
-        acc0 += w[k] * dj;
-        acc1 += w[k + 1u] * dj;
-        acc2 += w[k + 2u] * dj;
-        acc3 += w[k + 3u] * dj;
+        let dv = loadG(cur + j * bp);
+        let o = j * np4 + i4;
+        let wa = w[o];
+        let wb = w[o + 1u];
+        a0 += wa.x * dv;
+        a1 += wa.y * dv;
+        a2 += wa.z * dv;
+        a3 += wa.w * dv;
+        a4 += wb.x * dv;
+        a5 += wb.y * dv;
+        a6 += wb.z * dv;
+        a7 += wb.w * dv;
       }
       let i = 4u * i4;
-      store4(nxt, i, bc, rho, acc0);
-      store4(nxt, i + 4u, bc, rho, acc1);
-      store4(nxt, i + 8u, bc, rho, acc2);
-      store4(nxt, i + 12u, bc, rho, acc3);
+      emitRow(nxt, i, scale, a0);
+      emitRow(nxt, i + 1u, scale, a1);
+      emitRow(nxt, i + 2u, scale, a2);
+      emitRow(nxt, i + 3u, scale, a3);
+      emitRow(nxt, i + 4u, scale, a4);
+      emitRow(nxt, i + 5u, scale, a5);
+      emitRow(nxt, i + 6u, scale, a6);
+      emitRow(nxt, i + 7u, scale, a7);
     }
   }
-  bstate[b] = vec2<i32>(E, select(0, 1, valid));
+  let Eu = bitcast<vec4<u32>>(E);
+  let vu = select(vec4<u32>(0u), vec4<u32>(1u), valid);
+  let mu = bitcast<vec4<u32>>(gmax);
+  let su = bitcast<vec4<u32>>(gss);
+  bstate[bq.x] = vec4<u32>(Eu.x, vu.x, mu.x, su.x);
+  bstate[bq.y] = vec4<u32>(Eu.y, vu.y, mu.y, su.y);
+  bstate[bq.z] = vec4<u32>(Eu.z, vu.z, mu.z, su.z);
+  bstate[bq.w] = vec4<u32>(Eu.w, vu.w, mu.w, su.w);
 }

@@ -1,25 +1,26 @@
 // forward.wgsl -- the forward pass of a batch of vanilla RNN sequences, persistent over many steps.
 //
-// One invocation carries one sequence b through the steps t = tFrom .. tTo (1-based, inclusive)
-// of this dispatch; sequences are independent, so there is no barrier and no workgroup memory.
-// Lanes of a workgroup hold consecutive sequences: every load of h or phi' is contiguous across
-// lanes (coalesced on a GPU, one vector load on SwiftShader), and every load of W0 is the same
-// address for all lanes (a broadcast). Each pass over j accumulates 16 output rows in four vec4
-// registers (ROWS_PER_PASS), so a row of W0^T is read once per pass and reused 16 times.
+//   a_t = rho_k W0 h_{t-1} + c_t        c_t = U x_t + b biasOn(t), precomputed on the host
+//   h_t = phi(a_t);  phi'(a_t) kept for BPTT;  record[t][b] = { log10 ||h_t||, #saturated, flags }
 //
-//   a_t = rho_k W0 h_{t-1} + c_t            c_t = U x_t + b * biasOn(t), precomputed on the host
-//   h_t = phi(a_t),  phi'(a_t) kept for BPTT
-//   record[t][b] = { log10 ||h_t||, #saturated units, flags }
+// Work structure ("persistent RNN"): sequences are independent, only time is sequential, so one
+// invocation carries SEQ = 4 sequences through the steps tFrom..tTo of a dispatch (all T when the
+// work is small) -- no barrier, no workgroup memory, no per-step dispatch. Its 4 sequences are
+// b_q = b0 + q * WORKGROUP (q = 0..3), so each of the 4 loads of h is contiguous across the lanes
+// of a workgroup (coalesced on a GPU). Per step it computes 8 rows at a time into 8 vec4
+// registers (one vec4 = one row for the 4 sequences): every W0 value loaded serves 4 sequences
+// and every h value 8 rows. On SwiftShader, where every indexed load is a per-lane gather,
+// this halves the loads per multiply-add compared with one sequence per invocation.
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch)
-//   1 wt      [N][NP4] vec4<f32>   W0^T row-major, rows padded with zeros to NP4*4 = a multiple of 16
+//   1 wt      [N][NP4] vec4<f32>   W0^T row-major, rows padded with zeros to NP4 * 4 (a multiple of 8)
 //   2 drive   [T][N][S] f32        c_t of sample s (the same S input sequences for every rho)
-//   3 rhos    [KC] f32             rho of each row k of this chunk; sequence b has k = b / S, s = b % S
+//   3 rhos    [KC] f32             rho of row k of this chunk; sequence b is k = b / S, s = b % S
 //   4 h0      [N] f32              initial hidden state, shared by every sequence
-//   5 hstate  [2][N][BC] f32       h_{t-1} / h_t ping-pong, slot t & 1 holds h_t
-//   6 dphi    [T][N][BC] f32       phi'(a_t), read by backward.wgsl
-//   7 records [T][BC] StepRecord   per sequence and step statistics, read by backward/reduce
+//   5 hstate  [2][N][BP] f32       ping-pong: slot t & 1 holds h_t (BP = batch padded to 4 WORKGROUP)
+//   6 dphi    [T][N][BP] f32       phi'(a_t), read by backward.wgsl
+//   7 records [T][BP] StepRecord   per sequence and step statistics, read by backward/reduce
 //
 // Overrides: WORKGROUP (invocations per workgroup), ACTIVATION (0 tanh, 1 relu, 2 sigmoid,
 // 3 leaky_relu, 4 linear), LEAKY_ALPHA.
@@ -30,33 +31,34 @@ override LEAKY_ALPHA: f32 = 0.01;
 
 struct Params {
   n: u32,       // N hidden units
-  np4: u32,     // padded row length of W0 in vec4s (multiple of 4)
-  batch: u32,   // BC sequences in this chunk
+  np4: u32,     // padded row length of W0 in vec4s (even)
+  batch: u32,   // BP sequences (padded; sequences beyond KC S compute but are never reduced)
   samples: u32, // S samples per rho
   steps: u32,   // T
-  tFrom: u32,   // first step of this dispatch (forward: ascending)
-  tTo: u32,     // last step of this dispatch, inclusive
-  h0Flags: u32, // flags of h_0 (used by backward.wgsl)
-  h0Log: f32,   // log10 ||h_0|| (used by backward.wgsl)
+  tFrom: u32,   // first step of this dispatch
+  tTo: u32,     // last step, inclusive
+  h0Flags: u32, // flags of h_0 (backward.wgsl)
+  h0Log: f32,   // log10 ||h_0|| (backward.wgsl)
+  kRows: u32,   // KC rows of this chunk
   _pad0: u32,
   _pad1: u32,
-  _pad2: u32,
 }
 
 struct StepRecord {
-  hidLog: f32,  // log10 ||h_t|| (finite h_t, nonzero)
+  hidLog: f32,  // log10 ||h_t|| (finite, nonzero h_t)
   sat: u32,     // saturated / dead units of h_t
-  gradE: i32,   // log10 ||dL/dh_t|| = gradE * log10(2) + gradF
+  gradE: i32,   // log10 ||dL/dh_t|| = gradE log10(2) + gradF
   gradF: f32,
-  wE: i32,      // log10 ||delta_t|| ||h_{t-1}|| = wE * log10(2) + wF
+  wE: i32,      // log10 ||delta_t|| ||h_{t-1}|| = wE log10(2) + wF
   wF: f32,
-  flags: u32,   // FLAG_* bits below
+  flags: u32,   // FLAG_* bits
   _pad: u32,
 }
 
 const FLAG_FWD_OVERFLOW: u32 = 1u;   // some unit of h_t is not finite
 const FLAG_HID_ZERO: u32 = 2u;       // h_t = 0 exactly
-const FLAG_A_NAN: u32 = 4u;          // some a_t is NaN: phi'(a_t) undefined (not for linear)
+const FLAG_A_NAN: u32 = 4u;          // some a_t is NaN: phi'(a_t) undefined (never for linear)
+const LOG10_2: f32 = 0.30102999566398120;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> wt: array<vec4<f32>>;
@@ -67,146 +69,248 @@ const FLAG_A_NAN: u32 = 4u;          // some a_t is NaN: phi'(a_t) undefined (no
 @group(0) @binding(6) var<storage, read_write> dphi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> records: array<StepRecord>;
 
-// Per-invocation step statistics, updated by emitRow.
-var<private> satCount: u32;
-var<private> flags: u32;
-var<private> hmax: f32;
+// Per-invocation statistics of the current step, one lane per sequence.
+var<private> satCount: vec4<u32>;
+var<private> flags: vec4<u32>;
+var<private> hmax: vec4<f32>;
+var<private> hss: vec4<f32>;
 
-fn isNonFinite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+fn loadH(o: u32) -> vec4<f32> {
+  return vec4<f32>(hstate[o], hstate[o + WORKGROUP], hstate[o + 2u * WORKGROUP], hstate[o + 3u * WORKGROUP]);
 }
-fn isNan(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+fn storeH(o: u32, v: vec4<f32>) {
+  hstate[o] = v.x;
+  hstate[o + WORKGROUP] = v.y;
+  hstate[o + 2u * WORKGROUP] = v.z;
+  hstate[o + 3u * WORKGROUP] = v.w;
 }
-
-// tanh to float32 accuracy for every a: Cephes' tanhf polynomial near 0 (where 1 - 2/(e^2a + 1)
-// loses digits), the exponential form elsewhere; exactly +-1 beyond |a| = 9.
-fn tanhAccurate(a: f32) -> f32 {
-  let x = abs(a);
-  var y: f32;
-  if (x < 0.625) {
-    let z = x * x;
-    y = ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
-  } else if (x < 9.0) {
-    y = 1.0 - 2.0 / (exp(2.0 * x) + 1.0);
-  } else {
-    y = 1.0;
-  }
-  return select(y, -y, a < 0.0);
+fn storeD(o: u32, v: vec4<f32>) {
+  dphi[o] = v.x;
+  dphi[o + WORKGROUP] = v.y;
+  dphi[o + 2u * WORKGROUP] = v.z;
+  dphi[o + 3u * WORKGROUP] = v.w;
 }
 
-// h = phi(a) and phi'(a), as activations.ts defines them. Derivatives of tanh and sigmoid are
-// written in e = exp(-|a|) so that they keep full relative precision when saturated
-// (1 - y^2 would round to 0 once y rounds to 1).
-fn activate(a: f32) -> vec2<f32> {
+fn nonFinite(x: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7f800000u)) == vec4<u32>(0x7f800000u);
+}
+fn isNan(x: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+// exp(x) for x <= 0, to about 1 ulp: x = k ln2 + r, |r| <= ln2/2, exp(r) by its degree-7 Taylor
+// polynomial, times 2^k built from its bits. Written out because SwiftShader calls libm's expf
+// once per lane and component for the exp builtin, which would cost as much as the matmul at N=64.
+fn expNeg(x: vec4<f32>) -> vec4<f32> {
+  let xc = max(x, vec4<f32>(-87.0));
+  let k = floor(xc * 1.4426950408889634 + 0.5);
+  let r = (xc - k * 0.693145751953125) - k * 1.428606765330187e-6; // ln 2 split in two (Cody-Waite)
+  var q = 1.0 / 5040.0 + r * (1.0 / 40320.0);
+  q = 1.0 / 720.0 + r * q;
+  q = 1.0 / 120.0 + r * q;
+  q = 1.0 / 24.0 + r * q;
+  q = 1.0 / 6.0 + r * q;
+  q = 0.5 + r * q;
+  q = 1.0 + r * q;
+  q = 1.0 + r * q;
+  let scale = bitcast<vec4<f32>>(vec4<u32>(vec4<i32>(k) + 127) << vec4<u32>(23u));
+  return select(q * scale, vec4<f32>(0.0), x < vec4<f32>(-87.0));
+}
+
+struct Act {
+  h: vec4<f32>,  // phi(a)
+  d: vec4<f32>,  // phi'(a)
+  sat: vec4<bool>,
+}
+
+// h = phi(a), phi'(a) and the saturation test, as src/core/activations.ts defines them.
+// tanh and sigmoid are written in e = exp(-|a|) so that phi' keeps its relative precision when
+// saturated (1 - y^2 rounds to 0 once y rounds to 1); phi' is set to 0 where float64's
+// 1 - tanh^2 (the reference) is exactly 0, i.e. e^2 < 2^-54.
+fn activate(a: vec4<f32>) -> Act {
+  var o: Act;
   switch (ACTIVATION) {
     case 0u: { // tanh; d tanh(a) = 1 - tanh(a)^2 = 4 e^2 / (1 + e^2)^2
-      let e2 = exp(-2.0 * abs(a));
+      let x = abs(a);
+      let e2 = expNeg(-2.0 * x);
       let q = 1.0 + e2;
-      return vec2<f32>(tanhAccurate(a), 4.0 * e2 / (q * q));
+      let z = x * x; // Cephes tanhf polynomial for |a| < 0.625, where (1 - e^2) / (1 + e^2) loses digits
+      let small = ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
+      let y = select((1.0 - e2) / q, small, x < vec4<f32>(0.625));
+      o.h = select(y, -y, a < vec4<f32>(0.0));
+      o.d = select(4.0 * e2 / (q * q), vec4<f32>(0.0), e2 < vec4<f32>(5.551115123125783e-17));
+      o.sat = o.d < vec4<f32>(0.01); // phi' below 1% of its maximum 1
     }
-    case 1u: { // relu; d relu(a) = 1 for a > 0, 0 for a <= 0; NaN stays NaN
-      return vec2<f32>(select(a, 0.0, a <= 0.0), select(1.0, 0.0, a <= 0.0));
+    case 1u: { // relu; d = 1 for a > 0, 0 for a <= 0; a NaN stays NaN
+      let dead = a <= vec4<f32>(0.0);
+      o.h = select(a, vec4<f32>(0.0), dead);
+      o.d = select(vec4<f32>(1.0), vec4<f32>(0.0), dead);
+      o.sat = dead;
     }
-    case 2u: { // sigmoid; d sigmoid(a) = sigmoid(a) (1 - sigmoid(a)) = e / (1 + e)^2
-      let e = exp(-abs(a));
+    case 2u: { // sigmoid; d = sigmoid(a) (1 - sigmoid(a)) = e / (1 + e)^2, e = exp(-|a|)
+      let e = expNeg(-abs(a));
       let q = 1.0 + e;
-      return vec2<f32>(select(e / q, 1.0 / q, a >= 0.0), e / (q * q));
+      let pos = a >= vec4<f32>(0.0);
+      o.h = select(e / q, 1.0 / q, pos);
+      // float64's y (1 - y) is 0 once y rounds to 1 (a > 0, e < 2^-53)
+      o.d = select(e / (q * q), vec4<f32>(0.0), pos & (e < vec4<f32>(1.1102230246251565e-16)));
+      o.sat = o.d < vec4<f32>(0.0025); // phi' below 1% of its maximum 1/4
     }
     case 3u: { // leaky_relu; d = 1 for a > 0, alpha for a <= 0
-      return vec2<f32>(select(a, LEAKY_ALPHA * a, a <= 0.0), select(1.0, LEAKY_ALPHA, a <= 0.0));
+      let dead = a <= vec4<f32>(0.0);
+      o.h = select(a, LEAKY_ALPHA * a, dead);
+      o.d = select(vec4<f32>(1.0), vec4<f32>(LEAKY_ALPHA), dead);
+      o.sat = dead;
     }
     default: { // linear; d a = 1
-      return vec2<f32>(a, 1.0);
+      o.h = a;
+      o.d = vec4<f32>(1.0);
+      o.sat = vec4<bool>(false);
     }
   }
+  return o;
 }
 
-fn saturated(a: f32, d: f32) -> bool {
-  switch (ACTIVATION) {
-    case 0u: { return d < 0.01; }        // phi' below 1% of its maximum 1
-    case 2u: { return d < 0.0025; }      // phi' below 1% of its maximum 1/4
-    case 1u, 3u: { return a <= 0.0; }    // dead unit
-    default: { return false; }
-  }
-}
-
-// Finish row i of step t: a = rho * acc + c, store h and phi', update the step statistics.
-fn emitRow(t: u32, i: u32, b: u32, s: u32, rho: f32, acc: f32, next: u32) {
+// Finish row i of step t for the 4 sequences: a = rho acc + c, store h and phi', update statistics.
+fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>, next: u32) {
   if (i >= p.n) { return; }
-  let a = rho * acc + drive[((t - 1u) * p.n + i) * p.samples + s];
-  let hd = activate(a);
-  hstate[next + i * p.batch + b] = hd.x;
-  dphi[((t - 1u) * p.n + i) * p.batch + b] = hd.y;
-  if (saturated(a, hd.y)) { satCount += 1u; }
-  if (isNonFinite(hd.x)) { flags |= FLAG_FWD_OVERFLOW; }
-  if (ACTIVATION != 4u && isNan(a)) { flags |= FLAG_A_NAN; }
-  hmax = max(hmax, abs(hd.x));
-}
-
-fn emit4(t: u32, i: u32, b: u32, s: u32, rho: f32, acc: vec4<f32>, next: u32) {
-  emitRow(t, i, b, s, rho, acc.x, next);
-  emitRow(t, i + 1u, b, s, rho, acc.y, next);
-  emitRow(t, i + 2u, b, s, rho, acc.z, next);
-  emitRow(t, i + 3u, b, s, rho, acc.w, next);
+  let cb = ((t - 1u) * p.n + i) * p.samples;
+  let c = vec4<f32>(drive[cb + s.x], drive[cb + s.y], drive[cb + s.z], drive[cb + s.w]);
+  let a = rho * acc + c;
+  let o = activate(a);
+  storeH(next + i * p.batch + b0, o.h);
+  storeD(((t - 1u) * p.n + i) * p.batch + b0, o.d);
+  satCount += select(vec4<u32>(0u), vec4<u32>(1u), o.sat);
+  flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_OVERFLOW), nonFinite(o.h));
+  if (ACTIVATION != 4u) { flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), isNan(a)); }
+  hmax = max(hmax, abs(o.h));
+  hss += o.h * o.h;
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let b = gid.x;
-  if (b >= p.batch) { return; }
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let b0 = wid.x * 4u * WORKGROUP + lid.x;
   let n = p.n;
-  let bc = p.batch;
+  let bp = p.batch;
   let np4 = p.np4;
-  let s = b % p.samples;
-  let rho = rhos[b / p.samples];
+  let np = 4u * np4;
+  let S = p.samples;
+  let bq = vec4<u32>(b0, b0 + WORKGROUP, b0 + 2u * WORKGROUP, b0 + 3u * WORKGROUP);
+  let s = bq % vec4<u32>(S);
+  let k = min(bq / vec4<u32>(S), vec4<u32>(p.kRows - 1u)); // padded sequences reuse the last row
+  let rho = vec4<f32>(rhos[k.x], rhos[k.y], rhos[k.z], rhos[k.w]);
   if (p.tFrom == 1u) {
-    for (var j = 0u; j < n; j++) { hstate[j * bc + b] = h0[j]; } // slot 0 holds h_0
+    for (var j = 0u; j < n; j++) { storeH(j * bp + b0, vec4<f32>(h0[j])); } // slot 0 holds h_0
   }
   for (var t = p.tFrom; t <= p.tTo; t++) {
-    let prev = ((t - 1u) & 1u) * n * bc;
-    let next = (t & 1u) * n * bc;
-    satCount = 0u;
-    flags = 0u;
-    hmax = 0.0;
-    for (var i4 = 0u; i4 < np4; i4 += 4u) {
-      var acc0 = vec4<f32>(0.0);
-      var acc1 = vec4<f32>(0.0);
-      var acc2 = vec4<f32>(0.0);
-      var acc3 = vec4<f32>(0.0);
-      // acc[i] = sum_j W0[i][j] h_{t-1}[j] = sum_j W0^T[j][i] h_{t-1}[j], rows i = 4 i4 .. 4 i4 + 15
-      for (var j = 0u; j < n; j++) {
-        let hj = hstate[prev + j * bc + b];
-        let w = j * np4 + i4;
-        acc0 += wt[w] * hj;
-        acc1 += wt[w + 1u] * hj;
-        acc2 += wt[w + 2u] * hj;
-        acc3 += wt[w + 3u] * hj;
+    let prev = ((t - 1u) & 1u) * np * bp;
+    let next = (t & 1u) * np * bp;
+    satCount = vec4<u32>(0u);
+    flags = vec4<u32>(0u);
+    hmax = vec4<f32>(0.0);
+    hss = vec4<f32>(0.0);
+    for (var i4 = 0u; i4 < np4; i4 += 2u) {
+      // acc_r[q] = sum_j W0^T[j][i + r] h_{t-1}[j][b_q], rows i = 4 i4 .. 4 i4 + 7
+      var a0 = vec4<f32>(0.0);
+      var a1 = vec4<f32>(0.0);
+      var a2 = vec4<f32>(0.0);
+      var a3 = vec4<f32>(0.0);
+      var a4 = vec4<f32>(0.0);
+      var a5 = vec4<f32>(0.0);
+      var a6 = vec4<f32>(0.0);
+      var a7 = vec4<f32>(0.0);
+      for (var j = 0u; j < np; j += 4u) {
+        {
+          let hv = loadH(prev + (j + 0u) * bp + b0);
+          let w = (j + 0u) * np4 + i4;
+          let wa = wt[w];
+          let wb = wt[w + 1u];
+          a0 += wa.x * hv;
+          a1 += wa.y * hv;
+          a2 += wa.z * hv;
+          a3 += wa.w * hv;
+          a4 += wb.x * hv;
+          a5 += wb.y * hv;
+          a6 += wb.z * hv;
+          a7 += wb.w * hv;
+        }
+        {
+          let hv = loadH(prev + (j + 1u) * bp + b0);
+          let w = (j + 1u) * np4 + i4;
+          let wa = wt[w];
+          let wb = wt[w + 1u];
+          a0 += wa.x * hv;
+          a1 += wa.y * hv;
+          a2 += wa.z * hv;
+          a3 += wa.w * hv;
+          a4 += wb.x * hv;
+          a5 += wb.y * hv;
+          a6 += wb.z * hv;
+          a7 += wb.w * hv;
+        }
+        {
+          let hv = loadH(prev + (j + 2u) * bp + b0);
+          let w = (j + 2u) * np4 + i4;
+          let wa = wt[w];
+          let wb = wt[w + 1u];
+          a0 += wa.x * hv;
+          a1 += wa.y * hv;
+          a2 += wa.z * hv;
+          a3 += wa.w * hv;
+          a4 += wb.x * hv;
+          a5 += wb.y * hv;
+          a6 += wb.z * hv;
+          a7 += wb.w * hv;
+        }
+        {
+          let hv = loadH(prev + (j + 3u) * bp + b0);
+          let w = (j + 3u) * np4 + i4;
+          let wa = wt[w];
+          let wb = wt[w + 1u];
+          a0 += wa.x * hv;
+          a1 += wa.y * hv;
+          a2 += wa.z * hv;
+          a3 += wa.w * hv;
+          a4 += wb.x * hv;
+          a5 += wb.y * hv;
+          a6 += wb.z * hv;
+          a7 += wb.w * hv;
+        }
       }
       let i = 4u * i4;
-      emit4(t, i, b, s, rho, acc0, next);
-      emit4(t, i + 4u, b, s, rho, acc1, next);
-      emit4(t, i + 8u, b, s, rho, acc2, next);
-      emit4(t, i + 12u, b, s, rho, acc3, next);
+      emitRow(t, i, b0, s, rho, a0, next);
+      emitRow(t, i + 1u, b0, s, rho, a1, next);
+      emitRow(t, i + 2u, b0, s, rho, a2, next);
+      emitRow(t, i + 3u, b0, s, rho, a3, next);
+      emitRow(t, i + 4u, b0, s, rho, a4, next);
+      emitRow(t, i + 5u, b0, s, rho, a5, next);
+      emitRow(t, i + 6u, b0, s, rho, a6, next);
+      emitRow(t, i + 7u, b0, s, rho, a7, next);
     }
-    // log10 ||h_t||, overflow-safe: scale by 2^-e (exact) with e the exponent of max |h_i|.
-    var hidLog = 0.0;
-    if ((flags & FLAG_FWD_OVERFLOW) == 0u) {
-      if (hmax == 0.0) {
-        flags |= FLAG_HID_ZERO;
-      } else {
-        let e = frexp(hmax).exp;
-        var ss = 0.0;
-        for (var i = 0u; i < n; i++) {
-          let v = ldexp(hstate[next + i * bc + b], -e);
-          ss += v * v;
-        }
-        hidLog = 0.5 * log2(ss) * 0.30102999566398120 + f32(e) * 0.30102999566398120;
+    // log10 ||h_t||: from the running sum of squares while max |h| keeps it in range, else by
+    // rescaling with 2^-e (exact), e the exponent of max |h_i| (overflow-safe, as the reference).
+    let inRange = (hmax > vec4<f32>(1e-15)) & (hmax < vec4<f32>(1e15));
+    let bad = (flags & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u);
+    let zero = hmax == vec4<f32>(0.0);
+    var hidLog = 0.5 * log2(hss) * LOG10_2;
+    let redo = !inRange & !bad & !zero;
+    if (any(redo)) {
+      let e = frexp(hmax).exp;
+      var ss = vec4<f32>(0.0);
+      for (var j = 0u; j < n; j++) {
+        let v = ldexp(loadH(next + j * bp + b0), -e);
+        ss += v * v;
       }
+      hidLog = select(hidLog, 0.5 * log2(ss) * LOG10_2 + vec4<f32>(e) * LOG10_2, redo);
     }
-    let r = (t - 1u) * bc + b;
-    records[r].hidLog = hidLog;
-    records[r].sat = satCount;
-    records[r].flags = flags;
+    flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_HID_ZERO), zero & !bad);
+    hidLog = select(hidLog, vec4<f32>(0.0), zero | bad);
+    let r = (t - 1u) * bp + b0;
+    for (var q = 0u; q < 4u; q++) {
+      let rq = r + q * WORKGROUP;
+      records[rq].hidLog = hidLog[q];
+      records[rq].sat = satCount[q];
+      records[rq].flags = flags[q];
+    }
   }
 }

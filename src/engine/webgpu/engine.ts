@@ -155,6 +155,7 @@ export class WebGpuEngine implements Engine {
         maxTotalBytes: this.options.maxTotalBytes,
         stepsPerDispatch: this.options.stepsPerDispatch,
         dispatchFlops: this.options.dispatchFlops,
+        workgroupSize: this.options.workgroupSize,
       },
     );
   }
@@ -353,7 +354,7 @@ export class WebGpuEngine implements Engine {
       backward: bind('backward bind group', this.layouts.backward, STEP_PARAMS_BYTES, [bufs.w, bufs.rhos, bufs.r, bufs.gstate, bufs.dphi, bufs.records, bufs.bstate]),
       reduce: bind('reduce bind group', this.layouts.reduce, REDUCE_PARAMS_BYTES, [bufs.records, bufs.cells]),
     }));
-    const stepFlops = (bc: number) => bc * 2 * n * n;
+    const stepFlops = (sequences: number) => sequences * 2 * n * n;
     const totalFlops = K * S * T * 4 * n * n;
     let doneFlops = 0;
     const params = new ArrayBuffer(plan.dispatchesPerChunk * PARAM_STRIDE);
@@ -362,7 +363,8 @@ export class WebGpuEngine implements Engine {
 
     for (let k0 = 0; k0 < K; k0 += rowsPerChunk) {
       const kc = Math.min(rowsPerChunk, K - k0);
-      const bc = kc * S;
+      const perWg = plan.sequencesPerWorkgroup;
+      const bc = Math.ceil((kc * S) / perWg) * perWg; // BP: padded to whole workgroups
       this.device.queue.writeBuffer(bufs.rhos, 0, Float32Array.from(p.rho.subarray(k0, k0 + kc)));
       // One uniform slot per dispatch: forward ranges ascending, backward descending, then reduce.
       const list: Dispatch[] = [];
@@ -370,16 +372,17 @@ export class WebGpuEngine implements Engine {
         const o = (slot * PARAM_STRIDE) / 4;
         pu.set([n, np4, bc, S, T, tFrom, tTo, h0Flags], o);
         pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
+        pu[o + 9] = kc;
       };
       for (let t = 1; t <= T; t += spd) {
         const tTo = Math.min(T, t + spd - 1);
         setStep(list.length, t, tTo);
-        list.push({ kind: 'forward', slot: list.length, flops: stepFlops(bc) * (tTo - t + 1) });
+        list.push({ kind: 'forward', slot: list.length, flops: stepFlops(kc * S) * (tTo - t + 1) });
       }
       for (let t = T; t >= 1; t -= spd) {
         const tTo = Math.max(1, t - spd + 1);
         setStep(list.length, t, tTo);
-        list.push({ kind: 'backward', slot: list.length, flops: stepFlops(bc) * (t - tTo + 1) });
+        list.push({ kind: 'backward', slot: list.length, flops: stepFlops(kc * S) * (t - tTo + 1) });
       }
       pu.set([bc, S, T, kc], (list.length * PARAM_STRIDE) / 4);
       list.push({ kind: 'reduce', slot: list.length, flops: 0 });
@@ -400,7 +403,7 @@ export class WebGpuEngine implements Engine {
           for (const d of batch) {
             pass.setPipeline(pipes[d.kind]);
             pass.setBindGroup(0, groups[d.kind], [d.slot * PARAM_STRIDE]);
-            pass.dispatchWorkgroups(Math.ceil((d.kind === 'reduce' ? kc * T : bc) / wg));
+            pass.dispatchWorkgroups(d.kind === 'reduce' ? Math.ceil((kc * T) / wg) : bc / perWg);
           }
           pass.end();
           if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * 64);

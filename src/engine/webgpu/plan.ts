@@ -10,8 +10,10 @@ import { formatBytes } from '../../core/work.ts';
 export const RECORD_BYTES = 32;
 /** Bytes of one reduction Cell (shaders/reduce.wgsl): 16 words. */
 export const CELL_BYTES = 64;
-/** Rows of W0 a pass of the matmul loops produces (four vec4 accumulators). */
-export const ROWS_PER_PASS = 16;
+/** Rows of W0 a pass of the matmul loops produces (eight vec4 accumulators, shaders/forward.wgsl). */
+export const ROWS_PER_PASS = 8;
+/** Sequences per invocation (SEQ in the shaders): a chunk's batch is padded to SEQ * workgroup size. */
+export const SEQ_PER_INVOCATION = 4;
 /** Uniform slots are bound with dynamic offsets, which must be multiples of this. */
 export const PARAM_STRIDE = 256;
 
@@ -31,6 +33,8 @@ export interface PlanOptions {
   stepsPerDispatch: number | 'auto';
   /** Work per dispatch when stepsPerDispatch is 'auto', floating-point operations. */
   dispatchFlops: number;
+  /** Invocations per workgroup (the WORKGROUP override). */
+  workgroupSize: number;
 }
 
 export interface MemoryPlan {
@@ -41,9 +45,11 @@ export interface MemoryPlan {
   samples: number;
   steps: number;
   rhoCount: number;
-  /** Rho rows per chunk (KC) and sequences per chunk (BC = KC * S). */
+  /** Rho rows per chunk (KC), and sequences per chunk padded to a whole number of workgroups (BP >= KC * S). */
   rowsPerChunk: number;
   batchPerChunk: number;
+  /** Sequences one workgroup carries: SEQ_PER_INVOCATION * workgroupSize. */
+  sequencesPerWorkgroup: number;
   chunks: number;
   /** Steps per forward/backward dispatch. */
   stepsPerDispatch: number;
@@ -55,22 +61,22 @@ export interface MemoryPlan {
 }
 
 /** Bytes of the per-chunk buffers for KC rho rows. */
-function chunkBuffers(kc: number, c: Config, np: number): Record<string, number> {
-  const bc = kc * c.samples;
+function chunkBuffers(kc: number, c: Config, np: number, perWorkgroup: number): Record<string, number> {
+  const bc = Math.ceil((kc * c.samples) / perWorkgroup) * perWorkgroup;
   const n = c.hidden;
   const T = c.steps;
   return {
-    dphi: bc * T * n * 4, // [T][N][BC] f32
-    records: bc * T * RECORD_BYTES, // [T][BC]
-    hstate: 2 * n * bc * 4, // [2][N][BC]
-    gstate: 2 * n * bc * 4, // [2][N][BC]
-    bstate: bc * 8, // [BC] vec2<i32>
+    dphi: bc * T * n * 4, // [T][N][BP] f32
+    records: bc * T * RECORD_BYTES, // [T][BP]
+    hstate: 2 * np * bc * 4, // [2][NP][BP]: rows N..NP stay 0
+    gstate: 2 * n * bc * 4, // [2][N][BP]
+    bstate: bc * 16, // [BP] vec4<u32>
     cells: kc * T * CELL_BYTES, // [KC][T]
     readback: kc * T * CELL_BYTES,
     rhos: kc * 4,
     // the padded W0 copies are per run, listed here so the total is in one place
-    wt: n * np * 4,
-    w: n * np * 4,
+    wt: np * np * 4,
+    w: np * np * 4,
   };
 }
 
@@ -84,6 +90,7 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
   const T = c.steps;
   const K = c.rhoCount;
   const np = Math.ceil(n / ROWS_PER_PASS) * ROWS_PER_PASS;
+  const perWg = SEQ_PER_INVOCATION * o.workgroupSize;
   const perBuffer = Math.min(limits.maxBindingBytes, limits.maxBufferBytes, o.maxChunkBytes ?? Infinity);
   const fixed = {
     drive: T * n * S * 4, // [T][N][S] f32
@@ -91,11 +98,11 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     r: n * 4,
   };
   const largestPerRow = (kc: number) => {
-    const b = chunkBuffers(kc, c, np);
+    const b = chunkBuffers(kc, c, np, perWg);
     return Math.max(b.dphi, b.records, b.cells, b.wt, fixed.drive);
   };
   if (largestPerRow(1) > perBuffer) {
-    const row = chunkBuffers(1, c, np);
+    const row = chunkBuffers(1, c, np, perWg);
     throw new Error(
       `webgpu: one rho row of this sweep needs a ${formatBytes(Math.max(row.dphi, row.records, fixed.drive))} buffer ` +
         `(${largestPerRow(1)} bytes: samples ${S} x steps ${T} x hidden ${n} x 4 bytes of phi'), ` +
@@ -113,14 +120,14 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
   }
   const chunks = Math.ceil(K / lo);
   const rowsPerChunk = Math.ceil(K / chunks); // balance the chunks
-  const flopsPerStep = rowsPerChunk * S * 2 * n * n;
+  const flopsPerStep = Math.ceil((rowsPerChunk * S) / perWg) * perWg * 2 * n * n;
   const spd =
     o.stepsPerDispatch === 'auto'
       ? Math.max(1, Math.min(T, Math.floor(o.dispatchFlops / flopsPerStep)))
       : Math.max(1, Math.min(T, Math.floor(o.stepsPerDispatch)));
   const dispatchesPerChunk = 2 * Math.ceil(T / spd) + 1;
   const buffers: Record<string, number> = {
-    ...chunkBuffers(rowsPerChunk, c, np),
+    ...chunkBuffers(rowsPerChunk, c, np, perWg),
     ...fixed,
     params: dispatchesPerChunk * PARAM_STRIDE,
   };
@@ -140,7 +147,8 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     steps: T,
     rhoCount: K,
     rowsPerChunk,
-    batchPerChunk: rowsPerChunk * S,
+    batchPerChunk: Math.ceil((rowsPerChunk * S) / perWg) * perWg,
+    sequencesPerWorkgroup: perWg,
     chunks,
     stepsPerDispatch: spd,
     dispatchesPerChunk,
