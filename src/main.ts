@@ -9,6 +9,7 @@ import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
 
 const backends = new Backends();
+backends.warmUp();
 const runner = new RunController();
 
 const hashPort: HashPort = {

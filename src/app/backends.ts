@@ -48,14 +48,20 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
     if (!adapter) return { available: false, description: 'no adapter answered', isFallback: false };
     const info = adapter.info;
     const isFallback = Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter);
-    const device = await adapter.requestDevice();
-    device.destroy();
+    // A software adapter is skipped in auto anyway; only a hardware one is worth a device now.
+    if (!isFallback) {
+      const device = await adapter.requestDevice();
+      device.destroy();
+    }
     const name = [info.vendor, info.architecture].filter((s) => s).join(' ') || 'unnamed adapter';
     return { available: true, description: `${name}${isFallback ? ' (software)' : ''}`, isFallback };
   } catch (e) {
     return { available: false, description: `failed: ${e instanceof Error ? e.message : String(e)}`, isFallback: false };
   }
 }
+
+/** How long auto waits for the WebGPU probe before the first run starts on the CPU engine. */
+const PROBE_WAIT_MS = 250;
 
 function cores(): number {
   return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
@@ -65,6 +71,11 @@ function cores(): number {
 export class Backends {
   private probe: Promise<WebGpuProbe> | null = null;
   private engines = new Map<string, Promise<Engine>>();
+
+  /** Start probing WebGPU now (the page calls this first, so the probe overlaps start-up). */
+  warmUp(): void {
+    void this.webgpuProbe();
+  }
 
   private webgpuProbe(): Promise<WebGpuProbe> {
     this.probe ??= probeWebGpu();
@@ -87,7 +98,13 @@ export class Backends {
 
   /** The engine for a choice, with the reasons in words. Never rejects: falls back and says why. */
   async select(choice: BackendChoice): Promise<SelectedBackend> {
-    const webgpu = await this.webgpuProbe();
+    // In auto, a slow probe (a software adapter on a busy machine can take a second) must not
+    // hold up the first picture: after PROBE_WAIT_MS this run goes to the CPU engine.
+    const pending: WebGpuProbe = { available: false, description: 'probe still running', isFallback: false };
+    const webgpu =
+      choice === 'auto'
+        ? await Promise.race([this.webgpuProbe(), new Promise<WebGpuProbe>((r) => setTimeout(() => r(pending), PROBE_WAIT_MS))])
+        : await this.webgpuProbe();
     const done = async (kind: 'webgpu' | 'cpu' | 'reference', why: string): Promise<SelectedBackend> => {
       const engine = await this.engine(kind);
       return { engine, info: { choice, engine: engine.name, adapter: engine.adapter, why, webgpu } };

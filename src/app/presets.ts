@@ -21,14 +21,14 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'tanh-vs-relu',
     title: 'tanh vs ReLU',
-    config: {},
-    view: { compare: 'relu', rho: 1.2 },
+    config: { rhoMin: 0.5, rhoMax: 2, rhoCount: 61 },
+    view: { compare: 'relu', rho: 1.75 },
     explanation:
-      'The same network, the same W0 and the same inputs, once with tanh and once with ReLU. ' +
-      'Backpropagation multiplies the gradient by rho·W0ᵀ and by phi\'(a) at every step back in time. ' +
-      'tanh\'s derivative is at most 1 and shrinks as units saturate, so even with rho above 1 the tanh gradient stays bounded or vanishes. ' +
-      'ReLU\'s derivative is exactly 1 on every active unit, so nothing damps the product: past rho ≈ 1 the ReLU gradient grows exponentially towards early steps. ' +
-      'Drag the slider across rho = 1 and watch the difference heatmap turn.',
+      'The same network, the same W0 and the same inputs, once with tanh (A) and once with ReLU (B). ' +
+      'Backpropagation multiplies the gradient by ρ·W0ᵀ and by phi\'(a) at every step back in time. ' +
+      'tanh\'s derivative is at most 1 and shrinks as units saturate, so even at ρ = 2 the tanh gradient still shrinks towards early steps. ' +
+      'ReLU\'s derivative is exactly 1 on every active unit; about half the units are off at each step, which delays the blow-up, but past ρ ≈ 1.4 nothing damps the product and the ReLU gradient grows exponentially towards t = 1. ' +
+      'Drag the slider from 1 to 2 and watch the difference heatmap turn from white to deep blue.',
     paper: {
       cite: 'Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks"',
       url: 'https://arxiv.org/abs/1211.5063',
@@ -37,13 +37,13 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'sigmoid-vanishes',
     title: 'sigmoid vanishes',
-    config: { activation: 'sigmoid', rhoMin: 0.5, rhoMax: 4 },
+    config: { activation: 'sigmoid', rhoMin: 0.5, rhoMax: 4, rhoCount: 71 },
     view: { rho: 2 },
     explanation:
-      'The logistic sigmoid has a derivative of at most 1/4. ' +
-      'Each step back in time multiplies the gradient by at most rho·‖W0‖·1/4, so it shrinks geometrically unless rho is near 4 or larger. ' +
-      'The slice chart shows the gradient norm falling in a straight line on this log scale, under the Pascanu bound. ' +
-      'This is the vanishing-gradient problem that Bengio, Simard & Frasconi and Hochreiter described for early recurrent networks.',
+      'The logistic sigmoid has a derivative of at most 1/4, reached only at a = 0. ' +
+      'Each step back in time multiplies the gradient by at most ρ·‖W0‖/4, so it shrinks geometrically: the whole surface lies far below zero. ' +
+      'Even at ρ = 4 the gradient that reaches t = 1 is smaller than 10^-20, and the measured slice stays under the Pascanu bound. ' +
+      'This is the vanishing-gradient problem that Bengio, Simard & Frasconi (and Hochreiter before them) found in early recurrent networks.',
     paper: {
       cite: 'Bengio, Simard & Frasconi 1994, "Learning long-term dependencies with gradient descent is difficult", IEEE Trans. Neural Networks 5(2)',
       url: 'https://doi.org/10.1109/72.279181',
@@ -52,13 +52,13 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'relu-explodes',
     title: 'ReLU explodes',
-    config: { activation: 'relu', rhoMin: 0.5, rhoMax: 2 },
-    view: { rho: 1.5 },
+    config: { activation: 'relu', rhoMin: 0.5, rhoMax: 2.5, rhoCount: 81 },
+    view: { rho: 2 },
     explanation:
-      'A ReLU unit passes the gradient unchanged when it is active, so backpropagation through T steps is close to multiplying by (rho·W0ᵀ) T times. ' +
-      'Below rho = 1 the gradient still decays, but above it the norm grows like rho^(T−t): the surface rises steeply towards t = 1. ' +
-      'The hidden state grows too, since nothing saturates. ' +
-      'This is why ReLU recurrent networks without careful initialisation or gradient clipping are unstable.',
+      'A ReLU unit passes the gradient unchanged while it is active, so backpropagation through T steps multiplies by ρ·W0ᵀ restricted to the active units, again and again. ' +
+      'Nothing saturates: once ρ is large enough (about 1.4 here, where the surface crosses zero) the gradient grows exponentially towards t = 1, by about 10^15 at ρ = 2 over 100 steps. ' +
+      'The hidden state grows with it (switch the field to the hidden-state norm). ' +
+      'This is why ReLU recurrent networks need careful initialisation or gradient clipping.',
     paper: {
       cite: 'Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks"',
       url: 'https://arxiv.org/abs/1211.5063',
@@ -67,13 +67,14 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'irnn',
     title: 'IRNN: ReLU + identity init',
-    config: { activation: 'relu', init: 'identity', rhoMin: 0.8, rhoMax: 1.2, biasScale: 0 },
+    config: { activation: 'relu', init: 'identity', rhoMin: 0.8, rhoMax: 1.2, rhoCount: 65, biasScale: 0 },
     view: { rho: 1 },
     explanation:
-      'Le, Jaitly & Hinton initialise W to the identity (and the bias to zero) in a ReLU network. ' +
-      'At rho = 1 an active unit copies its value and its gradient unchanged from step to step, so the gradient neither vanishes nor explodes. ' +
-      'Move the slider a little either side of 1: the gradient tilts up or down like rho^(T−t), exactly the linear prediction. ' +
-      'The identity is a knife edge that training then moves away from, but it starts the network where long memories are possible.',
+      'Le, Jaitly & Hinton initialise W to the identity and the bias to zero in a ReLU network (IRNN). ' +
+      'At ρ = 1 an active unit copies its value and its gradient unchanged from step to step, so the gradient reaching t = 1 is about as large as at t = T: it neither vanishes nor explodes. ' +
+      'Above 1 it grows close to the linear prediction ρ^(T−t). ' +
+      'Below 1 the units decay until the inputs switch them off, and with W = ρ·I a unit that is off once passes no gradient at all: those cells are exact zeros (−∞ in log10, drawn at the bottom of the colour range). ' +
+      'ρ = 1 is the knife edge where long memories are possible.',
     paper: {
       cite: 'Le, Jaitly & Hinton 2015, "A simple way to initialize recurrent networks of rectified linear units"',
       url: 'https://arxiv.org/abs/1504.00941',
@@ -82,12 +83,12 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'orthogonal',
     title: 'orthogonal W',
-    config: { activation: 'linear', init: 'orthogonal', rhoMin: 0.8, rhoMax: 1.2 },
+    config: { activation: 'linear', init: 'orthogonal', rhoMin: 0.8, rhoMax: 1.2, rhoCount: 65 },
     view: { rho: 1 },
     explanation:
-      'An orthogonal matrix keeps the length of every vector, so all its eigenvalues and singular values are 1. ' +
-      'With a linear activation the gradient norm is then exactly rho^(T−t): the measured slice lies on the linear prediction for every rho. ' +
-      'For a Gaussian W0 the singular values spread out and some directions grow while others shrink; orthogonal W has no such spread. ' +
+      'An orthogonal matrix keeps the length of every vector: all its eigenvalues lie on the unit circle and all its singular values are 1. ' +
+      'With a linear activation the gradient norm is then exactly ρ^(T−t), so the measured slice lies on the linear prediction for every ρ, and at ρ = 1 it is flat. ' +
+      'A Gaussian W0 of the same spectral radius has singular values up to about 1.8, so some directions grow while others shrink; an orthogonal W0 has no such spread. ' +
       'This is the argument for orthogonal initialisation of recurrent weights.',
     paper: {
       cite: 'Saxe, McClelland & Ganguli 2014, "Exact solutions to the nonlinear dynamics of learning in deep linear neural networks"',
@@ -97,13 +98,13 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'zero-after',
     title: 'zero input after step t0',
-    config: { activation: 'tanh', inputs: 'zero-after', inputUntil: 20, rhoMin: 0.5, rhoMax: 1.5 },
-    view: { rho: 1.2 },
+    config: { activation: 'tanh', inputs: 'zero-after', inputUntil: 20, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 41 },
+    view: { rho: 0.8 },
     explanation:
       'Inputs and bias are switched off after step t0 = 20. ' +
-      'For rho below 1 the hidden state then decays to zero, where tanh is linear (tanh\'(0) = 1), so from there on the network is the linear system h_t = rho·W0·h_{t−1} and the gradient follows rho^(T−t). ' +
-      'For rho above 1 the zero state is unstable: the state grows until tanh saturates, and saturation is what keeps the gradient from exploding. ' +
-      'This is the seed\'s argument: the spectral radius of W alone decides between vanishing and exploding once the drive is gone.',
+      'For ρ below 1 the hidden state then decays to zero, where tanh is linear (tanh\'(0) = 1), so from t0 on the network is the linear system h_t = ρ·W0·h_{t−1} and the gradient falls like ρ^(T−t), parallel to the linear prediction. ' +
+      'For ρ above 1 the zero state is unstable: the state grows until tanh saturates (switch the field to the hidden-state norm), and saturation keeps the gradient from exploding. ' +
+      'This is the seed\'s argument: once the drive is gone, the spectral radius of W decides between vanishing and exploding, and tanh caps the explosion.',
     paper: {
       cite: 'Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks", section 2.1',
       url: 'https://arxiv.org/abs/1211.5063',

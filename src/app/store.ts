@@ -241,7 +241,9 @@ export class LabStore {
       return;
     }
     this.update({ run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '' } });
+    performance.mark('lab:select-backend');
     const selected = await this.backends(be);
+    performance.mark('lab:run-start');
     if (serial !== this.requestSerial) return;
     if (this.snap.backend !== selected.info) this.update({ backend: selected.info });
     const outcome = await this.runner.request(selected.engine, missing, (p: RunProgress) => {
@@ -254,6 +256,7 @@ export class LabStore {
       this.update({ run: { ...IDLE, status: 'failed', message: outcome.message } });
       return;
     }
+    performance.mark('lab:run-end');
     for (const f of outcome.fields) this.remember(f, be);
     finish(outcome.wallMs, outcome.fields);
   }

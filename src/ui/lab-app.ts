@@ -218,15 +218,16 @@ export class LabApp extends LitElement {
 
   override updated(): void {
     if (this.firstDrawMs === null && this.snap?.result) {
-      const surf = this.renderRoot.querySelector('lab-surface');
-      void surf?.updateComplete.then(() =>
-        requestAnimationFrame(() => {
-          if (this.firstDrawMs === null) {
-            this.firstDrawMs = performance.now();
-            performance.mark('lab:surface-drawn');
-          }
-        }),
-      );
+      // The scene (three.js) may still be loading: check each frame until it has drawn the data.
+      const check = () => {
+        if (this.firstDrawMs !== null) return;
+        const surf = this.renderRoot.querySelector('lab-surface');
+        if (surf?.drawn) {
+          this.firstDrawMs = performance.now();
+          performance.mark('lab:surface-drawn');
+        } else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
     }
   }
 
@@ -322,7 +323,7 @@ export class LabApp extends LitElement {
           </div>
           <div class="row bottom ${compare ? 'compare' : ''}">
             ${compare
-              ? html`<lab-heatmap id="heat-diff" .data=${plots?.diff ?? null} .markerK=${k} heading=${`Difference A − B (${aName} − ${bName})`}></lab-heatmap>`
+              ? html`<lab-heatmap id="heat-diff" .data=${plots?.diff ?? null} .markerK=${k} heading=${`A − B: ${aName} − ${bName}`}></lab-heatmap>`
               : null}
             <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
             <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>

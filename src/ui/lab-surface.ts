@@ -7,7 +7,10 @@ import { customElement, property } from 'lit/decorators.js';
 import { cssGradient, fmtTick, ticks } from './colormap.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, prefersDark } from './theme.ts';
-import { SurfaceScene, type CameraPose, type SurfaceData } from './three/surface-scene.ts';
+import type { CameraPose, SurfaceData, SurfaceScene } from './three/surface-scene.ts';
+
+/** three.js is loaded on demand, so the first sweep starts computing while it downloads. */
+const sceneModule = () => import('./three/surface-scene.ts');
 
 @customElement('lab-surface')
 export class LabSurface extends LitElement {
@@ -119,6 +122,23 @@ export class LabSurface extends LitElement {
   }
 
   override firstUpdated(): void {
+    void this.createScene();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-attached after a removal (the scene was disposed then): build a new one.
+    if (this.hasUpdated && !this.scene) void this.createScene();
+  }
+
+  private creating = false;
+
+  private async createScene(): Promise<void> {
+    if (this.creating || this.scene) return;
+    this.creating = true;
+    const { SurfaceScene } = await sceneModule();
+    this.creating = false;
+    if (!this.isConnected || this.scene) return;
     const view = this.renderRoot.querySelector('.view') as HTMLElement;
     this.scene = new SurfaceScene(view, (pose) => this.dispatchEvent(new ViewChangeEvent({ camera: pose })));
     this.darkQuery = matchMedia('(prefers-color-scheme: dark)');
@@ -130,6 +150,13 @@ export class LabSurface extends LitElement {
     if (this.camera) this.scene.setPose(this.camera);
     if (this.data) this.scene.setData(this.data);
     this.scene.setSlice(this.sliceK);
+    this.scene.renderNow();
+    this.dispatchEvent(new Event('lab-surface-ready', { bubbles: true, composed: true }));
+  }
+
+  /** Whether the surface has drawn its data (the load-time figure and tests wait for it). */
+  get drawn(): boolean {
+    return this.scene !== null && this.data !== null;
   }
 
   private onScheme = () => this.scene?.setTheme(prefersDark());
