@@ -66,7 +66,7 @@ export interface HeatmapScene {
   colormap: ColormapName;
   range: { min: number; max: number };
   colourBarLabel: string;
-  counts: { overflow: number; negativeInfinity: number; clamped: number };
+  counts: { overflow: number; negativeInfinity: number; positiveInfinity: number; clamped: number };
   items: Item[];
 }
 
@@ -169,13 +169,14 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   // NaN means "undefined because of overflow" (field.ts): drawn with the overflow pattern too.
   const overflow = new Uint8Array(K * T);
   const range = resolveRange(values, field.overflow, opts);
-  const counts = { overflow: 0, negativeInfinity: 0, clamped: 0 };
+  const counts = { overflow: 0, negativeInfinity: 0, positiveInfinity: 0, clamped: 0 };
   for (let i = 0; i < K * T; i++) {
     const v = values[i];
     if (field.overflow[i] || Number.isNaN(v)) {
       overflow[i] = 1;
       counts.overflow++;
     } else if (v === -Infinity) counts.negativeInfinity++;
+    else if (v === Infinity) counts.positiveInfinity++;
     else if (v < range.min || v > range.max) counts.clamped++;
   }
   const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(GRID_INFO[opts.grid].label);
@@ -261,7 +262,12 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const legend: { swatch: 'dash' | 'hatch' | 'none'; words: string }[] = [];
   if (hasRhoOne) legend.push({ swatch: 'dash', words: '\u03c1 = 1 (edge of stability)' });
   if (counts.overflow > 0) legend.push({ swatch: 'hatch', words: `overflow: h\u209c not finite, value undefined (${counts.overflow} cells)` });
-  if (counts.negativeInfinity > 0) legend.push({ swatch: 'none', words: `exact zero (log\u2081\u2080 0 = \u2212\u221e) drawn at the range minimum (${counts.negativeInfinity} cells)` });
+  if (opts.difference) {
+    const infinite = counts.negativeInfinity + counts.positiveInfinity;
+    if (infinite > 0) legend.push({ swatch: 'none', words: `${infinite} cells exactly zero in one run only (infinite difference) drawn at the range ends` });
+  } else if (counts.negativeInfinity > 0) {
+    legend.push({ swatch: 'none', words: `exact zero (log\u2081\u2080 0 = \u2212\u221e) drawn at the range minimum (${counts.negativeInfinity} cells)` });
+  }
   if (counts.clamped > 0) legend.push({ swatch: 'none', words: `${counts.clamped} cells outside the colour range drawn at its ends` });
   let lx = plot.x;
   let ly = xLabelBase + 20;

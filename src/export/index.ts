@@ -10,3 +10,4 @@ export { SVG_RECT_LIMIT, plotPixels, renderHeatmapPng, renderHeatmapRaster, rend
 export { CSV_COLUMNS, csvChunks, csvHeader, toCsv } from './csv.ts';
 export { fieldNpz, npyBytes, npzSidecar, readNpy, type NpyArray } from './npy.ts';
 export { GRID_FILE_PREFIX, configSlug, exportFileName } from './names.ts';
+export { CompareError, differenceGrid, differenceOf } from './compare.ts';
