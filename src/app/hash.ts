@@ -53,8 +53,9 @@ function configField(name: FieldName): HashField {
     read: (s, raw) => {
       const spec = FIELDS[name];
       const value: unknown = spec.kind === 'enum' ? raw : parseNumber(raw);
-      // Validate this one field alone (cross-field rules are checked once all are read).
-      const r = checkConfig({ [name]: value });
+      // Validate this one field alone: the other fields sit where no cross-field rule can fail
+      // (those rules are checked once every field is read).
+      const r = checkConfig({ rhoMin: 0, rhoMax: 10, steps: 5000, inputUntil: 0, [name]: value });
       if (!r.ok) {
         const p = r.error.problems.find((q) => q.field === name);
         return p ? p.message : `${name}: ${quote(raw)} is not allowed`;
@@ -196,15 +197,18 @@ export function decodeHash(hash: string): DecodedHash {
     const msg = f.read(state, raw);
     if (msg) problems.push({ key, message: msg });
   }
-  // Cross-field rules (rhoMin <= rhoMax, inputUntil <= steps): reset the field named by the rule.
-  for (let i = 0; i < 4; i++) {
+  // Cross-field rules (rhoMin <= rhoMax, inputUntil <= steps): reset the field the rule names;
+  // if its default still breaks the rule, reset its partner too.
+  const partner: Partial<Record<FieldName, FieldName>> = { rhoMax: 'rhoMin', inputUntil: 'steps' };
+  for (let pass = 0; pass < 2; pass++) {
     const r = checkConfig(state.config);
     if (r.ok) break;
     for (const p of r.error.problems) {
-      const name = p.field as FieldName | null;
+      const named = p.field as FieldName | null;
+      const name = pass === 0 ? named : named ? (partner[named] ?? named) : null;
       if (name && name in FIELDS) {
         (state.config as unknown as Record<string, unknown>)[name] = DEFAULT_CONFIG[name];
-        problems.push({ key: name, message: `${p.message}; using the default ${DEFAULT_CONFIG[name]}` });
+        problems.push({ key: name, message: `${p.message}; using the default ${name} = ${DEFAULT_CONFIG[name]}` });
       }
     }
   }

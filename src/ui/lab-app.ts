@@ -49,7 +49,13 @@ export class LabApp extends LitElement {
         margin: 0;
         white-space: nowrap;
       }
+      @media (max-width: 1500px) {
+        header .sub {
+          display: none;
+        }
+      }
       header lab-badge {
+        margin-left: auto;
         flex: 0 0 auto;
       }
       header .sub {

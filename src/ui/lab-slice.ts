@@ -233,7 +233,7 @@ export class LabSlice extends LitElement {
         flush();
       }
       const xt = ticks(1, d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80)))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
-      const yt = ticks(yr.lo, yr.hi, Math.min(8, Math.max(2, Math.floor(b.h / 50))));
+      const yt = ticks(yr.lo, yr.hi, Math.min(8, Math.max(4, Math.floor(b.h / 40))));
       const overflowMarks: SVGTemplateResult[] = [];
       for (let j = 0; j < d.T; j++) {
         if (d.overflow[j] || (d.overflowB?.[j] ?? 0)) {

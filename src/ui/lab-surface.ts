@@ -37,6 +37,10 @@ export class LabSurface extends LitElement {
         color: var(--muted);
         font-weight: 600;
       }
+      .lbl.axis-rho {
+        font-size: calc(15px * var(--s, 1));
+        color: var(--fg);
+      }
       .lbl.rho1 {
         color: #ff8c1a;
         font-weight: 600;

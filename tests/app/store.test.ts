@@ -1,0 +1,132 @@
+/**
+ * The store in Node with the float64 reference engine on small sweeps: validation keeps the
+ * last good run, a newer change cancels the run in flight (latest wins), the slider never
+ * recomputes, compare mode reuses A and runs only B, and history entries are written as they
+ * should be (push for settings, none when the state came from the URL).
+ */
+import { describe, expect, it } from 'vitest';
+import type { SelectedBackend } from '../../src/app/backends.ts';
+import { RunController } from '../../src/app/runner.ts';
+import { LabStore, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import type { Config } from '../../src/core/config.ts';
+import type { Engine, RunOptions } from '../../src/core/engine.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+
+/** The reference engine, counting runs and the configs it was asked for. */
+class CountingEngine implements Engine {
+  readonly name = 'reference' as const;
+  readonly adapter = 'test';
+  private inner = new ReferenceEngine();
+  started: Config[] = [];
+  run(config: Config, options?: RunOptions) {
+    this.started.push(config);
+    return this.inner.run(config, options);
+  }
+  dispose() {}
+}
+
+function setup(hash = 'hidden=8&steps=20&rhoCount=5&samples=2') {
+  const engine = new CountingEngine();
+  const history: { hash: string; mode: string }[] = [];
+  let current = hash;
+  const port: HashPort = {
+    get: () => current,
+    set: (h, mode) => {
+      current = h;
+      history.push({ hash: h, mode });
+    },
+  };
+  const selected: SelectedBackend = {
+    engine,
+    info: { choice: 'auto', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
+  };
+  const store = new LabStore(new RunController(), port, async () => selected);
+  const snaps: Snapshot[] = [];
+  store.subscribe((s) => snaps.push(s));
+  return { store, engine, history, snaps, setHash: (h: string) => (current = h) };
+}
+
+async function idle(store: LabStore): Promise<Snapshot> {
+  for (let i = 0; i < 2000; i++) {
+    const s = store.snapshot;
+    if (s.run.status !== 'running' && s.result) return s;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the store never became idle');
+}
+
+describe('LabStore', () => {
+  it('computes the state from the link at start', async () => {
+    const { store } = setup();
+    store.start();
+    const s = await idle(store);
+    expect(s.result?.a.config).toMatchObject({ hidden: 8, steps: 20, rhoCount: 5, samples: 2 });
+    expect(s.result?.b).toBeNull();
+    expect(s.result!.gflops).toBeGreaterThan(0);
+  });
+
+  it('an invalid value shows a message on its field, keeps the last good run and starts nothing', async () => {
+    const { store, engine } = setup();
+    store.start();
+    const good = await idle(store);
+    store.setField('hidden', '0');
+    const s = store.snapshot;
+    expect(s.fieldErrors.hidden).toMatch(/hidden.*0.*1\.\.1024/);
+    expect(s.drafts.hidden).toBe('0');
+    expect(s.result).toBe(good.result);
+    expect(engine.started).toHaveLength(1);
+    // A cross-field problem is shown on the field it names.
+    store.setField('rhoMin', '3');
+    expect(store.snapshot.fieldErrors.rhoMax).toMatch(/rhoMax/);
+    expect(store.snapshot.fieldErrors.rhoMin).toBeDefined();
+  });
+
+  it('latest wins: a change while a run is in flight cancels it; only the last state is shown', async () => {
+    const { store, engine, snaps } = setup();
+    store.start();
+    await idle(store);
+    store.setField('seed', '2');
+    store.setField('seed', '3');
+    store.setField('seed', '4');
+    const s = await idle(store);
+    expect(s.result?.a.config.seed).toBe(4);
+    // No result for seeds 2 or 3 was ever put on screen.
+    const shownSeeds = new Set(snaps.map((x) => x.result?.a.config.seed));
+    expect(shownSeeds.has(2)).toBe(false);
+    expect(shownSeeds.has(3)).toBe(false);
+    expect(engine.started.map((c) => c.seed)).toContain(4);
+  });
+
+  it('the slider and overlays never recompute; compare mode runs only B', async () => {
+    const { store, engine } = setup();
+    store.start();
+    const first = await idle(store);
+    store.setView({ rho: 1.25 });
+    store.setView({ overlays: { std: false, hidden: true, linear: true, pascanu: false } });
+    expect(store.snapshot.result).toBe(first.result);
+    expect(engine.started).toHaveLength(1);
+    store.setView({ compare: 'relu' });
+    const s = await idle(store);
+    expect(engine.started).toHaveLength(2);
+    expect(engine.started[1].activation).toBe('relu');
+    expect(s.result?.a).toBe(first.result?.a);
+    expect(s.result?.b?.config.activation).toBe('relu');
+  });
+
+  it('settings push a history entry; a state loaded from the URL (back/forward) pushes none', async () => {
+    const { store, history, setHash } = setup();
+    store.start();
+    await idle(store);
+    const before = history.length;
+    store.setField('activation', 'relu');
+    expect(history.slice(before)).toEqual([{ hash: expect.stringContaining('activation=relu'), mode: 'push' }]);
+    await idle(store);
+    const n = history.length;
+    setHash('hidden=8&steps=20&rhoCount=5&samples=2');
+    store.loadHash('#hidden=8&steps=20&rhoCount=5&samples=2');
+    expect(store.snapshot.state.config.activation).toBe('tanh');
+    expect(history.length).toBe(n);
+    const s = await idle(store);
+    expect(s.result?.a.config.activation).toBe('tanh');
+  });
+});
