@@ -26,7 +26,77 @@ function plain(f: GradientField): PlainField {
   return { K: f.K, T: f.T, grids, overflow: Array.from(f.overflow), backend: f.meta.backend, adapter: f.meta.adapter, wallMs: f.meta.wallMs };
 }
 
+/**
+ * Live WebGL textures of every context in this page: createTexture / deleteTexture counted on
+ * the prototypes before gpu.js makes its context, so a leak of kernel results shows.
+ */
+const textures = new Set<WebGLTexture>();
+for (const proto of [WebGL2RenderingContext.prototype, WebGLRenderingContext.prototype]) {
+  const create = proto.createTexture;
+  const del = proto.deleteTexture;
+  proto.createTexture = function (this: WebGLRenderingContext) {
+    const t = create.call(this);
+    if (t) textures.add(t);
+    return t;
+  };
+  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
+    if (t) textures.delete(t);
+    return del.call(this, t);
+  };
+}
+
+/** One engine kept across calls of runShared (its kernels are rebuilt when the shapes change). */
+let shared: GpuJsEngine | null = null;
+
 const api = {
+  /** Whether this page has WebGPU (it must not: the fallback situation). */
+  async webgpu() {
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) return 'no navigator.gpu';
+    const adapter = await gpu.requestAdapter();
+    return adapter ? 'adapter' : 'no adapter';
+  },
+
+  /** Run on the shared webgl2 engine. */
+  async runShared(partial: Record<string, unknown>) {
+    shared ??= GpuJsEngine.create({ mode: 'webgl2' });
+    const progress: number[] = [];
+    const field = await shared.run(parseConfig(partial), { onProgress: (p) => progress.push(p.fraction) });
+    return { mode: shared.mode, renderer: shared.renderer, adapter: shared.adapter, progress, field: plain(field) };
+  },
+
+  disposeShared() {
+    shared?.dispose();
+    shared = null;
+  },
+
+  /**
+   * Live textures: before create, after create, after each of two runs, after an aborted run,
+   * after dispose.
+   */
+  async textureCounts(partial: Record<string, unknown>) {
+    const counts: Record<string, number> = { before: textures.size };
+    const engine = GpuJsEngine.create({ mode: 'webgl2' });
+    counts.created = textures.size;
+    const config = parseConfig(partial);
+    await engine.run(config);
+    counts.run1 = textures.size;
+    await engine.run(config);
+    counts.run2 = textures.size;
+    const ac = new AbortController();
+    const pending = engine.run(config, { signal: ac.signal, onProgress: (p) => { if (p.fraction > 0.3) ac.abort(); } });
+    let aborted = false;
+    try {
+      await pending;
+    } catch (e) {
+      aborted = isAbortError(e);
+    }
+    counts.aborted = textures.size;
+    engine.dispose();
+    counts.disposed = textures.size;
+    return { counts, aborted };
+  },
+
   /** Run the gpu.js engine on a config (partial, validated), in a fresh engine, disposed after. */
   async run(partial: Record<string, unknown>, mode: GpuJsMode = 'webgl2') {
     const engine = GpuJsEngine.create({ mode });

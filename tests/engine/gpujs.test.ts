@@ -1,0 +1,340 @@
+/**
+ * The gpu.js engine in headless Chromium WITHOUT --enable-unsafe-webgpu (no WebGPU: the
+ * fallback situation), mode webgl2 on SwiftShader, against the float64 reference run in Node
+ * (the same src/core code the page would run) on fresh random configs.
+ *
+ * Tolerances and why:
+ * - Stable cells: |gpujs - reference| <= 1e-3 in every log10 grid. float32 (2^-24 relative)
+ *   and SwiftShader's exp/log (measured ~4e-6 relative) give errors of 1e-6..1e-5 in log10
+ *   where the dynamics do not amplify them; 1e-3 leaves room for long sequences and large N.
+ * - A row (rho_k) is stable when no cell of the reference moves by 1e-4 when rho is perturbed
+ *   by a relative 1e-6 (a float32-sized change, amplified by the dynamics as float32 rounding
+ *   is; a whole row, because decorrelation grows along the forward pass and the backward pass
+ *   at t reads every later step). In chaotic rows (tanh with rho > 1, long T) trajectories
+ *   decorrelate from rounding alone, so only distributions are compared: over those cells the
+ *   mean |gpujs - reference| must be within 3x the perturbed reference's own mean deviation, + 1e-3.
+ * - Saturation (a fraction of units): units within float32 error of the 1% threshold may flip;
+ *   stable cells allow 2 flips over the N S units of a cell.
+ * - Overflow: float32 (clamped at overflowLimit) overflows before float64. Every cell the
+ *   reference flags must be flagged; a cell only the gpu.js engine flags must be justified:
+ *   the reference's largest ||h|| in that row by then is within a decade of the limit. Values
+ *   are compared only where neither flags.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, INITS, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
+import { emptyField, GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { buildProblem } from '../../src/core/problem.ts';
+import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { overflowLimit } from '../../src/engine/gpujs/plan.ts';
+import { openPage, type OpenPage } from '../gpujs/harness.ts';
+import type { PlainField } from '../gpujs/page/main.ts';
+
+const FRESH = Number(process.env.GPUJS_TEST_SEED ?? ((Date.now() ^ (process.pid << 8)) >>> 0));
+console.log(`gpujs tests: fresh seed ${FRESH} (replay with GPUJS_TEST_SEED=${FRESH})`);
+
+const LOG_GRIDS = ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'weightGradLog10'] as const;
+const STABLE_TOL = 1e-3;
+const SENSITIVITY = 1e-4;
+const RHO_PERTURBATION = 1e-6;
+
+interface RunResult {
+  mode: string;
+  renderer: string;
+  adapter: string;
+  progress: number[];
+  field: PlainField;
+}
+
+/** The reference at rho_k (1 + eps) for every k: how much the dynamics amplify a float32-sized change. */
+function perturbedReference(config: Config): GradientField {
+  const p = buildProblem(config);
+  const f = emptyField(config, p.rho, p.spectrum, { backend: 'reference', adapter: 'perturbed', wallMs: 0, precision: 'float64' });
+  for (let k = 0; k < p.rho.length; k++) {
+    const traces = [];
+    for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, p.rho[k] * (1 + RHO_PERTURBATION), s));
+    reduceRow(f, k, traces);
+  }
+  return f;
+}
+
+/**
+ * Per (k, t): the largest log10 ||h_t'|| over samples in the reference with t' <= t (what
+ * justifies a forward overflow flag at t), and over the whole row (what justifies the relu
+ * backward pass being undefined at every t once the forward pass overflowed somewhere).
+ */
+function referenceMaxHidden(config: Config): { upTo: Float64Array; row: Float64Array } {
+  const p = buildProblem(config);
+  const T = config.steps;
+  const upTo = new Float64Array(p.rho.length * T).fill(-Infinity);
+  const row = new Float64Array(p.rho.length).fill(-Infinity);
+  for (let k = 0; k < p.rho.length; k++) {
+    for (let s = 0; s < config.samples; s++) {
+      const tr = traceSequence(p, p.rho[k], s);
+      let run = -Infinity;
+      for (let j = 0; j < T; j++) {
+        const v = tr.hiddenLog10[j];
+        run = Number.isNaN(v) || v === Infinity ? Infinity : Math.max(run, v);
+        upTo[k * T + j] = Math.max(upTo[k * T + j], run);
+      }
+      row[k] = Math.max(row[k], run);
+    }
+  }
+  return { upTo, row };
+}
+
+/** Same non-finite value (both -Infinity, both NaN, ...) or both finite. */
+function sameKind(a: number, b: number): boolean {
+  if (Number.isFinite(a) && Number.isFinite(b)) return true;
+  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+}
+
+/**
+ * Compare a gpu.js field with the reference as the header says; returns a list of failures
+ * (empty when it matches), each naming the config, grid and cell.
+ */
+function compare(config: Config, got: PlainField, ref: GradientField, label: string): string[] {
+  const fails: string[] = [];
+  const T = config.steps;
+  const K = ref.K;
+  const N = config.hidden;
+  const S = config.samples;
+  const pert = perturbedReference(config);
+  const limitLog = Math.log10(overflowLimit(buildProblem(config)));
+  const maxHidden = got.overflow.some((v, i) => v !== ref.overflow[i]) ? referenceMaxHidden(config) : null;
+  const where = (i: number) => `${label} k=${Math.floor(i / T)} t=${(i % T) + 1}`;
+  if (got.K !== K || got.T !== T) return [`${label}: shape ${got.K}x${got.T}, expected ${K}x${T}`];
+  // A row is chaotic when any of its cells moves by SENSITIVITY under the rho perturbation:
+  // decorrelation grows along the forward pass, and the backward pass at t reads every later step.
+  const chaoticRow = new Uint8Array(K);
+  for (let i = 0; i < K * T; i++) {
+    if (ref.overflow[i] === 1 || got.overflow[i] === 1) continue;
+    for (const g of LOG_GRIDS) {
+      const b = ref[g][i];
+      const c = pert[g][i];
+      if (Number.isFinite(b) && !(Math.abs(c - b) < SENSITIVITY)) chaoticRow[Math.floor(i / T)] = 1;
+    }
+  }
+  const chaotic: { d: number; e: number }[] = [];
+  for (let i = 0; i < K * T; i++) {
+    const flagG = got.overflow[i] === 1;
+    const flagR = ref.overflow[i] === 1;
+    if (flagR && !flagG) fails.push(`${where(i)}: the reference flags overflow, gpujs does not`);
+    if (flagG && !flagR) {
+      // float32 overflowed first: the reference must be near the float32 limit in this row by now.
+      const backwardToo = config.activation === 'relu' || config.activation === 'leaky_relu';
+      const m = !maxHidden ? -Infinity : backwardToo ? maxHidden.row[Math.floor(i / T)] : maxHidden.upTo[i];
+      if (!(m >= limitLog - 1)) fails.push(`${where(i)}: gpujs flags overflow but the reference's max log10||h|| is ${m}, limit 10^${limitLog.toFixed(1)}`);
+    }
+    if (flagG || flagR) continue;
+    let stableCell = true;
+    for (const g of LOG_GRIDS) {
+      const a = got.grids[g][i];
+      const b = ref[g][i];
+      const c = pert[g][i];
+      if (!sameKind(a, b)) {
+        fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b}`);
+        continue;
+      }
+      if (!Number.isFinite(b)) continue;
+      const sens = Number.isFinite(c) ? Math.abs(c - b) : Infinity;
+      if (!chaoticRow[Math.floor(i / T)]) {
+        if (Math.abs(a - b) > STABLE_TOL) fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b} (|diff| ${Math.abs(a - b).toExponential(2)} > ${STABLE_TOL}, stable cell)`);
+      } else {
+        stableCell = false;
+        if (g !== 'gradLog10Std') chaotic.push({ d: Math.abs(a - b), e: Number.isFinite(sens) ? sens : 0 });
+      }
+    }
+    const sa = got.grids.saturation[i];
+    const sb = ref.saturation[i];
+    if (!sameKind(sa, sb)) fails.push(`${where(i)} saturation: gpujs ${sa}, reference ${sb}`);
+    else if (stableCell && Number.isFinite(sb) && Math.abs(sa - sb) > 2 / (N * S) + 1e-12) {
+      fails.push(`${where(i)} saturation: gpujs ${sa}, reference ${sb} (more than 2 of ${N * S} units differ, stable cell)`);
+    }
+  }
+  if (chaotic.length > 0) {
+    const md = chaotic.reduce((s, c) => s + c.d, 0) / chaotic.length;
+    const me = chaotic.reduce((s, c) => s + c.e, 0) / chaotic.length;
+    if (md > 3 * me + STABLE_TOL) fails.push(`${label}: over ${chaotic.length} chaotic cells mean |gpujs - reference| ${md.toExponential(2)} > 3 x ${me.toExponential(2)} (the perturbed reference's) + ${STABLE_TOL}`);
+  }
+  return fails;
+}
+
+/** A random small config: sizes from the odd ones the brief lists. */
+function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
+  const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rng.uniform() * xs.length)];
+  const KS = pick([
+    [1, 1],
+    [1, 3],
+    [3, 1],
+    [5, 10],
+    [10, 5],
+  ]);
+  const rhoMin = Math.round(rng.uniform() * 100) / 100;
+  return parseConfig({
+    activation,
+    init,
+    leakyAlpha: pick([0.01, 0.2]),
+    normalize: pick(['radius', 'norm']),
+    hidden: pick([1, 7, 33]),
+    input: pick([1, 3, 8]),
+    steps: pick([1, 2, 50]),
+    rhoMin,
+    rhoMax: rhoMin + Math.round(rng.uniform() * 150) / 100,
+    rhoCount: KS[0],
+    samples: KS[1],
+    inputs: pick(['noise', 'impulse', 'zero-after']),
+    inputUntil: 1,
+    inputScale: pick([0.5, 1, 2]),
+    biasScale: pick([0, 0.3]),
+    h0: pick(['zeros', 'random']),
+    seed: rng.nextU32(),
+  });
+}
+
+describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
+  let o: OpenPage;
+  const run = (c: Config): Promise<RunResult> => o.page.evaluate((cc) => window.gpujsTest.runShared(cc), c as unknown as Record<string, unknown>);
+
+  beforeAll(async () => {
+    o = await openPage('esbuild');
+  });
+  afterAll(async () => {
+    await o?.page.evaluate(() => window.gpujsTest.disposeShared());
+    await o?.close();
+  });
+
+  it('runs in the fallback situation: no WebGPU in the page, webgl2 with float32, a named renderer', async () => {
+    expect(await o.page.evaluate(() => window.gpujsTest.webgpu())).not.toBe('adapter');
+    const r = await run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1 }));
+    expect(r.mode).toBe('webgl2');
+    expect(r.renderer.length).toBeGreaterThan(0);
+    expect(r.adapter).toContain('webgl2');
+    expect(r.field.backend).toBe('gpujs');
+    expect(o.errors).toEqual([]);
+  });
+
+  it('matches the reference on fresh random configs, every activation x init, odd sizes', async () => {
+    const rng = new Rng(FRESH, 77);
+    const fails: string[] = [];
+    for (const activation of ACTIVATIONS) {
+      for (const init of INITS) {
+        const config = randomConfig(rng, activation, init);
+        const label = `[seed ${FRESH}] ${JSON.stringify(config)}`;
+        const got = await run(config);
+        expect(got.mode, label).toBe('webgl2');
+        fails.push(...compare(config, got.field, await new ReferenceEngine().run(config), label).slice(0, 5));
+      }
+    }
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+  });
+
+  it('stays in float range, and agrees, in a chaotic tanh regime (distributions over samples)', async () => {
+    const config = parseConfig({ hidden: 33, steps: 50, rhoMin: 1.5, rhoMax: 3, rhoCount: 3, samples: 16, seed: FRESH });
+    const got = await run(config);
+    const ref = await new ReferenceEngine().run(config);
+    const fails = compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+  });
+
+  it('the exact linear case: identity and orthogonal W0 give (T - t) log10 rho, std 0', async () => {
+    for (const init of ['identity', 'orthogonal'] as const) {
+      const config = parseConfig({ activation: 'linear', init, hidden: 7, steps: 50, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 5, samples: 3, seed: FRESH });
+      const f = (await run(config)).field;
+      const rho = buildProblem(config).rho;
+      for (let k = 0; k < 5; k++) {
+        for (let t = 1; t <= 50; t++) {
+          const i = k * 50 + t - 1;
+          // float32 rho (2^-24 relative) compounded over 49 steps and 7-term sums: < 1e-5 in log10.
+          expect(Math.abs(f.grids.gradLog10Mean[i] - (50 - t) * Math.log10(rho[k])), `${init} k=${k} t=${t}`).toBeLessThan(1e-5);
+          expect(f.grids.gradLog10Std[i]).toBeLessThan(1e-9);
+        }
+      }
+    }
+  });
+
+  it('beyond float range: linear, identity, rho = 2, T = 2000 gives 1999 log10 2 at t = 1', async () => {
+    const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 2, input: 1, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 1, seed: FRESH });
+    const f = (await run(config)).field;
+    // Each step scales g by an exact power of two; only the last float32 log10 rounds: 1e-5.
+    expect(Math.abs(f.grids.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-5);
+    for (let t = 1; t <= 2000; t++) expect(Number.isFinite(f.grids.gradLog10Mean[t - 1]), `t=${t}`).toBe(true);
+    // h_t = 2^t-ish overflows float32's clamp near t = 113, float64 near t = 1024: flagged, never a number.
+    expect(f.overflow[1999]).toBe(1);
+    expect(Number.isNaN(f.grids.hiddenLog10Mean[1999])).toBe(true);
+    expect(f.overflow[10]).toBe(0);
+    const ref = await new ReferenceEngine().run(config);
+    const fails = compare(config, f, ref, 'beyond float range');
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+  });
+
+  it('rho = 0: exact zeros (-Infinity) before T, as the reference', async () => {
+    const config = parseConfig({ hidden: 7, steps: 6, rhoMin: 0, rhoMax: 0.8, rhoCount: 2, samples: 3, biasScale: 0.3, seed: FRESH });
+    const f = (await run(config)).field;
+    for (let t = 1; t < 6; t++) {
+      expect(f.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
+      expect(f.grids.weightGradLog10[t - 1]).toBe(-Infinity);
+    }
+    expect(Math.abs(f.grids.gradLog10Mean[5])).toBeLessThan(1e-6); // ||r|| = 1
+    const fails = compare(config, f, await new ReferenceEngine().run(config), 'rho = 0');
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+  });
+
+  it('exploding relu and linear runs: float32 overflow flagged, superset of the reference, justified', async () => {
+    for (const activation of ['relu', 'linear', 'leaky_relu'] as const) {
+      const config = parseConfig({ activation, init: 'gaussian', hidden: 7, steps: 400, rhoMin: 1.2, rhoMax: 4, rhoCount: 3, samples: 2, seed: FRESH });
+      const got = await run(config);
+      const ref = await new ReferenceEngine().run(config);
+      expect(got.field.overflow.some((v) => v === 1), `${activation}: nothing overflowed`).toBe(true);
+      const fails = compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`);
+      expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+      for (const g of GRID_NAMES) {
+        for (let i = 0; i < got.field.overflow.length; i++) {
+          if (got.field.overflow[i] === 0) expect(Number.isNaN(got.field.grids[g][i]), `${activation} ${g} ${i}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('reports progress up to 1, cancels between steps, leaks no textures, disposes its context', async () => {
+    const r = await run(parseConfig({ hidden: 16, steps: 200, rhoCount: 4, samples: 4 }));
+    expect(r.progress.at(-1)).toBe(1);
+    for (let i = 1; i < r.progress.length; i++) expect(r.progress[i]).toBeGreaterThanOrEqual(r.progress[i - 1]);
+    const tc = await o.page.evaluate(() => window.gpujsTest.textureCounts({ hidden: 16, steps: 300, rhoCount: 4, samples: 4 }));
+    expect(tc.aborted).toBe(true);
+    // Kernel results are deleted as soon as they are used: a second run and an aborted one hold no more.
+    expect(tc.counts.run2).toBe(tc.counts.run1);
+    expect(tc.counts.aborted).toBeLessThanOrEqual(tc.counts.run1);
+    expect(tc.counts.disposed).toBe(tc.counts.before);
+    const ab = await o.page.evaluate(() => window.gpujsTest.abortThenRun({ hidden: 16, steps: 2000, rhoCount: 8, samples: 8 }, 300));
+    expect(ab.aborted).toBe(true);
+    expect(ab.afterFinite).toBe(true);
+  });
+
+  it('cpu mode gives the same numbers; create() names the mode it could not get', async () => {
+    const config = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, seed: FRESH });
+    const got = await o.page.evaluate((c) => window.gpujsTest.run(c, 'cpu'), config as unknown as Record<string, unknown>);
+    expect(got.mode).toBe('cpu');
+    const fails = compare(config, got.field, await new ReferenceEngine().run(config), 'cpu mode');
+    expect(fails, fails.join('\n')).toEqual([]);
+  });
+});
+
+describe('gpu.js engine in the minified production build (Vite)', () => {
+  let o: OpenPage;
+  beforeAll(async () => {
+    o = await openPage('vite-minified');
+  });
+  afterAll(async () => {
+    await o?.close();
+  });
+
+  it('compiles its kernels and matches the reference after minification', async () => {
+    const config = parseConfig({ activation: 'tanh', init: 'gaussian', hidden: 33, steps: 50, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 3, samples: 4, seed: FRESH });
+    const got = await o.page.evaluate((c) => window.gpujsTest.run(c), config as unknown as Record<string, unknown>);
+    expect(got.mode).toBe('webgl2');
+    const fails = compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] minified`);
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    expect(o.errors).toEqual([]);
+  });
+});
