@@ -5,7 +5,7 @@
  * leaves no file behind.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decode } from 'fast-png';
@@ -89,12 +89,26 @@ describe('rnnlab sweep and render', () => {
     expect(readFileSync(join(dir, 'redrawn1', `grad-${SLUG}.png`)).equals(readFileSync(join(dir, 'all', `grad-${SLUG}.png`)))).toBe(true);
   });
 
-  it('--out FILE.json with the default format writes that one bundle; --backend auto names its choice', () => {
-    const r = rnnlab(['sweep', ...SMALL, '--out', 'one/run.json']);
+  it('--out FILE.json with the default format writes that one bundle', () => {
+    const r = rnnlab(['sweep', ...SMALL, '--backend', 'reference', '--out', 'one/run.json']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^rnnlab: backend \w+ \(.+\): auto/);
     expect(readdirSync(join(dir, 'one'))).toEqual(['run.json']);
     expect(fieldFromBundle(readFileSync(join(dir, 'one', 'run.json'), 'utf8')).K).toBe(5);
+  });
+
+  it('--backend webgpu runs through Dawn (SwiftShader here) and names the adapter; --backend auto names its choice and why', () => {
+    const gpu = rnnlab(['sweep', ...SMALL, '--backend', 'webgpu', '--format', 'json,png', '--out', 'gpu']);
+    // /m: the Vulkan loader may print its own harmless lines (XDG_RUNTIME_DIR) first.
+    expect(gpu.stderr).toMatch(/^rnnlab: backend webgpu \(.+\): asked for WebGPU$/m);
+    expect(gpu.code).toBe(0);
+    const field = fieldFromBundle(readFileSync(join(dir, 'gpu', `run-${SLUG}.json`), 'utf8'));
+    expect([field.meta.backend, field.meta.precision]).toEqual(['webgpu', 'float32']);
+    expect(existsSync(join(dir, 'gpu', `grad-${SLUG}.png`))).toBe(true);
+    const auto = rnnlab(['sweep', ...SMALL, '--out', 'auto.json']);
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toMatch(/^rnnlab: backend (webgpu|cpu) \(.+\): auto: .+$/m);
+    const chosen = /^rnnlab: backend (\w+)/m.exec(auto.stderr)?.[1];
+    expect(fieldFromBundle(readFileSync(join(dir, 'auto.json'), 'utf8')).meta.backend).toBe(chosen);
   });
 });
 
@@ -149,7 +163,7 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
   });
 
-  it('corrupt bundles: truncated, not a bundle, wrong shape', () => {
+  it('corrupt bundles: truncated (spawned), not a bundle, wrong shape', async () => {
     const cwd = mkdtempSync(join(dir, 'corrupt-'));
     const good = readFileSync(join(dir, 'all', `run-${SLUG}.json`), 'utf8');
     const bundle = JSON.parse(good);
@@ -159,16 +173,20 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
       ['other.json', '{"hello": 1}', /other\.json is not a usable run bundle: this is not an RNN Gradient Lab bundle/],
       ['shape.json', JSON.stringify(bundle), /shape\.json is not a usable run bundle: grid gradLog10Mean row 2 has 23 columns; expected T = 24/],
     ];
-    for (const [name, text, message] of files) {
-      writeFileSync(join(cwd, name), text);
-      const r = rnnlab(['render', name, '--out', 'out'], cwd);
-      expect(r.stderr).toMatch(message);
-      expect(r.code).toBe(2);
-      expect(existsSync(join(cwd, 'out'))).toBe(false);
+    for (const [name, text] of files) writeFileSync(join(cwd, name), text);
+    const r = rnnlab(['render', files[0][0], '--out', 'out'], cwd);
+    expect(r.stderr).toMatch(files[0][2]);
+    expect(r.code).toBe(2);
+    for (const [name, , message] of files.slice(1)) {
+      let err = '';
+      const code = await main(['render', join(cwd, name), '--out', join(cwd, 'out')], { out: () => {}, err: (s) => (err += s) });
+      expect(err).toMatch(message);
+      expect(code).toBe(2);
     }
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
   });
 
-  it('unwritable output path: refused before the run, nothing left', () => {
+  it('unwritable output path: refused before the run, nothing left', async () => {
     const cwd = mkdtempSync(join(dir, 'unwritable-'));
     writeFileSync(join(cwd, 'a-file'), 'x');
     const r = rnnlab(['sweep', ...SMALL, '--format', 'png', '--out', 'a-file/figures'], cwd);
@@ -176,9 +194,10 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     expect(r.stderr).not.toMatch(/backend/); // refused before an engine was made
     expect(r.code).toBe(2);
     expect(readdirSync(cwd)).toEqual(['a-file']);
-    mkdirSync(join(cwd, 'd'));
-    const r2 = rnnlab(['render', join(dir, 'all', `run-${SLUG}.json`), '--out', 'a-file'], cwd);
-    expect(r2.stderr).toMatch(/cannot write to .*a-file: EEXIST/);
-    expect(r2.code).toBe(2);
+    let err = '';
+    const code = await main(['render', join(dir, 'all', `run-${SLUG}.json`), '--out', join(cwd, 'a-file')], { out: () => {}, err: (s) => (err += s) });
+    expect(err).toMatch(/cannot write to .*a-file: EEXIST/);
+    expect(code).toBe(2);
+    expect(readdirSync(cwd)).toEqual(['a-file']);
   });
 });
