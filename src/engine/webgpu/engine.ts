@@ -30,12 +30,12 @@ export interface WebGpuEngineOptions {
   stepsPerDispatch?: number | 'auto';
   /** Work per dispatch and per submitted batch, floating-point operations (default 2e8: ~0.2 s on SwiftShader). */
   dispatchFlops?: number;
-  /** Invocations (sequences) per workgroup, the WORKGROUP override (default 64). */
+  /** Invocations per workgroup, the WORKGROUP override (default 32; each carries 4 sequences). */
   workgroupSize?: number;
   powerPreference?: GPUPowerPreference;
 }
 
-const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 64 };
+const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 32 };
 
 const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, leaky_relu: 3, linear: 4 };
 

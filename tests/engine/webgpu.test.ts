@@ -1,0 +1,274 @@
+/**
+ * The WebGPU engine (Node + Dawn, SwiftShader here) against the float64 reference engine on fresh
+ * random configs. Seeds come from the OS on every run and are printed with any failure.
+ *
+ * Tolerances and why:
+ * - stable dynamics (rho <= 1): 1e-3 in log10. The GPU works in float32 (eps 6e-8); rounding
+ *   accumulates about linearly over T <= 300 steps when the dynamics contract, so errors stay
+ *   near 1e-5 (observed ~1e-6); 1e-3 leaves room for the worst conditioned random W0.
+ * - saturation: one unit in S*N may flip where phi'(a) sits within float32 rounding of the
+ *   threshold, so 1 / (S N) (+1e-12).
+ * - exact cases (identity W0, linear): the GPU renormalises by exact powers of two and sums
+ *   exponents as integers, so (T - t) log10 rho holds to ~1e-6; asserted to 1e-4 (1e-3 for the
+ *   T = 2000 case the issue names).
+ * - chaotic (tanh, rho well above 1) and overflowing runs: see their tests.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Config } from '../../src/core/config.ts';
+import { isAbortError } from '../../src/core/engine.ts';
+import type { GradientField } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
+import { compareFields, createTestEngine, freshSeed } from '../helpers/gpu.ts';
+
+const reference = new ReferenceEngine();
+let engine: WebGpuEngine;
+
+beforeAll(async () => {
+  engine = await createTestEngine();
+});
+
+afterAll(() => {
+  engine?.dispose();
+});
+
+/** Sizes that are multiples of no tile (8 rows per pass, 4 sequences x 32 invocations). */
+const SIZES = [
+  { hidden: 1, steps: 300, rhoCount: 10, samples: 100 }, // K*S = 1000
+  { hidden: 7, steps: 2, rhoCount: 1, samples: 3 },
+  { hidden: 64, steps: 300, rhoCount: 1, samples: 1 },
+  { hidden: 100, steps: 1, rhoCount: 3, samples: 1 },
+  { hidden: 257, steps: 2, rhoCount: 1, samples: 3 },
+  { hidden: 7, steps: 300, rhoCount: 3, samples: 5 },
+];
+
+/**
+ * A random config in the stable regime (rho <= 1), cycling through the sizes. Inputs that stop
+ * (impulse, zero-after) let h_t decay geometrically; below ~1e-38 float32 underflows where
+ * float64 does not (and relu/leaky_relu then see a = 0 instead of a tiny a), so those modes get
+ * few enough free-decay steps, at rho >= 0.5, to stay inside float32's range.
+ */
+function stableConfig(rng: Rng, seed: number, activation: Config['activation'], init: Config['init'], i: number): Config {
+  const size = { ...SIZES[i % SIZES.length] };
+  const inputs = INPUT_MODES[Math.floor(rng.uniform() * INPUT_MODES.length)];
+  const decays = inputs !== 'noise';
+  if (decays) size.steps = Math.min(size.steps, 40);
+  const rhoMax = decays ? 0.6 + 0.4 * rng.uniform() : 0.2 + 0.8 * rng.uniform();
+  const rhoMin = decays ? 0.5 + (rhoMax - 0.5) * rng.uniform() : rhoMax * rng.uniform();
+  return parseConfig({
+    ...size,
+    activation,
+    init,
+    normalize: rng.uniform() < 0.5 ? 'radius' : 'norm',
+    input: 1 + Math.floor(rng.uniform() * 8),
+    rhoMin,
+    rhoMax,
+    inputs,
+    inputUntil: inputs === 'zero-after' ? Math.floor(size.steps / 2) : 1,
+    biasScale: rng.uniform() < 0.5 ? 0 : 0.5,
+    h0: rng.uniform() < 0.5 ? 'zeros' : 'random',
+    leakyAlpha: 0.01 + 0.2 * rng.uniform(),
+    seed,
+  });
+}
+
+function describeConfig(c: Config): string {
+  return JSON.stringify(c);
+}
+
+describe('WebGPU engine vs the float64 reference, stable dynamics, every activation and init', () => {
+  const seed = freshSeed();
+  const rng = new Rng(seed, 901);
+  let i = 0;
+  for (const activation of ACTIVATIONS) {
+    for (const init of INITS) {
+      const config = stableConfig(rng, (seed + i) >>> 0, activation, init, i);
+      i++;
+      it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
+        const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (config.samples * config.hidden) + 1e-12 });
+        expect(mismatches, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
+        expect(gpu.meta.backend).toBe('webgpu');
+        expect(gpu.meta.precision).toBe('float32');
+      });
+    }
+  }
+});
+
+/** The reference's exact result for linear activation with a norm-preserving W0: (T - t) log10 rho. */
+function expectLinearTheory(field: GradientField, tol: number, context: string): void {
+  for (let k = 0; k < field.K; k++) {
+    for (let t = 1; t <= field.T; t++) {
+      const want = (field.T - t) * Math.log10(field.rho[k]);
+      const got = field.gradLog10Mean[k * field.T + t - 1];
+      if (!(Math.abs(got - want) <= tol)) {
+        expect.fail(`${context}: gradLog10Mean at rho=${field.rho[k]}, t=${t} is ${got}, expected (T - t) log10 rho = ${want} within ${tol}`);
+      }
+    }
+  }
+}
+
+describe('exact cases', () => {
+  it('linear activation, identity and orthogonal W0: gradLog10Mean = (T - t) log10 rho', async () => {
+    const seed = freshSeed();
+    for (const init of ['identity', 'orthogonal'] as const) {
+      const config = parseConfig({ activation: 'linear', init, hidden: 9, steps: 60, rhoMin: 0.5, rhoMax: 1.7, rhoCount: 4, samples: 3, seed });
+      // identity: g = rho^(T-t) r up to one rounding of rho per step (~T eps relative);
+      // orthogonal: also W0's own float32 rounding (N eps per step).
+      expectLinearTheory(await engine.run(config), init === 'identity' ? 1e-4 : 1e-3, `seed ${seed}, ${init}`);
+    }
+  });
+
+  it('beyond float range: linear, identity, rho = 2, T = 2000 gives 1999 log10(2) at t = 1', async () => {
+    const seed = freshSeed();
+    const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 3, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed });
+    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    expect(Math.abs(gpu.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
+    expectLinearTheory(gpu, 1e-3, `seed ${seed}`);
+    // h_t grows like 2^t: float32 overflows near t = 128, float64 near t = 1024. The GPU must flag
+    // at least every cell the reference flags; the gradient (linear: independent of h) stays exact.
+    for (let j = 0; j < config.steps; j++) if (ref.overflow[j]) expect(gpu.overflow[j], `t=${j + 1}, seed ${seed}`).toBe(1);
+    expect(gpu.overflow.reduce((a, b) => a + b, 0)).toBeGreaterThan(ref.overflow.reduce((a, b) => a + b, 0));
+    expect(Number.isNaN(gpu.hiddenLog10Mean[config.steps - 1])).toBe(true);
+  });
+
+  it('rho = 0: gradients before T are exactly zero (-Infinity), like the reference', async () => {
+    const seed = freshSeed();
+    for (const activation of ['tanh', 'relu'] as const) {
+      const config = parseConfig({ activation, hidden: 12, steps: 8, rhoMin: 0, rhoMax: 0.9, rhoCount: 3, samples: 4, seed });
+      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (4 * 12) + 1e-12 });
+      expect(mismatches, `seed ${seed}, ${activation}`).toEqual([]);
+      for (let t = 1; t < config.steps; t++) expect(gpu.gradLog10Mean[t - 1]).toBe(-Infinity);
+      expect(gpu.gradLog10Std[0]).toBe(0);
+      expect(Number.isFinite(gpu.gradLog10Mean[config.steps - 1])).toBe(true);
+    }
+  });
+});
+
+describe('chaotic and overflowing dynamics', () => {
+  it('tanh with rho well above 1: distributions over samples agree', async () => {
+    // Chaos amplifies float32 rounding exponentially: after a few dozen steps the GPU's and the
+    // reference's trajectories are different samples of the same process, so cell-by-cell
+    // agreement is not expected. What must agree is the distribution: per rho row, the mean over
+    // t of gradLog10Mean. Each engine's value at t is a mean of S samples with standard error
+    // std_t / sqrt(S); the difference of two such means, averaged over t (correlated in t, so no
+    // further 1/sqrt(T)), has standard error at most sqrt(2) mean_t(std_t) / sqrt(S). Bound: 4 of
+    // those. The hidden norm of a saturated tanh RNN hardly varies: its row means agree to 0.02.
+    const seed = freshSeed();
+    const config = parseConfig({ activation: 'tanh', hidden: 32, steps: 60, rhoMin: 2.5, rhoMax: 4, rhoCount: 3, samples: 64, seed });
+    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    const T = config.steps;
+    const S = config.samples;
+    for (let k = 0; k < config.rhoCount; k++) {
+      const rowMean = (f: GradientField, g: 'gradLog10Mean' | 'gradLog10Std' | 'hiddenLog10Mean') => f[g].subarray(k * T, (k + 1) * T).reduce((a, b) => a + b, 0) / T;
+      const ctx = `seed ${seed}, rho ${gpu.rho[k]}`;
+      const bound = (4 * Math.SQRT2 * Math.max(rowMean(gpu, 'gradLog10Std'), rowMean(ref, 'gradLog10Std'))) / Math.sqrt(S);
+      expect(bound, ctx).toBeLessThan(2); // the bound itself must still say something
+      expect(Math.abs(rowMean(gpu, 'gradLog10Mean') - rowMean(ref, 'gradLog10Mean')), `${ctx}, bound ${bound}`).toBeLessThan(bound);
+      expect(Math.abs(rowMean(gpu, 'hiddenLog10Mean') - rowMean(ref, 'hiddenLog10Mean')), ctx).toBeLessThan(0.02);
+      // the first forward steps, before rounding has grown, agree cell by cell
+      for (let t = 1; t <= 3; t++) {
+        expect(Math.abs(gpu.hiddenLog10Mean[k * T + t - 1] - ref.hiddenLog10Mean[k * T + t - 1]), `${ctx}, t=${t}`).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it('forward overflow: the GPU flags every cell the reference flags; cells valid in both agree', async () => {
+    // float32 overflows (3.4e38) long before float64 (1.8e308), so the GPU's overflow set must
+    // contain the reference's (the reverse need not hold), and only cells valid in both are
+    // compared. A linear RNN with rho > 1 overflows without chaos (no activation pattern to flip),
+    // so its valid cells agree to float32 rounding relative to their size: 1e-3 + 1e-6 |value|.
+    // A relu RNN with rho > 1 also flips dead/alive units by rounding (chaotic): flags only.
+    const seed = freshSeed();
+    for (const activation of ['linear', 'relu'] as const) {
+      const config = parseConfig({ activation, hidden: 16, steps: 150, rhoMin: 1.5, rhoMax: 4, rhoCount: 4, samples: 4, seed });
+      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      let flaggedGpu = 0;
+      let compared = 0;
+      for (let i = 0; i < ref.overflow.length; i++) {
+        if (ref.overflow[i]) expect(gpu.overflow[i], `${activation}, cell ${i}, seed ${seed}`).toBe(1);
+        flaggedGpu += gpu.overflow[i];
+        if (activation !== 'linear' || gpu.overflow[i] || ref.overflow[i]) continue;
+        for (const g of ['gradLog10Mean', 'hiddenLog10Mean', 'weightGradLog10'] as const) {
+          const a = gpu[g][i];
+          const b = ref[g][i];
+          if (Number.isFinite(b)) expect(Math.abs(a - b), `${g} cell ${i}, seed ${seed}`).toBeLessThan(1e-3 + 1e-6 * Math.abs(b));
+          else expect(Object.is(a, b), `${g} cell ${i}, seed ${seed}: ${a} vs ${b}`).toBe(true);
+        }
+        compared++;
+      }
+      expect(flaggedGpu, activation).toBeGreaterThan(0); // the case really overflows in float32
+      if (activation === 'linear') expect(compared).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('memory: chunks, limits, leaks, cancellation', () => {
+  const seed = freshSeed();
+  const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });
+
+  it('a sweep split into chunks of rho rows equals the unchunked sweep exactly', async () => {
+    // Force one rho row per chunk: the largest per-chunk buffer of a one-row sweep is the cap.
+    const oneRow = engine.plan(parseConfig({ ...config, rhoCount: 1 }));
+    const capped = await createTestEngine({ maxChunkBytes: oneRow.buffers.dphi });
+    try {
+      expect(engine.plan(config).chunks).toBe(1);
+      expect(capped.plan(config).chunks).toBe(5);
+      const [whole, chunked] = [await engine.run(config), await capped.run(config)];
+      // Each sequence's arithmetic does not depend on its place in the batch, and the reduction
+      // sums samples in the same order, so the grids are bitwise equal.
+      const { mismatches } = compareFields(chunked, whole, { log10: 0, saturation: 0 });
+      expect(mismatches, `seed ${seed}`).toEqual([]);
+      expect(capped.liveBuffers).toBe(0);
+    } finally {
+      capped.dispose();
+    }
+  });
+
+  it('refuses, before allocating, a sweep beyond the device limits or the stated total', async () => {
+    const huge = parseConfig({ hidden: 1024, steps: 5000, samples: 256, rhoCount: 512 });
+    expect(() => engine.plan(huge)).toThrow(/one rho row of this sweep needs .* \(\d+ bytes.*reduce steps, hidden or samples/);
+    await expect(engine.run(huge)).rejects.toThrow(/reduce steps, hidden or samples/);
+    expect(engine.liveBuffers).toBe(0);
+    const limit = engine.plan(config).totalBytes - 1;
+    const small = await createTestEngine({ maxTotalBytes: limit });
+    try {
+      expect(() => small.plan(config)).toThrow(new RegExp(`needs .* \\(${limit + 1} bytes\\) of GPU buffers.*\\(${limit} bytes, option maxTotalBytes\\); reduce`));
+      await expect(small.run(config)).rejects.toThrow(/maxTotalBytes/);
+      expect(small.liveBuffers).toBe(0);
+    } finally {
+      small.dispose();
+    }
+  });
+
+  it('owns its buffers: none live after runs, after a cancelled run, or after dispose', async () => {
+    await engine.run(config);
+    expect(engine.liveBuffers).toBe(0);
+    const pre = new AbortController();
+    pre.abort();
+    await expect(engine.run(config, { signal: pre.signal })).rejects.toSatisfy(isAbortError);
+    const mid = new AbortController();
+    const phases: string[] = [];
+    const run = engine.run(config, {
+      signal: mid.signal,
+      onProgress: (p) => {
+        phases.push(p.phase);
+        mid.abort();
+      },
+    });
+    await expect(run).rejects.toSatisfy(isAbortError);
+    expect(phases.length).toBeGreaterThan(0);
+    expect(engine.liveBuffers).toBe(0);
+  });
+
+  it('a lost device is a clear error, not a hang', async () => {
+    const doomed = await createTestEngine();
+    doomed.destroyDeviceForTest();
+    await expect(doomed.run(config)).rejects.toThrow(/device was lost/);
+    expect(doomed.liveBuffers).toBe(0);
+    doomed.dispose();
+    await expect(doomed.run(config)).rejects.toThrow(/disposed/);
+  });
+});
