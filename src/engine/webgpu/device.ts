@@ -63,14 +63,18 @@ export async function requestGpu(gpu: GPU | undefined, powerPreference: GPUPower
 export async function withErrorScopes<T>(device: GPUDevice, what: string, make: () => T): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let value: T;
+  let value: T | undefined;
+  let thrown: unknown = null;
   try {
     value = make();
-  } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    if (oom) throw new Error(`webgpu: out of GPU memory while ${what}: ${oom.message}; reduce the sweep's size`);
-    if (validation) throw new Error(`webgpu: validation error while ${what}: ${validation.message}`);
+  } catch (e) {
+    thrown = e;
   }
-  return value;
+  // Pop both scopes whatever happened, so the device's scope stack stays balanced.
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (oom) throw new Error(`webgpu: out of GPU memory while ${what}: ${oom.message}; reduce the sweep's size`);
+  if (validation) throw new Error(`webgpu: validation error while ${what}: ${validation.message}`);
+  if (thrown !== null) throw thrown;
+  return value as T;
 }

@@ -228,7 +228,7 @@ export class WebGpuEngine implements Engine {
         } catch (e) {
           const info = await this.modules[kind].getCompilationInfo();
           const msgs = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
-          throw new Error(`webgpu: could not build the ${kind} kernel: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`);
+          throw new Error(`webgpu: could not build the ${kind} kernel: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`, { cause: e });
         }
       };
       hit = Promise.all([
