@@ -80,10 +80,11 @@ const TICK_TEXT = 10;
 const LABEL = 11;
 const TICK = 4;
 
-/** Labels in figure typography: log10 -> log₁₀, || -> ‖, h_t -> hₜ, rho -> ρ, phi -> φ. */
+/** Labels in figure typography: log10 -> log₁₀, || -> ‖, h_t -> hₜ, ||.||_F -> ‖.‖ (Frobenius), rho -> ρ, phi -> φ. */
 export function prettyLabel(s: string): string {
   return s
     .replace(/log10/g, 'log\u2081\u2080')
+    .replace(/\|\|_F/g, '\u2016 (Frobenius)')
     .replace(/_t\b/g, '\u209c')
     .replace(/\|\|/g, '\u2016')
     .replace(/\brho\b/g, '\u03c1')
@@ -95,9 +96,10 @@ export function configTitle(config: Config): { title: string; subtitle: string }
   const act = config.activation === 'leaky_relu' ? `leaky ReLU (\u03b1 = ${config.leakyAlpha})` : config.activation;
   const title = `${act} \u00b7 ${config.init} W\u2080 \u00b7 N = ${config.hidden} \u00b7 T = ${config.steps} \u00b7 S = ${config.samples} \u00b7 seed ${config.seed}`;
   const norm = config.normalize === 'radius' ? 'spectral radius' : 'spectral norm';
+  const rhos = config.rhoCount === 1 ? `\u03c1 = ${config.rhoMin}` : `\u03c1 ${config.rhoMin}\u2013${config.rhoMax} (K = ${config.rhoCount})`;
   const inputs = config.inputs === 'zero-after' ? `noise until t = ${config.inputUntil}` : config.inputs;
   const subtitle =
-    `W = \u03c1 W\u2080, W\u2080 at ${norm} 1 \u00b7 \u03c1 ${config.rhoMin}\u2013${config.rhoMax} (K = ${config.rhoCount}) \u00b7 ` +
+    `W = \u03c1 W\u2080, W\u2080 at ${norm} 1 \u00b7 ${rhos} \u00b7 ` +
     `D = ${config.input}, inputs ${inputs} (scale ${config.inputScale}), bias ${config.biasScale}, h\u2080 ${config.h0}`;
   return { title, subtitle };
 }
@@ -260,7 +262,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
 
   // Legend: one row of swatches and words under the t axis label, wrapping when needed.
   const legend: { swatch: 'dash' | 'hatch' | 'none'; words: string }[] = [];
-  if (hasRhoOne) legend.push({ swatch: 'dash', words: '\u03c1 = 1 (edge of stability)' });
+  if (hasRhoOne) legend.push({ swatch: 'dash', words: '\u03c1 = 1' });
   if (counts.overflow > 0) legend.push({ swatch: 'hatch', words: `overflow: h\u209c not finite, value undefined (${counts.overflow} cells)` });
   if (opts.difference) {
     const infinite = counts.negativeInfinity + counts.positiveInfinity;
