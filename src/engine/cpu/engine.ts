@@ -16,7 +16,8 @@ import { sequenceCount } from '../../core/work.ts';
 import { BlockKernel, blockCount } from './kernel.ts';
 import type { FromWorker, KernelSetup, ToWorker } from './protocol.ts';
 import { FieldReducer } from './reduce.ts';
-import { chooseBlockColumns, DEFAULT_BLOCK_COLUMNS, makeSetup } from './setup.ts';
+import { chooseBlockColumns, DEFAULT_BLOCK_COLUMNS, makeSetup, paddedHidden } from './setup.ts';
+import { simdAvailable } from './simd.ts';
 
 /** One worker, seen through the little the engine needs of it (Node and browser alike). */
 export interface WorkerPort {
@@ -33,6 +34,8 @@ export type SpawnWorker = () => WorkerPort;
 export interface CpuEngineOptions {
   /** Number of workers; 0 runs on the calling thread. Default: the spawner's core count, or 0 without one. */
   workers?: number;
+  /** Use the WebAssembly SIMD GEMM when this JavaScript engine runs it (default true); false forces plain TypeScript. */
+  simd?: boolean;
   /** Preferred sequences per block (rounded up to a multiple of 4); memory and balance may lower it. */
   blockColumns?: number;
 }
@@ -45,6 +48,7 @@ export class CpuEngine implements Engine {
   readonly adapter: string;
   readonly workers: number;
   private readonly blockColumns: number;
+  private readonly simd: boolean;
   private pool: WorkerPort[] = [];
   /** Bumped whenever the pool is torn down, so late events of terminated workers are ignored. */
   private generation = 0;
@@ -63,7 +67,9 @@ export class CpuEngine implements Engine {
     if (w > 0 && !spawn) throw new Error('cpu engine: workers > 0 needs a worker spawner (pool-node.ts or pool-browser.ts)');
     this.workers = w;
     this.blockColumns = options.blockColumns ?? DEFAULT_BLOCK_COLUMNS;
-    this.adapter = w > 0 ? `float32 JavaScript, ${w} worker${w > 1 ? 's' : ''}` : 'float32 JavaScript, calling thread';
+    this.simd = (options.simd ?? true) && simdAvailable();
+    const arith = this.simd ? 'float32 WebAssembly SIMD' : 'float32 JavaScript';
+    this.adapter = w > 0 ? `${arith}, ${w} worker${w > 1 ? 's' : ''}` : `${arith}, calling thread`;
   }
 
   /** Runs one at a time: a run asked for while another is going waits for it. */
@@ -87,9 +93,9 @@ export class CpuEngine implements Engine {
     });
     const B = sequenceCount(config);
     const N = config.hidden;
-    const Np = Math.ceil(N / 4) * 4;
+    const Np = paddedHidden(N);
     const bp = chooseBlockColumns(config.steps, Np, B, Math.max(1, this.workers), this.blockColumns);
-    const setup = makeSetup(p, bp);
+    const setup = makeSetup(p, bp, this.simd);
     const reducer = new FieldReducer(field, config.samples);
     const progress = () => onProgress?.({ fraction: reducer.done / B, phase: `${reducer.done} of ${B} sequences` });
     throwIfAborted(signal);

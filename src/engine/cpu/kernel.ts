@@ -25,16 +25,18 @@
 import { Rng, STREAM } from '../../core/rng.ts';
 import { SATURATION_FRACTION } from '../../core/activations.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
+import { instantiateGemm, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
 
 /**
- * out[c * np + i] = sum_j W[i * np + j] * X[c * np + j] for c < bp, i < np (np, bp multiples of 4).
+ * out[c * np + i] = sum_j W[i * np + j] * X[c * np + j] for c < bp, i < np (np, bp multiples of 4),
+ * accumulated in float64 and stored as float32. The portable fallback of simd.ts's kernel.
  * Rows of W in groups of 4 outside, columns of X in groups of 4 inside, so the four W rows stay
  * in L1 while every column streams past them; 16 accumulators live in registers.
  */
-export function gemmBlock(W: Float32Array, X: Float32Array, out: Float64Array, np: number, bp: number): void {
+export function gemmBlock(W: Float32Array, X: Float32Array, out: Float32Array, np: number, bp: number): void {
   for (let i = 0; i < np; i += 4) {
     const w0 = i * np;
     const w1 = w0 + np;
@@ -71,6 +73,65 @@ export function gemmBlock(W: Float32Array, X: Float32Array, out: Float64Array, n
   }
 }
 
+/** The two products of a block step and the buffers they read and write ([Bp, Np] each, sequence-major). */
+export interface BlockProducts {
+  readonly kind: 'simd' | 'js';
+  /** h_{t-1} (read by forward), then h_t (written by the activation). */
+  readonly H: Float32Array;
+  /** phi'(a_t) * g_t / ||g_t||, read by backward. */
+  readonly delta: Float32Array;
+  /** The product: W0 H after forward(), W0^T delta after backward(). */
+  readonly acc: Float32Array;
+  forward(): void;
+  backward(): void;
+}
+
+/** Portable products: plain typed arrays and gemmBlock. */
+function jsProducts(setup: KernelSetup): BlockProducts {
+  const { Np, blockColumns: bp, W0, W0T } = setup;
+  const H = new Float32Array(bp * Np);
+  const delta = new Float32Array(bp * Np);
+  const acc = new Float32Array(bp * Np);
+  return {
+    kind: 'js',
+    H,
+    delta,
+    acc,
+    forward: () => gemmBlock(W0, H, acc, Np, bp),
+    backward: () => gemmBlock(W0T, delta, acc, Np, bp),
+  };
+}
+
+/** WebAssembly SIMD products: every operand lives in the module's memory (simd.ts reads M as columns). */
+function simdProducts(setup: KernelSetup): BlockProducts {
+  const { Np, blockColumns: bp } = setup;
+  const m = Np * Np * 4;
+  const v = bp * Np * 4;
+  const bytes = 2 * m + 3 * v;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  const gemm = instantiateGemm(memory);
+  const buf = memory.buffer;
+  // Layout: [W0^T | W0 | H | delta | acc]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  new Float32Array(buf, 0, Np * Np).set(setup.W0T);
+  new Float32Array(buf, m, Np * Np).set(setup.W0);
+  const H = new Float32Array(buf, 2 * m, bp * Np);
+  const delta = new Float32Array(buf, 2 * m + v, bp * Np);
+  const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
+  return {
+    kind: 'simd',
+    H,
+    delta,
+    acc,
+    forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
+    backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
+  };
+}
+
+/** SIMD products where the setup asks for them and WebAssembly SIMD runs here; else the portable ones. */
+export function makeProducts(setup: KernelSetup): BlockProducts {
+  return setup.simd && setup.Np % 8 === 0 && simdAvailable() ? simdProducts(setup) : jsProducts(setup);
+}
+
 /** Activation codes, so the per-element loops switch once per column, not per element. */
 const ACT = { tanh: 0, sigmoid: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
 
@@ -84,9 +145,8 @@ export class BlockKernel {
   private readonly s: KernelSetup;
   private readonly act: number;
   // Shapes: Bp = blockColumns, Np = padded N.
-  private readonly H: Float32Array; // [Bp, Np] h_{t-1} then h_t, sequence-major
-  private readonly acc: Float64Array; // [Bp, Np] GEMM output: W0 h (forward) or W0^T delta (backward)
-  private readonly delta: Float32Array; // [Bp, Np] phi'(a_t) * g_t / ||g_t||
+  /** H, delta, acc ([Bp, Np]) and the GEMMs over them. */
+  readonly products: BlockProducts;
   private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT
   private readonly hLog: Float64Array; // [Bp, T + 1] log10 ||h_t||, t = 0..T
   private readonly u: Float64Array; // [slots, Np] U x_t + b of each distinct sample in the block
@@ -99,9 +159,7 @@ export class BlockKernel {
     this.s = setup;
     this.act = ACT[setup.activation];
     const { Np, T, blockColumns: bp } = setup;
-    this.H = new Float32Array(bp * Np);
-    this.acc = new Float64Array(bp * Np);
-    this.delta = new Float32Array(bp * Np);
+    this.products = makeProducts(setup);
     this.der = new Float32Array(T * bp * Np);
     this.hLog = new Float64Array(bp * (T + 1));
     this.u = new Float64Array(bp * Np);
@@ -159,8 +217,9 @@ export class BlockKernel {
   }
 
   private forward(count: number, rho: Float64Array, slotOf: Int32Array, slots: number, out: BlockResult): void {
-    const { N, Np, D, T, U, b, W0, biasOn, blockColumns: bp } = this.s;
-    const { H, acc, der, hLog, u } = this;
+    const { N, Np, D, T, U, b, biasOn, blockColumns: bp } = this.s;
+    const { der, hLog, u, products } = this;
+    const { H, acc } = products;
     const alpha = this.s.leakyAlpha;
     H.fill(0);
     for (let c = 0; c < count; c++) {
@@ -181,7 +240,7 @@ export class BlockKernel {
         }
       }
       // A = W0 H_{t-1} for every column of the block at once.
-      gemmBlock(W0, H, acc, Np, bp);
+      products.forward();
       const derT = (t - 1) * bp * Np;
       for (let c = 0; c < count; c++) {
         const off = c * Np;
@@ -261,14 +320,15 @@ export class BlockKernel {
   }
 
   private backward(count: number, rho: Float64Array, out: BlockResult): void {
-    const { N, Np, T, W0T, r, blockColumns: bp } = this.s;
-    const { acc, delta, der, hLog, logScale, carry } = this;
+    const { N, Np, T, r, blockColumns: bp } = this.s;
+    const { der, hLog, logScale, carry, products } = this;
+    const { acc, delta } = products;
     const valid = new Uint8Array(count).fill(1);
     const logRho = Float64Array.from(rho, Math.log10);
     logScale.fill(0);
     carry.fill(0);
     delta.fill(0);
-    // g_T = dL/dh_T = r, held in float64 like every GEMM output.
+    // g_T = dL/dh_T = r, where the GEMM leaves g.
     for (let c = 0; c < count; c++) for (let i = 0; i < N; i++) acc[c * Np + i] = r[i];
     for (let t = T; t >= 1; t--) {
       const derT = (t - 1) * bp * Np;
@@ -305,7 +365,7 @@ export class BlockKernel {
       }
       if (t === 1) break;
       // g_{t-1} = rho W0^T delta_t: the product now, rho into the log scale.
-      gemmBlock(W0T, delta, acc, Np, bp);
+      products.backward();
       for (let c = 0; c < count; c++) if (valid[c]) addLog(logScale, carry, c, logRho[c]);
     }
   }

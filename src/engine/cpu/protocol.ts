@@ -15,8 +15,10 @@ export interface KernelSetup {
   T: number;
   S: number;
   K: number;
-  /** N rounded up to a multiple of 4 (the micro-kernel's row tile); padded rows and columns are 0. */
+  /** N rounded up to a multiple of 8 (the SIMD micro-kernel's row tile); padded rows and columns are 0. */
   Np: number;
+  /** Use the WebAssembly SIMD GEMM where the JavaScript engine has it (else the portable one). */
+  simd: boolean;
   /** Columns (sequences) per block, a multiple of 4; the last block is padded with idle columns. */
   blockColumns: number;
   /** [Np, Np] row-major, W0 padded with zeros, float32. */

@@ -12,6 +12,11 @@ function roundUp4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }
 
+/** N padded to a multiple of 8, the SIMD micro-kernel's row tile (the padding is zeros). */
+export function paddedHidden(N: number): number {
+  return Math.ceil(N / 8) * 8;
+}
+
 /**
  * Columns per block: at most `preferred`, fewer when the BPTT store would exceed
  * BLOCK_BYTES_LIMIT (never fewer than 4, the micro-kernel's width), and few enough that every
@@ -31,10 +36,10 @@ function padMatrix(m: Float64Array, n: number, np: number, transpose: boolean): 
   return out;
 }
 
-export function makeSetup(p: Problem, blockColumns: number): KernelSetup {
+export function makeSetup(p: Problem, blockColumns: number, simd: boolean): KernelSetup {
   const c = p.config;
   const N = c.hidden;
-  const Np = roundUp4(N);
+  const Np = paddedHidden(N);
   const T = c.steps;
   const inputOn = new Uint8Array(T);
   const biasOn = new Uint8Array(T);
@@ -52,6 +57,7 @@ export function makeSetup(p: Problem, blockColumns: number): KernelSetup {
     S: c.samples,
     K: p.rho.length,
     Np,
+    simd,
     blockColumns,
     W0: padMatrix(p.W0, N, Np, false),
     W0T: padMatrix(p.W0, N, Np, true),
