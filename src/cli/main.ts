@@ -94,7 +94,7 @@ function buildProgram(io: Io): Command {
     ),
   );
   sweep.addOption(new Option('--backend <name>', 'engine that runs the sweep').choices(BACKEND_CHOICES as string[]).default('auto'));
-  sweep.addOption(new Option('--format <list>', `what to write, a comma list of ${SWEEP_FORMATS.join(', ')}`).default('json'));
+  sweep.addOption(new Option('--format <list>', `what to write: all, or a comma list of ${SWEEP_FORMATS.join(', ')} (npy writes one .npz of .npy files)`).default('json'));
   sweep.addOption(new Option('--out <path>', 'directory for the files (named by the config); with --format json alone, a FILE.json is allowed (default rnnlab-run.json, or . with other formats)'));
   figureOptions(sweep);
 
@@ -104,7 +104,7 @@ function buildProgram(io: Io): Command {
     .argument('<bundle>', 'the run bundle, a .json file')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
-  render.addOption(new Option('--format <list>', `what to write, a comma list of ${RENDER_FORMATS.join(', ')}`).default('png'));
+  render.addOption(new Option('--format <list>', `what to write: all, or a comma list of ${RENDER_FORMATS.join(', ')} (npy writes one .npz of .npy files)`).default('png'));
   render.addOption(new Option('--out <dir>', 'directory for the files (named by the config)').default('.'));
   figureOptions(render);
   return program;

@@ -27,9 +27,10 @@ export class UsageError extends Error {
   }
 }
 
-/** "png,svg" -> ['png', 'svg'], checked against the formats this command can write. */
+/** "png,svg" -> ['png', 'svg'] (or "all"), checked against the formats this command can write. */
 export function parseFormats(text: string, allowed: readonly Format[]): Format[] {
   const items = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === 'all') return [...allowed];
   if (items.length === 0) throw new UsageError(`--format: ${JSON.stringify(text)} names no format; expected a comma list of ${allowed.join(', ')}`);
   for (const f of items) {
     if (!(allowed as readonly string[]).includes(f)) {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeAtomic } from '../../src/cli/outputs.ts';
+import { FORMATS, UsageError, destination, parseFields, parseFormats, parseRange, writeAtomic } from '../../src/cli/outputs.ts';
 import { ProgressBar } from '../../src/cli/progress.ts';
 
 describe('progress bar', () => {
@@ -50,5 +50,26 @@ describe('writeAtomic', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('flag parsing', () => {
+  it('formats, fields and ranges', () => {
+    expect(parseFormats('all', FORMATS)).toEqual([...FORMATS]);
+    expect(parseFormats(' PNG, svg,png ', FORMATS)).toEqual(['png', 'svg']);
+    expect(() => parseFormats(',', FORMATS)).toThrow(UsageError);
+    expect(parseFields('grad,hiddenLog10Mean,wgrad')).toEqual(['gradLog10Mean', 'hiddenLog10Mean', 'weightGradLog10']);
+    expect(parseFields('all')).toHaveLength(5);
+    expect(parseRange('-20:0')).toEqual({ min: -20, max: 0 });
+    expect(() => parseRange('1:1')).toThrow(/not a colour range/);
+    expect(() => parseRange('a:b')).toThrow(/not a colour range/);
+  });
+
+  it('--out: a .json file for the bundle alone, else a directory', () => {
+    expect(destination('x/run.JSON', ['json']).kind).toBe('file');
+    expect(destination('x/figs', ['json']).kind).toBe('dir');
+    expect(destination(undefined, ['json'])).toEqual({ kind: 'file', path: join(process.cwd(), 'rnnlab-run.json') });
+    expect(destination(undefined, ['png'])).toEqual({ kind: 'dir', path: process.cwd() });
+    expect(() => destination('run.json', ['json', 'csv'])).toThrow(/give a directory/);
   });
 });
