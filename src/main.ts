@@ -9,7 +9,7 @@ import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
 
 const backends = new Backends();
-backends.warmUp();
+const probe = backends.warmUp();
 const runner = new RunController();
 
 const hashPort: HashPort = {
@@ -30,6 +30,7 @@ const app = document.createElement('lab-app');
 app.store = store;
 document.body.appendChild(app);
 store.start();
+void probe.then((p) => store.updateProbe(p));
 
 /** Read-only hooks for tests and the console. */
 const hook = {

@@ -73,8 +73,8 @@ export class Backends {
   private engines = new Map<string, Promise<Engine>>();
 
   /** Start probing WebGPU now (the page calls this first, so the probe overlaps start-up). */
-  warmUp(): void {
-    void this.webgpuProbe();
+  warmUp(): Promise<WebGpuProbe> {
+    return this.webgpuProbe();
   }
 
   private webgpuProbe(): Promise<WebGpuProbe> {

@@ -111,6 +111,12 @@ export class LabStore {
     for (const fn of this.listeners) fn(this.snap);
   }
 
+  /** The WebGPU probe finished after a run had started without it: show what it found. */
+  updateProbe(webgpu: BackendInfo['webgpu']): void {
+    const b = this.snap.backend;
+    if (b && b.webgpu.description === 'probe still running') this.update({ backend: { ...b, webgpu } });
+  }
+
   /** Compute the current state (call once at start-up). */
   start(): void {
     this.writeHash('replace');

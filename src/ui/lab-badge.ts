@@ -7,6 +7,11 @@ import { ViewChangeEvent } from './events.ts';
 import type { RunResult } from '../app/store.ts';
 import { panelStyles } from './theme.ts';
 
+/** Two significant digits for small rates, two decimals otherwise. */
+function fmtRate(g: number): string {
+  return g >= 1 ? g.toFixed(2) : g.toPrecision(2);
+}
+
 @customElement('lab-badge')
 export class LabBadge extends LitElement {
   static override styles = [
@@ -46,6 +51,13 @@ export class LabBadge extends LitElement {
   /** Hide the engine picker (embed mode). */
   @property({ type: Boolean }) readonly = false;
 
+  private webgpuWords(b: BackendInfo): string {
+    const w = b.webgpu;
+    if (!w.available) return w.description;
+    const name = w.description.replace(/ \(software\)$/, '');
+    return w.isFallback ? `${name} (software, skipped)` : `${name} (not used)`;
+  }
+
   override render() {
     const b = this.backend;
     const r = this.result;
@@ -58,11 +70,11 @@ export class LabBadge extends LitElement {
           </select>`}
       <span class="engine">${b ? b.engine : 'starting…'}</span>
       <span class="adapter">${b ? b.adapter : ''}</span>
-      ${b && b.engine !== 'webgpu' ? html`<span class="muted" title=${b.why}>WebGPU: ${b.webgpu.available ? b.webgpu.description.replace(/ \(software\)$/, '') + (b.webgpu.isFallback ? ' (software, skipped)' : '') : 'none'}</span>` : null}
+      ${b && b.engine !== 'webgpu' ? html`<span class="muted" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
       ${r
         ? html`<span class="num">${(r.wallMs / 1000).toFixed(2)} s</span>
             <span class="num">${r.msPerStep.toFixed(2)} ms/step</span>
-            <span class="num">${r.gflops.toFixed(2)} GFLOP/s</span>`
+            <span class="num">${fmtRate(r.gflops)} GFLOP/s</span>`
         : null}
     </div>`;
   }

@@ -254,7 +254,10 @@ export class LabSlice extends LitElement {
           ${band ? svg`<path d=${band} fill=${COLORS.grad} opacity="0.2"></path>` : null}
           ${series.map((s) => svg`<path d=${pathOf(s)} fill="none" stroke=${s.color} stroke-width=${s.width} stroke-dasharray=${s.dash ?? 'none'} stroke-linejoin="round"></path>`)}
         </g>
-        ${overflowMarks}`;
+        ${overflowMarks}
+        ${d.grad.every((v, j) => d.overflow[j] || !Number.isFinite(v))
+          ? svg`<text x=${b.x + b.w / 2} y=${b.y + b.h / 2} text-anchor="middle" style="fill:var(--error)">the forward pass overflowed at this ρ: no gradient to plot</text>`
+          : null}`;
     }
     const o = this.overlays;
     const box = (key: Overlay, label: string, swatch: unknown) => html`<label

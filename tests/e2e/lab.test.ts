@@ -165,6 +165,54 @@ describe('the lab page', () => {
     await page.close();
   });
 
+  it('a long run shows a progress bar, the page answers the slider meanwhile, and a newer change cancels it (latest wins)', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
+        await page.locator('lab-controls #f-samples').fill('64');
+    await page.locator('lab-controls #f-samples').press('Enter');
+    await page.locator('lab-controls #f-steps').fill('200');
+    await page.locator('lab-controls #f-steps').press('Enter');
+    await waitIdle(page);
+    // N = 64: about 2.5 GFLOP, seconds on this machine's CPU engine.
+    await page.locator('lab-controls #f-hidden').fill('64');
+    await page.locator('lab-controls #f-hidden').press('Enter');
+    await page.locator('[role=progressbar]').waitFor({ state: 'visible', timeout: 10_000 });
+    // While it computes, the slider still moves the slice (of the last good run).
+    const k0 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.slice()!.k);
+    const slider = page.locator('lab-slider input[type=range]');
+    await slider.focus();
+    await slider.press('ArrowLeft');
+    const k1 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.slice()!.k);
+    expect(k1).toBe(k0 - 1);
+    // The run in flight (N = 64) is not on screen yet; the last good run is.
+    expect(await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().result?.a.config.hidden)).toBe(SMALL.hidden);
+    // A newer change wins over the run in flight.
+    await page.locator('lab-controls #f-seed').fill('9');
+    await page.locator('lab-controls #f-seed').press('Enter');
+    await waitIdle(page);
+    const s = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().result?.a.config);
+    expect(s).toMatchObject({ samples: 64, steps: 200, hidden: 64, seed: 9 });
+    expect(await page.locator('[role=progressbar]').count()).toBe(0);
+    const worst = await page.evaluate(() => Math.max(0, ...(window as unknown as { __longTasks: number[] }).__longTasks));
+    console.log(`worst main-thread long task during the runs: ${worst.toFixed(0)} ms`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the play button sweeps rho', async () => {
+    const { page } = await openLab(lab, SMALL_HASH);
+    const rho0 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.view.rho);
+    await page.locator('lab-slider button').click();
+    await page.waitForFunction((r) => (window as unknown as { __lab: Hook }).__lab.snapshot().state.view.rho !== r, rho0);
+    await page.locator('lab-slider button').click();
+    expect(await page.locator('lab-slider button').getAttribute('aria-pressed')).toBe('false');
+    await page.close();
+  });
+
   it('the embed flag hides the controls', async () => {
     const { page } = await openLab(lab, `${SMALL_HASH}&embed=1`);
     expect(await page.locator('lab-controls').count()).toBe(0);

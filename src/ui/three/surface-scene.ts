@@ -25,7 +25,6 @@ import {
   Scene,
   Vector3,
   WebGLRenderer,
-  type Material,
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { CSS2DObject, CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRenderer.js';
@@ -84,6 +83,21 @@ export class SurfaceScene {
   private disposed = false;
   private onCamera: (pose: CameraPose) => void;
   private suppressCameraEvent = false;
+  /**
+   * Materials live as long as the scene: re-creating them per update would make three.js
+   * recompile shader programs, which costs hundreds of ms on a software GL (SwiftShader).
+   */
+  private readonly mats = {
+    surface: new MeshLambertMaterial({ vertexColors: true, side: DoubleSide }),
+    vertexLine: new LineBasicMaterial({ vertexColors: true }),
+    frame: new LineBasicMaterial({ color: 0x333a44 }),
+    top: new LineBasicMaterial({ color: 0x333a44, transparent: true, opacity: 0.3 }),
+    grid: new LineBasicMaterial({ color: 0x333a44, transparent: true, opacity: 0.18 }),
+    rhoOne: new LineDashedMaterial({ color: 0xff8c1a, dashSize: 0.03, gapSize: 0.02 }),
+    rhoOneFloor: new LineBasicMaterial({ color: 0xff8c1a }),
+    slice: new LineBasicMaterial({ color: 0x000000 }),
+    curtain: new MeshBasicMaterial({ color: 0x3050a0, transparent: true, opacity: 0.12, side: DoubleSide, depthWrite: false }),
+  };
 
   constructor(private readonly host: HTMLElement, onCamera: (pose: CameraPose) => void) {
     this.onCamera = onCamera;
@@ -91,6 +105,8 @@ export class SurfaceScene {
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     this.canvas = this.renderer.domElement;
     this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', '3D surface; focus it and use the arrow keys to pan, Shift+arrows to rotate');
+    this.canvas.tabIndex = 0;
     this.canvas.style.display = 'block';
     this.canvas.addEventListener('webglcontextlost', this.onContextLost);
     this.canvas.addEventListener('webglcontextrestored', this.onContextRestored);
@@ -114,6 +130,8 @@ export class SurfaceScene {
     this.controls.minDistance = 1.2;
     this.controls.maxDistance = 10;
     this.controls.addEventListener('change', this.onControlsChange);
+    // Keyboard: arrows pan, Shift/Ctrl+arrows rotate (OrbitControls' own key handling).
+    this.controls.listenToKeyEvents(this.canvas);
     this.setPose(DEFAULT_POSE);
   }
 
@@ -160,6 +178,12 @@ export class SurfaceScene {
 
   setTheme(dark: boolean): void {
     this.dark = dark;
+    const fg = dark ? 0xd6dae0 : 0x333a44;
+    this.mats.frame.color.setHex(fg);
+    this.mats.top.color.setHex(fg);
+    this.mats.grid.color.setHex(fg);
+    this.mats.slice.color.setHex(dark ? 0xffffff : 0x000000);
+    this.mats.curtain.color.setHex(dark ? 0xffffff : 0x3050a0);
     this.renderer.setClearColor(new Color(dark ? 0x15181d : 0xffffff), 1);
     if (this.data) this.setData(this.data);
     else this.requestRender();
@@ -189,15 +213,12 @@ export class SurfaceScene {
     return cellKind(v, flag) === 'overflow' ? H : unit(v, r) * H;
   }
 
+  /** Remove and dispose a group's geometries and labels (materials are the scene's, kept). */
   private clearGroup(g: Group): void {
     for (const child of [...g.children]) {
       g.remove(child);
       child.traverse((o) => {
-        const m = o as Mesh;
-        m.geometry?.dispose();
-        const mat = m.material as Material | Material[] | undefined;
-        if (Array.isArray(mat)) mat.forEach((x) => x.dispose());
-        else mat?.dispose();
+        (o as Mesh).geometry?.dispose();
         if (o instanceof CSS2DObject) o.element.remove();
       });
     }
@@ -206,7 +227,6 @@ export class SurfaceScene {
   setData(d: SurfaceData): void {
     this.data = d;
     this.clearGroup(this.dataGroup);
-    const fg = this.dark ? 0xd6dae0 : 0x333a44;
     const { K, T, values, overflow, range } = d;
     // Subsample wide sweeps: column c shows timestep index cols[c].
     const nc = Math.min(T, MAX_COLS);
@@ -255,7 +275,7 @@ export class SurfaceScene {
       geo.setAttribute('color', new BufferAttribute(col, 3));
       geo.setIndex(new BufferAttribute(idx, 1));
       geo.computeVertexNormals();
-      const mesh = new Mesh(geo, new MeshLambertMaterial({ vertexColors: true, side: DoubleSide }));
+      const mesh = new Mesh(geo, this.mats.surface);
       mesh.name = 'surface';
       this.dataGroup.add(mesh);
     } else {
@@ -263,9 +283,9 @@ export class SurfaceScene {
       const geo = new BufferGeometry();
       geo.setAttribute('position', new BufferAttribute(pos, 3));
       geo.setAttribute('color', new BufferAttribute(col, 3));
-      this.dataGroup.add(new Line(geo, new LineBasicMaterial({ vertexColors: true })));
+      this.dataGroup.add(new Line(geo, this.mats.vertexLine));
     }
-    this.addAxes(d, fg);
+    this.addAxes(d);
     this.addRhoOne(d);
     this.setSlice(this.sliceK);
   }
@@ -280,7 +300,7 @@ export class SurfaceScene {
     return o;
   }
 
-  private addAxes(d: SurfaceData, fg: number): void {
+  private addAxes(d: SurfaceData): void {
     const seg: number[] = [];
     const line = (a: number[], b: number[]) => seg.push(...a, ...b);
     // Floor frame and the two back walls' edges.
@@ -321,15 +341,14 @@ export class SurfaceScene {
       this.label(fmtTick(v), new Vector3(X0 - 0.12, y, Z1), 'tick');
     }
     this.label(d.valueLabel, new Vector3(X0 - 0.1, H + 0.12, Z1), 'title');
-    const mk = (arr: number[], color: number, opacity: number) => {
+    const mk = (arr: number[], mat: LineBasicMaterial) => {
       const g = new BufferGeometry();
       g.setAttribute('position', new BufferAttribute(new Float32Array(arr), 3));
-      const ls = new LineSegments(g, new LineBasicMaterial({ color, transparent: opacity < 1, opacity }));
-      this.dataGroup.add(ls);
+      this.dataGroup.add(new LineSegments(g, mat));
     };
-    mk(seg, fg, 1);
-    mk(top, fg, 0.3);
-    mk(grid, fg, 0.18);
+    mk(seg, this.mats.frame);
+    mk(top, this.mats.top);
+    mk(grid, this.mats.grid);
   }
 
   /** The rho = 1 curve across the surface (interpolated between rows) and on the floor. */
@@ -353,12 +372,12 @@ export class SurfaceScene {
     }
     const g = new BufferGeometry();
     g.setAttribute('position', new BufferAttribute(new Float32Array(pts), 3));
-    const line = new Line(g, new LineDashedMaterial({ color: 0xff8c1a, dashSize: 0.03, gapSize: 0.02 }));
+    const line = new Line(g, this.mats.rhoOne);
     line.computeLineDistances();
     this.dataGroup.add(line);
     const fg = new BufferGeometry();
     fg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z]), 3));
-    this.dataGroup.add(new Line(fg, new LineBasicMaterial({ color: 0xff8c1a })));
+    this.dataGroup.add(new Line(fg, this.mats.rhoOneFloor));
   }
 
   /** Highlight row k: a line on the surface and a translucent curtain through it. */
@@ -376,14 +395,11 @@ export class SurfaceScene {
     }
     const g = new BufferGeometry();
     g.setAttribute('position', new BufferAttribute(pts, 3));
-    this.sliceGroup.add(new Line(g, new LineBasicMaterial({ color: this.dark ? 0xffffff : 0x000000 })));
+    this.sliceGroup.add(new Line(g, this.mats.slice));
     const cg = new BufferGeometry();
     // A vertical rectangle at z: two triangles.
     cg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z, X0, H, z, X1, 0, z, X1, H, z, X0, H, z]), 3));
-    const curtain = new Mesh(
-      cg,
-      new MeshBasicMaterial({ color: this.dark ? 0xffffff : 0x3050a0, transparent: true, opacity: 0.12, side: DoubleSide, depthWrite: false }),
-    );
+    const curtain = new Mesh(cg, this.mats.curtain);
     this.sliceGroup.add(curtain);
     this.requestRender();
   }
@@ -418,7 +434,9 @@ export class SurfaceScene {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.clearGroup(this.dataGroup);
     this.clearGroup(this.sliceGroup);
+    for (const m of Object.values(this.mats)) m.dispose();
     this.controls.removeEventListener('change', this.onControlsChange);
+    this.controls.stopListenToKeyEvents();
     this.controls.dispose();
     this.canvas.removeEventListener('webglcontextlost', this.onContextLost);
     this.canvas.removeEventListener('webglcontextrestored', this.onContextRestored);
