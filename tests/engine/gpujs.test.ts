@@ -15,10 +15,10 @@
  *   mean |gpujs - reference| must be within 3x the perturbed reference's own mean deviation, + 1e-3.
  * - Saturation (a fraction of units): units within float32 error of the 1% threshold may flip;
  *   stable cells allow 2 flips over the N S units of a cell.
- * - Overflow: float32 (clamped at overflowLimit) overflows before float64. Every cell the
- *   reference flags must be flagged; a cell only the gpu.js engine flags must be justified:
- *   the reference's largest ||h|| in that row by then is within a decade of the limit. Values
- *   are compared only where neither flags.
+ * - Range: float32 (clamped at overflowLimit, flagged below UNDERFLOW_LIMIT) leaves its range
+ *   before float64. Every cell the reference flags must be flagged; a cell only the gpu.js
+ *   engine flags must be justified: the reference's ||h|| in that row by then came within a
+ *   decade of the clamp, or below the underflow limit. Values are compared only where neither flags.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
@@ -26,7 +26,7 @@ import { emptyField, GRID_NAMES, type GradientField } from '../../src/core/field
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { overflowLimit } from '../../src/engine/gpujs/plan.ts';
+import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
 import type { PlainField } from '../gpujs/page/main.ts';
 
@@ -59,28 +59,43 @@ function perturbedReference(config: Config): GradientField {
 }
 
 /**
- * Per (k, t): the largest log10 ||h_t'|| over samples in the reference with t' <= t (what
- * justifies a forward overflow flag at t), and over the whole row (what justifies the relu
- * backward pass being undefined at every t once the forward pass overflowed somewhere).
+ * Per (k, t): the largest and smallest log10 ||h_t'|| over samples in the reference with
+ * t' <= t (what justifies a forward range flag at t), and over the whole row (what justifies
+ * the relu backward pass being undefined at every t once the forward pass left the range).
  */
-function referenceMaxHidden(config: Config): { upTo: Float64Array; row: Float64Array } {
+interface HiddenRange {
+  maxUpTo: Float64Array;
+  minUpTo: Float64Array;
+  maxRow: Float64Array;
+  minRow: Float64Array;
+}
+function referenceHiddenRange(config: Config): HiddenRange {
   const p = buildProblem(config);
   const T = config.steps;
-  const upTo = new Float64Array(p.rho.length * T).fill(-Infinity);
-  const row = new Float64Array(p.rho.length).fill(-Infinity);
-  for (let k = 0; k < p.rho.length; k++) {
+  const K = p.rho.length;
+  const r: HiddenRange = {
+    maxUpTo: new Float64Array(K * T).fill(-Infinity),
+    minUpTo: new Float64Array(K * T).fill(Infinity),
+    maxRow: new Float64Array(K).fill(-Infinity),
+    minRow: new Float64Array(K).fill(Infinity),
+  };
+  for (let k = 0; k < K; k++) {
     for (let s = 0; s < config.samples; s++) {
       const tr = traceSequence(p, p.rho[k], s);
-      let run = -Infinity;
+      let hi = -Infinity;
+      let lo = Infinity;
       for (let j = 0; j < T; j++) {
         const v = tr.hiddenLog10[j];
-        run = Number.isNaN(v) || v === Infinity ? Infinity : Math.max(run, v);
-        upTo[k * T + j] = Math.max(upTo[k * T + j], run);
+        hi = Number.isNaN(v) ? Infinity : Math.max(hi, v);
+        lo = Number.isNaN(v) ? lo : Math.min(lo, v);
+        r.maxUpTo[k * T + j] = Math.max(r.maxUpTo[k * T + j], hi);
+        r.minUpTo[k * T + j] = Math.min(r.minUpTo[k * T + j], lo);
       }
-      row[k] = Math.max(row[k], run);
+      r.maxRow[k] = Math.max(r.maxRow[k], hi);
+      r.minRow[k] = Math.min(r.minRow[k], lo);
     }
   }
-  return { upTo, row };
+  return r;
 }
 
 /** Same non-finite value (both -Infinity, both NaN, ...) or both finite. */
@@ -101,7 +116,8 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
   const S = config.samples;
   const pert = perturbedReference(config);
   const limitLog = Math.log10(overflowLimit(buildProblem(config)));
-  const maxHidden = got.overflow.some((v, i) => v !== ref.overflow[i]) ? referenceMaxHidden(config) : null;
+  const range = got.overflow.some((v, i) => v !== ref.overflow[i]) ? referenceHiddenRange(config) : null;
+  const tinyLog = Math.log10(UNDERFLOW_LIMIT) + 0.5 * Math.log10(N) + 0.5;
   const where = (i: number) => `${label} k=${Math.floor(i / T)} t=${(i % T) + 1}`;
   if (got.K !== K || got.T !== T) return [`${label}: shape ${got.K}x${got.T}, expected ${K}x${T}`];
   // A row is chaotic when any of its cells moves by SENSITIVITY under the rho perturbation:
@@ -121,10 +137,16 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
     const flagR = ref.overflow[i] === 1;
     if (flagR && !flagG) fails.push(`${where(i)}: the reference flags overflow, gpujs does not`);
     if (flagG && !flagR) {
-      // float32 overflowed first: the reference must be near the float32 limit in this row by now.
-      const backwardToo = config.activation === 'relu' || config.activation === 'leaky_relu';
-      const m = !maxHidden ? -Infinity : backwardToo ? maxHidden.row[Math.floor(i / T)] : maxHidden.upTo[i];
-      if (!(m >= limitLog - 1)) fails.push(`${where(i)}: gpujs flags overflow but the reference's max log10||h|| is ${m}, limit 10^${limitLog.toFixed(1)}`);
+      // float32 left its range first: the reference must be within a decade of the clamp, or
+      // below the underflow limit (||h|| <= sqrt(N) max|a|), in this row by now (relu: anywhere
+      // in the row, its backward pass reads every step).
+      const k = Math.floor(i / T);
+      const wholeRow = config.activation === 'relu' || config.activation === 'leaky_relu';
+      const hi = !range ? -Infinity : wholeRow ? range.maxRow[k] : range.maxUpTo[i];
+      const lo = !range ? Infinity : wholeRow ? range.minRow[k] : range.minUpTo[i];
+      if (!(hi >= limitLog - 1 || lo <= tinyLog)) {
+        fails.push(`${where(i)}: gpujs flags out of range but the reference's log10||h|| stays in [${lo}, ${hi}], limits 10^${limitLog.toFixed(1)} and 10^${tinyLog.toFixed(1)}`);
+      }
     }
     if (flagG || flagR) continue;
     let stableCell = true;

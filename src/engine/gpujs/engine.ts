@@ -27,7 +27,7 @@ import {
   gradStatsSource,
   PACK_COLUMNS,
 } from './kernels.ts';
-import { DEFAULT_MEMORY_BUDGET, DriveTable, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
+import { DEFAULT_MEMORY_BUDGET, DriveTable, UNDERFLOW_LIMIT, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
 import { chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
 
 export type GpuJsMode = 'webgl2' | 'webgl' | 'cpu';
@@ -194,7 +194,7 @@ export class GpuJsEngine implements Engine {
     if (this.kernels?.key === key) return this.kernels;
     this.destroyKernels();
     const { NP4, NP, Bc } = plan;
-    const constants = { N, NP4, LIMIT: limit, ALPHA: alpha };
+    const constants = { N, NP4, LIMIT: limit, TINY: UNDERFLOW_LIMIT, ALPHA: alpha };
     const base = { pipeline: true, immutable: true, precision: 'single' as const, tactic: 'precision' as const, constants };
     const make = (src: string, output: number[]) => gpu.createKernel(src, { ...base, output });
     this.kernels = {

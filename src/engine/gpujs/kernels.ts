@@ -163,7 +163,9 @@ ${each((r) => phiCode(act, `a[${r}]`, `h${r}`))}
 
 /**
  * forwardStats(A): output [Bc] vec4 per sequence b at step t, from a = a_t:
- *   (log10 ||h_t||, saturated units, 1 if some |a_i| reached LIMIT else 0, 0).
+ *   (log10 ||h_t||, saturated units, out of range 0/1, 0), out of range when max |a_i| reached
+ *   LIMIT (overflow) or is below TINY but not exactly 0 (float32 is about to underflow: a state
+ *   the reference carries at 1e-40 would become an exact 0 here, and relu's phi'(0) = 0).
  * Only the N real units count (padded a are 0, but phi(0) need not be). The norm is taken as
  * m sqrt(sum (h/m)^2), m = max |h_i| (no overflow); LOG_ZERO for a zero vector.
  */
@@ -173,6 +175,7 @@ export function forwardStatsSource(act: Activation): string {
   let m = 0.0;
   let sat = 0.0;
   let over = 0.0;
+  let ma = 0.0;
   const L = this.constants.LIMIT;
   for (let j4 = 0; j4 < this.constants.NP4; j4++) {
     const a = A[b][j4];
@@ -181,10 +184,12 @@ ${each((r) => `    if (j + ${r} < this.constants.N) {
       ${phiCode(act, `a[${r}]`, `h${r}`)}
       ${satCode(act, `a[${r}]`, `z${r}`)}
       m = Math.max(m, Math.abs(h${r}));
+      ma = Math.max(ma, Math.abs(a[${r}]));
       sat += z${r};
-      if (Math.abs(a[${r}]) >= L) { over = 1.0; }
     }`)}
   }
+  if (ma >= L) { over = 1.0; }
+  if (ma > 0.0 && ma < this.constants.TINY) { over = 1.0; }
   let lh = ${LOG_ZERO_TEXT};
   if (m > 0.0) {
     let s = 0.0;

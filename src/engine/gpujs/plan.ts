@@ -10,6 +10,12 @@ export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 
 /** Largest float32 magnitude the engine lets the kernels reach (float32 max is 3.4e38). */
 const FLOAT32_SAFE = 1e37;
+/**
+ * Below this max |a_i| (and above 0) a sequence's forward state leaves float32's range from
+ * below: 8 decades above the smallest normal float32 (1.2e-38), so every entry that matters
+ * is still exact when the flag is raised.
+ */
+export const UNDERFLOW_LIMIT = 1e-30;
 /** Upper bound of the clamp on pre-activations. */
 const LIMIT_CAP = 1e34;
 

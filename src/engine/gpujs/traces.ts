@@ -28,12 +28,13 @@ export interface ChunkStats {
 
 /**
  * The trace of sequence b of a chunk, with the reference's semantics:
- * - forward: h_t overflowed (a unit reached the clamp) at t0, and is taken as overflowed from
- *   t0 on (the reference's NaN propagates the same way): hiddenLog10 and saturation NaN there;
+ * - forward: h_t left float32's range at t0 (a unit reached the clamp, or the whole state fell
+ *   towards float32's underflow, see forwardStatsSource) and is taken as out of range from t0
+ *   on (the reference's NaN propagates the same way): overflow flag, hiddenLog10 and saturation NaN;
  * - backward: gradLog10[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
  *   the kernels scaled by 2^-k); weightGradLog10[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
- * - relu / leaky_relu after an overflow at t0 < T: the clamped a_t (t > t0) no longer carry
- *   the sign phi' needs, so every step of the backward pass is undefined (flagged), as the
+ * - relu / leaky_relu after leaving the range at t0 < T: the clamped or underflowed a_t (t > t0)
+ *   no longer carry the sign phi' needs, so every step of the backward pass is undefined (flagged), as the
  *   reference's NaN phi' makes it. linear: phi' = 1 never needs a_t, the gradient stays defined.
  */
 export function chunkTrace(
