@@ -85,7 +85,7 @@ async function main(): Promise<void> {
           console.log(`${be.name} ${w.name}: skipped (${skip})`);
           continue;
         }
-        const n = be.runs?.(w, runs) ?? runs;
+        const n = runs;
         const seconds = await timeEngine(engine, w, n);
         const med = median(seconds);
         const row: Row = { env: 'node', engine: be.name, adapter: engine.adapter, workload: w.name, runs: n, seconds, medianSeconds: med, gflops: sweepFlops(w.config) / med / 1e9 };
