@@ -114,7 +114,10 @@ export class LabStore {
   /** The WebGPU probe finished after a run had started without it: show what it found. */
   updateProbe(webgpu: BackendInfo['webgpu']): void {
     const b = this.snap.backend;
-    if (b && b.webgpu.description === 'probe still running') this.update({ backend: { ...b, webgpu } });
+    if (b && b.webgpu.description === 'probe still running') {
+      const words = webgpu.available ? `WebGPU adapter ${webgpu.description} answered after the first run had started` : `WebGPU: ${webgpu.description}`;
+      this.update({ backend: { ...b, webgpu, why: b.why.replace('WebGPU: probe still running', words) } });
+    }
   }
 
   /** Compute the current state (call once at start-up). */

@@ -36,6 +36,8 @@ export const CHROME_ARGS = [
 export interface Lab {
   browser: Browser;
   url: string;
+  /** The built files (dist) being served. */
+  outDir: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startLab(): Promise<Lab> {
   return {
     browser,
     url: `http://127.0.0.1:${port}/index.html`,
+    outDir,
     async close() {
       await browser.close();
       await new Promise<void>((r) => server.close(() => r()));

@@ -5,7 +5,7 @@
  * surfaces and their difference, bad settings are refused next to their field.
  * Screenshots go to artifacts/screenshots/ (gitignored) for a person to look at.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/app/presets.ts';
@@ -80,6 +80,44 @@ describe('the lab page', () => {
     await page.close();
   });
 
+  it('the browser bundle holds no Node-only GPU code (Dawn, gpu.js)', () => {
+    const dir = join(lab.outDir, 'assets');
+    const js = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(0);
+    for (const f of js) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      expect(text).not.toContain('dawn.node');
+      expect(text).not.toMatch(/gpu-browser|GPU\.js/);
+    }
+  });
+
+  it('the float64 reference engine in Web Workers reproduces ReferenceEngine to float64 rounding', async () => {
+    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=reference`);
+    const rows = await page.evaluate(() => {
+      const l = (window as unknown as { __lab: Hook }).__lab;
+      const K = l.snapshot().result!.a.K;
+      return { engine: l.snapshot().backend?.engine, rows: Array.from({ length: K }, (_, k) => [l.row(k, 'gradLog10Mean'), l.row(k, 'hiddenLog10Mean')]) };
+    });
+    expect(rows.engine).toBe('reference');
+    const ref = await new ReferenceEngine().run(parseConfig(SMALL));
+    const T = ref.T;
+    // Same code, same float64 arithmetic; only Chromium's and Node's V8 may round Math.tanh/pow
+    // differently in the last ulp (observed: 4e-14 in log10 after 40 steps). 1e-9 is far below
+    // any visible difference and far above that rounding; a wrong row differs by > 0.1.
+    for (let k = 0; k < ref.K; k++) {
+      for (const [i, grid] of [ref.gradLog10Mean, ref.hiddenLog10Mean].entries()) {
+        const got = rows.rows[k][i]!;
+        for (let j = 0; j < T; j++) {
+          const want = grid[k * T + j];
+          if (!Number.isFinite(want)) expect(got[j]).toBeNull();
+          else expect(Math.abs(got[j]! - want)).toBeLessThan(1e-9);
+        }
+      }
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('runs on the WebGPU engine when asked, and the badge names the SwiftShader adapter', async () => {
     const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=webgpu`);
     const backend = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().backend);
@@ -118,6 +156,14 @@ describe('the lab page', () => {
       const want = ref.gradLog10Mean[after.slice.k * ref.T + j];
       expect(Math.abs(after.slice.grad[j] - want)).toBeLessThan(2e-3);
     }
+    // Hovering the heatmap reads out rho, t and the value of the cell under the pointer.
+    const heat = page.locator('lab-heatmap canvas');
+    const box = (await heat.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.99, box.y + box.height * 0.01);
+    const readout = await page.locator('lab-heatmap .readout').innerText();
+    const lastK = SMALL.rhoCount - 1;
+    expect(readout).toContain(`ρ=${ref.rho[lastK].toFixed(3)}`);
+    expect(readout).toContain(`t=${SMALL.steps}`);
     // Neighbouring rows really differ, so the check above can tell rows apart.
     const other = ref.gradLog10Mean[(after.slice.k - 1) * ref.T];
     expect(Math.abs(other - ref.gradLog10Mean[after.slice.k * ref.T])).toBeGreaterThan(0.1);
@@ -125,12 +171,13 @@ describe('the lab page', () => {
   });
 
   it('a link with a non-default state reproduces it, and back/forward restores states', async () => {
-    const hash = 'activation=relu&hidden=24&steps=30&rhoMin=0.6&rhoMax=1.4&rhoCount=9&samples=3&seed=42&field=hidden&rho=1.2&ov=std,hidden';
+    const hash = 'activation=relu&hidden=24&steps=30&rhoMin=0.6&rhoMax=1.4&rhoCount=9&samples=3&seed=42&field=hidden&rho=1.2&ov=std,hidden&cam=20,40,5';
     const { page, errors } = await openLab(lab, hash);
     const s = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot());
     expect(s.state.config).toMatchObject({ activation: 'relu', hidden: 24, steps: 30, rhoMin: 0.6, rhoMax: 1.4, rhoCount: 9, samples: 3, seed: 42 });
     expect(s.result?.a.config).toMatchObject({ activation: 'relu', hidden: 24, steps: 30, rhoCount: 9, seed: 42 });
-    expect(s.state.view).toMatchObject({ field: 'hidden', rho: 1.2, overlays: { std: true, hidden: true, linear: false, pascanu: false } });
+    expect(s.state.view).toMatchObject({ field: 'hidden', rho: 1.2, camera: [20, 40, 5], overlays: { std: true, hidden: true, linear: false, pascanu: false } });
+    await page.screenshot({ path: join(ARTIFACTS, 'link-relu-hidden-field.png') });
     expect(await page.locator('lab-controls #f-activation').inputValue()).toBe('relu');
     expect(await page.locator('lab-controls #f-hidden').inputValue()).toBe('24');
     expect(await page.locator('lab-slider output').innerText()).toBe('1.200');

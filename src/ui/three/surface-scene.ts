@@ -332,7 +332,7 @@ export class SurfaceScene {
       grid.push(X0, 0, z, X1, 0, z);
       this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
     }
-    this.label('ρ', new Vector3(X1 + 0.3, 0, Z1 - 0.3), 'title axis-rho');
+    this.label('ρ', new Vector3(X1 + 0.22, 0, Z1 - 0.45), 'title axis-rho');
     // Value ticks up the back-left edge.
     for (const v of ticks(d.range.lo, d.range.hi, 4)) {
       const y = unit(v, d.range) * H;
