@@ -59,14 +59,14 @@ export async function requestGpu(gpu: GPU | undefined, powerPreference: GPUPower
   return { adapter, device, description: describeAdapter(adapter) };
 }
 
-/** Run `make` inside validation and out-of-memory error scopes; throw the first error as an Error naming `what`. */
-export async function withErrorScopes<T>(device: GPUDevice, what: string, make: () => T): Promise<T> {
+/** Run `make` (and await it) inside validation and out-of-memory error scopes; throw the first error as an Error naming `what`. */
+export async function withErrorScopes<T>(device: GPUDevice, what: string, make: () => T | Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   let value: T | undefined;
   let thrown: unknown = null;
   try {
-    value = make();
+    value = await make();
   } catch (e) {
     thrown = e;
   }

@@ -78,6 +78,8 @@ export class WebGpuEngine implements Engine {
   private uncaptured: GPUError | null = null;
   private disposed = false;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Floating-point operations per millisecond this device has been measured to run (null: not yet). */
+  private flopsPerMs: number | null = null;
 
   /** Request an adapter and device from `gpu` (navigator.gpu, or dawnGpu() in Node) and build the engine. */
   static async create(gpu: GPU | undefined, options: WebGpuEngineOptions = {}): Promise<WebGpuEngine> {
@@ -198,6 +200,25 @@ export class WebGpuEngine implements Engine {
     const value = await Promise.race([p, lost]);
     this.assertUsable();
     return value;
+  }
+
+  /**
+   * Wait for the queue to finish work of `flops`. Dawn in Node polls the device from the event
+   * loop while any GPU promise is pending, which keeps one CPU core busy -- on SwiftShader, a core
+   * taken from the shaders. So sleep (a plain timer) through most of the predicted time first,
+   * and only then ask for the completion promise; the prediction is the rate measured on the
+   * previous batches. In a browser this costs nothing either.
+   */
+  private async waitForQueue(flops: number, what: string): Promise<void> {
+    const t0 = performance.now();
+    const predictedMs = this.flopsPerMs && flops > 0 ? flops / this.flopsPerMs : 0;
+    if (predictedMs > 4) await new Promise((resolve) => setTimeout(resolve, 0.85 * predictedMs));
+    await this.untilDone(what, this.device.queue.onSubmittedWorkDone());
+    const ms = performance.now() - t0;
+    if (flops > 0 && ms > 1) {
+      const rate = flops / ms;
+      this.flopsPerMs = this.flopsPerMs === null ? rate : 0.5 * (this.flopsPerMs + rate);
+    }
   }
 
   private createBuffer(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
@@ -374,10 +395,12 @@ export class WebGpuEngine implements Engine {
         pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
         pu[o + 9] = kc;
       };
-      for (let t = 1; t <= T; t += spd) {
-        const tTo = Math.min(T, t + spd - 1);
+      // Until this device's speed is known, the first dispatch is a single step (see waitForQueue).
+      for (let t = 1; t <= T; ) {
+        const tTo = Math.min(T, t + (this.flopsPerMs === null && t === 1 ? 1 : spd) - 1);
         setStep(list.length, t, tTo);
         list.push({ kind: 'forward', slot: list.length, flops: stepFlops(kc * S) * (tTo - t + 1) });
+        t = tTo + 1;
       }
       for (let t = T; t >= 1; t -= spd) {
         const tTo = Math.max(1, t - spd + 1);
@@ -408,8 +431,9 @@ export class WebGpuEngine implements Engine {
           pass.end();
           if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * 64);
           dev.queue.submit([enc.finish()]);
+          // (padded sequences do work too: the wait is predicted from the work actually dispatched)
+          return this.waitForQueue((batchFlops * bc) / (kc * S), 'running the sweep');
         });
-        await this.untilDone('running the sweep', dev.queue.onSubmittedWorkDone());
         doneFlops += batchFlops;
         onProgress?.({ fraction: doneFlops / totalFlops, phase: batch[0].kind === 'forward' ? 'forward' : 'backward' });
         if (signal?.aborted) throw new AbortError();

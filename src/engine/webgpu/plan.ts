@@ -125,7 +125,8 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     o.stepsPerDispatch === 'auto'
       ? Math.max(1, Math.min(T, Math.floor(o.dispatchFlops / flopsPerStep)))
       : Math.max(1, Math.min(T, Math.floor(o.stepsPerDispatch)));
-  const dispatchesPerChunk = 2 * Math.ceil(T / spd) + 1;
+  // forward and backward ranges, the reduction, and one more for a first one-step calibration dispatch
+  const dispatchesPerChunk = 2 * Math.ceil(T / spd) + 2;
   const buffers: Record<string, number> = {
     ...chunkBuffers(rowsPerChunk, c, np, perWg),
     ...fixed,
