@@ -34,7 +34,7 @@ import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/refere
 import { Rng } from '../../src/core/rng.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { gemmBlock } from '../../src/engine/cpu/kernel.ts';
-import { instantiateGemm, simdAvailable } from '../../src/engine/cpu/simd.ts';
+import { instantiateGemm, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 
 const STRICT = 1e-3;
@@ -370,7 +370,7 @@ describe('cpu engine mechanics', () => {
     }
   });
 
-  it('the WebAssembly SIMD GEMM computes sum_j M[j, i] X[c, j] (float32 accumulation)', () => {
+  it('the WebAssembly SIMD GEMM computes sum_j M[j, i] X[c, j] from panel-packed M (float32 accumulation)', () => {
     expect(simdAvailable()).toBe(true); // Node 20 has WebAssembly SIMD; the engine would fall back silently otherwise
     const rng = new Rng(RUN_SEED, 301);
     for (const [np, bp] of [[8, 4], [24, 12], [72, 16]]) {
@@ -379,7 +379,8 @@ describe('cpu engine mechanics', () => {
       const M = new Float32Array(memory.buffer, 0, np * np);
       const X = new Float32Array(memory.buffer, M.byteLength, bp * np);
       const out = new Float32Array(memory.buffer, M.byteLength + X.byteLength, bp * np).fill(NaN);
-      M.set(rng.normals(np * np));
+      const plain = Float32Array.from(rng.normals(np * np)); // [np, np] row-major
+      packPanels(plain, np, M);
       X.set(rng.normals(bp * np));
       gemm(0, X.byteOffset, out.byteOffset, np, bp);
       for (let c = 0; c < bp; c++) {
@@ -387,8 +388,8 @@ describe('cpu engine mechanics', () => {
           let want = 0;
           let scale = 0;
           for (let j = 0; j < np; j++) {
-            want += M[j * np + i] * X[c * np + j];
-            scale += Math.abs(M[j * np + i] * X[c * np + j]);
+            want += plain[j * np + i] * X[c * np + j];
+            scale += Math.abs(plain[j * np + i] * X[c * np + j]);
           }
           // float32 accumulation of np terms: error below np * 2^-24 * sum |terms|
           expect(Math.abs(out[c * np + i] - want), `np=${np} c=${c} i=${i}`).toBeLessThanOrEqual(np * 2 ** -24 * scale);

@@ -25,7 +25,7 @@
 import { Rng, STREAM } from '../../core/rng.ts';
 import { SATURATION_FRACTION } from '../../core/activations.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
-import { instantiateGemm, simdAvailable } from './simd.ts';
+import { instantiateGemm, packPanels, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -112,8 +112,8 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const gemm = instantiateGemm(memory);
   const buf = memory.buffer;
   // Layout: [W0^T | W0 | H | delta | acc]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
-  new Float32Array(buf, 0, Np * Np).set(setup.W0T);
-  new Float32Array(buf, m, Np * Np).set(setup.W0);
+  packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
+  packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
   const H = new Float32Array(buf, 2 * m, bp * Np);
   const delta = new Float32Array(buf, 2 * m + v, bp * Np);
   const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
