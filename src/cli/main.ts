@@ -24,6 +24,7 @@ import {
   parseColormap,
   parseFields,
   parseFormats,
+  parsePlotSize,
   parseRange,
   parseScale,
   plannedFiles,
@@ -70,6 +71,7 @@ function figureOptions(cmd: Command): void {
   cmd.addOption(new Option('--scale <n>', 'PNG pixel density: 1, 2 or 4 times the figure size').default('1'));
   cmd.addOption(new Option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`).default('viridis'));
   cmd.addOption(new Option('--range <min:max>', 'colour range: auto (the data) or MIN:MAX').default('auto'));
+  cmd.addOption(new Option('--plot-size <WxH>', 'plot area in CSS px (the figure adds axes, colour bar and legend); each PNG pixel column shows the nearest step').default('600x360'));
 }
 
 function buildProgram(io: Io): Command {
@@ -116,6 +118,7 @@ function figureSettings(opts: Record<string, unknown>): FigureSettings {
     scale: parseScale(String(opts.scale)),
     colormap: parseColormap(String(opts.colormap)),
     range: parseRange(String(opts.range)),
+    ...parsePlotSize(String(opts.plotSize)),
   };
 }
 

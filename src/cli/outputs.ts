@@ -5,15 +5,12 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { bundleToJson } from '../core/bundle.ts';
 import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts';
 import type { Problem } from '../core/problem.ts';
 import { COLORMAPS, type ColormapName } from '../export/colormap.ts';
-import { csvChunks } from '../export/csv.ts';
 import { SCALES, type HeatmapOptions, type Scale } from '../export/figure.ts';
-import { renderHeatmapPng, renderHeatmapSvg } from '../export/heatmap.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile, type ExportFile } from '../export/files.ts';
 import { GRID_FILE_PREFIX, exportFileName } from '../export/names.ts';
-import { fieldNpz } from '../export/npy.ts';
 import { loadFigureFont } from './font.ts';
 
 export const FORMATS = ['json', 'csv', 'npy', 'png', 'svg'] as const;
@@ -85,6 +82,20 @@ export interface FigureSettings {
   scale: Scale;
   colormap: ColormapName;
   range: HeatmapOptions['range'];
+  /** Plot area in CSS px. */
+  plotWidth: number;
+  plotHeight: number;
+}
+
+/** "WxH" plot-area size in CSS px, each 100..4000. */
+export function parsePlotSize(text: string): { plotWidth: number; plotHeight: number } {
+  const m = /^(\d+)x(\d+)$/.exec(text.trim());
+  const w = m ? Number(m[1]) : NaN;
+  const h = m ? Number(m[2]) : NaN;
+  if (!(w >= 100 && w <= 4000 && h >= 100 && h <= 4000)) {
+    throw new UsageError(`--plot-size: ${JSON.stringify(text)} is not allowed; expected WIDTHxHEIGHT in CSS px, each 100..4000, e.g. 600x360`);
+  }
+  return { plotWidth: w, plotHeight: h };
 }
 
 /**
@@ -139,7 +150,7 @@ export function writeAtomic(path: string, parts: Iterable<string | Uint8Array>):
   }
 }
 
-/** Every file of the run: its path and a function that writes it. */
+/** Every file of the run: its path and a function that writes it (contents made only when written). */
 export function plannedFiles(
   field: GradientField,
   formats: readonly Format[],
@@ -147,38 +158,31 @@ export function plannedFiles(
   figure: FigureSettings,
   problem?: Problem,
 ): { path: string; write: () => void }[] {
-  if (dest.kind === 'file') return [{ path: dest.path, write: () => writeAtomic(dest.path, [bundleToJson(field, problem)]) }];
-  const at = (name: string) => join(dest.path, name);
-  const files: { path: string; write: () => void }[] = [];
+  if (dest.kind === 'file') return [{ path: dest.path, write: () => writeAtomic(dest.path, bundleFile(field, problem).parts) }];
+  const planned: { path: string; write: () => void }[] = [];
+  const add = (name: string, make: () => ExportFile) => {
+    const path = join(dest.path, name);
+    planned.push({ path, write: () => writeAtomic(path, make().parts) });
+  };
   for (const f of formats) {
     switch (f) {
-      case 'json': {
-        const path = at(exportFileName(field.config, 'run', 'json'));
-        files.push({ path, write: () => writeAtomic(path, [bundleToJson(field, problem)]) });
+      case 'json':
+        add(exportFileName(field.config, 'run', 'json'), () => bundleFile(field, problem));
         break;
-      }
-      case 'csv': {
-        const path = at(exportFileName(field.config, 'field', 'csv'));
-        files.push({ path, write: () => writeAtomic(path, csvChunks(field)) });
+      case 'csv':
+        add(exportFileName(field.config, 'field', 'csv'), () => csvFile(field));
         break;
-      }
-      case 'npy': {
-        const path = at(exportFileName(field.config, 'field', 'npz'));
-        files.push({ path, write: () => writeAtomic(path, [fieldNpz(field)]) });
+      case 'npy':
+        add(exportFileName(field.config, 'field', 'npz'), () => npzFile(field));
         break;
-      }
       case 'png':
       case 'svg':
         for (const grid of figure.fields) {
-          const path = at(exportFileName(field.config, grid, f));
-          const opts: HeatmapOptions = { grid, scale: figure.scale, colormap: figure.colormap, range: figure.range };
-          files.push({
-            path,
-            write: () => writeAtomic(path, [f === 'png' ? renderHeatmapPng(field, loadFigureFont(), opts) : renderHeatmapSvg(field, loadFigureFont(), opts)]),
-          });
+          const opts: HeatmapOptions = { grid, scale: figure.scale, colormap: figure.colormap, range: figure.range, plotWidth: figure.plotWidth, plotHeight: figure.plotHeight };
+          add(exportFileName(field.config, grid, f), () => heatmapFile(field, loadFigureFont(), opts, f));
         }
         break;
     }
   }
-  return files;
+  return planned;
 }

@@ -11,3 +11,4 @@ export { CSV_COLUMNS, csvChunks, csvHeader, toCsv } from './csv.ts';
 export { fieldNpz, npyBytes, npzSidecar, readNpy, type NpyArray } from './npy.ts';
 export { GRID_FILE_PREFIX, configSlug, exportFileName } from './names.ts';
 export { CompareError, differenceGrid, differenceOf } from './compare.ts';
+export { bundleFile, csvFile, heatmapFile, npzFile, type ExportFile } from './files.ts';

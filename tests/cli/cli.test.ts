@@ -76,12 +76,12 @@ describe('rnnlab sweep and render', () => {
 
   it('render redraws the saved bundle to exactly the pixels the sweep drew', () => {
     const bundle = join(dir, 'all', `run-${SLUG}.json`);
-    const r = rnnlab(['render', bundle, '--format', 'png,svg', '--out', 'redrawn', '--scale', '2', '--colormap', 'magma']);
+    const r = rnnlab(['render', bundle, '--format', 'png,svg', '--out', 'redrawn', '--scale', '2', '--colormap', 'magma', '--plot-size', '400x300']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^rnnlab: done: rendered a reference run .* wrote redrawn\/grad-.*\.png, redrawn\/grad-.*\.svg\n$/);
     expect(readdirSync(join(dir, 'redrawn')).sort()).toEqual([`grad-${SLUG}.png`, `grad-${SLUG}.svg`]);
     const field = fieldFromBundle(readFileSync(bundle, 'utf8'));
-    const mine = renderHeatmapPng(field, loadFigureFont(), { grid: 'gradLog10Mean', scale: 2, colormap: 'magma' });
+    const mine = renderHeatmapPng(field, loadFigureFont(), { grid: 'gradLog10Mean', scale: 2, colormap: 'magma', plotWidth: 400, plotHeight: 300 });
     expect(Buffer.from(readFileSync(join(dir, 'redrawn', `grad-${SLUG}.png`))).equals(Buffer.from(mine))).toBe(true);
     // The sweep's 1x PNG (drawn from the live field) equals a 1x render of the bundle.
     const r1 = rnnlab(['render', bundle, '--out', 'redrawn1']);
@@ -138,6 +138,7 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['bad colour map', ['sweep', '--format', 'png', '--colormap', 'jet'], /--colormap: "jet" is not allowed/],
     ['bad field', ['sweep', '--format', 'png', '--field', 'grad,loss'], /--field: "loss" is not a grid/],
     ['bad range', ['sweep', '--format', 'png', '--range', '0:-1'], /--range: "0:-1" is not a colour range/],
+    ['bad plot size', ['sweep', '--format', 'png', '--plot-size', '50x2000'], /--plot-size: "50x2000" is not allowed/],
     ['unknown backend', ['sweep', '--backend', 'tpu'], /argument 'tpu' is invalid/],
     ['stray argument', ['sweep', 'extra'], /too many arguments/],
     ['no command', [], /no command given/],

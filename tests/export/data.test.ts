@@ -13,9 +13,11 @@ import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { GRID_NAMES } from '../../src/core/field.ts';
 import { CSV_COLUMNS, csvChunks, toCsv } from '../../src/export/csv.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile } from '../../src/export/files.ts';
 import { exportFileName } from '../../src/export/names.ts';
 import { fieldNpz, npyBytes, readNpy } from '../../src/export/npy.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
+import { testFont } from './font-file.ts';
 
 function parseCsvNumber(s: string): number {
   return s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
@@ -138,6 +140,26 @@ print(json.dumps(out))
 });
 
 describe('file names', () => {
+  it('export files carry the config in their names, with MIME types', async () => {
+    const field = await referenceField(SMALL);
+    const font = testFont();
+    const files = [
+      heatmapFile(field, font, { grid: 'saturation' }, 'png'),
+      heatmapFile(field, font, { grid: 'gradLog10Mean', difference: { values: new Float64Array(field.K * field.T), label: 'zero' } }, 'svg'),
+      csvFile(field),
+      npzFile(field),
+      bundleFile(field),
+    ];
+    expect(files.map((f) => [f.name, f.mime])).toEqual([
+      ['saturation-tanh-gaussian-N8-T40-S3-seed7.png', 'image/png'],
+      ['diff-grad-tanh-gaussian-N8-T40-S3-seed7.svg', 'image/svg+xml'],
+      ['field-tanh-gaussian-N8-T40-S3-seed7.csv', 'text/csv'],
+      ['field-tanh-gaussian-N8-T40-S3-seed7.npz', 'application/zip'],
+      ['run-tanh-gaussian-N8-T40-S3-seed7.json', 'application/json'],
+    ]);
+    expect(Array.from(files[2].parts).join('')).toBe(toCsv(field));
+  });
+
   it('carry the config', async () => {
     const field = await referenceField({ ...SMALL, hidden: 64, steps: 100, samples: 16, seed: 1 });
     expect(exportFileName(field.config, 'gradLog10Mean', 'png')).toBe('grad-tanh-gaussian-N64-T100-S16-seed1.png');

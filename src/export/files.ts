@@ -1,0 +1,45 @@
+/**
+ * Each export as a named file: name (carrying the config), MIME type and contents, ready for a
+ * browser download (`new Blob(file.parts, { type: file.mime })`) or a CLI write. The lab and the
+ * CLI both go through these, so the same run gives the same files from either.
+ */
+import { bundleToJson } from '../core/bundle.ts';
+import type { GradientField } from '../core/field.ts';
+import type { Problem } from '../core/problem.ts';
+import { csvChunks } from './csv.ts';
+import type { HeatmapOptions } from './figure.ts';
+import type { FigureFont } from './font.ts';
+import { renderHeatmapPng, renderHeatmapSvg } from './heatmap.ts';
+import { exportFileName } from './names.ts';
+import { fieldNpz } from './npy.ts';
+
+export interface ExportFile {
+  /** File name without a directory, e.g. grad-tanh-gaussian-N64-T100-S16-seed1.png. */
+  name: string;
+  mime: string;
+  /** The contents in order (a large CSV comes in many pieces). */
+  parts: Iterable<string | Uint8Array>;
+}
+
+/** The heatmap figure as PNG or SVG; in difference mode the name starts with diff-. */
+export function heatmapFile(field: GradientField, font: FigureFont, opts: HeatmapOptions, format: 'png' | 'svg'): ExportFile {
+  const what = opts.difference ? { difference: opts.grid } : opts.grid;
+  return format === 'png'
+    ? { name: exportFileName(field.config, what, 'png'), mime: 'image/png', parts: [renderHeatmapPng(field, font, opts)] }
+    : { name: exportFileName(field.config, what, 'svg'), mime: 'image/svg+xml', parts: [renderHeatmapSvg(field, font, opts)] };
+}
+
+/** Tidy CSV of every grid, streamed in pieces. */
+export function csvFile(field: GradientField): ExportFile {
+  return { name: exportFileName(field.config, 'field', 'csv'), mime: 'text/csv', parts: csvChunks(field) };
+}
+
+/** Every grid as float32 .npy in one .npz, with the config sidecar. */
+export function npzFile(field: GradientField): ExportFile {
+  return { name: exportFileName(field.config, 'field', 'npz'), mime: 'application/zip', parts: [fieldNpz(field)] };
+}
+
+/** The JSON run bundle (src/core/bundle.ts); pass the problem to include the matrices. */
+export function bundleFile(field: GradientField, problem?: Problem): ExportFile {
+  return { name: exportFileName(field.config, 'run', 'json'), mime: 'application/json', parts: [bundleToJson(field, problem)] };
+}
