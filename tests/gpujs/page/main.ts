@@ -98,8 +98,8 @@ const api = {
   },
 
   /** Run the gpu.js engine on a config (partial, validated), in a fresh engine, disposed after. */
-  async run(partial: Record<string, unknown>, mode: GpuJsMode = 'webgl2') {
-    const engine = GpuJsEngine.create({ mode });
+  async run(partial: Record<string, unknown>, mode: GpuJsMode = 'webgl2', memoryBudget?: number) {
+    const engine = GpuJsEngine.create({ mode, memoryBudget });
     try {
       const progress: number[] = [];
       const field = await engine.run(parseConfig(partial), { onProgress: (p) => progress.push(p.fraction) });
