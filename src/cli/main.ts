@@ -226,11 +226,12 @@ function writeAll(files: { path: string; write: () => void }[]): string[] {
 
 async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   const started = performance.now();
-  checkWritable(s.dest); // before a long run, not after it
+  const undoDirs = checkWritable(s.dest); // before a long run, not after it
   let created;
   try {
     created = await createNodeEngine(s.backend);
   } catch (e) {
+    undoDirs();
     if (e instanceof BackendError) {
       io.err(`rnnlab: ${e.message}\n`);
       return EXIT.badInput;
@@ -245,6 +246,7 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
     field = await engine.run(s.config, { signal: io.signal, onProgress: (p) => bar.update(p) });
   } catch (e) {
     bar.done();
+    undoDirs();
     if (isAbortError(e)) {
       io.err('rnnlab: interrupted; nothing was written\n');
       return EXIT.interrupted;

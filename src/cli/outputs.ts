@@ -3,7 +3,7 @@
  * file written whole under a temporary name in the same directory and renamed into place, so
  * an interrupted or failed write leaves nothing half-written behind.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts';
 import type { Problem } from '../core/problem.ts';
@@ -115,18 +115,24 @@ export function destination(out: string | undefined, formats: readonly Format[])
 
 /**
  * Check before the (possibly long) run that the destination can be written: create the
- * directory, then write and remove a probe file in it.
+ * directory, then write and remove a probe file in it. Returns a function that removes the
+ * directories this created, if they are still empty (for a run that fails or is interrupted).
  */
-export function checkWritable(dest: Destination): void {
+export function checkWritable(dest: Destination): () => void {
   const dir = dest.kind === 'dir' ? dest.path : dirname(dest.path);
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true });
     const probe = join(dir, `.rnnlab-probe-${process.pid}`);
     closeSync(openSync(probe, 'w'));
     rmSync(probe, { force: true });
   } catch (e) {
     throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}; choose another --out`);
   }
+  return () => {
+    // `created` is the top directory mkdir made; below it there is only the chain down to dir.
+    if (created !== undefined && readdirSync(dir).length === 0) rmSync(created, { recursive: true, force: true });
+  };
 }
 
 /** Write a file from its parts under a temporary name beside it, then rename: all or nothing. */

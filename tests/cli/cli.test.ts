@@ -156,6 +156,21 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     });
   }
 
+  it('an interrupted run (Ctrl-C) exits 130, writes nothing and removes the directories it made', async () => {
+    const out = join(dir, 'interrupted', 'deep');
+    const interrupt = new AbortController();
+    let err = '';
+    const running = main(['sweep', '--hidden', '32', '--steps', '400', '--rho', '0.5:1.5:16', '--samples', '8', '--backend', 'reference', '--format', 'png', '--out', out], {
+      out: () => {},
+      err: (s) => (err += s),
+      signal: interrupt.signal,
+    });
+    setTimeout(() => interrupt.abort(), 300);
+    expect(await running).toBe(130);
+    expect(err).toMatch(/interrupted; nothing was written/);
+    expect(existsSync(join(dir, 'interrupted'))).toBe(false);
+  });
+
   it('one .json file asked to hold several formats', async () => {
     let err = '';
     const code = await main(['sweep', '--format', 'json,png', '--out', join(dir, 'x.json')], { out: () => {}, err: (s) => (err += s) });
