@@ -337,6 +337,13 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     expect(ab.afterFinite).toBe(true);
   });
 
+  it('a WebGL context lost mid-run rejects the run with a message, never returns zeros as numbers', async () => {
+    const r = await o.page.evaluate(() => window.gpujsTest.loseContextMidRun({ hidden: 16, steps: 300, rhoCount: 4, samples: 4 }));
+    expect(r.lost).toBe(true);
+    expect(r.rejected).toBe(true);
+    expect(r.message).toContain('context was lost');
+  });
+
   it('splitting the sequences into chunks (last one padded) changes no number', async () => {
     const config = parseConfig({ activation: 'tanh', hidden: 9, steps: 20, rhoCount: 5, samples: 3, seed: FRESH });
     const whole = await o.page.evaluate((c) => window.gpujsTest.run(c), config as unknown as Record<string, unknown>);

@@ -282,7 +282,7 @@ export class GpuJsEngine implements Engine {
           if (h !== hInit) drop(h);
           h = hNext;
           const fs = keep(ks.forwardStats(a) as unknown as KernelOut);
-          stats.fwd[t - 1] = readVec4(fs, Bc);
+          stats.fwd[t - 1] = this.read(fs, Bc);
           drop(fs);
           await pace(c * 2 * T + t);
         }
@@ -291,7 +291,7 @@ export class GpuJsEngine implements Engine {
         for (let t = T; t >= 1; t--) {
           const a = A[t - 1];
           const gs = keep(ks.gradStats(g, a) as unknown as KernelOut);
-          stats.bwd[t - 1] = readVec4(gs, Bc);
+          stats.bwd[t - 1] = this.read(gs, Bc);
           if (t > 1) {
             const d = keep(ks.delta(a, g, gs) as unknown as KernelOut);
             const gPrev = keep(ks.backprop(W0TP, d, rhoB) as unknown as KernelOut);
@@ -314,6 +314,31 @@ export class GpuJsEngine implements Engine {
     onProgress?.({ fraction: 1, phase: 'done' });
     field.meta.wallMs = performance.now() - started;
     return field;
+  }
+
+  /**
+   * Read a stats result back, refusing a lost WebGL context: its reads return zeros, which
+   * would pass for numbers.
+   */
+  private read(x: KernelOut, n: number): Float32Array {
+    const v = readVec4(x, n);
+    const gl = this.gpu?.context as WebGLRenderingContext | null | undefined;
+    if (gl && typeof gl.isContextLost === 'function' && gl.isContextLost()) {
+      throw new Error('gpujs engine: the WebGL context was lost during the run (GPU reset or too many contexts); run again or choose another backend');
+    }
+    return v;
+  }
+
+  /**
+   * Test hook: lose the WebGL context now, as a GPU reset would (WEBGL_lose_context).
+   * Returns false where that extension is missing (or in cpu mode).
+   */
+  loseContextForTest(): boolean {
+    const gl = this.gpu?.context as WebGLRenderingContext | null | undefined;
+    const ext = gl && typeof gl.getExtension === 'function' ? gl.getExtension('WEBGL_lose_context') : null;
+    if (!ext) return false;
+    ext.loseContext();
+    return true;
   }
 
   /** Destroys the kernels and the gpu.js instance (its WebGL context); the engine is unusable afterwards. */

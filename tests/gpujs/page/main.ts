@@ -140,6 +140,24 @@ const api = {
     }
   },
 
+  /** Lose the WebGL context once the run is a third done: the run must reject with a message. */
+  async loseContextMidRun(partial: Record<string, unknown>) {
+    const engine = GpuJsEngine.create({ mode: 'webgl2' });
+    let lost = false;
+    try {
+      await engine.run(parseConfig(partial), {
+        onProgress: (p) => {
+          if (!lost && p.fraction > 0.3) lost = engine.loseContextForTest();
+        },
+      });
+      return { lost, rejected: false, message: '' };
+    } catch (e) {
+      return { lost, rejected: true, message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      engine.dispose();
+    }
+  },
+
   /** Median wall time of the gpu.js engine and the reference on one config, in this page. */
   async bench(partial: Record<string, unknown>, repeats: number) {
     const config = parseConfig(partial);
