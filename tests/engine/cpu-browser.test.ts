@@ -1,0 +1,99 @@
+/**
+ * The CPU engine's browser path for real: a page importing pool-browser.ts is built with Vite
+ * (so the `new URL('./worker-browser.ts', import.meta.url)` module workers are bundled as the lab
+ * bundles them), served on loopback and run in headless Chromium with two Web Workers. Its grids
+ * must equal the Node engine's (the same float32 arithmetic and WebAssembly module; 1e-9 leaves
+ * room only for a library function such as Math.log10 rounding differently in another V8) and
+ * agree with the float64 reference within 1e-3 (a contracting config: rho ||W0||_2 < 1, so float32
+ * rounding is not amplified).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/core/config.ts';
+import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
+import { serveDirectory, type StaticServer } from '../../src/node/static-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PAGE_MAIN = `
+import { parseConfig } from '${ROOT}/src/core/config.ts';
+import { GRID_NAMES } from '${ROOT}/src/core/field.ts';
+import { createBrowserCpuEngine } from '${ROOT}/src/engine/cpu/pool-browser.ts';
+// Grids go back as strings per value so that -Infinity and NaN survive the trip.
+window.runCpu = async (input, workers) => {
+  const engine = createBrowserCpuEngine({ workers });
+  try {
+    const f = await engine.run(parseConfig(input));
+    const grids = {};
+    for (const g of GRID_NAMES) grids[g] = Array.from(f[g], String);
+    return { adapter: engine.adapter, grids, overflow: Array.from(f.overflow) };
+  } finally {
+    engine.dispose();
+  }
+};
+window.ready = true;
+`;
+
+let dir: string;
+let server: StaticServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rnnlab-cpu-browser-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+  writeFileSync(join(dir, 'main.js'), PAGE_MAIN);
+  await build({ root: dir, configFile: false, logLevel: 'warn', worker: { format: 'es' }, build: { outDir: join(dir, 'dist'), emptyOutDir: true, target: 'es2022' } });
+  server = await serveDirectory(join(dir, 'dist'));
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cpu engine in headless Chromium (Web Workers)', () => {
+  it('matches the Node engine and the float64 reference', async () => {
+    const config = parseConfig({ activation: 'tanh', hidden: 20, steps: 30, rhoMin: 0.1, rhoMax: 0.45, rhoCount: 4, samples: 6, seed: 7 });
+    const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    let got: { adapter: string; grids: Record<string, string[]>; overflow: number[] };
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/index.html`);
+      await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+      got = await page.evaluate(
+        ([c, w]) => (window as unknown as { runCpu: (c: unknown, w: number) => Promise<typeof got> }).runCpu(c, w),
+        [config, 2] as const,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    expect(got.adapter).toMatch(/2 workers/);
+    const node = createNodeCpuEngine({ workers: 2 });
+    let mine: GradientField;
+    try {
+      mine = await node.run(config);
+    } finally {
+      node.dispose();
+    }
+    const ref = await new ReferenceEngine().run(config);
+    // A contracting config: rho ||W0||_2 < 1 in every row, so no cell amplifies rounding.
+    expect(0.45 * ref.spectrum.norm).toBeLessThan(1);
+    for (const g of GRID_NAMES) {
+      const page = got.grids[g].map(Number);
+      for (let i = 0; i < page.length; i++) {
+        const a = page[i];
+        expect(a === mine[g][i] || Math.abs(a - mine[g][i]) <= 1e-9, `${g}[${i}] browser ${a} vs node ${mine[g][i]}`).toBe(true);
+        const tol = g === 'saturation' ? 2 / (config.hidden * config.samples) : 1e-3;
+        expect(a === ref[g][i] || Math.abs(a - ref[g][i]) <= tol, `${g}[${i}] browser ${a} vs reference ${ref[g][i]}`).toBe(true);
+      }
+    }
+    expect(got.overflow).toEqual(Array.from(ref.overflow));
+  });
+});
