@@ -18,7 +18,8 @@
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch); tFrom >= tTo here
-//   1 w       [N][NP4] vec4<f32>   W0 row-major, rows padded with zeros to NP4 * 4 columns
+//   1 wmat    [N][NP4] vec4<f32>   W0 row-major, rows padded with zeros to NP4 * 4 columns;
+//                                  declared by the prelude (matrix-plain.wgsl or matrix-subgroups.wgsl)
 //   2 rhos    [KC] f32             rho of row k of this chunk; k = b / S
 //   3 r       [N] f32              dL/dh_T, the readout
 //   4 gstate  [2][N][BP] f32       ping-pong: slot (T - t) & 1 holds g_t / 2^E, then delta_t in place
@@ -67,7 +68,6 @@ const FLAG_BWD_INVALID: u32 = 128u;  // the backward pass crossed an undefined p
 const LOG10_2: f32 = 0.30102999566398120;
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> rhos: array<f32>;
 @group(0) @binding(3) var<storage, read> r: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gstate: array<f32>;
@@ -136,8 +136,9 @@ fn emitRow(o: u32, i: u32, scale: vec4<f32>, acc: vec4<f32>) {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let b0 = wid.x * 4u * WORKGROUP + lid.x;
+fn main(ids: Ids) {
+  setLane(ids);
+  let b0 = ids.wid.x * 4u * WORKGROUP + ids.lid.x;
   let n = p.n;
   let bp = p.batch;
   let np4 = p.np4;
@@ -236,8 +237,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       for (var j = 0u; j < n; j++) {
         let dv = loadG(cur + j * bp);
         let o = j * np4 + i4;
-        let wa = w[o];
-        let wb = w[o + 1u];
+        let wa = loadRows(o);
+        let wb = loadRows(o + 1u);
         a0 += wa.x * dv;
         a1 += wa.y * dv;
         a2 += wa.z * dv;

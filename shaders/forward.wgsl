@@ -14,7 +14,8 @@
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch)
-//   1 wt      [N][NP4] vec4<f32>   W0^T row-major, rows padded with zeros to NP4 * 4 (a multiple of 8)
+//   1 wmat    [NP][NP4] vec4<f32>  W0^T row-major, padded with zeros to NP = NP4 * 4 (a multiple of 8);
+//                                  declared by the prelude (matrix-plain.wgsl or matrix-subgroups.wgsl)
 //   2 drive   [T][N][S] f32        c_t of sample s (the same S input sequences for every rho)
 //   3 rhos    [KC] f32             rho of row k of this chunk; sequence b is k = b / S, s = b % S
 //   4 h0      [N] f32              initial hidden state, shared by every sequence
@@ -61,7 +62,6 @@ const FLAG_A_NAN: u32 = 4u;          // some a_t is NaN: phi'(a_t) undefined (ne
 const LOG10_2: f32 = 0.30102999566398120;
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> wt: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> drive: array<f32>;
 @group(0) @binding(3) var<storage, read> rhos: array<f32>;
 @group(0) @binding(4) var<storage, read> h0: array<f32>;
@@ -188,8 +188,9 @@ fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let b0 = wid.x * 4u * WORKGROUP + lid.x;
+fn main(ids: Ids) {
+  setLane(ids);
+  let b0 = ids.wid.x * 4u * WORKGROUP + ids.lid.x;
   let n = p.n;
   let bp = p.batch;
   let np4 = p.np4;
@@ -223,8 +224,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         {
           let hv = loadH(prev + (j + 0u) * bp + b0);
           let w = (j + 0u) * np4 + i4;
-          let wa = wt[w];
-          let wb = wt[w + 1u];
+          let wa = loadRows(w);
+          let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
           a1 += wa.y * hv;
           a2 += wa.z * hv;
@@ -237,8 +238,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         {
           let hv = loadH(prev + (j + 1u) * bp + b0);
           let w = (j + 1u) * np4 + i4;
-          let wa = wt[w];
-          let wb = wt[w + 1u];
+          let wa = loadRows(w);
+          let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
           a1 += wa.y * hv;
           a2 += wa.z * hv;
@@ -251,8 +252,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         {
           let hv = loadH(prev + (j + 2u) * bp + b0);
           let w = (j + 2u) * np4 + i4;
-          let wa = wt[w];
-          let wb = wt[w + 1u];
+          let wa = loadRows(w);
+          let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
           a1 += wa.y * hv;
           a2 += wa.z * hv;
@@ -265,8 +266,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         {
           let hv = loadH(prev + (j + 3u) * bp + b0);
           let w = (j + 3u) * np4 + i4;
-          let wa = wt[w];
-          let wb = wt[w + 1u];
+          let wa = loadRows(w);
+          let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
           a1 += wa.y * hv;
           a2 += wa.z * hv;

@@ -50,6 +50,7 @@ export async function requestGpu(gpu: GPU | undefined, powerPreference: GPUPower
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     label: 'rnn-gradient-lab device',
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,

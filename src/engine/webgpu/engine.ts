@@ -16,6 +16,8 @@ import { buildProblem, type Problem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
 import backwardWgsl from '../../../shaders/backward.wgsl?raw';
 import forwardWgsl from '../../../shaders/forward.wgsl?raw';
+import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
+import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import { decodeCells, FLAG_HID_ZERO } from './decode.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
@@ -32,6 +34,8 @@ export interface WebGpuEngineOptions {
   dispatchFlops?: number;
   /** Invocations per workgroup, the WORKGROUP override (default 32; each carries 4 sequences). */
   workgroupSize?: number;
+  /** Share matrix loads across subgroup lanes (shaders/matrix-subgroups.wgsl); default: when the device has 'subgroups'. */
+  subgroups?: boolean;
   powerPreference?: GPUPowerPreference;
 }
 
@@ -70,6 +74,8 @@ export class WebGpuEngine implements Engine {
   readonly adapterInfo: AdapterDescription;
   readonly device: GPUDevice;
   private readonly options: Required<Omit<WebGpuEngineOptions, 'maxChunkBytes' | 'powerPreference'>> & { maxChunkBytes?: number };
+  /** Whether the kernels read the matrix through subgroup broadcasts. */
+  readonly subgroups: boolean;
   private readonly live = new Set<GPUBuffer>();
   private readonly layouts: Layouts;
   private readonly modules: { forward: GPUShaderModule; backward: GPUShaderModule; reduce: GPUShaderModule };
@@ -97,7 +103,14 @@ export class WebGpuEngine implements Engine {
       dispatchFlops: options.dispatchFlops ?? DEFAULTS.dispatchFlops,
       workgroupSize: options.workgroupSize ?? DEFAULTS.workgroupSize,
       maxChunkBytes: options.maxChunkBytes,
+      subgroups: options.subgroups ?? device.features.has('subgroups'),
     };
+    if (this.options.subgroups && !device.features.has('subgroups')) {
+      throw new Error("webgpu: the option subgroups is set but the device has no 'subgroups' feature");
+    }
+    this.subgroups = this.options.subgroups;
+    // The matrix prelude (its binding and load function) goes first: it may hold `enable subgroups;`.
+    const prelude = this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl;
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -105,8 +118,8 @@ export class WebGpuEngine implements Engine {
       this.uncaptured ??= (e as GPUUncapturedErrorEvent).error;
     });
     this.modules = {
-      forward: device.createShaderModule({ label: 'forward.wgsl', code: forwardWgsl }),
-      backward: device.createShaderModule({ label: 'backward.wgsl', code: backwardWgsl }),
+      forward: device.createShaderModule({ label: `forward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${forwardWgsl}` }),
+      backward: device.createShaderModule({ label: `backward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${backwardWgsl}` }),
       reduce: device.createShaderModule({ label: 'reduce.wgsl', code: reduceWgsl }),
     };
     const entries = (kinds: ('uniform' | 'read-only-storage' | 'storage')[]): GPUBindGroupLayoutEntry[] =>
