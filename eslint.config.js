@@ -12,7 +12,7 @@ const CORE_FORBIDDEN = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'bench/results/**', 'public/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'bench/results/**', 'public/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,6 +30,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: CORE_FORBIDDEN }],
       // No DOM or GPU globals in the core either.
       'no-restricted-globals': ['error', 'document', 'window', 'navigator', 'HTMLElement', 'GPUBufferUsage', 'GPUMapMode', 'GPUShaderStage', 'requestAnimationFrame', 'localStorage', 'location'],
+    },
+  },
+  {
+    // Figures and data files are made in the browser and in the CLI from the same code.
+    files: ['src/export/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'fs', 'path', 'worker_threads', 'child_process'], message: 'src/export runs in the browser too: bytes in, bytes out; no Node built-ins.' },
+        { group: ['lit', 'lit/*', 'three', 'three/*', '**/ui/**', '**/cli/**', '**/engine/**'], message: 'src/export depends only on core.' },
+      ] }],
     },
   },
   {
