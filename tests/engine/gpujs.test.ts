@@ -381,4 +381,12 @@ describe('gpu.js engine in the minified production build (Vite)', () => {
     expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
     expect(o.errors).toEqual([]);
   });
+
+  it('runs inside a Web Worker (OffscreenCanvas), so the page can keep its main thread free', async () => {
+    const config = parseConfig({ activation: 'relu', init: 'orthogonal', hidden: 7, steps: 20, rhoMin: 0.5, rhoMax: 1.1, rhoCount: 2, samples: 3, seed: FRESH });
+    const got = await o.page.evaluate((c) => window.gpujsTest.runInWorker(c), config as unknown as Record<string, unknown>);
+    expect(got.mode).toBe('webgl2');
+    const fails = compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] worker`);
+    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+  });
 });

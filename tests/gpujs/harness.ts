@@ -4,7 +4,7 @@
  * Two builds: esbuild (fast, readable) and Vite production (minified, as the app ships).
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -29,11 +29,12 @@ export async function buildPage(kind: BuildKind): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), `gpujs-page-${kind}-`));
   if (kind === 'esbuild') {
     const { build } = await import('esbuild');
+    // main.ts opens new URL('./worker.ts', import.meta.url): the server maps .ts to the built .js.
     await build({
-      entryPoints: [join(PAGE_DIR, 'main.ts')],
+      entryPoints: [join(PAGE_DIR, 'main.ts'), join(PAGE_DIR, 'worker.ts')],
       bundle: true,
       format: 'esm',
-      outfile: join(out, 'main.js'),
+      outdir: out,
       logLevel: 'warning',
       loader: { '.wgsl': 'text' },
     });
@@ -47,7 +48,7 @@ export async function buildPage(kind: BuildKind): Promise<string> {
       configFile: false,
       base: './',
       logLevel: 'warn',
-      build: { outDir: out, emptyOutDir: true, minify: true, sourcemap: false, reportCompressedSize: false },
+      build: { outDir: out, emptyOutDir: true, minify: true, sourcemap: false, reportCompressedSize: false, chunkSizeWarningLimit: 4096 },
     });
   }
   return out;
@@ -59,7 +60,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 export function serve(dir: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
-    const file = join(dir, path === '/' ? 'index.html' : path);
+    const asked = join(dir, path === '/' ? 'index.html' : path);
+    const file = asked.endsWith('.ts') && !existsSync(asked) ? asked.replace(/\.ts$/, '.js') : asked;
     if (!file.startsWith(dir)) {
       res.writeHead(403).end();
       return;

@@ -140,6 +140,23 @@ const api = {
     }
   },
 
+  /** Run in a Web Worker (page/worker.ts); resolves with its reply. */
+  runInWorker(partial: Record<string, unknown>) {
+    return new Promise<{ mode: string; adapter: string; field: PlainField }>((resolve, reject) => {
+      const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+      w.onmessage = (e: MessageEvent<{ error?: string; mode: string; adapter: string; field: PlainField }>) => {
+        w.terminate();
+        if (e.data.error) reject(new Error(e.data.error));
+        else resolve(e.data);
+      };
+      w.onerror = (e) => {
+        w.terminate();
+        reject(new Error(`worker failed: ${e.message}`));
+      };
+      w.postMessage(partial);
+    });
+  },
+
   /** Lose the WebGL context once the run is a third done: the run must reject with a message. */
   async loseContextMidRun(partial: Record<string, unknown>) {
     const engine = GpuJsEngine.create({ mode: 'webgl2' });
