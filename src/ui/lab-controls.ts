@@ -4,7 +4,7 @@
  */
 import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { FIELDS, type Config, type FieldName } from '../core/config.ts';
+import { describeAllowed, FIELDS, type Config, type FieldName } from '../core/config.ts';
 import { FieldChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 
@@ -94,7 +94,7 @@ export class LabControls extends LitElement {
             step=${spec.kind === 'int' ? 1 : 'any'} .value=${value} aria-invalid=${err ? 'true' : 'false'}
             aria-describedby=${`${id}-err`}
             @change=${(e: Event) => this.emit(name, (e.target as HTMLInputElement).value)} />`;
-    return html`<div class="row ${err ? 'bad' : ''} ${this.inactive(name, c) ? 'dim' : ''}" title=${spec.help}>
+    return html`<div class="row ${err ? 'bad' : ''} ${this.inactive(name, c) ? 'dim' : ''}" title=${`${spec.help}; ${describeAllowed(name)}`}>
       <label for=${id}>${spec.label}</label>${input}
       ${err ? html`<div class="err" id=${`${id}-err`} role="alert">${err}</div>` : null}
     </div>`;

@@ -102,6 +102,9 @@ export class LabHeatmap extends LitElement {
   @state() private size = { w: 0, h: 0 };
 
   private image: HTMLCanvasElement | null = null;
+  /** What the canvas shows now (image and size), so slider moves do not redraw it. */
+  private drawnKey = '';
+  private imageVersion = 0;
   private resizeObs: ResizeObserver | null = null;
 
   override connectedCallback(): void {
@@ -142,6 +145,7 @@ export class LabHeatmap extends LitElement {
     }
     ctx.putImageData(img, 0, 0);
     this.image = c;
+    this.imageVersion++;
   }
 
   private plotBox() {
@@ -164,6 +168,9 @@ export class LabHeatmap extends LitElement {
     const dpr = Math.min(window.devicePixelRatio || 1, 2);
     const W = Math.round(b.w * dpr);
     const Hh = Math.round(b.h * dpr);
+    const key = `${this.imageVersion}/${W}x${Hh}@${b.x},${b.y}`;
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
     if (canvas.width !== W || canvas.height !== Hh) {
       canvas.width = W;
       canvas.height = Hh;

@@ -56,9 +56,32 @@ const Z0 = 0.75; // rho min (front)
 const Z1 = -0.75; // rho max (back)
 const H = 0.9;
 const TARGET = new Vector3(0.05, H * 0.28, 0);
-/** The surface is drawn with at most this many columns / rows (wide sweeps are subsampled). */
-const MAX_COLS = 400;
-const MAX_ROWS = 256;
+/**
+ * The surface is drawn with at most this many columns / rows (wide sweeps are subsampled; the
+ * heatmap shows every cell). A software GL (SwiftShader) rasterises on the CPU, so there the
+ * mesh is smaller and multisampling is off, or dragging the slider would stall the page.
+ */
+/** Least time between two renders on a software GL (ms). */
+const SOFTWARE_FRAME_MS = 90;
+const MESH_CAP = { hardware: { cols: 400, rows: 256 }, software: { cols: 160, rows: 96 } };
+
+/** Whether WebGL runs on a software rasteriser (SwiftShader, llvmpipe), asked once. */
+let softwareGl: boolean | null = null;
+export function isSoftwareGl(): boolean {
+  if (softwareGl === null) {
+    softwareGl = false;
+    try {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+      const name = gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
+      softwareGl = /swiftshader|llvmpipe|software|lavapipe/i.test(name);
+      gl?.getExtension('WEBGL_lose_context')?.loseContext();
+    } catch {
+      softwareGl = false;
+    }
+  }
+  return softwareGl;
+}
 
 /** sRGB byte to the linear value three.js expects in vertex colours. */
 function srgbToLinear(c: number): number {
@@ -83,6 +106,7 @@ export class SurfaceScene {
   private disposed = false;
   private onCamera: (pose: CameraPose) => void;
   private suppressCameraEvent = false;
+  private readonly software: boolean;
   /**
    * Materials live as long as the scene: re-creating them per update would make three.js
    * recompile shader programs, which costs hundreds of ms on a software GL (SwiftShader).
@@ -101,7 +125,8 @@ export class SurfaceScene {
 
   constructor(private readonly host: HTMLElement, onCamera: (pose: CameraPose) => void) {
     this.onCamera = onCamera;
-    this.renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.software = isSoftwareGl();
+    this.renderer = new WebGLRenderer({ antialias: !this.software, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     this.canvas = this.renderer.domElement;
     this.canvas.setAttribute('role', 'img');
@@ -144,6 +169,7 @@ export class SurfaceScene {
   };
 
   private onControlsChange = () => {
+    this.labelsDirty = true;
     this.requestRender();
     if (!this.suppressCameraEvent) this.onCamera(this.pose());
   };
@@ -170,6 +196,7 @@ export class SurfaceScene {
       TARGET.z + dist * Math.cos(e) * Math.cos(a),
     );
     this.camera.lookAt(TARGET);
+    this.labelsDirty = true;
     this.suppressCameraEvent = true;
     this.controls.update();
     this.suppressCameraEvent = false;
@@ -195,6 +222,7 @@ export class SurfaceScene {
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     this.labels.setSize(width, height);
+    this.labelsDirty = true;
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
     this.renderNow();
@@ -226,11 +254,13 @@ export class SurfaceScene {
 
   setData(d: SurfaceData): void {
     this.data = d;
+    this.labelsDirty = true;
     this.clearGroup(this.dataGroup);
     const { K, T, values, overflow, range } = d;
     // Subsample wide sweeps: column c shows timestep index cols[c].
-    const nc = Math.min(T, MAX_COLS);
-    const nr = Math.min(K, MAX_ROWS);
+    const cap = this.software ? MESH_CAP.software : MESH_CAP.hardware;
+    const nc = Math.min(T, cap.cols);
+    const nr = Math.min(K, cap.rows);
     const cols = Array.from({ length: nc }, (_, c) => (nc === 1 ? 0 : Math.round((c * (T - 1)) / (nc - 1))));
     const rows = Array.from({ length: nr }, (_, r) => (nr === 1 ? 0 : Math.round((r * (K - 1)) / (nr - 1))));
     const pos = new Float32Array(nr * nc * 3); // [rows, cols, xyz]
@@ -287,6 +317,8 @@ export class SurfaceScene {
     }
     this.addAxes(d);
     this.addRhoOne(d);
+    // Everything lies inside the box the camera looks at: culling would only cost time.
+    this.dataGroup.traverse((o) => (o.frustumCulled = false));
     this.setSlice(this.sliceK);
   }
 
@@ -361,7 +393,7 @@ export class SurfaceScene {
     while (k < d.K - 2 && d.rho[k + 1] < 1) k++;
     const w = (1 - d.rho[k]) / (d.rho[k + 1] - d.rho[k] || 1);
     const pts: number[] = [];
-    const nc = Math.min(d.T, MAX_COLS);
+    const nc = Math.min(d.T, (this.software ? MESH_CAP.software : MESH_CAP.hardware).cols);
     for (let c = 0; c < nc; c++) {
       const j = nc === 1 ? 0 : Math.round((c * (d.T - 1)) / (nc - 1));
       const a = d.values[k * d.T + j];
@@ -381,26 +413,39 @@ export class SurfaceScene {
   }
 
   /** Highlight row k: a line on the surface and a translucent curtain through it. */
+  /** The slice line and the curtain, kept and updated in place while T stays the same. */
+  private slice: { line: Line; curtain: Mesh; T: number } | null = null;
+
   setSlice(k: number): void {
     this.sliceK = k;
-    this.clearGroup(this.sliceGroup);
     const d = this.data;
-    if (!d || k < 0 || k >= d.K) return this.requestRender();
+    if (!d || k < 0 || k >= d.K) {
+      this.clearGroup(this.sliceGroup);
+      this.slice = null;
+      return this.requestRender();
+    }
+    if (!this.slice || this.slice.T !== d.T) {
+      this.clearGroup(this.sliceGroup);
+      const g = new BufferGeometry();
+      g.setAttribute('position', new BufferAttribute(new Float32Array(d.T * 3), 3)); // [T, xyz]
+      const cg = new BufferGeometry();
+      // A vertical rectangle (two triangles) in the plane z = 0, moved to the slice's z.
+      cg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, 0, X1, 0, 0, X0, H, 0, X1, 0, 0, X1, H, 0, X0, H, 0]), 3));
+      this.slice = { line: new Line(g, this.mats.slice), curtain: new Mesh(cg, this.mats.curtain), T: d.T };
+      this.slice.line.frustumCulled = false;
+      this.slice.curtain.frustumCulled = false;
+      this.sliceGroup.add(this.slice.line, this.slice.curtain);
+    }
     const z = d.K > 1 ? this.zOfRho(d.rho[k], d.rho) : 0;
-    const pts = new Float32Array(d.T * 3); // [T, xyz]
+    const attr = this.slice.line.geometry.getAttribute('position') as BufferAttribute;
+    const pts = attr.array as Float32Array;
     for (let j = 0; j < d.T; j++) {
       pts[j * 3] = this.xOf(j, d.T);
       pts[j * 3 + 1] = this.yOf(d.values[k * d.T + j], d.overflow[k * d.T + j], d.range) + 0.006;
       pts[j * 3 + 2] = z;
     }
-    const g = new BufferGeometry();
-    g.setAttribute('position', new BufferAttribute(pts, 3));
-    this.sliceGroup.add(new Line(g, this.mats.slice));
-    const cg = new BufferGeometry();
-    // A vertical rectangle at z: two triangles.
-    cg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z, X0, H, z, X1, 0, z, X1, H, z, X0, H, z]), 3));
-    const curtain = new Mesh(cg, this.mats.curtain);
-    this.sliceGroup.add(curtain);
+    attr.needsUpdate = true;
+    this.slice.curtain.position.z = z;
     this.requestRender();
   }
 
@@ -409,18 +454,39 @@ export class SurfaceScene {
     this.onCamera(this.pose());
   }
 
+  private lastRender = 0;
+
+  /**
+   * Render on the next frame. On a software GL a frame costs tens of ms of CPU, so there renders
+   * are spaced at least SOFTWARE_FRAME_MS apart: the slider, heatmap and slice chart stay at
+   * display rate and the surface follows a little behind.
+   */
   private requestRender(): void {
     if (this.frame || this.disposed) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.renderNow();
-    });
+    const wait = this.software ? Math.max(0, SOFTWARE_FRAME_MS - (performance.now() - this.lastRender)) : 0;
+    const go = () => {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.renderNow();
+      });
+    };
+    if (wait > 0) {
+      this.frame = -1; // pending; a number so requests coalesce
+      setTimeout(go, wait);
+    } else go();
   }
+
+  /** Labels move only with the camera, the data or the size; slice moves leave them alone. */
+  private labelsDirty = true;
 
   renderNow(): void {
     if (this.disposed) return;
+    this.lastRender = performance.now();
     this.renderer.render(this.scene, this.camera);
-    this.labels.render(this.scene, this.camera);
+    if (this.labelsDirty) {
+      this.labels.render(this.scene, this.camera);
+      this.labelsDirty = false;
+    }
   }
 
   /** Counts of live three.js objects this scene holds (issue 6 instruments leaks with it). */
@@ -431,7 +497,7 @@ export class SurfaceScene {
 
   dispose(): void {
     this.disposed = true;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    if (this.frame > 0) cancelAnimationFrame(this.frame);
     this.clearGroup(this.dataGroup);
     this.clearGroup(this.sliceGroup);
     for (const m of Object.values(this.mats)) m.dispose();
