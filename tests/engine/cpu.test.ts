@@ -34,7 +34,7 @@ import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/refere
 import { Rng } from '../../src/core/rng.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
 import { gemmBlock } from '../../src/engine/cpu/kernel.ts';
-import { instantiateGemm, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
+import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 
 const STRICT = 1e-3;
@@ -395,6 +395,31 @@ describe('cpu engine mechanics', () => {
           expect(Math.abs(out[c * np + i] - want), `np=${np} c=${c} i=${i}`).toBeLessThanOrEqual(np * 2 ** -24 * scale);
         }
       }
+    }
+  });
+
+  it('the WebAssembly SIMD tanh: h within 3 float32 ulp, tanh\' within 1e-6 relative, NaN/Infinity/tiny handled', () => {
+    const n = 4096;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { tanh } = instantiateKernels(memory);
+    const a = new Float32Array(memory.buffer, 0, n);
+    const h = new Float32Array(memory.buffer, 4 * n, n);
+    const d = new Float32Array(memory.buffer, 8 * n, n);
+    const rng = new Rng(RUN_SEED, 303);
+    for (let i = 0; i < n; i++) a[i] = (rng.uniform() - 0.5) * (i % 2 ? 3 : 50); // dense near 0 and out to +-25
+    a.set([NaN, Infinity, -Infinity, 1e-39, -1e-30, 0.625, 19.0615, -19.06]);
+    tanh(0, h.byteOffset, d.byteOffset, n);
+    expect(Number.isNaN(h[0]) && Number.isNaN(d[0])).toBe(true);
+    expect([h[1], d[1], h[2], d[2], h[3], d[3]]).toEqual([1, 0, -1, 0, 0, 1]); // tiny h flushed
+    expect(h[4]).toBe(a[4]);
+    for (let i = 5; i < n; i++) {
+      const x = a[i];
+      const t = Math.tanh(x);
+      expect(Math.abs(h[i] - t), `tanh(${x})`).toBeLessThanOrEqual(3 * 2 ** -24 * Math.abs(t));
+      // tanh' = 1 - tanh^2 = 4 e / (1 + e)^2, e = exp(-2|x|): exact in float64; 0 from |x| = 19.0615 on, as the reference
+      const e = Math.exp(-2 * Math.abs(x));
+      const want = Math.abs(x) >= 19.0615 ? 0 : (4 * e) / ((1 + e) * (1 + e));
+      expect(Math.abs(d[i] - want), `tanh'(${x})`).toBeLessThanOrEqual(1e-6 * want);
     }
   });
 

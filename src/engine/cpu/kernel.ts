@@ -25,7 +25,7 @@
 import { Rng, STREAM } from '../../core/rng.ts';
 import { SATURATION_FRACTION } from '../../core/activations.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
-import { instantiateGemm, packPanels, simdAvailable } from './simd.ts';
+import { instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -82,13 +82,19 @@ export interface BlockProducts {
   readonly delta: Float32Array;
   /** The product: W0 H after forward(), W0^T delta after backward(). */
   readonly acc: Float32Array;
+  /** [T, Bp, Np] phi'(a_t), kept for BPTT. */
+  readonly der: Float32Array;
+  /** [Bp, Np] pre-activations a_t for the SIMD tanh (null without it); padding stays 0. */
+  readonly pre: Float32Array | null;
   forward(): void;
   backward(): void;
+  /** H[0..n) = tanh(pre), der[t-1][0..n) = tanh'(pre) (SIMD, see simd.ts); only where pre is not null. */
+  tanh(t: number, n: number): void;
 }
 
 /** Portable products: plain typed arrays and gemmBlock. */
 function jsProducts(setup: KernelSetup): BlockProducts {
-  const { Np, blockColumns: bp, W0, W0T } = setup;
+  const { Np, T, blockColumns: bp, W0, W0T } = setup;
   const H = new Float32Array(bp * Np);
   const delta = new Float32Array(bp * Np);
   const acc = new Float32Array(bp * Np);
@@ -97,33 +103,43 @@ function jsProducts(setup: KernelSetup): BlockProducts {
     H,
     delta,
     acc,
+    der: new Float32Array(T * bp * Np),
+    pre: null,
     forward: () => gemmBlock(W0, H, acc, Np, bp),
     backward: () => gemmBlock(W0T, delta, acc, Np, bp),
+    tanh: () => {
+      throw new Error('internal: no SIMD tanh in the portable products');
+    },
   };
 }
 
 /** WebAssembly SIMD products: every operand lives in the module's memory (simd.ts reads M as columns). */
 function simdProducts(setup: KernelSetup): BlockProducts {
-  const { Np, blockColumns: bp } = setup;
+  const { Np, T, blockColumns: bp } = setup;
   const m = Np * Np * 4;
   const v = bp * Np * 4;
-  const bytes = 2 * m + 3 * v;
+  const bytes = 2 * m + 4 * v + T * v;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const gemm = instantiateGemm(memory);
+  const { gemm, tanh } = instantiateKernels(memory);
   const buf = memory.buffer;
-  // Layout: [W0^T | W0 | H | delta | acc]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  // Layout: [W0^T | W0 | H | delta | acc | pre | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
   packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
   const H = new Float32Array(buf, 2 * m, bp * Np);
   const delta = new Float32Array(buf, 2 * m + v, bp * Np);
   const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
+  const pre = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
+  const der = new Float32Array(buf, 2 * m + 4 * v, T * bp * Np);
   return {
     kind: 'simd',
     H,
     delta,
     acc,
+    der,
+    pre,
     forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
+    tanh: (t, n) => tanh(pre.byteOffset, H.byteOffset, der.byteOffset + (t - 1) * v, n),
   };
 }
 
@@ -186,7 +202,7 @@ export class BlockKernel {
   // Shapes: Bp = blockColumns, Np = padded N.
   /** H, delta, acc ([Bp, Np]) and the GEMMs over them. */
   readonly products: BlockProducts;
-  private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT
+  private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT (products.der)
   private readonly hLog: Float64Array; // [Bp, T + 1] log10 ||h_t||, t = 0..T
   private readonly u: Float64Array; // [slots, Np] U x_t + b of each distinct sample in the block
   private readonly x: Float64Array[]; // [slots] [T, D] inputs of each distinct sample
@@ -204,7 +220,7 @@ export class BlockKernel {
     this.act = ACT[setup.activation];
     const { Np, T, blockColumns: bp } = setup;
     this.products = makeProducts(setup);
-    this.der = new Float32Array(T * bp * Np);
+    this.der = this.products.der;
     this.hLog = new Float64Array(bp * (T + 1));
     this.u = new Float64Array(bp * Np);
     this.x = [];
@@ -298,11 +314,34 @@ export class BlockKernel {
       hLog[c * (T + 1)] = this.h0Log;
     }
     const satLimit = this.act === ACT.sigmoid ? SATURATION_FRACTION * 0.25 : SATURATION_FRACTION;
+    const pre = this.act === ACT.tanh ? products.pre : null;
     for (let t = 1; t <= T; t++) {
       this.project(t, slots);
       // A = W0 H_{t-1} for every column of the block at once.
       products.forward();
       const derT = (t - 1) * bp * Np;
+      if (pre) {
+        // tanh in SIMD: a = rho W0 h + U x + b for the whole block, then h and tanh'(a) in one call.
+        for (let c = 0; c < count; c++) {
+          const off = c * Np;
+          const uo = slotOf[c] * Np;
+          const r = rho[c];
+          for (let i = 0; i < N; i++) pre[off + i] = r * acc[off + i] + u[uo + i];
+        }
+        products.tanh(t, count * Np);
+        for (let c = 0; c < count; c++) {
+          const off = c * Np;
+          let ss = 0;
+          let sat = 0;
+          for (let i = 0; i < N; i++) {
+            const h = H[off + i];
+            ss += h * h;
+            if (der[derT + off + i] < satLimit) sat++;
+          }
+          this.record(out, hLog, c, t, ss, sat);
+        }
+        continue;
+      }
       for (let c = 0; c < count; c++) {
         const off = c * Np;
         const uo = slotOf[c] * Np;
@@ -368,16 +407,22 @@ export class BlockKernel {
               der[derT + off + i] = 1;
             }
         }
-        // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
-        const finite = ss < Infinity;
-        const j = c * T + (t - 1);
-        const hl = finite ? (ss > 0 ? 0.5 * Math.log10(ss) : -Infinity) : NaN;
-        out.hiddenLog10[j] = hl;
-        hLog[c * (T + 1) + t] = hl;
-        out.saturation[j] = finite ? sat / N : NaN;
-        if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
+        this.record(out, hLog, c, t, ss, sat);
       }
     }
+  }
+
+  /** log10 ||h_t||, the saturated fraction and the overflow flag of column c at step t, from sum h^2 and the count. */
+  private record(out: BlockResult, hLog: Float64Array, c: number, t: number, ss: number, sat: number): void {
+    const { N, T } = this.s;
+    // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
+    const finite = ss < Infinity;
+    const j = c * T + (t - 1);
+    const hl = finite ? (ss > 0 ? 0.5 * Math.log10(ss) : -Infinity) : NaN;
+    out.hiddenLog10[j] = hl;
+    hLog[c * (T + 1) + t] = hl;
+    out.saturation[j] = finite ? sat / N : NaN;
+    if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
   }
 
   private backward(count: number, rho: Float64Array, out: BlockResult): void {

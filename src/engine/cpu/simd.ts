@@ -32,7 +32,30 @@ const OP = {
   simd: 0xfd,
   void: 0x40,
 } as const;
-const SIMD = { load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, f32x4Add: 0xe4, f32x4Mul: 0xe6 } as const;
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  i32x4Splat: 0x11,
+  f32x4Splat: 0x13,
+  f32x4Lt: 0x43,
+  f32x4Ge: 0x46,
+  v128And: 0x4e,
+  v128AndNot: 0x4f,
+  v128Bitselect: 0x52,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab,
+  i32x4Add: 0xae,
+  f32x4Abs: 0xe0,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Max: 0xe9,
+  i32x4TruncSatF32x4S: 0xf8,
+} as const;
+const F32_CONST = 0x43;
 const I32 = 0x7f;
 const V128 = 0x7b;
 
@@ -72,8 +95,8 @@ function str(s: string): number[] {
   return vec([...s].map((ch) => [ch.charCodeAt(0)]));
 }
 
-/** The bytes of the module: imports env.mem, exports gemm(M, X, out, np, bp) (byte addresses). */
-export function gemmModuleBytes(): Uint8Array {
+/** The body (locals + code) of gemm(M, X, out, np, bp), byte addresses. */
+function gemmBody(): number[] {
   // Params 0..4: M, X, out, np, bp. Locals:
   const L = { M: 0, X: 1, out: 2, np: 3, bp: 4, i: 5, c: 6, m: 7, x0: 8, x1: 9, x2: 10, x3: 11, row: 12, end: 13, p: 14 } as const;
   const A = 15; // v128 accumulators a[q][v] at A + 2q + v, q < 4 columns, v < 2 halves
@@ -145,14 +168,102 @@ export function gemmModuleBytes(): Uint8Array {
   b.push(OP.end); // function
 
   const locals = vec([[...uleb(10), I32], [...uleb(11), V128]]); // locals 5..14 i32, 15..25 v128
-  const body = [...locals, ...b];
+  return [...locals, ...b];
+}
+
+/**
+ * The body of tanh(a, h, d, n): for n floats (n % 4 == 0) at byte addresses a, h, d,
+ *   h = tanh(a)  (values below the smallest normal float32 flushed to 0)
+ *   d = tanh'(a) = 1 - tanh(a)^2, computed as 4 e / (1 + e)^2 with e = exp(-2|a|) for |a| >= 0.625,
+ *       so that it keeps its relative accuracy where tanh saturates; 0 for |a| >= 19.0615, where the
+ *       float64 reference's tanh rounds to 1 and its 1 - tanh^2 is exactly 0.
+ * exp is Cephes' expf (range reduction by ln 2, degree-6 polynomial, 2^k built in the exponent
+ * bits); tanh for |a| < 0.625 is Cephes' tanhf polynomial. Both about 1e-7 relative in float32.
+ * NaN in gives NaN out in h and d (min/max and arithmetic propagate it; the masks are false).
+ */
+function tanhBody(): number[] {
+  const L = { a: 0, h: 1, d: 2, n: 3, end: 4 } as const;
+  const V = { x: 5, ax: 6, z: 7, k: 8, e: 9, big: 10, small: 11, der: 12, sq: 13, mask: 14 } as const;
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const memarg = [...uleb(2), ...uleb(0)];
+  const f32x4 = (v: number) => {
+    const bytes = new Uint8Array(new Float32Array([v]).buffer);
+    b.push(F32_CONST, ...bytes);
+    simd(SIMD.f32x4Splat);
+  };
+  const add = () => simd(SIMD.f32x4Add);
+  const sub = () => simd(SIMD.f32x4Sub);
+  const mul = () => simd(SIMD.f32x4Mul);
+  // Horner: acc = ((c0 * v + c1) * v + c2) ... with v in local `v`.
+  const horner = (v: number, coeffs: number[]) => {
+    f32x4(coeffs[0]);
+    for (let i = 1; i < coeffs.length; i++) {
+      get(v); mul(); f32x4(coeffs[i]); add();
+    }
+  };
+
+  get(L.a); get(L.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(L.end);
+  b.push(OP.loop, OP.void);
+  {
+    get(L.a); simd(SIMD.load, ...memarg); set(V.x);
+    get(V.x); simd(SIMD.f32x4Abs); set(V.ax);
+    // z = max(-2|a|, -40): e^-40 is already below float32's epsilon, and no subnormal appears.
+    get(V.ax); f32x4(-2); mul(); f32x4(-40); simd(SIMD.f32x4Max); set(V.z);
+    // k = nearest(z log2 e);  r = z - k C1 - k C2 (Cephes' split of ln 2), kept in z
+    get(V.z); f32x4(Math.LOG2E); mul(); simd(SIMD.f32x4Nearest); set(V.k);
+    get(V.z); get(V.k); f32x4(0.693359375); mul(); sub(); get(V.k); f32x4(-2.12194440e-4); mul(); sub(); set(V.z);
+    // e^r = 1 + r + r^2 P(r);  e = e^r * 2^k, 2^k = bits((k + 127) << 23)
+    get(V.z); get(V.z); mul(); set(V.sq);
+    horner(V.z, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
+    get(V.sq); mul(); get(V.z); add(); f32x4(1); add();
+    get(V.k); simd(SIMD.i32x4TruncSatF32x4S); i32(127); simd(SIMD.i32x4Splat); simd(SIMD.i32x4Add); i32(23); simd(SIMD.i32x4Shl);
+    mul(); set(V.e);
+    // big = (1 - e) / (1 + e);  der = 4 e / (1 + e)^2
+    f32x4(1); get(V.e); sub(); f32x4(1); get(V.e); add(); simd(SIMD.f32x4Div); set(V.big);
+    f32x4(4); get(V.e); mul(); f32x4(1); get(V.e); add(); f32x4(1); get(V.e); add(); mul(); simd(SIMD.f32x4Div); set(V.der);
+    // small = |a| + |a| z2 Q(z2), z2 = a^2 (Cephes tanhf, |a| < 0.625)
+    get(V.ax); get(V.ax); mul(); set(V.sq);
+    horner(V.sq, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]);
+    get(V.sq); mul(); get(V.ax); mul(); get(V.ax); add(); set(V.small);
+    // pick by |a| < 0.625
+    get(V.ax); f32x4(0.625); simd(SIMD.f32x4Lt); set(V.mask);
+    get(V.small); get(V.big); get(V.mask); simd(SIMD.v128Bitselect); set(V.big);
+    f32x4(1); get(V.small); get(V.small); mul(); sub(); get(V.der); get(V.mask); simd(SIMD.v128Bitselect);
+    // d = 0 where |a| >= 19.0615 (as the float64 reference); NaN compares false and stays
+    get(V.ax); f32x4(19.0615); simd(SIMD.f32x4Ge); simd(SIMD.v128AndNot); set(V.der);
+    // h = copysign(big, a), with magnitudes below the smallest normal float32 flushed to 0 (NaN kept)
+    get(L.h);
+    get(V.x); get(V.big); i32(-0x80000000); simd(SIMD.i32x4Splat); simd(SIMD.v128Bitselect);
+    get(V.ax); f32x4(1.1754943508222875e-38); simd(SIMD.f32x4Lt); simd(SIMD.v128AndNot);
+    simd(SIMD.store, ...memarg);
+    get(L.d); get(V.der); simd(SIMD.store, ...memarg);
+    for (const l of [L.a, L.h, L.d]) {
+      get(l); i32(16); b.push(OP.i32Add); set(l);
+    }
+    get(L.a); get(L.end); b.push(OP.i32LtU, OP.brIf, 0);
+  }
+  b.push(OP.end);
+  b.push(OP.end); // function
+  const locals = vec([[...uleb(1), I32], [...uleb(10), V128]]); // local 4 i32, 5..14 v128
+  return [...locals, ...b];
+}
+
+/** The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp) and tanh(a, h, d, n) (byte addresses). */
+export function kernelModuleBytes(): Uint8Array {
+  const gemm = gemmBody();
+  const tanh = tanhBody();
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])]])), // type 0: (i32 x5) -> ()
+    // type 0: (i32 x5) -> (), type 1: (i32 x4) -> ()
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])), // import memory, min 1 page
-    ...section(3, vec([[0]])), // function 0 has type 0
-    ...section(7, vec([[...str('gemm'), 0x00, 0]])), // export "gemm" = function 0
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(7, vec([[...str('gemm'), 0x00, 0], [...str('tanh'), 0x00, 1]])),
+    ...section(10, vec([[...uleb(gemm.length), ...gemm], [...uleb(tanh.length), ...tanh]])),
   ];
   return new Uint8Array(bytes);
 }
@@ -168,15 +279,27 @@ export function packPanels(M: Float32Array, np: number, out: Float32Array = new 
 }
 
 export type SimdGemm = (M: number, X: number, out: number, np: number, bp: number) => void;
+export type SimdTanh = (a: number, h: number, d: number, n: number) => void;
+
+let bytesCache: Uint8Array | null = null;
+function moduleBytes(): Uint8Array {
+  bytesCache ??= kernelModuleBytes();
+  return bytesCache;
+}
 
 /** Whether this JavaScript engine runs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4). */
 export function simdAvailable(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(gemmModuleBytes() as BufferSource);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes() as BufferSource);
 }
 
-/** Instantiate the GEMM over `memory` (synchronously: the module is tiny). */
-export function instantiateGemm(memory: WebAssembly.Memory): SimdGemm {
-  const module = new WebAssembly.Module(gemmModuleBytes() as BufferSource);
+/** Instantiate the kernels over `memory` (synchronously: the module is tiny). */
+export function instantiateKernels(memory: WebAssembly.Memory): { gemm: SimdGemm; tanh: SimdTanh } {
+  const module = new WebAssembly.Module(moduleBytes() as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
-  return instance.exports.gemm as SimdGemm;
+  return { gemm: instance.exports.gemm as SimdGemm, tanh: instance.exports.tanh as SimdTanh };
+}
+
+/** Instantiate the GEMM alone over `memory`. */
+export function instantiateGemm(memory: WebAssembly.Memory): SimdGemm {
+  return instantiateKernels(memory).gemm;
 }
