@@ -104,6 +104,9 @@ function sameKind(a: number, b: number): boolean {
   return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 }
 
+/** What the last compare() saw: cells compared as stable, and as chaotic (by distribution). */
+const lastCompare = { stableCells: 0, chaoticCells: 0 };
+
 /**
  * Compare a gpu.js field with the reference as the header says; returns a list of failures
  * (empty when it matches), each naming the config, grid and cell.
@@ -132,6 +135,7 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
     }
   }
   const chaotic: { d: number; e: number }[] = [];
+  let stableCount = 0;
   for (let i = 0; i < K * T; i++) {
     const flagG = got.overflow[i] === 1;
     const flagR = ref.overflow[i] === 1;
@@ -161,6 +165,7 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
       if (!Number.isFinite(b)) continue;
       const sens = Number.isFinite(c) ? Math.abs(c - b) : Infinity;
       if (!chaoticRow[Math.floor(i / T)]) {
+        stableCount++;
         if (Math.abs(a - b) > STABLE_TOL) fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b} (|diff| ${Math.abs(a - b).toExponential(2)} > ${STABLE_TOL}, stable cell)`);
       } else {
         stableCell = false;
@@ -174,6 +179,8 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
       fails.push(`${where(i)} saturation: gpujs ${sa}, reference ${sb} (more than 2 of ${N * S} units differ, stable cell)`);
     }
   }
+  lastCompare.chaoticCells = chaotic.length;
+  lastCompare.stableCells = stableCount;
   if (chaotic.length > 0) {
     const md = chaotic.reduce((s, c) => s + c.d, 0) / chaotic.length;
     const me = chaotic.reduce((s, c) => s + c.e, 0) / chaotic.length;
@@ -257,6 +264,8 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     const ref = await new ReferenceEngine().run(config);
     const fails = compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
     expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    // rho 1.5..3 with tanh is chaotic: the distribution comparison must have had cells to compare.
+    expect(lastCompare.chaoticCells).toBeGreaterThan(0);
   });
 
   it('the exact linear case: identity and orthogonal W0 give (T - t) log10 rho, std 0', async () => {
