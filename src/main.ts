@@ -50,5 +50,14 @@ const hook = {
   surfaces: () => Array.from(app.renderRoot.querySelectorAll('lab-surface')),
   heatmaps: () => Array.from(app.renderRoot.querySelectorAll('lab-heatmap')),
   firstDrawMs: () => app.firstDrawMs,
+  /** Live three.js geometries and textures over all surfaces (leak checks). */
+  threeStats: () =>
+    hook.surfaces().reduce(
+      (a, s) => {
+        const st = s.sceneStats;
+        return st ? { geometries: a.geometries + st.geometries, textures: a.textures + st.textures } : a;
+      },
+      { geometries: 0, textures: 0 },
+    ),
 };
 (window as unknown as { __lab: typeof hook }).__lab = hook;

@@ -32,6 +32,8 @@ export class LabSurface extends LitElement {
         font: calc(11px * var(--s, 1)) var(--font);
         color: var(--fg);
         white-space: nowrap;
+        /* A halo in the panel colour keeps labels readable where they sit over the surface. */
+        text-shadow: 0 0 2px var(--panel), 0 0 2px var(--panel), 0 0 3px var(--panel);
       }
       .lbl.title {
         color: var(--muted);

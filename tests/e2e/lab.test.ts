@@ -296,6 +296,24 @@ describe('the lab page', () => {
     // tanh and relu really differ on this sweep.
     expect(check.d!.some((v) => Math.abs(v) > 0.5)).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'compare.png') });
+    // Leaving and re-entering compare mode and dragging the slider leaks no three.js objects.
+    type Stats = { geometries: number; textures: number };
+    const stats = () => page.evaluate(() => (window as unknown as { __lab: { threeStats(): Stats } }).__lab.threeStats());
+    const setCompare = async (v: string) => {
+      await page.locator('lab-app select[aria-label^="Compare mode"]').selectOption(v);
+      await waitIdle(page);
+    };
+    await setCompare('off');
+    const baseline = await stats();
+    expect(baseline.geometries).toBeGreaterThan(0);
+    await setCompare('relu');
+    expect(await page.locator('lab-surface').count()).toBe(2);
+    await setCompare('off');
+    const slider = page.locator('lab-slider input[type=range]');
+    await slider.focus();
+    for (let i = 0; i < 10; i++) await slider.press(i < 5 ? 'ArrowLeft' : 'ArrowRight');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    expect(await stats()).toEqual(baseline);
     expect(errors).toEqual([]);
     await page.close();
   });

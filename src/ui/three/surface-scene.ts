@@ -364,7 +364,7 @@ export class SurfaceScene {
       grid.push(X0, 0, z, X1, 0, z);
       this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
     }
-    this.label('ρ', new Vector3(X1 + 0.22, 0, Z1 - 0.45), 'title axis-rho');
+    this.label('ρ', new Vector3(X1 + 0.32, 0, Z0 + 0.12), 'title axis-rho');
     // Value ticks up the back-left edge.
     for (const v of ticks(d.range.lo, d.range.hi, 4)) {
       const y = unit(v, d.range) * H;
@@ -507,6 +507,8 @@ export class SurfaceScene {
     this.canvas.removeEventListener('webglcontextlost', this.onContextLost);
     this.canvas.removeEventListener('webglcontextrestored', this.onContextRestored);
     this.renderer.dispose();
+    // Free the WebGL context now (browsers cap live contexts; compare mode toggles create them).
+    this.renderer.forceContextLoss();
     this.canvas.remove();
     this.labels.domElement.remove();
     void this.host;
