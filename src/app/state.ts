@@ -30,7 +30,7 @@ export const SHOWN_SHORT: Record<ShownField, string> = {
   grad: 'log10 ‖dL/dh_t‖',
   hidden: 'log10 ‖h_t‖',
   weight: 'log10 ‖dL/dW‖ of step t',
-  saturation: 'saturated / dead fraction',
+  saturation: 'fraction saturated/dead',
 };
 
 /** Overlays of the slice chart, each toggleable. */

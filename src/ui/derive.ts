@@ -4,7 +4,7 @@
  * difference A - B, and the slice at the slider's rho with its theory rows.
  */
 import type { RunResult } from '../app/store.ts';
-import { SHOWN_GRID, SHOWN_LABEL, type ShownField } from '../app/state.ts';
+import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
 import { gridRow, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { theoryRow } from '../core/theory.ts';
 import { valueRange, type ColormapName, type ValueRange } from './colormap.ts';
@@ -32,7 +32,7 @@ function surface(f: GradientField, field: ShownField, range: ValueRange): Surfac
     rho: f.rho,
     range,
     colormap: colormapFor(field),
-    valueLabel: SHOWN_LABEL[field].replace(/ \(.*\)$/, ''),
+    valueLabel: SHOWN_SHORT[field],
   };
 }
 
@@ -60,6 +60,11 @@ export function difference(a: GradientField, b: GradientField, field: ShownField
 export function derivePlots(r: RunResult, field: ShownField): Plots {
   const g = SHOWN_GRID[field];
   const range = valueRange([{ values: r.a[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b[g], overflow: r.b.overflow }] : [])]);
+  // A fraction has a natural scale: 0..1, so that 50% looks like half and noise stays small.
+  if (field === 'saturation') {
+    range.lo = 0;
+    range.hi = 1;
+  }
   const a = surface(r.a, field, range);
   const b = r.b ? surface(r.b, field, range) : null;
   const heatA: HeatmapData = {

@@ -104,7 +104,7 @@ export class SurfaceScene {
   private frame = 0;
   private dark = false;
   private disposed = false;
-  private onCamera: (pose: CameraPose) => void;
+  private onCamera: (pose: CameraPose | null) => void;
   private suppressCameraEvent = false;
   private readonly software: boolean;
   /**
@@ -123,7 +123,8 @@ export class SurfaceScene {
     curtain: new MeshBasicMaterial({ color: 0x3050a0, transparent: true, opacity: 0.12, side: DoubleSide, depthWrite: false }),
   };
 
-  constructor(private readonly host: HTMLElement, onCamera: (pose: CameraPose) => void) {
+  /** onCamera: the user moved the camera (null: back to the default view). */
+  constructor(private readonly host: HTMLElement, onCamera: (pose: CameraPose | null) => void) {
     this.onCamera = onCamera;
     this.software = isSoftwareGl();
     this.renderer = new WebGLRenderer({ antialias: !this.software, preserveDrawingBuffer: true });
@@ -451,7 +452,7 @@ export class SurfaceScene {
 
   resetView(): void {
     this.setPose(DEFAULT_POSE);
-    this.onCamera(this.pose());
+    this.onCamera(null);
   }
 
   private lastRender = 0;
