@@ -33,7 +33,7 @@ import { buildProblem, type Problem } from '../../src/core/problem.ts';
 import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { CpuEngine } from '../../src/engine/cpu/engine.ts';
-import { gemmBlock } from '../../src/engine/cpu/kernel.ts';
+import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
 import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 
@@ -421,6 +421,35 @@ describe('cpu engine mechanics', () => {
       const want = Math.abs(x) >= 19.0615 ? 0 : (4 * e) / ((1 + e) * (1 + e));
       expect(Math.abs(d[i] - want), `tanh'(${x})`).toBeLessThanOrEqual(1e-6 * want);
     }
+  });
+
+  it('the WebAssembly SIMD backward helpers: float64 sums of squares (no underflow), scaled and flushed delta, NaN kept', () => {
+    const n = 40;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { sumsq, scaleDelta } = instantiateKernels(memory);
+    const der = new Float32Array(memory.buffer, 0, n);
+    const g = new Float32Array(memory.buffer, 4 * n, n);
+    const out = new Float32Array(memory.buffer, 8 * n, n);
+    const rng = new Rng(RUN_SEED, 304);
+    for (let i = 0; i < n; i++) {
+      der[i] = rng.uniform();
+      g[i] = rng.normal() * 1e-25; // squares 1e-50: below float32, not float64
+    }
+    der[7] = 1e-20; // der * g * scale ~ 1e-20 * O(1): stays; its square does not fit float32
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += g[i] * g[i];
+    expect(Math.abs(sumsq(g.byteOffset, n) - ss)).toBeLessThanOrEqual(1e-15 * ss);
+    const scale = Math.fround(1 / Math.sqrt(ss));
+    const dss = scaleDelta(der.byteOffset, g.byteOffset, out.byteOffset, n, scale);
+    let want = 0;
+    for (let i = 0; i < n; i++) {
+      const v = Math.fround(Math.fround(der[i] * g[i]) * scale); // float32 products, as f32x4.mul
+      expect(out[i]).toBe(Math.abs(v) < F32_MIN_NORMAL ? 0 : v);
+      want += v * v;
+    }
+    expect(Math.abs(dss - want)).toBeLessThanOrEqual(1e-12 * want);
+    der[3] = NaN;
+    expect(scaleDelta(der.byteOffset, g.byteOffset, out.byteOffset, n, scale)).toBeNaN();
   });
 
   it('the portable TypeScript path (simd: false) agrees with the reference too', async () => {

@@ -90,6 +90,13 @@ export interface BlockProducts {
   backward(): void;
   /** H[0..n) = tanh(pre), der[t-1][0..n) = tanh'(pre) (SIMD, see simd.ts); only where pre is not null. */
   tanh(t: number, n: number): void;
+  /** ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2 of column c. */
+  gNormSq(c: number): number;
+  /**
+   * delta[c, :] = der[t-1][c, :] * acc[c, :] * scale, stored flushed to float32; returns the
+   * float64 sum of squares of the unflushed products (NaN where some phi' is NaN).
+   */
+  scaleDelta(t: number, c: number, scale: number): number;
 }
 
 /** Portable products: plain typed arrays and gemmBlock. */
@@ -98,13 +105,29 @@ function jsProducts(setup: KernelSetup): BlockProducts {
   const H = new Float32Array(bp * Np);
   const delta = new Float32Array(bp * Np);
   const acc = new Float32Array(bp * Np);
+  const der = new Float32Array(T * bp * Np);
   return {
     kind: 'js',
     H,
     delta,
     acc,
-    der: new Float32Array(T * bp * Np),
+    der,
     pre: null,
+    gNormSq(c) {
+      let ss = 0;
+      for (let i = c * Np; i < (c + 1) * Np; i++) ss += acc[i] * acc[i];
+      return ss;
+    },
+    scaleDelta(t, c, scale) {
+      const derT = (t - 1) * bp * Np;
+      let dss = 0;
+      for (let i = c * Np; i < (c + 1) * Np; i++) {
+        const dv = der[derT + i] * acc[i] * scale;
+        delta[i] = flush(dv);
+        dss += dv * dv;
+      }
+      return dss;
+    },
     forward: () => gemmBlock(W0, H, acc, Np, bp),
     backward: () => gemmBlock(W0T, delta, acc, Np, bp),
     tanh: () => {
@@ -120,7 +143,7 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const v = bp * Np * 4;
   const bytes = 2 * m + 4 * v + T * v;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, tanh } = instantiateKernels(memory);
+  const { gemm, tanh, sumsq, scaleDelta } = instantiateKernels(memory);
   const buf = memory.buffer;
   // Layout: [W0^T | W0 | H | delta | acc | pre | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
@@ -140,6 +163,8 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
     tanh: (t, n) => tanh(pre.byteOffset, H.byteOffset, der.byteOffset + (t - 1) * v, n),
+    gNormSq: (c) => sumsq(acc.byteOffset + c * Np * 4, Np),
+    scaleDelta: (t, c, scale) => scaleDelta(der.byteOffset + (t - 1) * v + c * Np * 4, acc.byteOffset + c * Np * 4, delta.byteOffset + c * Np * 4, Np, scale),
   };
 }
 
@@ -426,8 +451,8 @@ export class BlockKernel {
   }
 
   private backward(count: number, rho: Float64Array, out: BlockResult): void {
-    const { N, Np, T, r, blockColumns: bp } = this.s;
-    const { der, hLog, logScale, carry, products } = this;
+    const { N, Np, T, r } = this.s;
+    const { hLog, logScale, carry, products } = this;
     const { acc, delta } = products;
     const { valid, logRho } = this;
     valid.fill(1);
@@ -435,10 +460,10 @@ export class BlockKernel {
     logScale.fill(0);
     carry.fill(0);
     delta.fill(0);
-    // g_T = dL/dh_T = r, where the GEMM leaves g.
+    // g_T = dL/dh_T = r, where the GEMM leaves g (padding 0).
+    acc.fill(0);
     for (let c = 0; c < count; c++) for (let i = 0; i < N; i++) acc[c * Np + i] = r[i];
     for (let t = T; t >= 1; t--) {
-      const derT = (t - 1) * bp * Np;
       for (let c = 0; c < count; c++) {
         const off = c * Np;
         const j = c * T + (t - 1);
@@ -448,19 +473,13 @@ export class BlockKernel {
           out.flags[j] |= FLAG_BACKWARD_INVALID;
           continue;
         }
-        let ss = 0;
-        for (let i = 0; i < N; i++) ss += acc[off + i] * acc[off + i];
+        const ss = products.gNormSq(c);
         const gl = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
         out.gradLog10[j] = gl + logScale[c];
         const scale = ss > 0 ? 1 / Math.sqrt(ss) : 0;
         if (ss > 0) addLog(logScale, carry, c, gl);
         // delta_t = phi'(a_t) * g_t / ||g_t||; a NaN phi' makes dss NaN (g is finite).
-        let dss = 0;
-        for (let i = 0; i < N; i++) {
-          const dv = der[derT + off + i] * acc[off + i] * scale;
-          delta[off + i] = flush(dv);
-          dss += dv * dv;
-        }
+        const dss = products.scaleDelta(t, c, scale);
         if (dss !== dss) {
           valid[c] = 0;
           out.weightGradLog10[j] = NaN;

@@ -54,7 +54,17 @@ const SIMD = {
   f32x4Div: 0xe7,
   f32x4Max: 0xe9,
   i32x4TruncSatF32x4S: 0xf8,
+  i8x16Shuffle: 0x0d,
+  f64x2PromoteLowF32x4: 0x5f,
+  f64x2ExtractLane: 0x21,
+  f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
 } as const;
+const F64_ADD = 0xa0;
+const F32 = 0x7d;
+const F64 = 0x7c;
+/** i8x16.shuffle lanes moving the high 8 bytes of a v128 to the low half. */
+const HIGH_TO_LOW = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const F32_CONST = 0x43;
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -252,18 +262,98 @@ function tanhBody(): number[] {
   return [...locals, ...b];
 }
 
-/** The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp) and tanh(a, h, d, n) (byte addresses). */
+/**
+ * Code that adds the squares of the f32x4 in local `v` to the f64x2 accumulators `lo` and `hi`
+ * (float64, so that squares of values down to float32's smallest normal do not underflow).
+ */
+function squareInto(b: number[], v: number, lo: number, hi: number): void {
+  const op = (code: number, ...imm: number[]) => b.push(OP.simd, ...uleb(code), ...imm);
+  for (const [acc, high] of [[lo, false], [hi, true]] as const) {
+    b.push(OP.localGet, ...uleb(acc));
+    b.push(OP.localGet, ...uleb(v));
+    if (high) {
+      b.push(OP.localGet, ...uleb(v));
+      op(SIMD.i8x16Shuffle, ...HIGH_TO_LOW);
+    }
+    op(SIMD.f64x2PromoteLowF32x4);
+    b.push(OP.localTee, ...uleb(v + 1)); // scratch v128 right after v
+    b.push(OP.localGet, ...uleb(v + 1));
+    op(SIMD.f64x2Mul);
+    op(SIMD.f64x2Add);
+    b.push(OP.localSet, ...uleb(acc));
+  }
+}
+
+/** Code leaving lo[0] + lo[1] + hi[0] + hi[1] (f64) on the stack. */
+function sumLanes(b: number[], lo: number, hi: number): void {
+  const op = (code: number, ...imm: number[]) => b.push(OP.simd, ...uleb(code), ...imm);
+  b.push(OP.localGet, ...uleb(lo)); op(SIMD.f64x2ExtractLane, 0);
+  b.push(OP.localGet, ...uleb(lo)); op(SIMD.f64x2ExtractLane, 1); b.push(F64_ADD);
+  b.push(OP.localGet, ...uleb(hi)); op(SIMD.f64x2ExtractLane, 0); b.push(F64_ADD);
+  b.push(OP.localGet, ...uleb(hi)); op(SIMD.f64x2ExtractLane, 1); b.push(F64_ADD);
+}
+
+/** sumsq(p, n) -> f64: sum of the squares of n floats at byte address p (n % 4 == 0), accumulated in float64. */
+function sumsqBody(): number[] {
+  const L = { p: 0, n: 1, end: 2, v: 3, tmp: 4, lo: 5, hi: 6 } as const;
+  const b: number[] = [];
+  b.push(OP.localGet, 0, OP.localGet, 1, OP.i32Const, 2, OP.i32Shl, OP.i32Add, OP.localSet, L.end);
+  b.push(OP.loop, OP.void);
+  b.push(OP.localGet, L.p, OP.simd, ...uleb(SIMD.load), 2, 0, OP.localSet, L.v);
+  squareInto(b, L.v, L.lo, L.hi);
+  b.push(OP.localGet, L.p, OP.i32Const, 16, OP.i32Add, OP.localTee, L.p, OP.localGet, L.end, OP.i32LtU, OP.brIf, 0);
+  b.push(OP.end);
+  sumLanes(b, L.lo, L.hi);
+  b.push(OP.end);
+  return [...vec([[...uleb(1), I32], [...uleb(4), V128]]), ...b];
+}
+
+/**
+ * scaleDelta(der, g, out, n, scale) -> f64: out = der * g * scale (float32; magnitudes below the
+ * smallest normal float32 flushed to 0), returning the sum of the squares of the unflushed
+ * products in float64 (NaN if any der is NaN). n % 4 == 0.
+ */
+function scaleDeltaBody(): number[] {
+  const L = { der: 0, g: 1, out: 2, n: 3, scale: 4, end: 5, s: 6, v: 7, tmp: 8, lo: 9, hi: 10 } as const;
+  const b: number[] = [];
+  const op = (code: number, ...imm: number[]) => b.push(OP.simd, ...uleb(code), ...imm);
+  b.push(OP.localGet, L.der, OP.localGet, L.n, OP.i32Const, 2, OP.i32Shl, OP.i32Add, OP.localSet, L.end);
+  b.push(OP.localGet, L.scale); op(SIMD.f32x4Splat); b.push(OP.localSet, L.s);
+  b.push(OP.loop, OP.void);
+  b.push(OP.localGet, L.der); op(SIMD.load, 2, 0);
+  b.push(OP.localGet, L.g); op(SIMD.load, 2, 0);
+  op(SIMD.f32x4Mul);
+  b.push(OP.localGet, L.s); op(SIMD.f32x4Mul);
+  b.push(OP.localSet, L.v);
+  // store the flushed value: andnot(v, |v| < min normal)
+  b.push(OP.localGet, L.out, OP.localGet, L.v, OP.localGet, L.v); op(SIMD.f32x4Abs);
+  b.push(F32_CONST, ...new Uint8Array(new Float32Array([1.1754943508222875e-38]).buffer)); op(SIMD.f32x4Splat);
+  op(SIMD.f32x4Lt); op(SIMD.v128AndNot); op(SIMD.store, 2, 0);
+  squareInto(b, L.v, L.lo, L.hi);
+  for (const l of [L.der, L.g, L.out]) b.push(OP.localGet, l, OP.i32Const, 16, OP.i32Add, OP.localSet, l);
+  b.push(OP.localGet, L.der, OP.localGet, L.end, OP.i32LtU, OP.brIf, 0);
+  b.push(OP.end);
+  sumLanes(b, L.lo, L.hi);
+  b.push(OP.end);
+  return [...vec([[...uleb(1), I32], [...uleb(5), V128]]), ...b];
+}
+
+/**
+ * The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp), tanh(a, h, d, n),
+ * sumsq(p, n) -> f64 and scaleDelta(der, g, out, n, scale) -> f64 (byte addresses).
+ */
 export function kernelModuleBytes(): Uint8Array {
-  const gemm = gemmBody();
-  const tanh = tanhBody();
+  const bodies = [gemmBody(), tanhBody(), sumsqBody(), scaleDeltaBody()];
+  const fn = (params: number[], results: number[]) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))];
+  const types = [fn([I32, I32, I32, I32, I32], []), fn([I32, I32, I32, I32], []), fn([I32, I32], [F64]), fn([I32, I32, I32, I32, F32], [F64])];
+  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta'];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    // type 0: (i32 x5) -> (), type 1: (i32 x4) -> ()
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...section(1, vec(types)),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])), // import memory, min 1 page
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...str('gemm'), 0x00, 0], [...str('tanh'), 0x00, 1]])),
-    ...section(10, vec([[...uleb(gemm.length), ...gemm], [...uleb(tanh.length), ...tanh]])),
+    ...section(3, vec(bodies.map((_, i) => [i]))), // function i has type i
+    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, i]))),
+    ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ];
   return new Uint8Array(bytes);
 }
@@ -280,6 +370,15 @@ export function packPanels(M: Float32Array, np: number, out: Float32Array = new 
 
 export type SimdGemm = (M: number, X: number, out: number, np: number, bp: number) => void;
 export type SimdTanh = (a: number, h: number, d: number, n: number) => void;
+export type SimdSumsq = (p: number, n: number) => number;
+export type SimdScaleDelta = (der: number, g: number, out: number, n: number, scale: number) => number;
+
+export interface SimdKernels {
+  gemm: SimdGemm;
+  tanh: SimdTanh;
+  sumsq: SimdSumsq;
+  scaleDelta: SimdScaleDelta;
+}
 
 let bytesCache: Uint8Array | null = null;
 function moduleBytes(): Uint8Array {
@@ -293,10 +392,10 @@ export function simdAvailable(): boolean {
 }
 
 /** Instantiate the kernels over `memory` (synchronously: the module is tiny). */
-export function instantiateKernels(memory: WebAssembly.Memory): { gemm: SimdGemm; tanh: SimdTanh } {
+export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
   const module = new WebAssembly.Module(moduleBytes() as BufferSource);
-  const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
-  return { gemm: instance.exports.gemm as SimdGemm, tanh: instance.exports.tanh as SimdTanh };
+  const e = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+  return { gemm: e.gemm as SimdGemm, tanh: e.tanh as SimdTanh, sumsq: e.sumsq as SimdSumsq, scaleDelta: e.scaleDelta as SimdScaleDelta };
 }
 
 /** Instantiate the GEMM alone over `memory`. */
