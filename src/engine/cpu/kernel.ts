@@ -1,23 +1,29 @@
 /**
  * The fast CPU engine's kernel: a block of sequences carried through all T steps forward and
- * back, in float32 storage. Pure TypeScript with no platform import, so it runs unchanged in a
- * Node worker thread, a browser Web Worker or the main thread.
+ * back, in float32 storage. No platform import, so it runs unchanged in a Node worker thread, a
+ * browser Web Worker or the main thread.
  *
  * A block holds `blockColumns` (Bp) sequences side by side; every step is one small GEMM
  * with the shared recurrent matrix,
  *   forward   A[c, :] = W0 H[c, :]          then a = rho_c A + U x_t + b,  h = phi(a)
- *   backward  G[c, :] = W0^T Delta[c, :]    Delta[c, :] = phi'(a_t) * g_t   (g renormalised)
- * laid out sequence-major ([Bp, Np], each sequence's vector contiguous) so the micro-kernel
- * reads both operands contiguously and keeps a 4 x 4 tile of outputs in registers.
+ *   backward  G[c, :] = W0^T Delta[c, :]    Delta[c, :] = phi'(a_t) * g_t / ||g_t||
+ * laid out sequence-major ([Bp, Np], each sequence's vector contiguous). The products and the
+ * element-wise work that dominates after them (tanh and tanh', the norm of g, delta) run in
+ * WebAssembly SIMD (simd.ts) where the JavaScript engine has it; BlockProducts hides which, and
+ * the portable TypeScript versions stay for engines without SIMD (and are tested).
  *
- * Semantics are those of src/core/reference.ts, with three float32 facts made explicit:
- * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once); products, sums and norms
- *   are accumulated in float64 (JavaScript arithmetic), so each step rounds only once;
+ * Semantics are those of src/core/reference.ts, with these float32 facts made explicit:
+ * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once). The SIMD GEMM accumulates in
+ *   float32 (the TypeScript one in float64); norms are summed in float64 everywhere;
  * - values below the smallest normal float32 (2^-126, about 1.2e-38) are flushed to zero when
- *   stored: subnormals cost 2-3x on x86 and a hidden state that small has underflowed anyway
- *   (its log10 norm becomes -Infinity where the float64 reference still has a value below about -37);
+ *   stored: subnormals cost 2-3x on x86, and a hidden state that small has underflowed anyway
+ *   (its log10 norm becomes -Infinity where the float64 reference still has a value below about
+ *   -37; a phi' below 1e-38, e.g. sigmoid at a < -87, becomes an exact zero);
  * - |h| beyond the float32 range (about 3.4e38) overflows to Infinity and is flagged like the
- *   reference's non-finite h_t (earlier than float64 would: 1e38 rather than 1e308).
+ *   reference's non-finite h_t (earlier than float64 would: 1e38 rather than 1e308);
+ * - with SIMD, tanh'(a) is computed as 4 e / (1 + e)^2, e = exp(-2|a|) (relative accuracy kept
+ *   where tanh saturates; the reference's 1 - tanh^2 loses digits beyond |a| ~ 9) and is 0 from
+ *   |a| = 19.06 on, where the reference's is exactly 0; the TypeScript path uses 1 - tanh^2.
  * The backward factor rho is not multiplied into g: g_{t-1} = W0^T delta_t is computed and
  * log10(rho) is added to the accumulated log scale instead, which is exact, also for rho = 0
  * (log scale -Infinity: every earlier gradient is an exact zero, as in the reference).
@@ -225,7 +231,7 @@ export class BlockKernel {
   private readonly s: KernelSetup;
   private readonly act: number;
   // Shapes: Bp = blockColumns, Np = padded N.
-  /** H, delta, acc ([Bp, Np]) and the GEMMs over them. */
+  /** H, delta, acc ([Bp, Np]), the BPTT store and the SIMD or TypeScript work over them. */
   readonly products: BlockProducts;
   private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT (products.der)
   private readonly hLog: Float64Array; // [Bp, T + 1] log10 ||h_t||, t = 0..T
