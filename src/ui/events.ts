@@ -1,5 +1,6 @@
 /** Typed events the components send up to <lab-app> (properties down, events up). */
 import type { FieldName } from '../core/config.ts';
+import type { ExportFormat } from '../app/downloads.ts';
 import type { ViewState } from '../app/state.ts';
 
 /** A config control changed; raw is its text (validated by the store, not here). */
@@ -29,8 +30,17 @@ export class PresetEvent extends Event {
   }
 }
 
+/** A download of the run on screen was asked for. */
+export class ExportEvent extends Event {
+  static readonly type = 'lab-export';
+  constructor(readonly format: ExportFormat) {
+    super(ExportEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'lab-export': ExportEvent;
     'lab-field': FieldChangeEvent;
     'lab-view': ViewChangeEvent;
     'lab-preset': PresetEvent;

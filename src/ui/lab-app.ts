@@ -10,10 +10,12 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import type { LabStore, RunResult, Snapshot } from '../app/store.ts';
 import { derivePlots, deriveSlice, type Plots } from './derive.ts';
-import { FieldChangeEvent, PresetEvent, ViewChangeEvent } from './events.ts';
+import { exportFile, saveFile, type ExportFormat } from '../app/downloads.ts';
+import { ExportEvent, FieldChangeEvent, PresetEvent, ViewChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 import './lab-badge.ts';
 import './lab-controls.ts';
+import './lab-export.ts';
 import './lab-heatmap.ts';
 import './lab-presets.ts';
 import './lab-slice.ts';
@@ -167,6 +169,8 @@ export class LabApp extends LitElement {
   @property({ attribute: false }) store: LabStore | null = null;
   @property({ type: Boolean, reflect: true }) embed = false;
   @state() private snap: Snapshot | null = null;
+  /** What an export is doing or why it failed, in words (null when idle). */
+  @state() private exportNote: { text: string; bad: boolean } | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
@@ -178,6 +182,7 @@ export class LabApp extends LitElement {
     this.addEventListener(FieldChangeEvent.type, (e) => this.store?.setField(e.name, e.raw));
     this.addEventListener(ViewChangeEvent.type, (e) => this.store?.setView(e.patch));
     this.addEventListener(PresetEvent.type, (e) => this.store?.applyPreset(e.id));
+    this.addEventListener(ExportEvent.type, (e) => void this.export(e.format));
     this.subscribe();
   }
 
@@ -237,6 +242,19 @@ export class LabApp extends LitElement {
     }
   }
 
+  private async export(format: ExportFormat): Promise<void> {
+    const s = this.snap;
+    if (!s?.result) return;
+    this.exportNote = { text: `exporting ${format.toUpperCase()}…`, bad: false };
+    try {
+      const file = await exportFile(s.result, s.state.view.field, format);
+      saveFile(file);
+      this.exportNote = { text: `saved ${file.name}`, bad: false };
+    } catch (e) {
+      this.exportNote = { text: `export failed: ${e instanceof Error ? e.message : String(e)}`, bad: true };
+    }
+  }
+
   private renderProgress() {
     const run = this.snap?.run;
     if (!run || run.status !== 'running' || performance.now() - run.startedAt < PROGRESS_DELAY_MS) return null;
@@ -251,6 +269,7 @@ export class LabApp extends LitElement {
     if (r.status === 'running') return html`<span class="status" aria-live="polite">computing ${Math.round(r.fraction * 100)}% · ${r.phase}</span>`;
     if (r.status === 'failed') return html`<span class="status bad" role="alert">run failed: ${r.message} (showing the last good run)</span>`;
     if (Object.keys(s.fieldErrors).length > 0) return html`<span class="status bad">fix the highlighted setting; the last good run stays on screen</span>`;
+    if (this.exportNote) return html`<span class="status ${this.exportNote.bad ? 'bad' : ''}" role="status">${this.exportNote.text}</span>`;
     return null;
   }
 
@@ -314,6 +333,7 @@ export class LabApp extends LitElement {
                     ${COMPARE_OPTIONS.map((o) => html`<option value=${o} ?selected=${o === view.compare}>${o === 'off' ? 'off' : o}</option>`)}
                   </select></label
                 >`}
+            ${view.embed ? null : html`<lab-export ?disabled=${!s.result}></lab-export>`}
           </div>
           <div class="row top ${compare ? 'compare' : ''}">
             <lab-surface

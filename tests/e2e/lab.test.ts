@@ -264,6 +264,32 @@ describe('the lab page', () => {
     await page.close();
   });
 
+  it('exports the run on screen: heatmap PNG, JSON bundle, CSV', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    const dir = join(ARTIFACTS, '..', 'lab-exports');
+    mkdirSync(dir, { recursive: true });
+    const grab = async (format: string) => {
+      await page.locator('lab-export summary').click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`lab-export button[data-format=${format}]`).click()]);
+      const path = join(dir, download.suggestedFilename());
+      await download.saveAs(path);
+      return { name: download.suggestedFilename(), bytes: readFileSync(path) };
+    };
+    const png = await grab('png');
+    expect(png.name).toMatch(/^grad-tanh-gaussian-N16-T40-S4-seed5\.png$/);
+    expect([...png.bytes.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    const json = await grab('json');
+    const bundle = JSON.parse(json.bytes.toString('utf8')) as { format: string; config: Record<string, unknown>; grids: { gradLog10Mean: (number | null)[][] } };
+    expect(bundle.format).toBe('rnn-gradient-lab.run/1');
+    expect(bundle.config).toMatchObject(SMALL);
+    const row3 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.row(3));
+    expect(bundle.grids.gradLog10Mean[3]).toEqual(row3);
+    const csv = await grab('csv');
+    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,overflow');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the embed flag hides the controls', async () => {
     const { page } = await openLab(lab, `${SMALL_HASH}&embed=1`);
     expect(await page.locator('lab-controls').count()).toBe(0);
