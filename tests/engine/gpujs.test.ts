@@ -39,6 +39,7 @@ const SENSITIVITY = 1e-4;
 const RHO_PERTURBATION = 1e-6;
 
 interface RunResult {
+  kernelsCreated?: number;
   mode: string;
   renderer: string;
   adapter: string;
@@ -351,6 +352,19 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     expect(r.lost).toBe(true);
     expect(r.rejected).toBe(true);
     expect(r.message).toContain('context was lost');
+  });
+
+  it('a new seed, K, S, T or rho range reuses the compiled kernels; switching back to an activation does too', async () => {
+    const first = await o.page.evaluate(() => window.gpujsTest.runShared({ hidden: 10, steps: 5, rhoCount: 2, samples: 3, seed: 1 }));
+    const other = await o.page.evaluate(() => window.gpujsTest.runShared({ hidden: 10, steps: 9, rhoCount: 3, samples: 1, seed: 2, rhoMin: 1, rhoMax: 3 }));
+    expect(other.kernelsCreated).toBe(first.kernelsCreated);
+    const relu = await o.page.evaluate(() => window.gpujsTest.runShared({ hidden: 10, steps: 5, rhoCount: 2, samples: 3, activation: 'relu' }));
+    expect(relu.kernelsCreated).toBe(first.kernelsCreated + 4);
+    const back = await o.page.evaluate(() => window.gpujsTest.runShared({ hidden: 10, steps: 4, rhoCount: 1, samples: 2 }));
+    expect(back.kernelsCreated).toBe(relu.kernelsCreated);
+    // and the reused kernels give the reference's numbers at the new sizes
+    const config = parseConfig({ hidden: 10, steps: 4, rhoCount: 1, samples: 2 });
+    expect(compare(config, back.field, await new ReferenceEngine().run(config), 'reused kernels')).toEqual([]);
   });
 
   it('splitting the sequences into chunks (last one padded) changes no number', async () => {

@@ -45,17 +45,28 @@ const KERNEL_CLASS: Record<GpuJsMode, string> = { webgl2: 'WebGL2Kernel', webgl:
 /** A kernel's result: a GPU texture (webgl modes) or a nested array (cpu mode). */
 type KernelOut = Texture | Float32Array[] | Float32Array[][];
 
-interface KernelSet {
+/** The kernels that depend on the padded size only (matrix-vector products, packing). */
+interface ShapeKernels {
   key: string;
   pack: IKernelRunShortcut;
   broadcast: IKernelRunShortcut;
   forward: IKernelRunShortcut;
+  backprop: IKernelRunShortcut;
+}
+
+/** The kernels that depend on the activation and N too (elementwise and per-sequence stats). */
+interface ActivationKernels {
+  key: string;
   activate: IKernelRunShortcut;
   forwardStats: IKernelRunShortcut;
   gradStats: IKernelRunShortcut;
   delta: IKernelRunShortcut;
-  backprop: IKernelRunShortcut;
 }
+
+type KernelSet = Omit<ShapeKernels, 'key'> & Omit<ActivationKernels, 'key'>;
+
+/** Activation kernel sets kept compiled (one per activation). */
+const ACTIVATION_SETS = 5;
 
 /** Yield to the event loop without setTimeout's 4 ms clamp. */
 function yieldNow(): Promise<void> {
@@ -119,10 +130,14 @@ export class GpuJsEngine implements Engine {
   /** The WebGL renderer ("ANGLE (Google, Vulkan 1.3.0 (SwiftShader ...") or '' in cpu mode. */
   readonly renderer: string;
   private gpu: GPU | null;
-  private kernels: KernelSet | null = null;
+  private shapeKernels: ShapeKernels | null = null;
+  /** Activation kernel sets by key, most recent last (switching activations back and forth compiles once each). */
+  private actKernels = new Map<string, ActivationKernels>();
   private readonly memoryBudget: number;
   private readonly maxTextureSize: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Kernels created (each compiles on its first call) since create(): changing K, S, T, rho or the seed adds none. */
+  kernelsCreated = 0;
 
   private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number) {
     this.gpu = gpu;
@@ -187,35 +202,90 @@ export class GpuJsEngine implements Engine {
     return next;
   }
 
-  private kernelsFor(act: Activation, N: number, plan: ChunkPlan, S: number, limit: number, alpha: number): KernelSet {
+  /**
+   * The kernels for this run, compiled only when what is baked into them changes: the loop
+   * bound NP4 (all), the activation, N and the leaky slope (elementwise and stats kernels).
+   * Output and argument sizes are dynamic (uniforms), so K, S, T, rho, the seed and the
+   * overflow limit (an argument) never recompile: compiling costs seconds on SwiftShader.
+   */
+  private kernelsFor(act: Activation, N: number, S: number, plan: ChunkPlan, alpha: number): KernelSet {
     const gpu = this.gpu;
     if (!gpu) throw new Error('gpujs engine: run() after dispose(); create a new engine');
-    const key = `${act}/${N}/${plan.Bc}/${S}/${limit}/${alpha}`;
-    if (this.kernels?.key === key) return this.kernels;
-    this.destroyKernels();
     const { NP4, NP, Bc } = plan;
-    const constants = { N, NP4, LIMIT: limit, TINY: UNDERFLOW_LIMIT, ALPHA: alpha };
-    const base = { pipeline: true, immutable: true, precision: 'single' as const, tactic: 'precision' as const, constants };
-    const make = (src: string, output: number[]) => gpu.createKernel(src, { ...base, output });
-    this.kernels = {
-      key,
-      pack: make(PACK_COLUMNS, [NP4, NP]),
-      broadcast: make(BROADCAST, [NP4, Bc]),
-      forward: make(FORWARD, [NP4, Bc]),
-      activate: make(activateSource(act), [NP4, Bc]),
-      forwardStats: make(forwardStatsSource(act), [Bc]),
-      gradStats: make(gradStatsSource(act), [Bc]),
-      delta: make(deltaSource(act), [NP4, Bc]),
-      backprop: make(BACKPROP, [NP4, Bc]),
-    };
-    return this.kernels;
+    // gpu.js's cpu mode gave wrong numbers with dynamic sizes (seen in the tests); its kernels
+    // are plain JS, cheap to rebuild, so there every size is part of the key instead.
+    const dynamic = this.mode !== 'cpu';
+    const sizes = dynamic ? '' : `/${Bc}/${S}`;
+    const settings = (constants: Record<string, number>) => ({
+      pipeline: true,
+      immutable: true,
+      precision: 'single' as const,
+      tactic: 'precision' as const,
+      dynamicOutput: dynamic,
+      dynamicArguments: dynamic,
+      constants,
+    });
+    const shapeKey = `${NP4}${sizes}`;
+    if (this.shapeKernels?.key !== shapeKey) {
+      this.destroyKernels('shape');
+      const make = (src: string, output: number[]) => {
+        this.kernelsCreated++;
+        return gpu.createKernel(src, { ...settings({ NP4 }), output });
+      };
+      this.shapeKernels = {
+        key: shapeKey,
+        pack: make(PACK_COLUMNS, [NP4, NP]),
+        broadcast: make(BROADCAST, [NP4, Bc]),
+        forward: make(FORWARD, [NP4, Bc]),
+        backprop: make(BACKPROP, [NP4, Bc]),
+      };
+    }
+    const actKey = `${act}/${N}/${alpha}${sizes}`;
+    let actSet = this.actKernels.get(actKey);
+    if (actSet) {
+      this.actKernels.delete(actKey);
+    } else {
+      const make = (src: string, output: number[]) => {
+        this.kernelsCreated++;
+        return gpu.createKernel(src, { ...settings({ N, NP4, TINY: UNDERFLOW_LIMIT, ALPHA: alpha }), output });
+      };
+      actSet = {
+        key: actKey,
+        activate: make(activateSource(act), [NP4, Bc]),
+        forwardStats: make(forwardStatsSource(act), [Bc]),
+        gradStats: make(gradStatsSource(act), [Bc]),
+        delta: make(deltaSource(act), [NP4, Bc]),
+      };
+    }
+    this.actKernels.set(actKey, actSet);
+    // Keep one set per activation at most: a different N or slope evicts the oldest.
+    while (this.actKernels.size > ACTIVATION_SETS) this.destroyActivationSet(this.actKernels.keys().next().value as string);
+    const { key: _s, ...shape } = this.shapeKernels;
+    const { key: _a, ...elementwise } = actSet;
+    const ks: KernelSet = { ...shape, ...elementwise };
+    // Sizes of this run (setOutput on a compiled dynamic-output kernel only resizes).
+    ks.pack.setOutput([NP4, NP]);
+    for (const k of [ks.broadcast, ks.forward, ks.backprop, ks.activate, ks.delta]) k.setOutput([NP4, Bc]);
+    ks.forwardStats.setOutput([Bc]);
+    ks.gradStats.setOutput([Bc]);
+    return ks;
   }
 
-  private destroyKernels(): void {
-    if (!this.kernels) return;
-    const { key: _key, ...ks } = this.kernels;
+  private destroyActivationSet(key: string): void {
+    const set = this.actKernels.get(key);
+    if (!set) return;
+    const { key: _key, ...ks } = set;
     for (const k of Object.values(ks)) k.destroy();
-    this.kernels = null;
+    this.actKernels.delete(key);
+  }
+
+  private destroyKernels(which: 'shape' | 'all' = 'all'): void {
+    if (this.shapeKernels) {
+      const { key: _key, ...ks } = this.shapeKernels;
+      for (const k of Object.values(ks)) k.destroy();
+      this.shapeKernels = null;
+    }
+    if (which === 'all') for (const key of [...this.actKernels.keys()]) this.destroyActivationSet(key);
   }
 
   private async runNow(config: Config, options: RunOptions): Promise<GradientField> {
@@ -228,7 +298,7 @@ export class GpuJsEngine implements Engine {
     const plan = planChunks(p, this.maxTextureSize, this.memoryBudget);
     const { NP, Bc, B } = plan;
     const limit = overflowLimit(p);
-    const ks = this.kernelsFor(act, N, plan, S, limit, config.leakyAlpha);
+    const ks = this.kernelsFor(act, N, S, plan, config.leakyAlpha);
     const drives = new DriveTable(p, NP);
     const h0Log10 = log10Norm(p.h0, 0, N);
     const rows = new RowCollector(field, S);
@@ -273,7 +343,7 @@ export class GpuJsEngine implements Engine {
         const A: KernelOut[] = new Array(T);
         let h = hInit;
         for (let t = 1; t <= T; t++) {
-          const a = keep(ks.forward(W0P, h, flat(drives.at(t), NP, S), rhoB, sB) as unknown as KernelOut);
+          const a = keep(ks.forward(W0P, h, flat(drives.at(t), NP, S), rhoB, sB, limit) as unknown as KernelOut);
           if (t === 1 && c === 0) {
             GpuJsEngine.checkKernel(ks.forward, this.mode);
           }
@@ -281,7 +351,7 @@ export class GpuJsEngine implements Engine {
           const hNext = keep(ks.activate(a) as unknown as KernelOut);
           if (h !== hInit) drop(h);
           h = hNext;
-          const fs = keep(ks.forwardStats(a) as unknown as KernelOut);
+          const fs = keep(ks.forwardStats(a, limit) as unknown as KernelOut);
           stats.fwd[t - 1] = this.read(fs, Bc);
           drop(fs);
           await pace(c * 2 * T + t);

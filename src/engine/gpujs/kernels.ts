@@ -4,8 +4,8 @@
  * gpu.js compiles a kernel from its JavaScript source; a bundler's minifier renames
  * identifiers inside function bodies and can break that translation. Strings survive any
  * minifier untouched, so every kernel here is a string, generated once per activation.
- * Numbers that vary per run (N, the overflow limit, the leaky slope) come in as
- * `this.constants`, never as closures.
+ * Numbers that vary per run come in as `this.constants` (N, the leaky slope: baked in, a
+ * change recompiles) or as arguments (the overflow limit), never as closures.
  *
  * Layout (float32). Hidden vectors are packed four units per texel ("vec4"): a texture of
  * output [NP4, Bc] holds, at [b][i4], units 4*i4 .. 4*i4+3 of sequence b of the chunk.
@@ -130,11 +130,11 @@ export const BROADCAST = `function (v) {
 }`;
 
 /**
- * forward(W0P, hPrev, drive, rhoB, sB): output a_t [NP4, Bc] vec4,
+ * forward(W0P, hPrev, drive, rhoB, sB, L): output a_t [NP4, Bc] vec4,
  *   a_t[b] = rho_b W0 h_{t-1}[b] + drive[s_b],   drive[s] = U x_t^s + b biasOn(t) (float64 on the CPU),
- * clamped to +-LIMIT. W0P = pack(W0) [NP4, NP]; hPrev [NP4, Bc]; drive [NP, S]; rhoB, sB [Bc].
+ * clamped to +-L (overflowLimit). W0P = pack(W0) [NP4, NP]; hPrev [NP4, Bc]; drive [NP, S]; rhoB, sB [Bc].
  */
-export const FORWARD = `function (W0P, hPrev, drive, rhoB, sB) {
+export const FORWARD = `function (W0P, hPrev, drive, rhoB, sB, L) {
   const i4 = this.thread.x;
   const b = this.thread.y;
   let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
@@ -147,7 +147,6 @@ ${each((c) => `    const w${c} = W0P[j + ${c}][i4];
   const rho = rhoB[b];
   const s = sB[b];
   const i = i4 * 4;
-  const L = this.constants.LIMIT;
 ${each((r) => `  const v${r} = Math.min(Math.max(rho * a${r} + drive[s][i + ${r}], -L), L);`)}
   return [v0, v1, v2, v3];
 }`;
@@ -162,21 +161,20 @@ ${each((r) => phiCode(act, `a[${r}]`, `h${r}`))}
 }
 
 /**
- * forwardStats(A): output [Bc] vec4 per sequence b at step t, from a = a_t:
+ * forwardStats(A, L): output [Bc] vec4 per sequence b at step t, from a = a_t:
  *   (log10 ||h_t||, saturated units, out of range 0/1, 0), out of range when max |a_i| reached
- *   LIMIT (overflow) or is below TINY but not exactly 0 (float32 is about to underflow: a state
+ *   L (overflow) or is below TINY but not exactly 0 (float32 is about to underflow: a state
  *   the reference carries at 1e-40 would become an exact 0 here, and relu's phi'(0) = 0).
  * Only the N real units count (padded a are 0, but phi(0) need not be). The norm is taken as
  * m sqrt(sum (h/m)^2), m = max |h_i| (no overflow); LOG_ZERO for a zero vector.
  */
 export function forwardStatsSource(act: Activation): string {
-  return `function (A) {
+  return `function (A, L) {
   const b = this.thread.x;
   let m = 0.0;
   let sat = 0.0;
   let over = 0.0;
   let ma = 0.0;
-  const L = this.constants.LIMIT;
   for (let j4 = 0; j4 < this.constants.NP4; j4++) {
     const a = A[b][j4];
     const j = j4 * 4;

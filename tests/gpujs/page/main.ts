@@ -62,7 +62,7 @@ const api = {
     shared ??= GpuJsEngine.create({ mode: 'webgl2' });
     const progress: number[] = [];
     const field = await shared.run(parseConfig(partial), { onProgress: (p) => progress.push(p.fraction) });
-    return { mode: shared.mode, renderer: shared.renderer, adapter: shared.adapter, progress, field: plain(field) };
+    return { mode: shared.mode, renderer: shared.renderer, adapter: shared.adapter, progress, field: plain(field), kernelsCreated: shared.kernelsCreated };
   },
 
   disposeShared() {
