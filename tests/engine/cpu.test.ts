@@ -32,7 +32,7 @@ import { emptyField, type GradientField } from '../../src/core/field.ts';
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
 import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { CpuEngine } from '../../src/engine/cpu/engine.ts';
+import { CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/engine.ts';
 import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
 import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
@@ -502,6 +502,23 @@ describe('cpu engine mechanics', () => {
     await expectAgrees(small, 'after abort');
     await pooled.run(small, { onProgress: (p) => seen.push(p.fraction) });
     expect(seen[seen.length - 1]).toBe(1);
+  });
+
+  it('a worker that cannot start rejects the run with an actionable message', async () => {
+    const broken = new CpuEngine(
+      () => {
+        throw new Error('Worker is not defined');
+      },
+      { workers: 2 },
+    );
+    await expect(broken.run(parseConfig({ hidden: 4, steps: 3, rhoCount: 2, samples: 2 }))).rejects.toThrow(/could not start a worker.*workers: 0/);
+    broken.dispose();
+  });
+
+  it('caps the pool by memory: workerBytes counts W0 twice and the BPTT store', () => {
+    // N = 1024, T = 5000, 4 columns: 2 * 4 MiB of W0 + 5004 * 4 * 1024 floats = 86 MiB per worker: at most 8 fit in 768 MiB.
+    expect(workerBytes({ Np: 1024, T: 5000, blockColumns: 4 })).toBe(4 * (2 * 1024 * 1024 + 5004 * 4 * 1024));
+    expect(Math.floor(POOL_BYTES_LIMIT / workerBytes({ Np: 1024, T: 5000, blockColumns: 4 }))).toBe(8);
   });
 
   it('refuses to run after dispose()', async () => {

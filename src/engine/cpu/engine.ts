@@ -42,6 +42,18 @@ export interface CpuEngineOptions {
 
 /** Blocks in flight per worker: one running, one waiting, so a worker never idles on a message. */
 const IN_FLIGHT = 2;
+/**
+ * Most bytes all workers together may hold for one sweep (each: W0 twice plus its block's BPTT
+ * store, see workerBytes). Big sweeps on many-core machines use fewer workers rather than
+ * exhausting a browser tab's memory.
+ */
+export const POOL_BYTES_LIMIT = 768 * 1024 * 1024;
+
+/** Bytes one worker allocates for a sweep: W0 and W0^T, the [Bp, Np] buffers and the [T, Bp, Np] BPTT store, float32. */
+export function workerBytes(setup: Pick<KernelSetup, 'Np' | 'T' | 'blockColumns'>): number {
+  const { Np, T, blockColumns: bp } = setup;
+  return 4 * (2 * Np * Np + (4 + T) * bp * Np);
+}
 
 export class CpuEngine implements Engine {
   readonly name = 'cpu' as const;
@@ -111,6 +123,7 @@ export class CpuEngine implements Engine {
     const blocks = blockCount(setup);
     let lastYield = performance.now();
     for (let b = 0; b < blocks; b++) {
+      if (this.disposed) throw new Error('the engine was disposed during the run');
       reducer.add(kernel.run(b));
       progress();
       if (performance.now() - lastYield > 30) {
@@ -123,7 +136,7 @@ export class CpuEngine implements Engine {
 
   private runPooled(setup: KernelSetup, reducer: FieldReducer, signal: AbortSignal | undefined, progress: () => void): Promise<void> {
     const blocks = blockCount(setup);
-    const used = Math.min(this.workers, blocks);
+    const used = Math.max(1, Math.min(this.workers, blocks, Math.floor(POOL_BYTES_LIMIT / workerBytes(setup))));
     this.ensurePool(used);
     const run = ++this.runs;
     return new Promise<void>((resolve, reject) => {
@@ -174,7 +187,12 @@ export class CpuEngine implements Engine {
     while (this.pool.length < size) {
       const index = this.pool.length;
       const generation = this.generation;
-      const port = this.spawn();
+      let port: WorkerPort;
+      try {
+        port = this.spawn();
+      } catch (e) {
+        throw new Error(`cpu engine: could not start a worker (${e instanceof Error ? e.message : String(e)}); create the engine with workers: 0 to run on the calling thread`, { cause: e });
+      }
       port.listen(
         (msg) => {
           if (generation === this.generation) this.route?.(index, msg);
