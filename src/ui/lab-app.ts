@@ -119,7 +119,7 @@ export class LabApp extends LitElement {
         grid-template-columns: 1.6fr 1fr;
       }
       .bottom.compare {
-        grid-template-columns: 1fr 1.1fr 0.8fr;
+        grid-template-columns: 1fr 1.35fr 0.75fr;
       }
       .progress {
         position: fixed;

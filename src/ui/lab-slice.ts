@@ -64,6 +64,35 @@ export class LabSlice extends LitElement {
       .gridline {
         stroke: var(--border);
       }
+      .v {
+        font-size: calc(12px * var(--s, 1));
+        font-weight: 600;
+        padding: 1px 7px;
+        border-radius: 999px;
+        border: 1px solid currentColor;
+      }
+      .v sup {
+        font-size: 0.75em;
+      }
+      .head {
+        flex-wrap: wrap;
+        row-gap: 3px;
+      }
+      .head h2 {
+        flex: 0 0 auto;
+      }
+      .vanish {
+        color: var(--vanish);
+      }
+      .explode {
+        color: var(--error);
+      }
+      .ok {
+        color: var(--series-h);
+      }
+      .bad {
+        color: rgb(220, 40, 170);
+      }
       .legend {
         display: flex;
         gap: 4px 12px;
@@ -172,6 +201,18 @@ export class LabSlice extends LitElement {
     return { lo: lo - pad, hi: hi + pad };
   }
 
+  /** The slice in words: how large the gradient that reaches t = 1 is, relative to dL/dh_T = r (norm 1). */
+  private verdict(grad: Float64Array, overflow: Uint8Array | null, name: string) {
+    const v = grad[0];
+    const tip = 'size of the gradient that reaches t = 1, relative to dL/dh_T';
+    if (overflow?.[0] || Number.isNaN(v)) return html`<span class="v bad" title=${tip}>${name}: overflow</span>`;
+    if (v === -Infinity) return html`<span class="v vanish" title=${tip}>${name}: exactly 0 at t = 1</span>`;
+    const e = v.toFixed(1);
+    if (v < -2) return html`<span class="v vanish" title=${tip}>${name} vanishes · 10<sup>${e}</sup> at t = 1</span>`;
+    if (v > 2) return html`<span class="v explode" title=${tip}>${name} explodes · 10<sup>${e}</sup> at t = 1</span>`;
+    return html`<span class="v ok" title=${tip}>${name} holds · 10<sup>${e}</sup> at t = 1</span>`;
+  }
+
   override render() {
     const d = this.data;
     const W = this.size.w;
@@ -265,7 +306,9 @@ export class LabSlice extends LitElement {
     >`;
     return html`<div class="panel">
       <div class="head">
-        <h2>Slice at ρ = ${d ? d.rho.toFixed(3) : '…'}: gradient norm against t</h2>
+        <h2>Slice at ρ = ${d ? d.rho.toFixed(3) : '…'}</h2>
+        ${d ? this.verdict(d.grad, d.overflow, d.labelA.replace(/^.*, /, '')) : null}
+        ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.labelB.replace(/^.*, /, '')) : null}
       </div>
       <div class="plot" role="img" aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
         <svg width="100%" height="100%">${body}</svg>

@@ -365,7 +365,7 @@ export class SurfaceScene {
       grid.push(X0, 0, z, X1, 0, z);
       this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
     }
-    this.label('ρ', new Vector3(X1 + 0.32, 0, Z0 + 0.12), 'title axis-rho');
+    this.label('ρ', new Vector3(X1 + 0.24, 0, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
     for (const v of ticks(d.range.lo, d.range.hi, 4)) {
       const y = unit(v, d.range) * H;
