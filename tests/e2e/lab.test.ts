@@ -33,6 +33,7 @@ const SMALL_HASH = Object.entries(SMALL)
 
 type Hook = {
   snapshot(): {
+    run: { status: string };
     state: { config: Record<string, unknown>; view: Record<string, unknown> };
     result: { a: { config: Record<string, unknown>; K: number; T: number; rho: Float64Array }; b: unknown } | null;
     backend: { engine: string; adapter: string } | null;
@@ -237,7 +238,7 @@ describe('the lab page', () => {
     expect(k1).toBe(k0 - 1);
     // While the run (N = 128) is in flight, the last good run is what is on screen.
     const during = await page.evaluate(() => {
-      const s = (window as unknown as { __lab: Hook & { snapshot(): { run: { status: string } } } }).__lab.snapshot();
+      const s = (window as unknown as { __lab: Hook }).__lab.snapshot();
       return { running: s.run.status === 'running', hidden: s.result?.a.config.hidden };
     });
     if (during.running) expect(during.hidden).toBe(SMALL.hidden);
