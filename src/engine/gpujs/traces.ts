@@ -90,7 +90,7 @@ export function chunkTrace(
  * (chunks need not align with rows).
  */
 export class RowCollector {
-  private readonly pending = new Map<number, SequenceTrace[]>();
+  private readonly pending = new Map<number, { traces: SequenceTrace[]; count: number }>();
   rowsDone = 0;
 
   constructor(
@@ -104,12 +104,13 @@ export class RowCollector {
     const s = q % this.S;
     let row = this.pending.get(k);
     if (!row) {
-      row = new Array<SequenceTrace>(this.S);
+      row = { traces: new Array<SequenceTrace>(this.S), count: 0 };
       this.pending.set(k, row);
     }
-    row[s] = tr;
-    if (row.filter((x) => x !== undefined).length === this.S) {
-      reduceRow(this.field, k, row);
+    row.traces[s] = tr;
+    row.count++;
+    if (row.count === this.S) {
+      reduceRow(this.field, k, row.traces);
       this.pending.delete(k);
       this.rowsDone++;
     }
