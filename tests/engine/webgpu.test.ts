@@ -205,6 +205,27 @@ describe('chaotic and overflowing dynamics', () => {
   });
 });
 
+describe('kernel variants', () => {
+  it('one dispatch per step, without subgroups, equals the persistent subgroup run exactly', async () => {
+    // The per-step design (stepsPerDispatch 1: the backward state carried between dispatches in
+    // bstate) and the plain matrix loads do the same float32 arithmetic in the same order as the
+    // default engine, so the grids are bitwise equal; both also match the reference.
+    const seed = freshSeed();
+    const config = parseConfig({ activation: 'tanh', hidden: 13, steps: 12, rhoMin: 0.3, rhoMax: 1.4, rhoCount: 3, samples: 5, h0: 'random', seed });
+    const perStep = await createTestEngine({ stepsPerDispatch: 1, subgroups: false });
+    try {
+      expect(perStep.subgroups).toBe(false);
+      expect(perStep.plan(config).stepsPerDispatch).toBe(1);
+      const [a, b, ref] = [await perStep.run(config), await engine.run(config), await reference.run(config)];
+      expect(compareFields(a, b, { log10: 0, saturation: 0 }).mismatches, `seed ${seed}`).toEqual([]);
+      expect(compareFields(a, ref, { log10: 1e-3, saturation: 1 / (5 * 13) + 1e-12 }).mismatches, `seed ${seed}`).toEqual([]);
+      expect(perStep.liveBuffers).toBe(0);
+    } finally {
+      perStep.dispose();
+    }
+  });
+});
+
 describe('memory: chunks, limits, leaks, cancellation', () => {
   const seed = freshSeed();
   const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });

@@ -219,16 +219,18 @@ export class WebGpuEngine implements Engine {
    * Wait for the queue to finish work of `flops`. Dawn in Node polls the device from the event
    * loop while any GPU promise is pending, which keeps one CPU core busy -- on SwiftShader, a core
    * taken from the shaders. So sleep (a plain timer) through most of the predicted time first,
-   * and only then ask for the completion promise; the prediction is the rate measured on the
-   * previous batches. In a browser this costs nothing either.
+   * and only then ask for the completion promise. The prediction uses the rate measured on earlier
+   * large batches (a running average; small batches, dominated by fixed latency, are ignored). An
+   * over-long sleep raises the measured rate, so the next one is shorter: the estimate corrects
+   * itself. In a browser the sleep costs nothing either.
    */
   private async waitForQueue(flops: number, what: string): Promise<void> {
     const t0 = performance.now();
     const predictedMs = this.flopsPerMs && flops > 0 ? flops / this.flopsPerMs : 0;
-    if (predictedMs > 4) await new Promise((resolve) => setTimeout(resolve, 0.85 * predictedMs));
+    if (predictedMs > 8) await new Promise((resolve) => setTimeout(resolve, 0.85 * predictedMs));
     await this.untilDone(what, this.device.queue.onSubmittedWorkDone());
     const ms = performance.now() - t0;
-    if (flops > 0 && ms > 1) {
+    if (flops >= 2e7 && ms > 5) {
       const rate = flops / ms;
       this.flopsPerMs = this.flopsPerMs === null ? rate : 0.5 * (this.flopsPerMs + rate);
     }
