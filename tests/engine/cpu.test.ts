@@ -423,6 +423,32 @@ describe('cpu engine mechanics', () => {
     }
   });
 
+  it('the fused SIMD tanh column: a = rho acc + u, h, tanh\', sum h^2 and the saturated count', () => {
+    const n = 64;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = instantiateKernels(memory);
+    const [acc, u, h, d] = [0, 1, 2, 3].map((q) => new Float32Array(memory.buffer, q * 4 * n, n));
+    const rng = new Rng(RUN_SEED, 305);
+    for (let i = 0; i < n; i++) {
+      acc[i] = rng.normal() * 2;
+      u[i] = rng.normal();
+    }
+    const rho = 1.7;
+    const ss = k.tanhColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, rho, 0.01);
+    let want = 0;
+    let sat = 0;
+    for (let i = 0; i < n; i++) {
+      const t = Math.tanh(Math.fround(Math.fround(Math.fround(rho) * acc[i]) + u[i])); // a in float32, as f32x4
+      expect(Math.abs(h[i] - t)).toBeLessThanOrEqual(3 * 2 ** -24 * Math.abs(t));
+      expect(Math.abs(d[i] - (1 - t * t))).toBeLessThanOrEqual(1e-6 * (1 - t * t) + 1e-12);
+      want += h[i] * h[i];
+      if (1 - t * t < 0.01) sat++;
+    }
+    expect(Math.abs(ss - want)).toBeLessThanOrEqual(1e-12 * want);
+    expect(k.saturated()).toBe(sat);
+    expect(sat).toBeGreaterThan(0); // the draw saturates some units, so the count is exercised
+  });
+
   it('the WebAssembly SIMD backward helpers: float64 sums of squares (no underflow), scaled and flushed delta, NaN kept', () => {
     const n = 40;
     const memory = new WebAssembly.Memory({ initial: 1 });

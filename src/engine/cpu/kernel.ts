@@ -90,12 +90,18 @@ export interface BlockProducts {
   readonly acc: Float32Array;
   /** [T, Bp, Np] phi'(a_t), kept for BPTT. */
   readonly der: Float32Array;
-  /** [Bp, Np] pre-activations a_t for the SIMD tanh (null without it); padding stays 0. */
-  readonly pre: Float32Array | null;
+  /** [Bp, Np] U x_t + b of each input slot of the block (padding stays 0). */
+  readonly u: Float32Array;
+  /** Whether tanhColumn is available (SIMD). */
+  readonly fusedTanh: boolean;
   forward(): void;
   backward(): void;
-  /** H[0..n) = tanh(pre), der[t-1][0..n) = tanh'(pre) (SIMD, see simd.ts); only where pre is not null. */
-  tanh(t: number, n: number): void;
+  /**
+   * Column c at step t, in SIMD: a = rho acc + u[slot], H = tanh(a), der[t-1] = tanh'(a);
+   * returns sum h^2 (float64); then saturated() is the count of tanh' < satLimit.
+   */
+  tanhColumn(t: number, c: number, slot: number, rho: number, satLimit: number): number;
+  saturated(): number;
   /** ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2 of column c. */
   gNormSq(c: number): number;
   /**
@@ -118,7 +124,12 @@ function jsProducts(setup: KernelSetup): BlockProducts {
     delta,
     acc,
     der,
-    pre: null,
+    u: new Float32Array(bp * Np),
+    fusedTanh: false,
+    tanhColumn: () => {
+      throw new Error('internal: no SIMD tanh in the portable products');
+    },
+    saturated: () => 0,
     gNormSq(c) {
       let ss = 0;
       for (let i = c * Np; i < (c + 1) * Np; i++) ss += acc[i] * acc[i];
@@ -136,9 +147,6 @@ function jsProducts(setup: KernelSetup): BlockProducts {
     },
     forward: () => gemmBlock(W0, H, acc, Np, bp),
     backward: () => gemmBlock(W0T, delta, acc, Np, bp),
-    tanh: () => {
-      throw new Error('internal: no SIMD tanh in the portable products');
-    },
   };
 }
 
@@ -149,15 +157,15 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const v = bp * Np * 4;
   const bytes = 2 * m + 4 * v + T * v;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, tanh, sumsq, scaleDelta } = instantiateKernels(memory);
+  const { gemm, sumsq, scaleDelta, tanhColumn, saturated } = instantiateKernels(memory);
   const buf = memory.buffer;
-  // Layout: [W0^T | W0 | H | delta | acc | pre | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  // Layout: [W0^T | W0 | H | delta | acc | u | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
   packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
   const H = new Float32Array(buf, 2 * m, bp * Np);
   const delta = new Float32Array(buf, 2 * m + v, bp * Np);
   const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
-  const pre = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
+  const u = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
   const der = new Float32Array(buf, 2 * m + 4 * v, T * bp * Np);
   return {
     kind: 'simd',
@@ -165,10 +173,13 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     delta,
     acc,
     der,
-    pre,
+    u,
+    fusedTanh: true,
     forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
-    tanh: (t, n) => tanh(pre.byteOffset, H.byteOffset, der.byteOffset + (t - 1) * v, n),
+    tanhColumn: (t, c, slot, rho, satLimit) =>
+      tanhColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, satLimit),
+    saturated,
     gNormSq: (c) => sumsq(acc.byteOffset + c * Np * 4, Np),
     scaleDelta: (t, c, scale) => scaleDelta(der.byteOffset + (t - 1) * v + c * Np * 4, acc.byteOffset + c * Np * 4, delta.byteOffset + c * Np * 4, Np, scale),
   };
@@ -235,7 +246,7 @@ export class BlockKernel {
   readonly products: BlockProducts;
   private readonly der: Float32Array; // [T, Bp, Np] phi'(a_t), kept for BPTT (products.der)
   private readonly hLog: Float64Array; // [Bp, T + 1] log10 ||h_t||, t = 0..T
-  private readonly u: Float64Array; // [slots, Np] U x_t + b of each distinct sample in the block
+  private readonly u: Float32Array; // [slots, Np] U x_t + b of each distinct sample in the block (products.u)
   private readonly x: Float64Array[]; // [slots] [T, D] inputs of each distinct sample
   private cached = new Map<number, Float64Array>(); // inputs of the previous block's samples, by s
   private readonly rho: Float64Array; // [Bp] rho of each column
@@ -249,11 +260,11 @@ export class BlockKernel {
   constructor(setup: KernelSetup) {
     this.s = setup;
     this.act = ACT[setup.activation];
-    const { Np, T, blockColumns: bp } = setup;
+    const { T, blockColumns: bp } = setup;
     this.products = makeProducts(setup);
     this.der = this.products.der;
     this.hLog = new Float64Array(bp * (T + 1));
-    this.u = new Float64Array(bp * Np);
+    this.u = this.products.u;
     this.x = [];
     this.rho = new Float64Array(bp);
     this.slotOf = new Int32Array(bp);
@@ -345,31 +356,17 @@ export class BlockKernel {
       hLog[c * (T + 1)] = this.h0Log;
     }
     const satLimit = this.act === ACT.sigmoid ? SATURATION_FRACTION * 0.25 : SATURATION_FRACTION;
-    const pre = this.act === ACT.tanh ? products.pre : null;
+    const fused = this.act === ACT.tanh && products.fusedTanh;
     for (let t = 1; t <= T; t++) {
       this.project(t, slots);
       // A = W0 H_{t-1} for every column of the block at once.
       products.forward();
       const derT = (t - 1) * bp * Np;
-      if (pre) {
-        // tanh in SIMD: a = rho W0 h + U x + b for the whole block, then h and tanh'(a) in one call.
+      if (fused) {
+        // tanh in SIMD, one call per column: a, h, tanh'(a), sum h^2 and the saturated count.
         for (let c = 0; c < count; c++) {
-          const off = c * Np;
-          const uo = slotOf[c] * Np;
-          const r = rho[c];
-          for (let i = 0; i < N; i++) pre[off + i] = r * acc[off + i] + u[uo + i];
-        }
-        products.tanh(t, count * Np);
-        for (let c = 0; c < count; c++) {
-          const off = c * Np;
-          let ss = 0;
-          let sat = 0;
-          for (let i = 0; i < N; i++) {
-            const h = H[off + i];
-            ss += h * h;
-            if (der[derT + off + i] < satLimit) sat++;
-          }
-          this.record(out, hLog, c, t, ss, sat);
+          const ss = products.tanhColumn(t, c, slotOf[c], rho[c], satLimit);
+          this.record(out, hLog, c, t, ss, products.saturated());
         }
         continue;
       }

@@ -59,7 +59,11 @@ const SIMD = {
   f64x2ExtractLane: 0x21,
   f64x2Add: 0xf0,
   f64x2Mul: 0xf2,
+  i32x4ExtractLane: 0x1b,
+  i32x4Sub: 0xb1,
 } as const;
+const I32_ADD = 0x6a;
+const GLOBAL_SET = 0x24;
 const F64_ADD = 0xa0;
 const F32 = 0x7d;
 const F64 = 0x7c;
@@ -191,9 +195,13 @@ function gemmBody(): number[] {
  * bits); tanh for |a| < 0.625 is Cephes' tanhf polynomial. Both about 1e-7 relative in float32.
  * NaN in gives NaN out in h and d (min/max and arithmetic propagate it; the masks are false).
  */
-function tanhBody(): number[] {
-  const L = { a: 0, h: 1, d: 2, n: 3, end: 4 } as const;
-  const V = { x: 5, ax: 6, z: 7, k: 8, e: 9, big: 10, small: 11, der: 12, sq: 13, mask: 14 } as const;
+function tanhBody(fused: boolean): number[] {
+  // tanh(a, h, d, n)                                   a read from memory
+  // tanhColumn(acc, u, h, d, n, rho, satLimit) -> f64  a = rho acc + u; returns sum h^2 (float64)
+  //                                                    and sets the global `saturated` to #{d < satLimit}
+  const P = fused ? { a: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, sat: 6, end: 7 } : { a: 0, u: -1, h: 1, d: 2, n: 3, rho: -1, sat: -1, end: 4 };
+  const first = P.end + 1;
+  const V = { x: first, ax: first + 1, z: first + 2, k: first + 3, e: first + 4, big: first + 5, small: first + 6, der: first + 7, sq: first + 8, mask: first + 9, rhoV: first + 10, satV: first + 11, cnt: first + 12, lo: first + 13, hi: first + 14, hv: first + 15, tmp: first + 16 };
   const b: number[] = [];
   const get = (l: number) => b.push(OP.localGet, ...uleb(l));
   const set = (l: number) => b.push(OP.localSet, ...uleb(l));
@@ -216,10 +224,19 @@ function tanhBody(): number[] {
     }
   };
 
-  get(L.a); get(L.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(L.end);
+  get(P.a); get(P.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
+  if (fused) {
+    get(P.rho); simd(SIMD.f32x4Splat); set(V.rhoV);
+    get(P.sat); simd(SIMD.f32x4Splat); set(V.satV);
+  }
   b.push(OP.loop, OP.void);
   {
-    get(L.a); simd(SIMD.load, ...memarg); set(V.x);
+    get(P.a); simd(SIMD.load, ...memarg);
+    if (fused) {
+      // a = rho * (W0 h) + (U x + b)
+      get(V.rhoV); mul(); get(P.u); simd(SIMD.load, ...memarg); add();
+    }
+    set(V.x);
     get(V.x); simd(SIMD.f32x4Abs); set(V.ax);
     // z = max(-2|a|, -40): e^-40 is already below float32's epsilon, and no subnormal appears.
     get(V.ax); f32x4(-2); mul(); f32x4(-40); simd(SIMD.f32x4Max); set(V.z);
@@ -246,19 +263,32 @@ function tanhBody(): number[] {
     // d = 0 where |a| >= 19.0615 (as the float64 reference); NaN compares false and stays
     get(V.ax); f32x4(19.0615); simd(SIMD.f32x4Ge); simd(SIMD.v128AndNot); set(V.der);
     // h = copysign(big, a), with magnitudes below the smallest normal float32 flushed to 0 (NaN kept)
-    get(L.h);
     get(V.x); get(V.big); i32(-0x80000000); simd(SIMD.i32x4Splat); simd(SIMD.v128Bitselect);
     get(V.ax); f32x4(1.1754943508222875e-38); simd(SIMD.f32x4Lt); simd(SIMD.v128AndNot);
-    simd(SIMD.store, ...memarg);
-    get(L.d); get(V.der); simd(SIMD.store, ...memarg);
-    for (const l of [L.a, L.h, L.d]) {
+    set(V.hv);
+    get(P.h); get(V.hv); simd(SIMD.store, ...memarg);
+    get(P.d); get(V.der); simd(SIMD.store, ...memarg);
+    if (fused) {
+      squareInto(b, V.hv, V.lo, V.hi);
+      // cnt -= (d < satLimit) lane masks (-1 where saturated)
+      get(V.cnt); get(V.der); get(V.satV); simd(SIMD.f32x4Lt); simd(SIMD.i32x4Sub); set(V.cnt);
+    }
+    for (const l of fused ? [P.a, P.u, P.h, P.d] : [P.a, P.h, P.d]) {
       get(l); i32(16); b.push(OP.i32Add); set(l);
     }
-    get(L.a); get(L.end); b.push(OP.i32LtU, OP.brIf, 0);
+    get(P.a); get(P.end); b.push(OP.i32LtU, OP.brIf, 0);
   }
   b.push(OP.end);
+  if (fused) {
+    for (let lane = 0; lane < 4; lane++) {
+      get(V.cnt); simd(SIMD.i32x4ExtractLane, lane);
+      if (lane > 0) b.push(I32_ADD);
+    }
+    b.push(GLOBAL_SET, 0);
+    sumLanes(b, V.lo, V.hi);
+  }
   b.push(OP.end); // function
-  const locals = vec([[...uleb(1), I32], [...uleb(10), V128]]); // local 4 i32, 5..14 v128
+  const locals = vec([[...uleb(1), I32], [...uleb(17), V128]]); // `end`, then the v128 locals V
   return [...locals, ...b];
 }
 
@@ -343,16 +373,23 @@ function scaleDeltaBody(): number[] {
  * sumsq(p, n) -> f64 and scaleDelta(der, g, out, n, scale) -> f64 (byte addresses).
  */
 export function kernelModuleBytes(): Uint8Array {
-  const bodies = [gemmBody(), tanhBody(), sumsqBody(), scaleDeltaBody()];
+  const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true)];
   const fn = (params: number[], results: number[]) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))];
-  const types = [fn([I32, I32, I32, I32, I32], []), fn([I32, I32, I32, I32], []), fn([I32, I32], [F64]), fn([I32, I32, I32, I32, F32], [F64])];
-  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta'];
+  const types = [
+    fn([I32, I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32], []),
+    fn([I32, I32], [F64]),
+    fn([I32, I32, I32, I32, F32], [F64]),
+    fn([I32, I32, I32, I32, I32, F32, F32], [F64]),
+  ];
+  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn'];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])), // import memory, min 1 page
     ...section(3, vec(bodies.map((_, i) => [i]))), // function i has type i
-    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, i]))),
+    ...section(6, vec([[I32, 0x01, OP.i32Const, 0, OP.end]])), // global 0: mutable i32 `saturated`
+    ...section(7, vec([...names.map((name, i) => [...str(name), 0x00, i]), [...str('saturated'), 0x03, 0]])),
     ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ];
   return new Uint8Array(bytes);
@@ -373,11 +410,17 @@ export type SimdTanh = (a: number, h: number, d: number, n: number) => void;
 export type SimdSumsq = (p: number, n: number) => number;
 export type SimdScaleDelta = (der: number, g: number, out: number, n: number, scale: number) => number;
 
+export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, satLimit: number) => number;
+
 export interface SimdKernels {
   gemm: SimdGemm;
   tanh: SimdTanh;
   sumsq: SimdSumsq;
   scaleDelta: SimdScaleDelta;
+  /** a = rho acc + u; h = tanh(a), d = tanh'(a) as `tanh`; returns sum h^2 (float64); then saturated() = #{d < satLimit}. */
+  tanhColumn: SimdTanhColumn;
+  /** The count of the last tanhColumn call. */
+  saturated(): number;
 }
 
 let bytesCache: Uint8Array | null = null;
@@ -395,7 +438,15 @@ export function simdAvailable(): boolean {
 export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
   const module = new WebAssembly.Module(moduleBytes() as BufferSource);
   const e = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
-  return { gemm: e.gemm as SimdGemm, tanh: e.tanh as SimdTanh, sumsq: e.sumsq as SimdSumsq, scaleDelta: e.scaleDelta as SimdScaleDelta };
+  const sat = e.saturated as WebAssembly.Global;
+  return {
+    gemm: e.gemm as SimdGemm,
+    tanh: e.tanh as SimdTanh,
+    sumsq: e.sumsq as SimdSumsq,
+    scaleDelta: e.scaleDelta as SimdScaleDelta,
+    tanhColumn: e.tanhColumn as SimdTanhColumn,
+    saturated: () => sat.value as number,
+  };
 }
 
 /** Instantiate the GEMM alone over `memory`. */
