@@ -376,6 +376,28 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     expect(chunked.field.overflow).toEqual(whole.field.overflow);
   });
 
+  it('create() refuses, with a message, a mode the browser cannot give (WebGL2 switched off)', async () => {
+    const page = await o.browser.newPage();
+    try {
+      await page.addInitScript(() => {
+        for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype] as { getContext(t: string, ...a: unknown[]): unknown }[]) {
+          const get = proto.getContext;
+          proto.getContext = function (this: unknown, t: string, ...a: unknown[]) {
+            return t === 'webgl2' ? null : get.call(this, t, ...a);
+          };
+        }
+      });
+      await page.goto(o.page.url());
+      await page.waitForFunction(() => (window as unknown as { gpujsTest?: unknown }).gpujsTest !== undefined);
+      const no = await page.evaluate(() => window.gpujsTest.tryCreate('webgl2'));
+      expect(no.ok).toBe(false);
+      expect(no.message).toMatch(/WebGL2/);
+      expect(await page.evaluate(() => window.gpujsTest.tryCreate('webgl'))).toEqual({ ok: true, message: '' });
+    } finally {
+      await page.close();
+    }
+  });
+
   it('webgl (1) and cpu modes give the same numbers as the reference', async () => {
     for (const mode of ['webgl', 'cpu'] as const) {
       const config = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, h0: 'random', seed: FRESH });

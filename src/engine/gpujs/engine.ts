@@ -11,7 +11,7 @@
  * Reading each step's small stats back also paces the GPU, so the calling thread yields
  * between steps and a run stays cancellable.
  */
-import { GPU, Input, type IKernelRunShortcut, type Texture } from 'gpu.js';
+import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut, type Texture } from 'gpu.js';
 import type { Activation, Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
@@ -39,8 +39,16 @@ export interface GpuJsEngineOptions {
   memoryBudget?: number;
 }
 
-/** The gpu.js kernel classes that run each mode (gpu.js may silently fall back to cpu otherwise). */
-const KERNEL_CLASS: Record<GpuJsMode, string> = { webgl2: 'WebGL2Kernel', webgl: 'WebGLKernel', cpu: 'CPUKernel' };
+/**
+ * Whether a gpu.js kernel instance runs in the given mode (gpu.js may fall back to another
+ * backend with only a console warning). instanceof, not constructor names: a minifier may
+ * rename classes. WebGL2Kernel extends WebGLKernel.
+ */
+function runsIn(kernel: unknown, mode: GpuJsMode): boolean {
+  if (mode === 'webgl2') return kernel instanceof WebGL2Kernel;
+  if (mode === 'webgl') return kernel instanceof WebGLKernel && !(kernel instanceof WebGL2Kernel);
+  return kernel instanceof CPUKernel;
+}
 
 /** A kernel's result: a GPU texture (webgl modes) or a nested array (cpu mode). */
 type KernelOut = Texture | Float32Array[] | Float32Array[][];
@@ -190,8 +198,7 @@ export class GpuJsEngine implements Engine {
   /** gpu.js degrades a kernel to another backend with only a console warning: refuse that. */
   private static checkKernel(k: IKernelRunShortcut, mode: GpuJsMode): void {
     const inner = (k as unknown as { kernel?: { constructor: { name: string }; precision?: string } }).kernel;
-    const cls = inner?.constructor.name;
-    if (cls !== KERNEL_CLASS[mode]) throw new Error(`kernels run as ${cls ?? 'unknown'}, not ${KERNEL_CLASS[mode]} (gpu.js fell back)`);
+    if (!runsIn(inner, mode)) throw new Error(`kernels run as ${inner?.constructor.name ?? 'unknown'}, not in ${mode} mode (gpu.js fell back)`);
     if (mode !== 'cpu' && inner?.precision !== 'single') throw new Error(`kernels got precision "${inner?.precision}", not "single" (float32)`);
   }
 
