@@ -7,6 +7,7 @@ import { RunController } from './app/runner.ts';
 import { LabStore, type HashPort } from './app/store.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
+import { sceneModule } from './ui/lab-surface.ts';
 
 const backends = new Backends();
 const probe = backends.warmUp();
@@ -30,6 +31,13 @@ const app = document.createElement('lab-app');
 app.store = store;
 document.body.appendChild(app);
 store.start();
+// Load three.js while the first sweep computes (in workers), not before it starts.
+const stopPreload = store.subscribe((s) => {
+  if (s.run.status === 'running' || s.result) {
+    queueMicrotask(() => stopPreload());
+    setTimeout(() => void sceneModule(), 30);
+  }
+});
 void probe.then((p) => store.updateProbe(p));
 
 /** Read-only hooks for tests and the console. */

@@ -8,6 +8,7 @@
 import type { Engine } from '../core/engine.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
+import { HostedEngine } from './hosted-engine.ts';
 import { PoolReferenceEngine } from './pool-engine.ts';
 
 import type { BackendChoice } from './state.ts';
@@ -74,6 +75,9 @@ export class Backends {
 
   /** Start probing WebGPU now (the page calls this first, so the probe overlaps start-up). */
   warmUp(): Promise<WebGpuProbe> {
+    // The CPU engine is what auto runs unless a hardware GPU answers: start its worker now too,
+    // so its start-up overlaps the page's.
+    void this.engine('cpu').catch(() => undefined);
     return this.webgpuProbe();
   }
 
@@ -85,10 +89,16 @@ export class Backends {
   private engine(kind: 'webgpu' | 'cpu' | 'reference'): Promise<Engine> {
     let e = this.engines.get(kind);
     if (!e) {
+      // The CPU and WebGPU engines run in a host worker, so that even building W0 and its
+      // spectrum (seconds at N = 512) happens off the page's thread; if a worker cannot host
+      // them, they run here.
+      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
       e =
         kind === 'webgpu'
-          ? WebGpuEngine.create((navigator as Navigator & { gpu?: GPU }).gpu)
-          : Promise.resolve(kind === 'cpu' ? createBrowserCpuEngine({ workers: cores() }) : new PoolReferenceEngine(cores()));
+          ? HostedEngine.create('webgpu', 0).catch(() => WebGpuEngine.create(gpu))
+          : kind === 'cpu'
+            ? HostedEngine.create('cpu', cores()).catch(() => createBrowserCpuEngine({ workers: cores() }))
+            : Promise.resolve(new PoolReferenceEngine(cores()));
       this.engines.set(kind, e);
       // A failed creation is not cached: the next request tries again.
       e.catch(() => this.engines.delete(kind));

@@ -9,8 +9,8 @@ import { ViewChangeEvent } from './events.ts';
 import { panelStyles, prefersDark } from './theme.ts';
 import type { CameraPose, SurfaceData, SurfaceScene } from './three/surface-scene.ts';
 
-/** three.js is loaded on demand, so the first sweep starts computing while it downloads. */
-const sceneModule = () => import('./three/surface-scene.ts');
+/** three.js is loaded on demand (main.ts preloads it once the first run is computing). */
+export const sceneModule = () => import('./three/surface-scene.ts');
 
 @customElement('lab-surface')
 export class LabSurface extends LitElement {
@@ -127,8 +127,9 @@ export class LabSurface extends LitElement {
     </div>`;
   }
 
+  /** The scene (and three.js) is made when there is something to draw, so loading three.js never delays the first run's start. */
   override firstUpdated(): void {
-    void this.createScene();
+    if (this.data) void this.createScene();
   }
 
   override connectedCallback(): void {
@@ -168,7 +169,10 @@ export class LabSurface extends LitElement {
   private onScheme = () => this.scene?.setTheme(prefersDark());
 
   override updated(changed: PropertyValues<this>): void {
-    if (!this.scene) return;
+    if (!this.scene) {
+      if (this.data) void this.createScene();
+      return;
+    }
     if (changed.has('data') && this.data) this.scene.setData(this.data);
     if (changed.has('sliceK') || changed.has('data')) this.scene.setSlice(this.sliceK);
     if (changed.has('camera')) this.scene.setPose(this.camera);

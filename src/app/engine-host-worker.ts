@@ -1,0 +1,58 @@
+/**
+ * A Web Worker that hosts one engine (the CPU engine with its own nested worker pool, or the
+ * WebGPU engine through the worker's navigator.gpu), so nothing of a run -- not even building
+ * W0 and its spectrum, O(N^3) and seconds for N = 512 -- happens on the page's thread.
+ */
+import type { Engine } from '../core/engine.ts';
+import { GRID_NAMES } from '../core/field.ts';
+import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
+import { WebGpuEngine } from '../engine/webgpu/index.ts';
+import type { FromHost, ToHost } from './host-protocol.ts';
+
+const ctx = self as unknown as {
+  onmessage: ((e: MessageEvent<ToHost>) => void) | null;
+  postMessage(msg: FromHost, transfer?: Transferable[]): void;
+  navigator: Navigator & { gpu?: GPU };
+};
+
+let engine: Engine | null = null;
+const runs = new Map<number, AbortController>();
+
+async function init(kind: 'cpu' | 'webgpu', workers: number): Promise<void> {
+  try {
+    engine = kind === 'cpu' ? createBrowserCpuEngine({ workers }) : await WebGpuEngine.create(ctx.navigator.gpu);
+    ctx.postMessage({ type: 'ready', name: engine.name, adapter: engine.adapter });
+  } catch (e) {
+    ctx.postMessage({ type: 'init-failed', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<void> {
+  const ctrl = new AbortController();
+  runs.set(id, ctrl);
+  try {
+    if (!engine) throw new Error('the engine is not ready');
+    const field = await engine.run(config, {
+      signal: ctrl.signal,
+      onProgress: (progress) => ctx.postMessage({ type: 'progress', id, progress }),
+    });
+    const transfer = [...GRID_NAMES.map((g) => field[g].buffer), field.overflow.buffer] as ArrayBuffer[];
+    ctx.postMessage({ type: 'done', id, field }, transfer);
+  } catch (e) {
+    const aborted = ctrl.signal.aborted || (e instanceof Error && e.name === 'AbortError');
+    ctx.postMessage({ type: 'failed', id, message: e instanceof Error ? e.message : String(e), aborted });
+  } finally {
+    runs.delete(id);
+  }
+}
+
+ctx.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'init') void init(m.kind, m.workers);
+  else if (m.type === 'run') void run(m.id, m.config);
+  else if (m.type === 'abort') runs.get(m.id)?.abort();
+  else if (m.type === 'dispose') {
+    engine?.dispose();
+    engine = null;
+  }
+};

@@ -1,0 +1,19 @@
+/** Messages between the page and engine-host-worker.ts (an engine running off the page's thread). */
+import type { Config } from '../core/config.ts';
+import type { Progress } from '../core/engine.ts';
+import type { GradientField } from '../core/field.ts';
+
+export type HostedKind = 'cpu' | 'webgpu';
+
+export type ToHost =
+  | { type: 'init'; kind: HostedKind; workers: number }
+  | { type: 'run'; id: number; config: Config }
+  | { type: 'abort'; id: number }
+  | { type: 'dispose' };
+
+export type FromHost =
+  | { type: 'ready'; name: string; adapter: string }
+  | { type: 'init-failed'; message: string }
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'done'; id: number; field: GradientField }
+  | { type: 'failed'; id: number; message: string; aborted: boolean };
