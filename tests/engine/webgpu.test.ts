@@ -253,10 +253,22 @@ describe('memory: chunks, limits, leaks, cancellation', () => {
     expect(() => engine.plan(huge)).toThrow(/one rho row of this sweep needs .* \(\d+ bytes.*reduce steps, hidden or samples/);
     await expect(engine.run(huge)).rejects.toThrow(/reduce steps, hidden or samples/);
     expect(engine.liveBuffers).toBe(0);
-    const limit = engine.plan(config).totalBytes - 1;
+    // A total between one row's and the whole sweep's: chunks shrink to fit it.
+    const whole = engine.plan(config).totalBytes;
+    const row = engine.plan(parseConfig({ ...config, rhoCount: 1 })).totalBytes;
+    const fitted = await createTestEngine({ maxTotalBytes: Math.floor((whole + row) / 2) });
+    try {
+      const p = fitted.plan(config);
+      expect(p.chunks).toBeGreaterThan(1);
+      expect(p.totalBytes).toBeLessThanOrEqual(Math.floor((whole + row) / 2));
+    } finally {
+      fitted.dispose();
+    }
+    // Below one row's total: refused, naming the bytes and the option.
+    const limit = row - 1;
     const small = await createTestEngine({ maxTotalBytes: limit });
     try {
-      expect(() => small.plan(config)).toThrow(new RegExp(`needs .* \\(${limit + 1} bytes\\) of GPU buffers.*\\(${limit} bytes, option maxTotalBytes\\); reduce`));
+      expect(() => small.plan(config)).toThrow(new RegExp(`needs .* \\(${row} bytes\\) of GPU buffers even one rho row.*\\(${limit} bytes, option maxTotalBytes\\); reduce`));
       await expect(small.run(config)).rejects.toThrow(/maxTotalBytes/);
       expect(small.liveBuffers).toBe(0);
     } finally {

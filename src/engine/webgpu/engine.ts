@@ -26,7 +26,7 @@ import { PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
 export interface WebGpuEngineOptions {
   /** Cap on any one per-chunk buffer, bytes (default: the device's binding and buffer limits). Smaller forces more chunks. */
   maxChunkBytes?: number;
-  /** Refuse (before allocating) a run whose GPU buffers would total more than this many bytes. Default 2 GiB. */
+  /** GPU buffers of a run total at most this many bytes (default 2 GiB): chunks shrink to fit; a run that cannot is refused before allocating. */
   maxTotalBytes?: number;
   /** Steps per forward/backward dispatch: 1 is the per-step design; 'auto' (default) fits dispatchFlops. */
   stepsPerDispatch?: number | 'auto';

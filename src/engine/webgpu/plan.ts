@@ -27,7 +27,7 @@ export interface PlanLimits {
 export interface PlanOptions {
   /** Cap on any one per-chunk buffer, below the device limits (forces smaller chunks; tests use it). */
   maxChunkBytes?: number;
-  /** The run is refused, before allocating, if its GPU buffers would total more than this. */
+  /** Chunks are made small enough for the run's GPU buffers to total at most this; refused (before allocating) if one row is more. */
   maxTotalBytes: number;
   /** Steps per dispatch: a number, or 'auto' (as many as fit in dispatchFlops). */
   stepsPerDispatch: number | 'auto';
@@ -101,45 +101,47 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     const b = chunkBuffers(kc, c, np, perWg);
     return Math.max(b.dphi, b.records, b.cells, b.wt, fixed.drive);
   };
+  const perWgCeil = (kc: number) => Math.ceil((kc * S) / perWg) * perWg;
   if (largestPerRow(1) > perBuffer) {
-    const row = chunkBuffers(1, c, np, perWg);
     throw new Error(
-      `webgpu: one rho row of this sweep needs a ${formatBytes(Math.max(row.dphi, row.records, fixed.drive))} buffer ` +
-        `(${largestPerRow(1)} bytes: samples ${S} x steps ${T} x hidden ${n} x 4 bytes of phi'), ` +
+      `webgpu: one rho row of this sweep needs a ${formatBytes(largestPerRow(1))} buffer (${largestPerRow(1)} bytes: ` +
+        `${perWgCeil(1)} sequences (samples ${S}, padded to whole workgroups) x steps ${T} x hidden ${n} x 4 bytes of phi'), ` +
         `more than the largest buffer allowed here, ${formatBytes(perBuffer)} (${perBuffer} bytes); ` +
         'reduce steps, hidden or samples',
     );
   }
-  // As many rows per chunk as the per-buffer limit allows (binary search: sizes grow with kc).
+  // Everything the run allocates with kc rho rows per chunk.
+  const layout = (kc: number) => {
+    const flopsPerStep = perWgCeil(kc) * 2 * n * n;
+    const spd =
+      o.stepsPerDispatch === 'auto'
+        ? Math.max(1, Math.min(T, Math.floor(o.dispatchFlops / flopsPerStep)))
+        : Math.max(1, Math.min(T, Math.floor(o.stepsPerDispatch)));
+    // forward and backward ranges, the reduction, and one more for a first one-step calibration dispatch
+    const dispatches = 2 * Math.ceil(T / spd) + 2;
+    const buffers: Record<string, number> = { ...chunkBuffers(kc, c, np, perWg), ...fixed, params: dispatches * PARAM_STRIDE };
+    return { spd, dispatches, buffers, totalBytes: Object.values(buffers).reduce((x, y) => x + y, 0) };
+  };
+  const oneRow = layout(1);
+  if (oneRow.totalBytes > o.maxTotalBytes) {
+    throw new Error(
+      `webgpu: this sweep needs ${formatBytes(oneRow.totalBytes)} (${oneRow.totalBytes} bytes) of GPU buffers even one rho row ` +
+        `at a time, above the limit of ${formatBytes(o.maxTotalBytes)} (${o.maxTotalBytes} bytes, option maxTotalBytes); ` +
+        'reduce steps, hidden or samples',
+    );
+  }
+  // As many rows per chunk as the per-buffer limits and the total allow (sizes grow with kc).
+  const fits = (kc: number) => largestPerRow(kc) <= perBuffer && layout(kc).totalBytes <= o.maxTotalBytes;
   let lo = 1;
   let hi = K;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (largestPerRow(mid) <= perBuffer) lo = mid;
+    if (fits(mid)) lo = mid;
     else hi = mid - 1;
   }
   const chunks = Math.ceil(K / lo);
   const rowsPerChunk = Math.ceil(K / chunks); // balance the chunks
-  const flopsPerStep = Math.ceil((rowsPerChunk * S) / perWg) * perWg * 2 * n * n;
-  const spd =
-    o.stepsPerDispatch === 'auto'
-      ? Math.max(1, Math.min(T, Math.floor(o.dispatchFlops / flopsPerStep)))
-      : Math.max(1, Math.min(T, Math.floor(o.stepsPerDispatch)));
-  // forward and backward ranges, the reduction, and one more for a first one-step calibration dispatch
-  const dispatchesPerChunk = 2 * Math.ceil(T / spd) + 2;
-  const buffers: Record<string, number> = {
-    ...chunkBuffers(rowsPerChunk, c, np, perWg),
-    ...fixed,
-    params: dispatchesPerChunk * PARAM_STRIDE,
-  };
-  const totalBytes = Object.values(buffers).reduce((a, b) => a + b, 0);
-  if (totalBytes > o.maxTotalBytes) {
-    throw new Error(
-      `webgpu: this sweep needs ${formatBytes(totalBytes)} (${totalBytes} bytes) of GPU buffers even in ` +
-        `${chunks} chunk${chunks > 1 ? 's' : ''} of ${rowsPerChunk} rho rows, above the limit of ` +
-        `${formatBytes(o.maxTotalBytes)} (${o.maxTotalBytes} bytes, option maxTotalBytes); reduce steps, hidden or samples`,
-    );
-  }
+  const { spd, dispatches: dispatchesPerChunk, buffers, totalBytes } = layout(rowsPerChunk);
   return {
     n,
     np,
