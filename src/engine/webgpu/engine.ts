@@ -21,7 +21,7 @@ import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import { decodeCells, FLAG_HID_ZERO } from './decode.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
-import { PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
+import { CELL_BYTES, PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
 
 export interface WebGpuEngineOptions {
   /** Cap on any one per-chunk buffer, bytes (default: the device's binding and buffer limits). Smaller forces more chunks. */
@@ -406,7 +406,15 @@ export class WebGpuEngine implements Engine {
       const list: Dispatch[] = [];
       const setStep = (slot: number, tFrom: number, tTo: number) => {
         const o = (slot * PARAM_STRIDE) / 4;
-        pu.set([n, np4, bc, S, T, tFrom, tTo, h0Flags], o);
+        // Params of forward.wgsl / backward.wgsl, field by field (no per-dispatch allocation)
+        pu[o] = n;
+        pu[o + 1] = np4;
+        pu[o + 2] = bc;
+        pu[o + 3] = S;
+        pu[o + 4] = T;
+        pu[o + 5] = tFrom;
+        pu[o + 6] = tTo;
+        pu[o + 7] = h0Flags;
         pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
         pu[o + 9] = kc;
       };
@@ -444,7 +452,7 @@ export class WebGpuEngine implements Engine {
             pass.dispatchWorkgroups(d.kind === 'reduce' ? Math.ceil((kc * T) / wg) : bc / perWg);
           }
           pass.end();
-          if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * 64);
+          if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * CELL_BYTES);
           dev.queue.submit([enc.finish()]);
           // (padded sequences do work too: the wait is predicted from the work actually dispatched)
           return this.waitForQueue((batchFlops * bc) / (kc * S), 'running the sweep');
@@ -453,8 +461,8 @@ export class WebGpuEngine implements Engine {
         onProgress?.({ fraction: doneFlops / totalFlops, phase: batch[0].kind === 'forward' ? 'forward' : 'backward' });
         if (signal?.aborted) throw new AbortError();
       }
-      await this.untilDone('reading the results back', bufs.readback.mapAsync(GPUMapMode.READ, 0, kc * T * 64));
-      decodeCells(field, bufs.readback.getMappedRange(0, kc * T * 64), k0, kc, S, n);
+      await this.untilDone('reading the results back', bufs.readback.mapAsync(GPUMapMode.READ, 0, kc * T * CELL_BYTES));
+      decodeCells(field, bufs.readback.getMappedRange(0, kc * T * CELL_BYTES), k0, kc, S, n);
       bufs.readback.unmap();
       onProgress?.({ fraction: Math.min(1, doneFlops / totalFlops), phase: `rho rows ${k0 + 1}..${k0 + kc} of ${K}` });
     }
