@@ -449,6 +449,27 @@ describe('cpu engine mechanics', () => {
     expect(sat).toBeGreaterThan(0); // the draw saturates some units, so the count is exercised
   });
 
+  it('the fused SIMD relu / leaky_relu column: values, phi\' (0 at a = 0), -Infinity, NaN, tiny, dead count', () => {
+    const n = 8;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = instantiateKernels(memory);
+    const [acc, u, h, d] = [0, 1, 2, 3].map((q) => new Float32Array(memory.buffer, q * 4 * n, n));
+    acc.set([NaN, -Infinity, 2, 0, -1, 0, 3, -2]);
+    u.set([0, 0, 0.5, 0, 0, 1e-39, 0, 1]);
+    // a = 2 acc + u: NaN, -Inf, 4.5, 0, -2, 1e-39 (> 0, flushed in h), 6, -3
+    const relu = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0, 0);
+    expect(Array.from(h)).toEqual([NaN, 0, 4.5, 0, 0, 0, 6, 0]);
+    expect(Array.from(d)).toEqual([NaN, 0, 1, 0, 0, 1, 1, 0]);
+    expect(relu).toBeNaN();
+    expect(k.saturated()).toBe(4); // -Inf, 0, -2, -3
+    acc[0] = 1;
+    const leaky = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0.25, -1);
+    expect(Array.from(h)).toEqual([2, -Infinity, 4.5, 0, -0.5, 0, 6, -0.75]);
+    expect(Array.from(d)).toEqual([1, 0.25, 1, 0.25, 0.25, 1, 1, 0.25]);
+    expect(leaky).toBe(Infinity);
+    expect(k.saturated()).toBe(4);
+  });
+
   it('the WebAssembly SIMD backward helpers: float64 sums of squares (no underflow), scaled and flushed delta, NaN kept', () => {
     const n = 40;
     const memory = new WebAssembly.Memory({ initial: 1 });

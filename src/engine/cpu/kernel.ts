@@ -92,7 +92,7 @@ export interface BlockProducts {
   readonly der: Float32Array;
   /** [Bp, Np] U x_t + b of each input slot of the block (padding stays 0). */
   readonly u: Float32Array;
-  /** Whether tanhColumn is available (SIMD). */
+  /** Whether tanhColumn and rectColumn are available (SIMD). */
   readonly fusedTanh: boolean;
   forward(): void;
   backward(): void;
@@ -101,6 +101,11 @@ export interface BlockProducts {
    * returns sum h^2 (float64); then saturated() is the count of tanh' < satLimit.
    */
   tanhColumn(t: number, c: number, slot: number, rho: number, satLimit: number): number;
+  /**
+   * The same for relu (leaky false, alpha 0) and leaky_relu: returns sum h^2; then saturated()
+   * is the count of a <= 0 over all Np lanes (the Np - N padding lanes, a = 0, included).
+   */
+  rectColumn(t: number, c: number, slot: number, rho: number, alpha: number, leaky: boolean): number;
   saturated(): number;
   /** ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2 of column c. */
   gNormSq(c: number): number;
@@ -128,6 +133,9 @@ function jsProducts(setup: KernelSetup): BlockProducts {
     fusedTanh: false,
     tanhColumn: () => {
       throw new Error('internal: no SIMD tanh in the portable products');
+    },
+    rectColumn: () => {
+      throw new Error('internal: no SIMD relu in the portable products');
     },
     saturated: () => 0,
     gNormSq(c) {
@@ -157,7 +165,7 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const v = bp * Np * 4;
   const bytes = 2 * m + 4 * v + T * v;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, sumsq, scaleDelta, tanhColumn, saturated } = instantiateKernels(memory);
+  const { gemm, sumsq, scaleDelta, tanhColumn, rectColumn, saturated } = instantiateKernels(memory);
   const buf = memory.buffer;
   // Layout: [W0^T | W0 | H | delta | acc | u | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
@@ -179,6 +187,8 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
     tanhColumn: (t, c, slot, rho, satLimit) =>
       tanhColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, satLimit),
+    rectColumn: (t, c, slot, rho, alpha, leaky) =>
+      rectColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, alpha, leaky ? -1 : 0),
     saturated,
     gNormSq: (c) => sumsq(acc.byteOffset + c * Np * 4, Np),
     scaleDelta: (t, c, scale) => scaleDelta(der.byteOffset + (t - 1) * v + c * Np * 4, acc.byteOffset + c * Np * 4, delta.byteOffset + c * Np * 4, Np, scale),
@@ -357,6 +367,8 @@ export class BlockKernel {
     }
     const satLimit = this.act === ACT.sigmoid ? SATURATION_FRACTION * 0.25 : SATURATION_FRACTION;
     const fused = this.act === ACT.tanh && products.fusedTanh;
+    const fusedRect = (this.act === ACT.relu || this.act === ACT.leaky_relu) && products.fusedTanh;
+    const leaky = this.act === ACT.leaky_relu;
     for (let t = 1; t <= T; t++) {
       this.project(t, slots);
       // A = W0 H_{t-1} for every column of the block at once.
@@ -367,6 +379,14 @@ export class BlockKernel {
         for (let c = 0; c < count; c++) {
           const ss = products.tanhColumn(t, c, slotOf[c], rho[c], satLimit);
           this.record(out, hLog, c, t, ss, products.saturated());
+        }
+        continue;
+      }
+      if (fusedRect) {
+        // relu / leaky_relu in SIMD, one call per column; the padding lanes (a = 0) counted as dead are taken off.
+        for (let c = 0; c < count; c++) {
+          const ss = products.rectColumn(t, c, slotOf[c], rho[c], leaky ? alpha : 0, leaky);
+          this.record(out, hLog, c, t, ss, products.saturated() - (Np - N));
         }
         continue;
       }

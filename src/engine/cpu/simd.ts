@@ -40,6 +40,8 @@ const SIMD = {
   i32x4Splat: 0x11,
   f32x4Splat: 0x13,
   f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  f32x4Le: 0x45,
   f32x4Ge: 0x46,
   v128And: 0x4e,
   v128AndNot: 0x4f,
@@ -323,6 +325,63 @@ function sumLanes(b: number[], lo: number, hi: number): void {
   b.push(OP.localGet, ...uleb(hi)); op(SIMD.f64x2ExtractLane, 1); b.push(F64_ADD);
 }
 
+/**
+ * The body of rectColumn(acc, u, h, d, n, rho, alpha, leaky) -> f64, the relu / leaky_relu column:
+ *   a = rho acc + u;  h = a > 0 ? a : (leaky ? alpha a : 0);  d = a > 0 ? 1 : a <= 0 ? (leaky ? alpha : 0) : NaN
+ * (relu(-Infinity) = 0, NaN stays NaN, h flushed below the smallest normal float32), returning
+ * sum h^2 in float64 and setting the global `saturated` to #{a <= 0} (padding lanes included:
+ * the caller subtracts them). `leaky` is 0 or -1 (all bits).
+ */
+function rectBody(): number[] {
+  const P = { acc: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, alpha: 6, leaky: 7, end: 8 } as const;
+  const first = P.end + 1;
+  const V = { a: first, neg: first + 1, rhoV: first + 2, alphaV: first + 3, leakyV: first + 4, cnt: first + 5, lo: first + 6, hi: first + 7, hv: first + 8, tmp: first + 9 };
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const memarg = [...uleb(2), ...uleb(0)];
+  const f32x4 = (v: number) => {
+    b.push(F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer));
+    simd(SIMD.f32x4Splat);
+  };
+  get(P.acc); get(P.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
+  get(P.rho); simd(SIMD.f32x4Splat); set(V.rhoV);
+  get(P.alpha); simd(SIMD.f32x4Splat); set(V.alphaV);
+  get(P.leaky); simd(SIMD.i32x4Splat); set(V.leakyV);
+  b.push(OP.loop, OP.void);
+  {
+    // a = rho * (W0 h) + (U x + b);  neg = a <= 0 (false for NaN)
+    get(P.acc); simd(SIMD.load, ...memarg); get(V.rhoV); simd(SIMD.f32x4Mul); get(P.u); simd(SIMD.load, ...memarg); simd(SIMD.f32x4Add); set(V.a);
+    get(V.a); f32x4(0); simd(SIMD.f32x4Le); set(V.neg);
+    // h = bitselect(bitselect(alpha a, 0, leaky), a, neg), flushed below the smallest normal float32
+    get(V.alphaV); get(V.a); simd(SIMD.f32x4Mul); f32x4(0); get(V.leakyV); simd(SIMD.v128Bitselect);
+    get(V.a); get(V.neg); simd(SIMD.v128Bitselect); set(V.hv);
+    get(V.hv); get(V.hv); simd(SIMD.f32x4Abs); f32x4(1.1754943508222875e-38); simd(SIMD.f32x4Lt); simd(SIMD.v128AndNot); set(V.hv);
+    get(P.h); get(V.hv); simd(SIMD.store, ...memarg);
+    // d = bitselect(1, bitselect(alpha, NaN, neg), a > 0): relu passes alpha = 0
+    get(P.d);
+    f32x4(1); get(V.alphaV); f32x4(NaN); get(V.neg); simd(SIMD.v128Bitselect); get(V.a); f32x4(0); simd(SIMD.f32x4Gt); simd(SIMD.v128Bitselect);
+    simd(SIMD.store, ...memarg);
+    squareInto(b, V.hv, V.lo, V.hi);
+    get(V.cnt); get(V.neg); simd(SIMD.i32x4Sub); set(V.cnt);
+    for (const l of [P.acc, P.u, P.h, P.d]) {
+      get(l); i32(16); b.push(OP.i32Add); set(l);
+    }
+    get(P.acc); get(P.end); b.push(OP.i32LtU, OP.brIf, 0);
+  }
+  b.push(OP.end);
+  for (let lane = 0; lane < 4; lane++) {
+    get(V.cnt); simd(SIMD.i32x4ExtractLane, lane);
+    if (lane > 0) b.push(I32_ADD);
+  }
+  b.push(GLOBAL_SET, 0);
+  sumLanes(b, V.lo, V.hi);
+  b.push(OP.end); // function
+  return [...vec([[...uleb(1), I32], [...uleb(10), V128]]), ...b];
+}
+
 /** sumsq(p, n) -> f64: sum of the squares of n floats at byte address p (n % 4 == 0), accumulated in float64. */
 function sumsqBody(): number[] {
   const L = { p: 0, n: 1, end: 2, v: 3, tmp: 4, lo: 5, hi: 6 } as const;
@@ -370,10 +429,11 @@ function scaleDeltaBody(): number[] {
 
 /**
  * The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp), tanh(a, h, d, n),
- * sumsq(p, n) -> f64 and scaleDelta(der, g, out, n, scale) -> f64 (byte addresses).
+ * sumsq(p, n) -> f64, scaleDelta(der, g, out, n, scale) -> f64, tanhColumn and rectColumn (byte
+ * addresses), and the mutable i32 global `saturated`.
  */
 export function kernelModuleBytes(): Uint8Array {
-  const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true)];
+  const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody()];
   const fn = (params: number[], results: number[]) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))];
   const types = [
     fn([I32, I32, I32, I32, I32], []),
@@ -381,8 +441,9 @@ export function kernelModuleBytes(): Uint8Array {
     fn([I32, I32], [F64]),
     fn([I32, I32, I32, I32, F32], [F64]),
     fn([I32, I32, I32, I32, I32, F32, F32], [F64]),
+    fn([I32, I32, I32, I32, I32, F32, F32, I32], [F64]),
   ];
-  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn'];
+  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn'];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
@@ -412,6 +473,8 @@ export type SimdScaleDelta = (der: number, g: number, out: number, n: number, sc
 
 export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, satLimit: number) => number;
 
+export type SimdRectColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, alpha: number, leaky: number) => number;
+
 export interface SimdKernels {
   gemm: SimdGemm;
   tanh: SimdTanh;
@@ -419,7 +482,9 @@ export interface SimdKernels {
   scaleDelta: SimdScaleDelta;
   /** a = rho acc + u; h = tanh(a), d = tanh'(a) as `tanh`; returns sum h^2 (float64); then saturated() = #{d < satLimit}. */
   tanhColumn: SimdTanhColumn;
-  /** The count of the last tanhColumn call. */
+  /** relu (alpha 0, leaky 0) or leaky_relu (leaky -1) column; returns sum h^2; then saturated() = #{a <= 0}. */
+  rectColumn: SimdRectColumn;
+  /** The count of the last tanhColumn or rectColumn call. */
   saturated(): number;
 }
 
@@ -445,6 +510,7 @@ export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
     sumsq: e.sumsq as SimdSumsq,
     scaleDelta: e.scaleDelta as SimdScaleDelta,
     tanhColumn: e.tanhColumn as SimdTanhColumn,
+    rectColumn: e.rectColumn as SimdRectColumn,
     saturated: () => sat.value as number,
   };
 }
