@@ -3,6 +3,7 @@
  * history in step, and expose a small read-only test hook (window.__lab) for the e2e tests.
  */
 import { Backends } from './app/backends.ts';
+import { robustnessHooks } from './app/test-hooks.ts';
 import { RunController } from './app/runner.ts';
 import { LabStore, type HashPort } from './app/store.ts';
 import { gridRow } from './core/field.ts';
@@ -39,6 +40,18 @@ const stopPreload = store.subscribe((s) => {
   }
 });
 void probe.then((p) => store.updateProbe(p));
+// auto where no hardware GPU answered: time the candidate engines once, after the first
+// picture (so the measurement never delays it), then say which one runs and why.
+const stopCalibrate = store.subscribe((s) => {
+  if (!s.result) return;
+  queueMicrotask(() => stopCalibrate());
+  void probe.then(async (p) => {
+    if (p.available && !p.isFallback) return;
+    await backends.calibrate();
+    store.showBackend((await backends.select('auto')).info);
+  });
+});
+
 
 /** Read-only hooks for tests and the console. */
 const hook = {
@@ -69,3 +82,4 @@ const hook = {
     ),
 };
 (window as unknown as { __lab: typeof hook }).__lab = hook;
+(window as unknown as { __labRobust: unknown }).__labRobust = robustnessHooks(backends);

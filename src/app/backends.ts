@@ -1,15 +1,20 @@
 /**
  * Backend selection in the browser, in ONE place. `auto`: WebGPU when a hardware adapter
- * answers; otherwise the fast float32 CPU engine (Web Workers); otherwise the float64
- * reference, run in Web Workers so the page stays responsive. A software WebGPU adapter
- * (SwiftShader, isFallbackAdapter) is skipped in `auto` and said so; any engine can be forced
- * from the page or the URL (`backend=`). The UI only sees an Engine and a BackendInfo.
+ * answers; otherwise gpu.js when WebGL2 is hardware; otherwise the float32 CPU engine (Web
+ * Workers), and the float64 reference where even that fails. Where only software GPUs answer
+ * (SwiftShader WebGPU / WebGL2), the page starts on the CPU engine and, after its first
+ * picture, times the candidates once on a probe sweep (calibrate.ts): auto then runs the
+ * fastest and the badge says why each other one was skipped. Any engine can be forced from
+ * the page or the URL (`backend=`). GPU engines are wrapped in ResilientEngine (a lost device
+ * is replaced once, then the next backend runs). The UI only sees an Engine and a BackendInfo.
  */
 import type { Engine } from '../core/engine.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
 import { HostedEngine } from './hosted-engine.ts';
 import { PoolReferenceEngine } from './pool-engine.ts';
+import { fastest, PROBE_CONFIG, probeWebGl2, timeCandidates, timingWords, type WebGl2Probe } from './calibrate.ts';
+import { ResilientEngine } from './resilient-engine.ts';
 
 import type { BackendChoice } from './state.ts';
 
@@ -38,6 +43,8 @@ export interface BackendInfo {
 export interface SelectedBackend {
   engine: Engine;
   info: BackendInfo;
+  /** The info again after a run: a lost GPU may have been replaced or fallen back meanwhile. */
+  refresh?: () => BackendInfo;
 }
 
 /** Ask for an adapter and a device for real: navigator.gpu can exist while requestAdapter() returns null. */
@@ -68,10 +75,16 @@ function cores(): number {
   return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
 }
 
+type Kind = 'webgpu' | 'gpujs' | 'cpu' | 'reference';
+
 /** Creates engines on demand and keeps one per kind, so switching back is instant. */
 export class Backends {
   private probe: Promise<WebGpuProbe> | null = null;
-  private engines = new Map<string, Promise<Engine>>();
+  private gl: WebGl2Probe | null = null;
+  private engines = new Map<Kind, Promise<Engine>>();
+  /** auto's measurement where only software GPUs answer (null until calibrate() ran). */
+  private calibration: Promise<{ winner: Kind; words: string }> | null = null;
+  private measured: { winner: Kind; words: string } | null = null;
 
   /** Start probing WebGPU now (the page calls this first, so the probe overlaps start-up). */
   warmUp(): Promise<WebGpuProbe> {
@@ -86,24 +99,91 @@ export class Backends {
     return this.probe;
   }
 
-  private engine(kind: 'webgpu' | 'cpu' | 'reference'): Promise<Engine> {
+  /** WebGL2 (gpu.js's backend): there, and hardware or software? Asked once. */
+  webgl2(): WebGl2Probe {
+    this.gl ??= probeWebGl2();
+    return this.gl;
+  }
+
+  private create(kind: Kind): Promise<Engine> {
+    // The CPU, WebGPU and gpu.js engines run in a host worker, so that even building W0 and its
+    // spectrum (seconds at N = 512) happens off the page's thread; if a worker cannot host
+    // the CPU or WebGPU engine, it runs here (gpu.js only runs hosted: it would block the page).
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    if (kind === 'webgpu') return HostedEngine.create('webgpu', 0).catch(() => WebGpuEngine.create(gpu));
+    if (kind === 'gpujs') return HostedEngine.create('gpujs', 0);
+    if (kind === 'cpu') return HostedEngine.create('cpu', cores()).catch(() => createBrowserCpuEngine({ workers: cores() }));
+    return Promise.resolve(new PoolReferenceEngine(cores()));
+  }
+
+  /** The next engine when a GPU engine fails for good: gpu.js after WebGPU, then the CPU engine. */
+  private async next(after: Kind): Promise<Engine> {
+    if (after === 'webgpu' && this.webgl2().available) {
+      try {
+        return await this.engine('gpujs');
+      } catch {
+        // no gpu.js either: the CPU engine below
+      }
+    }
+    return this.engine('cpu');
+  }
+
+  private engine(kind: Kind): Promise<Engine> {
     let e = this.engines.get(kind);
     if (!e) {
-      // The CPU and WebGPU engines run in a host worker, so that even building W0 and its
-      // spectrum (seconds at N = 512) happens off the page's thread; if a worker cannot host
-      // them, they run here.
-      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+      // GPU engines are wrapped: a lost device is replaced once, then the next backend takes over.
       e =
-        kind === 'webgpu'
-          ? HostedEngine.create('webgpu', 0).catch(() => WebGpuEngine.create(gpu))
-          : kind === 'cpu'
-            ? HostedEngine.create('cpu', cores()).catch(() => createBrowserCpuEngine({ workers: cores() }))
-            : Promise.resolve(new PoolReferenceEngine(cores()));
+        kind === 'webgpu' || kind === 'gpujs'
+          ? this.create(kind).then(
+              (inner) =>
+                new ResilientEngine(
+                  inner,
+                  () => this.create(kind),
+                  () => this.next(kind),
+                  (x) => (x instanceof HostedEngine ? x.test('lose-device') : Promise.resolve((x as { destroyDeviceForTest?(): void }).destroyDeviceForTest?.())),
+                ),
+            )
+          : this.create(kind);
       this.engines.set(kind, e);
       // A failed creation is not cached: the next request tries again.
       e.catch(() => this.engines.delete(kind));
     }
     return e;
+  }
+
+  /** The engine a test hook acts on: the current engine of a kind, if it was made. */
+  async current(kind: Kind): Promise<Engine | null> {
+    const e = this.engines.get(kind);
+    return e ? e.catch(() => null) : null;
+  }
+
+  /**
+   * auto where no hardware GPU answered: time the candidates (a software WebGPU adapter,
+   * gpu.js on WebGL2, the CPU engine) once on a small probe sweep and remember the fastest.
+   * The page calls this after its first picture, so the measurement never delays it.
+   */
+  calibrate(): Promise<{ winner: Kind; words: string }> {
+    this.calibration ??= (async () => {
+      const webgpu = await this.webgpuProbe();
+      const gl = this.webgl2();
+      const candidates: { kind: Kind; engine: () => Promise<Engine> }[] = [{ kind: 'cpu', engine: () => this.engine('cpu') }];
+      if (gl.available) candidates.push({ kind: 'gpujs', engine: () => this.engine('gpujs') });
+      if (webgpu.available) candidates.push({ kind: 'webgpu', engine: () => this.engine('webgpu') });
+      const timings = await timeCandidates(candidates);
+      const best = fastest(timings);
+      const winner = (best?.kind ?? 'cpu') as Kind;
+      const measured = { winner, words: `measured once on a probe sweep (N=${PROBE_CONFIG.hidden}, T=${PROBE_CONFIG.steps}, ${PROBE_CONFIG.rhoCount}x${PROBE_CONFIG.samples} sequences): ${timingWords(timings)}; ${winner} is fastest` };
+      this.measured = measured;
+      return measured;
+    })();
+    return this.calibration;
+  }
+
+  /** Why auto does not run the others, in words. */
+  private skipped(webgpu: WebGpuProbe, gl: WebGl2Probe): string {
+    const gpuWords = webgpu.available ? `WebGPU adapter ${webgpu.description} is software` : `WebGPU unavailable (${webgpu.description})`;
+    const glWords = gl.available ? `WebGL2 ${gl.software ? 'is software' : 'is hardware'} (${gl.renderer})` : `no WebGL2 for gpu.js (${gl.renderer})`;
+    return `${gpuWords}; ${glWords}`;
   }
 
   /** The engine for a choice, with the reasons in words. Never rejects: falls back and says why. */
@@ -115,31 +195,39 @@ export class Backends {
       choice === 'auto'
         ? await Promise.race([this.webgpuProbe(), new Promise<WebGpuProbe>((r) => setTimeout(() => r(pending), PROBE_WAIT_MS))])
         : await this.webgpuProbe();
-    const done = async (kind: 'webgpu' | 'cpu' | 'reference', why: string): Promise<SelectedBackend> => {
+    const done = async (kind: Kind, why: string): Promise<SelectedBackend> => {
       const engine = await this.engine(kind);
-      return { engine, info: { choice, engine: engine.name, adapter: engine.adapter, why, webgpu } };
+      const info = (): BackendInfo => {
+        const notice = engine instanceof ResilientEngine && engine.notice ? `; ${engine.notice}` : '';
+        return { choice, engine: engine.name, adapter: engine.adapter, why: why + notice, webgpu };
+      };
+      return { engine, info: info(), refresh: info };
     };
-    const gpuWords = webgpu.available ? `WebGPU adapter ${webgpu.description}` : `WebGPU: ${webgpu.description}`;
-    if (choice === 'webgpu' || (choice === 'auto' && webgpu.available && !webgpu.isFallback)) {
+    const gl = choice === 'auto' || choice === 'gpujs' ? this.webgl2() : null;
+    const tryKind = async (kind: Kind, why: string): Promise<SelectedBackend> => {
       try {
-        return await done('webgpu', choice === 'auto' ? `auto: ${gpuWords} is hardware` : 'asked for WebGPU');
+        return await done(kind, why);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        return this.fallback(choice, `WebGPU failed (${msg})`, webgpu, done);
+        return this.fallback(choice, `${kind === 'webgpu' ? 'WebGPU' : 'gpu.js'} failed (${msg})`, done);
       }
-    }
+    };
+    if (choice === 'webgpu') return tryKind('webgpu', 'asked for WebGPU');
+    if (choice === 'gpujs') return tryKind('gpujs', `asked for gpu.js (WebGL2: ${gl!.renderer})`);
     if (choice === 'reference') return done('reference', 'asked for the float64 reference engine');
-    if (choice === 'cpu') return this.fallback(choice, 'asked for the CPU engine', webgpu, done);
-    const skipped = webgpu.available ? `${gpuWords} skipped: a software adapter is slower than the CPU engine` : `${gpuWords}`;
-    return this.fallback(choice, `auto: ${skipped}`, webgpu, done);
+    if (choice === 'cpu') return this.fallback(choice, 'asked for the CPU engine', done);
+    // auto
+    if (webgpu.available && !webgpu.isFallback) return tryKind('webgpu', `auto: WebGPU adapter ${webgpu.description} is hardware`);
+    const skipped = this.skipped(webgpu, gl!);
+    if (this.measured) {
+      const m = this.measured;
+      return m.winner === 'cpu' ? this.fallback(choice, `auto: ${skipped}; ${m.words}`, done) : tryKind(m.winner, `auto: ${skipped}; ${m.words}`);
+    }
+    if (gl!.available && !gl!.software && !webgpu.available) return tryKind('gpujs', `auto: ${skipped}: gpu.js runs`);
+    return this.fallback(choice, `auto: ${skipped}; until a measurement says otherwise`, done);
   }
 
-  private async fallback(
-    _choice: BackendChoice,
-    why: string,
-    _webgpu: WebGpuProbe,
-    done: (kind: 'webgpu' | 'cpu' | 'reference', why: string) => Promise<SelectedBackend>,
-  ): Promise<SelectedBackend> {
+  private async fallback(_choice: BackendChoice, why: string, done: (kind: Kind, why: string) => Promise<SelectedBackend>): Promise<SelectedBackend> {
     try {
       if (typeof Worker === 'undefined') throw new Error('no Web Workers');
       return await done('cpu', `${why}; running the float32 CPU engine in ${cores()} workers`);

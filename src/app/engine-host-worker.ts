@@ -7,7 +7,7 @@ import type { Engine } from '../core/engine.ts';
 import { GRID_NAMES } from '../core/field.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
-import type { FromHost, ToHost } from './host-protocol.ts';
+import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
 const ctx = self as unknown as {
   onmessage: ((e: MessageEvent<ToHost>) => void) | null;
@@ -18,9 +18,15 @@ const ctx = self as unknown as {
 let engine: Engine | null = null;
 const runs = new Map<number, AbortController>();
 
-async function init(kind: 'cpu' | 'webgpu', workers: number): Promise<void> {
+async function init(kind: HostedKind, workers: number): Promise<void> {
   try {
-    engine = kind === 'cpu' ? createBrowserCpuEngine({ workers }) : await WebGpuEngine.create(ctx.navigator.gpu);
+    engine =
+      kind === 'cpu'
+        ? createBrowserCpuEngine({ workers })
+        : kind === 'webgpu'
+          ? await WebGpuEngine.create(ctx.navigator.gpu)
+          : // gpu.js (~500 kB) is fetched only where the gpujs engine is used; it draws on an OffscreenCanvas here.
+            (await import('../engine/gpujs/engine.ts')).GpuJsEngine.create({ mode: 'webgl2' });
     ctx.postMessage({ type: 'ready', name: engine.name, adapter: engine.adapter });
   } catch (e) {
     ctx.postMessage({ type: 'init-failed', message: e instanceof Error ? e.message : String(e) });
@@ -46,11 +52,25 @@ async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<vo
   }
 }
 
+/** Test hooks: what each engine offers for failure tests (null where this engine has no such hook). */
+function testAction(action: HostTestAction): number | boolean | null {
+  const e = engine as (Engine & { destroyDeviceForTest?(): void; liveBuffers?: number; loseContextForTest?(): boolean }) | null;
+  if (!e) return null;
+  if (action === 'lose-device') {
+    if (!e.destroyDeviceForTest) return false;
+    e.destroyDeviceForTest();
+    return true;
+  }
+  if (action === 'lose-context') return e.loseContextForTest ? e.loseContextForTest() : false;
+  return typeof e.liveBuffers === 'number' ? e.liveBuffers : null;
+}
+
 ctx.onmessage = (e) => {
   const m = e.data;
   if (m.type === 'init') void init(m.kind, m.workers);
   else if (m.type === 'run') void run(m.id, m.config);
   else if (m.type === 'abort') runs.get(m.id)?.abort();
+  else if (m.type === 'test') ctx.postMessage({ type: 'test-result', id: m.id, value: testAction(m.action) });
   else if (m.type === 'dispose') {
     engine?.dispose();
     engine = null;

@@ -3,17 +3,22 @@ import type { Config } from '../core/config.ts';
 import type { Progress } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 
-export type HostedKind = 'cpu' | 'webgpu';
+export type HostedKind = 'cpu' | 'webgpu' | 'gpujs';
+
+/** Test hooks the host answers (robustness tests: device loss, buffer counts, WebGL context loss). */
+export type HostTestAction = 'lose-device' | 'live-buffers' | 'lose-context';
 
 export type ToHost =
   | { type: 'init'; kind: HostedKind; workers: number }
   | { type: 'run'; id: number; config: Config }
   | { type: 'abort'; id: number }
-  | { type: 'dispose' };
+  | { type: 'dispose' }
+  | { type: 'test'; id: number; action: HostTestAction };
 
 export type FromHost =
   | { type: 'ready'; name: string; adapter: string }
   | { type: 'init-failed'; message: string }
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'done'; id: number; field: GradientField }
-  | { type: 'failed'; id: number; message: string; aborted: boolean };
+  | { type: 'failed'; id: number; message: string; aborted: boolean }
+  | { type: 'test-result'; id: number; value: number | boolean | null };

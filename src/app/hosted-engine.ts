@@ -6,11 +6,12 @@
 import type { Config } from '../core/config.ts';
 import { AbortError, type Engine, type EngineName, type RunOptions } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
-import type { FromHost, HostedKind, ToHost } from './host-protocol.ts';
+import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
 export class HostedEngine implements Engine {
   private nextId = 1;
   private pending = new Map<number, { resolve(f: GradientField): void; reject(e: Error): void; onProgress?: RunOptions['onProgress'] }>();
+  private tests = new Map<number, (v: number | boolean | null) => void>();
 
   private constructor(
     private readonly worker: Worker,
@@ -52,6 +53,11 @@ export class HostedEngine implements Engine {
 
   private onMessage(m: FromHost): void {
     if (m.type === 'ready' || m.type === 'init-failed') return;
+    if (m.type === 'test-result') {
+      this.tests.get(m.id)?.(m.value);
+      this.tests.delete(m.id);
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') p.onProgress?.(m.progress);
@@ -97,7 +103,18 @@ export class HostedEngine implements Engine {
     });
   }
 
+  /** Test hook of the engine in the worker (lose its device or context, count its GPU buffers). */
+  test(action: HostTestAction): Promise<number | boolean | null> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.tests.set(id, resolve);
+      this.post({ type: 'test', id, action });
+    });
+  }
+
   dispose(): void {
+    for (const t of this.tests.values()) t(null);
+    this.tests.clear();
     this.post({ type: 'dispose' });
     this.failAll(new AbortError('the engine was disposed'));
     this.worker.terminate();

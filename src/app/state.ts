@@ -38,7 +38,7 @@ export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'gpujs', 'cpu', 'reference'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** Compare mode: off, or the activation of configuration B (same W0, inputs and sweep as A). */

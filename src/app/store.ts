@@ -120,6 +120,11 @@ export class LabStore {
     }
   }
 
+  /** auto measured its candidates after the first picture: show what it found and which engine runs next. */
+  showBackend(info: BackendInfo): void {
+    if (this.snap.state.view.backend === info.choice) this.update({ backend: info });
+  }
+
   /** Compute the current state (call once at start-up). */
   start(): void {
     this.writeHash('replace');
@@ -247,6 +252,12 @@ export class LabStore {
     if (missing.length === 0) {
       this.runner.cancel();
       finish(0, []);
+      // Served from the cache after switching engines: the badge names the engine of this choice.
+      if (this.snap.backend?.choice !== be) {
+        void this.backends(be).then((sel) => {
+          if (serial === this.requestSerial) this.update({ backend: sel.refresh?.() ?? sel.info });
+        });
+      }
       return;
     }
     this.update({ run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '' } });
@@ -266,6 +277,8 @@ export class LabStore {
       return;
     }
     performance.mark('lab:run-end');
+    // A lost GPU may have been replaced (or fallen back) during the run: the badge says so.
+    if (selected.refresh) this.update({ backend: selected.refresh() });
     for (const f of outcome.fields) this.remember(f, be);
     finish(outcome.wallMs, outcome.fields);
   }

@@ -42,6 +42,12 @@ export class LabBadge extends LitElement {
       .num {
         font-family: var(--mono);
       }
+      /* Why this engine runs and the others were skipped: one line, whole text on hover. */
+      .why {
+        max-width: 32ch;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
     `,
   ];
 
@@ -71,6 +77,7 @@ export class LabBadge extends LitElement {
       <span class="engine">${b ? b.engine : 'starting…'}</span>
       <span class="adapter">${b ? b.adapter : ''}</span>
       ${b && b.engine !== 'webgpu' ? html`<span class="muted" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
+      ${b ? html`<span class="why muted" title=${b.why}>${b.why}</span>` : null}
       ${r
         ? html`<span class="num">${(r.wallMs / 1000).toFixed(2)} s</span>
             <span class="num">${r.msPerStep.toFixed(2)} ms/step</span>

@@ -1,0 +1,58 @@
+/**
+ * Test hooks for the robustness tests (window.__labRobust): lose the GPU device of the WebGPU
+ * engine mid-run, count its live GPU buffers, wait for auto's measurement. They only reach
+ * what the engines already expose for tests (destroyDeviceForTest, liveBuffers); the page never
+ * calls them itself.
+ */
+import type { Engine } from '../core/engine.ts';
+import type { Backends } from './backends.ts';
+import { HostedEngine } from './hosted-engine.ts';
+import { ResilientEngine } from './resilient-engine.ts';
+
+type GpuKind = 'webgpu' | 'gpujs';
+
+async function resilient(backends: Backends, kind: GpuKind): Promise<ResilientEngine | null> {
+  const e = await backends.current(kind);
+  return e instanceof ResilientEngine ? e : null;
+}
+
+async function hostTest(e: Engine, action: 'lose-device' | 'live-buffers' | 'lose-context'): Promise<number | boolean | null> {
+  if (e instanceof HostedEngine) return e.test(action);
+  const x = e as { destroyDeviceForTest?(): void; liveBuffers?: number; loseContextForTest?(): boolean };
+  if (action === 'lose-device') {
+    x.destroyDeviceForTest?.();
+    return Boolean(x.destroyDeviceForTest);
+  }
+  if (action === 'lose-context') return x.loseContextForTest?.() ?? false;
+  return x.liveBuffers ?? null;
+}
+
+export function robustnessHooks(backends: Backends) {
+  return {
+    /** auto's measurement (starts it if the page has not yet). */
+    calibration: async () => (await backends.calibrate()).words,
+    /**
+     * Destroy the device of the GPU engine of `kind` now; `again`: also destroy the device of
+     * that many of the engines made to replace it (2 failures in a row: the fallback path).
+     */
+    loseDevice: async (kind: GpuKind = 'webgpu', again = 0): Promise<boolean> => {
+      const r = await resilient(backends, kind);
+      if (!r) return false;
+      r.loseRecreated = again;
+      return Boolean(await hostTest(r.current, kind === 'webgpu' ? 'lose-device' : 'lose-context'));
+    },
+    /** Recoveries and fallbacks so far, and the engine that runs now. */
+    gpuState: async (kind: GpuKind = 'webgpu') => {
+      const r = await resilient(backends, kind);
+      return r ? { recoveries: r.recoveries, fallbacks: r.fallbacks, notice: r.notice, engine: r.name } : null;
+    },
+    /** Live GPU buffers of the WebGPU engine (null when it has not been made). */
+    liveBuffers: async (): Promise<number | null> => {
+      const r = await resilient(backends, 'webgpu');
+      const v = r ? await hostTest(r.current, 'live-buffers') : null;
+      return typeof v === 'number' ? v : null;
+    },
+  };
+}
+
+export type RobustnessHooks = ReturnType<typeof robustnessHooks>;
