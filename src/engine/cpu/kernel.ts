@@ -8,9 +8,10 @@
  *   forward   A[c, :] = W0 H[c, :]          then a = rho_c A + U x_t + b,  h = phi(a)
  *   backward  G[c, :] = W0^T Delta[c, :]    Delta[c, :] = phi'(a_t) * g_t / ||g_t||
  * laid out sequence-major ([Bp, Np], each sequence's vector contiguous). The products and the
- * element-wise work that dominates after them (tanh and tanh', the norm of g, delta) run in
- * WebAssembly SIMD (simd.ts) where the JavaScript engine has it; BlockProducts hides which, and
- * the portable TypeScript versions stay for engines without SIMD (and are tested).
+ * element-wise work that dominates after them (a, h and phi' for tanh, relu and leaky_relu; the
+ * norm of g; delta) run in WebAssembly SIMD (simd.ts) where the JavaScript engine has it;
+ * BlockProducts hides which. sigmoid and linear keep TypeScript loops, and the portable
+ * TypeScript versions of everything stay for engines without SIMD (and are tested).
  *
  * Semantics are those of src/core/reference.ts, with these float32 facts made explicit:
  * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once). The SIMD GEMM accumulates in
