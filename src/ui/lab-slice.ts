@@ -207,7 +207,7 @@ export class LabSlice extends LitElement {
     const tip = 'size of the gradient that reaches t = 1, relative to dL/dh_T';
     if (overflow?.[0] || Number.isNaN(v)) return html`<span class="v bad" title=${tip}>${name}: overflow</span>`;
     if (v === -Infinity) return html`<span class="v vanish" title=${tip}>${name}: exactly 0 at t = 1</span>`;
-    const e = v.toFixed(1);
+    const e = Math.abs(v) < 0.05 ? '0.0' : v.toFixed(1); // no "-0.0"
     if (v < -2) return html`<span class="v vanish" title=${tip}>${name} vanishes · 10<sup>${e}</sup> at t = 1</span>`;
     if (v > 2) return html`<span class="v explode" title=${tip}>${name} explodes · 10<sup>${e}</sup> at t = 1</span>`;
     return html`<span class="v ok" title=${tip}>${name} holds · 10<sup>${e}</sup> at t = 1</span>`;

@@ -84,7 +84,8 @@ export class LabSpectrum extends LitElement {
       for (let i = 0; i < s.re.length; i++) {
         const re = s.re[i] * this.rho;
         const im = s.im[i] * this.rho;
-        const out = Math.hypot(re, im) > 1 + 1e-9;
+        // Eigenvalues of an orthogonal W0 lie on the circle up to the eigensolver's ~1e-8: not "outside".
+        const out = Math.hypot(re, im) > 1 + 1e-6;
         pts.push(svg`<circle cx=${px(re)} cy=${py(im)} r="3" fill=${out ? 'var(--series-b)' : 'var(--series-a)'} opacity="0.85"></circle>`);
       }
       body = svg`
