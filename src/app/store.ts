@@ -11,7 +11,7 @@ import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { presetById, presetState } from './presets.ts';
 import type { RunController, RunProgress } from './runner.ts';
-import { compareConfig, type BackendChoice, type LabState, type ViewState } from './state.ts';
+import { BACKEND_CHOICES, compareConfig, type BackendChoice, type LabState, type ViewState } from './state.ts';
 
 export interface RunStatus {
   status: 'idle' | 'running' | 'failed';
@@ -49,6 +49,17 @@ export interface Snapshot {
   /** The last good run; stays on screen while a new one computes or a setting is invalid. */
   result: RunResult | null;
   backend: BackendInfo | null;
+  /** The result on screen came from a bundle file, not from a run here (loadField); null otherwise. */
+  imported: ImportedRun | null;
+}
+
+/** Where an imported result came from. */
+export interface ImportedRun {
+  /** The file's name. */
+  source: string;
+  /** The engine and adapter that computed it, as the bundle says. */
+  backend: string;
+  adapter: string;
 }
 
 /** How the store reads and writes the page's URL; a fake one in Node tests. */
@@ -93,6 +104,7 @@ export class LabStore {
       run: IDLE,
       result: null,
       backend: null,
+      imported: null,
     };
   }
 
@@ -173,6 +185,46 @@ export class LabStore {
     this.commit(decoded.state, 'none');
   }
 
+  /**
+   * Show a finished run (an opened bundle) exactly as it is, without computing: its config
+   * becomes the state (one history entry), compare mode goes off, and the backend choice becomes
+   * the engine that made it when the lab has that engine, so Recompute (rerun) reproduces it.
+   * A run in flight is cancelled so it cannot replace the imported field.
+   */
+  loadField(field: GradientField, source: string): void {
+    this.requestSerial++;
+    this.runner.cancel();
+    const engine = field.meta.backend as BackendChoice;
+    const backend = BACKEND_CHOICES.includes(engine) ? engine : this.snap.state.view.backend;
+    const view = this.clampRho({ ...this.snap.state.view, compare: 'off', preset: null, backend }, field);
+    const wall = field.meta.wallMs;
+    this.update({
+      state: { config: field.config, view },
+      drafts: {},
+      fieldErrors: {},
+      run: IDLE,
+      imported: { source, backend: field.meta.backend, adapter: field.meta.adapter },
+      result: {
+        a: field,
+        b: null,
+        wallMs: wall,
+        msPerStep: wall / field.T,
+        gflops: wall > 0 ? sweepFlops(field.config) / (wall * 1e6) : 0,
+        finishedAt: Date.now(),
+      },
+    });
+    this.writeHash('push');
+  }
+
+  /** Compute the state again even where a cached or imported field exists (the Recompute button). */
+  rerun(): void {
+    const { config, view } = this.snap.state;
+    this.cache.delete(cacheKey(config, view.backend));
+    const configB = compareConfig(config, view.compare);
+    if (configB) this.cache.delete(cacheKey(configB, view.backend));
+    void this.recompute();
+  }
+
   dismissLinkProblems(): void {
     this.update({ linkProblems: [] });
   }
@@ -239,6 +291,7 @@ export class LabStore {
       this.update({
         state: { ...this.snap.state, view },
         run: IDLE,
+        imported: null,
         result: {
           a,
           b: b ?? null,

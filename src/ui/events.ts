@@ -1,6 +1,6 @@
 /** Typed events the components send up to <lab-app> (properties down, events up). */
 import type { FieldName } from '../core/config.ts';
-import type { ExportFormat } from '../app/downloads.ts';
+import type { ExportFormat, ExportOptions } from '../app/downloads.ts';
 import type { ViewState } from '../app/state.ts';
 
 /** A config control changed; raw is its text (validated by the store, not here). */
@@ -30,17 +30,38 @@ export class PresetEvent extends Event {
   }
 }
 
-/** A download of the run on screen was asked for. */
+/** A download of the run on screen was asked for (options: the PNG's scale, the surface image's size). */
 export class ExportEvent extends Event {
   static readonly type = 'lab-export';
-  constructor(readonly format: ExportFormat) {
+  constructor(
+    readonly format: ExportFormat,
+    readonly options: ExportOptions = {},
+  ) {
     super(ExportEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** A run bundle was picked to open (file input or drop). */
+export class ImportFileEvent extends Event {
+  static readonly type = 'lab-import';
+  constructor(readonly file: File) {
+    super(ImportFileEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Recompute the run on screen from its config (e.g. an imported one). */
+export class RecomputeEvent extends Event {
+  static readonly type = 'lab-recompute';
+  constructor() {
+    super(RecomputeEvent.type, { bubbles: true, composed: true });
   }
 }
 
 declare global {
   interface HTMLElementEventMap {
     'lab-export': ExportEvent;
+    'lab-import': ImportFileEvent;
+    'lab-recompute': RecomputeEvent;
     'lab-field': FieldChangeEvent;
     'lab-view': ViewChangeEvent;
     'lab-preset': PresetEvent;

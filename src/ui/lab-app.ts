@@ -10,8 +10,9 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import type { LabStore, RunResult, Snapshot } from '../app/store.ts';
 import { derivePlots, deriveSlice, type Plots } from './derive.ts';
-import { exportFile, saveFile, type ExportFormat } from '../app/downloads.ts';
-import { ExportEvent, FieldChangeEvent, PresetEvent, ViewChangeEvent } from './events.ts';
+import { exportFile, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
+import { readBundleFile } from '../app/import.ts';
+import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 import './lab-badge.ts';
 import './lab-controls.ts';
@@ -171,6 +172,8 @@ export class LabApp extends LitElement {
   @state() private snap: Snapshot | null = null;
   /** What an export is doing or why it failed, in words (null when idle). */
   @state() private exportNote: { text: string; bad: boolean } | null = null;
+  /** Why the last bundle import failed (null when it worked or none was tried). */
+  @state() private importError: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
@@ -182,7 +185,22 @@ export class LabApp extends LitElement {
     this.addEventListener(FieldChangeEvent.type, (e) => this.store?.setField(e.name, e.raw));
     this.addEventListener(ViewChangeEvent.type, (e) => this.store?.setView(e.patch));
     this.addEventListener(PresetEvent.type, (e) => this.store?.applyPreset(e.id));
-    this.addEventListener(ExportEvent.type, (e) => void this.export(e.format));
+    this.addEventListener(ExportEvent.type, (e) => void this.export(e.format, e.options));
+    this.addEventListener(ImportFileEvent.type, (e) => void this.importFile(e.file));
+    this.addEventListener(RecomputeEvent.type, () => this.store?.rerun());
+    // A run bundle dropped anywhere on the page opens like one picked in the file input.
+    this.addEventListener('dragover', (e) => {
+      if (e.dataTransfer?.types.includes('Files')) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+      }
+    });
+    this.addEventListener('drop', (e) => {
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      e.preventDefault();
+      void this.importFile(file);
+    });
     this.subscribe();
   }
 
@@ -242,16 +260,48 @@ export class LabApp extends LitElement {
     }
   }
 
-  private async export(format: ExportFormat): Promise<void> {
+  private async export(format: ExportFormat, options: ExportOptions = {}): Promise<void> {
     const s = this.snap;
     if (!s?.result) return;
-    this.exportNote = { text: `exporting ${format.toUpperCase()}…`, bad: false };
+    this.exportNote = { text: `exporting ${format === 'surface' ? '3D surface PNG' : format.toUpperCase()}…`, bad: false };
     try {
-      const file = await exportFile(s.result, s.state.view.field, format);
+      if (format === 'surface') {
+        // Every surface on screen (A, and B in compare mode), each with its own config in the name.
+        const [w, h] = options.size ?? [1920, 1200];
+        const fields = [s.result.a, ...(s.result.b ? [s.result.b] : [])];
+        const surfaces = Array.from(this.renderRoot.querySelectorAll('lab-surface'));
+        const { configTitle } = await import('../export/figure.ts');
+        const names: string[] = [];
+        for (let i = 0; i < fields.length && i < surfaces.length; i++) {
+          const f = fields[i];
+          const title = `${SHOWN_SHORT[s.state.view.field]} · ${configTitle(f.config).title}`;
+          const blob = await surfaces[i].exportImage(w, h, title, this.slice()?.slice.rho ?? null);
+          const name = await surfaceFileName(f, s.state.view.field);
+          saveFile({ name, mime: 'image/png', blob });
+          names.push(name);
+        }
+        this.exportNote = { text: `saved ${names.join(', ')}`, bad: false };
+        return;
+      }
+      const file = await exportFile(s.result, s.state.view.field, format, options);
       saveFile(file);
       this.exportNote = { text: `saved ${file.name}`, bad: false };
     } catch (e) {
       this.exportNote = { text: `export failed: ${e instanceof Error ? e.message : String(e)}`, bad: true };
+    }
+  }
+
+  /** Open a run bundle: shown as it is (no run), or the reason it cannot be, the view kept. */
+  private async importFile(file: File): Promise<void> {
+    this.importError = null;
+    this.exportNote = { text: `opening ${file.name}…`, bad: false };
+    try {
+      const field = await readBundleFile(file);
+      this.store?.loadField(field, file.name);
+      this.exportNote = null;
+    } catch (e) {
+      this.exportNote = null;
+      this.importError = `Could not open it: ${e instanceof Error ? e.message : String(e)}. The run on screen is unchanged.`;
     }
   }
 
@@ -333,7 +383,15 @@ export class LabApp extends LitElement {
                     ${COMPARE_OPTIONS.map((o) => html`<option value=${o} ?selected=${o === view.compare}>${o === 'off' ? 'off' : o}</option>`)}
                   </select></label
                 >`}
-            ${view.embed ? null : html`<lab-export ?disabled=${!s.result}></lab-export>`}
+            ${view.embed
+              ? null
+              : html`<lab-export
+                  ?disabled=${!s.result}
+                  ?compare=${compare}
+                  ?busy=${s.run.status === 'running'}
+                  .imported=${s.imported}
+                  .importError=${this.importError}
+                ></lab-export>`}
           </div>
           <div class="row top ${compare ? 'compare' : ''}">
             <lab-surface

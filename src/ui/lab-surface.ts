@@ -83,6 +83,12 @@ export class LabSurface extends LitElement {
         place-items: center;
         color: var(--muted);
       }
+      .empty.lost {
+        padding: 0 12%;
+        text-align: center;
+        color: var(--fg);
+        background: var(--panel);
+      }
     `,
   ];
 
@@ -90,6 +96,8 @@ export class LabSurface extends LitElement {
   @property({ type: Number }) sliceK = 0;
   @property({ attribute: false }) camera: CameraPose | null = null;
   @property({ type: String }) heading = 'Gradient surface';
+  /** The WebGL context of the 3D view is lost now (a message replaces the picture until it is restored). */
+  @property({ attribute: false }) glLost = false;
 
   private scene: SurfaceScene | null = null;
   private resizeObs: ResizeObserver | null = null;
@@ -107,6 +115,9 @@ export class LabSurface extends LitElement {
       <div class="body">
         <div class="view" role="figure" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>
           ${d ? null : html`<div class="empty">computing…</div>`}
+          ${this.glLost
+            ? html`<div class="empty lost" role="alert">The 3D view's graphics context was lost (a GPU reset, or too many WebGL pages open); it is redrawn as soon as the browser restores it. The heatmap and slice below still show the run.</div>`
+            : null}
         </div>
         ${r && d
           ? html`<div class="bar" aria-label="colour bar">
@@ -148,6 +159,7 @@ export class LabSurface extends LitElement {
     if (!this.isConnected || this.scene) return;
     const view = this.renderRoot.querySelector('.view') as HTMLElement;
     this.scene = new SurfaceScene(view, (pose) => this.dispatchEvent(new ViewChangeEvent({ camera: pose })));
+    this.scene.onContextChange = (lost) => (this.glLost = lost);
     this.darkQuery = matchMedia('(prefers-color-scheme: dark)');
     this.darkQuery.addEventListener('change', this.onScheme);
     this.scene.setTheme(prefersDark());
@@ -176,6 +188,20 @@ export class LabSurface extends LitElement {
     if (changed.has('data') && this.data) this.scene.setData(this.data);
     if (changed.has('sliceK') || changed.has('data')) this.scene.setSlice(this.sliceK);
     if (changed.has('camera')) this.scene.setPose(this.camera);
+  }
+
+  /**
+   * The view as a PNG of width x height pixels with its title, axis labels, colour bar and
+   * legend (three/surface-image.ts). Throws an Error with a message to show.
+   */
+  async exportImage(width: number, height: number, title: string, sliceRho: number | null): Promise<Blob> {
+    if (!this.scene || !this.data) throw new Error('the 3D view has not been drawn yet; export again once it shows');
+    const { composeSurfaceImage } = await import('./three/surface-image.ts');
+    const font = getComputedStyle(this).getPropertyValue('--font').trim() || 'sans-serif';
+    const canvas = composeSurfaceImage(this.scene, this.data, { width, height, title, font, sliceRho });
+    return new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error(`the browser could not encode a ${width} x ${height} PNG`))), 'image/png'),
+    );
   }
 
   /** The canvas, for tests and PNG export. */

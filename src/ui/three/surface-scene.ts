@@ -23,6 +23,7 @@ import {
   MeshLambertMaterial,
   PerspectiveCamera,
   Scene,
+  Vector2,
   Vector3,
   WebGLRenderer,
 } from 'three';
@@ -161,12 +162,24 @@ export class SurfaceScene {
     this.setPose(DEFAULT_POSE);
   }
 
+  /** Whether the WebGL context is lost now (a GPU reset, or the browser reclaimed it). */
+  contextLost = false;
+  /** Told true when the context is lost, false once it is restored and the surface redrawn. */
+  onContextChange: ((lost: boolean) => void) | null = null;
+
   private onContextLost = (e: Event) => {
     e.preventDefault(); // ask the browser to restore the context
+    this.contextLost = true;
+    this.onContextChange?.(true);
   };
 
   private onContextRestored = () => {
+    // three.js re-creates its GL state on restore; the data's buffers are uploaded again.
+    this.contextLost = false;
     if (this.data) this.setData(this.data);
+    this.setSlice(this.sliceK);
+    this.renderNow();
+    this.onContextChange?.(false);
   };
 
   private onControlsChange = () => {
@@ -487,6 +500,50 @@ export class SurfaceScene {
     if (this.labelsDirty) {
       this.labels.render(this.scene, this.camera);
       this.labelsDirty = false;
+    }
+  }
+
+  /**
+   * The view rendered at width x height pixels for an image export (same camera, its aspect set
+   * to the image's, pixel ratio 1), copied into a 2D canvas, with every axis label's text, CSS
+   * class and pixel position (the labels are DOM elements, not in the WebGL image). The
+   * on-screen size is restored afterwards. Throws when WebGL cannot draw that large.
+   */
+  renderImage(width: number, height: number): { image: HTMLCanvasElement; labels: { text: string; cls: string; x: number; y: number }[]; dark: boolean } {
+    const gl = this.renderer.getContext();
+    const dims = gl.getParameter(gl.MAX_VIEWPORT_DIMS) as Int32Array;
+    const limit = Math.min(dims[0], dims[1], gl.getParameter(gl.MAX_RENDERBUFFER_SIZE) as number);
+    if (width > limit || height > limit) throw new Error(`WebGL here draws at most ${limit} x ${limit} pixels; pick a smaller size than ${width} x ${height}`);
+    const size = this.renderer.getSize(new Vector2());
+    const ratio = this.renderer.getPixelRatio();
+    const aspect = this.camera.aspect;
+    try {
+      this.renderer.setPixelRatio(1);
+      this.renderer.setSize(width, height, false);
+      this.camera.aspect = width / height;
+      this.camera.updateProjectionMatrix();
+      this.renderer.render(this.scene, this.camera);
+      const image = document.createElement('canvas');
+      image.width = width;
+      image.height = height;
+      const ctx = image.getContext('2d');
+      if (!ctx) throw new Error('the browser gave no 2D canvas to compose the image');
+      ctx.drawImage(this.canvas, 0, 0);
+      const labels: { text: string; cls: string; x: number; y: number }[] = [];
+      const v = new Vector3();
+      this.dataGroup.traverse((o) => {
+        if (!(o instanceof CSS2DObject)) return;
+        o.getWorldPosition(v).project(this.camera);
+        if (Math.abs(v.z) <= 1) labels.push({ text: o.element.textContent ?? '', cls: o.element.className, x: ((v.x + 1) / 2) * width, y: ((1 - v.y) / 2) * height });
+      });
+      return { image, labels, dark: this.dark };
+    } finally {
+      this.renderer.setPixelRatio(ratio);
+      this.renderer.setSize(size.x, size.y, false);
+      this.camera.aspect = aspect;
+      this.camera.updateProjectionMatrix();
+      this.labelsDirty = true;
+      this.renderNow();
     }
   }
 
