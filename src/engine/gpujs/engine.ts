@@ -8,10 +8,10 @@
  *   backward, t = T..1:  stats of g~_t read back; delta_t = phi'(a_t) g~_t 2^-k_t;
  *                        g~_{t-1} = rho_b W0^T delta_t
  * and on the CPU (traces.ts) the log scale, the overflow rules and the reduction over samples.
- * Reading each step's small stats back also paces the GPU, so the calling thread yields
- * between steps and a run stays cancellable.
+ * Each step's small stats come back asynchronously (readback.ts) with a few steps in flight:
+ * the GPU stays busy, the calling thread yields while it waits, a run stays cancellable.
  */
-import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut, type Texture } from 'gpu.js';
+import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut } from 'gpu.js';
 import type { Activation, Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
@@ -28,6 +28,7 @@ import {
   PACK_COLUMNS,
 } from './kernels.ts';
 import { DEFAULT_MEMORY_BUDGET, DriveTable, UNDERFLOW_LIMIT, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
+import { isTexture, readVec4Sync, StatsReader, yieldNow, type KernelOut, type PendingRead } from './readback.ts';
 import { chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
 
 export type GpuJsMode = 'webgl2' | 'webgl' | 'cpu';
@@ -37,6 +38,12 @@ export interface GpuJsEngineOptions {
   mode?: GpuJsMode;
   /** GPU bytes of pre-activations one chunk of sequences may keep for BPTT (default 128 MiB). */
   memoryBudget?: number;
+  /**
+   * How the per-step stats come back in webgl2 mode: 'async' (pixel-pack buffer and fence,
+   * polled; the calling thread never waits on the GPU) or 'sync' (readPixels, which waits).
+   * Default 'async'. webgl and cpu modes always read synchronously.
+   */
+  readback?: 'async' | 'sync';
 }
 
 /**
@@ -50,10 +57,6 @@ function runsIn(kernel: unknown, mode: GpuJsMode): boolean {
   return kernel instanceof CPUKernel;
 }
 
-/** A kernel's result: a GPU texture (webgl modes) or a nested array (cpu mode). */
-type KernelOut = Texture | Float32Array[] | Float32Array[][];
-
-/** The kernels that depend on the padded size only (matrix-vector products, packing). */
 interface ShapeKernels {
   key: string;
   pack: IKernelRunShortcut;
@@ -73,48 +76,20 @@ interface ActivationKernels {
 
 type KernelSet = Omit<ShapeKernels, 'key'> & Omit<ActivationKernels, 'key'>;
 
+/** Steps whose stats reads may be in flight: enough that the GPU never waits for JavaScript. */
+const IN_FLIGHT = 3;
+
 /** Activation kernel sets kept compiled (one per activation). */
 const ACTIVATION_SETS = 5;
-
-/** Yield to the event loop without setTimeout's 4 ms clamp. */
-function yieldNow(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(null);
-  });
-}
 
 /** A row-major [height, width] Float32Array as a gpu.js 2-D argument, read m[y][x] (gpu.js's typings say number[]; typed arrays are what it uploads fastest). */
 function flat(v: Float32Array, width: number, height: number): Input {
   return new Input(v as unknown as number[], [width, height]);
 }
 
-function isTexture(x: unknown): x is Texture {
-  return typeof x === 'object' && x !== null && typeof (x as { delete?: unknown }).delete === 'function';
-}
-
 /** Release a kernel result (textures only; cpu-mode arrays are garbage-collected). */
 function release(x: KernelOut | null | undefined): void {
   if (isTexture(x)) x.delete();
-}
-
-/**
- * A [n] vec4 kernel result as a flat Float32Array, element e at [4e .. 4e + 3]. Textures are
- * read raw (gpu.js lays a 1-D output out linearly in its texture); cpu mode gives arrays.
- */
-function readVec4(x: KernelOut, n: number): Float32Array {
-  if (isTexture(x)) {
-    const raw = (x as unknown as { renderRawOutput(): Float32Array }).renderRawOutput();
-    return raw.length === 4 * n ? raw : raw.slice(0, 4 * n);
-  }
-  const out = new Float32Array(4 * n);
-  const rows = x as ArrayLike<ArrayLike<number>>;
-  for (let e = 0; e < n; e++) for (let c = 0; c < 4; c++) out[4 * e + c] = rows[e][c];
-  return out;
 }
 
 /** The WebGL renderer string, unmasked where the browser allows it. */
@@ -142,13 +117,15 @@ export class GpuJsEngine implements Engine {
   /** Activation kernel sets by key, most recent last (switching activations back and forth compiles once each). */
   private actKernels = new Map<string, ActivationKernels>();
   private readonly memoryBudget: number;
+  private readonly asyncReadback: boolean;
   private readonly maxTextureSize: number;
   private queue: Promise<unknown> = Promise.resolve();
   /** Kernels created (each compiles on its first call) since create(): changing K, S, T, rho or the seed adds none. */
   kernelsCreated = 0;
 
-  private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number) {
+  private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number, asyncReadback: boolean) {
     this.gpu = gpu;
+    this.asyncReadback = asyncReadback;
     this.mode = mode;
     this.renderer = renderer;
     this.maxTextureSize = maxTextureSize;
@@ -180,7 +157,7 @@ export class GpuJsEngine implements Engine {
       const v = new Float32Array([1.5, -2.25, 1e-20, 3e30, 5, 6, 7, 8]);
       const out = probe(v) as unknown as KernelOut;
       GpuJsEngine.checkKernel(probe, mode);
-      const back = readVec4(out, 2);
+      const back = readVec4Sync(out, 2);
       release(out);
       probe.destroy();
       for (let i = 0; i < 8; i++) {
@@ -188,7 +165,7 @@ export class GpuJsEngine implements Engine {
       }
       const gl = gpu.context as WebGLRenderingContext | null | undefined;
       const maxTex = gl && typeof gl.getParameter === 'function' ? Number(gl.getParameter(gl.MAX_TEXTURE_SIZE)) : 16384;
-      return new GpuJsEngine(gpu, mode, mode === 'cpu' ? '' : rendererOf(gpu), maxTex, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+      return new GpuJsEngine(gpu, mode, mode === 'cpu' ? '' : rendererOf(gpu), maxTex, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, options.readback !== 'sync');
     } catch (e) {
       void gpu.destroy();
       throw new Error(`gpu.js could not run a float32 kernel in ${mode} mode: ${message(e)}`, { cause: e });
@@ -321,14 +298,24 @@ export class GpuJsEngine implements Engine {
       live.delete(x);
       release(x);
     };
+    // Stats reads in flight, oldest first: a step's stats land in `into[t - 1]` when awaited.
+    const reader = new StatsReader(this.gpu?.context as WebGLRenderingContext | null, this.mode === 'webgl2' && this.asyncReadback);
+    const inflight: { into: Float32Array[]; t: number; read: PendingRead }[] = [];
+    let completed = 0; // steps whose stats are in, over all chunks and both passes
     let lastYield = performance.now();
-    const pace = async (done: number) => {
+    /** Await reads until at most `max` are in flight; report progress, yield, honour abort. */
+    const settle = async (max: number) => {
+      while (inflight.length > max) {
+        const r = inflight.shift()!;
+        r.into[r.t - 1] = await r.read.wait();
+        completed++;
+      }
       if (performance.now() - lastYield > 20) {
-        onProgress?.({ fraction: done / (plan.chunks * 2 * T), phase: `chunk ${Math.floor(done / (2 * T)) + 1} of ${plan.chunks}` });
+        onProgress?.({ fraction: completed / (plan.chunks * 2 * T), phase: `chunk ${Math.floor(completed / (2 * T)) + 1} of ${plan.chunks}` });
         await yieldNow();
-        throwIfAborted(signal);
         lastYield = performance.now();
       }
+      throwIfAborted(signal);
     };
     try {
       const W0P = keep(ks.pack(flat(paddedMatrix(p.W0, N, NP, false), NP, NP)) as unknown as KernelOut);
@@ -359,16 +346,16 @@ export class GpuJsEngine implements Engine {
           if (h !== hInit) drop(h);
           h = hNext;
           const fs = keep(ks.forwardStats(a, limit) as unknown as KernelOut);
-          stats.fwd[t - 1] = this.read(fs, Bc);
+          inflight.push({ into: stats.fwd, t, read: reader.start(fs, Bc) });
           drop(fs);
-          await pace(c * 2 * T + t);
+          await settle(IN_FLIGHT);
         }
         if (h !== hInit) drop(h);
         let g = gInit;
         for (let t = T; t >= 1; t--) {
           const a = A[t - 1];
           const gs = keep(ks.gradStats(g, a) as unknown as KernelOut);
-          stats.bwd[t - 1] = this.read(gs, Bc);
+          inflight.push({ into: stats.bwd, t, read: reader.start(gs, Bc) });
           if (t > 1) {
             const d = keep(ks.delta(a, g, gs) as unknown as KernelOut);
             const gPrev = keep(ks.backprop(W0TP, d, rhoB) as unknown as KernelOut);
@@ -378,12 +365,14 @@ export class GpuJsEngine implements Engine {
           }
           drop(gs);
           drop(a);
-          await pace(c * 2 * T + 2 * T - t + 1);
+          await settle(IN_FLIGHT);
         }
         if (g !== gInit) drop(g);
+        await settle(0);
         for (let b = 0; b < Bc && q0 + b < B; b++) rows.add(q0 + b, chunkTrace(stats, b, T, N, act, h0Log10));
       }
     } finally {
+      reader.dispose();
       for (const x of live) release(x);
       live.clear();
     }
@@ -391,19 +380,6 @@ export class GpuJsEngine implements Engine {
     onProgress?.({ fraction: 1, phase: 'done' });
     field.meta.wallMs = performance.now() - started;
     return field;
-  }
-
-  /**
-   * Read a stats result back, refusing a lost WebGL context: its reads return zeros, which
-   * would pass for numbers.
-   */
-  private read(x: KernelOut, n: number): Float32Array {
-    const v = readVec4(x, n);
-    const gl = this.gpu?.context as WebGLRenderingContext | null | undefined;
-    if (gl && typeof gl.isContextLost === 'function' && gl.isContextLost()) {
-      throw new Error('gpujs engine: the WebGL context was lost during the run (GPU reset or too many contexts); run again or choose another backend');
-    }
-    return v;
   }
 
   /**

@@ -176,20 +176,29 @@ const api = {
   },
 
   /** Median wall time of the gpu.js engine and the reference on one config, in this page. */
-  async bench(partial: Record<string, unknown>, repeats: number) {
+  async bench(partial: Record<string, unknown>, repeats: number, readback: 'async' | 'sync' = 'async') {
     const config = parseConfig(partial);
-    const engine = GpuJsEngine.create({ mode: 'webgl2' });
+    const engine = GpuJsEngine.create({ mode: 'webgl2', readback });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     try {
       const first = performance.now();
       await engine.run(config); // compiles the kernels
       const firstMs = performance.now() - first;
+      // Main-thread long tasks during the timed gpu.js runs (the engine yields between steps).
+      const longTasks: number[] = [];
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) longTasks.push(e.duration);
+      });
+      observer.observe({ type: 'longtask', buffered: false });
       const gpu: number[] = [];
       for (let i = 0; i < repeats; i++) gpu.push((await engine.run(config)).meta.wallMs);
+      await new Promise((r) => setTimeout(r, 50));
+      observer.disconnect();
+      const worstLongTaskMs = longTasks.length ? Math.max(...longTasks) : 0;
       const ref: number[] = [];
       const reference = new ReferenceEngine();
       for (let i = 0; i < repeats; i++) ref.push((await reference.run(config)).meta.wallMs);
-      return { adapter: engine.adapter, firstMs, gpujsMs: gpu, referenceMs: ref, gpujsMedian: median(gpu), referenceMedian: median(ref) };
+      return { adapter: engine.adapter, firstMs, gpujsMs: gpu, referenceMs: ref, gpujsMedian: median(gpu), referenceMedian: median(ref), worstLongTaskMs, longTasks: longTasks.length };
     } finally {
       engine.dispose();
     }
