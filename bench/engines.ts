@@ -1,9 +1,9 @@
 /** The engines the Node benchmark times, each created fresh and disposed after its workloads. */
 import type { Engine } from '../src/core/engine.ts';
 import { ReferenceEngine } from '../src/core/reference.ts';
-import { createNodeCpuEngine } from '../src/engine/cpu/pool-node.ts';
 import { dawnGpu } from '../src/node/dawn.ts';
 import { matmulCeiling } from './matmul.ts';
+import { cpuBenchEngine } from './cpu.ts';
 import { createNodeWebGpuEngine } from './webgpu.ts';
 import type { Workload } from './workloads.ts';
 
@@ -31,7 +31,7 @@ async function dawnCeiling(): Promise<number> {
 export async function nodeBenchEngines(): Promise<BenchEngine[]> {
   return [
     { name: 'webgpu', create: () => createNodeWebGpuEngine(), ceiling: () => dawnCeiling() },
-    { name: 'cpu', create: async () => createNodeCpuEngine() },
+    cpuBenchEngine,
     {
       name: 'reference',
       create: async () => new ReferenceEngine(),

@@ -3,6 +3,7 @@
  * S input sequences. Every engine runs on exactly these (the GPU engines as float32 copies).
  */
 import { driveOn, rhoValues, type Config } from './config.ts';
+import { sequenceInputs } from './inputs.ts';
 import { Rng, STREAM } from './rng.ts';
 import { orthogonalFromGaussian, spectrum, type Spectrum } from './spectrum.ts';
 
@@ -86,6 +87,7 @@ export function buildProblem(config: Config): Problem {
   for (let i = 0; i < n; i++) r[i] /= rn;
   const h0 = config.h0 === 'random' ? new Rng(config.seed, STREAM.h0).normals(n, 1 / Math.sqrt(n)) : new Float64Array(n);
   const on = Array.from({ length: T }, (_, i) => driveOn(config, i + 1));
+  const inputOn = on.map((o) => o.input);
   return {
     config,
     rho: rhoValues(config),
@@ -95,12 +97,7 @@ export function buildProblem(config: Config): Problem {
     r,
     h0,
     spectrum: spec,
-    inputsFor(s: number): Float64Array {
-      // Every step's input is drawn, used or not, so sequence s is the same whatever the mode.
-      const x = new Rng(config.seed, STREAM.inputs, s).normals(T * d, config.inputScale);
-      for (let t = 0; t < T; t++) if (!on[t].input) x.fill(0, t * d, (t + 1) * d);
-      return x;
-    },
+    inputsFor: (s: number) => sequenceInputs(config.seed, config.inputScale, T, d, inputOn, s),
     biasOn: (t: number) => on[t - 1].bias,
   };
 }

@@ -29,7 +29,7 @@
  * log10(rho) is added to the accumulated log scale instead, which is exact, also for rho = 0
  * (log scale -Infinity: every earlier gradient is an exact zero, as in the reference).
  */
-import { Rng, STREAM } from '../../core/rng.ts';
+import { sequenceInputs } from '../../core/inputs.ts';
 import { SATURATION_FRACTION } from '../../core/activations.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
 import { instantiateKernels, packPanels, simdAvailable } from './simd.ts';
@@ -332,12 +332,10 @@ export class BlockKernel {
     return out;
   }
 
-  /** x_1..x_T of sample s, [T, D]: the same draws as Problem.inputsFor (src/core/problem.ts). */
+  /** x_1..x_T of sample s, [T, D]: the very draws of Problem.inputsFor. */
   private inputsFor(s: number): Float64Array {
-    const { T, D, inputOn } = this.s;
-    const x = new Rng(this.s.seed, STREAM.inputs, s).normals(T * D, this.s.inputScale);
-    for (let t = 0; t < T; t++) if (!inputOn[t]) x.fill(0, t * D, (t + 1) * D);
-    return x;
+    const { T, D, inputOn, seed, inputScale } = this.s;
+    return sequenceInputs(seed, inputScale, T, D, inputOn, s);
   }
 
   /** u[slot] = U x_t + b (each when switched on), once per distinct sample of the block. */
