@@ -3,7 +3,8 @@
  * - Export menu: the heatmap of the shown field as PNG (1x, 2x, 4x) or SVG (the difference
  *   A - B in compare mode), the grids as CSV or NPZ, the JSON run bundle, the 3D surface as a
  *   PNG of a chosen size (formats in src/app/downloads.ts).
- * - Open: a file input for a run bundle (the page also takes a bundle dropped anywhere on it).
+ * - Open (in the same menu): a file input for a run bundle (the page also takes a bundle
+ *   dropped anywhere on it).
  * - When the run on screen was imported: which file, who computed it, and a Recompute button;
  *   when an import failed: why, until dismissed.
  * Properties down, events up (ExportEvent, ImportFileEvent, RecomputeEvent).
@@ -83,8 +84,11 @@ export class LabExport extends LitElement {
         border-top: 1px solid var(--border);
         margin: 3px 0;
       }
-      .open input {
+      input.file {
         display: none;
+      }
+      .menu .wide {
+        grid-column: 1 / -1;
       }
       .imported {
         display: inline-flex;
@@ -93,9 +97,11 @@ export class LabExport extends LitElement {
         border: 1px solid var(--accent);
         border-radius: 5px;
         padding: 1px 2px 1px 8px;
-        max-width: 46ch;
+        white-space: nowrap;
       }
-      .imported .what {
+      .imported .file {
+        max-width: 34ch;
+        font-weight: 600;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
@@ -129,6 +135,25 @@ export class LabExport extends LitElement {
   @state() private sizeIndex = 1;
   @state() private dismissed: string | null = null;
 
+  /** The menu closes on a click elsewhere on the page or on Escape, as menus do. */
+  private onOutside = (e: Event) => {
+    const d = this.renderRoot.querySelector('details');
+    if (!d?.open) return;
+    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !e.composedPath().includes(this)) d.open = false;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('pointerdown', this.onOutside);
+    document.addEventListener('keydown', this.onOutside);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('pointerdown', this.onOutside);
+    document.removeEventListener('keydown', this.onOutside);
+  }
+
   override willUpdate(changed: Map<string, unknown>): void {
     // A new failure shows even when an earlier one with the same words was dismissed.
     if (changed.has('importError')) this.dismissed = null;
@@ -137,6 +162,11 @@ export class LabExport extends LitElement {
   private pick(f: ExportFormat): void {
     (this.renderRoot.querySelector('details') as HTMLDetailsElement).open = false;
     this.dispatchEvent(new ExportEvent(f, f === 'png' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
+  }
+
+  private openPicker(): void {
+    (this.renderRoot.querySelector('details') as HTMLDetailsElement).open = false;
+    (this.renderRoot.querySelector('input.file') as HTMLInputElement).click();
   }
 
   private opened(e: Event): void {
@@ -154,7 +184,7 @@ export class LabExport extends LitElement {
     const diff = this.compare ? 'Difference heatmap' : 'Heatmap';
     const err = this.importError && this.importError !== this.dismissed ? this.importError : null;
     return html`<details>
-        <summary aria-label="Export the run on screen" aria-disabled=${this.disabled ? 'true' : 'false'}>Export ▾</summary>
+        <summary aria-label="Export the run on screen, or open a saved run" aria-disabled=${this.disabled ? 'true' : 'false'}>File ▾</summary>
         <div class="menu" role="menu">
           ${this.item('png', `${diff} PNG`)}
           <select aria-label="PNG scale" @change=${(e: Event) => (this.scale = Number((e.target as HTMLSelectElement).value) as PngScale)}>
@@ -168,19 +198,17 @@ export class LabExport extends LitElement {
           <hr />
           ${this.item('csv')}<span></span> ${this.item('npz')}<span></span> ${this.item('json')}<span></span>
           ${this.compare ? html`<span class="note">grids and bundle: configuration A; the surface image: every surface shown</span>` : null}
+          <hr />
+          <button role="menuitem" class="wide" data-action="open" @click=${() => this.openPicker()}>Open a run bundle…</button>
+          <span class="note">run-….json saved here or by rnnlab; or drop it on the page</span>
         </div>
       </details>
-      <span class="open">
-        <button @click=${() => (this.renderRoot.querySelector('.open input') as HTMLInputElement).click()} title="Open a run bundle (run-….json) saved by the lab or rnnlab; or drop it on the page">
-          Open bundle…
-        </button>
-        <input type="file" accept=".json,application/json" aria-label="Open a run bundle" @change=${(e: Event) => this.opened(e)} />
-      </span>
+      <input class="file" type="file" accept=".json,application/json" aria-label="Open a run bundle" @change=${(e: Event) => this.opened(e)} />
       ${this.imported
         ? html`<span class="imported" role="status" data-imported>
-            <span class="what" title=${`${this.imported.source}: computed by ${this.imported.backend} on ${this.imported.adapter}`}
-              >imported from ${this.imported.source} (${this.imported.backend})</span
-            >
+            <span>imported from</span>
+            <span class="file" title=${`${this.imported.source}: computed by ${this.imported.backend} on ${this.imported.adapter}`}>${this.imported.source}</span>
+            <span class="by">· ${this.imported.backend}</span>
             <button ?disabled=${this.busy} @click=${() => this.dispatchEvent(new RecomputeEvent())} title="Run this config again here">Recompute</button>
           </span>`
         : null}

@@ -201,7 +201,7 @@ describe('opening a run bundle', () => {
     expect(shown.grids).toEqual(gridsOf(field));
     expect(shown.config).toMatchObject(SMALL);
     expect(await runsStarted(page)).toBe(before); // nothing was computed
-    expect(await page.locator('lab-export [data-imported]').innerText()).toContain(`imported from ${sharedBundle.name}`);
+    expect(await page.locator('lab-export [data-imported]').innerText()).toMatch(new RegExp(`imported from\\s+${sharedBundle.name.replace(/\./g, '\\.')}`));
     expect(await page.evaluate(() => location.hash)).toContain('seed=5');
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: join(ARTIFACTS, 'after-import.png') });

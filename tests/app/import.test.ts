@@ -1,0 +1,120 @@
+/**
+ * Opening a run bundle, in Node: readBundleFile turns a good bundle into exactly its field and
+ * refuses bad ones with a message naming the file and the problem; the store shows an imported
+ * field without running anything, and rerun() computes it again (the float64 reference engine
+ * is deterministic, so the grids come back identical).
+ */
+import { describe, expect, it } from 'vitest';
+import type { SelectedBackend } from '../../src/app/backends.ts';
+import { ImportError, readBundleFile } from '../../src/app/import.ts';
+import { RunController } from '../../src/app/runner.ts';
+import { LabStore, type HashPort } from '../../src/app/store.ts';
+import { bundleToJson } from '../../src/core/bundle.ts';
+import { DEFAULT_CONFIG, type Config } from '../../src/core/config.ts';
+import type { Engine, RunOptions } from '../../src/core/engine.ts';
+import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+
+const CONFIG: Config = { ...DEFAULT_CONFIG, hidden: 8, steps: 12, rhoCount: 5, samples: 2, seed: 11 };
+
+/** A named Blob, as a File is. */
+function file(name: string, text: string) {
+  const blob = new Blob([text], { type: 'application/json' });
+  return { name, size: blob.size, text: () => blob.text() };
+}
+
+class CountingEngine implements Engine {
+  readonly name = 'reference' as const;
+  readonly adapter = 'test';
+  private inner = new ReferenceEngine();
+  started: Config[] = [];
+  run(config: Config, options?: RunOptions) {
+    this.started.push(config);
+    return this.inner.run(config, options);
+  }
+  dispose() {}
+}
+
+function store(hash: string) {
+  const engine = new CountingEngine();
+  let current = hash;
+  const port: HashPort = { get: () => current, set: (h) => (current = h) };
+  const selected: SelectedBackend = {
+    engine,
+    info: { choice: 'reference', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
+  };
+  return { store: new LabStore(new RunController(), port, async () => selected), engine, hash: () => current };
+}
+
+async function idle(s: LabStore) {
+  for (let i = 0; i < 2000; i++) {
+    if (s.snapshot.run.status !== 'running' && s.snapshot.result) return s.snapshot;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the store never became idle');
+}
+
+function sameGrids(a: GradientField, b: GradientField) {
+  for (const g of GRID_NAMES) expect(Array.from(a[g])).toEqual(Array.from(b[g]));
+  expect(Array.from(a.overflow)).toEqual(Array.from(b.overflow));
+}
+
+describe('readBundleFile', async () => {
+  const field = await new ReferenceEngine().run(CONFIG);
+  const json = bundleToJson(field);
+
+  it('gives back exactly the saved field', async () => {
+    const f = await readBundleFile(file('run.json', json));
+    sameGrids(f, field);
+    expect(f.config).toEqual(CONFIG);
+  });
+
+  it('refuses an empty file, one over the size limit, and rho values that are not the config sweep', async () => {
+    await expect(readBundleFile(file('e.json', ''))).rejects.toThrow(/e\.json is empty/);
+    await expect(readBundleFile(file('big.json', json), 1000)).rejects.toThrow(/big\.json is .* MiB, more than .*rnnlab render/);
+    const b = JSON.parse(json) as { rho: number[] };
+    b.rho[2] += 0.01;
+    await expect(readBundleFile(file('rho.json', JSON.stringify(b)))).rejects.toThrow(/rho\.json: rho_2 = .*config's sweep/);
+    await expect(readBundleFile(file('t.json', json.slice(0, 100)))).rejects.toBeInstanceOf(ImportError);
+  });
+});
+
+describe('LabStore with an imported field', () => {
+  it('shows it without running, and rerun() computes the same grids again', async () => {
+    const field = await new ReferenceEngine().run(CONFIG);
+    const { store: s, engine, hash } = store('hidden=8&steps=12&rhoCount=5&samples=2&seed=3&backend=cpu');
+    s.start();
+    await idle(s);
+    expect(engine.started).toHaveLength(1);
+    s.loadField(field, 'run.json');
+    const snap = s.snapshot;
+    expect(snap.result?.a).toBe(field);
+    expect(snap.imported).toEqual({ source: 'run.json', backend: 'reference', adapter: field.meta.adapter });
+    expect(snap.state.config).toEqual(CONFIG);
+    expect(snap.state.view.backend).toBe('reference'); // the engine that made it, for Recompute
+    expect(hash()).toContain('seed=11');
+    expect(engine.started).toHaveLength(1);
+    // The slider moves over the imported field without computing.
+    s.setView({ rho: 1.2 });
+    expect(s.snapshot.result?.a).toBe(field);
+    expect(engine.started).toHaveLength(1);
+    s.rerun();
+    const again = await idle(s);
+    expect(engine.started).toHaveLength(2);
+    expect(again.imported).toBeNull();
+    expect(again.result?.a).not.toBe(field);
+    sameGrids(again.result!.a, field);
+  });
+
+  it('an import while a run is in flight wins over that run', async () => {
+    const field = await new ReferenceEngine().run(CONFIG);
+    const { store: s } = store('hidden=8&steps=12&rhoCount=5&samples=2&seed=3');
+    s.start();
+    await idle(s);
+    s.setField('seed', '4'); // starts a run
+    s.loadField(field, 'run.json');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.snapshot.result?.a).toBe(field);
+    expect(s.snapshot.imported?.source).toBe('run.json');
+  });
+});
