@@ -175,32 +175,51 @@ const api = {
     }
   },
 
-  /** Median wall time of the gpu.js engine and the reference on one config, in this page. */
-  async bench(partial: Record<string, unknown>, repeats: number, readback: 'async' | 'sync' = 'async') {
+  /**
+   * Wall times on one config, interleaved per round (gpu.js async readback, gpu.js sync
+   * readback, float64 reference) so that a machine whose load changes affects all three alike;
+   * medians, and the main thread's long tasks during each gpu.js variant's runs.
+   */
+  async bench(partial: Record<string, unknown>, repeats: number) {
     const config = parseConfig(partial);
-    const engine = GpuJsEngine.create({ mode: 'webgl2', readback });
+    const variants = { async: GpuJsEngine.create({ mode: 'webgl2', readback: 'async' }), sync: GpuJsEngine.create({ mode: 'webgl2', readback: 'sync' }) };
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const times: Record<'async' | 'sync' | 'reference', number[]> = { async: [], sync: [], reference: [] };
+    const longTasks: Record<'async' | 'sync', number[]> = { async: [], sync: [] };
+    let current: 'async' | 'sync' | null = null;
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (current) longTasks[current].push(e.duration);
+    });
+    observer.observe({ type: 'longtask', buffered: false });
     try {
-      const first = performance.now();
-      await engine.run(config); // compiles the kernels
-      const firstMs = performance.now() - first;
-      // Main-thread long tasks during the timed gpu.js runs (the engine yields between steps).
-      const longTasks: number[] = [];
-      const observer = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) longTasks.push(e.duration);
-      });
-      observer.observe({ type: 'longtask', buffered: false });
-      const gpu: number[] = [];
-      for (let i = 0; i < repeats; i++) gpu.push((await engine.run(config)).meta.wallMs);
-      await new Promise((r) => setTimeout(r, 50));
-      observer.disconnect();
-      const worstLongTaskMs = longTasks.length ? Math.max(...longTasks) : 0;
-      const ref: number[] = [];
+      const firstMs: Record<string, number> = {};
+      for (const [name, engine] of Object.entries(variants)) {
+        const t0 = performance.now();
+        await engine.run(config); // compiles the kernels
+        firstMs[name] = performance.now() - t0;
+      }
       const reference = new ReferenceEngine();
-      for (let i = 0; i < repeats; i++) ref.push((await reference.run(config)).meta.wallMs);
-      return { adapter: engine.adapter, firstMs, gpujsMs: gpu, referenceMs: ref, gpujsMedian: median(gpu), referenceMedian: median(ref), worstLongTaskMs, longTasks: longTasks.length };
+      for (let i = 0; i < repeats; i++) {
+        for (const name of ['async', 'sync'] as const) {
+          current = name;
+          times[name].push((await variants[name].run(config)).meta.wallMs);
+          await new Promise((r) => setTimeout(r, 50));
+          current = null;
+        }
+        times.reference.push((await reference.run(config)).meta.wallMs);
+      }
+      const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : 0);
+      return {
+        adapter: variants.async.adapter,
+        firstMs,
+        times,
+        medians: { async: median(times.async), sync: median(times.sync), reference: median(times.reference) },
+        longTasks: { async: { count: longTasks.async.length, worstMs: worst(longTasks.async) }, sync: { count: longTasks.sync.length, worstMs: worst(longTasks.sync) } },
+      };
     } finally {
-      engine.dispose();
+      observer.disconnect();
+      variants.async.dispose();
+      variants.sync.dispose();
     }
   },
 };
