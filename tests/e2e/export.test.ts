@@ -18,6 +18,7 @@ import { loadFigureFont } from '../../src/cli/font.ts';
 import { fieldFromBundle } from '../../src/core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from '../../src/export/heatmap.ts';
+import { differenceOf } from '../../src/export/compare.ts';
 import { readNpy } from '../../src/export/npy.ts';
 import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 
@@ -50,16 +51,16 @@ const SLUG = 'tanh-gaussian-N16-T30-S4-seed5';
 
 /** Grids of the field on screen (A) as plain arrays; non-finite cells as their names so NaN and -Infinity compare exactly. */
 type PageGrids = Record<string, (number | string)[]> & { overflow: number[] };
-function pageGrids(page: Page): Promise<{ grids: PageGrids; config: Record<string, unknown>; K: number; T: number; backend: string }> {
-  return page.evaluate(() => {
+function pageGrids(page: Page, which: 'a' | 'b' = 'a'): Promise<{ grids: PageGrids; config: Record<string, unknown>; K: number; T: number; backend: string }> {
+  return page.evaluate((w) => {
     type F = Record<string, Float64Array | Uint8Array> & { K: number; T: number; config: Record<string, unknown>; meta: { backend: string } };
-    const a = (window as unknown as { __lab: { snapshot(): { result: { a: F } } } }).__lab.snapshot().result.a;
+    const a = (window as unknown as { __lab: { snapshot(): { result: Record<'a' | 'b', F> } } }).__lab.snapshot().result[w];
     const grids: Record<string, (number | string)[]> = {};
     for (const g of ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'saturation', 'weightGradLog10']) {
       grids[g] = Array.from(a[g] as Float64Array, (v) => (Number.isFinite(v) ? v : String(v)));
     }
     return { grids: { ...grids, overflow: Array.from(a.overflow as Uint8Array) } as never, config: a.config, K: a.K, T: a.T, backend: a.meta.backend };
-  });
+  }, which);
 }
 
 function gridsOf(f: GradientField): PageGrids {
@@ -178,11 +179,19 @@ describe('exports from the lab', () => {
     await page.close();
   });
 
-  it('in compare mode, the heatmap export is the difference A - B', async () => {
+  it('in compare mode, the heatmap export is the difference A - B (differenceGrid), the same pixels as in Node', async () => {
     const { page, errors } = await openLab(lab, `${hashOf(SMALL)}&cmp=relu`);
     const png = await download(page, 'png', { label: 'PNG scale', value: '1' });
     expect(png.name).toBe(`diff-grad-${SLUG}.png`);
     expect(decode(png.bytes).width).toBeGreaterThan(600);
+    // A from its bundle, B from the page's grids; the difference drawn in Node must be the same file.
+    const a = fieldFromBundle((await download(page, 'json')).bytes.toString('utf8'));
+    const pb = await pageGrids(page, 'b');
+    expect(pb.config.activation).toBe('relu');
+    const b: GradientField = { ...a, config: { ...a.config, activation: 'relu' }, overflow: Uint8Array.from(pb.grids.overflow) };
+    for (const g of GRID_NAMES) b[g] = Float64Array.from(pb.grids[g], Number);
+    const want = renderHeatmapPng(a, loadFigureFont(), { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'tanh', 'relu') });
+    expect(Buffer.from(want).equals(png.bytes)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });
