@@ -10,6 +10,16 @@
  * and on the CPU (traces.ts) the log scale, the overflow rules and the reduction over samples.
  * Each step's small stats come back asynchronously (readback.ts) with a few steps in flight:
  * the GPU stays busy, the calling thread yields while it waits, a run stays cancellable.
+ *
+ * Where it differs from the float64 reference, by design (float32):
+ * - range: pre-activations are clamped at overflowLimit (<= 1e34) and a state whose largest
+ *   |a_i| falls below 1e-30 is flagged too (float32 would underflow it to an exact 0): such
+ *   cells carry the overflow flag and NaN, earlier than the reference's non-finite h_t; for
+ *   relu / leaky_relu the whole backward pass of that sequence is then undefined (flagged).
+ * - tanh' and sigmoid' are computed as 4e/(1+e)^2 and e/(1+e)^2, accurate where the
+ *   reference's 1 - tanh^2 already rounds to 0 (|a| > 19): a fully saturated state gives a
+ *   tiny finite gradient here where the reference gives an exact 0 (-Infinity).
+ * - saturation counts may differ by a unit sitting within float32 rounding of the threshold.
  */
 import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut } from 'gpu.js';
 import type { Activation, Config } from '../../core/config.ts';
@@ -120,8 +130,7 @@ export class GpuJsEngine implements Engine {
   private readonly asyncReadback: boolean;
   private readonly maxTextureSize: number;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Kernels created (each compiles on its first call) since create(): changing K, S, T, rho or the seed adds none. */
-  kernelsCreated = 0;
+  private created = 0;
 
   private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number, asyncReadback: boolean) {
     this.gpu = gpu;
@@ -213,7 +222,7 @@ export class GpuJsEngine implements Engine {
     if (this.shapeKernels?.key !== shapeKey) {
       this.destroyKernels('shape');
       const make = (src: string, output: number[]) => {
-        this.kernelsCreated++;
+        this.created++;
         return gpu.createKernel(src, { ...settings({ NP4 }), output });
       };
       this.shapeKernels = {
@@ -230,7 +239,7 @@ export class GpuJsEngine implements Engine {
       this.actKernels.delete(actKey);
     } else {
       const make = (src: string, output: number[]) => {
-        this.kernelsCreated++;
+        this.created++;
         return gpu.createKernel(src, { ...settings({ N, NP4, TINY: UNDERFLOW_LIMIT, ALPHA: alpha }), output });
       };
       actSet = {
@@ -380,6 +389,11 @@ export class GpuJsEngine implements Engine {
     onProgress?.({ fraction: 1, phase: 'done' });
     field.meta.wallMs = performance.now() - started;
     return field;
+  }
+
+  /** Kernels created (each compiles on its first call) since create(): changing K, S, T, rho or the seed adds none. */
+  get kernelsCreated(): number {
+    return this.created;
   }
 
   /**
