@@ -46,7 +46,11 @@ export interface GradientField {
   hiddenLog10Mean: Float64Array;
   saturation: Float64Array;
   weightGradLog10: Float64Array;
-  /** [K, T] 1 where some sample's forward pass gave a non-finite h_t (or its backward pass crossed one), else 0. */
+  /**
+   * [K, T] 1 where some sample left the engine's number range: its forward pass gave a non-finite
+   * h_t (or its backward pass crossed one), or, in the float32 engines, h_t was clamped or fell
+   * towards float32 underflow where phi' would no longer be trustworthy; else 0.
+   */
   overflow: Uint8Array;
   /** Spectrum of the normalised W0 (the swept matrix is rho * W0). */
   spectrum: Spectrum;
