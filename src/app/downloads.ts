@@ -1,11 +1,12 @@
 /**
  * Downloads of the run on screen, through the shared writers in src/export (the same files the
  * CLI writes): the heatmap of the shown field as PNG or SVG (in compare mode, the difference
- * A - B), the tidy CSV, the NPZ, and the JSON run bundle with the matrices. The writers are
- * loaded on first use, so they cost nothing until someone exports.
+ * A - B) at 1x, 2x or 4x, the tidy CSV, the NPZ, and the JSON run bundle with the matrices,
+ * all written in a Web Worker (export-worker.ts) started on the first export; and the name of
+ * the 3D surface image (the image itself comes from <lab-surface>, which owns the WebGL view).
  */
 import type { GradientField } from '../core/field.ts';
-import type { BundleReply } from './bundle-worker.ts';
+import type { ExportReply, ExportRequest } from './export-worker.ts';
 import { SHOWN_GRID, type ShownField } from './state.ts';
 import type { RunResult } from './store.ts';
 
@@ -45,39 +46,40 @@ export interface ExportedFile {
   blob: Blob;
 }
 
-/** Build the file for a format from the result on screen. Throws an Error with a message to show. */
+/**
+ * Build the file for a format from the result on screen, in the export worker (export-worker.ts),
+ * so the page stays responsive. Throws an Error with a message to show.
+ */
 export async function exportFile(result: RunResult, field: ShownField, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
-  const files = await import('../export/files.ts');
-  const grid = SHOWN_GRID[field];
-  let f;
-  if (format === 'png' || format === 'svg') {
-    const [{ fetchFigureFont }, { differenceOf }] = await Promise.all([import('../export/font-url.ts'), import('../export/compare.ts')]);
-    const font = await fetchFigureFont();
-    const difference = result.b ? differenceOf(result.a, result.b, grid, result.a.config.activation, result.b.config.activation) : undefined;
-    f = files.heatmapFile(result.a, font, { grid, scale: options.scale ?? 2, difference }, format);
-  } else if (format === 'csv') f = files.csvFile(result.a);
-  else if (format === 'npz') f = files.npzFile(result.a);
-  else {
-    // Same name and contents as files.bundleFile(field, buildProblem(config)), written in a worker.
-    const { exportFileName } = await import('../export/names.ts');
-    return { name: exportFileName(result.a.config, 'run', 'json'), mime: 'application/json', blob: new Blob([await bundleJson(result.a)], { type: 'application/json' }) };
-  }
-  const parts: BlobPart[] = [];
-  for (const p of f.parts) parts.push(typeof p === 'string' ? p : new Uint8Array(p));
-  return { name: f.name, mime: f.mime, blob: new Blob(parts, { type: f.mime }) };
+  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[field], scale: options.scale ?? 2 };
+  const reply = await askWorker(request);
+  if (!reply.ok) throw new Error(reply.message);
+  return { name: reply.name, mime: reply.mime, blob: new Blob(reply.parts as BlobPart[], { type: reply.mime }) };
 }
 
-/** The bundle JSON (with the matrices) written by bundle-worker.ts. */
-function bundleJson(field: GradientField): Promise<string> {
-  const worker = new Worker(new URL('./bundle-worker.ts', import.meta.url), { type: 'module', name: 'rnnlab-bundle' });
-  return new Promise<string>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<BundleReply>) => {
-      if (e.data.ok) resolve(e.data.json);
-      else reject(new Error(`the bundle could not be written: ${e.data.message}`));
+/** One export worker, started on the first export and kept (the figure font stays parsed in it). */
+let worker: Worker | null = null;
+/** Requests in order: the worker answers them one at a time, in the order asked. */
+const waiting: ((r: ExportReply) => void)[] = [];
+
+function askWorker(request: ExportRequest): Promise<ExportReply> {
+  if (!worker) {
+    const w = new Worker(new URL('./export-worker.ts', import.meta.url), { type: 'module', name: 'rnnlab-export' });
+    w.onmessage = (e: MessageEvent<ExportReply>) => waiting.shift()?.(e.data);
+    w.onerror = (e) => {
+      // It could not start or crashed: fail everything asked of it; the next export starts a new one.
+      const message = `the export worker failed (${e.message || 'it could not start'}); try again`;
+      for (const done of waiting.splice(0)) done({ ok: false, message });
+      w.terminate();
+      if (worker === w) worker = null;
     };
-    worker.onerror = (e) => reject(new Error(`the bundle worker failed: ${e.message || 'it could not start'}`));
-    worker.postMessage(field);
-  }).finally(() => worker.terminate());
+    worker = w;
+  }
+  const w = worker;
+  return new Promise<ExportReply>((resolve) => {
+    waiting.push(resolve);
+    w.postMessage(request);
+  });
 }
 
 /** The file name of the 3D surface image: surface-grad-tanh-gaussian-N64-T100-S16-seed1.png. */

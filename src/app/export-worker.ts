@@ -1,29 +1,64 @@
 /**
- * Writes the JSON run bundle off the page's thread: rebuilding the matrices (buildProblem: W0
- * and its spectrum, O(N^3), seconds at N = 512) and stringifying ~10^7 numbers would freeze the
- * page. Gets a GradientField (structured clone), answers with the JSON text or an error message.
+ * Writes the lab's export files off the page's thread, through the shared writers in src/export
+ * (the same files the CLI writes): rasterising a 4x heatmap in pure TypeScript (~2 s on this
+ * machine), stringifying ~10^7 numbers for the CSV or the bundle, and rebuilding the matrices
+ * for the bundle (buildProblem: W0 and its spectrum, O(N^3), seconds at N = 512) would freeze
+ * the page. Gets the request with the field(s) (structured clone), answers with the file.
  */
-import { bundleToJson, MATRIX_NUMBER_LIMIT } from '../core/bundle.ts';
-import type { GradientField } from '../core/field.ts';
+import { MATRIX_NUMBER_LIMIT } from '../core/bundle.ts';
+import type { GradientField, GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
+import { differenceOf } from '../export/compare.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile } from '../export/files.ts';
+import { fetchFigureFont } from '../export/font-url.ts';
 
-export type BundleReply = { ok: true; json: string } | { ok: false; message: string };
+export interface ExportRequest {
+  format: 'png' | 'svg' | 'csv' | 'npz' | 'json';
+  /** Configuration A (the figure's title, the grids, the bundle). */
+  a: GradientField;
+  /** Configuration B in compare mode: the figures show A - B. */
+  b: GradientField | null;
+  grid: GridName;
+  scale: 1 | 2 | 4;
+}
+
+export type ExportReply = { ok: true; name: string; mime: string; parts: (string | Uint8Array)[] } | { ok: false; message: string };
 
 const ctx = self as unknown as {
-  onmessage: ((e: MessageEvent<GradientField>) => void) | null;
-  postMessage(msg: BundleReply): void;
+  onmessage: ((e: MessageEvent<ExportRequest>) => void) | null;
+  postMessage(msg: ExportReply, transfer?: Transferable[]): void;
 };
 
-ctx.onmessage = (e) => {
-  const field = e.data;
+async function write(r: ExportRequest) {
+  const { a, b, grid } = r;
+  if (r.format === 'png' || r.format === 'svg') {
+    const font = await fetchFigureFont();
+    const difference = b ? differenceOf(a, b, grid, a.config.activation, b.config.activation) : undefined;
+    return heatmapFile(a, font, { grid, scale: r.scale, difference }, r.format);
+  }
+  if (r.format === 'csv') return csvFile(a);
+  if (r.format === 'npz') return npzFile(a);
+  // Past the limit toBundle leaves the matrices out and says why without reading the problem:
+  // do not build them for nothing (W0's spectrum alone takes ~50 s at N = 1024).
+  const c = a.config;
+  const withMatrices = c.hidden * c.hidden + c.samples * c.steps * c.input <= MATRIX_NUMBER_LIMIT;
+  return bundleFile(a, withMatrices ? buildProblem(c) : ({} as Problem));
+}
+
+/** One request at a time, answered in the order asked (the page matches answers to requests that way). */
+let queue: Promise<void> = Promise.resolve();
+
+async function answer(request: ExportRequest): Promise<void> {
   try {
-    const c = field.config;
-    // Past the limit toBundle leaves the matrices out and says why without reading the problem:
-    // do not build them for nothing (W0's spectrum alone takes ~50 s at N = 1024).
-    const withMatrices = c.hidden * c.hidden + c.samples * c.steps * c.input <= MATRIX_NUMBER_LIMIT;
-    const problem = withMatrices ? buildProblem(c) : ({} as Problem);
-    ctx.postMessage({ ok: true, json: bundleToJson(field, problem) });
+    const f = await write(request);
+    const parts = Array.from(f.parts);
+    const transfer = [...new Set(parts.filter((p): p is Uint8Array => typeof p !== 'string').map((p) => p.buffer as ArrayBuffer))];
+    ctx.postMessage({ ok: true, name: f.name, mime: f.mime, parts }, transfer);
   } catch (err) {
     ctx.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) });
   }
+}
+
+ctx.onmessage = (e) => {
+  queue = queue.then(() => answer(e.data));
 };
