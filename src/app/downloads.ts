@@ -6,7 +6,7 @@
  * the 3D surface image (the image itself comes from <lab-surface>, which owns the WebGL view).
  */
 import type { GradientField } from '../core/field.ts';
-import type { ExportReply, ExportRequest } from './export-worker.ts';
+import type { ExportReply, ExportRequest, ReadRequest } from './export-worker.ts';
 import { SHOWN_GRID, type ShownField } from './state.ts';
 import type { RunResult } from './store.ts';
 
@@ -54,7 +54,19 @@ export async function exportFile(result: RunResult, field: ShownField, format: E
   const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[field], scale: options.scale ?? 2 };
   const reply = await askWorker(request);
   if (!reply.ok) throw new Error(reply.message);
+  if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');
   return { name: reply.name, mime: reply.mime, blob: new Blob(reply.parts as BlobPart[], { type: reply.mime }) };
+}
+
+/**
+ * Read a run bundle in the export worker (import.ts's readBundleFile there: the page stays
+ * responsive while a large file parses). Throws an Error whose message names the file and the problem.
+ */
+export async function readBundleInWorker(file: File): Promise<GradientField> {
+  const reply = await askWorker({ format: 'read', file });
+  if (!reply.ok) throw new Error(reply.message);
+  if (!('field' in reply)) throw new Error('the export worker answered with something else than a field');
+  return reply.field;
 }
 
 /** One export worker, started on the first export and kept (the figure font stays parsed in it). */
@@ -62,7 +74,7 @@ let worker: Worker | null = null;
 /** Requests in order: the worker answers them one at a time, in the order asked. */
 const waiting: ((r: ExportReply) => void)[] = [];
 
-function askWorker(request: ExportRequest): Promise<ExportReply> {
+function askWorker(request: ExportRequest | ReadRequest): Promise<ExportReply> {
   if (!worker) {
     const w = new Worker(new URL('./export-worker.ts', import.meta.url), { type: 'module', name: 'rnnlab-export' });
     w.onmessage = (e: MessageEvent<ExportReply>) => waiting.shift()?.(e.data);

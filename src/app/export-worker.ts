@@ -3,7 +3,8 @@
  * (the same files the CLI writes): rasterising a 4x heatmap in pure TypeScript (~2 s on this
  * machine), stringifying ~10^7 numbers for the CSV or the bundle, and rebuilding the matrices
  * for the bundle (buildProblem: W0 and its spectrum, O(N^3), seconds at N = 512) would freeze
- * the page. Gets the request with the field(s) (structured clone), answers with the file.
+ * the page. Gets the request with the field(s) (structured clone), answers with the file; also
+ * reads opened run bundles (JSON.parse and checks of up to ~330 MB) into a field.
  */
 import { MATRIX_NUMBER_LIMIT } from '../core/bundle.ts';
 import type { GradientField, GridName } from '../core/field.ts';
@@ -11,6 +12,7 @@ import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile } from '../export/files.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
+import { readBundleFile } from './import.ts';
 
 export interface ExportRequest {
   format: 'png' | 'svg' | 'csv' | 'npz' | 'json';
@@ -22,10 +24,19 @@ export interface ExportRequest {
   scale: 1 | 2 | 4;
 }
 
-export type ExportReply = { ok: true; name: string; mime: string; parts: (string | Uint8Array)[] } | { ok: false; message: string };
+/** Read a dropped or picked run bundle (import.ts), so parsing up to MAX_BUNDLE_BYTES of JSON never freezes the page. */
+export interface ReadRequest {
+  format: 'read';
+  file: File;
+}
+
+export type ExportReply =
+  | { ok: true; name: string; mime: string; parts: (string | Uint8Array)[] }
+  | { ok: true; field: GradientField }
+  | { ok: false; message: string };
 
 const ctx = self as unknown as {
-  onmessage: ((e: MessageEvent<ExportRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<ExportRequest | ReadRequest>) => void) | null;
   postMessage(msg: ExportReply, transfer?: Transferable[]): void;
 };
 
@@ -48,8 +59,14 @@ async function write(r: ExportRequest) {
 /** One request at a time, answered in the order asked (the page matches answers to requests that way). */
 let queue: Promise<void> = Promise.resolve();
 
-async function answer(request: ExportRequest): Promise<void> {
+async function answer(request: ExportRequest | ReadRequest): Promise<void> {
   try {
+    if (request.format === 'read') {
+      const field = await readBundleFile(request.file);
+      const grids = [field.gradLog10Mean, field.gradLog10Std, field.hiddenLog10Mean, field.saturation, field.weightGradLog10, field.overflow];
+      ctx.postMessage({ ok: true, field }, grids.map((g) => g.buffer as ArrayBuffer));
+      return;
+    }
     const f = await write(request);
     const parts = Array.from(f.parts);
     const transfer = [...new Set(parts.filter((p): p is Uint8Array => typeof p !== 'string').map((p) => p.buffer as ArrayBuffer))];

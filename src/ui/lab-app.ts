@@ -10,8 +10,7 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import type { LabStore, RunResult, Snapshot } from '../app/store.ts';
 import { derivePlots, deriveSlice, type Plots } from './derive.ts';
-import { exportFile, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
-import { readBundleFile } from '../app/import.ts';
+import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 import './lab-badge.ts';
@@ -296,7 +295,7 @@ export class LabApp extends LitElement {
     this.importError = null;
     this.exportNote = { text: `opening ${file.name}…`, bad: false };
     try {
-      const field = await readBundleFile(file);
+      const field = await readBundleInWorker(file);
       this.store?.loadField(field, file.name);
       this.exportNote = null;
     } catch (e) {

@@ -192,6 +192,19 @@ describe('exports from the lab', () => {
     for (const g of GRID_NAMES) b[g] = Float64Array.from(pb.grids[g], Number);
     const want = renderHeatmapPng(a, loadFigureFont(), { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'tanh', 'relu') });
     expect(Buffer.from(want).equals(png.bytes)).toBe(true);
+    // The surface image: one file per surface shown (A and B), each named by its own config.
+    await page.locator('lab-export summary').click();
+    await page.getByLabel('Surface image size').selectOption('0');
+    const names = new Set<string>();
+    const got = new Promise<void>((resolve) =>
+      page.on('download', (d) => {
+        names.add(d.suggestedFilename());
+        if (names.size === 2) resolve();
+      }),
+    );
+    await page.locator('lab-export button[data-format=surface]').click();
+    await got;
+    expect([...names].sort()).toEqual([`surface-grad-${SLUG.replace('tanh', 'relu')}.png`, `surface-grad-${SLUG}.png`]);
     expect(errors).toEqual([]);
     await page.close();
   });
