@@ -3,7 +3,7 @@
  * WebGPU engine through the worker's navigator.gpu), so nothing of a run -- not even building
  * W0 and its spectrum, O(N^3) and seconds for N = 512 -- happens on the page's thread.
  */
-import type { Engine } from '../core/engine.ts';
+import { AbortError, type Engine } from '../core/engine.ts';
 import { GRID_NAMES } from '../core/field.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
@@ -38,6 +38,10 @@ async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<vo
   runs.set(id, ctrl);
   try {
     if (!engine) throw new Error('the engine is not ready');
+    // Let an abort already queued behind this message arrive first: during rapid changes the
+    // page cancels most runs at once, and building W0 (synchronous, O(N^3)) for them is waste.
+    await new Promise((r) => setTimeout(r, 0));
+    if (ctrl.signal.aborted) throw new AbortError();
     const field = await engine.run(config, {
       signal: ctrl.signal,
       onProgress: (progress) => ctx.postMessage({ type: 'progress', id, progress }),

@@ -1,23 +1,43 @@
 /**
  * An Engine whose runs happen in engine-host-worker.ts: the page only posts the config and
  * receives the finished GradientField (its grids transferred, not copied). Cancelling posts an
- * abort; the engine in the worker stops at its next check.
+ * abort; the engine in the worker stops at its next check. A worker that does not answer an
+ * abort within ABORT_GRACE_MS (stuck in synchronous work: W0 and its spectrum take ~30 s at
+ * N = 1024) is terminated and replaced, so the latest request never waits behind a cancelled one.
  */
 import type { Config } from '../core/config.ts';
 import { AbortError, type Engine, type EngineName, type RunOptions } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
+/** How long a worker may take to answer an abort before it is replaced (ms). */
+const ABORT_GRACE_MS = 1500;
+
 export class HostedEngine implements Engine {
   private nextId = 1;
-  private pending = new Map<number, { resolve(f: GradientField): void; reject(e: Error): void; onProgress?: RunOptions['onProgress'] }>();
+  private pending = new Map<number, { config: Config; resolve(f: GradientField): void; reject(e: Error): void; onProgress?: RunOptions['onProgress'] }>();
   private tests = new Map<number, (v: number | boolean | null) => void>();
+  /** Aborted runs the worker has not answered yet, and the timer that replaces a stuck worker. */
+  private unanswered = new Set<number>();
+  private stuckTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set while a replacement worker starts: messages wait for it. */
+  private restarting: Promise<void> | null = null;
+  /** Workers replaced because they did not answer an abort (tests read it). */
+  restarts = 0;
+  private disposed = false;
 
   private constructor(
-    private readonly worker: Worker,
+    private worker: Worker,
     readonly name: EngineName,
     readonly adapter: string,
+    private readonly kind: HostedKind,
+    private readonly workers: number,
   ) {
+    this.attach(worker);
+  }
+
+  private attach(worker: Worker): void {
+    this.worker = worker;
     worker.onmessage = (e: MessageEvent<FromHost>) => this.onMessage(e.data);
     worker.onerror = (e) => {
       e.preventDefault();
@@ -26,12 +46,17 @@ export class HostedEngine implements Engine {
   }
 
   /** Start the worker and the engine in it; rejects with the engine's own message if it cannot start. */
-  static create(kind: HostedKind, workers: number): Promise<HostedEngine> {
+  static async create(kind: HostedKind, workers: number): Promise<HostedEngine> {
+    const w = await HostedEngine.spawn(kind, workers);
+    return new HostedEngine(w.worker, w.name as EngineName, w.adapter, kind, workers);
+  }
+
+  private static spawn(kind: HostedKind, workers: number): Promise<{ worker: Worker; name: string; adapter: string }> {
     const worker = new Worker(new URL('./engine-host-worker.ts', import.meta.url), { type: 'module', name: `rnnlab-${kind}-host` });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<FromHost>) => {
         const m = e.data;
-        if (m.type === 'ready') resolve(new HostedEngine(worker, m.name as EngineName, m.adapter));
+        if (m.type === 'ready') resolve({ worker, name: m.name, adapter: m.adapter });
         else if (m.type === 'init-failed') {
           worker.terminate();
           reject(new Error(m.message));
@@ -48,7 +73,35 @@ export class HostedEngine implements Engine {
   }
 
   private post(msg: ToHost): void {
-    this.worker.postMessage(msg);
+    if (this.restarting) void this.restarting.then(() => this.worker.postMessage(msg));
+    else this.worker.postMessage(msg);
+  }
+
+  /** The worker did not answer an abort in time: replace it and resend the runs still wanted. */
+  private restart(): void {
+    this.stuckTimer = null;
+    if (this.disposed || this.unanswered.size === 0) return;
+    this.unanswered.clear();
+    this.worker.terminate();
+    this.restarts++;
+    this.restarting = HostedEngine.spawn(this.kind, this.workers).then(
+      (w) => {
+        this.restarting = null;
+        if (this.disposed) return void w.worker.terminate();
+        this.attach(w.worker);
+        for (const [id, p] of this.pending) this.worker.postMessage({ type: 'run', id, config: p.config } satisfies ToHost);
+      },
+      (e: unknown) => {
+        this.restarting = null;
+        this.failAll(new Error(`the engine worker failed and could not be restarted: ${e instanceof Error ? e.message : String(e)}`));
+      },
+    );
+  }
+
+  private answered(id: number): void {
+    if (!this.unanswered.delete(id) || this.unanswered.size > 0 || !this.stuckTimer) return;
+    clearTimeout(this.stuckTimer);
+    this.stuckTimer = null;
   }
 
   private onMessage(m: FromHost): void {
@@ -58,6 +111,7 @@ export class HostedEngine implements Engine {
       this.tests.delete(m.id);
       return;
     }
+    if (m.type !== 'progress') this.answered(m.id);
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') p.onProgress?.(m.progress);
@@ -82,6 +136,8 @@ export class HostedEngine implements Engine {
     return new Promise<GradientField>((resolve, reject) => {
       const onAbort = () => {
         this.post({ type: 'abort', id });
+        this.unanswered.add(id);
+        this.stuckTimer ??= setTimeout(() => this.restart(), ABORT_GRACE_MS);
         // The page moves on at once; the worker's late answer for this id is ignored.
         this.pending.delete(id);
         reject(new AbortError());
@@ -89,6 +145,7 @@ export class HostedEngine implements Engine {
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
+        config,
         resolve: (f) => {
           done();
           resolve(f);
@@ -113,6 +170,8 @@ export class HostedEngine implements Engine {
   }
 
   dispose(): void {
+    this.disposed = true;
+    if (this.stuckTimer) clearTimeout(this.stuckTimer);
     for (const t of this.tests.values()) t(null);
     this.tests.clear();
     this.post({ type: 'dispose' });
