@@ -156,6 +156,24 @@ export class LabApp extends LitElement {
         margin: 2px 0;
         padding-left: 16px;
       }
+      .drop {
+        position: fixed;
+        inset: 8px;
+        z-index: 30;
+        display: grid;
+        place-items: center;
+        border: 3px dashed var(--accent);
+        border-radius: 12px;
+        background: color-mix(in srgb, var(--bg) 80%, transparent);
+        font-size: calc(18px * var(--s, 1));
+        pointer-events: none;
+      }
+      .drop span {
+        background: var(--panel);
+        border: 1px solid var(--border);
+        border-radius: 8px;
+        padding: 10px 18px;
+      }
       h2.side {
         font-size: calc(12px * var(--s, 1));
         text-transform: uppercase;
@@ -173,6 +191,9 @@ export class LabApp extends LitElement {
   @state() private exportNote: { text: string; bad: boolean } | null = null;
   /** Why the last bundle import failed (null when it worked or none was tried). */
   @state() private importError: string | null = null;
+  /** A file is being dragged over the page: show where it goes. */
+  @state() private dropping = false;
+  private dropTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
@@ -192,9 +213,14 @@ export class LabApp extends LitElement {
       if (e.dataTransfer?.types.includes('Files')) {
         e.preventDefault();
         e.dataTransfer.dropEffect = 'copy';
+        // dragover repeats every ~50 ms while a file is over the page: the hint goes soon after it stops.
+        this.dropping = true;
+        if (this.dropTimer) clearTimeout(this.dropTimer);
+        this.dropTimer = setTimeout(() => (this.dropping = false), 250);
       }
     });
     this.addEventListener('drop', (e) => {
+      this.dropping = false;
       const file = e.dataTransfer?.files[0];
       if (!file) return;
       e.preventDefault();
@@ -335,6 +361,7 @@ export class LabApp extends LitElement {
     const bName = s.result?.b?.config.activation ?? '';
     const heading = (name: string) => `${name} · ${SHOWN_SHORT[view.field]}`;
     return html`${this.renderProgress()}
+      ${this.dropping ? html`<div class="drop" aria-hidden="true"><span>Drop a run bundle (run-….json) to open it</span></div>` : null}
       <header>
         <h1>RNN Gradient Lab</h1>
         <span class="sub">how the spectral radius ρ of W and the activation decide whether BPTT gradients vanish or explode</span>

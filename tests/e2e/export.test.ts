@@ -270,6 +270,14 @@ describe('opening a run bundle', () => {
       expect(text).toContain('unchanged');
       if (name === 'shape.json') await page.screenshot({ path: join(ARTIFACTS, 'import-refused.png') });
     }
+    // A file dragged over the page shows where it goes.
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['{}'], 'x.json', { type: 'application/json' }));
+      document.querySelector('lab-app')!.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.locator('lab-app .drop').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'drop-hint.png') });
     // Dropped on the page: the same path.
     await page.evaluate((text) => {
       const dt = new DataTransfer();
