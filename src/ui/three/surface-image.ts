@@ -105,7 +105,7 @@ export function composeSurfaceImage(scene: SurfaceScene, data: SurfaceData, o: S
   };
   ctx.font = font(11);
   if (data.rho[0] <= 1 && data.rho[data.K - 1] >= 1) item(RHO_ONE, 'ρ = 1');
-  if (o.sliceRho !== null) item(dark ? '#ffffff' : '#000000', `slice at ρ = ${fmtTick(o.sliceRho)}`);
+  if (o.sliceRho !== null) item(dark ? '#ffffff' : '#000000', `slice at ρ = ${Number(o.sliceRho.toPrecision(4))}`);
   if (r.hasOverflow) item(OVERFLOW_CSS, 'overflow (forward pass not finite), drawn on top');
   if (r.hasNegInf) item(muted, 'exact zeros (−∞ in log10) at the bottom of the range');
   return out;
