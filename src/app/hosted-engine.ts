@@ -98,10 +98,11 @@ export class HostedEngine implements Engine {
     );
   }
 
+  /** The worker answered an aborted run: it is alive, so the grace period starts again for the others. */
   private answered(id: number): void {
-    if (!this.unanswered.delete(id) || this.unanswered.size > 0 || !this.stuckTimer) return;
-    clearTimeout(this.stuckTimer);
-    this.stuckTimer = null;
+    if (!this.unanswered.delete(id)) return;
+    if (this.stuckTimer) clearTimeout(this.stuckTimer);
+    this.stuckTimer = this.unanswered.size > 0 ? setTimeout(() => this.restart(), ABORT_GRACE_MS) : null;
   }
 
   private onMessage(m: FromHost): void {

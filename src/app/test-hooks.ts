@@ -46,6 +46,16 @@ export function robustnessHooks(backends: Backends) {
       const r = await resilient(backends, kind);
       return r ? { recoveries: r.recoveries, fallbacks: r.fallbacks, notice: r.notice, engine: r.name } : null;
     },
+    /** Host workers replaced because they ignored an abort, per engine kind made so far. */
+    restarts: async (): Promise<Record<string, number>> => {
+      const out: Record<string, number> = {};
+      for (const kind of ['cpu', 'webgpu', 'gpujs'] as const) {
+        const e = await backends.current(kind);
+        const inner = e instanceof ResilientEngine ? e.current : e;
+        if (inner instanceof HostedEngine) out[kind] = inner.restarts;
+      }
+      return out;
+    },
     /** Live GPU buffers of the WebGPU engine (null when it has not been made). */
     liveBuffers: async (): Promise<number | null> => {
       const r = await resilient(backends, 'webgpu');

@@ -41,6 +41,7 @@ type Robust = {
   loseDevice(kind?: string, again?: number): Promise<boolean>;
   gpuState(kind?: string): Promise<{ recoveries: number; fallbacks: number; notice: string; engine: string } | null>;
   liveBuffers(): Promise<number | null>;
+  restarts(): Promise<Record<string, number>>;
 };
 const snap = (page: Page) => page.evaluate(() => (window as unknown as { __lab: { snapshot(): Snap } }).__lab.snapshot());
 const badge = (page: Page) => page.locator('lab-badge .badge').innerText();
@@ -163,7 +164,7 @@ describe('GPU failures', () => {
     await loseMidRun(page, `${MID}&seed=11`, 0);
     await waitIdle(page);
     let s = await snap(page);
-    expect(s.result!.a.config).toMatchObject({ hidden: 64, steps: 300, seed: 11 });
+    expect(s.result!.a.config).toMatchObject({ hidden: 64, steps: 200, seed: 11 });
     expect(s.backend!.engine).toBe('webgpu');
     let g = (await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.gpuState()))!;
     expect(g.recoveries).toBe(1);
@@ -312,7 +313,9 @@ describe('exploding and oversized runs', () => {
     const t0 = Date.now();
     await goHash(page, `${SMALL_HASH.replace('seed=5', 'seed=31')}&backend=cpu`);
     const waited = Date.now() - t0;
-    console.log(`a newer small setting computed ${waited} ms after it replaced a huge CPU sweep`);
+    const restarts = await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.restarts());
+    console.log(`a newer small setting computed ${waited} ms after it replaced a huge CPU sweep (host workers replaced: ${JSON.stringify(restarts)})`);
+    expect(restarts.cpu).toBe(1);
     expect((await snap(page)).result!.a.config).toMatchObject({ hidden: 16, seed: 31 });
     expect(waited).toBeLessThan(20_000);
     expect(errors).toEqual([]);
@@ -420,6 +423,7 @@ describe('hostile URL hashes on the live page', () => {
       return out;
     }, cases);
     const fuzzMs = Date.now() - started;
+    const restarts = await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.restarts());
     let named = 0;
     for (const [i, c] of cases.entries()) {
       const r = results[i];
@@ -447,7 +451,7 @@ describe('hostile URL hashes on the live page', () => {
     expect(after.pwned).toBeNull();
     expect(after.tags).toBe(tagsBefore);
     expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
-    console.log(`hash fuzz: ${cases.length} hashes applied to the live page in ${(fuzzMs / 1000).toFixed(1)} s (${named} with one named bad field and two kept good ones); uncaught errors: ${errors.length}; injected elements: ${after.tags - tagsBefore}; __pwned: ${after.pwned}`);
+    console.log(`hash fuzz: ${cases.length} hashes applied to the live page in ${(fuzzMs / 1000).toFixed(1)} s (${named} with one named bad field and two kept good ones); uncaught errors: ${errors.length}; injected elements: ${after.tags - tagsBefore}; __pwned: ${after.pwned}; engine host workers replaced after ignoring an abort: ${JSON.stringify(restarts)}`);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
