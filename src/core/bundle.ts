@@ -58,10 +58,10 @@ export function toBundle(field: GradientField, problem?: Problem): Bundle {
   const count = n * n + S * steps * d;
   let matrices: Bundle['matrices'] = null;
   let matricesOmitted: string | undefined;
-  if (!problem) {
-    matricesOmitted = 'the run was saved without its problem; rebuild it from the config and seed';
-  } else if (count > MATRIX_NUMBER_LIMIT) {
+  if (count > MATRIX_NUMBER_LIMIT) {
     matricesOmitted = `N*N + S*T*D = ${count} numbers exceeds ${MATRIX_NUMBER_LIMIT}; every matrix is reproducible from the config's seed with the lab itself`;
+  } else if (!problem) {
+    matricesOmitted = 'the run was saved without its problem; rebuild it from the config and seed';
   } else {
     matrices = {
       W0: rows(problem.W0, n, n),
