@@ -41,9 +41,13 @@ const stopPreload = store.subscribe((s) => {
 });
 void probe.then((p) => store.updateProbe(p));
 // auto where no hardware GPU answered: time the candidate engines once, after the first
-// picture (so the measurement never delays it), then say which one runs and why.
+// picture (so the measurement never delays it), then say which one runs and why. Only in auto:
+// the probe runs compete for the cores and the GPU process (the page's own frames wait behind
+// gpu.js kernels on SwiftShader), a cost worth paying only when auto will use the answer.
+let calibrating = false;
 const stopCalibrate = store.subscribe((s) => {
-  if (!s.result) return;
+  if (calibrating || !s.result || s.run.status === 'running' || s.state.view.backend !== 'auto') return;
+  calibrating = true;
   queueMicrotask(() => stopCalibrate());
   void probe.then(async (p) => {
     if (p.available && !p.isFallback) return;

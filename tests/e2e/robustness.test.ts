@@ -518,7 +518,9 @@ describe('sustained interaction', () => {
     expect(final.s.result!.a.config).toMatchObject({ seed: 4242, activation: 'relu', steps: 40, rhoCount: 11 });
     expect(final.s.state.view.rho).toBeCloseTo(decoded.state.view.rho, 12);
     expect(final.s.state.view.rho).toBeCloseTo(1.5, 12);
-    // A real slider drag with the mouse, long tasks measured during it alone.
+    // A real slider drag with the mouse, long tasks measured during it alone, once the page has
+    // settled (the cancelled runs' GPU work drains through the same GPU process that draws).
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 1000)));
     await page.evaluate(() => ((window as unknown as { __longTasks: unknown[] }).__longTasks.length = 0));
     const box = (await page.locator('lab-slider input[type=range]').boundingBox())!;
     const y = box.y + box.height / 2;
