@@ -64,8 +64,6 @@ const TARGET = new Vector3(0.05, H * 0.28, 0);
  */
 /** Least time between two renders on a software GL (ms). */
 const SOFTWARE_FRAME_MS = 90;
-/** On a software GL, the slice is redrawn once the slider has rested this long (ms). */
-const SLICE_SETTLE_MS = 150;
 const MESH_CAP = { hardware: { cols: 400, rows: 256 }, software: { cols: 160, rows: 96 } };
 
 /** Whether WebGL runs on a software rasteriser (SwiftShader, llvmpipe), asked once. */
@@ -462,26 +460,9 @@ export class SurfaceScene {
     }
     attr.needsUpdate = true;
     this.slice.curtain.position.z = z;
-    this.requestSettledRender();
+    this.requestRender();
   }
 
-  /**
-   * Slider moves: on a hardware GL, render at display rate. On a software GL every WebGL frame
-   * blocks the page's thread until SwiftShader has rasterised it (the compositor reads the
-   * canvas back: ~100 ms a frame on 2 cores, measured with a Chromium trace), so while the
-   * slider is dragged the 3D view waits until it rests SLICE_SETTLE_MS; the heatmap marker and
-   * the slice chart follow the drag live meanwhile.
-   */
-  private requestSettledRender(): void {
-    if (!this.software) return this.requestRender();
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = null;
-      this.requestRender();
-    }, SLICE_SETTLE_MS);
-  }
-
-  private settleTimer: ReturnType<typeof setTimeout> | null = null;
 
   resetView(): void {
     this.setPose(DEFAULT_POSE);
@@ -575,7 +556,6 @@ export class SurfaceScene {
 
   dispose(): void {
     this.disposed = true;
-    if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.frame > 0) cancelAnimationFrame(this.frame);
     this.clearGroup(this.dataGroup);
     this.clearGroup(this.sliceGroup);
