@@ -463,7 +463,6 @@ export class SurfaceScene {
     this.requestRender();
   }
 
-
   resetView(): void {
     this.setPose(DEFAULT_POSE);
     this.onCamera(null);
