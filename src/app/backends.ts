@@ -95,9 +95,15 @@ export class Backends {
   }
 
   private webgpuProbe(): Promise<WebGpuProbe> {
-    this.probe ??= probeWebGpu();
+    if (!this.probe) {
+      this.probe = probeWebGpu();
+      void this.probe.then((p) => (this.probeDone = p));
+    }
     return this.probe;
   }
+
+  /** The probe's answer once it has one. */
+  private probeDone: WebGpuProbe | null = null;
 
   /** WebGL2 (gpu.js's backend): there, and hardware or software? Asked once. */
   webgl2(): WebGl2Probe {
@@ -199,7 +205,11 @@ export class Backends {
       const engine = await this.engine(kind);
       const info = (): BackendInfo => {
         const notice = engine instanceof ResilientEngine && engine.notice ? `; ${engine.notice}` : '';
-        return { choice, engine: engine.name, adapter: engine.adapter, why: why + notice, webgpu };
+        // The probe may have answered since this run started without it: say what it found.
+        const late = webgpu === pending ? this.probeDone : null;
+        const lateWords = late ? (late.available ? `WebGPU adapter ${late.description} answered after this run had started` : `WebGPU unavailable (${late.description})`) : '';
+        const whyNow = late ? why.replace('WebGPU unavailable (probe still running)', lateWords) : why;
+        return { choice, engine: engine.name, adapter: engine.adapter, why: whyNow + notice, webgpu: late ?? webgpu };
       };
       return { engine, info: info(), refresh: info };
     };

@@ -279,6 +279,8 @@ describe('exploding and oversized runs', () => {
     const { page, errors } = await openLab(lab, hash);
     const s = await snap(page);
     expect(s.result!.a.T).toBe(2000);
+    // The badge reports what the WebGPU probe found, even where the first run started before it answered.
+    expect(await badge(page)).not.toContain('probe still running');
     const info = await page.evaluate(() => {
       const l = (window as unknown as { __lab: { heatmaps(): { data: { overflow: Uint8Array; values: Float64Array } | null }[]; row(k: number): (number | null)[] } }).__lab;
       const h = l.heatmaps()[0].data!;
