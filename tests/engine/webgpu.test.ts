@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Config } from '../../src/core/config.ts';
 import { isAbortError } from '../../src/core/engine.ts';
 import type { GradientField } from '../../src/core/field.ts';
-import { ReferenceEngine } from '../../src/core/reference.ts';
+import { buildProblem } from '../../src/core/problem.ts';
+import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { compareFields, createTestEngine, freshSeed } from '../helpers/gpu.ts';
@@ -73,6 +74,27 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
   });
 }
 
+/**
+ * A cell where float32 could not tell h_t from zero: a_t = rho W0 h + U x + b cancels to far
+ * below the rounding of its O(1) terms (ulp(1) = 1.2e-7), so float32 gets exactly 0 and the
+ * mean of log10 ||h|| is -Infinity, while float64 still resolves, say, 1e-8. Seen with N = 1,
+ * where one unit is the whole norm. Accepted only when the reference itself shows some sample
+ * with ||h_t|| (or ||h_{t-1}|| for the weight term) below 1e-6 at that cell.
+ */
+function float32Cancellation(config: Config, m: { grid: string; k: number; t: number; gpu: number }): boolean {
+  if (m.gpu !== -Infinity || (m.grid !== 'hiddenLog10Mean' && m.grid !== 'weightGradLog10')) return false;
+  const p = buildProblem(config);
+  const t = m.grid === 'hiddenLog10Mean' ? m.t : m.t - 1;
+  if (t < 1) return false;
+  for (let s = 0; s < config.samples; s++) {
+    if (traceSequence(p, p.rho[m.k], s).hiddenLog10[t - 1] < -6) {
+      console.log(`float32 cancellation accepted at ${m.grid} k=${m.k} t=${m.t}: sample ${s} has ||h_${t}|| < 1e-6 in float64`);
+      return true;
+    }
+  }
+  return false;
+}
+
 function describeConfig(c: Config): string {
   return JSON.stringify(c);
 }
@@ -88,7 +110,8 @@ describe('WebGPU engine vs the float64 reference, stable dynamics, every activat
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
         const [gpu, ref] = [await engine.run(config), await reference.run(config)];
         const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (config.samples * config.hidden) + 1e-12 });
-        expect(mismatches, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
+        const real = mismatches.filter((m) => !float32Cancellation(config, m));
+        expect(real, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
         expect(gpu.meta.backend).toBe('webgpu');
         expect(gpu.meta.precision).toBe('float32');
       });
