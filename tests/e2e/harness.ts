@@ -4,26 +4,13 @@
  * browser: CHROME_PATH or /usr/bin/chromium). Flags from shared/ENVIRONMENT.md, WebGPU on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { serveDirectory } from '../../src/node/static-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-};
-
 export const CHROME_ARGS = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
@@ -46,31 +33,15 @@ export interface Lab {
 export async function startLab(): Promise<Lab> {
   const outDir = mkdtempSync(join(tmpdir(), 'rnnlab-e2e-'));
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
-  const server: Server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(outDir, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(outDir)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await serveDirectory(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: CHROME_ARGS });
   return {
     browser,
-    url: `http://127.0.0.1:${port}/index.html`,
+    url: `${server.url}/index.html`,
     outDir,
     async close() {
       await browser.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       rmSync(outDir, { recursive: true, force: true });
     },
   };

@@ -4,24 +4,22 @@
  * to the same modules in Node, for a run passed through its bundle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleToJson, fieldFromBundle } from '../../src/core/bundle.ts';
 import type { HeatmapOptions } from '../../src/export/figure.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from '../../src/export/heatmap.ts';
+import { serveDirectory, type StaticServer } from '../../src/node/static-server.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
 import { testFont } from './font-file.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.woff': 'font/woff' };
 
 let outDir = '';
-let server: Server;
+let server: StaticServer | undefined;
 let browser: Browser;
 let url = '';
 
@@ -32,22 +30,8 @@ beforeAll(async () => {
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true, sourcemap: false, rollupOptions: { input: join(ROOT, 'tests/export/browser/index.html') } },
   });
-  server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(outDir, path);
-    let body: Buffer;
-    try {
-      if (!file.startsWith(outDir)) throw new Error('outside the build');
-      body = await readFile(file);
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/tests/export/browser/index.html`;
+  server = await serveDirectory(outDir);
+  url = `${server.url}/tests/export/browser/index.html`;
   browser = await chromium.launch({
     executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -56,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await server?.close();
   rmSync(outDir, { recursive: true, force: true });
 });
 
