@@ -8,6 +8,7 @@ import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { colorInto, cssGradient, fmtTick, fmtValue, lut, ticks, type ColormapName, type ValueRange } from './colormap.ts';
 import { panelStyles, uiScale } from './theme.ts';
+import { PlotSizeController } from './plot-size.ts';
 
 export interface HeatmapData {
   /** [K, T] row-major. */
@@ -99,30 +100,16 @@ export class LabHeatmap extends LitElement {
   @property({ type: Number }) markerK = -1;
   @property({ type: String }) heading = 'Heatmap';
   @state() private hover: { k: number; j: number } | null = null;
-  @state() private size = { w: 0, h: 0 };
+  private readonly plot = new PlotSizeController(this);
+  private get size(): { w: number; h: number } {
+    return this.plot.size;
+  }
 
   private image: HTMLCanvasElement | null = null;
   /** What the canvas shows now (image and size), so slider moves do not redraw it. */
   private drawnKey = '';
   private imageVersion = 0;
-  private resizeObs: ResizeObserver | null = null;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resizeObs = new ResizeObserver((entries) => {
-      const r = entries[0].contentRect;
-      this.size = { w: Math.floor(r.width), h: Math.floor(r.height) };
-    });
-    this.updateComplete.then(() => {
-      const plot = this.renderRoot.querySelector('.plot');
-      if (plot) this.resizeObs?.observe(plot);
-    });
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resizeObs?.disconnect();
-  }
 
   /** Build the K x T image once per data (slider moves only move the marker). */
   private buildImage(): void {

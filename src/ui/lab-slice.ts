@@ -5,11 +5,12 @@
  * (-Infinity) are pinned to the bottom edge and said so.
  */
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
 import { fmtTick, ticks, OVERFLOW_CSS } from './colormap.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, uiScale } from './theme.ts';
+import { PlotSizeController } from './plot-size.ts';
 
 export interface SliceData {
   T: number;
@@ -125,25 +126,11 @@ export class LabSlice extends LitElement {
 
   @property({ attribute: false }) data: SliceData | null = null;
   @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true };
-  @state() private size = { w: 0, h: 0 };
-  private resizeObs: ResizeObserver | null = null;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resizeObs = new ResizeObserver((entries) => {
-      const r = entries[0].contentRect;
-      this.size = { w: Math.floor(r.width), h: Math.floor(r.height) };
-    });
-    this.updateComplete.then(() => {
-      const plot = this.renderRoot.querySelector('.plot');
-      if (plot) this.resizeObs?.observe(plot);
-    });
+  private readonly plot = new PlotSizeController(this);
+  private get size(): { w: number; h: number } {
+    return this.plot.size;
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resizeObs?.disconnect();
-  }
 
   private toggle(o: Overlay, on: boolean): void {
     this.dispatchEvent(new ViewChangeEvent({ overlays: { ...this.overlays, [o]: on } }));

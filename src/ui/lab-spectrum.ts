@@ -4,10 +4,11 @@
  * spectral norm of rho * W0 are shown as numbers.
  */
 import { html, LitElement, css, svg } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property } from 'lit/decorators.js';
 import type { Spectrum } from '../core/spectrum.ts';
 import { fmtTick, ticks } from './colormap.ts';
 import { panelStyles } from './theme.ts';
+import { PlotSizeController } from './plot-size.ts';
 
 @customElement('lab-spectrum')
 export class LabSpectrum extends LitElement {
@@ -46,25 +47,11 @@ export class LabSpectrum extends LitElement {
   @property({ type: Number }) rho = 1;
   /** Largest rho of the sweep: fixes the plot's scale so moving the slider moves the points. */
   @property({ type: Number }) rhoMax = 1.5;
-  @state() private size = { w: 0, h: 0 };
-  private resizeObs: ResizeObserver | null = null;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.resizeObs = new ResizeObserver((entries) => {
-      const r = entries[0].contentRect;
-      this.size = { w: Math.floor(r.width), h: Math.floor(r.height) };
-    });
-    this.updateComplete.then(() => {
-      const plot = this.renderRoot.querySelector('.plot');
-      if (plot) this.resizeObs?.observe(plot);
-    });
+  private readonly plot = new PlotSizeController(this);
+  private get size(): { w: number; h: number } {
+    return this.plot.size;
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resizeObs?.disconnect();
-  }
 
   override render() {
     const s = this.spectrum;
