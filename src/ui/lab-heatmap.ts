@@ -7,7 +7,7 @@
 import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { colorInto, cssGradient, fmtTick, fmtValue, lut, ticks, type ColormapName, type ValueRange } from './colormap.ts';
-import { panelStyles, uiScale } from './theme.ts';
+import { panelStyles, uiScale, svgTextStyles, colourBarStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
 export interface HeatmapData {
@@ -32,6 +32,8 @@ const M0 = { left: 44, right: 8, top: 8, bottom: 30 };
 export class LabHeatmap extends LitElement {
   static override styles = [
     panelStyles,
+    svgTextStyles,
+    colourBarStyles,
     css`
       .body {
         flex: 1 1 auto;
@@ -54,10 +56,6 @@ export class LabHeatmap extends LitElement {
         pointer-events: none;
         overflow: visible;
       }
-      svg text {
-        fill: var(--fg);
-        font: calc(11px * var(--s, 1)) var(--font);
-      }
       .axis {
         stroke: var(--muted);
       }
@@ -78,20 +76,6 @@ export class LabHeatmap extends LitElement {
         position: relative;
         width: 12px;
         border-radius: 2px;
-      }
-      .ramp span {
-        position: absolute;
-        left: 16px;
-        transform: translateY(50%);
-        white-space: nowrap;
-      }
-      .legend {
-        font-size: calc(11px * var(--s, 1));
-        padding: 3px 10px 5px;
-        border-top: 1px solid var(--border);
-        display: flex;
-        gap: 12px;
-        flex-wrap: wrap;
       }
     `,
   ];

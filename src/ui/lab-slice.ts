@@ -9,7 +9,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
 import { fmtTick, ticks, OVERFLOW_CSS } from './colormap.ts';
 import { ViewChangeEvent } from './events.ts';
-import { panelStyles, uiScale } from './theme.ts';
+import { panelStyles, uiScale, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
 export interface SliceData {
@@ -45,6 +45,7 @@ interface Series {
 export class LabSlice extends LitElement {
   static override styles = [
     panelStyles,
+    svgTextStyles,
     css`
       .plot {
         position: relative;
@@ -54,10 +55,6 @@ export class LabSlice extends LitElement {
       svg {
         position: absolute;
         inset: 0;
-      }
-      svg text {
-        fill: var(--fg);
-        font: calc(11px * var(--s, 1)) var(--font);
       }
       .axis {
         stroke: var(--muted);

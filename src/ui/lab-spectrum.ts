@@ -7,13 +7,14 @@ import { html, LitElement, css, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Spectrum } from '../core/spectrum.ts';
 import { fmtTick, ticks } from './colormap.ts';
-import { panelStyles } from './theme.ts';
+import { panelStyles, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
 @customElement('lab-spectrum')
 export class LabSpectrum extends LitElement {
   static override styles = [
     panelStyles,
+    svgTextStyles,
     css`
       .plot {
         position: relative;
@@ -23,10 +24,6 @@ export class LabSpectrum extends LitElement {
       svg {
         position: absolute;
         inset: 0;
-      }
-      svg text {
-        fill: var(--fg);
-        font: calc(11px * var(--s, 1)) var(--font);
       }
       .nums {
         display: flex;

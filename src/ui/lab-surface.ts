@@ -6,7 +6,7 @@ import { html, LitElement, css, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { cssGradient, fmtTick, ticks } from './colormap.ts';
 import { ViewChangeEvent } from './events.ts';
-import { panelStyles, prefersDark } from './theme.ts';
+import { panelStyles, prefersDark, colourBarStyles } from './theme.ts';
 import type { CameraPose, SurfaceData, SurfaceScene } from './three/surface-scene.ts';
 
 /** three.js is loaded on demand (main.ts preloads it once the first run is computing). */
@@ -16,6 +16,7 @@ export const sceneModule = () => import('./three/surface-scene.ts');
 export class LabSurface extends LitElement {
   static override styles = [
     panelStyles,
+    colourBarStyles,
     css`
       .body {
         flex: 1 1 auto;
@@ -61,20 +62,6 @@ export class LabSurface extends LitElement {
         flex: 1 1 auto;
         width: 12px;
         border-radius: 2px;
-      }
-      .ramp span {
-        position: absolute;
-        left: 16px;
-        transform: translateY(50%);
-        white-space: nowrap;
-      }
-      .legend {
-        font-size: calc(11px * var(--s, 1));
-        padding: 3px 10px 5px;
-        border-top: 1px solid var(--border);
-        display: flex;
-        gap: 12px;
-        flex-wrap: wrap;
       }
       .empty {
         position: absolute;

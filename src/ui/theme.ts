@@ -95,3 +95,29 @@ export function uiScale(el: Element): number {
   const v = parseFloat(getComputedStyle(el).getPropertyValue('--s'));
   return Number.isFinite(v) && v > 0 ? v : 1;
 }
+
+/** Text inside the SVG plots (heatmap axes, slice chart, spectrum). */
+export const svgTextStyles = css`
+  svg text {
+    fill: var(--fg);
+    font: calc(11px * var(--s, 1)) var(--font);
+  }
+`;
+
+/** Colour-bar labels and the legend row under a plot (heatmap and surface). */
+export const colourBarStyles = css`
+  .ramp span {
+    position: absolute;
+    left: 16px;
+    transform: translateY(50%);
+    white-space: nowrap;
+  }
+  .legend {
+    font-size: calc(11px * var(--s, 1));
+    padding: 3px 10px 5px;
+    border-top: 1px solid var(--border);
+    display: flex;
+    gap: 12px;
+    flex-wrap: wrap;
+  }
+`;
