@@ -43,6 +43,26 @@ export default tseslint.config(
     },
   },
   {
+    // The page's components: state in, events out. They reach engines only through src/app.
+    files: ['src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/engine/**', 'webgpu', 'gpu.js'], message: 'src/ui never imports an engine directly: go through src/app (which owns the engines and the backend policy).' },
+        { group: ['**/node/**', '**/cli/**', 'node:*'], message: 'src/ui runs in the browser: no Node code.' },
+      ] }],
+    },
+  },
+  {
+    // The app layer (store, backends, workers, downloads) is plain TypeScript under the components.
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/ui/**', 'lit', 'lit/*', '@lit/*', 'three', 'three/*'], message: 'src/app never imports src/ui (or its Lit and three.js): components receive state from app, not the other way round.' },
+        { group: ['**/node/**', '**/cli/**', 'node:*'], message: 'src/app runs in the browser: no Node code.' },
+      ] }],
+    },
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [

@@ -7,6 +7,7 @@
  */
 import { parseConfig, type Config } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
+import { isSoftwareRenderer } from '../engine/policy.ts';
 
 export interface WebGl2Probe {
   available: boolean;
@@ -16,12 +17,6 @@ export interface WebGl2Probe {
   software: boolean;
 }
 
-const SOFTWARE_RE = /swiftshader|llvmpipe|lavapipe|software|softpipe/i;
-
-/** Whether a GPU renderer or adapter name is a software rasteriser. */
-export function isSoftwareRenderer(name: string): boolean {
-  return SOFTWARE_RE.test(name);
-}
 
 /** Ask for a WebGL2 context for real (and free it at once: browsers cap live contexts). */
 export function probeWebGl2(): WebGl2Probe {

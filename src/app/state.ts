@@ -5,6 +5,7 @@
  */
 import { ACTIVATIONS, DEFAULT_CONFIG, type Activation, type Config } from '../core/config.ts';
 import type { GridName } from '../core/field.ts';
+import type { BackendChoice } from '../engine/policy.ts';
 
 /** The fields the plots can show, by their short URL names. */
 export const SHOWN_FIELDS = ['grad', 'hidden', 'weight', 'saturation'] as const;
@@ -37,9 +38,8 @@ export const SHOWN_SHORT: Record<ShownField, string> = {
 export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
-/** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'gpujs', 'cpu', 'reference'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+/** Which engine computes (the one list, in src/engine/policy.ts): auto (the rule in backends.ts) or one forced by name. */
+export { BACKEND_CHOICES, type BackendChoice } from '../engine/policy.ts';
 
 /** Compare mode: off, or the activation of configuration B (same W0, inputs and sweep as A). */
 export type CompareMode = 'off' | Activation;

@@ -4,14 +4,15 @@
  * CPU engine runs a small probe sweep faster; with no adapter, the CPU engine.
  */
 import { parseConfig } from '../core/config.ts';
-import type { Engine, EngineName } from '../core/engine.ts';
+import type { Engine } from '../core/engine.ts';
 import { ReferenceEngine } from '../core/reference.ts';
 import { createNodeCpuEngine } from '../engine/cpu/pool-node.ts';
+import { isSoftwareRenderer, NODE_BACKEND_CHOICES, type NodeBackendChoice } from '../engine/policy.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
 import { dawnGpu } from './dawn.ts';
 
-export type BackendChoice = Exclude<EngineName, 'gpujs'> | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
+/** The engines Node can run (no gpu.js: it needs a browser's WebGL2). */
+export { NODE_BACKEND_CHOICES as BACKEND_CHOICES, type NodeBackendChoice as BackendChoice };
 
 export interface CreatedEngine {
   engine: Engine;
@@ -28,7 +29,7 @@ export class BackendError extends Error {
 
 /** Whether an adapter description names a software rasteriser rather than a GPU. */
 export function isSoftwareAdapter(engine: WebGpuEngine): boolean {
-  return engine.adapterInfo.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(engine.adapter);
+  return engine.adapterInfo.isFallbackAdapter || isSoftwareRenderer(engine.adapter);
 }
 
 /** The probe `auto` times on a software adapter: small, but the shape of a real sweep. */
@@ -49,7 +50,7 @@ async function createWebGpu(): Promise<WebGpuEngine> {
   }
 }
 
-export async function createNodeEngine(choice: BackendChoice): Promise<CreatedEngine> {
+export async function createNodeEngine(choice: NodeBackendChoice): Promise<CreatedEngine> {
   switch (choice) {
     case 'reference':
       return { engine: new ReferenceEngine(), why: 'asked for the float64 reference engine' };

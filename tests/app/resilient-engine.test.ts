@@ -4,7 +4,8 @@
  * the progress said, and what the notice tells the badge.
  */
 import { describe, expect, it } from 'vitest';
-import { fastest, isSoftwareRenderer, timeCandidates, timingWords } from '../../src/app/calibrate.ts';
+import { fastest, timeCandidates, timingWords } from '../../src/app/calibrate.ts';
+import { BACKEND_CHOICES, isSoftwareRenderer, NODE_BACKEND_CHOICES } from '../../src/engine/policy.ts';
 import { isGpuLost, ResilientEngine } from '../../src/app/resilient-engine.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import { AbortError, type Engine, type EngineName, type RunOptions } from '../../src/core/engine.ts';
@@ -106,6 +107,13 @@ describe("auto's measurement", () => {
   it('tells software rasterisers from hardware renderers', () => {
     expect(isSoftwareRenderer('ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)')).toBe(true);
     expect(isSoftwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe(true);
+    expect(isSoftwareRenderer('lavapipe (LLVM 15.0.6, 256 bits)')).toBe(true);
     expect(isSoftwareRenderer('ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0)')).toBe(false);
+    expect(isSoftwareRenderer('apple m2')).toBe(false);
+  });
+
+  it('offers Node every backend choice but gpu.js, from the one list', () => {
+    expect(BACKEND_CHOICES).toContain('gpujs');
+    expect(NODE_BACKEND_CHOICES).toEqual(BACKEND_CHOICES.filter((c) => c !== 'gpujs'));
   });
 });

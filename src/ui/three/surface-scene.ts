@@ -29,6 +29,7 @@ import {
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { CSS2DObject, CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRenderer.js';
+import { probeWebGl2 } from '../../app/calibrate.ts';
 import { cellKind, fmtTick, lut, OVERFLOW_RGB, ticks, unit, type ColormapName, type ValueRange } from '../colormap.ts';
 
 export interface SurfaceData {
@@ -66,21 +67,10 @@ const TARGET = new Vector3(0.05, H * 0.28, 0);
 const SOFTWARE_FRAME_MS = 90;
 const MESH_CAP = { hardware: { cols: 400, rows: 256 }, software: { cols: 160, rows: 96 } };
 
-/** Whether WebGL runs on a software rasteriser (SwiftShader, llvmpipe), asked once. */
+/** Whether WebGL runs on a software rasteriser (SwiftShader, llvmpipe), asked once (app/calibrate.ts's probe). */
 let softwareGl: boolean | null = null;
 export function isSoftwareGl(): boolean {
-  if (softwareGl === null) {
-    softwareGl = false;
-    try {
-      const gl = document.createElement('canvas').getContext('webgl2');
-      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
-      const name = gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
-      softwareGl = /swiftshader|llvmpipe|software|lavapipe/i.test(name);
-      gl?.getExtension('WEBGL_lose_context')?.loseContext();
-    } catch {
-      softwareGl = false;
-    }
-  }
+  softwareGl ??= probeWebGl2().software;
   return softwareGl;
 }
 
