@@ -7,11 +7,35 @@ import { defineConfig } from 'vite';
  */
 const NODE_ONLY = ['webgpu'];
 
+/**
+ * Every npm module the browser code imports, pre-bundled when the dev server starts. Vite's
+ * scan of index.html does not see imports inside workers (the CPU engine, the export and
+ * bundle workers) nor always those behind dynamic import(); meeting one later makes the dev
+ * server re-optimise and reload the page, and the user loses what they were doing (the first
+ * export's download). tests/e2e/dev-server.test.ts checks this on a cold cache;
+ * tests/app/vite-deps.test.ts that the list covers every import.
+ */
+export const BROWSER_DEPS = [
+  'd3-scale-chromatic',
+  'fast-png',
+  'fflate',
+  'gpu.js',
+  'lit',
+  'lit/decorators.js',
+  'ml-matrix',
+  'opentype.js/dist/opentype.mjs',
+  'three',
+  'three/examples/jsm/controls/OrbitControls.js',
+  'three/examples/jsm/renderers/CSS2DRenderer.js',
+  'zod',
+];
+
 export default defineConfig({
   base: './',
   server: { port: 5173, strictPort: false, host: '127.0.0.1' },
   preview: { port: 4173, strictPort: false, host: '127.0.0.1' },
   worker: { format: 'es' },
+  optimizeDeps: { include: BROWSER_DEPS },
   build: {
     target: 'es2022',
     sourcemap: true,
