@@ -15,7 +15,21 @@ function splitmix32(state: number): number {
 }
 
 /** Named substreams; the numbers are part of the format: changing one changes every run. */
-export const STREAM = { W0: 1, U: 2, b: 3, r: 4, h0: 5, inputs: 6 } as const;
+export const STREAM = {
+  W0: 1,
+  U: 2,
+  b: 3,
+  r: 4,
+  h0: 5,
+  inputs: 6,
+  /** Training: batch i of the training stream is Rng(seed, trainBatch, i). */
+  trainBatch: 7,
+  /** Training: held-out sequence j is Rng(seed, heldout, j). */
+  heldout: 8,
+  /** Training: the input weights U and the readout V of a model. */
+  trainU: 9,
+  trainV: 10,
+} as const;
 
 export class Rng {
   private s0: number;
