@@ -70,7 +70,8 @@ export function formatMagnitude(x: number): string {
  * float32's range (the same threshold on every engine, so the reference stops where float32 would).
  */
 export function divergence(loss: number, gradNorm: number): string | null {
-  if (!(Math.abs(gradNorm) <= FLOAT32_MAX)) return `gradient norm ${formatMagnitude(gradNorm)}`;
+  // The loss first: a forward pass that overflowed is the cause of the gradient's overflow.
   if (!(Math.abs(loss) <= FLOAT32_MAX)) return `loss ${formatMagnitude(loss)}`;
+  if (!(Math.abs(gradNorm) <= FLOAT32_MAX)) return `gradient norm ${formatMagnitude(gradNorm)}`;
   return null;
 }

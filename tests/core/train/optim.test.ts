@@ -72,6 +72,7 @@ describe('divergence', () => {
     expect(divergence(0.2, 4e38)).toBe('gradient norm 4e38');
     expect(divergence(0.2, Infinity)).toBe('gradient norm beyond the number range');
     expect(divergence(NaN, 1)).toBe('loss undefined (NaN)');
+    expect(divergence(Infinity, NaN)).toBe('loss beyond the number range'); // the forward pass is named first
     expect(formatMagnitude(0.1667)).toBe('0.167');
   });
 });

@@ -53,9 +53,9 @@ describe('reference trainer', () => {
     });
     const seen: string[] = [];
     const r = await new ReferenceTrainer().train(config, { onDiverged: (d) => seen.push(d.message) });
-    // float64 holds the norm (~1e115) but float32 would not: the reference stops where float32 must.
+    // float64 holds the loss (~1e114) but float32 would not: the reference stops where float32 must.
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^model 1 diverged at step 0: gradient norm \de\d+$/);
+    expect(seen[0]).toMatch(/^model 1 diverged at step 0: loss \de\d+$/);
     expect(r.models[1].diverged?.step).toBe(0);
     expect(r.models[1].stepsRun).toBe(0);
     expect(r.rows.filter((x) => x.model === 1)).toEqual([]);

@@ -1,0 +1,362 @@
+/**
+ * The float32 CPU trainer's model: forward, loss and BPTT gradient of one model on one batch,
+ * with its three big products on the WebAssembly SIMD GEMM of simd.ts (or its TypeScript
+ * fallback), every state stored in float32.
+ *
+ *   forward    A[t] = W H[t] (+ U x_t + b),  H[t + 1] = phi(A[t])        gemm, M = W^T
+ *   backward   g_{t-1} = W^T (phi'(A[t]) * g_t)                           gemm, M = W
+ *   dW         sum over (t, b) of delta_t h_{t-1}^T                       gemm over chunks of np rows
+ *
+ * The GEMM computes out[c * np + i] = sum_j M[j, i] X[c * np + j] with a square np x np M, so dW,
+ * whose inner dimension is the T * B (step, sequence) pairs, runs as T B / np products: chunk k
+ * takes rows r = k np .. (k + 1) np - 1 of the [T B, np] state store as M (M[r, j] = h_{t-1}[b, j])
+ * and the same rows of the delta store, transposed, as X (X[i, r] = delta_t[b, i]), giving
+ * out[i, j] = sum_r delta[r, i] h[r, j], added into dW in float64. States: [T + 1, Bp, Np] (row 0 is
+ * h_{-1} = 0), pre-activations and deltas [T, Bp, Np], all sequence-major and padded: padded
+ * units have zero weights in and out, padded sequences zero inputs and zero dL/dy, so neither
+ * reaches a real parameter.
+ */
+import { activationFns, type ActivationFns } from '../../../core/activations.ts';
+import type { ModelConfig } from '../../../core/train/config.ts';
+import type { ModelKernel } from '../../../core/train/loop.ts';
+import { layoutFor, type ParamLayout } from '../../../core/train/model.ts';
+import { taskLoss, type Batch, type TaskShape } from '../../../core/train/tasks.ts';
+import { fastTanh, gemmBlock } from '../kernel.ts';
+import { instantiateKernels, packPanels, simdAvailable, type SimdTanh } from '../simd.ts';
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** A bump allocator over one WebAssembly memory: every buffer the GEMM reads or writes lives in it. */
+class Arena {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private top = 64; // byte 0 kept unused
+  private readonly views: { offset: number; length: number; set: (a: Float32Array) => void }[] = [];
+
+  /** A float32 buffer of `length`, 16-byte aligned; `bind` receives its (re-made) view after every growth. */
+  alloc(length: number, bind: (a: Float32Array) => void): number {
+    const offset = roundUp(this.top, 16);
+    this.top = offset + length * 4;
+    const need = Math.ceil(this.top / 65536) - this.memory.buffer.byteLength / 65536;
+    if (need > 0) this.memory.grow(need);
+    this.views.push({ offset, length, set: bind });
+    for (const v of this.views) v.set(new Float32Array(this.memory.buffer, v.offset, v.length));
+    return offset;
+  }
+}
+
+/** Buffers for a batch size: stores for training (all steps) or two rows for a forward-only pass. */
+interface Stores {
+  Bp: number;
+  steps: number;
+  H: Float32Array;
+  hOff: number;
+  A: Float32Array;
+  aOff: number;
+  /** phi'(A), same shape as A. */
+  R: Float32Array;
+  rOff: number;
+}
+
+type Gemm = (M: number, X: number, out: number, np: number, bp: number) => void;
+
+export class F32Model implements ModelKernel<Float32Array> {
+  readonly layout: ParamLayout;
+  readonly params: Float32Array;
+  readonly grad: Float32Array;
+  /** Np: N rounded up to the GEMM's row tile of 8. */
+  readonly Np: number;
+  readonly simd: boolean;
+  private readonly phi: ActivationFns;
+  private readonly kind: 'tanh' | 'relu' | 'other';
+  private readonly arena = new Arena();
+  private readonly gemm: Gemm;
+  /** simd.ts's h = tanh(a), d = 1 - h^2 over a row (about 1e-7 relative), or null on the fallback. */
+  private readonly simdTanh: SimdTanh | null = null;
+  private Wf: Float32Array = new Float32Array(0); // panels of W^T (forward)
+  private wfOff = 0;
+  private Wb: Float32Array = new Float32Array(0); // panels of W (backward)
+  private wbOff = 0;
+  private Mk: Float32Array = new Float32Array(0); // panels of a chunk of states (dW)
+  private mkOff = 0;
+  private Xk: Float32Array = new Float32Array(0); // [Np, Np] transposed chunk of deltas
+  private xkOff = 0;
+  private Ok: Float32Array = new Float32Array(0); // [Np, Np] GEMM output
+  private okOff = 0;
+  private G: Float32Array = new Float32Array(0); // [Bp, Np] g_t, then delta_t in place
+  private gOff = 0;
+  private Gp: Float32Array = new Float32Array(0); // [Bp, Np] W^T delta_t
+  private gpOff = 0;
+  private Dl: Float32Array = new Float32Array(0); // [T, Bp, Np] deltas
+  private dOff = 0;
+  private readonly stores = new Map<string, Stores>();
+  private readonly dW: Float64Array;
+
+  constructor(
+    model: ModelConfig,
+    private readonly shape: TaskShape,
+    private readonly T: number,
+    params: Float64Array | Float32Array,
+    options: { simd?: boolean } = {},
+  ) {
+    this.layout = layoutFor(model, shape);
+    this.params = Float32Array.from(params);
+    this.grad = new Float32Array(this.layout.size);
+    this.Np = roundUp(this.layout.N, 8);
+    this.phi = activationFns(model.activation, model.leakyAlpha);
+    this.kind = model.activation === 'tanh' ? 'tanh' : model.activation === 'relu' ? 'relu' : 'other';
+    this.simd = (options.simd ?? true) && simdAvailable();
+    const np = this.Np;
+    this.wfOff = this.arena.alloc(np * np, (a) => (this.Wf = a));
+    this.wbOff = this.arena.alloc(np * np, (a) => (this.Wb = a));
+    this.mkOff = this.arena.alloc(np * np, (a) => (this.Mk = a));
+    this.xkOff = this.arena.alloc(np * np, (a) => (this.Xk = a));
+    this.okOff = this.arena.alloc(np * np, (a) => (this.Ok = a));
+    this.dW = new Float64Array(np * np);
+    if (this.simd) {
+      const kernels = instantiateKernels(this.arena.memory);
+      this.gemm = kernels.gemm;
+      this.simdTanh = kernels.tanh;
+    } else {
+      // The fallback reads M row-wise as W in out[c, i] = sum_j W[i, j] X[c, j]: keep an unpacked transpose.
+      const unpacked = new Map<number, Float32Array>();
+      this.gemm = (M, X, out, n, bp) => {
+        const buf = this.arena.memory.buffer;
+        gemmBlock(unpacked.get(M)!, new Float32Array(buf, X, bp * n), new Float32Array(buf, out, bp * n), n, bp);
+      };
+      this.unpacked = unpacked;
+    }
+  }
+
+  /** Fallback only: the row-major matrices the TypeScript GEMM reads, by the panel offset they stand for. */
+  private unpacked: Map<number, Float32Array> | null = null;
+
+  private storesFor(Bp: number, steps: number): Stores {
+    const key = `${Bp}/${steps}`;
+    let s = this.stores.get(key);
+    if (s) return s;
+    const np = this.Np;
+    const made = { Bp, steps } as Stores;
+    made.hOff = this.arena.alloc((steps + 1) * Bp * np, (a) => (made.H = a));
+    made.aOff = this.arena.alloc(steps * Bp * np, (a) => (made.A = a));
+    made.rOff = this.arena.alloc(steps * Bp * np, (a) => (made.R = a));
+    if (this.G.length < Bp * np) {
+      this.gOff = this.arena.alloc(Bp * np, (a) => (this.G = a));
+      this.gpOff = this.arena.alloc(Bp * np, (a) => (this.Gp = a));
+    }
+    s = made;
+    this.stores.set(key, s);
+    return s;
+  }
+
+  /** Load W from the parameters into both panel layouts (and the fallback's row-major copies). */
+  private loadW(): void {
+    const { N, W } = this.layout;
+    const np = this.Np;
+    const Wt = new Float32Array(np * np); // M = W^T: Wt[j * np + i] = W[i, j]
+    const Wm = new Float32Array(np * np); // M = W
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < N; j++) {
+        const w = this.params[W + i * N + j];
+        Wt[j * np + i] = w;
+        Wm[i * np + j] = w;
+      }
+    }
+    if (this.unpacked) {
+      // gemmBlock computes sum_j R[i, j] X[c, j]: R = W for the forward, R = W^T for the backward.
+      this.unpacked.set(this.wfOff, Wm);
+      this.unpacked.set(this.wbOff, Wt);
+    } else {
+      packPanels(Wt, np, this.Wf);
+      packPanels(Wm, np, this.Wb);
+    }
+  }
+
+  /**
+   * Forward over the batch; with `keep`, every step's A and H stay in the stores (for BPTT), else
+   * two rows of H alternate. Returns y [outputSteps, B, O] in float64 (from float32 states).
+   */
+  private forward(batch: Batch, keep: boolean): { y: Float64Array; s: Stores } {
+    const B = batch.size;
+    const Bp = roundUp(B, 4);
+    const np = this.Np;
+    const { N, D, O } = this.layout;
+    const L = this.layout;
+    const p = this.params;
+    const s = this.storesFor(Bp, keep ? this.T : 1);
+    const steps = this.shape.outputSteps;
+    const y = new Float64Array(steps.length * B * O);
+    const row = Bp * np;
+    const pb = L.b;
+    const pU = L.U;
+    const x = batch.x;
+    s.H.fill(0, 0, row);
+    this.loadW();
+    let k = 0;
+    for (let t = 0; t < this.T; t++) {
+      const hIn = keep ? t : t % 2; // H row holding h_{t-1}
+      const hOut = keep ? t + 1 : (t + 1) % 2;
+      const aRow = keep ? t : 0;
+      this.gemm(this.wfOff, s.hOff + hIn * row * 4, s.aOff + aRow * row * 4, np, Bp);
+      const A = s.A;
+      const H = s.H;
+      const ao = aRow * row;
+      for (let b = 0; b < B; b++) {
+        const xo = (t * B + b) * D;
+        const bo = ao + b * np;
+        for (let i = 0; i < N; i++) {
+          let acc = A[bo + i] + p[pb + i];
+          const uo = pU + i * D;
+          for (let d = 0; d < D; d++) acc += p[uo + d] * x[xo + d];
+          A[bo + i] = acc;
+        }
+      }
+      this.activate(s, ao, hOut * row, row);
+      if (k < steps.length && steps[k] === t) {
+        for (let b = 0; b < B; b++) {
+          const ho = hOut * row + b * np;
+          for (let o = 0; o < O; o++) {
+            let acc = p[L.c + o];
+            for (let i = 0; i < N; i++) acc += p[L.V + o * N + i] * H[ho + i];
+            y[(k * B + b) * O + o] = Math.fround(acc);
+          }
+        }
+        k++;
+      }
+    }
+    return { y, s };
+  }
+
+  /**
+   * H[h0 ..] = phi(A[a0 ..]) and R[a0 ..] = phi'(A[a0 ..]) over n floats: simd.ts's tanh kernel
+   * where available, else one loop per activation (the switch outside the loop). Padded entries
+   * (A = 0) are harmless: their outgoing weights and their gradients are zero.
+   */
+  private activate(s: Stores, a0: number, h0: number, n: number): void {
+    const { A, H, R } = s;
+    if (this.kind === 'tanh' && this.simdTanh) {
+      this.simdTanh(s.aOff + a0 * 4, s.hOff + h0 * 4, s.rOff + a0 * 4, n);
+    } else if (this.kind === 'tanh') {
+      for (let q = 0; q < n; q++) {
+        const h = fastTanh(A[a0 + q]);
+        H[h0 + q] = h;
+        R[a0 + q] = 1 - h * h; // d tanh = 1 - tanh^2, from the float64 tanh
+      }
+    } else if (this.kind === 'relu') {
+      for (let q = 0; q < n; q++) {
+        const a = A[a0 + q];
+        // d relu(a) = 1 for a > 0, 0 for a <= 0; NaN stays NaN (an undefined step)
+        H[h0 + q] = a > 0 ? a : a <= 0 ? 0 : a;
+        R[a0 + q] = a > 0 ? 1 : a <= 0 ? 0 : NaN;
+      }
+    } else {
+      for (let q = 0; q < n; q++) {
+        const a = A[a0 + q];
+        H[h0 + q] = this.phi.output(a);
+        R[a0 + q] = this.phi.der(a);
+      }
+    }
+  }
+
+  loss(batch: Batch): number {
+    return taskLoss(this.shape, this.forward(batch, false).y, batch.targets, batch.size);
+  }
+
+  lossAndGrad(batch: Batch): number {
+    const { y, s } = this.forward(batch, true);
+    const B = batch.size;
+    const dy = new Float64Array(y.length);
+    const loss = taskLoss(this.shape, y, batch.targets, B, dy);
+    const { N, D, O } = this.layout;
+    const L = this.layout;
+    const p = this.params;
+    const np = this.Np;
+    const Bp = s.Bp;
+    const row = Bp * np;
+    const T = this.T;
+    if (this.Dl.length < T * row) this.dOff = this.arena.alloc(T * row, (a) => (this.Dl = a));
+    const gr = new Float64Array(L.size);
+    const steps = this.shape.outputSteps;
+    const { H, R } = s;
+    const G = this.G;
+    const x = batch.x;
+    const gb = new Float64Array(N); // db
+    const gU = new Float64Array(N * D); // dU
+    G.fill(0, 0, row);
+    let k = steps.length - 1;
+    for (let t = T - 1; t >= 0; t--) {
+      if (k >= 0 && steps[k] === t) {
+        for (let b = 0; b < B; b++) {
+          const ho = (t + 1) * row + b * np;
+          for (let o = 0; o < O; o++) {
+            const e = dy[(k * B + b) * O + o];
+            gr[L.c + o] += e;
+            for (let i = 0; i < N; i++) {
+              gr[L.V + o * N + i] += e * H[ho + i];
+              G[b * np + i] += p[L.V + o * N + i] * e;
+            }
+          }
+        }
+        k--;
+      }
+      // delta_t = phi'(a_t) * g_t, in place in G and kept in the delta store
+      const Dl = this.Dl;
+      const dOut = t * row;
+      for (let b = 0; b < B; b++) {
+        const ao = t * row + b * np;
+        const go = b * np;
+        const xo = (t * B + b) * D;
+        for (let i = 0; i < N; i++) {
+          const di = G[go + i] * R[ao + i];
+          G[go + i] = di;
+          Dl[dOut + go + i] = di;
+          gb[i] += di;
+          const uo = i * D;
+          for (let d = 0; d < D; d++) gU[uo + d] += di * x[xo + d];
+        }
+      }
+      if (t > 0) {
+        // g_{t-1} = W^T delta_t
+        this.gemm(this.wbOff, this.gOff, this.gpOff, np, Bp);
+        G.set(this.Gp.subarray(0, row));
+      }
+    }
+    gr.set(gb, L.b);
+    gr.set(gU, L.U);
+    this.accumulateDW(s, T * Bp);
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) gr[L.W + i * N + j] = this.dW[i * np + j];
+    for (let i = 0; i < L.size; i++) this.grad[i] = gr[i];
+    return loss;
+  }
+
+  /** dW = sum over the `rows` (step, sequence) pairs of delta h_{t-1}^T, by chunks of np rows through the GEMM. */
+  private accumulateDW(s: Stores, rows: number): void {
+    const np = this.Np;
+    const dW = this.dW;
+    dW.fill(0);
+    const Mrows = new Float32Array(np * np);
+    for (let r0 = 0; r0 < rows; r0 += np) {
+      const n = Math.min(np, rows - r0);
+      // M[r, j] = h_{t-1}[b, j] for the chunk's rows (H row r0 + r is h_{t-1} of delta row r0 + r)
+      Mrows.set(s.H.subarray(r0 * np, (r0 + n) * np));
+      if (n < np) Mrows.fill(0, n * np);
+      const X = this.Xk;
+      const Dl = this.Dl;
+      for (let r = 0; r < n; r++) {
+        const src = (r0 + r) * np;
+        for (let i = 0; i < np; i++) X[i * np + r] = Dl[src + i];
+      }
+      if (n < np) for (let i = 0; i < np; i++) X.fill(0, i * np + n, (i + 1) * np);
+      if (this.unpacked) {
+        // gemmBlock's R[i', j'] pairs with X[c, j']: R = M^T, i.e. R[j, r] = h[r, j].
+        const R = new Float32Array(np * np);
+        for (let r = 0; r < np; r++) for (let j = 0; j < np; j++) R[j * np + r] = Mrows[r * np + j];
+        this.unpacked.set(this.mkOff, R);
+      } else {
+        packPanels(Mrows, np, this.Mk);
+      }
+      this.gemm(this.mkOff, this.xkOff, this.okOff, np, np);
+      const O = this.Ok;
+      for (let q = 0; q < np * np; q++) dW[q] += O[q];
+    }
+  }
+}
