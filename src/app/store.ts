@@ -76,6 +76,11 @@ export type BackendPort = (choice: BackendChoice) => Promise<SelectedBackend>;
 
 const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '' };
 
+/** A control's text as the value checkConfig sees (numbers parsed; empty text is no number). */
+function fieldValue(name: FieldName, raw: string): unknown {
+  return FIELDS[name].kind === 'enum' ? raw : raw.trim() === '' ? NaN : Number(raw);
+}
+
 function cacheKey(c: Config, backend: string): string {
   return `${backend}|${FIELD_NAMES.map((k) => String(c[k])).join('|')}`;
 }
@@ -143,20 +148,25 @@ export class LabStore {
     void this.recompute();
   }
 
-  /** A control changed a config field; raw is the control's text. */
+  /**
+   * A control changed a config field; raw is the control's text. Every field whose typed text
+   * is not yet in the state (drafts) is checked together with this one, so a value the user
+   * typed is never dropped or reverted without a word: while any field is invalid, each keeps
+   * its text and message and nothing runs; once all are valid, they are applied together.
+   */
   setField(name: FieldName, raw: string): void {
-    const spec = FIELDS[name];
-    const value: unknown = spec.kind === 'enum' ? raw : raw.trim() === '' ? NaN : Number(raw);
-    const next = { ...this.snap.state.config, [name]: value };
+    const drafts: Partial<Record<FieldName, string>> = { ...this.snap.drafts, [name]: raw };
+    const next: Record<string, unknown> = { ...this.snap.state.config };
+    for (const [k, text] of Object.entries(drafts) as [FieldName, string][]) next[k] = fieldValue(k, text);
     const r = checkConfig(next);
     if (!r.ok) {
       const fieldErrors: Partial<Record<FieldName, string>> = {};
       for (const p of r.error.problems) {
-        const f = (p.field ?? name) as FieldName;
+        // A rule between two fields is shown once, beside the one the user edited last.
+        const f = (p.fields?.includes(name) ? name : (p.field ?? name)) as FieldName;
         fieldErrors[f] = fieldErrors[f] ? `${fieldErrors[f]}; ${p.message}` : p.message;
       }
-      if (!fieldErrors[name]) fieldErrors[name] = r.error.problems.map((p) => p.message).join('; ');
-      this.update({ drafts: { ...this.snap.drafts, [name]: raw }, fieldErrors });
+      this.update({ drafts, fieldErrors });
       return;
     }
     this.commit({ ...this.snap.state, config: r.config }, 'push');

@@ -141,10 +141,18 @@ const configSchema = z
     },
   );
 
+/** One problem: the field it is shown on, and for a rule between two fields, both of them. */
+export interface ConfigProblem {
+  field: string | null;
+  message: string;
+  /** A cross-field rule (rho min <= rho max): the fields involved; the UI shows it once, on the one last edited. */
+  fields?: readonly FieldName[];
+}
+
 export class ConfigError extends Error {
   /** Every problem found, one message each, naming its field. */
-  readonly problems: readonly { field: string | null; message: string }[];
-  constructor(problems: { field: string | null; message: string }[]) {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
     super(problems.map((p) => p.message).join('; '));
     this.name = 'ConfigError';
     this.problems = problems;
@@ -157,31 +165,46 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; error: Co
 export function checkConfig(input: unknown): ConfigResult {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
+    const problems: ConfigProblem[] = parsed.error.issues.map((i) => {
       const head = i.path[0];
       return { field: typeof head === 'string' ? head : null, message: i.message };
     });
+    // The rules between fields still apply to the fields that are valid on their own, so
+    // every problem is reported at once.
+    if (input !== null && typeof input === 'object' && !Array.isArray(input) && problems.every((p) => p.field !== null)) {
+      const bad = new Set(problems.map((p) => p.field));
+      const valid = Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k)));
+      problems.push(...crossFieldProblems({ ...DEFAULT_CONFIG, ...valid } as Config, bad));
+    }
     return { ok: false, error: new ConfigError(problems) };
   }
   const config = { ...DEFAULT_CONFIG } as Config;
   for (const [k, v] of Object.entries(parsed.data)) {
     if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   }
-  const problems: { field: string; message: string }[] = [];
-  if (config.rhoMin > config.rhoMax) {
-    problems.push({
-      field: 'rhoMax',
-      message: `rhoMax: ${config.rhoMax} is below rhoMin ${config.rhoMin}; expected rhoMin <= rhoMax`,
-    });
-  }
-  if (config.inputs === 'zero-after' && config.inputUntil > config.steps) {
-    problems.push({
-      field: 'inputUntil',
-      message: `inputUntil: ${config.inputUntil} is beyond the last step; expected an integer in 0..steps (${config.steps})`,
-    });
-  }
+  const problems = crossFieldProblems(config, new Set());
   if (problems.length > 0) return { ok: false, error: new ConfigError(problems) };
   return { ok: true, config };
+}
+
+/** The rules between two fields, over fields that are valid on their own (those in `bad` are skipped). */
+function crossFieldProblems(config: Config, bad: ReadonlySet<string | null>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!bad.has('rhoMin') && !bad.has('rhoMax') && config.rhoMin > config.rhoMax) {
+    problems.push({
+      field: 'rhoMax',
+      fields: ['rhoMin', 'rhoMax'],
+      message: `${FIELDS.rhoMin.label} (${config.rhoMin}) must not be above ${FIELDS.rhoMax.label} (${config.rhoMax}); change one of them`,
+    });
+  }
+  if (!bad.has('inputUntil') && !bad.has('steps') && !bad.has('inputs') && config.inputs === 'zero-after' && config.inputUntil > config.steps) {
+    problems.push({
+      field: 'inputUntil',
+      fields: ['inputUntil', 'steps'],
+      message: `${FIELDS.inputUntil.label} (${config.inputUntil}) must not be beyond the last step, ${FIELDS.steps.label} (${config.steps}); change one of them`,
+    });
+  }
+  return problems;
 }
 
 /** Validate or throw a ConfigError. */

@@ -77,8 +77,41 @@ describe('LabStore', () => {
     expect(engine.started).toHaveLength(1);
     // A cross-field problem is shown on the field it names.
     store.setField('rhoMin', '3');
-    expect(store.snapshot.fieldErrors.rhoMax).toMatch(/rhoMax/);
-    expect(store.snapshot.fieldErrors.rhoMin).toBeDefined();
+    expect(store.snapshot.fieldErrors.rhoMin).toMatch(/rho min \(3\).*rho max \(1\.5\)/);
+    expect(store.snapshot.fieldErrors.hidden).toBeDefined();
+    expect(store.snapshot.fieldErrors.rhoMax).toBeUndefined();
+  });
+
+  it('a typed value is never reverted silently: a cross-field error stays, once, on the field last edited, naming both', async () => {
+    const { store, engine } = setup('hidden=8&steps=20&rhoCount=5&samples=2&rhoMin=0.5&rhoMax=1.5');
+    store.start();
+    await idle(store);
+    store.setField('rhoMin', '2');
+    let s = store.snapshot;
+    expect(Object.keys(s.fieldErrors)).toEqual(['rhoMin']);
+    expect(s.fieldErrors.rhoMin).toMatch(/rho min \(2\).*rho max \(1\.5\)/);
+    // rho max made smaller: rho min still says 2 (the user typed it), the problem is still there, now beside rho max.
+    store.setField('rhoMax', '1');
+    s = store.snapshot;
+    expect(s.drafts.rhoMin).toBe('2');
+    expect(s.drafts.rhoMax).toBe('1');
+    expect(Object.keys(s.fieldErrors)).toEqual(['rhoMax']);
+    expect(s.fieldErrors.rhoMax).toMatch(/rho min \(2\).*rho max \(1\)/);
+    expect(engine.started).toHaveLength(1);
+    // Fixing it runs what the user typed in both fields.
+    store.setField('rhoMin', '0.8');
+    s = await idle(store);
+    expect(s.fieldErrors).toEqual({});
+    expect(s.drafts).toEqual({});
+    expect(s.state.config).toMatchObject({ rhoMin: 0.8, rhoMax: 1 });
+    expect(s.result?.a.config).toMatchObject({ rhoMin: 0.8, rhoMax: 1 });
+    // While one field is invalid, another change keeps the typed text and its message.
+    store.setField('hidden', '0');
+    store.setField('seed', '7');
+    s = store.snapshot;
+    expect(s.drafts.hidden).toBe('0');
+    expect(s.fieldErrors.hidden).toBeDefined();
+    expect(engine.started).toHaveLength(2);
   });
 
   it('latest wins: a change while a run is in flight cancels it; only the last state is shown', async () => {

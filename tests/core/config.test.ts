@@ -77,7 +77,7 @@ describe('config', () => {
   it('refuses rhoMin > rhoMax and inputUntil beyond the last step', () => {
     const a = checkConfig({ rhoMin: 2, rhoMax: 1 });
     expect(a.ok).toBe(false);
-    if (!a.ok) expect(a.error.message).toMatch(/rhoMax: 1 is below rhoMin 2/);
+    if (!a.ok) expect(a.error.message).toMatch(/rho min \(2\) must not be above rho max \(1\)/);
     expect(checkConfig({ steps: 5 }).ok).toBe(true); // inputUntil matters only in zero-after mode
     const b = checkConfig({ steps: 10, inputUntil: 11, inputs: 'zero-after' });
     expect(b.ok).toBe(false);
