@@ -5,9 +5,10 @@
  * all written in a Web Worker (export-worker.ts) started on the first export; and the name of
  * the 3D surface image (the image itself comes from <lab-surface>, which owns the WebGL view).
  */
+import type { BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
 import type { ExportReply, ExportRequest, ReadRequest } from './export-worker.ts';
-import { SHOWN_GRID, type ShownField } from './state.ts';
+import { SHOWN_GRID, type ShownField, type ViewState } from './state.ts';
 import type { RunResult } from './store.ts';
 
 export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface'] as const;
@@ -50,8 +51,9 @@ export interface ExportedFile {
  * Build the file for a format from the result on screen, in the export worker (export-worker.ts),
  * so the page stays responsive. Throws an Error with a message to show.
  */
-export async function exportFile(result: RunResult, field: ShownField, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
-  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[field], scale: options.scale ?? 2 };
+export async function exportFile(result: RunResult, view: ViewState, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
+  const saved: BundleView = { shown: view.field, rho: view.rho, camera: view.camera };
+  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved };
   const reply = await askWorker(request);
   if (!reply.ok) throw new Error(reply.message);
   if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');
@@ -62,11 +64,11 @@ export async function exportFile(result: RunResult, field: ShownField, format: E
  * Read a run bundle in the export worker (import.ts's readBundleFile there: the page stays
  * responsive while a large file parses). Throws an Error whose message names the file and the problem.
  */
-export async function readBundleInWorker(file: File): Promise<GradientField> {
+export async function readBundleInWorker(file: File): Promise<{ field: GradientField; view: BundleView | null }> {
   const reply = await askWorker({ format: 'read', file });
   if (!reply.ok) throw new Error(reply.message);
   if (!('field' in reply)) throw new Error('the export worker answered with something else than a field');
-  return reply.field;
+  return { field: reply.field, view: reply.view };
 }
 
 /** One export worker, started on the first export and kept (the figure font stays parsed in it). */

@@ -6,13 +6,13 @@
  * the page. Gets the request with the field(s) (structured clone), answers with the file; also
  * reads opened run bundles (JSON.parse and checks of up to ~330 MB) into a field.
  */
-import { MATRIX_NUMBER_LIMIT } from '../core/bundle.ts';
+import { MATRIX_NUMBER_LIMIT, type BundleView } from '../core/bundle.ts';
 import type { GradientField, GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile } from '../export/files.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
-import { readBundleFile } from './import.ts';
+import { readBundleRun } from './import.ts';
 
 export interface ExportRequest {
   format: 'png' | 'svg' | 'csv' | 'npz' | 'json';
@@ -22,6 +22,8 @@ export interface ExportRequest {
   b: GradientField | null;
   grid: GridName;
   scale: 1 | 2 | 4;
+  /** The view on screen, saved in the bundle so opening it shows the same picture. */
+  view?: BundleView;
 }
 
 /** Read a dropped or picked run bundle (import.ts), so parsing up to MAX_BUNDLE_BYTES of JSON never freezes the page. */
@@ -32,7 +34,7 @@ export interface ReadRequest {
 
 export type ExportReply =
   | { ok: true; name: string; mime: string; parts: (string | Uint8Array)[] }
-  | { ok: true; field: GradientField }
+  | { ok: true; field: GradientField; view: BundleView | null }
   | { ok: false; message: string };
 
 const ctx = self as unknown as {
@@ -53,7 +55,7 @@ async function write(r: ExportRequest) {
   // do not build them for nothing (W0's spectrum alone takes ~50 s at N = 1024).
   const c = a.config;
   const withMatrices = c.hidden * c.hidden + c.samples * c.steps * c.input <= MATRIX_NUMBER_LIMIT;
-  return bundleFile(a, withMatrices ? buildProblem(c) : ({} as Problem));
+  return bundleFile(a, withMatrices ? buildProblem(c) : ({} as Problem), r.view);
 }
 
 /** One request at a time, answered in the order asked (the page matches answers to requests that way). */
@@ -62,9 +64,9 @@ let queue: Promise<void> = Promise.resolve();
 async function answer(request: ExportRequest | ReadRequest): Promise<void> {
   try {
     if (request.format === 'read') {
-      const field = await readBundleFile(request.file);
+      const { field, view } = await readBundleRun(request.file);
       const grids = [field.gradLog10Mean, field.gradLog10Std, field.hiddenLog10Mean, field.saturation, field.weightGradLog10, field.overflow];
-      ctx.postMessage({ ok: true, field }, grids.map((g) => g.buffer as ArrayBuffer));
+      ctx.postMessage({ ok: true, field, view }, grids.map((g) => g.buffer as ArrayBuffer));
       return;
     }
     const f = await write(request);

@@ -4,7 +4,7 @@
  * touches the page; the store shows the field (LabStore.loadField), so a bad file leaves the
  * current view as it was.
  */
-import { BundleError, fieldFromBundle } from '../core/bundle.ts';
+import { BundleError, runFromBundle, type BundleView } from '../core/bundle.ts';
 import { rhoValues } from '../core/config.ts';
 import type { GradientField } from '../core/field.ts';
 
@@ -40,6 +40,11 @@ function mib(bytes: number): string {
  * values that are not the config's sweep).
  */
 export async function readBundleFile(file: BundleSource, maxBytes = MAX_BUNDLE_BYTES): Promise<GradientField> {
+  return (await readBundleRun(file, maxBytes)).field;
+}
+
+/** readBundleFile, with the view the bundle was saved with (null when it has none). */
+export async function readBundleRun(file: BundleSource, maxBytes = MAX_BUNDLE_BYTES): Promise<{ field: GradientField; view: BundleView | null }> {
   const name = file.name || 'the file';
   if (file.size === 0) throw new ImportError(`${name} is empty; open a run bundle saved by the lab or by rnnlab (run-….json)`);
   if (file.size > maxBytes) {
@@ -52,8 +57,9 @@ export async function readBundleFile(file: BundleSource, maxBytes = MAX_BUNDLE_B
     throw new ImportError(`${name} could not be read (${e instanceof Error ? e.message : String(e)})`);
   }
   let field: GradientField;
+  let view: BundleView | null;
   try {
-    field = fieldFromBundle(text);
+    ({ field, view } = runFromBundle(text));
   } catch (e) {
     if (e instanceof BundleError) throw new ImportError(`${name}: ${e.message}`);
     throw e;
@@ -65,5 +71,5 @@ export async function readBundleFile(file: BundleSource, maxBytes = MAX_BUNDLE_B
       throw new ImportError(`${name}: rho_${k} = ${field.rho[k]}, but the config's sweep (${field.config.rhoMin} to ${field.config.rhoMax} in ${field.K} steps) gives ${want[k]}`);
     }
   }
-  return field;
+  return { field, view };
 }

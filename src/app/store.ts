@@ -5,13 +5,14 @@
  * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
  */
 import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
+import type { BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
 import { sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { presetById, presetState } from './presets.ts';
 import type { RunController, RunProgress } from './runner.ts';
-import { BACKEND_CHOICES, compareConfig, type BackendChoice, type LabState, type ViewState } from './state.ts';
+import { compareConfig, SHOWN_FIELDS, type BackendChoice, type LabState, type ViewState } from './state.ts';
 
 export interface RunStatus {
   status: 'idle' | 'running' | 'failed';
@@ -197,16 +198,26 @@ export class LabStore {
 
   /**
    * Show a finished run (an opened bundle) exactly as it is, without computing: its config
-   * becomes the state (one history entry), compare mode goes off, and the backend choice becomes
-   * the engine that made it when the lab has that engine, so Recompute (rerun) reproduces it.
-   * A run in flight is cancelled so it cannot replace the imported field.
+   * becomes the state (one history entry), compare mode goes off, and the view it was saved
+   * with (field shown, slider, camera) comes back. The engine choice stays the user's: the
+   * badge and the import note say who computed the run, and Recompute runs it on the chosen
+   * engine. A run in flight is cancelled so it cannot replace the imported field.
    */
-  loadField(field: GradientField, source: string): void {
+  loadField(field: GradientField, source: string, saved: BundleView | null = null): void {
     this.requestSerial++;
     this.runner.cancel();
-    const engine = field.meta.backend as BackendChoice;
-    const backend = BACKEND_CHOICES.includes(engine) ? engine : this.snap.state.view.backend;
-    const view = this.clampRho({ ...this.snap.state.view, compare: 'off', preset: null, backend }, field);
+    const shown = SHOWN_FIELDS.find((f) => f === saved?.shown);
+    const view = this.clampRho(
+      {
+        ...this.snap.state.view,
+        compare: 'off',
+        preset: null,
+        ...(shown ? { field: shown } : {}),
+        ...(saved && Number.isFinite(saved.rho) ? { rho: saved.rho } : {}),
+        ...(saved ? { camera: saved.camera } : {}),
+      },
+      field,
+    );
     const wall = field.meta.wallMs;
     this.update({
       state: { config: field.config, view },

@@ -40,6 +40,18 @@ export interface Bundle {
   grids: Record<GridName, Nested> & { overflow: number[][] };
   /** Where the nulls of each grid came from: lists of [k, j] per kind of non-finite value. */
   nonFinite: Partial<Record<GridName, { NaN?: [number, number][]; Infinity?: [number, number][]; '-Infinity'?: [number, number][] }>>;
+  /** What the lab showed when the run was saved (absent in bundles from the CLI and older files). */
+  view?: BundleView;
+}
+
+/** The view a bundle was saved with, so opening it shows the same picture. */
+export interface BundleView {
+  /** The field shown, by the lab's short name (grad, hidden, weight, saturation). */
+  shown: string;
+  /** Where the rho slider stood. */
+  rho: number;
+  /** The 3D camera as [azimuth deg, elevation deg, distance], or null for the default. */
+  camera: [number, number, number] | null;
 }
 
 function rows(a: Float64Array, r: number, c: number): number[][] {
@@ -48,8 +60,8 @@ function rows(a: Float64Array, r: number, c: number): number[][] {
   return out;
 }
 
-/** The bundle of a finished run; pass the problem it ran on to include the matrices. */
-export function toBundle(field: GradientField, problem?: Problem): Bundle {
+/** The bundle of a finished run; pass the problem it ran on to include the matrices, and the view to show it the same way. */
+export function toBundle(field: GradientField, problem?: Problem, view?: BundleView): Bundle {
   const { config, K, T } = field;
   const steps = config.steps;
   const n = config.hidden;
@@ -114,11 +126,12 @@ export function toBundle(field: GradientField, problem?: Problem): Bundle {
     nonFinite,
   };
   if (matricesOmitted) bundle.matricesOmitted = matricesOmitted;
+  if (view) bundle.view = view;
   return bundle;
 }
 
-export function bundleToJson(field: GradientField, problem?: Problem): string {
-  return JSON.stringify(toBundle(field, problem));
+export function bundleToJson(field: GradientField, problem?: Problem, view?: BundleView): string {
+  return JSON.stringify(toBundle(field, problem, view));
 }
 
 export class BundleError extends Error {
@@ -150,10 +163,18 @@ const bundleSchema = z.object({
     z.string(),
     z.object({ NaN: z.array(index).optional(), Infinity: z.array(index).optional(), '-Infinity': z.array(index).optional() }),
   ),
+  view: z
+    .object({ shown: z.string(), rho: z.number(), camera: z.tuple([z.number(), z.number(), z.number()]).nullable() })
+    .optional(),
 });
 
 /** A field back from bundle JSON, exactly as it was written. Throws BundleError with the reason. */
 export function fieldFromBundle(json: string | unknown): GradientField {
+  return runFromBundle(json).field;
+}
+
+/** The field and the view it was saved with (null when the bundle has none). Throws BundleError with the reason. */
+export function runFromBundle(json: string | unknown): { field: GradientField; view: BundleView | null } {
   let raw: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -233,5 +254,5 @@ export function fieldFromBundle(json: string | unknown): GradientField {
   }
   checkShape('overflow', grids.overflow);
   for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) field.overflow[k * T + j] = grids.overflow[k][j];
-  return field;
+  return { field, view: b.view ?? null };
 }

@@ -3,7 +3,7 @@
  * browser download (`new Blob(file.parts, { type: file.mime })`) or a CLI write. The lab and the
  * CLI both go through these, so the same run gives the same files from either.
  */
-import { bundleToJson } from '../core/bundle.ts';
+import { bundleToJson, type BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
 import type { Problem } from '../core/problem.ts';
 import { csvChunks } from './csv.ts';
@@ -39,7 +39,7 @@ export function npzFile(field: GradientField): ExportFile {
   return { name: exportFileName(field.config, 'field', 'npz'), mime: 'application/zip', parts: [fieldNpz(field)] };
 }
 
-/** The JSON run bundle (src/core/bundle.ts); pass the problem to include the matrices. */
-export function bundleFile(field: GradientField, problem?: Problem): ExportFile {
-  return { name: exportFileName(field.config, 'run', 'json'), mime: 'application/json', parts: [bundleToJson(field, problem)] };
+/** The JSON run bundle (src/core/bundle.ts); pass the problem to include the matrices, and the lab's view to save it too. */
+export function bundleFile(field: GradientField, problem?: Problem, view?: BundleView): ExportFile {
+  return { name: exportFileName(field.config, 'run', 'json'), mime: 'application/json', parts: [bundleToJson(field, problem, view)] };
 }

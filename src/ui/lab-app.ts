@@ -308,7 +308,7 @@ export class LabApp extends LitElement {
         this.exportNote = { text: `saved ${names.join(', ')}`, bad: false };
         return;
       }
-      const file = await exportFile(s.result, s.state.view.field, format, options);
+      const file = await exportFile(s.result, s.state.view, format, options);
       saveFile(file);
       this.exportNote = { text: `saved ${file.name}`, bad: false };
     } catch (e) {
@@ -321,8 +321,8 @@ export class LabApp extends LitElement {
     this.importError = null;
     this.exportNote = { text: `opening ${file.name}…`, bad: false };
     try {
-      const field = await readBundleInWorker(file);
-      this.store?.loadField(field, file.name);
+      const { field, view } = await readBundleInWorker(file);
+      this.store?.loadField(field, file.name, view);
       this.exportNote = null;
     } catch (e) {
       this.exportNote = null;

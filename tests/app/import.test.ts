@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SelectedBackend } from '../../src/app/backends.ts';
-import { ImportError, readBundleFile } from '../../src/app/import.ts';
+import { ImportError, readBundleFile, readBundleRun } from '../../src/app/import.ts';
 import { RunController } from '../../src/app/runner.ts';
 import { LabStore, type HashPort } from '../../src/app/store.ts';
 import { bundleToJson } from '../../src/core/bundle.ts';
@@ -91,8 +91,9 @@ describe('LabStore with an imported field', () => {
     expect(snap.result?.a).toBe(field);
     expect(snap.imported).toEqual({ source: 'run.json', backend: 'reference', adapter: field.meta.adapter });
     expect(snap.state.config).toEqual(CONFIG);
-    expect(snap.state.view.backend).toBe('reference'); // the engine that made it, for Recompute
+    expect(snap.state.view.backend).toBe('cpu'); // the user's engine choice is theirs; the badge names who computed it
     expect(hash()).toContain('seed=11');
+    expect(hash()).toContain('backend=cpu');
     expect(engine.started).toHaveLength(1);
     // The slider moves over the imported field without computing.
     s.setView({ rho: 1.2 });
@@ -104,6 +105,24 @@ describe('LabStore with an imported field', () => {
     expect(again.imported).toBeNull();
     expect(again.result?.a).not.toBe(field);
     sameGrids(again.result!.a, field);
+  });
+
+  it('restores the view saved in the bundle (field shown, slider rho, camera) and keeps the engine choice', async () => {
+    const field = await new ReferenceEngine().run(CONFIG);
+    const saved = await readBundleRun(file('run.json', bundleToJson(field, undefined, { shown: 'hidden', rho: 1.25, camera: [30, 20, 3] })));
+    expect(saved.view).toEqual({ shown: 'hidden', rho: 1.25, camera: [30, 20, 3] });
+    const { store: s, hash } = store('hidden=8&steps=12&rhoCount=5&samples=2&seed=3&backend=cpu&rho=0.75&compare=relu');
+    s.start();
+    await idle(s);
+    s.loadField(saved.field, 'run.json', saved.view);
+    const v = s.snapshot.state.view;
+    expect(v).toMatchObject({ field: 'hidden', rho: 1.25, camera: [30, 20, 3], backend: 'cpu', compare: 'off' });
+    expect(hash()).toContain('backend=cpu');
+    // A bundle without a view (older files, the CLI) keeps the slider where it is, inside the sweep.
+    const plain = await readBundleRun(file('cli.json', bundleToJson(field)));
+    expect(plain.view).toBeNull();
+    s.loadField(plain.field, 'cli.json', plain.view);
+    expect(s.snapshot.state.view).toMatchObject({ field: 'hidden', rho: 1.25 });
   });
 
   it('an import while a run is in flight wins over that run', async () => {

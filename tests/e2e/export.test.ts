@@ -228,7 +228,10 @@ describe('opening a run bundle', () => {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: join(ARTIFACTS, 'after-import.png') });
 
-    // Recompute: runs the config again on the engine named in the bundle.
+    // Opening a file never changes the engine choice (auto here, as when the bundle was made).
+    expect(await page.evaluate(() => location.hash)).not.toContain('backend=');
+    expect(await page.locator('lab-badge select').inputValue()).toBe('auto');
+    // Recompute: runs the config again on the chosen engine, the one that computed the bundle on this page.
     await page.locator('lab-export [data-imported] button').click();
     await page.waitForFunction(() => (window as unknown as { __lab: { snapshot(): { imported: unknown } } }).__lab.snapshot().imported === null, null, { timeout: 90_000 });
     await waitIdle(page);
