@@ -7,7 +7,7 @@
 import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import type { BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
-import { sweepFlops } from '../core/work.ts';
+import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { presetById, presetState } from './presets.ts';
@@ -22,6 +22,18 @@ export interface RunStatus {
   startedAt: number;
   /** Why the last run failed, in words. */
   message: string;
+  /** What the engine's measured speed predicted for this run, ms (null when idle). */
+  estimateMs: number | null;
+}
+
+/** A run that would take long, waiting for the user's yes (the lab asks before starting it). */
+export interface RunEstimate {
+  /** Predicted wall time, ms. */
+  ms: number;
+  /** Arithmetic of the run (forward + BPTT of every configuration it computes). */
+  flops: number;
+  /** What the prediction rests on, in words. */
+  basis: string;
 }
 
 export interface RunResult {
@@ -52,6 +64,8 @@ export interface Snapshot {
   backend: BackendInfo | null;
   /** The result on screen came from a bundle file, not from a run here (loadField); null otherwise. */
   imported: ImportedRun | null;
+  /** A long run waits for confirmation (confirmRun / declineRun); null otherwise. */
+  confirm: RunEstimate | null;
 }
 
 /** Where an imported result came from. */
@@ -75,7 +89,37 @@ type Listener = (s: Snapshot) => void;
 /** Gives the engine for a backend choice (backends.ts in the browser; a fake in Node tests). */
 export type BackendPort = (choice: BackendChoice) => Promise<SelectedBackend>;
 
-const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '' };
+const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '', estimateMs: null };
+
+/**
+ * A run predicted to take longer than this asks first (a lecturer who typed hidden 1024 and
+ * samples 256 by mistake must not lose the page to an hour of computing).
+ */
+export const CONFIRM_ABOVE_MS = 10_000;
+
+/**
+ * The speed assumed before any run was timed on an engine, FLOP/ms (1 GFLOP/s: below every
+ * engine's measured rate on sweep-64 except the reference, see README "Speed"), so the first
+ * prediction errs long.
+ */
+const PRIOR_FLOP_PER_MS = 1e6;
+
+/**
+ * Why the plots do not show the current settings, in words, or null when they do: the settings
+ * changed and the new run is computing, waiting for confirmation, was declined or cancelled,
+ * or failed. An imported run is current (its config is the state).
+ */
+export function staleness(s: Snapshot): string | null {
+  const r = s.result;
+  if (!r) return null;
+  const { config, view } = s.state;
+  const b = compareConfig(config, view.compare);
+  const same = (x: Config, y: Config) => FIELD_NAMES.every((k) => x[k] === y[k]);
+  const current = same(r.a.config, config) && (b ? !!r.b && same(r.b.config, b) : !r.b);
+  if (current) return null;
+  const shown = `${r.a.config.activation}, N ${r.a.config.hidden}, T ${r.a.config.steps}, K ${r.a.config.rhoCount}, S ${r.a.config.samples}${r.b ? ` vs ${r.b.config.activation}` : ''}`;
+  return `These plots show an earlier run (${shown}), not the settings on the left`;
+}
 
 /** A control's text as the value checkConfig sees (numbers parsed; empty text is no number). */
 function fieldValue(name: FieldName, raw: string): unknown {
@@ -95,6 +139,10 @@ export class LabStore {
   private cache = new Map<string, GradientField>();
   private replaceTimer: ReturnType<typeof setTimeout> | null = null;
   private requestSerial = 0;
+  /** Fastest arithmetic rate measured per engine choice, FLOP/ms, and where it was measured. */
+  private speed = new Map<BackendChoice, { flopPerMs: number; engine: string; ms: number }>();
+  /** The request the user said yes to (its cache keys), so it does not ask again. */
+  private confirmedKey: string | null = null;
 
   constructor(
     private readonly runner: RunController,
@@ -111,6 +159,7 @@ export class LabStore {
       result: null,
       backend: null,
       imported: null,
+      confirm: null,
     };
   }
 
@@ -246,6 +295,33 @@ export class LabStore {
     void this.recompute();
   }
 
+  /** Start the long run that is waiting for confirmation. */
+  confirmRun(): void {
+    if (!this.snap.confirm) return;
+    this.confirmedKey = this.requestKey();
+    this.update({ confirm: null });
+    void this.recompute();
+  }
+
+  /** Do not start the long run: the settings stay as typed, the plots (marked stale) show the last run. */
+  declineRun(): void {
+    if (this.snap.confirm) this.update({ confirm: null });
+  }
+
+  /** Compute the current settings (asks first when it would take long): the stale plots' Run button. */
+  requestRun(): void {
+    void this.recompute();
+  }
+
+  /** Stop the run in flight; the last good run stays on screen, marked stale. */
+  cancelRun(): void {
+    if (this.snap.run.status !== 'running') return;
+    this.requestSerial++;
+    this.runner.cancel();
+    this.confirmedKey = null;
+    this.update({ run: IDLE });
+  }
+
   dismissLinkProblems(): void {
     this.update({ linkProblems: [] });
   }
@@ -292,6 +368,25 @@ export class LabStore {
     }
   }
 
+  /** The cache keys of what the current state needs, as one string. */
+  private requestKey(): string {
+    const { config, view } = this.snap.state;
+    const b = compareConfig(config, view.compare);
+    return [config, ...(b ? [b] : [])].map((c) => cacheKey(c, view.backend)).join('||');
+  }
+
+  /** How long `flops` of work takes on the chosen engine, from the fastest rate measured on it. */
+  private estimate(be: BackendChoice, flops: number): RunEstimate {
+    const m = this.speed.get(be);
+    const rate = m?.flopPerMs ?? PRIOR_FLOP_PER_MS;
+    // A short run is mostly fixed costs (workers, buffers, W0's spectrum), so its rate
+    // understates what a large sweep reaches: say so rather than hide it.
+    const basis = m
+      ? `${m.engine} has run at up to ${(rate / 1e6).toPrecision(3)} GFLOP/s here${m.ms < 500 ? ` (timed on a ${formatDuration(m.ms)} sweep, where fixed costs weigh; a large sweep often runs faster)` : ''}`
+      : `no run has been timed on this engine yet; assuming ${(rate / 1e6).toPrecision(2)} GFLOP/s`;
+    return { ms: flops / rate, flops, basis };
+  }
+
   /** Compute what the state needs (cached fields are reused), latest wins. */
   private async recompute(): Promise<void> {
     const serial = ++this.requestSerial;
@@ -325,6 +420,7 @@ export class LabStore {
     };
     if (missing.length === 0) {
       this.runner.cancel();
+      this.update({ confirm: null });
       finish(0, []);
       // Served from the cache after switching engines: the badge names the engine of this choice.
       if (this.snap.backend?.choice !== be) {
@@ -334,7 +430,19 @@ export class LabStore {
       }
       return;
     }
-    this.update({ run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '' } });
+    const flops = missing.reduce((sum, c) => sum + sweepFlops(c), 0);
+    const estimate = this.estimate(be, flops);
+    const key = this.requestKey();
+    if (estimate.ms > CONFIRM_ABOVE_MS && this.confirmedKey !== key) {
+      // Ask first; a run in flight for earlier settings is of no use any more.
+      this.runner.cancel();
+      this.update({ confirm: estimate, run: IDLE });
+      return;
+    }
+    this.update({
+      confirm: null,
+      run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '', estimateMs: estimate.ms },
+    });
     performance.mark('lab:select-backend');
     const selected = await this.backends(be);
     performance.mark('lab:run-start');
@@ -353,6 +461,8 @@ export class LabStore {
     performance.mark('lab:run-end');
     // A lost GPU may have been replaced (or fallen back) during the run: the badge says so.
     if (selected.refresh) this.update({ backend: selected.refresh() });
+    const rate = flops / Math.max(outcome.wallMs, 1e-3);
+    if (rate > (this.speed.get(be)?.flopPerMs ?? 0)) this.speed.set(be, { flopPerMs: rate, engine: selected.info.engine, ms: outcome.wallMs });
     for (const f of outcome.fields) this.remember(f, be);
     finish(outcome.wallMs, outcome.fields);
   }

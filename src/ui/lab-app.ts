@@ -8,7 +8,8 @@ import { html, LitElement, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
-import type { LabStore, RunResult, Snapshot } from '../app/store.ts';
+import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
+import { formatDuration } from '../core/work.ts';
 import { derivePlots, deriveSlice, type Plots } from './derive.ts';
 import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
@@ -174,6 +175,47 @@ export class LabApp extends LitElement {
         border-radius: 8px;
         padding: 10px 18px;
       }
+      .stale-note {
+        flex-basis: 100%;
+        display: flex;
+        align-items: center;
+        gap: 10px;
+        font-size: calc(12.5px * var(--s, 1));
+        color: var(--warn);
+        border-top: 1px dashed var(--border);
+        padding-top: 3px;
+      }
+      .plots.stale .row {
+        opacity: 0.55;
+      }
+      .status button {
+        margin-left: 6px;
+      }
+      dialog {
+        border: 1px solid var(--border);
+        border-radius: 10px;
+        background: var(--panel);
+        color: var(--fg);
+        max-width: 52ch;
+        padding: 14px 18px;
+      }
+      dialog::backdrop {
+        background: rgba(0, 0, 0, 0.35);
+      }
+      dialog h2 {
+        font-size: calc(16px * var(--s, 1));
+        margin: 0 0 8px;
+      }
+      dialog p {
+        font-size: calc(13px * var(--s, 1));
+        margin: 6px 0;
+      }
+      dialog .buttons {
+        display: flex;
+        gap: 10px;
+        justify-content: flex-end;
+        margin-top: 12px;
+      }
       h2.side {
         font-size: calc(12px * var(--s, 1));
         text-transform: uppercase;
@@ -197,6 +239,8 @@ export class LabApp extends LitElement {
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Re-renders the elapsed time and time left once a second while a run computes. */
+  private clock: ReturnType<typeof setInterval> | null = null;
   /** performance.now() when the first surface was drawn (for the load-time figure). */
   firstDrawMs: number | null = null;
 
@@ -231,6 +275,8 @@ export class LabApp extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    if (this.clock) clearInterval(this.clock);
+    this.clock = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
@@ -249,6 +295,11 @@ export class LabApp extends LitElement {
         // Re-render once the delay has passed so the bar appears for long runs only.
         if (this.progressTimer) clearTimeout(this.progressTimer);
         this.progressTimer = setTimeout(() => this.requestUpdate(), PROGRESS_DELAY_MS + 5);
+        if (!this.clock) this.clock = setInterval(() => this.requestUpdate(), 1000);
+      }
+      if (s.run.status !== 'running' && this.clock) {
+        clearInterval(this.clock);
+        this.clock = null;
       }
     }) ?? null;
   }
@@ -271,6 +322,10 @@ export class LabApp extends LitElement {
   }
 
   override updated(): void {
+    // The confirmation of a long run is a modal dialog while the store waits for an answer.
+    const dialog = this.renderRoot.querySelector<HTMLDialogElement>('dialog.confirm-run');
+    if (dialog && this.snap?.confirm && !dialog.open) dialog.showModal();
+    if (dialog && !this.snap?.confirm && dialog.open) dialog.close();
     if (this.firstDrawMs === null && this.snap?.result) {
       // The scene (three.js) may still be loading: check each frame until it has drawn the data.
       const check = () => {
@@ -330,6 +385,25 @@ export class LabApp extends LitElement {
     }
   }
 
+  /** The question before a run that the measured speed says takes long. */
+  private renderConfirm() {
+    const c = this.snap?.confirm;
+    return html`<dialog class="confirm-run" aria-labelledby="confirm-title" @cancel=${(e: Event) => {
+      e.preventDefault();
+      this.store?.declineRun();
+    }}>
+      ${c
+        ? html`<h2 id="confirm-title">This run takes about ${formatDuration(c.ms)}</h2>
+            <p>${(c.flops / 1e9).toPrecision(3)} GFLOP of forward and backward passes; ${c.basis}.</p>
+            <p>The plots keep showing the last run until it finishes, and you can cancel it at any time.</p>
+            <div class="buttons">
+              <button data-decline @click=${() => this.store?.declineRun()}>Don't run</button>
+              <button data-confirm autofocus @click=${() => this.store?.confirmRun()}>Run it</button>
+            </div>`
+        : null}
+    </dialog>`;
+  }
+
   private renderProgress() {
     const run = this.snap?.run;
     if (!run || run.status !== 'running' || performance.now() - run.startedAt < PROGRESS_DELAY_MS) return null;
@@ -341,7 +415,18 @@ export class LabApp extends LitElement {
     const s = this.snap;
     if (!s) return null;
     const r = s.run;
-    if (r.status === 'running') return html`<span class="status" aria-live="polite">computing ${Math.round(r.fraction * 100)}% · ${r.phase}</span>`;
+    if (r.status === 'running') {
+      const elapsed = performance.now() - r.startedAt;
+      if (elapsed < PROGRESS_DELAY_MS) return html`<span class="status">computing…</span>`;
+      // Time left from the engine's own progress once it has some, else from the prediction.
+      const left = r.fraction >= 0.02 ? (elapsed * (1 - r.fraction)) / r.fraction : r.estimateMs !== null ? Math.max(0, r.estimateMs - elapsed) : NaN;
+      return html`<span class="status" data-running
+        ><span aria-live="polite">computing ${Math.round(r.fraction * 100)}% · ${r.phase}</span> ·
+        <span data-elapsed>${formatDuration(elapsed)} elapsed</span> ·
+        <span data-left>${Number.isFinite(left) ? `about ${formatDuration(left)} left` : 'estimating time left'}</span>
+        <button data-cancel-run @click=${() => this.store?.cancelRun()}>Cancel</button></span
+      >`;
+    }
     if (r.status === 'failed') return html`<span class="status bad" role="alert">run failed: ${r.message} (showing the last good run)</span>`;
     if (Object.keys(s.fieldErrors).length > 0) return html`<span class="status bad">fix the highlighted setting; the last good run stays on screen</span>`;
     if (this.exportNote) return html`<span class="status ${this.exportNote.bad ? 'bad' : ''}" role="status">${this.exportNote.text}</span>`;
@@ -360,7 +445,8 @@ export class LabApp extends LitElement {
     const aName = s.result?.a.config.activation ?? config.activation;
     const bName = s.result?.b?.config.activation ?? '';
     const heading = (name: string) => `${name} · ${SHOWN_SHORT[view.field]}`;
-    return html`${this.renderProgress()}
+    const stale = staleness(s);
+    return html`${this.renderProgress()} ${this.renderConfirm()}
       ${this.dropping ? html`<div class="drop" aria-hidden="true"><span>Drop a run bundle (run-….json) to open it</span></div>` : null}
       <header>
         <h1>RNN Gradient Lab</h1>
@@ -384,7 +470,7 @@ export class LabApp extends LitElement {
               <h2 class="side" style="margin-top:12px">Settings</h2>
               <lab-controls .config=${config} .drafts=${s.drafts} .errors=${s.fieldErrors}></lab-controls>
             </aside>`}
-        <section class="plots" aria-label="Plots">
+        <section class="plots ${stale ? 'stale' : ''}" aria-label="Plots">
           <div class="bar">
             ${view.embed
               ? null
@@ -418,6 +504,18 @@ export class LabApp extends LitElement {
                   .imported=${s.imported}
                   .importError=${this.importError}
                 ></lab-export>`}
+            ${!s.result && s.run.status !== 'running' && !s.confirm && !view.embed
+              ? html`<div class="stale-note" role="status" data-stale>
+                  <span>Nothing computed yet for these settings.</span>
+                  <button @click=${() => this.store?.requestRun()}>Run the settings</button>
+                </div>`
+              : null}
+            ${stale
+              ? html`<div class="stale-note" role="status" data-stale>
+                  <span>⚠ ${stale}${s.run.status === 'running' ? '; the new run is computing' : ''}.</span>
+                  ${s.run.status === 'running' || view.embed ? null : html`<button @click=${() => this.store?.requestRun()}>Run the settings</button>`}
+                </div>`
+              : null}
           </div>
           <div class="row top ${compare ? 'compare' : ''}">
             <lab-surface

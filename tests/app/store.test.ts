@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SelectedBackend } from '../../src/app/backends.ts';
 import { RunController } from '../../src/app/runner.ts';
-import { LabStore, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import { LabStore, staleness, type HashPort, type Snapshot } from '../../src/app/store.ts';
 import type { Config } from '../../src/core/config.ts';
 import type { Engine, RunOptions } from '../../src/core/engine.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
@@ -112,6 +112,55 @@ describe('LabStore', () => {
     expect(s.drafts.hidden).toBe('0');
     expect(s.fieldErrors.hidden).toBeDefined();
     expect(engine.started).toHaveLength(2);
+  });
+
+  it('a sweep the measured speed says takes more than ~10 s asks first; declining keeps the old plots, marked stale', async () => {
+    const { store, engine } = setup();
+    store.start();
+    const first = await idle(store);
+    expect(staleness(first)).toBeNull();
+    // N = 256 on a few sequences: quick, and it measures this engine's speed at that size.
+    store.setField('hidden', '256');
+    await idle(store);
+    expect(engine.started).toHaveLength(2);
+    // Then 5 x 256 sequences of T = 5000: 1.7e12 FLOP, far beyond 10 s at any speed the float64 reference has.
+    store.setField('samples', '256');
+    expect(store.snapshot.confirm).not.toBeNull();
+    store.setField('steps', '5000');
+    let s = store.snapshot;
+    expect(engine.started).toHaveLength(2);
+    expect(s.confirm).not.toBeNull();
+    expect(s.confirm!.ms).toBeGreaterThan(10_000);
+    expect(s.confirm!.basis).toMatch(/reference.*GFLOP\/s/);
+    expect(s.run.status).toBe('idle');
+    expect(staleness(s)).toMatch(/earlier run/);
+    store.declineRun();
+    s = store.snapshot;
+    expect(s.confirm).toBeNull();
+    expect(s.state.config.samples).toBe(256); // the settings stay as typed
+    expect(engine.started).toHaveLength(2);
+    expect(staleness(s)).toMatch(/earlier run/);
+    // Asking again and accepting starts it; Cancel stops it, the last good run stays, still stale.
+    store.requestRun();
+    expect(store.snapshot.confirm).not.toBeNull();
+    store.confirmRun();
+    await new Promise((r) => setTimeout(r, 30));
+    s = store.snapshot;
+    expect(s.confirm).toBeNull();
+    expect(s.run.status).toBe('running');
+    expect(s.run.estimateMs).toBeGreaterThan(10_000);
+    expect(engine.started.at(-1)?.samples).toBe(256);
+    store.cancelRun();
+    s = store.snapshot;
+    expect(s.run.status).toBe('idle');
+    expect(s.result?.a.config.samples).toBe(2);
+    expect(staleness(s)).toMatch(/earlier run/);
+    // Back to settings that were computed: shown without asking, and the plots are current again.
+    store.setField('samples', '2');
+    store.setField('steps', '20');
+    s = await idle(store);
+    expect(s.confirm).toBeNull();
+    expect(staleness(s)).toBeNull();
   });
 
   it('latest wins: a change while a run is in flight cancels it; only the last state is shown', async () => {

@@ -1,0 +1,69 @@
+/**
+ * What a lecturer preparing a class met in the lab, in headless Chromium: a huge sweep asks
+ * before it starts and can be cancelled while it runs, plots that show an earlier run than the
+ * settings say so. Screenshots (1280x720) go to artifacts/screenshots/ for a person to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, openLab, startLab, type Lab } from './harness.ts';
+
+let lab: Lab;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  lab = await startLab();
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+const SMALL_HASH = 'hidden=16&steps=40&rhoCount=11&samples=4&seed=5&backend=cpu';
+
+/** Type a value into a settings field and leave it (Tab), as a person does. */
+async function setField(page: Page, name: string, value: string): Promise<void> {
+  const input = page.locator(`lab-controls #f-${name}`);
+  await input.fill(value);
+  await input.press('Tab');
+}
+
+const dialog = (page: Page) => page.locator('lab-app dialog.confirm-run');
+
+describe('long runs', () => {
+  it('a sweep predicted to take long asks first; declined, the plots say they show an earlier run; a confirmed run shows elapsed, time left and Cancel', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    expect(await page.locator('[data-stale]').count()).toBe(0);
+    // hidden 1024, steps 5000, samples 256 (the lecturer's example); each step may already ask.
+    for (const [name, value] of [['hidden', '1024'], ['steps', '5000'], ['samples', '256']]) {
+      if (await dialog(page).isVisible()) await dialog(page).locator('[data-decline]').click();
+      await setField(page, name, value);
+    }
+    await dialog(page).waitFor({ state: 'visible' });
+    const question = await dialog(page).innerText();
+    expect(question).toMatch(/This run takes about \d+ (h|days|min)/);
+    expect(question).toMatch(/cpu has run at up to [\d.]+ GFLOP\/s here/);
+    await page.screenshot({ path: join(ARTIFACTS, 'long-run-confirm.png') });
+    await dialog(page).locator('[data-decline]').click();
+    await expect.poll(() => dialog(page).isVisible()).toBe(false);
+    const stale = page.locator('[data-stale]');
+    expect(await stale.innerText()).toMatch(/These plots show an earlier run \(tanh, N 16, T 40, K 11, S 4\), not the settings on the left/);
+    expect(await page.locator('lab-controls #f-samples').inputValue()).toBe('256');
+    await page.screenshot({ path: join(ARTIFACTS, 'long-run-stale.png') });
+
+    await stale.locator('button').click();
+    await dialog(page).locator('[data-confirm]').click();
+    const running = page.locator('[data-running]');
+    await running.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(1500);
+    expect(await running.innerText()).toMatch(/\d+ s elapsed/);
+    expect(await running.locator('[data-left]').innerText()).toMatch(/about .+ left|estimating time left/);
+    await page.screenshot({ path: join(ARTIFACTS, 'long-run-running.png') });
+    await running.locator('[data-cancel-run]').click();
+    await expect.poll(() => page.locator('[data-running]').count()).toBe(0);
+    expect(await page.locator('[data-stale]').innerText()).toMatch(/earlier run/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
