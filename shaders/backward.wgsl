@@ -46,26 +46,8 @@ struct Params {
   _pad1: u32,
 }
 
-struct StepRecord {
-  hidLog: f32,
-  sat: u32,
-  gradE: i32,
-  gradF: f32,
-  wE: i32,
-  wF: f32,
-  flags: u32,
-  _pad: u32,
-}
-
-const FLAG_FWD_OVERFLOW: u32 = 1u;
-const FLAG_HID_ZERO: u32 = 2u;
-const FLAG_A_NAN: u32 = 4u;
-const FLAG_GRAD_ZERO: u32 = 8u;      // dL/dh_t = 0 exactly (log10 = -Infinity)
-const FLAG_GRAD_NAN: u32 = 16u;      // dL/dh_t undefined (a later phi' was undefined)
-const FLAG_W_ZERO: u32 = 32u;        // weight contribution exactly 0
-const FLAG_W_NAN: u32 = 64u;         // weight contribution undefined
-const FLAG_BWD_INVALID: u32 = 128u;  // the backward pass crossed an undefined phi' after t
-const LOG10_2: f32 = 0.30102999566398120;
+// StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
+// table (src/engine/webgpu/record.ts).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> rhos: array<f32>;

@@ -45,21 +45,8 @@ struct Params {
   _pad1: u32,
 }
 
-struct StepRecord {
-  hidLog: f32,  // log10 ||h_t|| (finite, nonzero h_t)
-  sat: u32,     // saturated / dead units of h_t
-  gradE: i32,   // log10 ||dL/dh_t|| = gradE log10(2) + gradF
-  gradF: f32,
-  wE: i32,      // log10 ||delta_t|| ||h_{t-1}|| = wE log10(2) + wF
-  wF: f32,
-  flags: u32,   // FLAG_* bits
-  _pad: u32,
-}
-
-const FLAG_FWD_OVERFLOW: u32 = 1u;   // some unit of h_t is not finite
-const FLAG_HID_ZERO: u32 = 2u;       // h_t = 0 exactly
-const FLAG_A_NAN: u32 = 4u;          // some a_t is NaN: phi'(a_t) undefined (never for linear)
-const LOG10_2: f32 = 0.30102999566398120;
+// StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
+// table (src/engine/webgpu/record.ts).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> drive: array<f32>;

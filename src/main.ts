@@ -70,7 +70,7 @@ const hook = {
   row: (k: number, grid: 'gradLog10Mean' | 'hiddenLog10Mean' = 'gradLog10Mean', which: 'a' | 'b' = 'a') => {
     const r = store.snapshot.result;
     const f = which === 'a' ? r?.a : r?.b;
-    return f ? Array.from(gridRow(f[grid], f.T, k), (v) => (Number.isFinite(v) ? v : null)) : null;
+    return f ? Array.from(gridRow(f.grids[grid], f.T, k), (v) => (Number.isFinite(v) ? v : null)) : null;
   },
   surfaces: () => Array.from(app.renderRoot.querySelectorAll('lab-surface')),
   heatmaps: () => Array.from(app.renderRoot.querySelectorAll('lab-heatmap')),

@@ -46,7 +46,7 @@ async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<vo
       signal: ctrl.signal,
       onProgress: (progress) => ctx.postMessage({ type: 'progress', id, progress }),
     });
-    const transfer = [...GRID_NAMES.map((g) => field[g].buffer), field.overflow.buffer] as ArrayBuffer[];
+    const transfer = [...GRID_NAMES.map((g) => field.grids[g].buffer), field.overflow.buffer] as ArrayBuffer[];
     ctx.postMessage({ type: 'done', id, field }, transfer);
   } catch (e) {
     const aborted = ctrl.signal.aborted || (e instanceof Error && e.name === 'AbortError');

@@ -25,7 +25,7 @@ function runRows(id: number, config: Config, rows: number[], sendSpectrum: boole
     for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, p.rho[k], s));
     reduceRow(field, k, traces);
     // [T] per grid, copies of row k (transferred, not cloned).
-    const grids = Object.fromEntries(GRID_NAMES.map((g) => [g, field[g].slice(k * T, (k + 1) * T)])) as Record<
+    const grids = Object.fromEntries(GRID_NAMES.map((g) => [g, field.grids[g].slice(k * T, (k + 1) * T)])) as Record<
       (typeof GRID_NAMES)[number],
       Float64Array
     >;

@@ -7,7 +7,7 @@
  * reads opened run bundles (JSON.parse and checks of up to ~330 MB) into a field.
  */
 import { MATRIX_NUMBER_LIMIT, type BundleView } from '../core/bundle.ts';
-import type { GradientField, GridName } from '../core/field.ts';
+import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile } from '../export/files.ts';
@@ -65,7 +65,7 @@ async function answer(request: ExportRequest | ReadRequest): Promise<void> {
   try {
     if (request.format === 'read') {
       const { field, view } = await readBundleRun(request.file);
-      const grids = [field.gradLog10Mean, field.gradLog10Std, field.hiddenLog10Mean, field.saturation, field.weightGradLog10, field.overflow];
+      const grids = [...GRID_NAMES.map((g) => field.grids[g]), field.overflow];
       ctx.postMessage({ ok: true, field, view }, grids.map((g) => g.buffer as ArrayBuffer));
       return;
     }

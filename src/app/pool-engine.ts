@@ -81,7 +81,7 @@ export class PoolReferenceEngine implements Engine {
             field.spectrum = m.spectrum;
             haveSpectrum = true;
           } else if (m.type === 'row') {
-            for (const g of GRID_NAMES) field[g].set(m.grids[g], m.k * T);
+            for (const g of GRID_NAMES) field.grids[g].set(m.grids[g], m.k * T);
             field.overflow.set(m.overflow, m.k * T);
             rowsDone++;
             onProgress?.({ fraction: rowsDone / K, phase: `rho ${rowsDone} of ${K}` });

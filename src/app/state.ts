@@ -4,35 +4,21 @@
  * Everything here is plain data; the URL hash table (hash.ts) serialises exactly this.
  */
 import { ACTIVATIONS, DEFAULT_CONFIG, type Activation, type Config } from '../core/config.ts';
-import type { GridName } from '../core/field.ts';
+import { MENU_GRIDS, STATISTICS, type GridName, type MenuKey } from '../core/statistics.ts';
 import type { BackendChoice } from '../engine/policy.ts';
 
-/** The fields the plots can show, by their short URL names. */
-export const SHOWN_FIELDS = ['grad', 'hidden', 'weight', 'saturation'] as const;
-export type ShownField = (typeof SHOWN_FIELDS)[number];
+/** The fields the plots can show, by their URL names: the menu entries of the statistics table. */
+export const SHOWN_FIELDS = MENU_GRIDS.map((g) => STATISTICS[g].menu!.key as MenuKey);
+export type ShownField = MenuKey;
 
 /** Which grid of the GradientField each shown field reads. */
-export const SHOWN_GRID: Record<ShownField, GridName> = {
-  grad: 'gradLog10Mean',
-  hidden: 'hiddenLog10Mean',
-  weight: 'weightGradLog10',
-  saturation: 'saturation',
-};
+export const SHOWN_GRID = Object.fromEntries(MENU_GRIDS.map((g) => [STATISTICS[g].menu!.key, g])) as Record<ShownField, GridName>;
 
-export const SHOWN_LABEL: Record<ShownField, string> = {
-  grad: 'log10 ‖dL/dh_t‖ (gradient norm)',
-  hidden: 'log10 ‖h_t‖ (hidden-state norm)',
-  weight: 'log10 ‖dL/dW‖ contribution of step t',
-  saturation: 'saturated / dead fraction of units',
-};
+const menuOf = (f: ShownField) => STATISTICS[SHOWN_GRID[f]].menu!;
+export const SHOWN_LABEL = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf(f).label])) as Record<ShownField, string>;
 
 /** Short names for plot headings. */
-export const SHOWN_SHORT: Record<ShownField, string> = {
-  grad: 'log10 ‖dL/dh_t‖',
-  hidden: 'log10 ‖h_t‖',
-  weight: 'log10 ‖dL/dW‖ of step t',
-  saturation: 'fraction saturated/dead',
-};
+export const SHOWN_SHORT = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf(f).heading])) as Record<ShownField, string>;
 
 /** Overlays of the slice chart, each toggleable. */
 export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;

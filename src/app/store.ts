@@ -6,7 +6,7 @@
  */
 import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import type { BundleView } from '../core/bundle.ts';
-import type { GradientField } from '../core/field.ts';
+import { GRID_NAMES, type GradientField } from '../core/field.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
@@ -358,7 +358,7 @@ export class LabStore {
     const key = cacheKey(f.config, backend);
     this.cache.delete(key);
     this.cache.set(key, f);
-    const bytes = (g: GradientField) => g.K * g.T * (5 * 8 + 1);
+    const bytes = (g: GradientField) => g.K * g.T * (GRID_NAMES.length * 8 + 1);
     let total = 0;
     for (const g of this.cache.values()) total += bytes(g);
     for (const [k, g] of this.cache) {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BundleError, fieldFromBundle } from '../core/bundle.ts';
+import { GRID_NAMES, STATISTICS } from '../core/statistics.ts';
 import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
 import { isAbortError } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
@@ -67,7 +68,8 @@ const SWEEP_FORMATS: readonly Format[] = FORMATS;
 const RENDER_FORMATS: readonly Format[] = ['png', 'svg', 'csv', 'npy'];
 
 function figureOptions(cmd: Command): void {
-  cmd.addOption(new Option('--field <grids>', 'grids drawn as figures: all, or a comma list (gradLog10Mean=grad, gradLog10Std=gradstd, hiddenLog10Mean=hidden, saturation, weightGradLog10=wgrad)').default('gradLog10Mean'));
+  const grids = GRID_NAMES.map((g) => (STATISTICS[g].short === g ? g : `${g}=${STATISTICS[g].short}`)).join(', ');
+  cmd.addOption(new Option('--field <grids>', `grids drawn as figures: all, or a comma list (${grids})`).default('gradLog10Mean'));
   cmd.addOption(new Option('--scale <n>', 'PNG pixel density: 1, 2 or 4 times the figure size').default('1'));
   cmd.addOption(new Option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`).default('viridis'));
   cmd.addOption(new Option('--range <min:max>', 'colour range: auto (the data) or MIN:MAX').default('auto'));

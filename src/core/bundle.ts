@@ -6,12 +6,19 @@
 import { z } from 'zod';
 import { parseConfig, type Config } from './config.ts';
 import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
+import { makeGrids } from './statistics.ts';
 import type { Problem } from './problem.ts';
 import { LAB_VERSION } from './version.ts';
 
 export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/1';
 /** The matrices are written when N*N + S*T*D is at most this many numbers. */
 export const MATRIX_NUMBER_LIMIT = 2_000_000;
+/**
+ * The grids every bundle of this format has. Grids added to the statistics table later are
+ * optional when reading: a bundle written before one existed loads without it (its cells NaN,
+ * its name in meta.absentGrids).
+ */
+export const BUNDLE_BASE_GRIDS: readonly GridName[] = ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'saturation', 'weightGradLog10'];
 
 type Nested = (number | null)[][];
 
@@ -37,7 +44,7 @@ export interface Bundle {
   /** Why the matrices were left out, when they were. */
   matricesOmitted?: string;
   /** K x T, column j = timestep t = j + 1; null where the value is not finite. */
-  grids: Record<GridName, Nested> & { overflow: number[][] };
+  grids: Partial<Record<GridName, Nested>> & { overflow: number[][] };
   /** Where the nulls of each grid came from: lists of [k, j] per kind of non-finite value. */
   nonFinite: Partial<Record<GridName, { NaN?: [number, number][]; Infinity?: [number, number][]; '-Infinity'?: [number, number][] }>>;
   /** What the lab showed when the run was saved (absent in bundles from the CLI and older files). */
@@ -87,7 +94,7 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
   const grids = {} as Bundle['grids'];
   const nonFinite: Bundle['nonFinite'] = {};
   for (const name of GRID_NAMES) {
-    const g = field[name];
+    const g = field.grids[name];
     const out: Nested = [];
     for (let k = 0; k < K; k++) {
       const row: (number | null)[] = [];
@@ -156,7 +163,7 @@ const bundleSchema = z.object({
   matrices: z.unknown(),
   matricesOmitted: z.string().optional(),
   grids: z.object({
-    ...Object.fromEntries(GRID_NAMES.map((g) => [g, z.array(z.array(cell))])),
+    ...Object.fromEntries(GRID_NAMES.map((g) => [g, BUNDLE_BASE_GRIDS.includes(g) ? z.array(z.array(cell)) : z.array(z.array(cell)).optional()])),
     overflow: z.array(z.array(z.union([z.literal(0), z.literal(1)]))),
   }),
   nonFinite: z.record(
@@ -221,11 +228,7 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
     rho: Float64Array.from(b.rho),
     K,
     T,
-    gradLog10Mean: new Float64Array(K * T),
-    gradLog10Std: new Float64Array(K * T),
-    hiddenLog10Mean: new Float64Array(K * T),
-    saturation: new Float64Array(K * T),
-    weightGradLog10: new Float64Array(K * T),
+    grids: makeGrids(K * T),
     overflow: new Uint8Array(K * T),
     spectrum: {
       re: Float64Array.from(b.spectrum.re),
@@ -235,10 +238,15 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
     },
     meta: { backend: b.backend, adapter: b.adapter, wallMs: b.wallMs, precision: b.precision },
   };
+  const absent: GridName[] = [];
   for (const name of GRID_NAMES) {
     const g = grids[name];
+    if (!g) {
+      absent.push(name);
+      continue;
+    }
     checkShape(name, g);
-    const out = field[name];
+    const out = field.grids[name];
     for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) out[k * T + j] = g[k][j] ?? NaN;
     const specials = b.nonFinite[name];
     if (specials) {
@@ -252,6 +260,7 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
       }
     }
   }
+  if (absent.length > 0) field.meta.absentGrids = absent;
   checkShape('overflow', grids.overflow);
   for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) field.overflow[k * T + j] = grids.overflow[k][j];
   return { field, view: b.view ?? null };

@@ -5,24 +5,9 @@
  */
 import type { Config } from './config.ts';
 import type { Spectrum } from './spectrum.ts';
+import { makeGrids, type GridName, type Grids } from './statistics.ts';
 
-export const GRID_NAMES = [
-  'gradLog10Mean',
-  'gradLog10Std',
-  'hiddenLog10Mean',
-  'saturation',
-  'weightGradLog10',
-] as const;
-export type GridName = (typeof GRID_NAMES)[number];
-
-/** What each grid means, for legends, CSV headers and the bundle's documentation. */
-export const GRID_INFO: Record<GridName, { label: string; unit: string; description: string }> = {
-  gradLog10Mean: { label: 'log10 ||dL/dh_t||', unit: 'log10', description: 'mean over samples of log10 ||dL/dh_t||' },
-  gradLog10Std: { label: 'std log10 ||dL/dh_t||', unit: 'log10', description: 'population standard deviation over samples of log10 ||dL/dh_t||' },
-  hiddenLog10Mean: { label: 'log10 ||h_t||', unit: 'log10', description: 'mean over samples of log10 ||h_t||' },
-  saturation: { label: 'saturated / dead fraction', unit: 'fraction', description: 'fraction of units (over units and samples) with phi\'(a) < 1% of its maximum (tanh, sigmoid) or a <= 0 (relu, leaky_relu)' },
-  weightGradLog10: { label: 'log10 ||dL/dW step t||_F', unit: 'log10', description: 'mean over samples of log10 ||(phi\'(a_t) * dL/dh_t) h_{t-1}^T||_F, step t\'s contribution to dL/dW' },
-};
+export { GRID_NAMES, STATISTICS, type GridName, type Grids } from './statistics.ts';
 
 export interface RunMeta {
   /** Which engine produced the grids: reference, cpu, webgpu, gpujs. */
@@ -33,6 +18,8 @@ export interface RunMeta {
   wallMs: number;
   /** Arithmetic precision of the engine. */
   precision: 'float64' | 'float32';
+  /** Grids the run's source did not have (a bundle written before they existed): NaN, not computed. */
+  absentGrids?: GridName[];
 }
 
 export interface GradientField {
@@ -41,11 +28,8 @@ export interface GradientField {
   rho: Float64Array;
   K: number;
   T: number;
-  gradLog10Mean: Float64Array;
-  gradLog10Std: Float64Array;
-  hiddenLog10Mean: Float64Array;
-  saturation: Float64Array;
-  weightGradLog10: Float64Array;
+  /** [K, T] each: the grids of the statistics table (src/core/statistics.ts), by name. */
+  grids: Grids;
   /**
    * [K, T] 1 where some sample left the engine's number range: its forward pass gave a non-finite
    * h_t (or its backward pass crossed one), or, in the float32 engines, h_t was clamped or fell
@@ -61,17 +45,12 @@ export interface GradientField {
 export function emptyField(config: Config, rho: Float64Array, spectrum: Spectrum, meta: RunMeta): GradientField {
   const K = rho.length;
   const T = config.steps;
-  const grid = () => new Float64Array(K * T).fill(NaN);
   return {
     config,
     rho,
     K,
     T,
-    gradLog10Mean: grid(),
-    gradLog10Std: grid(),
-    hiddenLog10Mean: grid(),
-    saturation: grid(),
-    weightGradLog10: grid(),
+    grids: makeGrids(K * T),
     overflow: new Uint8Array(K * T),
     spectrum,
     meta,

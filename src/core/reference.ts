@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import { throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from './engine.ts';
 import { emptyField, type GradientField } from './field.ts';
 import { buildProblem, type Problem } from './problem.ts';
+import { GRID_NAMES, makeQuantityArrays, reduceSamples, STATISTICS, type QuantityArrays, type QuantityName } from './statistics.ts';
 
 /** log10 of the Euclidean norm of v[off .. off+n), overflow-safe; -Infinity for a zero vector, NaN if not finite. */
 export function log10Norm(v: Float64Array, off: number, n: number): number {
@@ -32,12 +33,9 @@ export function log10Norm(v: Float64Array, off: number, n: number): number {
   return Math.log10(m) + 0.5 * Math.log10(ss);
 }
 
-/** Per-sequence results, [T] each, index j = timestep t = j + 1. */
+/** Per-sequence results, [T] each, index j = timestep t = j + 1: one array per quantity of the statistics table. */
 export interface SequenceTrace {
-  gradLog10: Float64Array;
-  hiddenLog10: Float64Array;
-  saturation: Float64Array;
-  weightGradLog10: Float64Array;
+  values: QuantityArrays;
   /** 1 where h_t is not finite. */
   forwardOverflow: Uint8Array;
   /** 1 where dL/dh_t is undefined because phi' was undefined at a later step. */
@@ -56,13 +54,11 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
   const hs = new Float64Array((T + 1) * n); // [T+1, N] h_0 .. h_T
   hs.set(h0, 0);
   const out: SequenceTrace = {
-    gradLog10: new Float64Array(T),
-    hiddenLog10: new Float64Array(T),
-    saturation: new Float64Array(T),
-    weightGradLog10: new Float64Array(T),
+    values: makeQuantityArrays(T),
     forwardOverflow: new Uint8Array(T),
     backwardInvalid: new Uint8Array(T),
   };
+  const { grad, hidden, weight, saturated } = out.values;
 
   for (let t = 1; t <= T; t++) {
     const hp = (t - 1) * n;
@@ -84,8 +80,8 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
       if (act.saturated(ai)) sat++;
     }
     out.forwardOverflow[t - 1] = finite ? 0 : 1;
-    out.hiddenLog10[t - 1] = finite ? log10Norm(hs, t * n, n) : NaN;
-    out.saturation[t - 1] = finite ? sat / n : NaN;
+    hidden[t - 1] = finite ? log10Norm(hs, t * n, n) : NaN;
+    saturated[t - 1] = finite ? sat / n : NaN;
   }
 
   let g = Float64Array.from(r);
@@ -96,13 +92,13 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
   for (let t = T; t >= 1; t--) {
     const at = (t - 1) * n;
     if (!valid) {
-      out.gradLog10[t - 1] = NaN;
-      out.weightGradLog10[t - 1] = NaN;
+      grad[t - 1] = NaN;
+      weight[t - 1] = NaN;
       out.backwardInvalid[t - 1] = 1;
       continue;
     }
     const gl = log10Norm(g, 0, n);
-    out.gradLog10[t - 1] = gl + logScale;
+    grad[t - 1] = gl + logScale;
     if (Number.isFinite(gl)) {
       const inv = Math.pow(10, -gl);
       for (let i = 0; i < n; i++) g[i] *= inv;
@@ -120,11 +116,11 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
     }
     if (!derOk) {
       valid = false;
-      out.weightGradLog10[t - 1] = NaN;
+      weight[t - 1] = NaN;
       continue;
     }
     // ||delta h_{t-1}^T||_F = ||delta|| ||h_{t-1}|| (a rank-one matrix)
-    out.weightGradLog10[t - 1] = log10Norm(delta, 0, n) + logScale + log10Norm(hs, (t - 1) * n, n);
+    weight[t - 1] = log10Norm(delta, 0, n) + logScale + log10Norm(hs, (t - 1) * n, n);
     // g_{t-1} = rho W0^T delta_t
     const next = new Float64Array(n);
     for (let j = 0; j < n; j++) {
@@ -144,46 +140,23 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
  * zero in some sample) makes the mean -Infinity, as the mean of logs of the magnitudes is.
  */
 export function meanStd(values: Float64Array): { mean: number; std: number } {
-  const S = values.length;
-  let sum = 0;
-  let negInf = 0;
-  for (let s = 0; s < S; s++) {
-    const v = values[s];
-    if (Number.isNaN(v) || v === Infinity) return { mean: NaN, std: NaN };
-    if (v === -Infinity) negInf++;
-    else sum += v;
-  }
-  if (negInf === S) return { mean: -Infinity, std: 0 };
-  if (negInf > 0) return { mean: -Infinity, std: Infinity };
-  const mean = sum / S;
-  let ss = 0;
-  for (let s = 0; s < S; s++) ss += (values[s] - mean) * (values[s] - mean);
-  return { mean, std: Math.sqrt(ss / S) };
+  return { mean: reduceSamples('mean', values), std: reduceSamples('std', values) };
 }
 
-/** Reduce S traces of one rho into row k of the field. */
+/** Reduce S traces of one rho into row k of the field: every grid of the statistics table. */
 export function reduceRow(field: GradientField, k: number, traces: SequenceTrace[]): void {
   const T = field.T;
   const S = traces.length;
   const buf = new Float64Array(S);
-  const mean = (pick: (tr: SequenceTrace) => Float64Array, j: number) => {
-    for (let s = 0; s < S; s++) buf[s] = pick(traces[s])[j];
-    return meanStd(buf);
+  const gather = (q: QuantityName, j: number) => {
+    for (let s = 0; s < S; s++) buf[s] = traces[s].values[q][j];
+    return buf;
   };
   for (let j = 0; j < T; j++) {
     const idx = k * T + j;
-    const g = mean((tr) => tr.gradLog10, j);
-    field.gradLog10Mean[idx] = g.mean;
-    field.gradLog10Std[idx] = g.std;
-    field.hiddenLog10Mean[idx] = mean((tr) => tr.hiddenLog10, j).mean;
-    field.weightGradLog10[idx] = mean((tr) => tr.weightGradLog10, j).mean;
-    let sat = 0;
+    for (const g of GRID_NAMES) field.grids[g][idx] = reduceSamples(STATISTICS[g].reduce, gather(STATISTICS[g].quantity, j));
     let flag = 0;
-    for (const tr of traces) {
-      sat += tr.saturation[j];
-      flag |= tr.forwardOverflow[j] | tr.backwardInvalid[j];
-    }
-    field.saturation[idx] = sat / S;
+    for (const tr of traces) flag |= tr.forwardOverflow[j] | tr.backwardInvalid[j];
     field.overflow[idx] = flag;
   }
 }

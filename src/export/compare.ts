@@ -2,7 +2,7 @@
  * Compare mode: the difference of one grid between two runs of the same shape (e.g. two
  * backends, two seeds, or two activations), ready for the heatmap's difference mode.
  */
-import { GRID_INFO, type GradientField, type GridName } from '../core/field.ts';
+import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 
 export class CompareError extends Error {
   constructor(message: string) {
@@ -22,8 +22,8 @@ export function differenceGrid(a: GradientField, b: GradientField, grid: GridNam
     if (a.rho[k] !== b.rho[k]) throw new CompareError(`the runs sweep different rho values (rho_${k} = ${a.rho[k]} and ${b.rho[k]}); compare runs over the same rho values`);
   }
   const out = new Float64Array(a.K * a.T);
-  const ga = a[grid];
-  const gb = b[grid];
+  const ga = a.grids[grid];
+  const gb = b.grids[grid];
   for (let i = 0; i < out.length; i++) {
     const x = ga[i];
     const y = gb[i];
@@ -34,5 +34,5 @@ export function differenceGrid(a: GradientField, b: GradientField, grid: GridNam
 
 /** The difference and its colour-bar label, e.g. "webgpu − reference, log10 ||dL/dh_t||". */
 export function differenceOf(a: GradientField, b: GradientField, grid: GridName, nameA = a.meta.backend, nameB = b.meta.backend) {
-  return { values: differenceGrid(a, b, grid), label: `${nameA} \u2212 ${nameB}, ${GRID_INFO[grid].label}` };
+  return { values: differenceGrid(a, b, grid), label: `${nameA} \u2212 ${nameB}, ${STATISTICS[grid].label}` };
 }

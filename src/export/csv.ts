@@ -8,7 +8,7 @@
  * pandas, NumPy and R (read.csv with na.strings = "nan").
  */
 import type { GradientField } from '../core/field.ts';
-import { GRID_INFO, GRID_NAMES } from '../core/field.ts';
+import { STATISTICS, GRID_NAMES } from '../core/field.ts';
 import { LAB_VERSION } from '../core/version.ts';
 
 export const CSV_COLUMNS = ['rho', 't', ...GRID_NAMES, 'overflow'] as const;
@@ -29,7 +29,7 @@ export function csvHeader(field: GradientField): string {
     '# columns:',
     '#   rho: spectral radius of the recurrent matrix W = rho W0 (W0 normalised)',
     '#   t: time step, 1..T',
-    ...GRID_NAMES.map((g) => `#   ${g}: ${GRID_INFO[g].description} [${GRID_INFO[g].unit}]`),
+    ...GRID_NAMES.map((g) => `#   ${g}: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`),
     "#   overflow: 1 where some sample's forward pass gave a non-finite h_t (the values are then undefined), else 0",
     '# nan = undefined (overflow); -inf = log10 of an exact zero.',
     "# pandas: pd.read_csv(path, comment='#'); numpy: np.genfromtxt(path, delimiter=',', names=True, comments='#')",
@@ -41,7 +41,7 @@ export function csvHeader(field: GradientField): string {
 export function* csvChunks(field: GradientField, rowsPerChunk = 8192): Generator<string> {
   yield csvHeader(field);
   const { K, T } = field;
-  const grids = GRID_NAMES.map((g) => field[g]); // in CSV_COLUMNS order
+  const grids = GRID_NAMES.map((g) => field.grids[g]); // in CSV_COLUMNS order
   let rows: string[] = [];
   for (let k = 0; k < K; k++) {
     const rho = csvNumber(field.rho[k]);

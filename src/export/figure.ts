@@ -6,7 +6,7 @@
  * legend under the axis naming the rho = 1 line, overflow cells and clamped values.
  */
 import type { Config } from '../core/config.ts';
-import { GRID_INFO, type GradientField, type GridName } from '../core/field.ts';
+import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { colourTable, lutIndex, type ColormapName, type Rgb } from './colormap.ts';
 import type { FigureFont, TextAngle } from './font.ts';
 import { formatTick, niceTicks } from './ticks.ts';
@@ -113,7 +113,8 @@ function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapO
     }
     return { min, max };
   }
-  if (!opts.difference && opts.grid === 'saturation') return { min: 0, max: 1 };
+  const fixed = STATISTICS[opts.grid].range;
+  if (!opts.difference && fixed) return { min: fixed[0], max: fixed[1] };
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -165,7 +166,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const { K, T, config } = field;
   const scale = opts.scale ?? 1;
   if (!(SCALES as readonly number[]).includes(scale)) throw new RangeError(`scale ${scale} is not one of ${SCALES.join(', ')}`);
-  const values = opts.difference ? opts.difference.values : field[opts.grid];
+  const values = opts.difference ? opts.difference.values : field.grids[opts.grid];
   if (values.length !== K * T) throw new RangeError(`the grid has ${values.length} values; expected K x T = ${K * T}`);
   const colormap = opts.colormap ?? (opts.difference ? 'rdbu' : 'viridis');
   // NaN means "undefined because of overflow" (field.ts): drawn with the overflow pattern too.
@@ -181,7 +182,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
     else if (v === Infinity) counts.positiveInfinity++;
     else if (v < range.min || v > range.max) counts.clamped++;
   }
-  const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(GRID_INFO[opts.grid].label);
+  const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(STATISTICS[opts.grid].label);
   const plotW = opts.plotWidth ?? 600;
   const plotH = opts.plotHeight ?? 360;
   const items: Item[] = [];

@@ -4,7 +4,7 @@
  * for small grids, else one embedded PNG with a pixel per cell) out.
  */
 import { encode } from 'fast-png';
-import { GRID_INFO, type GradientField } from '../core/field.ts';
+import { STATISTICS, type GradientField } from '../core/field.ts';
 import { colourTable, lutIndex, rgbHex, type Rgb } from './colormap.ts';
 import { buildHeatmapScene, cellColour, type Box, type HeatmapOptions, type HeatmapScene } from './figure.ts';
 import { FIGURE_FONT_FAMILY, type FigureFont } from './font.ts';
@@ -132,7 +132,7 @@ export function renderHeatmapRaster(field: GradientField, font: FigureFont, opts
 export function renderHeatmapPng(field: GradientField, font: FigureFont, opts: HeatmapOptions): Uint8Array {
   const { raster, scene } = renderHeatmapRaster(field, font, opts);
   // PNG tEXt chunks are Latin-1: the ASCII label, not the figure's pretty one.
-  const title = (opts.difference?.label ?? GRID_INFO[opts.grid].label).replace(/[^\x20-\x7e]/g, '?');
+  const title = (opts.difference?.label ?? STATISTICS[opts.grid].label).replace(/[^\x20-\x7e]/g, '?');
   return encode({
     width: raster.width,
     height: raster.height,

@@ -1,15 +1,9 @@
 /** File names that carry the config: grad-tanh-gaussian-N64-T100-S16-seed1.png. */
 import type { Config } from '../core/config.ts';
-import type { GridName } from '../core/field.ts';
+import { GRID_NAMES, STATISTICS, type GridName } from '../core/field.ts';
 
-/** Short name of each grid in file names. */
-export const GRID_FILE_PREFIX: Record<GridName, string> = {
-  gradLog10Mean: 'grad',
-  gradLog10Std: 'gradstd',
-  hiddenLog10Mean: 'hidden',
-  saturation: 'saturation',
-  weightGradLog10: 'wgrad',
-};
+/** Short name of each grid in file names: its short name in the statistics table. */
+export const GRID_FILE_PREFIX = Object.fromEntries(GRID_NAMES.map((g) => [g, STATISTICS[g].short])) as Record<GridName, string>;
 
 /** activation-init-N-T-S-seed, e.g. tanh-gaussian-N64-T100-S16-seed1. */
 export function configSlug(config: Pick<Config, 'activation' | 'init' | 'hidden' | 'steps' | 'samples' | 'seed'>): string {

@@ -8,7 +8,7 @@
  * Format: https://numpy.org/devdocs/reference/generated/numpy.lib.format.html
  */
 import { strToU8, zipSync } from 'fflate';
-import { GRID_INFO, GRID_NAMES, type GradientField } from '../core/field.ts';
+import { STATISTICS, GRID_NAMES, type GradientField } from '../core/field.ts';
 import { LAB_VERSION } from '../core/version.ts';
 
 export type NpyDescr = '<f4' | '<f8' | '|u1';
@@ -83,7 +83,7 @@ export function npzSidecar(field: GradientField) {
     arrays: {
       rho: 'float64 [K]: spectral radius of W = rho W0, row k of every grid',
       overflow: "uint8 [K, T]: 1 where some sample's forward pass gave a non-finite h_t, else 0",
-      ...Object.fromEntries(GRID_NAMES.map((g) => [g, `float32 [K, T], column j = time step t = j + 1: ${GRID_INFO[g].description} [${GRID_INFO[g].unit}]`])),
+      ...Object.fromEntries(GRID_NAMES.map((g) => [g, `float32 [K, T], column j = time step t = j + 1: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`])),
     },
     nonFinite: 'NaN = undefined because the forward pass overflowed; -inf = log10 of an exact zero',
     shape: { K: field.K, T: field.T },
@@ -94,7 +94,7 @@ export function npzSidecar(field: GradientField) {
 export function fieldNpz(field: GradientField): Uint8Array {
   const { K, T } = field;
   const files: Record<string, Uint8Array> = {};
-  for (const g of GRID_NAMES) files[`${g}.npy`] = npyBytes(field[g], '<f4', [K, T]);
+  for (const g of GRID_NAMES) files[`${g}.npy`] = npyBytes(field.grids[g], '<f4', [K, T]);
   files['overflow.npy'] = npyBytes(field.overflow, '|u1', [K, T]);
   files['rho.npy'] = npyBytes(field.rho, '<f8', [K]);
   files['config.json'] = strToU8(JSON.stringify(npzSidecar(field), null, 2));

@@ -5,7 +5,7 @@
  */
 import type { RunResult } from '../app/store.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
-import { gridRow, nearestRhoIndex, type GradientField } from '../core/field.ts';
+import { gridRow, nearestRhoIndex, STATISTICS, type GradientField } from '../core/field.ts';
 import { theoryRow } from '../core/theory.ts';
 import { valueRange, type ColormapName, type ValueRange } from './colormap.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
@@ -20,13 +20,19 @@ export interface Plots {
 }
 
 function colormapFor(field: ShownField): ColormapName {
-  return field === 'saturation' ? 'magma' : 'viridis';
+  return STATISTICS[SHOWN_GRID[field]].colormap;
+}
+
+/** Whether the field lacks grid g (an imported bundle written before the statistic existed). */
+export function absentIn(f: GradientField, field: ShownField): boolean {
+  return f.meta.absentGrids?.includes(SHOWN_GRID[field]) ?? false;
 }
 
 function surface(f: GradientField, field: ShownField, range: ValueRange): SurfaceData {
   return {
-    values: f[SHOWN_GRID[field]],
-    overflow: f.overflow,
+    values: f.grids[SHOWN_GRID[field]],
+    // An absent grid is drawn as undefined everywhere, never as numbers.
+    overflow: absentIn(f, field) ? new Uint8Array(f.K * f.T).fill(1) : f.overflow,
     K: f.K,
     T: f.T,
     rho: f.rho,
@@ -38,8 +44,8 @@ function surface(f: GradientField, field: ShownField, range: ValueRange): Surfac
 
 /** A - B cell by cell; undefined (flagged) where either side overflowed or is an exact zero. */
 export function difference(a: GradientField, b: GradientField, field: ShownField): { values: Float64Array; flags: Uint8Array } {
-  const ga = a[SHOWN_GRID[field]];
-  const gb = b[SHOWN_GRID[field]];
+  const ga = a.grids[SHOWN_GRID[field]];
+  const gb = b.grids[SHOWN_GRID[field]];
   const values = new Float64Array(ga.length); // [K, T]
   const flags = new Uint8Array(ga.length); // [K, T]
   for (let i = 0; i < ga.length; i++) {
@@ -59,11 +65,12 @@ export function difference(a: GradientField, b: GradientField, field: ShownField
 
 export function derivePlots(r: RunResult, field: ShownField): Plots {
   const g = SHOWN_GRID[field];
-  const range = valueRange([{ values: r.a[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b[g], overflow: r.b.overflow }] : [])]);
-  // A fraction has a natural scale: 0..1, so that 50% looks like half and noise stays small.
-  if (field === 'saturation') {
-    range.lo = 0;
-    range.hi = 1;
+  const range = valueRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])]);
+  // A fraction has a natural scale (the table's range): 0..1, so that 50% looks like half and noise stays small.
+  const fixed = STATISTICS[g].range;
+  if (fixed) {
+    range.lo = fixed[0];
+    range.hi = fixed[1];
   }
   const a = surface(r.a, field, range);
   const b = r.b ? surface(r.b, field, range) : null;
@@ -76,7 +83,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     range,
     colormap: a.colormap,
     valueLabel: SHOWN_LABEL[field],
-    undefinedText: 'overflow (forward pass not finite)',
+    undefinedText: absentIn(r.a, field) ? 'not in this file (written before this statistic existed)' : 'overflow (forward pass not finite)',
   };
   let diff: HeatmapData | null = null;
   if (r.b) {
@@ -107,14 +114,14 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
     slice: {
       T: f.T,
       rho: f.rho[k],
-      grad: row(f.gradLog10Mean),
-      gradStd: row(f.gradLog10Std),
+      grad: row(f.grids.gradLog10Mean),
+      gradStd: row(f.grids.gradLog10Std),
       overflow: f.overflow.subarray(k * f.T, (k + 1) * f.T),
-      hidden: row(f.hiddenLog10Mean),
+      hidden: row(f.grids.hiddenLog10Mean),
       linear: theory.linear,
       pascanu: theory.pascanu,
       labelA: `log10 ‖dL/dh_t‖, ${f.config.activation}`,
-      gradB: r.b ? gridRow(r.b.gradLog10Mean, r.b.T, k) : null,
+      gradB: r.b ? gridRow(r.b.grids.gradLog10Mean, r.b.T, k) : null,
       overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
       labelB: r.b ? `log10 ‖dL/dh_t‖, ${r.b.config.activation}` : '',
     },

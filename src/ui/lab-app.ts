@@ -10,7 +10,7 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { formatDuration } from '../core/work.ts';
-import { derivePlots, deriveSlice, type Plots } from './derive.ts';
+import { absentIn, derivePlots, deriveSlice, type Plots } from './derive.ts';
 import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
@@ -480,7 +480,10 @@ export class LabApp extends LitElement {
                       aria-label="Field shown on the surface and heatmap"
                       @change=${(e: Event) => this.store?.setView({ field: (e.target as HTMLSelectElement).value as ShownField })}
                     >
-                      ${SHOWN_FIELDS.map((f) => html`<option value=${f} ?selected=${f === view.field}>${SHOWN_LABEL[f]}</option>`)}
+                      ${SHOWN_FIELDS.map((f) => {
+                        const absent = s.result ? absentIn(s.result.a, f) : false;
+                        return html`<option value=${f} ?selected=${f === view.field} ?disabled=${absent}>${SHOWN_LABEL[f]}${absent ? ' (not in this file)' : ''}</option>`;
+                      })}
                     </select></label
                   >`}
             <lab-slider .values=${s.result?.a.rho ?? null} .rho=${view.rho}></lab-slider>

@@ -55,7 +55,7 @@ async function idle(s: LabStore) {
 }
 
 function sameGrids(a: GradientField, b: GradientField) {
-  for (const g of GRID_NAMES) expect(Array.from(a[g])).toEqual(Array.from(b[g]));
+  for (const g of GRID_NAMES) expect(Array.from(a.grids[g])).toEqual(Array.from(b.grids[g]));
   expect(Array.from(a.overflow)).toEqual(Array.from(b.overflow));
 }
 

@@ -64,7 +64,7 @@ describe('rnnlab sweep and render', () => {
     const config = parseConfig({ hidden: 6, input: 2, steps: 24, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 5, samples: 2, seed: 9 });
     expect(field.config).toEqual(config);
     const again = await new ReferenceEngine().run(config);
-    for (const g of GRID_NAMES) expect(field[g]).toEqual(again[g]); // same float64 engine, same seed: bit-equal
+    for (const g of GRID_NAMES) expect(field.grids[g]).toEqual(again.grids[g]); // same float64 engine, same seed: bit-equal
     const png = decode(readFileSync(join(dir, 'all', `grad-${SLUG}.png`)));
     expect(png.width).toBeGreaterThan(600);
     const npz = unzipSync(readFileSync(join(dir, 'all', `field-${SLUG}.npz`)));

@@ -21,9 +21,9 @@ function expectSameField(a: GradientField, b: GradientField) {
   expect(b.config).toEqual(a.config);
   expect(Array.from(b.rho)).toEqual(Array.from(a.rho));
   for (const g of GRID_NAMES) {
-    expect(b[g].length).toBe(a[g].length);
+    expect(b.grids[g].length).toBe(a.grids[g].length);
     // Object.is: bit-exact, and NaN equals NaN, -Infinity stays -Infinity.
-    for (let i = 0; i < a[g].length; i++) expect(Object.is(b[g][i], a[g][i]), `${g}[${i}] ${a[g][i]} vs ${b[g][i]}`).toBe(true);
+    for (let i = 0; i < a.grids[g].length; i++) expect(Object.is(b.grids[g][i], a.grids[g][i]), `${g}[${i}] ${a.grids[g][i]} vs ${b.grids[g][i]}`).toBe(true);
   }
   expect(Array.from(b.overflow)).toEqual(Array.from(a.overflow));
   expect(Array.from(b.spectrum.re)).toEqual(Array.from(a.spectrum.re));
@@ -34,8 +34,8 @@ describe('bundle', () => {
   it('round-trips a run exactly, non-finite values included', async () => {
     // rho = 0 gives -Infinity cells; linear rho = 2 with a long T overflows the forward pass (NaN).
     const { field, json } = await runWith({ activation: 'linear', hidden: 5, steps: 1100, rhoMin: 0, rhoMax: 2, rhoCount: 3, samples: 2, biasScale: 0.5 });
-    expect(field.gradLog10Mean.some((v) => v === -Infinity)).toBe(true);
-    expect(field.hiddenLog10Mean.some((v) => Number.isNaN(v))).toBe(true);
+    expect(field.grids.gradLog10Mean.some((v) => v === -Infinity)).toBe(true);
+    expect(field.grids.hiddenLog10Mean.some((v) => Number.isNaN(v))).toBe(true);
     const parsed = JSON.parse(json);
     expect(parsed.format).toBe(BUNDLE_FORMAT);
     expect(parsed.grids.gradLog10Mean[0][0]).toBeNull();
@@ -44,7 +44,7 @@ describe('bundle', () => {
 
   it('round-trips float32-valued grids bit-exactly', async () => {
     const { field } = await runWith({ hidden: 6, steps: 9, rhoCount: 4, samples: 3 });
-    for (const g of GRID_NAMES) field[g].set(Float32Array.from(field[g]));
+    for (const g of GRID_NAMES) field.grids[g].set(Float32Array.from(field.grids[g]));
     expectSameField(field, fieldFromBundle(bundleToJson(field)));
   });
 

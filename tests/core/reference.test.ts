@@ -111,7 +111,7 @@ describe('reference engine: BPTT against central finite differences', () => {
                 grad[i] = (lossFrom(p, rho, s, t, hp, null) - lossFrom(p, rho, s, t, hm, null)) / (2 * eps);
               }
               const gn = norm(grad);
-              close(tr.gradLog10[t - 1], gn, `dL/dh_${t} rho=${rho} s=${s}`);
+              close(tr.values.grad[t - 1], gn, `dL/dh_${t} rho=${rho} s=${s}`);
               // Weight-gradient contribution of step t: || dL/dM_t ||_F.
               const M = p.W0.map((w) => rho * w);
               const gm = new Float64Array(n * n);
@@ -125,7 +125,7 @@ describe('reference engine: BPTT against central finite differences', () => {
                 gm[e] = (Lp - Lm) / (2 * eps);
               }
               const wn = norm(gm);
-              close(tr.weightGradLog10[t - 1], wn, `dL/dM_${t} rho=${rho} s=${s}`);
+              close(tr.values.weight[t - 1], wn, `dL/dM_${t} rho=${rho} s=${s}`);
             }
           }
         }
@@ -146,8 +146,8 @@ describe('reference engine: exact cases', () => {
       for (let k = 0; k < f.K; k++) {
         for (let t = 1; t <= T; t++) {
           // Orthogonal Q from a QR is orthogonal to ~1e-15 per step; 40 steps: 1e-12.
-          expect(Math.abs(f.gradLog10Mean[k * T + t - 1] - (T - t) * Math.log10(f.rho[k]))).toBeLessThan(1e-11);
-          expect(f.gradLog10Std[k * T + t - 1]).toBeLessThan(1e-11);
+          expect(Math.abs(f.grids.gradLog10Mean[k * T + t - 1] - (T - t) * Math.log10(f.rho[k]))).toBeLessThan(1e-11);
+          expect(f.grids.gradLog10Std[k * T + t - 1]).toBeLessThan(1e-11);
         }
       }
     });
@@ -156,22 +156,22 @@ describe('reference engine: exact cases', () => {
   it('beyond the float64 range: linear, identity, rho = 2, T = 2000 gives 1999 log10 2 at t = 1', async () => {
     const f = await run({ activation: 'linear', init: 'identity', hidden: 6, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed: FRESH });
     // 2^1999 = 10^601.8, far past float64's 1.8e308; the renormalised backward pass never leaves [1, 2].
-    expect(Math.abs(f.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-9);
+    expect(Math.abs(f.grids.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-9);
     // The forward pass does overflow (h_t ~ 2^t): flagged, never a number.
     const T = 2000;
     expect(f.overflow[T - 1]).toBe(1);
-    expect(Number.isNaN(f.hiddenLog10Mean[T - 1])).toBe(true);
+    expect(Number.isNaN(f.grids.hiddenLog10Mean[T - 1])).toBe(true);
     expect(f.overflow[0]).toBe(0);
-    expect(Number.isFinite(f.hiddenLog10Mean[0])).toBe(true);
+    expect(Number.isFinite(f.grids.hiddenLog10Mean[0])).toBe(true);
   });
 
   it('rho = 0: the gradient is r at T and exactly zero before it', async () => {
     const T = 7;
     for (const activation of ACTIVATIONS) {
       const f = await run({ activation, steps: T, hidden: 5, rhoMin: 0, rhoMax: 0, rhoCount: 1, samples: 2, seed: FRESH });
-      expect(Math.abs(f.gradLog10Mean[T - 1])).toBeLessThan(1e-15); // ||r|| = 1
+      expect(Math.abs(f.grids.gradLog10Mean[T - 1])).toBeLessThan(1e-15); // ||r|| = 1
       for (let t = 1; t < T; t++) {
-        expect(f.gradLog10Mean[t - 1]).toBe(-Infinity);
+        expect(f.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
         expect(f.overflow[t - 1]).toBe(0);
       }
     }
@@ -182,14 +182,14 @@ describe('reference engine: exact cases', () => {
     const relu = await run({ ...common, activation: 'relu' });
     const tanh = await run({ ...common, activation: 'tanh' });
     const sig = await run({ ...common, activation: 'sigmoid', rhoMin: 1, rhoMax: 1 });
-    expect(relu.gradLog10Mean[0]).toBeGreaterThan(5);
-    expect(relu.hiddenLog10Mean[59]).toBeGreaterThan(5);
-    expect(tanh.hiddenLog10Mean[59]).toBeLessThan(Math.log10(Math.sqrt(32)) + 1e-12); // |h| <= 1
+    expect(relu.grids.gradLog10Mean[0]).toBeGreaterThan(5);
+    expect(relu.grids.hiddenLog10Mean[59]).toBeGreaterThan(5);
+    expect(tanh.grids.hiddenLog10Mean[59]).toBeLessThan(Math.log10(Math.sqrt(32)) + 1e-12); // |h| <= 1
     // tanh at rho = 3: the state saturates; the backward product stays bounded by phi' <= 1.
     const calm = await run({ ...common, activation: 'tanh', rhoMin: 0.5, rhoMax: 0.5 });
-    expect(tanh.saturation[59]).toBeGreaterThan(calm.saturation[59]);
-    expect(tanh.gradLog10Mean[0]).toBeLessThan(relu.gradLog10Mean[0] - 5);
-    expect(sig.gradLog10Mean[0]).toBeLessThan(-20); // phi' <= 1/4: at least 59 log10 4 = 35 decades down, bar the norm of W0
+    expect(tanh.grids.saturation[59]).toBeGreaterThan(calm.grids.saturation[59]);
+    expect(tanh.grids.gradLog10Mean[0]).toBeLessThan(relu.grids.gradLog10Mean[0] - 5);
+    expect(sig.grids.gradLog10Mean[0]).toBeLessThan(-20); // phi' <= 1/4: at least 59 log10 4 = 35 decades down, bar the norm of W0
   });
 });
 
@@ -199,9 +199,9 @@ describe('reference engine: seeds, cancellation, progress', () => {
     const a = await run({ ...c, seed: FRESH });
     const b = await run({ ...c, seed: FRESH });
     const d = await run({ ...c, seed: (FRESH + 1) >>> 0 });
-    expect(Array.from(b.gradLog10Mean)).toEqual(Array.from(a.gradLog10Mean));
-    expect(Array.from(b.hiddenLog10Mean)).toEqual(Array.from(a.hiddenLog10Mean));
-    expect(Array.from(d.gradLog10Mean)).not.toEqual(Array.from(a.gradLog10Mean));
+    expect(Array.from(b.grids.gradLog10Mean)).toEqual(Array.from(a.grids.gradLog10Mean));
+    expect(Array.from(b.grids.hiddenLog10Mean)).toEqual(Array.from(a.grids.hiddenLog10Mean));
+    expect(Array.from(d.grids.gradLog10Mean)).not.toEqual(Array.from(a.grids.gradLog10Mean));
   });
 
   it('changing S or T keeps W0 and the first sequences', () => {

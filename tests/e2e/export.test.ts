@@ -53,19 +53,17 @@ const SLUG = 'tanh-gaussian-N16-T30-S4-seed5';
 type PageGrids = Record<string, (number | string)[]> & { overflow: number[] };
 function pageGrids(page: Page, which: 'a' | 'b' = 'a'): Promise<{ grids: PageGrids; config: Record<string, unknown>; K: number; T: number; backend: string }> {
   return page.evaluate((w) => {
-    type F = Record<string, Float64Array | Uint8Array> & { K: number; T: number; config: Record<string, unknown>; meta: { backend: string } };
+    type F = { grids: Record<string, Float64Array>; overflow: Uint8Array; K: number; T: number; config: Record<string, unknown>; meta: { backend: string } };
     const a = (window as unknown as { __lab: { snapshot(): { result: Record<'a' | 'b', F> } } }).__lab.snapshot().result[w];
     const grids: Record<string, (number | string)[]> = {};
-    for (const g of ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'saturation', 'weightGradLog10']) {
-      grids[g] = Array.from(a[g] as Float64Array, (v) => (Number.isFinite(v) ? v : String(v)));
-    }
+    for (const [g, values] of Object.entries(a.grids)) grids[g] = Array.from(values, (v) => (Number.isFinite(v) ? v : String(v)));
     return { grids: { ...grids, overflow: Array.from(a.overflow as Uint8Array) } as never, config: a.config, K: a.K, T: a.T, backend: a.meta.backend };
   }, which);
 }
 
 function gridsOf(f: GradientField): PageGrids {
   const out: Record<string, unknown> = {};
-  for (const g of GRID_NAMES) out[g] = Array.from(f[g], (v) => (Number.isFinite(v) ? v : String(v)));
+  for (const g of GRID_NAMES) out[g] = Array.from(f.grids[g], (v) => (Number.isFinite(v) ? v : String(v)));
   out.overflow = Array.from(f.overflow);
   return out as PageGrids;
 }
@@ -188,8 +186,8 @@ describe('exports from the lab', () => {
     const a = fieldFromBundle((await download(page, 'json')).bytes.toString('utf8'));
     const pb = await pageGrids(page, 'b');
     expect(pb.config.activation).toBe('relu');
-    const b: GradientField = { ...a, config: { ...a.config, activation: 'relu' }, overflow: Uint8Array.from(pb.grids.overflow) };
-    for (const g of GRID_NAMES) b[g] = Float64Array.from(pb.grids[g], Number);
+    const b: GradientField = { ...a, grids: { ...a.grids }, config: { ...a.config, activation: 'relu' }, overflow: Uint8Array.from(pb.grids.overflow) };
+    for (const g of GRID_NAMES) b.grids[g] = Float64Array.from(pb.grids[g], Number);
     const want = renderHeatmapPng(a, loadFigureFont(), { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'tanh', 'relu') });
     expect(Buffer.from(want).equals(png.bytes)).toBe(true);
     // The surface image: one file per surface shown (A and B), each named by its own config.

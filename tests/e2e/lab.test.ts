@@ -109,7 +109,7 @@ describe('the lab page', () => {
     // differently in the last ulp (observed: 4e-14 in log10 after 40 steps). 1e-9 is far below
     // any visible difference and far above that rounding; a wrong row differs by > 0.1.
     for (let k = 0; k < ref.K; k++) {
-      for (const [i, grid] of [ref.gradLog10Mean, ref.hiddenLog10Mean].entries()) {
+      for (const [i, grid] of [ref.grids.gradLog10Mean, ref.grids.hiddenLog10Mean].entries()) {
         const got = rows.rows[k][i]!;
         for (let j = 0; j < T; j++) {
           const want = grid[k * T + j];
@@ -157,7 +157,7 @@ describe('the lab page', () => {
     // float32 rounding (6e-8) over T=40 steps of N=16 products is ~1e-4 relative in the norm,
     // i.e. ~5e-5 in log10; 2e-3 leaves room without hiding a wrong row (rows differ by > 0.1 here).
     for (let j = 0; j < ref.T; j++) {
-      const want = ref.gradLog10Mean[after.slice.k * ref.T + j];
+      const want = ref.grids.gradLog10Mean[after.slice.k * ref.T + j];
       expect(Math.abs(after.slice.grad[j] - want)).toBeLessThan(2e-3);
     }
     // Hovering the heatmap reads out rho, t and the value of the cell under the pointer.
@@ -169,8 +169,8 @@ describe('the lab page', () => {
     expect(readout).toContain(`ρ=${ref.rho[lastK].toFixed(3)}`);
     expect(readout).toContain(`t=${SMALL.steps}`);
     // Neighbouring rows really differ, so the check above can tell rows apart.
-    const other = ref.gradLog10Mean[(after.slice.k - 1) * ref.T];
-    expect(Math.abs(other - ref.gradLog10Mean[after.slice.k * ref.T])).toBeGreaterThan(0.1);
+    const other = ref.grids.gradLog10Mean[(after.slice.k - 1) * ref.T];
+    expect(Math.abs(other - ref.grids.gradLog10Mean[after.slice.k * ref.T])).toBeGreaterThan(0.1);
     await page.close();
   });
 

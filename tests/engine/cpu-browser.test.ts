@@ -30,7 +30,7 @@ window.runCpu = async (input, workers) => {
   try {
     const f = await engine.run(parseConfig(input));
     const grids = {};
-    for (const g of GRID_NAMES) grids[g] = Array.from(f[g], String);
+    for (const g of GRID_NAMES) grids[g] = Array.from(f.grids[g], String);
     return { adapter: engine.adapter, grids, overflow: Array.from(f.overflow) };
   } finally {
     engine.dispose();
@@ -89,9 +89,9 @@ describe('cpu engine in headless Chromium (Web Workers)', () => {
       const page = got.grids[g].map(Number);
       for (let i = 0; i < page.length; i++) {
         const a = page[i];
-        expect(a === mine[g][i] || Math.abs(a - mine[g][i]) <= 1e-9, `${g}[${i}] browser ${a} vs node ${mine[g][i]}`).toBe(true);
+        expect(a === mine.grids[g][i] || Math.abs(a - mine.grids[g][i]) <= 1e-9, `${g}[${i}] browser ${a} vs node ${mine.grids[g][i]}`).toBe(true);
         const tol = g === 'saturation' ? 2 / (config.hidden * config.samples) : 1e-3;
-        expect(a === ref[g][i] || Math.abs(a - ref[g][i]) <= tol, `${g}[${i}] browser ${a} vs reference ${ref[g][i]}`).toBe(true);
+        expect(a === ref.grids[g][i] || Math.abs(a - ref.grids[g][i]) <= tol, `${g}[${i}] browser ${a} vs reference ${ref.grids[g][i]}`).toBe(true);
       }
     }
     expect(got.overflow).toEqual(Array.from(ref.overflow));

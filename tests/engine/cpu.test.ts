@@ -92,7 +92,7 @@ function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
     for (let s = 0; s < S; s++) {
       const tr = traceSequence(p, p.rho[k], s);
       for (let j = 0; j < T; j++) {
-        const v = tr.hiddenLog10[j];
+        const v = tr.values.hidden[j];
         min[k * T + j] = Math.min(min[k * T + j], v);
         sum[k * T + j] += v;
         sumSq[k * T + j] += v * v;
@@ -123,8 +123,8 @@ function kinkCells(config: Config): Uint8Array {
     let last = 0; // latest step with a near-zero pre-activation, over the samples
     for (let s = 0; s < S; s++) {
       const x = p.inputsFor(s);
-      const base = traceSequence(p, rho, s).hiddenLog10;
-      const moved = traceSequence(q, rho * rhoFactor, s).hiddenLog10;
+      const base = traceSequence(p, rho, s).values.hidden;
+      const moved = traceSequence(q, rho * rhoFactor, s).values.hidden;
       let h = Float64Array.from(p.h0);
       for (let t = 1; t <= T; t++) {
         const drift = t > 1 ? Math.abs(base[t - 2] - moved[t - 2]) * Math.LN10 || 0 : 0;
@@ -193,37 +193,37 @@ function compareFields(ref: GradientField, refP: GradientField, cpu: GradientFie
       const sensitive =
         kinks[i] === 1 ||
         refP.overflow[i] === 1 ||
-        moved(ref.gradLog10Mean[i], refP.gradLog10Mean[i], SENSITIVE_MOVE) ||
-        moved(ref.hiddenLog10Mean[i], refP.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
-        moved(ref.weightGradLog10[i], refP.weightGradLog10[i], SENSITIVE_MOVE);
-      const rh = ref.hiddenLog10Mean[i];
+        moved(ref.grids.gradLog10Mean[i], refP.grids.gradLog10Mean[i], SENSITIVE_MOVE) ||
+        moved(ref.grids.hiddenLog10Mean[i], refP.grids.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
+        moved(ref.grids.weightGradLog10[i], refP.grids.weightGradLog10[i], SENSITIVE_MOVE);
+      const rh = ref.grids.hiddenLog10Mean[i];
       const under = minHidden[i] < UNDERFLOW_LOG10;
       const underBefore = j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10;
       // Where rounding is amplified, h may move as far as the perturbation moved it (times 30),
       // or as far as means of S decorrelated samples differ (6 standard errors).
-      const hiddenTol = STRICT + (sensitive ? Math.max(30 * Math.abs(rh - refP.hiddenLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * hidden.std[i] || 0) : 0);
+      const hiddenTol = STRICT + (sensitive ? Math.max(30 * Math.abs(rh - refP.grids.hiddenLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * hidden.std[i] || 0) : 0);
       // Flushing only lowers norms: the CPU's mean log10 ||h|| cannot exceed the reference's.
-      if (under && !(cpu.hiddenLog10Mean[i] <= rh + hiddenTol)) bad(k, t, `hidden underflow: ref ${rh}, cpu ${cpu.hiddenLog10Mean[i]}`);
-      if (!under && sensitive && moved(rh, cpu.hiddenLog10Mean[i], hiddenTol)) bad(k, t, `sensitive hiddenLog10Mean: ref ${rh}, cpu ${cpu.hiddenLog10Mean[i]}, tol ${hiddenTol}`);
+      if (under && !(cpu.grids.hiddenLog10Mean[i] <= rh + hiddenTol)) bad(k, t, `hidden underflow: ref ${rh}, cpu ${cpu.grids.hiddenLog10Mean[i]}`);
+      if (!under && sensitive && moved(rh, cpu.grids.hiddenLog10Mean[i], hiddenTol)) bad(k, t, `sensitive hiddenLog10Mean: ref ${rh}, cpu ${cpu.grids.hiddenLog10Mean[i]}, tol ${hiddenTol}`);
       if (kinked && floorFrom[i]) continue;
       if (sensitive) sensitiveCells++;
       if (!sensitive) {
         const check = (name: string, a: number, b: number, tol: number) => {
           if (moved(a, b, tol)) bad(k, t, `${name}: ref ${a}, cpu ${b}, |diff| > ${tol}`);
         };
-        check('gradLog10Mean', ref.gradLog10Mean[i], cpu.gradLog10Mean[i], STRICT);
-        check('gradLog10Std', ref.gradLog10Std[i], cpu.gradLog10Std[i], STRICT);
-        if (!under) check('hiddenLog10Mean', rh, cpu.hiddenLog10Mean[i], STRICT);
-        if (!underBefore) check('weightGradLog10', ref.weightGradLog10[i], cpu.weightGradLog10[i], STRICT);
-        if (!underBefore) check('saturation', ref.saturation[i], cpu.saturation[i], 2 / (N * S) + 1e-12);
+        check('gradLog10Mean', ref.grids.gradLog10Mean[i], cpu.grids.gradLog10Mean[i], STRICT);
+        check('gradLog10Std', ref.grids.gradLog10Std[i], cpu.grids.gradLog10Std[i], STRICT);
+        if (!under) check('hiddenLog10Mean', rh, cpu.grids.hiddenLog10Mean[i], STRICT);
+        if (!underBefore) check('weightGradLog10', ref.grids.weightGradLog10[i], cpu.grids.weightGradLog10[i], STRICT);
+        if (!underBefore) check('saturation', ref.grids.saturation[i], cpu.grids.saturation[i], 2 / (N * S) + 1e-12);
       } else {
         // Rounding acts like the 1e-7 perturbation: the CPU may move as far as it moved the
         // reference (times 30), or, where trajectories decorrelate, as far as two means of S
         // independent samples differ (6 standard errors).
-        const spread = Math.max(ref.gradLog10Std[i], cpu.gradLog10Std[i]);
-        const tol = STRICT + Math.max(30 * Math.abs(ref.gradLog10Mean[i] - refP.gradLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * spread);
-        if (moved(ref.gradLog10Mean[i], cpu.gradLog10Mean[i], tol)) bad(k, t, `sensitive gradLog10Mean: ref ${ref.gradLog10Mean[i]}, cpu ${cpu.gradLog10Mean[i]}, tol ${tol}`);
-        if (!(cpu.saturation[i] >= 0 && cpu.saturation[i] <= 1)) bad(k, t, `saturation ${cpu.saturation[i]} outside 0..1`);
+        const spread = Math.max(ref.grids.gradLog10Std[i], cpu.grids.gradLog10Std[i]);
+        const tol = STRICT + Math.max(30 * Math.abs(ref.grids.gradLog10Mean[i] - refP.grids.gradLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * spread);
+        if (moved(ref.grids.gradLog10Mean[i], cpu.grids.gradLog10Mean[i], tol)) bad(k, t, `sensitive gradLog10Mean: ref ${ref.grids.gradLog10Mean[i]}, cpu ${cpu.grids.gradLog10Mean[i]}, tol ${tol}`);
+        if (!(cpu.grids.saturation[i] >= 0 && cpu.grids.saturation[i] <= 1)) bad(k, t, `saturation ${cpu.grids.saturation[i]} outside 0..1`);
       }
     }
   }
@@ -308,9 +308,9 @@ describe('cpu engine against the float64 reference', () => {
       for (let k = 0; k < cpu.K; k++) {
         for (let t = 1; t <= cpu.T; t++) {
           const want = (cpu.T - t) * Math.log10(cpu.rho[k]);
-          const got = cpu.gradLog10Mean[k * cpu.T + t - 1];
+          const got = cpu.grids.gradLog10Mean[k * cpu.T + t - 1];
           expect(Math.abs(got - want), `${init} rho=${cpu.rho[k]} t=${t}: ${got} vs ${want}`).toBeLessThan(1e-4);
-          expect(cpu.gradLog10Std[k * cpu.T + t - 1]).toBeLessThan(1e-5);
+          expect(cpu.grids.gradLog10Std[k * cpu.T + t - 1]).toBeLessThan(1e-5);
         }
       }
     }
@@ -323,13 +323,13 @@ describe('cpu engine against the float64 reference', () => {
     // Identity W0 is exact in float32; each step rounds delta once (6e-8), so 2000 steps stay below 1e-4.
     const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 8, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed: RUN_SEED });
     const [ref, cpu] = [await reference.run(config), await pooled.run(config)];
-    expect(Math.abs(cpu.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-4);
-    expect(Math.abs(cpu.gradLog10Mean[0] - ref.gradLog10Mean[0])).toBeLessThan(1e-4);
+    expect(Math.abs(cpu.grids.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-4);
+    expect(Math.abs(cpu.grids.gradLog10Mean[0] - ref.grids.gradLog10Mean[0])).toBeLessThan(1e-4);
     const firstOverflow = (f: GradientField) => f.overflow.indexOf(1) + 1;
     expect(firstOverflow(cpu)).toBeGreaterThan(100);
     expect(firstOverflow(cpu)).toBeLessThan(firstOverflow(ref)); // float32 overflows first
     for (let i = 0; i < ref.T; i++) if (ref.overflow[i]) expect(cpu.overflow[i]).toBe(1);
-    expect(Number.isNaN(cpu.hiddenLog10Mean[1999])).toBe(true);
+    expect(Number.isNaN(cpu.grids.hiddenLog10Mean[1999])).toBe(true);
   });
 
   it('rho = 0: every gradient before T is an exact zero (-Infinity), log10 ||r|| = 0 at T', async () => {
@@ -337,10 +337,10 @@ describe('cpu engine against the float64 reference', () => {
       const config = parseConfig({ activation, hidden: 11, steps: 9, rhoMin: 0, rhoMax: 0.8, rhoCount: 3, samples: 4, h0: 'random', seed: RUN_SEED });
       const { cpu } = await expectAgrees(config, `rho=0 ${activation}`);
       for (let t = 1; t < cpu.T; t++) {
-        expect(cpu.gradLog10Mean[t - 1]).toBe(-Infinity);
-        expect(cpu.gradLog10Std[t - 1]).toBe(0);
+        expect(cpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
+        expect(cpu.grids.gradLog10Std[t - 1]).toBe(0);
       }
-      expect(Math.abs(cpu.gradLog10Mean[cpu.T - 1])).toBeLessThan(1e-6);
+      expect(Math.abs(cpu.grids.gradLog10Mean[cpu.T - 1])).toBeLessThan(1e-6);
     }
   });
 
@@ -513,8 +513,8 @@ describe('cpu engine mechanics', () => {
       const fields = [await new CpuEngine(null).run(config), await one.run(config), await pooled.run(config)];
       for (const f of fields.slice(1)) {
         for (const g of ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'saturation', 'weightGradLog10'] as const) {
-          const a = fields[0][g];
-          const b = f[g];
+          const a = fields[0].grids[g];
+          const b = f.grids[g];
           for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${g}[${i}] ${a[i]} vs ${b[i]} (${f.meta.adapter})`);
         }
         expect(Array.from(f.overflow)).toEqual(Array.from(fields[0].overflow));

@@ -86,7 +86,7 @@ function referenceHiddenRange(config: Config): HiddenRange {
       let hi = -Infinity;
       let lo = Infinity;
       for (let j = 0; j < T; j++) {
-        const v = tr.hiddenLog10[j];
+        const v = tr.values.hidden[j];
         hi = Number.isNaN(v) ? Infinity : Math.max(hi, v);
         lo = Number.isNaN(v) ? lo : Math.min(lo, v);
         r.maxUpTo[k * T + j] = Math.max(r.maxUpTo[k * T + j], hi);
@@ -130,8 +130,8 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
   for (let i = 0; i < K * T; i++) {
     if (ref.overflow[i] === 1 || got.overflow[i] === 1) continue;
     for (const g of LOG_GRIDS) {
-      const b = ref[g][i];
-      const c = pert[g][i];
+      const b = ref.grids[g][i];
+      const c = pert.grids[g][i];
       if (Number.isFinite(b) && !(Math.abs(c - b) < SENSITIVITY)) chaoticRow[Math.floor(i / T)] = 1;
     }
   }
@@ -157,8 +157,8 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
     let stableCell = true;
     for (const g of LOG_GRIDS) {
       const a = got.grids[g][i];
-      const b = ref[g][i];
-      const c = pert[g][i];
+      const b = ref.grids[g][i];
+      const c = pert.grids[g][i];
       if (!sameKind(a, b)) {
         fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b}`);
         continue;
@@ -174,7 +174,7 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
       }
     }
     const sa = got.grids.saturation[i];
-    const sb = ref.saturation[i];
+    const sb = ref.grids.saturation[i];
     if (!sameKind(sa, sb)) fails.push(`${where(i)} saturation: gpujs ${sa}, reference ${sb}`);
     else if (stableCell && Number.isFinite(sb) && Math.abs(sa - sb) > 2 / (N * S) + 1e-12) {
       fails.push(`${where(i)} saturation: gpujs ${sa}, reference ${sb} (more than 2 of ${N * S} units differ, stable cell)`);

@@ -87,7 +87,7 @@ function float32Cancellation(config: Config, m: { grid: string; k: number; t: nu
   const t = m.grid === 'hiddenLog10Mean' ? m.t : m.t - 1;
   if (t < 1) return false;
   for (let s = 0; s < config.samples; s++) {
-    if (traceSequence(p, p.rho[m.k], s).hiddenLog10[t - 1] < -6) {
+    if (traceSequence(p, p.rho[m.k], s).values.hidden[t - 1] < -6) {
       console.log(`float32 cancellation accepted at ${m.grid} k=${m.k} t=${m.t}: sample ${s} has ||h_${t}|| < 1e-6 in float64`);
       return true;
     }
@@ -109,7 +109,7 @@ describe('WebGPU engine vs the float64 reference, stable dynamics, every activat
       i++;
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
         const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (config.samples * config.hidden) + 1e-12 });
+        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-12 });
         const real = mismatches.filter((m) => !float32Cancellation(config, m));
         expect(real, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
         expect(gpu.meta.backend).toBe('webgpu');
@@ -124,7 +124,7 @@ function expectLinearTheory(field: GradientField, tol: number, context: string):
   for (let k = 0; k < field.K; k++) {
     for (let t = 1; t <= field.T; t++) {
       const want = (field.T - t) * Math.log10(field.rho[k]);
-      const got = field.gradLog10Mean[k * field.T + t - 1];
+      const got = field.grids.gradLog10Mean[k * field.T + t - 1];
       if (!(Math.abs(got - want) <= tol)) {
         expect.fail(`${context}: gradLog10Mean at rho=${field.rho[k]}, t=${t} is ${got}, expected (T - t) log10 rho = ${want} within ${tol}`);
       }
@@ -147,13 +147,13 @@ describe('exact cases', () => {
     const seed = freshSeed();
     const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 3, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed });
     const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-    expect(Math.abs(gpu.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
+    expect(Math.abs(gpu.grids.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
     expectLinearTheory(gpu, 1e-3, `seed ${seed}`);
     // h_t grows like 2^t: float32 overflows near t = 128, float64 near t = 1024. The GPU must flag
     // at least every cell the reference flags; the gradient (linear: independent of h) stays exact.
     for (let j = 0; j < config.steps; j++) if (ref.overflow[j]) expect(gpu.overflow[j], `t=${j + 1}, seed ${seed}`).toBe(1);
     expect(gpu.overflow.reduce((a, b) => a + b, 0)).toBeGreaterThan(ref.overflow.reduce((a, b) => a + b, 0));
-    expect(Number.isNaN(gpu.hiddenLog10Mean[config.steps - 1])).toBe(true);
+    expect(Number.isNaN(gpu.grids.hiddenLog10Mean[config.steps - 1])).toBe(true);
   });
 
   it('rho = 0: gradients before T are exactly zero (-Infinity), like the reference', async () => {
@@ -161,11 +161,11 @@ describe('exact cases', () => {
     for (const activation of ['tanh', 'relu'] as const) {
       const config = parseConfig({ activation, hidden: 12, steps: 8, rhoMin: 0, rhoMax: 0.9, rhoCount: 3, samples: 4, seed });
       const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (4 * 12) + 1e-12 });
+      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (4 * 12) + 1e-12 });
       expect(mismatches, `seed ${seed}, ${activation}`).toEqual([]);
-      for (let t = 1; t < config.steps; t++) expect(gpu.gradLog10Mean[t - 1]).toBe(-Infinity);
-      expect(gpu.gradLog10Std[0]).toBe(0);
-      expect(Number.isFinite(gpu.gradLog10Mean[config.steps - 1])).toBe(true);
+      for (let t = 1; t < config.steps; t++) expect(gpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
+      expect(gpu.grids.gradLog10Std[0]).toBe(0);
+      expect(Number.isFinite(gpu.grids.gradLog10Mean[config.steps - 1])).toBe(true);
     }
   });
 });
@@ -185,7 +185,7 @@ describe('chaotic and overflowing dynamics', () => {
     const T = config.steps;
     const S = config.samples;
     for (let k = 0; k < config.rhoCount; k++) {
-      const rowMean = (f: GradientField, g: 'gradLog10Mean' | 'gradLog10Std' | 'hiddenLog10Mean') => f[g].subarray(k * T, (k + 1) * T).reduce((a, b) => a + b, 0) / T;
+      const rowMean = (f: GradientField, g: 'gradLog10Mean' | 'gradLog10Std' | 'hiddenLog10Mean') => f.grids[g].subarray(k * T, (k + 1) * T).reduce((a, b) => a + b, 0) / T;
       const ctx = `seed ${seed}, rho ${gpu.rho[k]}`;
       const bound = (4 * Math.SQRT2 * Math.max(rowMean(gpu, 'gradLog10Std'), rowMean(ref, 'gradLog10Std'))) / Math.sqrt(S);
       expect(bound, ctx).toBeLessThan(2); // the bound itself must still say something
@@ -193,7 +193,7 @@ describe('chaotic and overflowing dynamics', () => {
       expect(Math.abs(rowMean(gpu, 'hiddenLog10Mean') - rowMean(ref, 'hiddenLog10Mean')), ctx).toBeLessThan(0.02);
       // the first forward steps, before rounding has grown, agree cell by cell
       for (let t = 1; t <= 3; t++) {
-        expect(Math.abs(gpu.hiddenLog10Mean[k * T + t - 1] - ref.hiddenLog10Mean[k * T + t - 1]), `${ctx}, t=${t}`).toBeLessThan(1e-3);
+        expect(Math.abs(gpu.grids.hiddenLog10Mean[k * T + t - 1] - ref.grids.hiddenLog10Mean[k * T + t - 1]), `${ctx}, t=${t}`).toBeLessThan(1e-3);
       }
     }
   });
@@ -218,8 +218,8 @@ describe('chaotic and overflowing dynamics', () => {
         flaggedGpu += gpu.overflow[i];
         if (activation !== 'linear' || gpu.overflow[i] || ref.overflow[i]) continue;
         for (const g of ['gradLog10Mean', 'hiddenLog10Mean', 'weightGradLog10'] as const) {
-          const a = gpu[g][i];
-          const b = ref[g][i];
+          const a = gpu.grids[g][i];
+          const b = ref.grids[g][i];
           if (Number.isFinite(b)) expect(Math.abs(a - b), `${g} cell ${i}, seed ${seed}`).toBeLessThan(1e-3 + 1e-6 * Math.abs(b));
           else expect(Object.is(a, b), `${g} cell ${i}, seed ${seed}: ${a} vs ${b}`).toBe(true);
         }
@@ -243,8 +243,8 @@ describe('kernel variants', () => {
       expect(perStep.subgroups).toBe(false);
       expect(perStep.plan(config).stepsPerDispatch).toBe(1);
       const [a, b, ref] = [await perStep.run(config), await engine.run(config), await reference.run(config)];
-      expect(compareFields(a, b, { log10: 0, saturation: 0 }).mismatches, `seed ${seed}`).toEqual([]);
-      expect(compareFields(a, ref, { log10: 1e-3, saturation: 1 / (5 * 13) + 1e-12 }).mismatches, `seed ${seed}`).toEqual([]);
+      expect(compareFields(a, b, { log10: 0, units: 0 }).mismatches, `seed ${seed}`).toEqual([]);
+      expect(compareFields(a, ref, { log10: 1e-3, units: 1 / (5 * 13) + 1e-12 }).mismatches, `seed ${seed}`).toEqual([]);
       expect(perStep.liveBuffers).toBe(0);
     } finally {
       perStep.dispose();
@@ -266,7 +266,7 @@ describe('memory: chunks, limits, leaks, cancellation', () => {
       const [whole, chunked] = [await engine.run(config), await capped.run(config)];
       // Each sequence's arithmetic does not depend on its place in the batch, and the reduction
       // sums samples in the same order, so the grids are bitwise equal.
-      const { mismatches } = compareFields(chunked, whole, { log10: 0, saturation: 0 });
+      const { mismatches } = compareFields(chunked, whole, { log10: 0, units: 0 });
       expect(mismatches, `seed ${seed}`).toEqual([]);
       expect(capped.liveBuffers).toBe(0);
     } finally {

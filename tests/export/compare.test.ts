@@ -13,8 +13,8 @@ describe('difference grid', () => {
     let nan = 0;
     let zeroBoth = 0;
     for (let i = 0; i < d.length; i++) {
-      const x = a.gradLog10Mean[i];
-      const y = b.gradLog10Mean[i];
+      const x = a.grids.gradLog10Mean[i];
+      const y = b.grids.gradLog10Mean[i];
       if (a.overflow[i] || b.overflow[i]) {
         expect(d[i]).toBeNaN();
         nan++;

@@ -48,7 +48,7 @@ describe('CSV', () => {
       expect(Number(cells[1])).toBe(j + 1);
       GRID_NAMES.forEach((g, c) => {
         const v = parseCsvNumber(cells[2 + c]);
-        expect(Object.is(v, field[g][i]) || (Number.isNaN(v) && Number.isNaN(field[g][i])), `${g}[${k}, ${j}]`).toBe(true);
+        expect(Object.is(v, field.grids[g][i]) || (Number.isNaN(v) && Number.isNaN(field.grids[g][i])), `${g}[${k}, ${j}]`).toBe(true);
         if (!Number.isFinite(v)) kinds.add(cells[2 + c]);
       });
       expect(Number(cells[CSV_COLUMNS.length - 1])).toBe(field.overflow[i]);
@@ -83,7 +83,7 @@ describe('NPY / NPZ', () => {
     for (const g of GRID_NAMES) {
       const a = readNpy(files[`${g}.npy`]);
       expect([a.descr, a.shape]).toEqual(['<f4', [field.K, field.T]]);
-      expect(Array.from(a.data)).toEqual(Array.from(field[g], Math.fround));
+      expect(Array.from(a.data)).toEqual(Array.from(field.grids[g], Math.fround));
     }
     expect(Array.from(readNpy(files['overflow.npy']).data)).toEqual(Array.from(field.overflow));
     expect(readNpy(files['rho.npy']).data).toEqual(field.rho);
@@ -128,11 +128,11 @@ print(json.dumps(out))
       const got = JSON.parse(r.stdout);
       expect(got.extremes.grids).toEqual([...GRID_NAMES]);
       // Linear activation: the gradient stays defined where h_t overflows, ||h_t|| does not.
-      expect(got.extremes.nan).toBe(Array.from(field.hiddenLog10Mean).filter(Number.isNaN).length);
+      expect(got.extremes.nan).toBe(Array.from(field.grids.hiddenLog10Mean).filter(Number.isNaN).length);
       expect(got.extremes.nan).toBeGreaterThan(0);
       expect(got.extremes.neginf).toBe(field.T - 1);
       expect(got.small.rho).toEqual(Array.from(small.rho));
-      expect(got.small.first).toBe(Math.fround(small.gradLog10Mean[small.K * small.T - 1]));
+      expect(got.small.first).toBe(Math.fround(small.grids.gradLog10Mean[small.K * small.T - 1]));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

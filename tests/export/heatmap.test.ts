@@ -68,7 +68,7 @@ describe('heatmap PNG', () => {
     const field = await referenceField(SMALL);
     for (const grid of GRID_NAMES) {
       const { scene, raster } = renderHeatmapRaster(field, testFont(), { grid });
-      const finite = Array.from(field[grid]).filter(Number.isFinite);
+      const finite = Array.from(field.grids[grid]).filter(Number.isFinite);
       if (grid === 'saturation') expect(scene.range).toEqual({ min: 0, max: 1 });
       else expect(scene.range).toEqual({ min: Math.min(...finite), max: Math.max(...finite) });
       const g = plotPixels(scene);
@@ -95,10 +95,10 @@ describe('heatmap PNG', () => {
         const i = k * field.T + j;
         const { x, y } = g.pixelOf(k, j);
         const p = pixel(raster, x, y);
-        if (field.overflow[i] || Number.isNaN(field.gradLog10Mean[i])) {
+        if (field.overflow[i] || Number.isNaN(field.grids.gradLog10Mean[i])) {
           overflow++;
           expect(HATCH).toContainEqual(p);
-        } else if (field.gradLog10Mean[i] === -Infinity) {
+        } else if (field.grids.gradLog10Mean[i] === -Infinity) {
           zeros++;
           expect(p).toEqual([...colourAt('viridis', 0), 255]);
         } else {
@@ -163,7 +163,7 @@ describe('heatmap PNG', () => {
     const field = await referenceField(SMALL);
     const font = testFont();
     const fixed = renderHeatmapRaster(field, font, { grid: 'gradLog10Mean', range: { min: -1, max: 0 } });
-    const clamped = Array.from(field.gradLog10Mean).filter((v) => v < -1 || v > 0).length;
+    const clamped = Array.from(field.grids.gradLog10Mean).filter((v) => v < -1 || v > 0).length;
     expect(fixed.scene.counts.clamped).toBe(clamped);
     expect(clamped).toBeGreaterThan(0);
     const g = plotPixels(fixed.scene);
@@ -174,7 +174,7 @@ describe('heatmap PNG', () => {
     expect(() => buildHeatmapScene(field, font, { grid: 'gradLog10Mean', range: { min: 1, max: 1 } })).toThrow(/not a range/);
 
     const other = await referenceField({ ...SMALL, seed: 8 });
-    const diff = field.gradLog10Mean.map((v, i) => v - other.gradLog10Mean[i]);
+    const diff = field.grids.gradLog10Mean.map((v, i) => v - other.grids.gradLog10Mean[i]);
     const d = renderHeatmapRaster(field, font, { grid: 'gradLog10Mean', difference: { values: diff, label: 'seed 7 - seed 8' } });
     writeFileSync(`${OUT}/${exportFileName(field.config, { difference: 'gradLog10Mean' }, 'png')}`, renderHeatmapPng(field, font, { grid: 'gradLog10Mean', difference: { values: diff, label: 'seed 7 \u2212 seed 8, log10 ||dL/dh_t||' } }));
     expect(d.scene.colormap).toBe('rdbu');

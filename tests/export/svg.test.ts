@@ -65,7 +65,7 @@ describe('heatmap SVG', () => {
     for (const r of rects) {
       const j = Math.round((Number(r['@x']) - scene.plot.x) / cw);
       const k = field.K - 1 - Math.round((Number(r['@y']) - scene.plot.y) / ch);
-      const v = field.hiddenLog10Mean[k * field.T + j];
+      const v = field.grids.hiddenLog10Mean[k * field.T + j];
       expect(r['@fill']).toBe(rgbHex(colourAt('magma', (v - scene.range.min) / (scene.range.max - scene.range.min))));
     }
   });
@@ -92,7 +92,7 @@ describe('heatmap SVG', () => {
         const i = k * big.T + j;
         if (scene.overflow[i]) continue;
         const o = 4 * ((big.K - 1 - k) * big.T + j); // image row 0 = the largest rho
-        const v = big.gradLog10Mean[i];
+        const v = big.grids.gradLog10Mean[i];
         const t = v === -Infinity ? 0 : (v - scene.range.min) / (scene.range.max - scene.range.min);
         expect([img.data[o], img.data[o + 1], img.data[o + 2]]).toEqual([...colourAt('viridis', t)]);
       }

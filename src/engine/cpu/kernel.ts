@@ -31,6 +31,7 @@
  */
 import { sequenceInputs } from '../../core/inputs.ts';
 import { SATURATION_FRACTION } from '../../core/activations.ts';
+import { makeQuantityArrays } from '../../core/statistics.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
 import { instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
@@ -301,10 +302,7 @@ export class BlockKernel {
       block,
       q0,
       count,
-      gradLog10: new Float64Array(count * T),
-      hiddenLog10: new Float64Array(count * T),
-      saturation: new Float64Array(count * T),
-      weightGradLog10: new Float64Array(count * T),
+      values: makeQuantityArrays(count * T),
       flags: new Uint8Array(count * T),
     };
     // Sequence q = s * K + k: the distinct samples of the block get one input slot each.
@@ -466,9 +464,9 @@ export class BlockKernel {
     const finite = ss < Infinity;
     const j = c * T + (t - 1);
     const hl = finite ? (ss > 0 ? 0.5 * Math.log10(ss) : -Infinity) : NaN;
-    out.hiddenLog10[j] = hl;
+    out.values.hidden[j] = hl;
     hLog[c * (T + 1) + t] = hl;
-    out.saturation[j] = finite ? sat / N : NaN;
+    out.values.saturated[j] = finite ? sat / N : NaN;
     if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
   }
 
@@ -490,26 +488,26 @@ export class BlockKernel {
         const off = c * Np;
         const j = c * T + (t - 1);
         if (!valid[c]) {
-          out.gradLog10[j] = NaN;
-          out.weightGradLog10[j] = NaN;
+          out.values.grad[j] = NaN;
+          out.values.weight[j] = NaN;
           out.flags[j] |= FLAG_BACKWARD_INVALID;
           continue;
         }
         const ss = products.gNormSq(c);
         const gl = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
-        out.gradLog10[j] = gl + logScale[c];
+        out.values.grad[j] = gl + logScale[c];
         const scale = ss > 0 ? 1 / Math.sqrt(ss) : 0;
         if (ss > 0) addLog(logScale, carry, c, gl);
         // delta_t = phi'(a_t) * g_t / ||g_t||; a NaN phi' makes dss NaN (g is finite).
         const dss = products.scaleDelta(t, c, scale);
         if (dss !== dss) {
           valid[c] = 0;
-          out.weightGradLog10[j] = NaN;
+          out.values.weight[j] = NaN;
           delta.fill(0, off, off + N);
           continue;
         }
         // ||delta_t h_{t-1}^T||_F = ||delta_t|| ||h_{t-1}|| (rank one)
-        out.weightGradLog10[j] = (dss > 0 ? 0.5 * Math.log10(dss) : -Infinity) + logScale[c] + hLog[c * (T + 1) + t - 1];
+        out.values.weight[j] = (dss > 0 ? 0.5 * Math.log10(dss) : -Infinity) + logScale[c] + hLog[c * (T + 1) + t - 1];
       }
       if (t === 1) break;
       // g_{t-1} = rho W0^T delta_t: the product now, rho into the log scale.

@@ -4,6 +4,7 @@
  * Node's worker_threads and the browser's Web Workers.
  */
 import type { Activation, InputMode } from '../../core/config.ts';
+import type { QuantityArrays } from '../../core/statistics.ts';
 
 /** Everything a worker needs to run any block of sequences of one sweep. */
 export interface KernelSetup {
@@ -54,10 +55,8 @@ export interface BlockResult {
   block: number;
   q0: number;
   count: number;
-  gradLog10: Float64Array;
-  hiddenLog10: Float64Array;
-  saturation: Float64Array;
-  weightGradLog10: Float64Array;
+  /** One array per quantity of the statistics table (src/core/statistics.ts). */
+  values: QuantityArrays;
   /** Bit 1: h_t not finite (forward overflow); bit 2: dL/dh_t undefined (backward crossed an undefined phi'). */
   flags: Uint8Array;
 }

@@ -1,18 +1,17 @@
 /**
  * Reducing per-sequence traces to the K x T grids on the main thread, block by block, without
- * keeping all K * S traces: per (k, t) running sums, Welford's running variance, and counts
- * for the -Infinity / NaN rules of meanStd (src/core/reference.ts):
- *   any NaN or +Infinity among the S values -> mean NaN, std NaN;
- *   all -Infinity -> mean -Infinity, std 0;  some -Infinity -> mean -Infinity, std Infinity;
- *   else mean = (sum in sample order) / S and the population standard deviation.
+ * keeping all K * S traces: per quantity of the statistics table and per (k, t) running sums,
+ * Welford's running variance, and the counts of exact zeros (-Infinity) and undefined values
+ * that the table's reductions need (finishReduction, src/core/statistics.ts).
  * Blocks are reduced in block order whatever order the workers finish in, so the grids do not
  * depend on the number of workers; within a rho the samples arrive in order s = 0..S-1, so the
  * mean is summed in the reference's order.
  */
 import type { GradientField } from '../../core/field.ts';
+import { finishReduction, GRID_NAMES, QUANTITY_NAMES, STATISTICS, statisticsOf, type QuantityName } from '../../core/statistics.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult } from './protocol.ts';
 
-/** Running meanStd of one quantity over the samples, for every (k, t). */
+/** Running sums of one quantity over the samples, for every (k, t). */
 class RunningStat {
   readonly sum: Float64Array; // [K*T] sum of finite values, in arrival order
   readonly mean: Float64Array; // [K*T] Welford running mean of finite values
@@ -44,21 +43,13 @@ class RunningStat {
     }
   }
 
-  /** Write mean (and std) of cell over S samples. */
-  result(cell: number, S: number): { mean: number; std: number } {
-    if (this.bad[cell]) return { mean: NaN, std: NaN };
-    const ni = this.negInf[cell];
-    if (ni === S) return { mean: -Infinity, std: 0 };
-    if (ni > 0) return { mean: -Infinity, std: Infinity };
-    return { mean: this.sum[cell] / S, std: this.m2.length > 0 ? Math.sqrt(this.m2[cell] / S) : NaN };
+  sums(cell: number, S: number) {
+    return { S, sum: this.sum[cell], m2: this.m2.length > 0 ? this.m2[cell] : NaN, zeros: this.negInf[cell], undefined: this.bad[cell] };
   }
 }
 
 export class FieldReducer {
-  private readonly grad: RunningStat;
-  private readonly hidden: RunningStat;
-  private readonly weight: RunningStat;
-  private readonly satSum: Float64Array; // [K*T]
+  private readonly stats: [QuantityName, RunningStat][];
   private readonly pending = new Map<number, BlockResult>();
   private next = 0;
   /** Sequences reduced so far. */
@@ -69,10 +60,8 @@ export class FieldReducer {
     private readonly S: number,
   ) {
     const cells = field.K * field.T;
-    this.grad = new RunningStat(cells, true);
-    this.hidden = new RunningStat(cells, false);
-    this.weight = new RunningStat(cells, false);
-    this.satSum = new Float64Array(cells);
+    // One running sum per quantity, with Welford's spread where a grid takes its std.
+    this.stats = QUANTITY_NAMES.map((q) => [q, new RunningStat(cells, statisticsOf(q).some((g) => STATISTICS[g].reduce === 'std'))]);
   }
 
   /** Accept a block's result; it is reduced once every block before it has been. */
@@ -88,19 +77,18 @@ export class FieldReducer {
   private reduce(r: BlockResult): void {
     const { K, T } = this.field;
     const overflow = this.field.overflow;
-    for (let c = 0; c < r.count; c++) {
-      const q = r.q0 + c;
-      const k = q % K; // q = s * K + k
-      const row = k * T;
-      const src = c * T;
-      for (let j = 0; j < T; j++) {
-        const cell = row + j;
-        this.grad.add(cell, r.gradLog10[src + j]);
-        this.hidden.add(cell, r.hiddenLog10[src + j]);
-        this.weight.add(cell, r.weightGradLog10[src + j]);
-        this.satSum[cell] += r.saturation[src + j];
-        if (r.flags[src + j] & (FLAG_FORWARD_OVERFLOW | FLAG_BACKWARD_INVALID)) overflow[cell] = 1;
+    for (const [q, stat] of this.stats) {
+      const values = r.values[q];
+      for (let c = 0; c < r.count; c++) {
+        const row = ((r.q0 + c) % K) * T; // sequence q = s * K + k
+        const src = c * T;
+        for (let j = 0; j < T; j++) stat.add(row + j, values[src + j]);
       }
+    }
+    for (let c = 0; c < r.count; c++) {
+      const row = ((r.q0 + c) % K) * T;
+      const src = c * T;
+      for (let j = 0; j < T; j++) if (r.flags[src + j] & (FLAG_FORWARD_OVERFLOW | FLAG_BACKWARD_INVALID)) overflow[row + j] = 1;
     }
     this.done += r.count;
   }
@@ -110,13 +98,12 @@ export class FieldReducer {
     const f = this.field;
     const S = this.S;
     if (this.done !== f.K * S) throw new Error(`internal: reduced ${this.done} of ${f.K * S} sequences`);
-    for (let cell = 0; cell < f.K * f.T; cell++) {
-      const g = this.grad.result(cell, S);
-      f.gradLog10Mean[cell] = g.mean;
-      f.gradLog10Std[cell] = g.std;
-      f.hiddenLog10Mean[cell] = this.hidden.result(cell, S).mean;
-      f.weightGradLog10[cell] = this.weight.result(cell, S).mean;
-      f.saturation[cell] = this.satSum[cell] / S;
+    const byQuantity = new Map(this.stats);
+    for (const g of GRID_NAMES) {
+      const { quantity, reduce } = STATISTICS[g];
+      const stat = byQuantity.get(quantity)!;
+      const out = f.grids[g];
+      for (let cell = 0; cell < f.K * f.T; cell++) out[cell] = finishReduction(reduce, stat.sums(cell, S));
     }
     return f;
   }

@@ -2,6 +2,7 @@
  * The platform-free body of a CPU-engine worker: it keeps the current sweep's kernel and runs
  * the blocks it is sent. worker-node.ts and worker-browser.ts only connect it to their port.
  */
+import { QUANTITY_NAMES } from '../../core/statistics.ts';
 import { BlockKernel } from './kernel.ts';
 import type { BlockResult, FromWorker, ToWorker } from './protocol.ts';
 
@@ -9,7 +10,7 @@ export type Post = (msg: FromWorker, transfer: ArrayBuffer[]) => void;
 
 /** The buffers of a result, moved rather than copied to the main thread. */
 export function resultBuffers(r: BlockResult): ArrayBuffer[] {
-  return [r.gradLog10, r.hiddenLog10, r.saturation, r.weightGradLog10, r.flags].map((a) => a.buffer as ArrayBuffer);
+  return [...QUANTITY_NAMES.map((q) => r.values[q]), r.flags].map((a) => a.buffer as ArrayBuffer);
 }
 
 export function createWorkerHandler(post: Post): (msg: ToWorker) => void {

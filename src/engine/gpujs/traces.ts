@@ -7,6 +7,7 @@
 import type { Activation } from '../../core/config.ts';
 import type { GradientField } from '../../core/field.ts';
 import { reduceRow, type SequenceTrace } from '../../core/reference.ts';
+import { makeQuantityArrays } from '../../core/statistics.ts';
 import { LOG_ZERO } from './kernels.ts';
 
 const LOG10_2 = Math.log10(2);
@@ -30,9 +31,9 @@ export interface ChunkStats {
  * The trace of sequence b of a chunk, with the reference's semantics:
  * - forward: h_t left float32's range at t0 (a unit reached the clamp, or the whole state fell
  *   towards float32's underflow, see forwardStatsSource) and is taken as out of range from t0
- *   on (the reference's NaN propagates the same way): overflow flag, hiddenLog10 and saturation NaN;
- * - backward: gradLog10[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
- *   the kernels scaled by 2^-k); weightGradLog10[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
+ *   on (the reference's NaN propagates the same way): overflow flag, hidden and saturated NaN;
+ * - backward: grad[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
+ *   the kernels scaled by 2^-k); weight[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
  * - relu / leaky_relu after leaving the range at t0 < T: the clamped or underflowed a_t (t > t0)
  *   no longer carry the sign phi' needs, so every step of the backward pass is undefined (flagged), as the
  *   reference's NaN phi' makes it. linear: phi' = 1 never needs a_t, the gradient stays defined.
@@ -46,13 +47,11 @@ export function chunkTrace(
   h0Log10: number,
 ): SequenceTrace {
   const tr: SequenceTrace = {
-    gradLog10: new Float64Array(T),
-    hiddenLog10: new Float64Array(T),
-    saturation: new Float64Array(T),
-    weightGradLog10: new Float64Array(T),
+    values: makeQuantityArrays(T),
     forwardOverflow: new Uint8Array(T),
     backwardInvalid: new Uint8Array(T),
   };
+  const { grad, hidden, weight, saturated } = tr.values;
   const o = 4 * b;
   let over = false;
   let t0 = Infinity;
@@ -63,23 +62,23 @@ export function chunkTrace(
       t0 = t;
     }
     tr.forwardOverflow[t - 1] = over ? 1 : 0;
-    tr.hiddenLog10[t - 1] = over ? NaN : fromLog(f[o]);
-    tr.saturation[t - 1] = over ? NaN : f[o + 1] / N;
+    hidden[t - 1] = over ? NaN : fromLog(f[o]);
+    saturated[t - 1] = over ? NaN : f[o + 1] / N;
   }
   const backwardDead = (act === 'relu' || act === 'leaky_relu') && t0 < T;
   let k = 0; // sum of the k_t' of later steps: g~_t = dL/dh_t / 2^k
   for (let t = T; t >= 1; t--) {
     if (backwardDead) {
-      tr.gradLog10[t - 1] = NaN;
-      tr.weightGradLog10[t - 1] = NaN;
+      grad[t - 1] = NaN;
+      weight[t - 1] = NaN;
       tr.backwardInvalid[t - 1] = 1;
       continue;
     }
     const g = stats.bwd[t - 1];
     const scale = k * LOG10_2;
-    tr.gradLog10[t - 1] = fromLog(g[o]) + scale;
-    const hPrev = t === 1 ? h0Log10 : tr.hiddenLog10[t - 2];
-    tr.weightGradLog10[t - 1] = fromLog(g[o + 2]) + scale + hPrev;
+    grad[t - 1] = fromLog(g[o]) + scale;
+    const hPrev = t === 1 ? h0Log10 : hidden[t - 2];
+    weight[t - 1] = fromLog(g[o + 2]) + scale + hPrev;
     k += g[o + 1];
   }
   return tr;

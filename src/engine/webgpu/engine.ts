@@ -19,7 +19,8 @@ import forwardWgsl from '../../../shaders/forward.wgsl?raw';
 import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
-import { decodeCells, FLAG_HID_ZERO } from './decode.ts';
+import { RECORD_FLAGS } from '../../core/statistics.ts';
+import { decodeCells, recordPreludeWgsl } from './record.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
 import { CELL_BYTES, PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
 
@@ -110,7 +111,9 @@ export class WebGpuEngine implements Engine {
     }
     this.subgroups = this.options.subgroups;
     // The matrix prelude (its binding and load function) goes first: it may hold `enable subgroups;`.
-    const prelude = this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl;
+    // Then the per-step record and reduction cell, generated from the statistics table.
+    const record = recordPreludeWgsl();
+    const prelude = `${this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl}\n${record}`;
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -120,7 +123,7 @@ export class WebGpuEngine implements Engine {
     this.modules = {
       forward: device.createShaderModule({ label: `forward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${forwardWgsl}` }),
       backward: device.createShaderModule({ label: `backward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${backwardWgsl}` }),
-      reduce: device.createShaderModule({ label: 'reduce.wgsl', code: reduceWgsl }),
+      reduce: device.createShaderModule({ label: 'reduce.wgsl', code: `${record}\n${reduceWgsl}` }),
     };
     const entries = (kinds: ('uniform' | 'read-only-storage' | 'storage')[]): GPUBindGroupLayoutEntry[] =>
       kinds.map((type, binding) => ({
@@ -378,7 +381,7 @@ export class WebGpuEngine implements Engine {
     const dev = this.device;
     const wg = this.options.workgroupSize;
     const h0Log = log10Norm(p.h0, 0, n);
-    const h0Flags = h0Log === -Infinity ? FLAG_HID_ZERO : 0;
+    const h0Flags = h0Log === -Infinity ? RECORD_FLAGS.HID_ZERO : 0;
     const bind = (label: string, layout: GPUBindGroupLayout, uniformSize: number, list: GPUBuffer[]) =>
       dev.createBindGroup({
         label,

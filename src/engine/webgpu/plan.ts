@@ -5,11 +5,10 @@
  */
 import type { Config } from '../../core/config.ts';
 import { formatBytes } from '../../core/work.ts';
+import { CELL_BYTES, RECORD_BYTES } from './record.ts';
 
-/** Bytes of one StepRecord (shaders/forward.wgsl): 8 words. */
-export const RECORD_BYTES = 32;
-/** Bytes of one reduction Cell (shaders/reduce.wgsl): 16 words. */
-export const CELL_BYTES = 64;
+/** Bytes of one StepRecord and of one reduction Cell: generated from the statistics table (record.ts). */
+export { CELL_BYTES, RECORD_BYTES };
 /** Rows of W0 a pass of the matmul loops produces (eight vec4 accumulators, shaders/forward.wgsl). */
 export const ROWS_PER_PASS = 8;
 /** Sequences per invocation (SEQ in the shaders): a chunk's batch is padded to SEQ * workgroup size. */

@@ -22,7 +22,7 @@ export interface PlainField {
 
 function plain(f: GradientField): PlainField {
   const grids: Record<string, number[]> = {};
-  for (const g of GRID_NAMES) grids[g] = Array.from(f[g]);
+  for (const g of GRID_NAMES) grids[g] = Array.from(f.grids[g]);
   return { K: f.K, T: f.T, grids, overflow: Array.from(f.overflow), backend: f.meta.backend, adapter: f.meta.adapter, wallMs: f.meta.wallMs };
 }
 
@@ -134,7 +134,7 @@ const api = {
       }
       const abortMs = performance.now() - t0;
       const small = await engine.run(parseConfig({ ...partial, steps: 3, rhoCount: 2, samples: 2 }));
-      return { aborted, abortMs, afterRows: small.K, afterFinite: Number.isFinite(small.gradLog10Mean[0]) };
+      return { aborted, abortMs, afterRows: small.K, afterFinite: Number.isFinite(small.grids.gradLog10Mean[0]) };
     } finally {
       engine.dispose();
     }

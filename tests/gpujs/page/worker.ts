@@ -17,7 +17,7 @@ ctx.onmessage = async (e) => {
     try {
       const f = await engine.run(parseConfig(e.data));
       const grids: Record<string, number[]> = {};
-      for (const g of GRID_NAMES) grids[g] = Array.from(f[g]);
+      for (const g of GRID_NAMES) grids[g] = Array.from(f.grids[g]);
       ctx.postMessage({ mode: engine.mode, adapter: engine.adapter, field: { K: f.K, T: f.T, grids, overflow: Array.from(f.overflow), backend: f.meta.backend, adapter: f.meta.adapter, wallMs: f.meta.wallMs } });
     } finally {
       engine.dispose();

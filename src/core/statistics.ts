@@ -1,0 +1,268 @@
+/**
+ * The statistics table: every K x T grid of a sweep, and the per-sequence, per-step values
+ * (the "per-step record") the grids are reduced from. Everything that names, computes, moves,
+ * stores, exports or draws a grid loops over this table or is generated from it: the WGSL
+ * `StepRecord` and reduction `Cell` structs and the reduction kernel (webgpu/record.ts), the
+ * host's decode offsets, the CPU engine's running reduction, the reference's reduceRow, the
+ * bundle, CSV and NPZ writers, the CLI's --field help and the lab's field menu.
+ *
+ * Two levels:
+ * - a QUANTITY is one number per sequence and step (log10 ||dL/dh_t||, the saturated fraction of
+ *   the units, ...), with the rules for an exact zero and an undefined value, and its encoding in
+ *   the GPU's per-step record;
+ * - a STATISTIC (a grid) reduces one quantity over the S samples of a rho (mean, std, ...).
+ * Adding a grid over an existing quantity is one entry in STATISTICS; adding a quantity is one
+ * entry in QUANTITIES plus the line in each engine's kernel that computes it.
+ */
+
+/**
+ * How a quantity is carried in the GPU's per-step record (and how its sums are kept):
+ * - splitLog: log10 v = E log10(2) + F, an i32 exponent and an f32 rest (`${field}E`, `${field}F`),
+ *   so that the mean over samples keeps its precision far outside the float range;
+ * - log: log10 v as one f32;
+ * - unitCount: a u32 count of units; the per-sample value is count / N;
+ * - unitSum: an f32 sum over the units; the per-sample value is sum / N.
+ * The log encodings have an exact-zero flag (-Infinity); every quantity has an undefined flag (NaN).
+ */
+export type Encoding = 'splitLog' | 'log' | 'unitCount' | 'unitSum';
+
+/** Bits of the per-step record's flags word (shaders/forward.wgsl, backward.wgsl write them). */
+export const RECORD_FLAGS = {
+  /** some unit of h_t is not finite (or, in float32, out of the engine's range) */
+  FWD_OVERFLOW: 1,
+  /** h_t = 0 exactly */
+  HID_ZERO: 2,
+  /** some a_t is NaN: phi'(a_t) undefined (never for linear) */
+  A_NAN: 4,
+  /** dL/dh_t = 0 exactly */
+  GRAD_ZERO: 8,
+  /** dL/dh_t undefined (a later phi' was undefined) */
+  GRAD_NAN: 16,
+  /** step t's weight-gradient contribution is exactly 0 */
+  W_ZERO: 32,
+  /** step t's weight-gradient contribution is undefined */
+  W_NAN: 64,
+  /** the backward pass crossed an undefined phi' after t */
+  BWD_INVALID: 128,
+} as const;
+export type RecordFlag = keyof typeof RECORD_FLAGS;
+
+export interface QuantitySpec {
+  /** What one sample's value is, in words. */
+  description: string;
+  /** A log10 quantity (-Infinity is an exact zero) or a plain number. */
+  log: boolean;
+  encoding: Encoding;
+  /** Name of its field in the WGSL StepRecord (splitLog: the prefix of `${field}E` and `${field}F`). */
+  field: string;
+  /** The flag that marks the sample's value as an exact zero (log quantities). */
+  zeroFlag?: RecordFlag;
+  /** The flag that marks the sample's value as undefined (NaN). */
+  nanFlag: RecordFlag;
+}
+
+/** The per-sequence, per-step quantities, in record order. */
+const QUANTITY_TABLE = {
+  grad: {
+    description: 'log10 ||dL/dh_t||',
+    log: true,
+    encoding: 'splitLog',
+    field: 'grad',
+    zeroFlag: 'GRAD_ZERO',
+    nanFlag: 'GRAD_NAN',
+  },
+  hidden: { description: 'log10 ||h_t||', log: true, encoding: 'log', field: 'hidLog', zeroFlag: 'HID_ZERO', nanFlag: 'FWD_OVERFLOW' },
+  weight: {
+    description: "log10 ||(phi'(a_t) * dL/dh_t) h_{t-1}^T||_F",
+    log: true,
+    encoding: 'splitLog',
+    field: 'w',
+    zeroFlag: 'W_ZERO',
+    nanFlag: 'W_NAN',
+  },
+  saturated: { description: 'fraction of the N units saturated or dead', log: false, encoding: 'unitCount', field: 'sat', nanFlag: 'FWD_OVERFLOW' },
+} as const satisfies Record<string, QuantitySpec>;
+export type QuantityName = keyof typeof QUANTITY_TABLE;
+export const QUANTITIES: Record<QuantityName, QuantitySpec> = QUANTITY_TABLE;
+export const QUANTITY_NAMES = Object.keys(QUANTITIES) as QuantityName[];
+
+/**
+ * How a grid reduces its quantity's S values (the rules of reduceSamples):
+ * - mean: NaN if any sample is undefined; -Infinity if any is an exact zero; else the mean;
+ * - std: the population standard deviation, NaN if any is undefined; 0 if all are exact zeros,
+ *   Infinity if only some are.
+ */
+export type Reduction = 'mean' | 'std';
+
+/**
+ * How closely a float32 engine's cell must agree with the float64 reference (the engine tests
+ * turn the class into a number; the reason is here, once):
+ * - log10: an absolute tolerance in decades; float32 rounding of h, phi' and the products
+ *   changes a norm by a relative 1e-6..1e-4 over a run (far below 1e-3 decades), except where
+ *   the dynamics are chaotic and the tests widen it by the sampling spread;
+ * - units: a per-unit count or average, where one unit of the N S sits within float32 rounding
+ *   of a threshold or kink (the saturation threshold, relu's kink at 0) and may land on the other
+ *   side: a difference up to a few units' worth (max phi' / (N S) each) is not an error.
+ */
+export type ToleranceClass = 'log10' | 'units';
+
+export interface StatisticSpec {
+  /** Short name: the URL's `field=`, the file-name prefix, the CLI's --field alias. */
+  short: string;
+  /** Plain-ASCII label (CSV, PNG/SVG titles and colour bars). */
+  label: string;
+  /** Unit, as CSV/NPZ/bundle documentation writes it. */
+  unit: 'log10' | 'fraction' | "phi'";
+  /** What a cell is, in words (CSV comments, NPZ's README, docs/bundle.md). */
+  description: string;
+  quantity: QuantityName;
+  reduce: Reduction;
+  /** A log10 grid (-Infinity is an exact zero). */
+  log: boolean;
+  tolerance: ToleranceClass;
+  /**
+   * The lab's field menu, where it is offered: `key` is its name in the URL (field=...), `label`
+   * the menu's text, `heading` the plot titles' short name (Unicode allowed in both).
+   */
+  menu?: { key: string; label: string; heading: string };
+  /** A fixed colour range (fractions: 0..1 so that half looks like half), else the data's. */
+  range?: readonly [number, number];
+  /** Colour map of the lab's plots. */
+  colormap: 'viridis' | 'magma';
+}
+
+/** Every K x T grid, in the order of CSV columns, NPZ files and the field menu. */
+const STATISTICS_TABLE = {
+  gradLog10Mean: {
+    short: 'grad',
+    label: 'log10 ||dL/dh_t||',
+    unit: 'log10',
+    description: 'mean over samples of log10 ||dL/dh_t||',
+    quantity: 'grad',
+    reduce: 'mean',
+    log: true,
+    tolerance: 'log10',
+    menu: { key: 'grad', label: 'log10 ‖dL/dh_t‖ (gradient norm)', heading: 'log10 ‖dL/dh_t‖' },
+    colormap: 'viridis',
+  },
+  gradLog10Std: {
+    short: 'gradstd',
+    label: 'std log10 ||dL/dh_t||',
+    unit: 'log10',
+    description: 'population standard deviation over samples of log10 ||dL/dh_t||',
+    quantity: 'grad',
+    reduce: 'std',
+    log: false,
+    tolerance: 'log10',
+    colormap: 'viridis',
+  },
+  hiddenLog10Mean: {
+    short: 'hidden',
+    label: 'log10 ||h_t||',
+    unit: 'log10',
+    description: 'mean over samples of log10 ||h_t||',
+    quantity: 'hidden',
+    reduce: 'mean',
+    log: true,
+    tolerance: 'log10',
+    menu: { key: 'hidden', label: 'log10 ‖h_t‖ (hidden-state norm)', heading: 'log10 ‖h_t‖' },
+    colormap: 'viridis',
+  },
+  saturation: {
+    short: 'saturation',
+    label: 'saturated / dead fraction',
+    unit: 'fraction',
+    description:
+      "fraction of units (over units and samples) with phi'(a) < 1% of its maximum (tanh, sigmoid) or a <= 0 (relu, leaky_relu)",
+    quantity: 'saturated',
+    reduce: 'mean',
+    log: false,
+    tolerance: 'units',
+    menu: { key: 'saturation', label: 'saturated / dead fraction of units', heading: 'fraction saturated/dead' },
+    range: [0, 1],
+    colormap: 'magma',
+  },
+  weightGradLog10: {
+    short: 'wgrad',
+    label: 'log10 ||dL/dW step t||_F',
+    unit: 'log10',
+    description: "mean over samples of log10 ||(phi'(a_t) * dL/dh_t) h_{t-1}^T||_F, step t's contribution to dL/dW",
+    quantity: 'weight',
+    reduce: 'mean',
+    log: true,
+    tolerance: 'log10',
+    menu: { key: 'weight', label: 'log10 ‖dL/dW‖ contribution of step t', heading: 'log10 ‖dL/dW‖ of step t' },
+    colormap: 'viridis',
+  },
+} as const satisfies Record<string, StatisticSpec>;
+export type GridName = keyof typeof STATISTICS_TABLE;
+export const STATISTICS: Record<GridName, StatisticSpec> = STATISTICS_TABLE;
+export const GRID_NAMES = Object.keys(STATISTICS) as GridName[];
+
+/** The field menu's keys (its names in the URL). */
+export type MenuKey = { [G in GridName]: (typeof STATISTICS_TABLE)[G] extends { menu: { key: infer K } } ? K : never }[GridName];
+/** The grids the field menu offers, in table order. */
+export const MENU_GRIDS = GRID_NAMES.filter((g) => STATISTICS[g].menu);
+
+/** The grids of one field, by name. */
+export type Grids = Record<GridName, Float64Array>;
+
+/** A record of K*T grids, each filled with `fill`. */
+export function makeGrids(cells: number, fill = NaN): Grids {
+  return Object.fromEntries(GRID_NAMES.map((g) => [g, new Float64Array(cells).fill(fill)])) as Grids;
+}
+
+/** The per-sample values of one sequence (or block), one array per quantity. */
+export type QuantityArrays = Record<QuantityName, Float64Array>;
+
+export function makeQuantityArrays(length: number): QuantityArrays {
+  return Object.fromEntries(QUANTITY_NAMES.map((q) => [q, new Float64Array(length)])) as QuantityArrays;
+}
+
+/** The grids that reduce quantity q. */
+export function statisticsOf(q: QuantityName): GridName[] {
+  return GRID_NAMES.filter((g) => STATISTICS[g].quantity === q);
+}
+
+/**
+ * The reduction of S per-sample values, by the rules of `Reduction`, from sums an engine kept:
+ * `count` finite values with `sum` and (for std) `m2` = sum of squared deviations from their
+ * mean, `zeros` exact zeros (-Infinity) and `undefined` NaN/+Infinity values.
+ */
+export interface SampleSums {
+  S: number;
+  sum: number;
+  m2: number;
+  zeros: number;
+  undefined: number;
+}
+
+export function finishReduction(how: Reduction, s: SampleSums): number {
+  if (s.undefined > 0) return NaN;
+  switch (how) {
+    case 'mean':
+      return s.zeros > 0 ? -Infinity : s.sum / s.S;
+    case 'std':
+      return s.zeros === s.S ? 0 : s.zeros > 0 ? Infinity : Math.sqrt(s.m2 / s.S);
+  }
+}
+
+/** Reduce the S values of one cell: the reference's rule, summed in sample order. */
+export function reduceSamples(how: Reduction, values: ArrayLike<number>): number {
+  const S = values.length;
+  let sum = 0;
+  let zeros = 0;
+  let bad = 0;
+  for (let s = 0; s < S; s++) {
+    const v = values[s];
+    if (v === -Infinity) zeros++;
+    else if (Number.isNaN(v) || v === Infinity) bad++;
+    else sum += v;
+  }
+  let m2 = 0;
+  if (how === 'std' && bad === 0 && zeros === 0) {
+    const mean = sum / S;
+    for (let s = 0; s < S; s++) m2 += (values[s] - mean) * (values[s] - mean);
+  }
+  return finishReduction(how, { S, sum, m2, zeros, undefined: bad });
+}
