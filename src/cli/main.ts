@@ -5,6 +5,7 @@
  *
  *   rnnlab sweep [config flags] [--backend B] [--format json,csv,npy,png,svg] [--out DIR|FILE.json]
  *   rnnlab render BUNDLE.json [--format png,svg,csv,npy] [--out DIR]
+ *   rnnlab train [--task adding|copy] [--model SPEC ...] [training flags] [--out DIR]   (train.ts)
  */
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
@@ -34,6 +35,7 @@ import {
   type Format,
 } from './outputs.ts';
 import { ProgressBar } from './progress.ts';
+import { TrainConfigError, addTrainCommand } from './train.ts';
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad input, 130 interrupted (Ctrl-C). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -167,15 +169,16 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     const settings = renderSettings(bundle, opts);
     action = () => runRender(settings, io);
   });
+  addTrainCommand(program, io, (a) => (action = a));
   try {
-    if (argv.length === 0) throw new UsageError('no command given; try: rnnlab sweep --help, or rnnlab render --help');
+    if (argv.length === 0) throw new UsageError('no command given; try: rnnlab sweep --help, rnnlab render --help, or rnnlab train --help');
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.badInput; // commander has printed its message already
     }
-    if (e instanceof ConfigError || e instanceof UsageError) {
+    if (e instanceof ConfigError || e instanceof TrainConfigError || e instanceof UsageError) {
       io.err(`rnnlab: ${e.message}\n`);
       return EXIT.badInput;
     }
