@@ -7,6 +7,10 @@
  *   dropped anywhere on it).
  * - When the run on screen was imported: which file, who computed it, and a Recompute button;
  *   when an import failed: why, until dismissed.
+ * The menu follows the WAI-ARIA menu button pattern: the File button opens it (click, Enter,
+ * Space, ArrowDown to the first item, ArrowUp to the last); ArrowDown/ArrowUp, Home/End move
+ * between items; Escape closes it and gives focus back to the button; Tab or a click elsewhere
+ * closes it. The PNG scale and the surface size are menuitemradio groups in the same order.
  * Properties down, events up (ExportEvent, ImportFileEvent, RecomputeEvent).
  */
 import { html, LitElement, css } from 'lit';
@@ -29,11 +33,10 @@ export class LabExport extends LitElement {
         position: relative;
         font-size: calc(12.5px * var(--s, 1));
       }
-      details {
+      .wrap {
         position: relative;
       }
-      summary {
-        list-style: none;
+      .menu-button {
         cursor: pointer;
         border: 1px solid var(--border);
         border-radius: 5px;
@@ -41,7 +44,7 @@ export class LabExport extends LitElement {
         background: var(--input-bg);
         white-space: nowrap;
       }
-      summary::-webkit-details-marker {
+      .menu[hidden] {
         display: none;
       }
       .menu {
@@ -69,6 +72,23 @@ export class LabExport extends LitElement {
       .menu button:hover,
       .menu button:focus-visible {
         background: var(--input-bg);
+        outline: 2px solid var(--accent);
+        outline-offset: -2px;
+      }
+      .choices {
+        display: flex;
+        gap: 2px;
+        flex-wrap: nowrap;
+      }
+      .choices button {
+        border: 1px solid var(--border);
+        border-radius: 4px;
+        padding: 0 5px;
+        font-size: 0.92em;
+      }
+      .choices button[aria-checked='true'] {
+        border-color: var(--accent);
+        font-weight: 600;
       }
       .menu .note {
         grid-column: 1 / -1;
@@ -134,24 +154,21 @@ export class LabExport extends LitElement {
   @state() private scale: PngScale = 2;
   @state() private sizeIndex = 1;
   @state() private dismissed: string | null = null;
+  @state() private open = false;
 
-  /** The menu closes on a click elsewhere on the page or on Escape, as menus do. */
+  /** A click elsewhere on the page closes the menu, as menus do. */
   private onOutside = (e: Event) => {
-    const d = this.renderRoot.querySelector('details');
-    if (!d?.open) return;
-    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !e.composedPath().includes(this)) d.open = false;
+    if (this.open && !e.composedPath().includes(this)) this.open = false;
   };
 
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('pointerdown', this.onOutside);
-    document.addEventListener('keydown', this.onOutside);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('pointerdown', this.onOutside);
-    document.removeEventListener('keydown', this.onOutside);
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -159,13 +176,54 @@ export class LabExport extends LitElement {
     if (changed.has('importError')) this.dismissed = null;
   }
 
+  /** The menu's items in order (menuitem and menuitemradio), skipping disabled ones. */
+  private items(): HTMLElement[] {
+    return Array.from(this.renderRoot.querySelectorAll<HTMLElement>('.menu [role^=menuitem]')).filter((el) => !(el as HTMLButtonElement).disabled);
+  }
+
+  private async openMenu(focus: 'first' | 'last'): Promise<void> {
+    this.open = true;
+    await this.updateComplete;
+    const items = this.items();
+    (focus === 'first' ? items[0] : items[items.length - 1])?.focus();
+  }
+
+  private closeMenu(refocus: boolean): void {
+    this.open = false;
+    if (refocus) this.renderRoot.querySelector<HTMLButtonElement>('.menu-button')?.focus();
+  }
+
+  private onButtonKey(e: KeyboardEvent): void {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      void this.openMenu(e.key === 'ArrowDown' ? 'first' : 'last');
+    }
+  }
+
+  private onMenuKey(e: KeyboardEvent): void {
+    const items = this.items();
+    const at = items.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
+    const go = (i: number) => {
+      e.preventDefault();
+      items[(i + items.length) % items.length]?.focus();
+    };
+    if (e.key === 'ArrowDown') go(at + 1);
+    else if (e.key === 'ArrowUp') go(at < 0 ? -1 : at - 1);
+    else if (e.key === 'Home') go(0);
+    else if (e.key === 'End') go(-1);
+    else if (e.key === 'Escape') {
+      e.preventDefault();
+      this.closeMenu(true);
+    } else if (e.key === 'Tab') this.closeMenu(false);
+  }
+
   private pick(f: ExportFormat): void {
-    (this.renderRoot.querySelector('details') as HTMLDetailsElement).open = false;
+    this.closeMenu(true);
     this.dispatchEvent(new ExportEvent(f, f === 'png' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
   }
 
   private openPicker(): void {
-    (this.renderRoot.querySelector('details') as HTMLDetailsElement).open = false;
+    this.closeMenu(true);
     (this.renderRoot.querySelector('input.file') as HTMLInputElement).click();
   }
 
@@ -177,32 +235,48 @@ export class LabExport extends LitElement {
   }
 
   private item(f: ExportFormat, label = EXPORT_LABELS[f]) {
-    return html`<button role="menuitem" data-format=${f} ?disabled=${this.disabled} @click=${() => this.pick(f)}>${label}</button>`;
+    return html`<button role="menuitem" tabindex="-1" data-format=${f} ?disabled=${this.disabled} @click=${() => this.pick(f)}>${label}</button>`;
+  }
+
+  /** A row of menuitemradio choices (the PNG scale, the surface size): picking one keeps the menu open. */
+  private choices<T>(label: string, attr: string, options: readonly T[], checked: (o: T, i: number) => boolean, words: (o: T) => string, pick: (o: T, i: number) => void) {
+    return html`<div class="choices" role="group" aria-label=${label}>
+      ${options.map(
+        (o, i) => html`<button role="menuitemradio" tabindex="-1" data-choice=${attr} data-value=${String(i)} aria-checked=${checked(o, i) ? 'true' : 'false'} @click=${() => pick(o, i)}>${words(o)}</button>`,
+      )}
+    </div>`;
   }
 
   override render() {
     const diff = this.compare ? 'Difference heatmap' : 'Heatmap';
     const err = this.importError && this.importError !== this.dismissed ? this.importError : null;
-    return html`<details>
-        <summary aria-label="Export the run on screen, or open a saved run" aria-disabled=${this.disabled ? 'true' : 'false'}>File ▾</summary>
-        <div class="menu" role="menu">
+    return html`<div class="wrap">
+        <button
+          class="menu-button"
+          id="file-button"
+          aria-haspopup="menu"
+          aria-expanded=${this.open ? 'true' : 'false'}
+          aria-controls="file-menu"
+          title="Export the run on screen, or open a saved run"
+          @click=${() => (this.open ? this.closeMenu(true) : void this.openMenu('first'))}
+          @keydown=${(e: KeyboardEvent) => this.onButtonKey(e)}
+        >
+          File <span aria-hidden="true">▾</span>
+        </button>
+        <div class="menu" id="file-menu" role="menu" aria-labelledby="file-button" ?hidden=${!this.open} @keydown=${(e: KeyboardEvent) => this.onMenuKey(e)}>
           ${this.item('png', `${diff} PNG`)}
-          <select aria-label="PNG scale" @change=${(e: Event) => (this.scale = Number((e.target as HTMLSelectElement).value) as PngScale)}>
-            ${PNG_SCALES.map((s) => html`<option value=${s} ?selected=${s === this.scale}>${s}x</option>`)}
-          </select>
+          ${this.choices('PNG scale', 'scale', PNG_SCALES, (o) => o === this.scale, (o) => `${o}x`, (o) => (this.scale = o))}
           ${this.item('svg', `${diff} SVG`)}<span></span>
           ${this.item('surface')}
-          <select aria-label="Surface image size" @change=${(e: Event) => (this.sizeIndex = Number((e.target as HTMLSelectElement).value))}>
-            ${SURFACE_SIZES.map(([w, h], i) => html`<option value=${i} ?selected=${i === this.sizeIndex}>${w} × ${h}</option>`)}
-          </select>
+          ${this.choices('Surface image size', 'size', SURFACE_SIZES, (_, i) => i === this.sizeIndex, ([w, h]) => `${w}×${h}`, (_, i) => (this.sizeIndex = i))}
           <hr />
           ${this.item('csv')}<span></span> ${this.item('npz')}<span></span> ${this.item('json')}<span></span>
           ${this.compare ? html`<span class="note">grids and bundle: configuration A; the surface image: every surface shown</span>` : null}
           <hr />
-          <button role="menuitem" class="wide" data-action="open" @click=${() => this.openPicker()}>Open a run bundle…</button>
+          <button role="menuitem" tabindex="-1" class="wide" data-action="open" @click=${() => this.openPicker()}>Open a run bundle…</button>
           <span class="note">run-….json saved here or by rnnlab; or drop it on the page</span>
         </div>
-      </details>
+      </div>
       <input class="file" type="file" accept=".json,application/json" aria-label="Open a run bundle" @change=${(e: Event) => this.opened(e)} />
       ${this.imported
         ? html`<span class="imported" role="status" data-imported>

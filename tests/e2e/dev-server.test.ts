@@ -41,7 +41,7 @@ it('cold dev server: the page loads once, and the first heatmap PNG export downl
   page.on('load', () => loads++);
   await page.goto(`${url}#hidden=16&steps=30&rhoCount=9&samples=4`);
   await waitIdle(page, 110_000);
-  await page.locator('lab-export summary').click();
+  await page.locator('lab-export .menu-button').click();
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 60_000 }),
     page.locator('lab-export button[data-format=png]').click(),
@@ -49,7 +49,7 @@ it('cold dev server: the page loads once, and the first heatmap PNG export downl
   expect(download.suggestedFilename()).toMatch(/^grad-.*\.png$/);
   // Exporting the CSV, NPZ and bundle next touches the remaining lazily loaded modules.
   for (const f of ['npz', 'json']) {
-    await page.locator('lab-export summary').click();
+    await page.locator('lab-export .menu-button').click();
     await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(`lab-export button[data-format=${f}]`).click()]);
   }
   // Give a late dependency optimisation time to trigger its reload, if it were going to.

@@ -68,10 +68,10 @@ function gridsOf(f: GradientField): PageGrids {
   return out as PageGrids;
 }
 
-/** Open the menu, set a select in it if asked, click a format; the browser's download, saved. */
-async function download(page: Page, format: string, select?: { label: string; value: string }): Promise<{ name: string; bytes: Buffer }> {
-  await page.locator('lab-export summary').click();
-  if (select) await page.getByLabel(select.label).selectOption(select.value);
+/** Open the menu, pick a choice in it if asked (PNG scale or surface size, by index), click a format; the browser's download, saved. */
+async function download(page: Page, format: string, choice?: { kind: 'scale' | 'size'; index: number }): Promise<{ name: string; bytes: Buffer }> {
+  await page.locator('lab-export .menu-button').click();
+  if (choice) await page.locator(`lab-export [data-choice=${choice.kind}][data-value="${choice.index}"]`).click();
   const [d] = await Promise.all([page.waitForEvent('download'), page.locator(`lab-export button[data-format=${format}]`).click()]);
   const path = join(DOWNLOADS, d.suggestedFilename());
   await d.saveAs(path);
@@ -103,13 +103,13 @@ describe('exports from the lab', () => {
     expect(raw.matrices?.W0.length).toBe(SMALL.hidden); // written with the matrices (buildProblem in a worker)
 
     // With the menu open: a screenshot to look at.
-    await page.locator('lab-export summary').click();
+    await page.locator('lab-export .menu-button').click();
     await page.screenshot({ path: join(ARTIFACTS, 'export-menu-open.png') });
-    await page.locator('lab-export summary').click();
+    await page.locator('lab-export .menu-button').click();
 
     const font = loadFigureFont();
-    const png1 = await download(page, 'png', { label: 'PNG scale', value: '1' });
-    const png2 = await download(page, 'png', { label: 'PNG scale', value: '2' });
+    const png1 = await download(page, 'png', { kind: 'scale', index: 0 });
+    const png2 = await download(page, 'png', { kind: 'scale', index: 1 });
     expect(png1.name).toBe(`grad-${SLUG}.png`);
     const img1 = decode(png1.bytes);
     const img2 = decode(png2.bytes);
@@ -155,7 +155,7 @@ describe('exports from the lab', () => {
 
   it('the 3D surface as a PNG of the chosen size, not blank', async () => {
     const { page, errors } = await openLab(lab, hashOf(SMALL));
-    const png = await download(page, 'surface', { label: 'Surface image size', value: '0' });
+    const png = await download(page, 'surface', { kind: 'size', index: 0 });
     expect(png.name).toBe(`surface-grad-${SLUG}.png`);
     const img = decode(png.bytes);
     expect([img.width, img.height]).toEqual([1280, 800]);
@@ -179,7 +179,7 @@ describe('exports from the lab', () => {
 
   it('in compare mode, the heatmap export is the difference A - B (differenceGrid), the same pixels as in Node', async () => {
     const { page, errors } = await openLab(lab, `${hashOf(SMALL)}&cmp=relu`);
-    const png = await download(page, 'png', { label: 'PNG scale', value: '1' });
+    const png = await download(page, 'png', { kind: 'scale', index: 0 });
     expect(png.name).toBe(`diff-grad-${SLUG}.png`);
     expect(decode(png.bytes).width).toBeGreaterThan(600);
     // A from its bundle, B from the page's grids; the difference drawn in Node must be the same file.
@@ -191,8 +191,8 @@ describe('exports from the lab', () => {
     const want = renderHeatmapPng(a, loadFigureFont(), { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'tanh', 'relu') });
     expect(Buffer.from(want).equals(png.bytes)).toBe(true);
     // The surface image: one file per surface shown (A and B), each named by its own config.
-    await page.locator('lab-export summary').click();
-    await page.getByLabel('Surface image size').selectOption('0');
+    await page.locator('lab-export .menu-button').click();
+    await page.locator('lab-export [data-choice=size][data-value="0"]').click();
     const names = new Set<string>();
     const got = new Promise<void>((resolve) =>
       page.on('download', (d) => {

@@ -273,7 +273,7 @@ describe('the lab page', () => {
     const dir = join(ARTIFACTS, '..', 'lab-exports');
     mkdirSync(dir, { recursive: true });
     const grab = async (format: string) => {
-      await page.locator('lab-export summary').click();
+      await page.locator('lab-export .menu-button').click();
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`lab-export button[data-format=${format}]`).click()]);
       const path = join(dir, download.suggestedFilename());
       await download.saveAs(path);

@@ -67,3 +67,53 @@ describe('long runs', () => {
     await page.close();
   });
 });
+
+describe('the File menu (WAI-ARIA menu button)', () => {
+  /** What has focus inside <lab-export> (its shadow root): a format, a choice, the button, or nothing. */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('lab-export')?.shadowRoot?.activeElement as HTMLElement | null | undefined;
+      if (!el) return null;
+      return el.dataset.format ?? (el.dataset.choice ? `${el.dataset.choice}:${el.dataset.value}` : (el.dataset.action ?? el.id));
+    });
+
+  it('ArrowDown opens it on the first item and moves between items; Home/End; Escape closes it and focus returns to File', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    const button = page.locator('lab-export .menu-button');
+    const menu = page.locator('lab-export [role=menu]');
+    expect(await button.getAttribute('aria-haspopup')).toBe('menu');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    await button.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => focused(page)).toBe('png');
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    expect(await menu.isVisible()).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    expect(await focused(page)).toBe('scale:0');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused(page)).toBe('svg');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused(page)).toBe('scale:2');
+    await page.keyboard.press('End');
+    expect(await focused(page)).toBe('open');
+    await page.keyboard.press('ArrowDown'); // wraps
+    expect(await focused(page)).toBe('png');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowUp'); // wraps the other way
+    expect(await focused(page)).toBe('open');
+    await page.screenshot({ path: join(ARTIFACTS, 'file-menu-keyboard.png') });
+    await page.keyboard.press('Escape');
+    expect(await menu.isVisible()).toBe(false);
+    expect(await focused(page)).toBe('file-button');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    // Enter opens it too, on the first item; Tab leaves and closes it.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('png');
+    await page.keyboard.press('Tab');
+    expect(await menu.isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
