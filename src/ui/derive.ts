@@ -16,6 +16,8 @@ export interface Plots {
   a: SurfaceData;
   b: SurfaceData | null;
   heatA: HeatmapData;
+  /** B as a heatmap (shown instead of its surface where the browser has no WebGL). */
+  heatB: HeatmapData | null;
   diff: HeatmapData | null;
 }
 
@@ -85,6 +87,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     valueLabel: SHOWN_LABEL[field],
     undefinedText: absentIn(r.a, field) ? 'not in this file (written before this statistic existed)' : 'overflow (forward pass not finite)',
   };
+  const heatB: HeatmapData | null = b ? { ...heatA, values: b.values, overflow: b.overflow } : null;
   let diff: HeatmapData | null = null;
   if (r.b) {
     const d = difference(r.a, r.b, field);
@@ -100,7 +103,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
       undefinedText: 'undefined (overflow or exact zero on one side)',
     };
   }
-  return { a, b, heatA, diff };
+  return { a, b, heatA, heatB, diff };
 }
 
 /** The slice at the slider's rho: row k of the measured grids and the theory for rho_k. */

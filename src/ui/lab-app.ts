@@ -233,6 +233,8 @@ export class LabApp extends LitElement {
   @state() private exportNote: { text: string; bad: boolean } | null = null;
   /** Why the last bundle import failed (null when it worked or none was tried). */
   @state() private importError: string | null = null;
+  /** The 3D view cannot be drawn (no WebGL): compare mode shows A and B as heatmaps instead. */
+  @state() private noWebGL = false;
   /** A file is being dragged over the page: show where it goes. */
   @state() private dropping = false;
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
@@ -252,6 +254,7 @@ export class LabApp extends LitElement {
     this.addEventListener(ExportEvent.type, (e) => void this.export(e.format, e.options));
     this.addEventListener(ImportFileEvent.type, (e) => void this.importFile(e.file));
     this.addEventListener(RecomputeEvent.type, () => this.store?.rerun());
+    this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
     // A run bundle dropped anywhere on the page opens like one picked in the file input.
     this.addEventListener('dragover', (e) => {
       if (e.dataTransfer?.types.includes('Files')) {
@@ -346,6 +349,7 @@ export class LabApp extends LitElement {
     this.exportNote = { text: `exporting ${format === 'surface' ? '3D surface PNG' : format.toUpperCase()}…`, bad: false };
     try {
       if (format === 'surface') {
+        if (this.noWebGL) throw new Error('there is no 3D view to save: this browser gives the page no WebGL; the heatmap PNG and SVG export the same field');
         // Every surface on screen (A, and B in compare mode), each with its own config in the name.
         const [w, h] = options.size ?? [1920, 1200];
         const fields = [s.result.a, ...(s.result.b ? [s.result.b] : [])];
@@ -521,16 +525,19 @@ export class LabApp extends LitElement {
               : null}
           </div>
           <div class="row top ${compare ? 'compare' : ''}">
-            <lab-surface
-              id="surface-a"
-              .data=${plots?.a ?? null}
-              .sliceK=${k}
-              .camera=${view.camera}
-              heading=${compare ? heading(`A (${aName})`) : heading('3D surface')}
-            ></lab-surface>
-            ${compare
-              ? html`<lab-surface id="surface-b" .data=${plots?.b ?? null} .sliceK=${k} .camera=${view.camera} heading=${heading(`B (${bName})`)}></lab-surface>`
-              : html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading('Heatmap')}></lab-heatmap>`}
+            ${compare && this.noWebGL
+              ? html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading(`A (${aName})`)}></lab-heatmap>
+                  <lab-heatmap id="heat-b" .data=${plots?.heatB ?? null} .markerK=${k} heading=${heading(`B (${bName})`)}></lab-heatmap>`
+              : html`<lab-surface
+                    id="surface-a"
+                    .data=${plots?.a ?? null}
+                    .sliceK=${k}
+                    .camera=${view.camera}
+                    heading=${compare ? heading(`A (${aName})`) : heading('3D surface')}
+                  ></lab-surface>
+                  ${compare
+                    ? html`<lab-surface id="surface-b" .data=${plots?.b ?? null} .sliceK=${k} .camera=${view.camera} heading=${heading(`B (${bName})`)}></lab-surface>`
+                    : html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading('Heatmap')}></lab-heatmap>`}`}
           </div>
           <div class="row bottom ${compare ? 'compare' : ''}">
             ${compare

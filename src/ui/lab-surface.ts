@@ -12,6 +12,20 @@ import type { CameraPose, SurfaceData, SurfaceScene } from './three/surface-scen
 /** three.js is loaded on demand (main.ts preloads it once the first run is computing). */
 export const sceneModule = () => import('./three/surface-scene.ts');
 
+/** true, or why the page gets no WebGL context (checked once; the probe context is freed at once). */
+let webgl: true | string | null = null;
+export function webglAvailable(): true | string {
+  if (webgl !== null) return webgl;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+    if (gl) gl.getExtension('WEBGL_lose_context')?.loseContext();
+    webgl = gl ? true : 'the browser refused a WebGL context';
+  } catch (e) {
+    webgl = `WebGL failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return webgl;
+}
+
 @customElement('lab-surface')
 export class LabSurface extends LitElement {
   static override styles = [
@@ -85,6 +99,8 @@ export class LabSurface extends LitElement {
   @property({ type: String }) heading = 'Gradient surface';
   /** The WebGL context of the 3D view is lost now (a message replaces the picture until it is restored). */
   @property({ attribute: false }) glLost = false;
+  /** Why this browser gives the page no WebGL at all (the panel says so), or null. */
+  @property({ attribute: false }) noWebGL: string | null = null;
 
   private scene: SurfaceScene | null = null;
   private resizeObs: ResizeObserver | null = null;
@@ -101,12 +117,18 @@ export class LabSurface extends LitElement {
       </div>
       <div class="body">
         <div class="view" role="figure" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>
-          ${d ? null : html`<div class="empty">computing…</div>`}
+          ${d || this.noWebGL ? null : html`<div class="empty">computing…</div>`}
+          ${this.noWebGL
+            ? html`<div class="empty lost" role="note" data-no-webgl>
+                No 3D view: this browser gives the page no WebGL (${this.noWebGL}), as on some locked-down or
+                remote machines. The heatmap shows the same field; the slice and eigenvalue plots work as usual.
+              </div>`
+            : null}
           ${this.glLost
             ? html`<div class="empty lost" role="alert">The 3D view's graphics context was lost (a GPU reset, or too many WebGL pages open); it is redrawn as soon as the browser restores it. The heatmap and slice below still show the run.</div>`
             : null}
         </div>
-        ${r && d
+        ${r && d && !this.noWebGL
           ? html`<div class="bar" aria-label="colour bar">
               <div class="ramp" style=${`background:${cssGradient(d.colormap)}`}>
                 ${ticks(r.lo, r.hi, 4).map((v) => html`<span style=${`bottom:${((v - r.lo) / (r.hi - r.lo)) * 100}%`}>${fmtTick(v)}</span>`)}
@@ -114,7 +136,7 @@ export class LabSurface extends LitElement {
             </div>`
           : null}
       </div>
-      ${d
+      ${d && !this.noWebGL
         ? html`<div class="legend">
             <span><span class="swatch" style="background:#ff8c1a"></span>ρ = 1</span>
             <span><span class="swatch" style="background:var(--fg)"></span>current ρ slice</span>
@@ -141,11 +163,26 @@ export class LabSurface extends LitElement {
   private async createScene(): Promise<void> {
     if (this.creating || this.scene) return;
     this.creating = true;
+    // Without WebGL (blocked by policy, --disable-3d-apis) three.js would throw from its
+    // constructor: ask first, and say why the panel is empty instead.
+    const gl = webglAvailable();
+    if (gl !== true) {
+      this.creating = false;
+      this.noWebGL = gl;
+      this.dispatchEvent(new Event('lab-surface-no-webgl', { bubbles: true, composed: true }));
+      return;
+    }
     const { SurfaceScene } = await sceneModule();
     this.creating = false;
     if (!this.isConnected || this.scene) return;
     const view = this.renderRoot.querySelector('.view') as HTMLElement;
-    this.scene = new SurfaceScene(view, (pose) => this.dispatchEvent(new ViewChangeEvent({ camera: pose })));
+    try {
+      this.scene = new SurfaceScene(view, (pose) => this.dispatchEvent(new ViewChangeEvent({ camera: pose })));
+    } catch (e) {
+      this.noWebGL = `three.js could not start: ${e instanceof Error ? e.message : String(e)}`;
+      this.dispatchEvent(new Event('lab-surface-no-webgl', { bubbles: true, composed: true }));
+      return;
+    }
     this.scene.onContextChange = (lost) => (this.glLost = lost);
     this.darkQuery = matchMedia('(prefers-color-scheme: dark)');
     this.darkQuery.addEventListener('change', this.onScheme);
@@ -160,16 +197,16 @@ export class LabSurface extends LitElement {
     this.dispatchEvent(new Event('lab-surface-ready', { bubbles: true, composed: true }));
   }
 
-  /** Whether the surface has drawn its data (the load-time figure and tests wait for it). */
+  /** Whether the panel shows its data (drawn, or the reason it cannot be: no WebGL); the load-time figure and tests wait for it. */
   get drawn(): boolean {
-    return this.scene !== null && this.data !== null;
+    return (this.scene !== null || this.noWebGL !== null) && this.data !== null;
   }
 
   private onScheme = () => this.scene?.setTheme(prefersDark());
 
   override updated(changed: PropertyValues<this>): void {
     if (!this.scene) {
-      if (this.data) void this.createScene();
+      if (this.data && !this.noWebGL) void this.createScene();
       return;
     }
     if (changed.has('data') && this.data) this.scene.setData(this.data);
@@ -182,6 +219,7 @@ export class LabSurface extends LitElement {
    * legend (three/surface-image.ts). Throws an Error with a message to show.
    */
   async exportImage(width: number, height: number, title: string, sliceRho: number | null): Promise<Blob> {
+    if (this.noWebGL) throw new Error(`there is no 3D view to save: this browser gives the page no WebGL (${this.noWebGL}); the heatmap PNG and SVG export the same field`);
     if (!this.scene || !this.data) throw new Error('the 3D view has not been drawn yet; export again once it shows');
     const { composeSurfaceImage } = await import('./three/surface-image.ts');
     const font = getComputedStyle(this).getPropertyValue('--font').trim() || 'sans-serif';

@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, openLab, startLab, type Lab } from './harness.ts';
+import { ARTIFACTS, CHROME_ARGS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 
 let lab: Lab;
 
@@ -115,5 +115,36 @@ describe('the File menu (WAI-ARIA menu button)', () => {
     expect(await menu.isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('without WebGL', () => {
+  it('--disable-3d-apis: the 3D panel says why it is empty and points to the heatmap; the run computes; nothing throws', async () => {
+    const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-3d-apis'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const uncaught: string[] = [];
+      page.on('pageerror', (e) => uncaught.push(e.message));
+      await page.goto(`${lab.url}#hidden=16&steps=40&rhoCount=11&samples=4&seed=5`);
+      await waitIdle(page);
+      const note = page.locator('lab-surface [data-no-webgl]');
+      expect(await note.innerText()).toMatch(/no WebGL.*heatmap/is);
+      // The heatmap beside it shows the run.
+      expect(await page.evaluate(() => (window as unknown as { __lab: { snapshot(): { result: unknown } } }).__lab.snapshot().result !== null)).toBe(true);
+      expect(await page.locator('lab-heatmap').count()).toBe(1);
+      await page.screenshot({ path: join(ARTIFACTS, 'no-webgl.png') });
+      // Compare mode: A and B as heatmaps instead of the surfaces it cannot draw.
+      await page.locator('lab-app select[aria-label^="Compare mode"]').selectOption('relu');
+      await waitIdle(page);
+      await expect.poll(() => page.locator('lab-heatmap').count()).toBe(3);
+      await page.screenshot({ path: join(ARTIFACTS, 'no-webgl-compare.png') });
+      // The surface image cannot be made: the File menu says why instead of failing silently.
+      await page.locator('lab-export .menu-button').click();
+      await page.locator('lab-export button[data-format=surface]').click();
+      await expect.poll(() => page.locator('lab-app .status').innerText()).toMatch(/no WebGL/i);
+      expect(uncaught).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
