@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { parseConfig, type Config } from './config.ts';
 import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
 import { makeGrids } from './statistics.ts';
-import type { Problem } from './problem.ts';
+import { eigenvaluesOf, type Problem } from './problem.ts';
+import { hasEigenvalues } from './spectrum.ts';
 import { LAB_VERSION } from './version.ts';
 
 export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/1';
@@ -91,6 +92,8 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
       inputs: Array.from({ length: S }, (_, s) => rows(problem.inputsFor(s), steps, d)),
     };
   }
+  // A large run's field may not have its eigenvalues yet (problem.ts): the bundle always does.
+  const spectrum = hasEigenvalues(field.spectrum) ? field.spectrum : eigenvaluesOf(config);
   const grids = {} as Bundle['grids'];
   const nonFinite: Bundle['nonFinite'] = {};
   for (const name of GRID_NAMES) {
@@ -123,10 +126,10 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
     config,
     rho: Array.from(field.rho),
     spectrum: {
-      radius: field.spectrum.radius,
-      norm: field.spectrum.norm,
-      re: Array.from(field.spectrum.re),
-      im: Array.from(field.spectrum.im),
+      radius: spectrum.radius,
+      norm: spectrum.norm,
+      re: Array.from(spectrum.re),
+      im: Array.from(spectrum.im),
     },
     matrices,
     grids,

@@ -22,6 +22,21 @@ export function hqrEigenvalues(a: Float64Array, n: number): { re: Float64Array; 
   return { re: wr.slice(1), im: wi.slice(1) };
 }
 
+/**
+ * Eigenvalues of an n x n upper Hessenberg matrix (row-major, entries below the subdiagonal
+ * ignored), by the shifted QR step alone: used on the small Hessenberg matrix of an Arnoldi
+ * iteration (krylov.ts), which is Hessenberg already.
+ */
+export function hessenbergEigenvalues(hess: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+  const s = n + 1;
+  const h = new Float64Array(s * s);
+  for (let i = 0; i < n; i++) for (let j = Math.max(0, i - 1); j < n; j++) h[(i + 1) * s + j + 1] = hess[i * n + j];
+  const wr = new Float64Array(n + 1);
+  const wi = new Float64Array(n + 1);
+  hqr(h, n, s, wr, wi);
+  return { re: wr.slice(1), im: wi.slice(1) };
+}
+
 /** Balance rows and columns by powers of 2 (exact), which leaves eigenvalues unchanged. */
 function balance(a: Float64Array, n: number, s: number): void {
   const RADIX = 2;

@@ -5,7 +5,8 @@
 import { driveOn, rhoValues, type Config } from './config.ts';
 import { sequenceInputs } from './inputs.ts';
 import { Rng, STREAM } from './rng.ts';
-import { orthogonalFromGaussian, spectrum, type Spectrum } from './spectrum.ts';
+import { arnoldiRadius } from './krylov.ts';
+import { eigenvalues, hasEigenvalues, orthogonalFromGaussian, radiusOf, spectralNorm, type Spectrum } from './spectrum.ts';
 
 export interface Problem {
   config: Config;
@@ -21,7 +22,10 @@ export interface Problem {
   r: Float64Array;
   /** [N], the initial hidden state shared by every sequence. */
   h0: Float64Array;
-  /** Eigenvalues, spectral radius and spectral norm of the normalised W0. */
+  /**
+   * Spectral radius and spectral norm of the normalised W0, and its eigenvalues where N <=
+   * EAGER_EIGENVALUES_MAX_N (else empty: eigenvaluesOf computes them).
+   */
   spectrum: Spectrum;
   /** [T, D] row-major: the inputs x_1..x_T of sequence s (0-based), zeros where the input is off. */
   inputsFor(s: number): Float64Array;
@@ -34,13 +38,28 @@ interface W0Entry {
   spectrum: Spectrum;
 }
 
+/**
+ * Up to this N the eigenvalues are computed with W0 (hqr.ts: about 0.2 s at N = 256). Above it
+ * they would hold up the sweep for seconds (about 6 s at N = 1024) while the sweep needs only
+ * the radius or the norm: W0 is then normalised with the Krylov estimates (krylov.ts, a few
+ * hundred ms) and the spectrum carries no eigenvalues until eigenvaluesOf computes them.
+ */
+export const EAGER_EIGENVALUES_MAX_N = 256;
+
 // W0 and its spectrum cost O(N^3); a sweep that changes only rho, S, T or the activation reuses them.
 const w0Cache = new Map<string, W0Entry>();
 const W0_CACHE_LIMIT = 8;
 
-/** W0 for (init, normalize, N, seed), normalised, with its spectrum. Cached. */
+function cacheKey(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): string {
+  return `${config.init}/${config.normalize}/${config.hidden}/${config.seed}`;
+}
+
+/**
+ * W0 for (init, normalize, N, seed), normalised, with its spectrum (eigenvalues included only up
+ * to EAGER_EIGENVALUES_MAX_N). Cached.
+ */
 export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): W0Entry {
-  const key = `${config.init}/${config.normalize}/${config.hidden}/${config.seed}`;
+  const key = cacheKey(config);
   const hit = w0Cache.get(key);
   if (hit) return hit;
   const n = config.hidden;
@@ -52,24 +71,45 @@ export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hid
     const g = new Rng(config.seed, STREAM.W0).normals(n * n, 1 / Math.sqrt(n));
     w = config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
   }
-  let spec = spectrum(w, n);
-  // identity is exactly normalised already; scaling by 1/(1 +- ulp) would only add rounding.
-  if (config.init !== 'identity') {
-    const scale = config.normalize === 'radius' ? spec.radius : spec.norm;
+  let eig = n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null;
+  let norm = spectralNorm(w, n);
+  let radius: number;
+  if (eig) radius = radiusOf(eig.re, eig.im);
+  // identity and orthogonal W0 are normal matrices (W W^T = W^T W), whose radius is their norm.
+  else if (config.init !== 'gaussian') radius = norm;
+  else {
+    const arnoldi = arnoldiRadius(w, n);
+    if (!arnoldi) eig = eigenvalues(w, n);
+    radius = arnoldi ? arnoldi.radius : radiusOf(eig!.re, eig!.im);
+  }
+  // identity is exactly normalised and orthogonal Q is to rounding (radius and norm 1 within
+  // ~1e-15): dividing by 1 +- ulp would only add rounding.
+  if (config.init === 'gaussian') {
+    const scale = config.normalize === 'radius' ? radius : norm;
     if (scale > 0) {
       for (let i = 0; i < w.length; i++) w[i] /= scale;
-      spec = {
-        re: spec.re.map((v) => v / scale),
-        im: spec.im.map((v) => v / scale),
-        radius: spec.radius / scale,
-        norm: spec.norm / scale,
-      };
+      if (eig) eig = { re: eig.re.map((v) => v / scale), im: eig.im.map((v) => v / scale) };
+      radius /= scale;
+      norm /= scale;
     }
   }
-  const entry = { W0: w, spectrum: spec };
+  const entry = { W0: w, spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm } };
   if (w0Cache.size >= W0_CACHE_LIMIT) w0Cache.delete(w0Cache.keys().next().value as string);
   w0Cache.set(key, entry);
   return entry;
+}
+
+/**
+ * The spectrum of the (normalised) W0 of a config with every eigenvalue: computed once (hqr.ts)
+ * and cached with W0. Its radius is then max |lambda| of those eigenvalues, the radius of the
+ * matrix the engines used, whatever estimate normalised it.
+ */
+export function eigenvaluesOf(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): Spectrum {
+  const entry = recurrentMatrix(config);
+  if (hasEigenvalues(entry.spectrum) || config.hidden === 0) return entry.spectrum;
+  const { re, im } = eigenvalues(entry.W0, config.hidden);
+  entry.spectrum = { re, im, radius: radiusOf(re, im), norm: entry.spectrum.norm };
+  return entry.spectrum;
 }
 
 /** Draw every number of the sweep from the config's seed. */

@@ -2,11 +2,12 @@
  * Linear algebra the experiment needs on W0: eigenvalues of a general real matrix, the
  * spectral norm, and the Q of a QR decomposition. Matrices are row-major Float64Array.
  */
-import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
+import { Matrix, QrDecomposition } from 'ml-matrix';
 import { hqrEigenvalues } from './hqr.ts';
+import { lanczosNorm } from './krylov.ts';
 
 export interface Spectrum {
-  /** Real parts of the N eigenvalues. */
+  /** Real parts of the N eigenvalues; empty while they have not been computed (hasEigenvalues). */
   re: Float64Array;
   /** Imaginary parts of the N eigenvalues. */
   im: Float64Array;
@@ -29,20 +30,30 @@ export function eigenvalues(a: Float64Array, n: number): { re: Float64Array; im:
   return hqrEigenvalues(a, n);
 }
 
-/** Largest singular value of the n x n matrix a. */
+/** Largest singular value of the n x n matrix a: Lanczos on W^T W to NORM_TOLERANCE (krylov.ts). */
 export function spectralNorm(a: Float64Array, n: number): number {
-  const s = new SingularValueDecomposition(toMatrix(a, n), {
-    computeLeftSingularVectors: false,
-    computeRightSingularVectors: false,
-  });
-  return s.diagonal.reduce((m, v) => Math.max(m, v), 0);
+  return lanczosNorm(a, n).norm;
 }
 
+/** max |lambda| of eigenvalues given by their real and imaginary parts. */
+export function radiusOf(re: Float64Array, im: Float64Array): number {
+  let radius = 0;
+  for (let i = 0; i < re.length; i++) radius = Math.max(radius, Math.hypot(re[i], im[i]));
+  return radius;
+}
+
+/** Every eigenvalue, the radius from them, and the spectral norm. */
 export function spectrum(a: Float64Array, n: number): Spectrum {
   const { re, im } = eigenvalues(a, n);
-  let radius = 0;
-  for (let i = 0; i < n; i++) radius = Math.max(radius, Math.hypot(re[i], im[i]));
-  return { re, im, radius, norm: spectralNorm(a, n) };
+  return { re, im, radius: radiusOf(re, im), norm: spectralNorm(a, n) };
+}
+
+/**
+ * Whether a spectrum has its eigenvalues (an empty re/im means they have not been computed yet:
+ * for N > EAGER_EIGENVALUES_MAX_N they come after the sweep, see problem.ts).
+ */
+export function hasEigenvalues(s: Spectrum): boolean {
+  return s.re.length > 0 || s.im.length > 0;
 }
 
 /** Q of the QR decomposition of the n x n matrix g, signs fixed so diag(R) > 0 (Haar-distributed for Gaussian g). */
