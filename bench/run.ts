@@ -1,33 +1,57 @@
 /**
  * `npm run bench`: the standard workloads on every engine that can run here, side by side in
  * one process, so that ratios are measured under the same load. Prints a table and writes
- * bench/results/bench-<time>.json. Not a test: nothing here asserts.
+ * bench/results/bench-<time>.json (the machine, the versions and every timed run). Not a test:
+ * nothing here asserts.
  *
  *   npm run bench                        all workloads, all engines, 5 timed runs after a warm-up
  *   npm run bench -- --runs 7 --workload sweep-64 --engine cpu,webgpu
+ *   npm run bench -- --peers             also a float32 NumPy version of the same sweep (bench/peers/)
  *   npm run bench -- --browser           also the engines inside headless Chromium
+ *
+ * Within a workload the runs are interleaved, one run of each engine (and of the peer) per
+ * round, so that load from other processes on a shared machine falls on all of them alike; each
+ * engine's time ratio to the peer is taken per round (the peer's run right after the engine's)
+ * and printed as the median with the spread (lowest to highest) of those ratios.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Engine } from '../src/core/engine.ts';
+import type { GradientField } from '../src/core/field.ts';
 import { sweepFlops } from '../src/core/work.ts';
 import { ensureVulkanDriver } from '../src/node/vulkan.ts';
-import { median, WORKLOADS, type Workload } from './workloads.ts';
+import { median, WORKLOADS } from './workloads.ts';
 import { nodeBenchEngines, type BenchEngine } from './engines.ts';
 import { runBrowserBench } from './browser.ts';
+import { describeMachine, machineLine } from './machine.ts';
+import { compareGrids, numpyUnavailable, startNumpyPeer, type GridAgreement, type NumpyPeer, type PeerInfo } from './peers/numpy.ts';
 
 export interface Row {
-  env: 'node' | 'chromium';
+  env: 'node' | 'chromium' | 'python';
   engine: string;
   adapter: string;
   workload: string;
   runs: number;
-  /** Every timed run, seconds. */
+  /** Every timed run, seconds, in the order run. */
   seconds: number[];
   medianSeconds: number;
   gflops: number;
   note?: string;
+}
+
+/** One engine against the peer on one workload: the time ratios of adjacent runs. */
+export interface PeerRatio {
+  workload: string;
+  engine: string;
+  peer: string;
+  /** ours / peer for each round: above 1, the peer was faster. */
+  ratios: number[];
+  median: number;
+  min: number;
+  max: number;
+  /** Our gradient grid against the peer's (log10 units). */
+  agreement: GridAgreement;
 }
 
 const { values: args } = parseArgs({
@@ -36,6 +60,7 @@ const { values: args } = parseArgs({
     workload: { type: 'string' },
     engine: { type: 'string' },
     browser: { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -43,16 +68,13 @@ const runs = Math.max(1, Number(args.runs));
 const wantWorkloads = args.workload ? new Set(args.workload.split(',')) : null;
 const wantEngines = args.engine ? new Set(args.engine.split(',')) : null;
 const vulkan = ensureVulkanDriver();
+/** The peer's grid must match ours this closely where both are in float32 range: the same work was done. */
+const AGREEMENT_LOG10 = 1e-3;
 
-async function timeEngine(engine: Engine, w: Workload, n: number): Promise<number[]> {
-  await engine.run(w.config); // warm-up: pipelines compiled, workers started, caches filled
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await engine.run(w.config);
-    out.push((performance.now() - t0) / 1000);
-  }
-  return out;
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return (performance.now() - t0) / 1000;
 }
 
 function fmt(x: number, digits = 3): string {
@@ -60,41 +82,99 @@ function fmt(x: number, digits = 3): string {
 }
 
 async function main(): Promise<void> {
+  const machine = describeMachine();
   const rows: Row[] = [];
+  const peerRatios: PeerRatio[] = [];
+  const peerInfo: Record<string, PeerInfo> = {};
+  const notes: string[] = [];
   const ceilings: Record<string, number> = {};
   const workloads = WORKLOADS.filter((w) => !wantWorkloads || wantWorkloads.has(w.name));
-  const engines: BenchEngine[] = (await nodeBenchEngines()).filter((e) => !wantEngines || wantEngines.has(e.name));
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; Vulkan: ${vulkan}`);
-  for (const be of engines) {
-    let engine: Engine;
+  const wanted: BenchEngine[] = (await nodeBenchEngines()).filter((e) => !wantEngines || wantEngines.has(e.name));
+  console.log(`machine: ${machineLine(machine)}; Vulkan: ${vulkan}`);
+  const engines: { be: BenchEngine; engine: Engine }[] = [];
+  for (const be of wanted) {
     try {
-      engine = await be.create();
-    } catch (e) {
-      console.log(`${be.name}: not available (${(e as Error).message})`);
-      continue;
-    }
-    try {
+      const engine = await be.create();
+      engines.push({ be, engine });
       if (be.ceiling) {
         const g = await be.ceiling(engine);
         ceilings[`node/${be.name}`] = g;
         console.log(`${be.name} (${engine.adapter}): 1024^3 matmul ceiling ${fmt(g)} GFLOP/s`);
       }
-      for (const w of workloads) {
-        const skip = be.skip?.(w);
-        if (skip) {
-          console.log(`${be.name} ${w.name}: skipped (${skip})`);
-          continue;
-        }
-        const n = runs;
-        const seconds = await timeEngine(engine, w, n);
-        const med = median(seconds);
-        const row: Row = { env: 'node', engine: be.name, adapter: engine.adapter, workload: w.name, runs: n, seconds, medianSeconds: med, gflops: sweepFlops(w.config) / med / 1e9 };
-        rows.push(row);
-        console.log(`${be.name} ${w.name}: median ${fmt(med)} s over ${n} runs (${seconds.map((s) => fmt(s)).join(', ')}), ${fmt(row.gflops)} GFLOP/s`);
-      }
-    } finally {
-      engine.dispose();
+    } catch (e) {
+      console.log(`${be.name}: not available (${(e as Error).message})`);
     }
+  }
+  const noPeer = args.peers ? numpyUnavailable() : null;
+  if (noPeer) {
+    const note = `NumPy peer skipped: ${noPeer} (install python3 with NumPy, e.g. Debian's python3-numpy, or point $PYTHON at one)`;
+    console.log(note);
+    notes.push(note);
+  }
+  try {
+    for (const w of workloads) {
+      const active = engines.filter(({ be }) => {
+        const skip = be.skip?.(w);
+        if (skip) console.log(`${be.name} ${w.name}: skipped (${skip})`);
+        return !skip;
+      });
+      const peer: NumpyPeer | null = args.peers && !noPeer ? await startNumpyPeer(w.config) : null;
+      try {
+        if (peer) {
+          peerInfo[w.name] = peer.info;
+          const b = peer.info.blas;
+          console.log(`numpy ${peer.info.numpy} (Python ${peer.info.python}), BLAS ${String(b.library ?? b.name)} ${String(b.version ?? b.config ?? '')}, kernel ${String(b.coreType ?? 'unknown')}, ${String(b.threads ?? '?')} threads (${String(b.source)}); removed for it: ${Object.keys(peer.info.removedEnv).join(', ') || 'none were set'}`);
+        }
+        // Warm-up: pipelines compiled, workers started, caches filled; the fields are kept for the grid check.
+        const fields = new Map<string, GradientField>();
+        for (const { be, engine } of active) fields.set(be.name, await engine.run(w.config));
+        if (peer) await peer.run();
+        const seconds = new Map<string, number[]>(active.map(({ be }) => [be.name, []]));
+        const pairs = new Map<string, number[]>(active.map(({ be }) => [be.name, []]));
+        const peerSeconds: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          for (const { be, engine } of active) {
+            const ours = await timed(() => engine.run(w.config));
+            seconds.get(be.name)!.push(ours);
+            if (peer) {
+              const theirs = await peer.run();
+              peerSeconds.push(theirs);
+              pairs.get(be.name)!.push(ours / theirs);
+            }
+          }
+        }
+        for (const { be, engine } of active) {
+          const s = seconds.get(be.name)!;
+          const med = median(s);
+          const row: Row = { env: 'node', engine: be.name, adapter: engine.adapter, workload: w.name, runs: s.length, seconds: s, medianSeconds: med, gflops: sweepFlops(w.config) / med / 1e9 };
+          rows.push(row);
+          console.log(`${be.name} ${w.name}: median ${fmt(med)} s over ${s.length} runs (${s.map((x) => fmt(x)).join(', ')}), ${fmt(row.gflops)} GFLOP/s`);
+        }
+        if (peer) {
+          const med = median(peerSeconds);
+          const b = peer.info.blas;
+          rows.push({ env: 'python', engine: 'numpy', adapter: `NumPy ${peer.info.numpy} float32, OpenBLAS kernel ${String(b.coreType ?? 'unknown')}`, workload: w.name, runs: peerSeconds.length, seconds: peerSeconds, medianSeconds: med, gflops: sweepFlops(w.config) / med / 1e9 });
+          console.log(`numpy ${w.name}: median ${fmt(med)} s over ${peerSeconds.length} runs, ${fmt(sweepFlops(w.config) / med / 1e9)} GFLOP/s`);
+          const peerGrid = await peer.grid();
+          for (const { be } of active) {
+            const ratios = pairs.get(be.name)!;
+            const field = fields.get(be.name)!;
+            const agreement = compareGrids(field.gradLog10Mean, field.overflow, peerGrid);
+            const pr: PeerRatio = { workload: w.name, engine: be.name, peer: 'numpy', ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), agreement };
+            peerRatios.push(pr);
+            const same = agreement.maxAbsDiffInRange <= AGREEMENT_LOG10 ? 'same work' : `DIFFERENT RESULTS (over ${AGREEMENT_LOG10})`;
+            console.log(
+              `${be.name} / numpy ${w.name}: time ratio ${fmt(pr.median)}x (rounds: ${fmt(pr.min)}-${fmt(pr.max)}x) -- ${pr.median > 1 ? `NumPy faster by ${fmt(pr.median)}x` : `${be.name} faster by ${fmt(1 / pr.median)}x`}; ` +
+                `grids: max |diff| ${agreement.maxAbsDiffInRange.toExponential(2)} over ${agreement.cellsInRange} cells in float32 range (${same}), ${agreement.maxAbsDiffFinite.toExponential(2)} over all ${agreement.cellsFinite} finite cells; ${agreement.cellsDisagreeingInKind} of ${agreement.cells} differ in kind`,
+            );
+          }
+        }
+      } finally {
+        peer?.close();
+      }
+    }
+  } finally {
+    for (const { engine } of engines) engine.dispose();
   }
   if (args.browser) {
     const browser = await runBrowserBench(workloads, runs, wantEngines);
@@ -109,11 +189,20 @@ async function main(): Promise<void> {
     const ratios = others.map((o) => `${o.env}/${o.engine} ${fmt(o.medianSeconds / r.medianSeconds)}x`).join(', ');
     console.log(`| ${r.env} | ${r.engine} | ${r.workload} | ${fmt(r.medianSeconds)} | ${fmt(r.gflops)} | ${ratios} |`);
   }
+  if (peerRatios.length > 0) {
+    console.log('\n| workload | engine | time / NumPy time (median of rounds) | spread (rounds) |');
+    console.log('|---|---|---|---|');
+    for (const p of peerRatios) console.log(`| ${p.workload} | ${p.engine} | ${fmt(p.median)}x | ${fmt(p.min)}-${fmt(p.max)}x |`);
+  }
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, vulkan },
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { ...machine, loadAverageAtEnd: loadavg()[0], vulkan },
     ceilingsGflops: ceilings,
     workloads: Object.fromEntries(workloads.map((w) => [w.name, { config: w.config, gflop: sweepFlops(w.config) / 1e9 }])),
+    peers: peerInfo,
+    peerRatios,
+    notes,
     rows,
   };
   mkdirSync('bench/results', { recursive: true });
