@@ -5,6 +5,7 @@
 import { Backends } from './app/backends.ts';
 import { robustnessHooks } from './app/test-hooks.ts';
 import { RunController } from './app/runner.ts';
+import { spectrumWorkerPort } from './app/spectrum-client.ts';
 import { LabStore, type HashPort } from './app/store.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
@@ -23,7 +24,7 @@ const hashPort: HashPort = {
   },
 };
 
-const store = new LabStore(runner, hashPort, (choice) => backends.select(choice));
+const store = new LabStore(runner, hashPort, (choice) => backends.select(choice), spectrumWorkerPort());
 // Back/forward and hand-edited hashes.
 window.addEventListener('popstate', () => store.loadHash(location.hash));
 window.addEventListener('hashchange', () => store.loadHash(location.hash));

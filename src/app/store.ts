@@ -7,6 +7,7 @@
 import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import type { BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../core/field.ts';
+import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
@@ -89,6 +90,18 @@ type Listener = (s: Snapshot) => void;
 /** Gives the engine for a backend choice (backends.ts in the browser; a fake in Node tests). */
 export type BackendPort = (choice: BackendChoice) => Promise<SelectedBackend>;
 
+/**
+ * Computes the eigenvalues of a config's W0 off the page's thread (spectrum-client.ts in the
+ * browser): large runs arrive without them (core/problem.ts) so that the first picture does not
+ * wait for them; the spectrum plot fills in when they come.
+ */
+export type EigenvaluePort = (config: Config) => Promise<Spectrum>;
+
+/** Fields whose W0 is the same matrix (the eigenvalues of one serve the others). */
+function w0Key(c: Config): string {
+  return `${c.init}/${c.normalize}/${c.hidden}/${c.seed}`;
+}
+
 const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, message: '', estimateMs: null };
 
 /**
@@ -143,11 +156,14 @@ export class LabStore {
   private speed = new Map<BackendChoice, { flopPerMs: number; engine: string; ms: number }>();
   /** The request the user said yes to (its cache keys), so it does not ask again. */
   private confirmedKey: string | null = null;
+  /** The W0 whose eigenvalues are being computed, if any. */
+  private eigenvaluesPending: string | null = null;
 
   constructor(
     private readonly runner: RunController,
     private readonly hash: HashPort,
     private readonly backends: BackendPort,
+    private readonly eigenvalues: EigenvaluePort | null = null,
   ) {
     const decoded = decodeHash(hash.get());
     this.snap = {
@@ -176,6 +192,31 @@ export class LabStore {
   private update(patch: Partial<Snapshot>): void {
     this.snap = { ...this.snap, ...patch };
     for (const fn of this.listeners) fn(this.snap);
+    if (patch.result) this.fillEigenvalues();
+  }
+
+  /** The result on screen has no eigenvalues yet: ask for them, then give them to every field on that W0. */
+  private fillEigenvalues(): void {
+    const r = this.snap.result;
+    if (!r || !this.eigenvalues || hasEigenvalues(r.a.spectrum) || r.a.config.hidden === 0) return;
+    const key = w0Key(r.a.config);
+    if (this.eigenvaluesPending === key) return;
+    this.eigenvaluesPending = key;
+    this.eigenvalues(r.a.config).then(
+      (spectrum) => {
+        if (this.eigenvaluesPending === key) this.eigenvaluesPending = null;
+        const fields = [...this.cache.values()];
+        const now = this.snap.result;
+        if (now) fields.push(now.a, ...(now.b ? [now.b] : []));
+        for (const f of fields) if (w0Key(f.config) === key && !hasEigenvalues(f.spectrum)) f.spectrum = spectrum;
+        if (now && w0Key(now.a.config) === key) this.update({ result: { ...now } });
+      },
+      () => {
+        // Superseded by a request for another W0, or the worker failed: the plot stays empty
+        // ("…"), and the next result on screen asks again.
+        if (this.eigenvaluesPending === key) this.eigenvaluesPending = null;
+      },
+    );
   }
 
   /** The WebGPU probe finished after a run had started without it: show what it found. */

@@ -10,6 +10,7 @@ import { RunController } from '../../src/app/runner.ts';
 import { LabStore, staleness, type HashPort, type Snapshot } from '../../src/app/store.ts';
 import type { Config } from '../../src/core/config.ts';
 import type { Engine, RunOptions } from '../../src/core/engine.ts';
+import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
 
 /** The reference engine, counting runs and the configs it was asked for. */
@@ -212,5 +213,49 @@ describe('LabStore', () => {
     expect(history.length).toBe(n);
     const s = await idle(store);
     expect(s.result?.a.config.activation).toBe('tanh');
+  });
+});
+
+describe('LabStore eigenvalues after the first picture', () => {
+  it('a result without eigenvalues is shown at once, then gets them from the port (A and B alike, one request per W0)', async () => {
+    // The engine drops the eigenvalues, as the engines do above EAGER_EIGENVALUES_MAX_N.
+    const inner = new CountingEngine();
+    const engine: Engine = {
+      name: 'reference',
+      adapter: 'test',
+      run: async (config, options) => {
+        const f = await inner.run(config, options);
+        f.spectrum = { ...f.spectrum, re: new Float64Array(0), im: new Float64Array(0) };
+        return f;
+      },
+      dispose() {},
+    };
+    const asked: Config[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const port = async (config: Config) => {
+      asked.push(config);
+      await gate;
+      return buildProblem(config).spectrum;
+    };
+    const selected: SelectedBackend = {
+      engine,
+      info: { choice: 'auto', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
+    };
+    let hash = 'hidden=8&steps=20&rhoCount=5&samples=2';
+    const store = new LabStore(new RunController(), { get: () => hash, set: (h) => (hash = h) }, async () => selected, port);
+    store.start();
+    const first = await idle(store);
+    expect(first.result!.a.spectrum.re.length).toBe(0);
+    store.setView({ compare: 'relu' });
+    const both = await idle(store);
+    expect(both.result!.b).not.toBeNull();
+    release();
+    for (let i = 0; i < 200 && store.snapshot.result!.a.spectrum.re.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const s = store.snapshot;
+    expect(asked.length).toBe(1);
+    expect(s.result!.a.spectrum.re.length).toBe(8);
+    expect(s.result!.b!.spectrum.re.length).toBe(8);
+    expect(Array.from(s.result!.a.spectrum.re)).toEqual(Array.from(buildProblem(s.result!.a.config).spectrum.re));
   });
 });
