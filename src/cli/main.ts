@@ -13,9 +13,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { BundleError, fieldFromBundle } from '../core/bundle.ts';
 import { GRID_NAMES, STATISTICS } from '../core/statistics.ts';
 import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
-import { isAbortError } from '../core/engine.ts';
+import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
+import { sequenceCount, sweepFlops } from '../core/work.ts';
 import { COLORMAPS } from '../export/colormap.ts';
 import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
 import {
@@ -100,6 +101,7 @@ function buildProgram(io: Io): Command {
     ),
   );
   sweep.addOption(new Option('--backend <name>', 'engine that runs the sweep').choices(BACKEND_CHOICES as string[]).default('auto'));
+  sweep.addOption(new Option('--progress-every <seconds>', 'when stderr is not a terminal: seconds between progress lines (a number > 0)').default('5'));
   sweep.addOption(new Option('--format <list>', `what to write: all, or a comma list of ${SWEEP_FORMATS.join(', ')} (npy writes one .npz of .npy files)`).default('json'));
   sweep.addOption(new Option('--out <path>', 'directory for the files (named by the config); with --format json alone, a FILE.json is allowed (default rnnlab-run.json, or . with other formats)'));
   figureOptions(sweep);
@@ -129,6 +131,8 @@ function figureSettings(opts: Record<string, unknown>): FigureSettings {
 interface SweepSettings {
   config: Config;
   backend: BackendChoice;
+  /** Off a terminal: ms between progress lines. */
+  progressEveryMs: number;
   formats: Format[];
   dest: Destination;
   figure: FigureSettings;
@@ -143,7 +147,9 @@ function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   if (!checked.ok) throw checked.error;
   const formats = parseFormats(String(opts.format), SWEEP_FORMATS);
   const dest = destination(opts.out === undefined ? undefined : String(opts.out), formats);
-  return { config: checked.config, backend: opts.backend as BackendChoice, formats, dest, figure: figureSettings(opts) };
+  const every = Number(String(opts.progressEvery));
+  if (!(every > 0) || !Number.isFinite(every)) throw new UsageError(`--progress-every must be a number of seconds > 0, not ${JSON.stringify(String(opts.progressEvery))}`);
+  return { config: checked.config, backend: opts.backend as BackendChoice, progressEveryMs: every * 1000, formats, dest, figure: figureSettings(opts) };
 }
 
 interface RenderSettings {
@@ -245,12 +251,16 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   }
   const { engine, why } = created;
   io.err(`rnnlab: backend ${engine.name} (${engine.adapter}): ${why}\n`);
-  const bar = new ProgressBar({ write: io.err, isTTY: io.errIsTTY === true, columns: io.columns }, 'rnnlab: sweeping');
   let field: GradientField;
   try {
-    field = await engine.run(s.config, { signal: io.signal, onProgress: (p) => bar.update(p) });
+    io.err(`rnnlab: ${await forecast(engine, s.config, io.signal)}\n`);
+    const bar = new ProgressBar({ write: io.err, isTTY: io.errIsTTY === true, columns: io.columns }, 'rnnlab: sweeping', 1000, s.progressEveryMs);
+    try {
+      field = await engine.run(s.config, { signal: io.signal, onProgress: (p) => bar.update(p) });
+    } finally {
+      bar.done();
+    }
   } catch (e) {
-    bar.done();
     undoDirs();
     if (isAbortError(e)) {
       io.err('rnnlab: interrupted; nothing was written\n');
@@ -261,7 +271,6 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   } finally {
     engine.dispose();
   }
-  bar.done();
   const needsProblem = s.formats.includes('json');
   const files = plannedFiles(field, s.formats, s.dest, s.figure, needsProblem ? buildProblem(s.config) : undefined);
   const written = writeAll(files);
@@ -270,6 +279,45 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
     `rnnlab: done: backend ${engine.name} on ${engine.adapter}, run ${(field.meta.wallMs / 1000).toFixed(2)} s, total ${total.toFixed(2)} s; wrote ${written.join(', ')}\n`,
   );
   return EXIT.ok;
+}
+
+/** Sweeps with at least this much work get a timed sample run to predict their time. */
+export const FORECAST_MIN_FLOPS = 2e9;
+
+/**
+ * What the sweep will cost, in words: its work (sweepFlops: forward + BPTT) and, for sweeps of
+ * FORECAST_MIN_FLOPS or more, the time the engine's speed predicts, measured here and now: after
+ * a one-step run that starts the workers (or compiles the pipelines) and builds W0, which the
+ * sweep then reuses, a one-step and a k-step sample of the same sweep (k about 4% of T) are
+ * timed; their difference gives the rate per step, the rest is the per-run cost.
+ */
+async function forecast(engine: Engine, config: Config, signal: AbortSignal | undefined): Promise<string> {
+  const flops = sweepFlops(config);
+  const work = `work ${formatFlops(flops)} (forward + BPTT, ${sequenceCount(config)} sequences x ${config.steps} steps)`;
+  if (flops < FORECAST_MIN_FLOPS || config.steps < 3) return work;
+  const timed = async (steps: number) => {
+    const t0 = performance.now();
+    await engine.run({ ...config, steps }, { signal });
+    return (performance.now() - t0) / 1000;
+  };
+  await timed(1);
+  const k = Math.max(2, Math.round(config.steps / 25));
+  const t1 = await timed(1);
+  const tk = await timed(k);
+  const perStep = tk > t1 ? (tk - t1) / (k - 1) : tk / k; // a loaded machine can invert the two: then the plain rate
+  const fixed = Math.max(0, t1 - perStep);
+  const rate = flops / config.steps / perStep;
+  return `${work}; the ${engine.name} engine ran ${k}-step and 1-step samples at ${formatFlops(rate)}/s here: about ${formatSeconds(fixed + perStep * config.steps)}`;
+}
+
+function formatFlops(f: number): string {
+  return f >= 1e12 ? `${(f / 1e12).toPrecision(3)} TFLOP` : f >= 1e9 ? `${(f / 1e9).toPrecision(3)} GFLOP` : `${(f / 1e6).toPrecision(3)} MFLOP`;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 90) return `${s.toPrecision(2)} s`;
+  if (s < 5400) return `${(s / 60).toPrecision(2)} min`;
+  return `${(s / 3600).toPrecision(2)} h`;
 }
 
 async function runRender(s: RenderSettings, io: Io): Promise<number> {

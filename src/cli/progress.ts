@@ -1,6 +1,8 @@
 /**
- * A progress bar on stderr for runs that last over a second, drawn only on a terminal
- * (a pipe or a log file gets no carriage-return noise), redrawn at most ten times a second.
+ * Progress of a run on stderr. On a terminal: a bar redrawn in place (carriage return) at most
+ * ten times a second, once the run has lasted a second. Elsewhere (a pipe, a log file): a plain
+ * line every `lineEveryMs` (5 s by default), so a long run in a log says how far it is and how
+ * long it has left, without carriage-return noise.
  */
 import type { Progress } from '../core/engine.ts';
 
@@ -22,11 +24,23 @@ export class ProgressBar {
     private readonly label: string,
     /** Nothing is drawn before this many ms: short runs stay quiet. */
     private readonly delayMs = 1000,
+    /** Off a terminal: milliseconds between progress lines. */
+    private readonly lineEveryMs = 5000,
   ) {}
 
+  private lastLine = performance.now();
+
   update(p: Progress): void {
-    if (!this.sink.isTTY) return;
     const now = performance.now();
+    if (!this.sink.isTTY) {
+      if (now - this.lastLine < this.lineEveryMs) return;
+      this.lastLine = now;
+      const fraction = Math.min(1, Math.max(0, p.fraction));
+      const elapsed = (now - this.start) / 1000;
+      const eta = fraction > 0.01 ? `, about ${Math.ceil((elapsed * (1 - fraction)) / fraction)} s left` : '';
+      this.sink.write(`${this.label}: ${Math.floor(fraction * 100)}% (${p.phase}), ${elapsed.toFixed(0)} s elapsed${eta}\n`);
+      return;
+    }
     if (now - this.start < this.delayMs || now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const fraction = Math.min(1, Math.max(0, p.fraction));

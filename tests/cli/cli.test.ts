@@ -36,6 +36,27 @@ function rnnlab(args: string[], cwd = dir) {
 }
 
 describe('rnnlab sweep and render', () => {
+  it('a long sweep piped to a log says its work and predicted time first, then a progress line every --progress-every seconds', () => {
+    // 164 GFLOP on the CPU engine: about 2 s on 2 cores (longer under load), so that lines
+    // every 0.3 s must appear; what is asserted is their presence and form, not the speed.
+    const long = ['--hidden', '256', '--steps', '600', '--rho', '0.5:1.5:32', '--samples', '32', '--seed', '3', '--backend', 'cpu'];
+    const r = spawnSync(process.execPath, [BIN, 'sweep', ...long, '--progress-every', '0.3', '--out', 'long.json'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n');
+    const forecast = lines.findIndex((l) => /^rnnlab: work [\d.]+ GFLOP \(forward \+ BPTT, 1024 sequences x 600 steps\); the cpu engine ran \d+-step and 1-step samples at [\d.]+ GFLOP\/s here: about [\d.]+ (s|min)$/.test(l));
+    const progress = lines.filter((l) => /^rnnlab: sweeping: \d+% \(\d+ of 1024 sequences\), \d+ s elapsed(, about \d+ s left)?$/.test(l));
+    expect(forecast, r.stderr).toBeGreaterThan(-1);
+    expect(progress.length, r.stderr).toBeGreaterThanOrEqual(2);
+    expect(lines.indexOf(progress[0])).toBeGreaterThan(forecast);
+    expect(r.stderr).not.toContain('\r');
+  }, 200_000);
+
+  it('--progress-every must be a positive number of seconds', () => {
+    const r = rnnlab(['sweep', ...SMALL, '--progress-every', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--progress-every must be a number of seconds > 0, not "0"/);
+  });
+
   it('sweep writes every format, named by the config, and says what it did', () => {
     const r = rnnlab(['sweep', ...SMALL, '--backend', 'reference', '--format', 'json,csv,npy,png,svg', '--field', 'grad,saturation', '--out', 'all']);
     expect(r.stderr).toMatch(/backend reference/);
