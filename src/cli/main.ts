@@ -16,7 +16,7 @@ import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRh
 import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
-import { sequenceCount, sweepFlops } from '../core/work.ts';
+import { formatDuration, sequenceCount, sweepFlops } from '../core/work.ts';
 import { COLORMAPS } from '../export/colormap.ts';
 import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
 import {
@@ -307,17 +307,11 @@ async function forecast(engine: Engine, config: Config, signal: AbortSignal | un
   const perStep = tk > t1 ? (tk - t1) / (k - 1) : tk / k; // a loaded machine can invert the two: then the plain rate
   const fixed = Math.max(0, t1 - perStep);
   const rate = flops / config.steps / perStep;
-  return `${work}; the ${engine.name} engine ran ${k}-step and 1-step samples at ${formatFlops(rate)}/s here: about ${formatSeconds(fixed + perStep * config.steps)}`;
+  return `${work}; the ${engine.name} engine ran ${k}-step and 1-step samples at ${formatFlops(rate)}/s here: about ${formatDuration(1000 * (fixed + perStep * config.steps))}`;
 }
 
 function formatFlops(f: number): string {
   return f >= 1e12 ? `${(f / 1e12).toPrecision(3)} TFLOP` : f >= 1e9 ? `${(f / 1e9).toPrecision(3)} GFLOP` : `${(f / 1e6).toPrecision(3)} MFLOP`;
-}
-
-function formatSeconds(s: number): string {
-  if (s < 90) return `${s.toPrecision(2)} s`;
-  if (s < 5400) return `${(s / 60).toPrecision(2)} min`;
-  return `${(s / 3600).toPrecision(2)} h`;
 }
 
 async function runRender(s: RenderSettings, io: Io): Promise<number> {

@@ -43,7 +43,7 @@ describe('rnnlab sweep and render', () => {
     const r = spawnSync(process.execPath, [BIN, 'sweep', ...long, '--progress-every', '0.3', '--out', 'long.json'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n');
-    const forecast = lines.findIndex((l) => /^rnnlab: work [\d.]+ GFLOP \(forward \+ BPTT, 1024 sequences x 600 steps\); the cpu engine ran \d+-step and 1-step samples at [\d.]+ GFLOP\/s here: about [\d.]+ (s|min)$/.test(l));
+    const forecast = lines.findIndex((l) => /^rnnlab: work [\d.]+ GFLOP \(forward \+ BPTT, 1024 sequences x 600 steps\); the cpu engine ran \d+-step and 1-step samples at [\d.]+ GFLOP\/s here: about (\d+ ms|\d+ s|\d+ min \d\d s)$/.test(l));
     const progress = lines.filter((l) => /^rnnlab: sweeping: \d+% \(\d+ of 1024 sequences\), \d+ s elapsed(, about \d+ s left)?$/.test(l));
     expect(forecast, r.stderr).toBeGreaterThan(-1);
     expect(progress.length, r.stderr).toBeGreaterThanOrEqual(2);
