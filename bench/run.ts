@@ -159,7 +159,7 @@ async function main(): Promise<void> {
           for (const { be } of active) {
             const ratios = pairs.get(be.name)!;
             const field = fields.get(be.name)!;
-            const agreement = compareGrids(field.gradLog10Mean, field.overflow, peerGrid);
+            const agreement = compareGrids(field.grids.gradLog10Mean, field.overflow, peerGrid);
             const pr: PeerRatio = { workload: w.name, engine: be.name, peer: 'numpy', ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), agreement };
             peerRatios.push(pr);
             const same = agreement.maxAbsDiffInRange <= AGREEMENT_LOG10 ? 'same work' : `DIFFERENT RESULTS (over ${AGREEMENT_LOG10})`;
