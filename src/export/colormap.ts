@@ -1,10 +1,22 @@
 /**
- * Colour maps for the heatmap, from d3-scale-chromatic (perceptually uniform, colour-blind
- * safe): viridis and magma for values, RdBu (diverging) for differences. A 1024-entry lookup
- * table keeps a 512 x 5000 field fast; for viridis and magma (d3 holds them as 256-colour
- * tables) the table gives exactly d3's colour for every value.
+ * The one colour stack of the lab and the CLI: the on-screen heatmap, the 3D surface, and the
+ * exported PNG/SVG all colour a cell through this module, so a cell has the same colour in all of
+ * them (tested cell for cell: tests/e2e/export.test.ts).
+ *
+ * Colour maps come from d3-scale-chromatic (perceptually uniform, colour-blind safe): viridis and
+ * magma for values, RdBu (diverging) for differences. A 1024-entry lookup table keeps a
+ * 512 x 5000 field fast; for viridis and magma (d3 holds them as 256-colour tables) the table
+ * gives exactly d3's colour for every value.
+ *
+ * Cell conventions (src/core/field.ts, src/export/compare.ts):
+ * - overflow (the run's overflow flag, or NaN): no colour; drawn with the overflow hatch where
+ *   the medium allows (heatmaps), else OVERFLOW_SOLID (the 3D surface's vertex colours);
+ * - -Infinity (log10 of an exact zero; in a difference, A exactly zero and B not): the bottom colour;
+ * - +Infinity (only in a difference: B exactly zero and A not): the top colour;
+ * - finite values outside a fixed range: the end colours (counted as clamped).
  */
 import { interpolateMagma, interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
+import { STATISTICS, type GridName } from '../core/field.ts';
 
 export const COLORMAPS = ['viridis', 'magma', 'rdbu'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
@@ -53,4 +65,138 @@ export function lutIndex(t: number): number {
 
 export function rgbHex([r, g, b]: Rgb): string {
   return `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export function rgbCss([r, g, b]: Rgb): string {
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+/** CSS linear-gradient of a map from the table, bottom to top by default (colour bars on a page). */
+export function cssGradient(name: ColormapName, direction = 'to top'): string {
+  const lut = colourTable(name);
+  const stops: string[] = [];
+  for (let i = 0; i <= 32; i++) {
+    const c = 3 * lutIndex(Math.min(i / 32, 1 - 1e-9));
+    stops.push(`${rgbCss([lut[c], lut[c + 1], lut[c + 2]])} ${((i / 32) * 100).toFixed(2)}%`);
+  }
+  return `linear-gradient(${direction}, ${stops.join(', ')})`;
+}
+
+// ---------------------------------------------------------------- overflow
+
+/** The overflow hatch: light grey with darker diagonal lines, period and line width in CSS px. */
+export const HATCH_BACK: Rgb = [224, 224, 224];
+export const HATCH_LINE: Rgb = [150, 150, 150];
+export const HATCH_PERIOD = 6;
+export const HATCH_WIDTH = 2;
+
+/** Whether device pixel (x, y) at `scale` device px per CSS px lies on a hatch line (stripes up to the right: constant along x + y). */
+export function isHatchLine(x: number, y: number, scale: number): boolean {
+  return (x + y) % (HATCH_PERIOD * scale) < HATCH_WIDTH * scale;
+}
+
+/** Overflow where no hatch can be drawn (the 3D surface's vertex colours): a colour none of the maps uses. */
+export const OVERFLOW_SOLID: Rgb = [255, 60, 200];
+
+// ---------------------------------------------------------------- ranges and cells
+
+/** The values mapped to the bottom and the top colour. */
+export interface ColourRange {
+  min: number;
+  max: number;
+}
+
+/** What a grid holds, for the auto range: values (finite min..max) or a difference (symmetric about 0, so that white is "no difference"). */
+export type RangeKind = 'values' | 'difference';
+
+/** [K, T] values and their overflow flags (1 = undefined). */
+export interface FlaggedGrid {
+  values: Float64Array;
+  overflow: Uint8Array;
+}
+
+/** Whether a cell is drawn as overflow: flagged, or NaN (undefined). */
+export function isOverflowCell(v: number, flag: number): boolean {
+  return flag !== 0 || Number.isNaN(v);
+}
+
+/**
+ * The auto colour range of one or more grids (A and B share one in compare mode, so their colours
+ * mean the same): over the finite, unflagged cells; 0..1 when there are none; a width of 1 around
+ * a single value (2 for a difference).
+ */
+export function autoRange(grids: readonly FlaggedGrid[], kind: RangeKind): ColourRange {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const { values, overflow } of grids) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (overflow[i] || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) return { min: 0, max: 1 };
+  if (kind === 'difference') {
+    const m = Math.max(Math.abs(lo), Math.abs(hi));
+    return m > 0 ? { min: -m, max: m } : { min: -1, max: 1 };
+  }
+  return lo < hi ? { min: lo, max: hi } : { min: lo - 0.5, max: hi + 0.5 };
+}
+
+/**
+ * The colour range of a statistic's grid (of one run, or of A and B together): the statistic's
+ * own fixed range where it has one (a fraction: 0..1, so that half looks like half and noise
+ * stays small), else the auto range of the values.
+ */
+export function statisticRange(grids: readonly FlaggedGrid[], grid: GridName): ColourRange {
+  const fixed = STATISTICS[grid].range;
+  return fixed ? { min: fixed[0], max: fixed[1] } : autoRange(grids, 'values');
+}
+
+/** Cells that are not drawn as their plain value, for legends. */
+export interface CellCounts {
+  overflow: number;
+  negativeInfinity: number;
+  positiveInfinity: number;
+  /** Finite values outside the range, drawn at its ends. */
+  clamped: number;
+}
+
+export function countCells(grid: FlaggedGrid, range: ColourRange): CellCounts {
+  const counts: CellCounts = { overflow: 0, negativeInfinity: 0, positiveInfinity: 0, clamped: 0 };
+  const { values, overflow } = grid;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (isOverflowCell(v, overflow[i])) counts.overflow++;
+    else if (v === -Infinity) counts.negativeInfinity++;
+    else if (v === Infinity) counts.positiveInfinity++;
+    else if (v < range.min || v > range.max) counts.clamped++;
+  }
+  return counts;
+}
+
+/** Position of a defined value on the colour bar, 0..1 (clamped; -Infinity at 0, +Infinity at 1). */
+export function rangePosition(v: number, range: ColourRange): number {
+  if (v === -Infinity) return 0;
+  if (v === Infinity) return 1;
+  return Math.min(1, Math.max(0, (v - range.min) / (range.max - range.min)));
+}
+
+/** RGB bytes of cell value v into out[off..off+3); false (out untouched) for an overflow cell, which the caller hatches. */
+export function cellColourInto(
+  out: { [i: number]: number },
+  off: number,
+  v: number,
+  flag: number,
+  range: ColourRange,
+  colormap: ColormapName,
+): boolean {
+  if (isOverflowCell(v, flag)) return false;
+  const lut = colourTable(colormap);
+  const i = 3 * lutIndex(rangePosition(v, range));
+  out[off] = lut[i];
+  out[off + 1] = lut[i + 1];
+  out[off + 2] = lut[i + 2];
+  return true;
 }

@@ -12,10 +12,22 @@ export class CompareError extends Error {
 }
 
 /**
- * [K, T] a[grid] - b[grid]: NaN where either run overflowed or either value is undefined; 0
- * where both are the same infinity (both exactly zero under log10); +-Infinity where only one
- * side is an exact zero (the renderer draws those at the ends of the colour range).
+ * The difference rule, one cell: A - B, the lab's and the CLI's one definition (the heatmap on
+ * screen, the exported figures and the CLI all use it). In log grids -Infinity means an exact
+ * zero (src/core/field.ts), so:
+ * - either side overflowed (flag) or is NaN: NaN, undefined (drawn as overflow);
+ * - both sides equal, infinities included (both exactly zero): 0, no difference;
+ * - only A exactly zero (-Infinity - finite): -Infinity; only B exactly zero (finite - -Infinity):
+ *   +Infinity. These are the true values of log10|A| - log10|B| (A is infinitely many decades
+ *   below B, or above it); the colour map draws them at the bottom and the top of the range and
+ *   the legend counts them, and a readout says which side is zero.
  */
+export function differenceValue(x: number, y: number, overflowA: number, overflowB: number): number {
+  if (overflowA || overflowB || Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  return x === y ? 0 : x - y;
+}
+
+/** [K, T] a[grid] - b[grid] cell by cell (differenceValue). Throws CompareError when the runs do not line up. */
 export function differenceGrid(a: GradientField, b: GradientField, grid: GridName): Float64Array {
   if (a.K !== b.K || a.T !== b.T) throw new CompareError(`the runs have different shapes (K x T = ${a.K} x ${a.T} and ${b.K} x ${b.T}); compare runs over the same rho values and steps`);
   for (let k = 0; k < a.K; k++) {
@@ -24,12 +36,13 @@ export function differenceGrid(a: GradientField, b: GradientField, grid: GridNam
   const out = new Float64Array(a.K * a.T);
   const ga = a.grids[grid];
   const gb = b.grids[grid];
-  for (let i = 0; i < out.length; i++) {
-    const x = ga[i];
-    const y = gb[i];
-    out[i] = a.overflow[i] || b.overflow[i] ? NaN : x === y ? 0 : x - y;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = differenceValue(ga[i], gb[i], a.overflow[i], b.overflow[i]);
   return out;
+}
+
+/** [K, T] 1 where the difference is undefined (NaN): either run overflowed there. */
+export function differenceFlags(values: Float64Array): Uint8Array {
+  return Uint8Array.from(values, (v) => (Number.isNaN(v) ? 1 : 0));
 }
 
 /** The difference and its colour-bar label, e.g. "webgpu − reference, log10 ||dL/dh_t||". */

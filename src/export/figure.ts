@@ -7,9 +7,9 @@
  */
 import type { Config } from '../core/config.ts';
 import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
-import { colourTable, lutIndex, type ColormapName, type Rgb } from './colormap.ts';
+import { autoRange, cellColourInto, colourTable, countCells, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
 import type { FigureFont, TextAngle } from './font.ts';
-import { formatTick, niceTicks } from './ticks.ts';
+import { formatTick, niceTicks, stepTicks } from './ticks.ts';
 
 export const SCALES = [1, 2, 4] as const;
 export type Scale = (typeof SCALES)[number];
@@ -64,9 +64,9 @@ export interface HeatmapScene {
   /** [K, T] 1 where the cell is drawn as overflow. */
   overflow: Uint8Array;
   colormap: ColormapName;
-  range: { min: number; max: number };
+  range: ColourRange;
   colourBarLabel: string;
-  counts: { overflow: number; negativeInfinity: number; positiveInfinity: number; clamped: number };
+  counts: CellCounts;
   items: Item[];
 }
 
@@ -104,8 +104,8 @@ export function configTitle(config: Config): { title: string; subtitle: string }
   return { title, subtitle };
 }
 
-/** Value range and colour map the options ask for, resolved against the data. */
-function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapOptions): { min: number; max: number } {
+/** The colour range the options ask for, resolved against the data (colormap.ts's for 'auto': the lab's on-screen range too). */
+function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapOptions): ColourRange {
   if (opts.range && opts.range !== 'auto') {
     const { min, max } = opts.range;
     if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
@@ -113,39 +113,16 @@ function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapO
     }
     return { min, max };
   }
-  const fixed = STATISTICS[opts.grid].range;
-  if (!opts.difference && fixed) return { min: fixed[0], max: fixed[1] };
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (overflow[i] || !Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!(lo <= hi)) return { min: 0, max: 1 };
-  if (opts.difference) {
-    const m = Math.max(Math.abs(lo), Math.abs(hi));
-    return m > 0 ? { min: -m, max: m } : { min: -1, max: 1 };
-  }
-  return lo < hi ? { min: lo, max: hi } : { min: lo - 0.5, max: hi + 0.5 };
+  const grids = [{ values, overflow }];
+  return opts.difference ? autoRange(grids, 'difference') : statisticRange(grids, opts.grid);
 }
 
 /**
- * Colour of cell i as an RGB triple into `out`, or false for an overflow (hatched) cell.
- * -Infinity (an exact zero under log10) takes the bottom colour; values outside the range clamp.
+ * Colour of cell i as an RGB triple into `out`, or false for an overflow (hatched) cell
+ * (colormap.ts's cellColourInto: the same colour the lab's heatmap gives the cell).
  */
 export function cellColour(scene: HeatmapScene, i: number, out: number[]): boolean {
-  const v = scene.values[i];
-  if (scene.overflow[i]) return false;
-  const { min, max } = scene.range;
-  const t = v === -Infinity ? 0 : v === Infinity ? 1 : (v - min) / (max - min);
-  const lut = colourTable(scene.colormap);
-  const idx = 3 * lutIndex(t);
-  out[0] = lut[idx];
-  out[1] = lut[idx + 1];
-  out[2] = lut[idx + 2];
-  return true;
+  return cellColourInto(out, 0, scene.values[i], scene.overflow[i], scene.range, scene.colormap);
 }
 
 /** Where rho sits on the plot's vertical axis (row k's centre is rho_k), in CSS px. */
@@ -171,17 +148,9 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const colormap = opts.colormap ?? (opts.difference ? 'rdbu' : 'viridis');
   // NaN means "undefined because of overflow" (field.ts): drawn with the overflow pattern too.
   const overflow = new Uint8Array(K * T);
+  for (let i = 0; i < K * T; i++) overflow[i] = field.overflow[i] || Number.isNaN(values[i]) ? 1 : 0;
   const range = resolveRange(values, field.overflow, opts);
-  const counts = { overflow: 0, negativeInfinity: 0, positiveInfinity: 0, clamped: 0 };
-  for (let i = 0; i < K * T; i++) {
-    const v = values[i];
-    if (field.overflow[i] || Number.isNaN(v)) {
-      overflow[i] = 1;
-      counts.overflow++;
-    } else if (v === -Infinity) counts.negativeInfinity++;
-    else if (v === Infinity) counts.positiveInfinity++;
-    else if (v < range.min || v > range.max) counts.clamped++;
-  }
+  const counts = countCells({ values, overflow }, range);
   const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(STATISTICS[opts.grid].label);
   const plotW = opts.plotWidth ?? 600;
   const plotH = opts.plotHeight ?? 360;
@@ -193,8 +162,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const rhoTicks = K === 1 ? { values: [field.rho[0]], step: 0.1 } : niceTicks(field.rho[0], field.rho[K - 1], 6);
   const rhoLabels = rhoTicks.values.map((v) => formatTick(v, rhoTicks.step));
   const rhoLabelW = Math.max(...rhoLabels.map((s) => font.measure(s, TICK_TEXT)));
-  const tTicks = niceTicks(1, T, 8);
-  if (T === 1) tTicks.values = [1];
+  const tTicks = stepTicks(T, 8);
   const cbTicks = niceTicks(range.min, range.max, 6);
   const cbLabels = cbTicks.values.map((v) => formatTick(v, cbTicks.step));
   const cbLabelW = Math.max(...cbLabels.map((s) => font.measure(s, TICK_TEXT)));
@@ -240,10 +208,10 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
 
   // t axis: ticks down, labels centred, axis label under them.
   const tLabelBase = plot.y + plot.h + line + TICK + 3 + ascent(TICK_TEXT);
-  for (const v of tTicks.values) {
-    const x = tToX(plot, T, v);
+  for (const { value, label } of tTicks) {
+    const x = tToX(plot, T, value);
     items.push({ kind: 'rect', box: { x: x - 0.5, y: plot.y + plot.h + line, w: 1, h: TICK }, fill: FRAME });
-    text(x, tLabelBase, formatTick(v, Math.max(1, tTicks.step)), TICK_TEXT, 'middle');
+    text(x, tLabelBase, label, TICK_TEXT, 'middle');
   }
   const xLabelBase = tLabelBase + 17;
   text(plot.x + plot.w / 2, xLabelBase, 'time step t', LABEL, 'middle');

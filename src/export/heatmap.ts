@@ -5,16 +5,10 @@
  */
 import { encode } from 'fast-png';
 import { STATISTICS, type GradientField } from '../core/field.ts';
-import { colourTable, lutIndex, rgbHex, type Rgb } from './colormap.ts';
+import { colourTable, HATCH_BACK, HATCH_LINE, HATCH_PERIOD, HATCH_WIDTH, isHatchLine, lutIndex, rgbHex, type Rgb } from './colormap.ts';
 import { buildHeatmapScene, cellColour, type Box, type HeatmapOptions, type HeatmapScene } from './figure.ts';
 import { FIGURE_FONT_FAMILY, type FigureFont } from './font.ts';
 import { Raster } from './raster.ts';
-
-/** Overflow pattern: light grey with darker diagonal lines, period and width in CSS px. */
-const HATCH_BACK: Rgb = [224, 224, 224];
-const HATCH_LINE: Rgb = [150, 150, 150];
-const HATCH_PERIOD = 6;
-const HATCH_WIDTH = 2;
 
 /** Pixel bounds of a CSS-px box at a scale: [x0, y0, x1, y1), edges rounded. */
 function pixelBox(b: Box, s: number): [number, number, number, number] {
@@ -41,11 +35,6 @@ export function plotPixels(scene: HeatmapScene) {
       return { x: x0 + Math.floor(((j + 0.5) * pw) / T), y: y0 + Math.floor(((K - 1 - k + 0.5) * ph) / K) };
     },
   };
-}
-
-function isHatchLine(x: number, y: number, s: number): boolean {
-  // Diagonal stripes running up to the right: constant along x + y.
-  return (x + y) % (HATCH_PERIOD * s) < HATCH_WIDTH * s;
 }
 
 function fillHatch(r: Raster, x0: number, y0: number, x1: number, y1: number, s: number): void {

@@ -7,7 +7,8 @@ import type { RunResult } from '../app/store.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
 import { gridRow, nearestRhoIndex, STATISTICS, type GradientField } from '../core/field.ts';
 import { theoryRow } from '../core/theory.ts';
-import { valueRange, type ColormapName, type ValueRange } from './colormap.ts';
+import { autoRange, countCells, statisticRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
+import { differenceFlags, differenceGrid } from '../export/compare.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
 import type { SliceData } from './lab-slice.ts';
 import type { SurfaceData } from './three/surface-scene.ts';
@@ -30,50 +31,31 @@ export function absentIn(f: GradientField, field: ShownField): boolean {
   return f.meta.absentGrids?.includes(SHOWN_GRID[field]) ?? false;
 }
 
-function surface(f: GradientField, field: ShownField, range: ValueRange): SurfaceData {
+function surface(f: GradientField, field: ShownField, range: ColourRange): SurfaceData {
+  const values = f.grids[SHOWN_GRID[field]];
+  const overflow = absentIn(f, field) ? new Uint8Array(f.K * f.T).fill(1) : f.overflow;
   return {
-    values: f.grids[SHOWN_GRID[field]],
+    values,
     // An absent grid is drawn as undefined everywhere, never as numbers.
-    overflow: absentIn(f, field) ? new Uint8Array(f.K * f.T).fill(1) : f.overflow,
+    overflow,
     K: f.K,
     T: f.T,
     rho: f.rho,
     range,
+    counts: countCells({ values, overflow }, range),
     colormap: colormapFor(field),
     valueLabel: SHOWN_SHORT[field],
   };
 }
 
-/** A - B cell by cell; undefined (flagged) where either side overflowed or is an exact zero. */
-export function difference(a: GradientField, b: GradientField, field: ShownField): { values: Float64Array; flags: Uint8Array } {
-  const ga = a.grids[SHOWN_GRID[field]];
-  const gb = b.grids[SHOWN_GRID[field]];
-  const values = new Float64Array(ga.length); // [K, T]
-  const flags = new Uint8Array(ga.length); // [K, T]
-  for (let i = 0; i < ga.length; i++) {
-    const x = ga[i];
-    const y = gb[i];
-    if (a.overflow[i] || b.overflow[i] || !Number.isFinite(x) || !Number.isFinite(y)) {
-      // Both exactly zero: no difference. Otherwise the difference is not a number.
-      if (x === -Infinity && y === -Infinity) values[i] = 0;
-      else {
-        values[i] = NaN;
-        flags[i] = 1;
-      }
-    } else values[i] = x - y;
-  }
-  return { values, flags };
-}
-
+/**
+ * What the plots draw. Colours, ranges and the difference A - B come from src/export (the same
+ * functions the exported figures use), so a cell on screen has the colour it has in the PNG.
+ */
 export function derivePlots(r: RunResult, field: ShownField): Plots {
   const g = SHOWN_GRID[field];
-  const range = valueRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])]);
-  // A fraction has a natural scale (the table's range): 0..1, so that 50% looks like half and noise stays small.
-  const fixed = STATISTICS[g].range;
-  if (fixed) {
-    range.lo = fixed[0];
-    range.hi = fixed[1];
-  }
+  // A and B share one range in compare mode, so that a colour means the same value in both.
+  const range = statisticRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])], g);
   const a = surface(r.a, field, range);
   const b = r.b ? surface(r.b, field, range) : null;
   const heatA: HeatmapData = {
@@ -83,24 +65,29 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     T: a.T,
     rho: a.rho,
     range,
+    counts: a.counts,
     colormap: a.colormap,
     valueLabel: SHOWN_LABEL[field],
-    undefinedText: absentIn(r.a, field) ? 'not in this file (written before this statistic existed)' : 'overflow (forward pass not finite)',
+    difference: false,
+    undefinedText: absentIn(r.a, field) ? 'not in this file (written before this statistic existed)' : undefined,
   };
   const heatB: HeatmapData | null = b ? { ...heatA, values: b.values, overflow: b.overflow } : null;
   let diff: HeatmapData | null = null;
   if (r.b) {
-    const d = difference(r.a, r.b, field);
+    const values = differenceGrid(r.a, r.b, g);
+    const overflow = differenceFlags(values);
+    const dRange = autoRange([{ values, overflow }], 'difference');
     diff = {
-      values: d.values,
-      overflow: d.flags,
+      values,
+      overflow,
       K: a.K,
       T: a.T,
       rho: a.rho,
-      range: valueRange([{ values: d.values, overflow: d.flags }], true),
+      range: dRange,
+      counts: countCells({ values, overflow }, dRange),
       colormap: 'rdbu',
       valueLabel: `${r.a.config.activation} − ${r.b.config.activation}, ${SHOWN_LABEL[field]}`,
-      undefinedText: 'undefined (overflow or exact zero on one side)',
+      difference: true,
     };
   }
   return { a, b, heatA, heatB, diff };

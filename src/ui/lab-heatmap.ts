@@ -1,12 +1,15 @@
 /**
  * <lab-heatmap>: a (rho, t) grid as an image (rho up, t right) with axes, a colour bar, a
  * marker at the slider's rho and a readout of the cell under the pointer (or the keyboard
- * cursor: focus the plot and use the arrow keys). Overflow cells have their own colour and
- * are read out as "overflow", never as a number.
+ * cursor: focus the plot and use the arrow keys). Cells are coloured by src/export/colormap.ts,
+ * pixel by pixel as the exported PNG is (each pixel shows the cell under its centre), so a cell
+ * has the same colour here and in the file; overflow cells carry the same hatch and are read
+ * out as "overflow", never as a number.
  */
 import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { colorInto, cssGradient, fmtTick, fmtValue, lut, ticks, type ColormapName, type ValueRange } from './colormap.ts';
+import { cellColourInto, cssGradient, HATCH_BACK, HATCH_LINE, isHatchLine, type CellCounts, type ColormapName, type ColourRange } from '../export/colormap.ts';
+import { formatCell, labelledTicks, stepTicks } from '../export/ticks.ts';
 import { panelStyles, uiScale, svgTextStyles, colourBarStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
@@ -19,14 +22,31 @@ export interface HeatmapData {
   T: number;
   /** [K] */
   rho: Float64Array;
-  range: ValueRange;
+  range: ColourRange;
+  /** Cells drawn otherwise than as their value (overflow, infinities, clamped), for the legend. */
+  counts: CellCounts;
   colormap: ColormapName;
   valueLabel: string;
-  /** How an undefined cell is read out. */
-  undefinedText: string;
+  /** The grid is a difference A - B (src/export/compare.ts): readouts and legend say so. */
+  difference: boolean;
+  /** What a hatched cell is, where it is not overflow (a grid absent from an imported file). */
+  undefinedText?: string;
 }
 
 const M0 = { left: 44, right: 8, top: 8, bottom: 30 };
+
+/** The legend's words for cells not drawn as their plain value (the exported figure's legend says the same). */
+export function legendNotes(d: HeatmapData): { hatch: boolean; words: string }[] {
+  const c = d.counts;
+  const out: { hatch: boolean; words: string }[] = [];
+  if (c.overflow > 0 && d.undefinedText) out.push({ hatch: true, words: `${d.undefinedText} (${c.overflow} cells)` });
+  else if (c.overflow > 0) out.push({ hatch: true, words: d.difference ? `undefined: overflow in A or B (${c.overflow} cells)` : `overflow: forward pass not finite (${c.overflow} cells)` });
+  const inf = c.negativeInfinity + c.positiveInfinity;
+  if (d.difference && inf > 0) out.push({ hatch: false, words: `${inf} cells exactly zero in one run only (±∞) at the range ends` });
+  if (!d.difference && c.negativeInfinity > 0) out.push({ hatch: false, words: `exact zeros (−∞ in log10) at the bottom colour (${c.negativeInfinity} cells)` });
+  if (c.clamped > 0) out.push({ hatch: false, words: `${c.clamped} cells outside the range at its ends` });
+  return out;
+}
 
 @customElement('lab-heatmap')
 export class LabHeatmap extends LitElement {
@@ -89,34 +109,57 @@ export class LabHeatmap extends LitElement {
     return this.plot.size;
   }
 
-  private image: HTMLCanvasElement | null = null;
-  /** What the canvas shows now (image and size), so slider moves do not redraw it. */
+  /** [K, T, 3] RGB of each cell, and [K, T] 1 where the cell is hatched (overflow); built once per data. */
+  private cellRgb: Uint8Array | null = null;
+  private cellHatched: Uint8Array | null = null;
+  /** What the canvas shows now (cells and size), so slider moves do not redraw it. */
   private drawnKey = '';
   private imageVersion = 0;
 
-
-  /** Build the K x T image once per data (slider moves only move the marker). */
-  private buildImage(): void {
+  /** The colour of every cell, once per data (slider moves only move the marker). */
+  private buildCells(): void {
     const d = this.data;
     if (!d) return;
-    const c = this.image ?? document.createElement('canvas');
-    c.width = d.T;
-    c.height = d.K;
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    const img = ctx.createImageData(d.T, d.K);
-    const l = lut(d.colormap);
-    for (let k = 0; k < d.K; k++) {
-      const row = d.K - 1 - k; // rho grows upwards
-      for (let j = 0; j < d.T; j++) {
-        const o = (row * d.T + j) * 4;
-        colorInto(img.data, o, d.values[k * d.T + j], d.overflow[k * d.T + j], d.range, l);
-        img.data[o + 3] = 255;
+    const n = d.K * d.T;
+    const rgb = new Uint8Array(n * 3);
+    const hatched = new Uint8Array(n);
+    for (let i = 0; i < n; i++) hatched[i] = cellColourInto(rgb, 3 * i, d.values[i], d.overflow[i], d.range, d.colormap) ? 0 : 1;
+    this.cellRgb = rgb;
+    this.cellHatched = hatched;
+    this.imageVersion++;
+  }
+
+  /**
+   * Paint W x H device pixels: each pixel shows the cell under its centre (the PNG writer's
+   * rule, src/export/heatmap.ts plotPixels), overflow cells the hatch at `scale` device px per CSS px.
+   */
+  private paint(ctx: CanvasRenderingContext2D, W: number, H: number, scale: number): void {
+    const d = this.data!;
+    const rgb = this.cellRgb!;
+    const hatched = this.cellHatched!;
+    const img = ctx.createImageData(W, H);
+    const px = img.data;
+    const col = new Int32Array(W);
+    for (let x = 0; x < W; x++) col[x] = Math.floor(((x + 0.5) * d.T) / W);
+    for (let y = 0; y < H; y++) {
+      const k = d.K - 1 - Math.floor(((y + 0.5) * d.K) / H); // rho grows upwards
+      for (let x = 0; x < W; x++) {
+        const i = k * d.T + col[x];
+        const o = 4 * (y * W + x);
+        if (hatched[i]) {
+          const c = isHatchLine(x, y, scale) ? HATCH_LINE : HATCH_BACK;
+          px[o] = c[0];
+          px[o + 1] = c[1];
+          px[o + 2] = c[2];
+        } else {
+          px[o] = rgb[3 * i];
+          px[o + 1] = rgb[3 * i + 1];
+          px[o + 2] = rgb[3 * i + 2];
+        }
+        px[o + 3] = 255;
       }
     }
     ctx.putImageData(img, 0, 0);
-    this.image = c;
-    this.imageVersion++;
   }
 
   private plotBox() {
@@ -126,7 +169,7 @@ export class LabHeatmap extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('data')) {
-      this.buildImage();
+      this.buildCells();
       if (this.hover && this.data && (this.hover.k >= this.data.K || this.hover.j >= this.data.T)) this.hover = null;
     }
   }
@@ -134,7 +177,7 @@ export class LabHeatmap extends LitElement {
   override updated(): void {
     const canvas = this.renderRoot.querySelector('canvas');
     const d = this.data;
-    if (!canvas || !d || !this.image) return;
+    if (!canvas || !d || !this.cellRgb) return;
     const b = this.plotBox();
     const dpr = Math.min(window.devicePixelRatio || 1, 2);
     const W = Math.round(b.w * dpr);
@@ -151,9 +194,7 @@ export class LabHeatmap extends LitElement {
     canvas.style.width = `${b.w}px`;
     canvas.style.height = `${b.h}px`;
     const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.image, 0, 0, W, Hh);
+    if (ctx) this.paint(ctx, W, Hh, dpr);
   }
 
   private margins() {
@@ -188,7 +229,7 @@ export class LabHeatmap extends LitElement {
     const h = this.hover;
     if (!d || !h) return 'hover for values';
     const i = h.k * d.T + h.j;
-    const v = d.overflow[i] ? d.undefinedText : fmtValue(d.values[i]);
+    const v = d.overflow[i] && d.undefinedText ? d.undefinedText : formatCell(d.values[i], d.overflow[i], d.difference);
     return `ρ=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}`;
   }
 
@@ -204,18 +245,18 @@ export class LabHeatmap extends LitElement {
       const r1 = d.rho[d.K - 1];
       // rho_k sits at the centre of its row.
       const yOfRho = (rho: number) => (d.K === 1 || r1 === r0 ? b.y + b.h / 2 : b.y + b.h - ((rho - r0) / (r1 - r0)) * (b.h * (1 - 1 / d.K)) - b.h / (2 * d.K));
-      const tt = ticks(1, d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80)))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
-      const rt = r1 > r0 ? ticks(r0, r1, Math.min(8, Math.max(2, Math.floor(b.h / 55)))) : [r0];
+      const tt = stepTicks(d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80))));
+      const rt = labelledTicks(r0, r1, Math.min(8, Math.max(2, Math.floor(b.h / 55))));
       const mk = this.markerK >= 0 && this.markerK < d.K ? yOfRho(d.rho[this.markerK]) : null;
       const one = r0 <= 1 && r1 >= 1 && r1 > r0 ? yOfRho(1) : null;
       axes = svg`
         <line class="axis" x1=${b.x} y1=${b.y + b.h} x2=${b.x + b.w} y2=${b.y + b.h}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${b.y + b.h}></line>
-        ${tt.map((t) => svg`<line class="axis" x1=${xOf(t)} x2=${xOf(t)} y1=${b.y + b.h} y2=${b.y + b.h + 4}></line>
-          <text x=${xOf(t)} y=${b.y + b.h + 15 * sc} text-anchor="middle">${fmtTick(t)}</text>`)}
+        ${tt.map((t) => svg`<line class="axis" x1=${xOf(t.value)} x2=${xOf(t.value)} y1=${b.y + b.h} y2=${b.y + b.h + 4}></line>
+          <text x=${xOf(t.value)} y=${b.y + b.h + 15 * sc} text-anchor="middle">${t.label}</text>`)}
         <text x=${b.x + b.w / 2} y=${b.y + b.h + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
-        ${rt.map((v) => svg`<line class="axis" x1=${b.x - 4} x2=${b.x} y1=${yOfRho(v)} y2=${yOfRho(v)}></line>
-          <text x=${b.x - 6} y=${yOfRho(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
+        ${rt.map((v) => svg`<line class="axis" x1=${b.x - 4} x2=${b.x} y1=${yOfRho(v.value)} y2=${yOfRho(v.value)}></line>
+          <text x=${b.x - 6} y=${yOfRho(v.value) + 4} text-anchor="end">${v.label}</text>`)}
         <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">ρ</text>
         ${one !== null ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${one} y2=${one} stroke="#ff8c1a" stroke-dasharray="5 4" stroke-width="1.2"></line>` : null}
         ${mk !== null
@@ -248,7 +289,7 @@ export class LabHeatmap extends LitElement {
         ${d && r
           ? html`<div class="bar" aria-label="colour bar">
               <div class="ramp" style=${`background:${cssGradient(d.colormap)}`}>
-                ${ticks(r.lo, r.hi, 4).map((v) => html`<span style=${`bottom:${((v - r.lo) / (r.hi - r.lo)) * 100}%`}>${fmtTick(v)}</span>`)}
+                ${labelledTicks(r.min, r.max, 4).map((v) => html`<span style=${`bottom:${((v.value - r.min) / (r.max - r.min)) * 100}%`}>${v.label}</span>`)}
               </div>
             </div>`
           : null}
@@ -256,8 +297,7 @@ export class LabHeatmap extends LitElement {
       ${d
         ? html`<div class="legend">
             <span class="muted">${d.valueLabel}</span>
-            ${r?.hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>${d.undefinedText}</span>` : null}
-            ${r?.hasNegInf ? html`<span class="note">exact zeros (−∞) shown at the bottom colour</span>` : null}
+            ${legendNotes(d).map((n) => (n.hatch ? html`<span><span class="swatch overflow-swatch"></span>${n.words}</span>` : html`<span class="note">${n.words}</span>`))}
           </div>`
         : null}
     </div>`;

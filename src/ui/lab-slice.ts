@@ -7,7 +7,8 @@
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
-import { fmtTick, ticks, OVERFLOW_CSS } from './colormap.ts';
+import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
+import { labelledTicks, stepTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, uiScale, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
@@ -257,20 +258,20 @@ export class LabSlice extends LitElement {
         }
         flush();
       }
-      const xt = ticks(1, d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80)))).filter((t) => t >= 1 && t <= d.T && Number.isInteger(t));
-      const yt = ticks(yr.lo, yr.hi, Math.min(8, Math.max(4, Math.floor(b.h / 40))));
+      const xt = stepTicks(d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80))));
+      const yt = labelledTicks(yr.lo, yr.hi, Math.min(8, Math.max(4, Math.floor(b.h / 40))));
       const overflowMarks: SVGTemplateResult[] = [];
       for (let j = 0; j < d.T; j++) {
         if (d.overflow[j] || (d.overflowB?.[j] ?? 0)) {
-          overflowMarks.push(svg`<rect x=${xOf(j) - Math.max(1, b.w / d.T / 2)} y=${b.y} width=${Math.max(2, b.w / d.T)} height="6" fill=${OVERFLOW_CSS}></rect>`);
+          overflowMarks.push(svg`<rect x=${xOf(j) - Math.max(1, b.w / d.T / 2)} y=${b.y} width=${Math.max(2, b.w / d.T)} height="6" fill=${rgbCss(OVERFLOW_SOLID)}></rect>`);
         }
       }
       body = svg`
         <defs><clipPath id="clip"><rect x=${b.x} y=${b.y - 1} width=${b.w} height=${b.h + 2}></rect></clipPath></defs>
-        ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOf(v)} y2=${yOf(v)}></line>
-          <text x=${b.x - 6} y=${yOf(v) + 4} text-anchor="end">${fmtTick(v)}</text>`)}
-        ${xt.map((t) => svg`<line class="axis" x1=${xOf(t - 1)} x2=${xOf(t - 1)} y1=${bottom} y2=${bottom + 4}></line>
-          <text x=${xOf(t - 1)} y=${bottom + 15 * sc} text-anchor="middle">${fmtTick(t)}</text>`)}
+        ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOf(v.value)} y2=${yOf(v.value)}></line>
+          <text x=${b.x - 6} y=${yOf(v.value) + 4} text-anchor="end">${v.label}</text>`)}
+        ${xt.map((t) => svg`<line class="axis" x1=${xOf(t.value - 1)} x2=${xOf(t.value - 1)} y1=${bottom} y2=${bottom + 4}></line>
+          <text x=${xOf(t.value - 1)} y=${bottom + 15 * sc} text-anchor="middle">${t.label}</text>`)}
         <line class="axis" x1=${b.x} y1=${bottom} x2=${b.x + b.w} y2=${bottom}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
         <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
@@ -304,7 +305,7 @@ export class LabSlice extends LitElement {
         ${box('hidden', 'log10 ‖h_t‖', html`<span class="key" style=${`border-color:${COLORS.hidden}`}></span>`)}
         ${box('linear', 'linear theory (T−t)·log10 ρ', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>`)}
         ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
-        ${hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>overflow steps (no value)</span>` : null}
+        ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>overflow steps (no value)</span>` : null}
         ${hasZero ? html`<span class="note">exact zeros (−∞) pinned to the bottom edge</span>` : null}
       </div>
     </div>`;

@@ -6,7 +6,7 @@
 import { html, LitElement, css, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Spectrum } from '../core/spectrum.ts';
-import { fmtTick, ticks } from './colormap.ts';
+import { labelledTicks } from '../export/ticks.ts';
 import { panelStyles, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
@@ -63,7 +63,7 @@ export class LabSpectrum extends LitElement {
       const R = Math.max(10, Math.min(w, h) / 2 - 18);
       const px = (v: number) => cx + (v / reach) * R;
       const py = (v: number) => cy - (v / reach) * R;
-      const t = ticks(-reach, reach, 4).filter((v) => v !== 0);
+      const t = labelledTicks(-reach, reach, 4).filter((v) => v.value !== 0);
       const pts = [];
       for (let i = 0; i < s.re.length; i++) {
         const re = s.re[i] * this.rho;
@@ -75,7 +75,7 @@ export class LabSpectrum extends LitElement {
       body = svg`
         <line x1=${px(-reach)} x2=${px(reach)} y1=${cy} y2=${cy} stroke="var(--border)"></line>
         <line x1=${cx} x2=${cx} y1=${py(reach)} y2=${py(-reach)} stroke="var(--border)"></line>
-        ${t.map((v) => svg`<text x=${px(v)} y=${cy + 13} text-anchor="middle" style="fill:var(--muted)">${fmtTick(v)}</text>`)}
+        ${t.map((v) => svg`<text x=${px(v.value)} y=${cy + 13} text-anchor="middle" style="fill:var(--muted)">${v.label}</text>`)}
         <text x=${px(reach) - 2} y=${cy - 5} text-anchor="end" style="fill:var(--muted)">Re</text>
         <text x=${cx + 5} y=${py(reach) + 10} style="fill:var(--muted)">Im</text>
         <circle cx=${cx} cy=${cy} r=${R / reach} fill="none" stroke="#ff8c1a" stroke-width="1.5"></circle>

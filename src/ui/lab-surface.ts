@@ -4,7 +4,8 @@
  */
 import { html, LitElement, css, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { cssGradient, fmtTick, ticks } from './colormap.ts';
+import { cssGradient } from '../export/colormap.ts';
+import { labelledTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, prefersDark, colourBarStyles } from './theme.ts';
 import type { CameraPose, SurfaceData, SurfaceScene } from './three/surface-scene.ts';
@@ -131,7 +132,7 @@ export class LabSurface extends LitElement {
         ${r && d && !this.noWebGL
           ? html`<div class="bar" aria-label="colour bar">
               <div class="ramp" style=${`background:${cssGradient(d.colormap)}`}>
-                ${ticks(r.lo, r.hi, 4).map((v) => html`<span style=${`bottom:${((v - r.lo) / (r.hi - r.lo)) * 100}%`}>${fmtTick(v)}</span>`)}
+                ${labelledTicks(r.min, r.max, 4).map((v) => html`<span style=${`bottom:${((v.value - r.min) / (r.max - r.min)) * 100}%`}>${v.label}</span>`)}
               </div>
             </div>`
           : null}
@@ -140,8 +141,8 @@ export class LabSurface extends LitElement {
         ? html`<div class="legend">
             <span><span class="swatch" style="background:#ff8c1a"></span>ρ = 1</span>
             <span><span class="swatch" style="background:var(--fg)"></span>current ρ slice</span>
-            ${r?.hasOverflow ? html`<span><span class="swatch overflow-swatch"></span>overflow (forward pass not finite), drawn on top</span>` : null}
-            ${r?.hasNegInf ? html`<span class="note">exact zeros (−∞ in log10) drawn at the bottom of the range</span>` : null}
+            ${d.counts.overflow > 0 ? html`<span><span class="swatch overflow-solid"></span>overflow (forward pass not finite), drawn on top</span>` : null}
+            ${d.counts.negativeInfinity > 0 ? html`<span class="note">exact zeros (−∞ in log10) drawn at the bottom of the range</span>` : null}
           </div>`
         : null}
     </div>`;

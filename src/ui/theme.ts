@@ -1,5 +1,6 @@
 /** Shared styles of the lab's components; colours come from CSS variables set in index.html (light and dark). */
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+import { HATCH_BACK, HATCH_LINE, HATCH_PERIOD, HATCH_WIDTH, OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
 
 export const panelStyles = css`
   :host {
@@ -80,8 +81,13 @@ export const panelStyles = css`
     vertical-align: -1px;
     margin-right: 3px;
   }
+  /* The heatmaps' overflow hatch (src/export/colormap.ts HATCH_*: light grey, darker lines up to the right). */
   .overflow-swatch {
-    background: repeating-linear-gradient(45deg, rgb(255, 60, 200) 0 3px, rgb(120, 0, 90) 3px 5px);
+    background: repeating-linear-gradient(135deg, ${unsafeCSS(rgbCss(HATCH_LINE))} 0 ${unsafeCSS(HATCH_WIDTH / Math.SQRT2)}px, ${unsafeCSS(rgbCss(HATCH_BACK))} ${unsafeCSS(HATCH_WIDTH / Math.SQRT2)}px ${unsafeCSS(HATCH_PERIOD / Math.SQRT2)}px);
+  }
+  /* Overflow where no hatch can be drawn (the 3D surface, the slice chart's marks). */
+  .overflow-solid {
+    background: ${unsafeCSS(rgbCss(OVERFLOW_SOLID))};
   }
 `;
 

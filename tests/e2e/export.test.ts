@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFigureFont } from '../../src/cli/font.ts';
 import { fieldFromBundle } from '../../src/core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
-import { renderHeatmapPng, renderHeatmapSvg } from '../../src/export/heatmap.ts';
+import { HATCH_BACK, HATCH_LINE } from '../../src/export/colormap.ts';
+import { buildHeatmapScene, type HeatmapScene } from '../../src/export/figure.ts';
+import { plotPixels, renderHeatmapPng, renderHeatmapSvg } from '../../src/export/heatmap.ts';
 import { differenceOf } from '../../src/export/compare.ts';
 import { readNpy } from '../../src/export/npy.ts';
 import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
@@ -43,7 +45,7 @@ afterAll(async () => {
 
 /** A small sweep (quick on 2 cores) with rho = 1 inside and a few steps. */
 const SMALL = { hidden: 16, steps: 30, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 9, samples: 4, seed: 5 };
-const hashOf = (o: Record<string, number | string>) =>
+const hashOf = (o: Readonly<Record<string, number | string>>) =>
   Object.entries(o)
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
@@ -205,6 +207,113 @@ describe('exports from the lab', () => {
     expect([...names].sort()).toEqual([`surface-grad-${SLUG.replace('tanh', 'relu')}.png`, `surface-grad-${SLUG}.png`]);
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+/**
+ * ReLU with 3 units, rho 0..10 on the float32 CPU engine: rho = 0 gives exact zeros (-Infinity),
+ * whole samples die (every unit at a <= 0) so more exact zeros appear, large rho overflows; against
+ * linear (compare mode) some cells are exactly zero in A only (an infinite difference). Every kind
+ * of cell the colour stack distinguishes is on screen.
+ */
+const EDGES = { activation: 'relu', hidden: 3, input: 2, steps: 60, rhoMin: 0, rhoMax: 10, rhoCount: 6, samples: 2, seed: 3, backend: 'cpu' };
+
+/** Colour of the on-screen heatmap's canvas pixel at the centre of each cell, [K, T, 3], and the canvas size. */
+function screenCells(page: Page, id: string): Promise<{ rgb: number[]; W: number; H: number; K: number; T: number }> {
+  return page.evaluate((heatId) => {
+    type Heat = HTMLElement & { renderRoot: ShadowRoot; data: { K: number; T: number } | null };
+    const h = (window as unknown as { __lab: { heatmaps(): Heat[] } }).__lab.heatmaps().find((x) => x.id === heatId)!;
+    const canvas = h.renderRoot.querySelector('canvas')!;
+    const { K, T } = h.data!;
+    const W = canvas.width;
+    const H = canvas.height;
+    const px = canvas.getContext('2d')!.getImageData(0, 0, W, H).data;
+    const rgb: number[] = [];
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < T; j++) {
+        // The pixel under the cell's centre; rho grows upwards.
+        const x = Math.floor(((j + 0.5) * W) / T);
+        const y = Math.floor(((K - 1 - k + 0.5) * H) / K);
+        const o = 4 * (y * W + x);
+        rgb.push(px[o], px[o + 1], px[o + 2]);
+      }
+    }
+    return { rgb, W, H, K, T };
+  }, id);
+}
+
+/**
+ * Cell for cell, the on-screen heatmap shows the colour the exported PNG shows: the same colour
+ * for a defined cell (exactly: both come from src/export/colormap.ts), the overflow hatch on
+ * both for an undefined one. Returns how many cells of each kind were compared.
+ */
+function expectSameCells(screen: { rgb: number[]; W: number; H: number; K: number; T: number }, png: { width: number; data: ArrayLike<number>; channels: number }, scene: HeatmapScene) {
+  const { K, T } = scene;
+  expect([screen.K, screen.T]).toEqual([K, T]);
+  // At least 2 device pixels per cell, so the centre pixel shows that cell alone.
+  expect(screen.W / T).toBeGreaterThanOrEqual(2);
+  expect(screen.H / K).toBeGreaterThanOrEqual(2);
+  const g = plotPixels(scene);
+  const hatch = [HATCH_BACK.join(), HATCH_LINE.join()];
+  const seen = { value: 0, infinite: 0, overflow: 0 };
+  const mismatches: string[] = [];
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < T; j++) {
+      const i = k * T + j;
+      const on = screen.rgb.slice(3 * i, 3 * i + 3).join();
+      const { x, y } = g.pixelOf(k, j);
+      const o = png.channels * (y * png.width + x);
+      const file = [png.data[o], png.data[o + 1], png.data[o + 2]].join();
+      const v = scene.values[i];
+      if (scene.overflow[i]) {
+        seen.overflow++;
+        if (!hatch.includes(on) || !hatch.includes(file)) mismatches.push(`overflow cell (${k}, ${j}): screen ${on}, PNG ${file}`);
+      } else {
+        if (Number.isFinite(v)) seen.value++;
+        else seen.infinite++;
+        if (on !== file) mismatches.push(`cell (${k}, ${j}) = ${v}: screen ${on}, PNG ${file}`);
+      }
+    }
+  }
+  expect(mismatches).toEqual([]);
+  return seen;
+}
+
+describe('the heatmap on screen and the exported PNG', () => {
+  it('agree cell for cell: values, exact zeros and overflow; in compare mode, the difference A - B with its infinities', async () => {
+    const font = loadFigureFont();
+    // Values (A alone).
+    const { page, errors } = await openLab(lab, hashOf(EDGES));
+    const a = fieldFromBundle((await download(page, 'json')).bytes.toString('utf8'));
+    const png = decode((await download(page, 'png', { label: 'PNG scale', value: '1' })).bytes);
+    const scene = buildHeatmapScene(a, font, { grid: 'gradLog10Mean', scale: 1 });
+    const seen = expectSameCells(await screenCells(page, 'heat-a'), png, scene);
+    expect(seen.value).toBeGreaterThan(0);
+    expect(seen.infinite).toBeGreaterThan(0); // exact zeros: the bottom colour on both
+    expect(seen.overflow).toBeGreaterThan(0);
+    await page.locator('lab-heatmap#heat-a').screenshot({ path: join(ARTIFACTS, 'heatmap-colours.png') });
+    await page.close();
+
+    // The difference relu - linear.
+    const cmp = await openLab(lab, `${hashOf(EDGES)}&cmp=linear`);
+    const pb = await pageGrids(cmp.page, 'b');
+    expect(pb.config.activation).toBe('linear');
+    const b: GradientField = { ...a, grids: { ...a.grids }, config: { ...a.config, activation: 'linear' }, overflow: Uint8Array.from(pb.grids.overflow) };
+    for (const g of GRID_NAMES) b.grids[g] = Float64Array.from(pb.grids[g], Number);
+    const diffPng = decode((await download(cmp.page, 'png', { label: 'PNG scale', value: '1' })).bytes);
+    const diffScene = buildHeatmapScene(a, font, { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'relu', 'linear') });
+    const diffSeen = expectSameCells(await screenCells(cmp.page, 'heat-diff'), diffPng, diffScene);
+    expect(diffSeen.value).toBeGreaterThan(0);
+    expect(diffSeen.infinite).toBeGreaterThan(0); // exactly zero in A only: -Infinity, the bottom colour on both
+    expect(diffSeen.overflow).toBeGreaterThan(0);
+    // The legend on screen counts what the figure's legend counts.
+    const legend = await cmp.page.locator('lab-heatmap#heat-diff .legend').innerText();
+    expect(legend).toContain(`(${diffScene.counts.overflow} cells)`);
+    expect(legend).toContain(`${diffScene.counts.negativeInfinity + diffScene.counts.positiveInfinity} cells exactly zero in one run only`);
+    await cmp.page.locator('lab-heatmap#heat-diff').screenshot({ path: join(ARTIFACTS, 'compare-difference.png') });
+    await cmp.page.screenshot({ path: join(ARTIFACTS, 'compare-edges.png') });
+    expect([...errors, ...cmp.errors]).toEqual([]);
+    await cmp.page.close();
   });
 });
 

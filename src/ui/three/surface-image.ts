@@ -7,7 +7,8 @@
  * Sizes scale with the image height: text is as large relative to the picture as on a view
  * about IMAGE_REFERENCE_HEIGHT pixels tall.
  */
-import { fmtTick, lut, OVERFLOW_CSS, ticks, unit } from '../colormap.ts';
+import { colourTable, lutIndex, OVERFLOW_SOLID, rangePosition, rgbCss } from '../../export/colormap.ts';
+import { labelledTicks } from '../../export/ticks.ts';
 import type { SurfaceData, SurfaceScene } from './surface-scene.ts';
 
 const IMAGE_REFERENCE_HEIGHT = 520;
@@ -70,13 +71,13 @@ export function composeSurfaceImage(scene: SurfaceScene, data: SurfaceData, o: S
 
   // Colour bar: the value range bottom to top, ticks in the field's units.
   const r = data.range;
-  const l = lut(data.colormap);
+  const l = colourTable(data.colormap);
   const x0 = sceneW + 8 * f;
   const y0 = titleH + 18 * f;
   const y1 = titleH + sceneH - 18 * f;
   const w = 14 * f;
   for (let y = Math.floor(y0); y < y1; y++) {
-    const i = Math.round(((y1 - y) / (y1 - y0)) * 255) * 3;
+    const i = 3 * lutIndex((y1 - y - 0.5) / (y1 - y0));
     ctx.fillStyle = `rgb(${l[i]}, ${l[i + 1]}, ${l[i + 2]})`;
     ctx.fillRect(x0, y, w, 1);
   }
@@ -86,10 +87,10 @@ export function composeSurfaceImage(scene: SurfaceScene, data: SurfaceData, o: S
   ctx.font = font(11);
   ctx.fillStyle = fg;
   ctx.textBaseline = 'middle';
-  for (const v of ticks(r.lo, r.hi, 4)) {
-    const y = y1 - unit(v, r) * (y1 - y0);
+  for (const v of labelledTicks(r.min, r.max, 4)) {
+    const y = y1 - rangePosition(v.value, r) * (y1 - y0);
     ctx.fillRect(x0 + w, y - ctx.lineWidth / 2, 4 * f, ctx.lineWidth);
-    ctx.fillText(fmtTick(v), x0 + w + 6 * f, y);
+    ctx.fillText(v.label, x0 + w + 6 * f, y);
   }
 
   // Legend.
@@ -106,7 +107,7 @@ export function composeSurfaceImage(scene: SurfaceScene, data: SurfaceData, o: S
   ctx.font = font(11);
   if (data.rho[0] <= 1 && data.rho[data.K - 1] >= 1) item(RHO_ONE, 'ρ = 1');
   if (o.sliceRho !== null) item(dark ? '#ffffff' : '#000000', `slice at ρ = ${Number(o.sliceRho.toPrecision(4))}`);
-  if (r.hasOverflow) item(OVERFLOW_CSS, 'overflow (forward pass not finite), drawn on top');
-  if (r.hasNegInf) item(muted, 'exact zeros (−∞ in log10) at the bottom of the range');
+  if (data.counts.overflow > 0) item(rgbCss(OVERFLOW_SOLID), 'overflow (forward pass not finite), drawn on top');
+  if (data.counts.negativeInfinity > 0) item(muted, 'exact zeros (−∞ in log10) at the bottom of the range');
   return out;
 }

@@ -30,7 +30,8 @@ import {
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { CSS2DObject, CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRenderer.js';
 import { probeWebGl2 } from '../../app/calibrate.ts';
-import { cellKind, fmtTick, lut, OVERFLOW_RGB, ticks, unit, type ColormapName, type ValueRange } from '../colormap.ts';
+import { cellColourInto, isOverflowCell, OVERFLOW_SOLID, rangePosition, type CellCounts, type ColormapName, type ColourRange } from '../../export/colormap.ts';
+import { labelledTicks, stepTicks } from '../../export/ticks.ts';
 
 export interface SurfaceData {
   /** [K, T] row-major, column j = timestep t = j + 1. */
@@ -41,7 +42,10 @@ export interface SurfaceData {
   T: number;
   /** [K] the swept rho values. */
   rho: Float64Array;
-  range: ValueRange;
+  /** Colour and height range (src/export/colormap.ts: the heatmaps' and the figures' colours). */
+  range: ColourRange;
+  /** Cells drawn otherwise than as their value, for the legend. */
+  counts: CellCounts;
   colormap: ColormapName;
   /** Axis title of the height, e.g. "log10 ||dL/dh_t||". */
   valueLabel: string;
@@ -241,8 +245,8 @@ export class SurfaceScene {
     return hi > lo ? Z0 + ((Z1 - Z0) * (rho - lo)) / (hi - lo) : 0;
   }
   /** Height of a cell: overflow on top (drawn distinctly), -Infinity on the floor. */
-  private yOf(v: number, flag: number, r: ValueRange): number {
-    return cellKind(v, flag) === 'overflow' ? H : unit(v, r) * H;
+  private yOf(v: number, flag: number, r: ColourRange): number {
+    return isOverflowCell(v, flag) ? H : rangePosition(v, r) * H;
   }
 
   /** Remove and dispose a group's geometries and labels (materials are the scene's, kept). */
@@ -269,7 +273,7 @@ export class SurfaceScene {
     const rows = Array.from({ length: nr }, (_, r) => (nr === 1 ? 0 : Math.round((r * (K - 1)) / (nr - 1))));
     const pos = new Float32Array(nr * nc * 3); // [rows, cols, xyz]
     const col = new Float32Array(nr * nc * 3); // [rows, cols, rgb] linear
-    const l = lut(d.colormap);
+    const rgb: number[] = [0, 0, 0];
     for (let r = 0; r < nr; r++) {
       const k = rows[r];
       const z = this.zOfRho(d.rho[k], d.rho);
@@ -281,12 +285,7 @@ export class SurfaceScene {
         pos[o] = this.xOf(j, T);
         pos[o + 1] = this.yOf(v, f, range);
         pos[o + 2] = nr === 1 ? 0 : z;
-        let rgb: [number, number, number];
-        if (cellKind(v, f) === 'overflow') rgb = OVERFLOW_RGB;
-        else {
-          const i = Math.round(unit(v, range) * 255) * 3;
-          rgb = [l[i], l[i + 1], l[i + 2]];
-        }
+        if (!cellColourInto(rgb, 0, v, f, range, d.colormap)) [rgb[0], rgb[1], rgb[2]] = OVERFLOW_SOLID;
         col[o] = srgbToLinear(rgb[0]);
         col[o + 1] = srgbToLinear(rgb[1]);
         col[o + 2] = srgbToLinear(rgb[2]);
@@ -351,30 +350,29 @@ export class SurfaceScene {
     const top: number[] = [X0, H, Z0, X1, H, Z0, X1, H, Z0, X1, H, Z1, X1, H, Z1, X0, H, Z1, X0, H, Z1, X0, H, Z0, X1, 0, Z0, X1, H, Z0];
     const grid: number[] = [];
     // t ticks along the front edge.
-    for (const t of ticks(1, d.T, 6)) {
-      if (t < 1 || t > d.T) continue;
-      const x = this.xOf(t - 1, d.T);
+    for (const t of stepTicks(d.T, 6)) {
+      const x = this.xOf(t.value - 1, d.T);
       line([x, 0, Z0], [x, 0, Z0 + 0.04]);
       grid.push(x, 0, Z0, x, 0, Z1);
-      this.label(fmtTick(t), new Vector3(x, 0, Z0 + 0.1), 'tick');
+      this.label(t.label, new Vector3(x, 0, Z0 + 0.1), 'tick');
     }
     this.label('timestep t', new Vector3(0, 0, Z0 + 0.24), 'title');
     // rho ticks along the right edge.
     const r0 = d.rho[0];
     const r1 = d.rho[d.K - 1];
-    for (const rho of r1 > r0 ? ticks(r0, r1, 5) : [r0]) {
-      const z = this.zOfRho(rho, d.rho);
+    for (const rho of labelledTicks(r0, r1, 5)) {
+      const z = this.zOfRho(rho.value, d.rho);
       line([X1, 0, z], [X1 + 0.04, 0, z]);
       grid.push(X0, 0, z, X1, 0, z);
-      this.label(fmtTick(rho), new Vector3(X1 + 0.12, 0, z), 'tick');
+      this.label(rho.label, new Vector3(X1 + 0.12, 0, z), 'tick');
     }
     this.label('ρ', new Vector3(X1 + 0.24, 0, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
-    for (const v of ticks(d.range.lo, d.range.hi, 4)) {
-      const y = unit(v, d.range) * H;
+    for (const v of labelledTicks(d.range.min, d.range.max, 4)) {
+      const y = rangePosition(v.value, d.range) * H;
       line([X0, y, Z1], [X0 - 0.04, y, Z1]);
       grid.push(X0, y, Z1, X1, y, Z1);
-      this.label(fmtTick(v), new Vector3(X0 - 0.12, y, Z1), 'tick');
+      this.label(v.label, new Vector3(X0 - 0.12, y, Z1), 'tick');
     }
     this.label(d.valueLabel, new Vector3(X0 - 0.1, H + 0.12, Z1), 'title');
     const mk = (arr: number[], mat: LineBasicMaterial) => {
