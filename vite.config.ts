@@ -30,8 +30,10 @@ export const BROWSER_DEPS = [
   'zod',
 ];
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   base: './',
+  // Test hooks (src/app/test-hooks.ts) only in a build the tests ask for: `vite build --mode e2e`.
+  define: { __LAB_TEST_HOOKS__: JSON.stringify(mode === 'e2e') },
   server: { port: 5173, strictPort: false, host: '127.0.0.1' },
   preview: { port: 4173, strictPort: false, host: '127.0.0.1' },
   worker: { format: 'es' },
@@ -53,4 +55,4 @@ export default defineConfig({
       },
     },
   ],
-});
+}));

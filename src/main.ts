@@ -3,7 +3,6 @@
  * history in step, and expose a small read-only test hook (window.__lab) for the e2e tests.
  */
 import { Backends } from './app/backends.ts';
-import { robustnessHooks } from './app/test-hooks.ts';
 import { RunController } from './app/runner.ts';
 import { spectrumWorkerPort } from './app/spectrum-client.ts';
 import { LabStore, type HashPort } from './app/store.ts';
@@ -87,4 +86,9 @@ const hook = {
     ),
 };
 (window as unknown as { __lab: typeof hook }).__lab = hook;
-(window as unknown as { __labRobust: unknown }).__labRobust = robustnessHooks(backends);
+// Failure hooks for the robustness tests, in test builds only (vite build --mode e2e).
+if (__LAB_TEST_HOOKS__) {
+  void import('./app/test-hooks.ts').then(({ robustnessHooks }) => {
+    (window as unknown as { __labRobust: unknown }).__labRobust = robustnessHooks(backends);
+  });
+}

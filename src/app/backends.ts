@@ -146,7 +146,6 @@ export class Backends {
                   inner,
                   () => this.create(kind),
                   () => this.next(kind),
-                  (x) => (x instanceof HostedEngine ? x.test('lose-device') : Promise.resolve((x as { destroyDeviceForTest?(): void }).destroyDeviceForTest?.())),
                 ),
             )
           : this.create(kind);

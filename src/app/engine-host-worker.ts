@@ -56,17 +56,11 @@ async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<vo
   }
 }
 
-/** Test hooks: what each engine offers for failure tests (null where this engine has no such hook). */
-function testAction(action: HostTestAction): number | boolean | null {
-  const e = engine as (Engine & { destroyDeviceForTest?(): void; liveBuffers?: number; loseContextForTest?(): boolean }) | null;
-  if (!e) return null;
-  if (action === 'lose-device') {
-    if (!e.destroyDeviceForTest) return false;
-    e.destroyDeviceForTest();
-    return true;
-  }
-  if (action === 'lose-context') return e.loseContextForTest ? e.loseContextForTest() : false;
-  return typeof e.liveBuffers === 'number' ? e.liveBuffers : null;
+/** Test hooks (robustness tests): only test builds act on them; a production build answers null. */
+async function testAction(id: number, action: HostTestAction): Promise<void> {
+  let value: number | boolean | null = null;
+  if (__LAB_TEST_HOOKS__ && engine) value = await (await import('./test-actions.ts')).engineTestAction(engine, action);
+  ctx.postMessage({ type: 'test-result', id, value });
 }
 
 ctx.onmessage = (e) => {
@@ -74,7 +68,7 @@ ctx.onmessage = (e) => {
   if (m.type === 'init') void init(m.kind, m.workers);
   else if (m.type === 'run') void run(m.id, m.config);
   else if (m.type === 'abort') runs.get(m.id)?.abort();
-  else if (m.type === 'test') ctx.postMessage({ type: 'test-result', id: m.id, value: testAction(m.action) });
+  else if (m.type === 'test') void testAction(m.id, m.action);
   else if (m.type === 'dispose') {
     engine?.dispose();
     engine = null;

@@ -25,15 +25,13 @@ export class ResilientEngine implements Engine {
   /** Recoveries done (new devices acquired) and fallbacks taken, for tests. */
   recoveries = 0;
   fallbacks = 0;
-  /** Test hook: lose the device of this many of the next engines `recreate` makes, right after it makes them. */
-  loseRecreated = 0;
+  /** Called with each engine `recreate` makes, before it runs (the robustness tests lose its device here). */
+  onRecreated: ((e: Engine) => Promise<void>) | null = null;
 
   constructor(
     private inner: Engine,
     private readonly recreate: () => Promise<Engine>,
     private readonly fallback: () => Promise<Engine>,
-    /** Loses the device of an engine (test hook; the hosted engine forwards it to its worker). */
-    private readonly loseDevice: (e: Engine) => Promise<unknown> = async () => undefined,
   ) {}
 
   get name(): EngineName {
@@ -61,10 +59,7 @@ export class ResilientEngine implements Engine {
         first.dispose();
         try {
           this.inner = await this.recreate();
-          if (this.loseRecreated > 0) {
-            this.loseRecreated--;
-            await this.loseDevice(this.inner);
-          }
+          await this.onRecreated?.(this.inner);
           this.recoveries++;
         } catch (e2) {
           return this.fallBack(config, options, `${words(e)}; no new device: ${words(e2)}`);

@@ -1,13 +1,15 @@
 /**
  * Test hooks for the robustness tests (window.__labRobust): lose the GPU device of the WebGPU
  * engine mid-run, count its live GPU buffers, wait for auto's measurement. They only reach
- * what the engines already expose for tests (destroyDeviceForTest, liveBuffers); the page never
- * calls them itself.
+ * what the engines expose for tests (test-actions.ts); the page never calls them itself, and only
+ * a test build installs them (src/main.ts, under __LAB_TEST_HOOKS__).
  */
 import type { Engine } from '../core/engine.ts';
 import type { Backends } from './backends.ts';
+import type { HostTestAction } from './host-protocol.ts';
 import { HostedEngine } from './hosted-engine.ts';
 import { ResilientEngine } from './resilient-engine.ts';
+import { engineTestAction } from './test-actions.ts';
 
 type GpuKind = 'webgpu' | 'gpujs';
 
@@ -16,15 +18,8 @@ async function resilient(backends: Backends, kind: GpuKind): Promise<ResilientEn
   return e instanceof ResilientEngine ? e : null;
 }
 
-async function hostTest(e: Engine, action: 'lose-device' | 'live-buffers' | 'lose-context'): Promise<number | boolean | null> {
-  if (e instanceof HostedEngine) return e.test(action);
-  const x = e as { destroyDeviceForTest?(): void; liveBuffers?: number; loseContextForTest?(): boolean };
-  if (action === 'lose-device') {
-    x.destroyDeviceForTest?.();
-    return Boolean(x.destroyDeviceForTest);
-  }
-  if (action === 'lose-context') return x.loseContextForTest?.() ?? false;
-  return x.liveBuffers ?? null;
+function hostTest(e: Engine, action: HostTestAction): Promise<number | boolean | null> {
+  return e instanceof HostedEngine ? e.test(action) : engineTestAction(e, action);
 }
 
 export function robustnessHooks(backends: Backends) {
@@ -38,7 +33,13 @@ export function robustnessHooks(backends: Backends) {
     loseDevice: async (kind: GpuKind = 'webgpu', again = 0): Promise<boolean> => {
       const r = await resilient(backends, kind);
       if (!r) return false;
-      r.loseRecreated = again;
+      let left = again;
+      r.onRecreated =
+        left > 0
+          ? async (e) => {
+              if (left-- > 0) await hostTest(e, 'lose-device');
+            }
+          : null;
       return Boolean(await hostTest(r.current, kind === 'webgpu' ? 'lose-device' : 'lose-context'));
     },
     /** Recoveries and fallbacks so far, and the engine that runs now. */

@@ -32,7 +32,8 @@ export interface Lab {
 /** Build dist into a temp dir, serve it, launch Chromium. */
 export async function startLab(): Promise<Lab> {
   const outDir = mkdtempSync(join(tmpdir(), 'rnnlab-e2e-'));
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  // Mode e2e: the build with the test hooks (__LAB_TEST_HOOKS__); a production build has none.
+  await build({ root: ROOT, mode: 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
   const server = await serveDirectory(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: CHROME_ARGS });
   return {

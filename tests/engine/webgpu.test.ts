@@ -20,7 +20,7 @@ import type { GradientField } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
-import type { WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
+import { destroyDeviceForTest, type WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
 import { compareFields, createTestEngine, freshSeed } from '../helpers/gpu.ts';
 
 const reference = new ReferenceEngine();
@@ -324,7 +324,7 @@ describe('memory: chunks, limits, leaks, cancellation', () => {
 
   it('a lost device is a clear error, not a hang', async () => {
     const doomed = await createTestEngine();
-    doomed.destroyDeviceForTest();
+    destroyDeviceForTest(doomed);
     await expect(doomed.run(config)).rejects.toThrow(/device was lost/);
     expect(doomed.liveBuffers).toBe(0);
     doomed.dispose();

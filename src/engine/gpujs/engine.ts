@@ -396,16 +396,10 @@ export class GpuJsEngine implements Engine {
     return this.created;
   }
 
-  /**
-   * Test hook: lose the WebGL context now, as a GPU reset would (WEBGL_lose_context).
-   * Returns false where that extension is missing (or in cpu mode).
-   */
-  loseContextForTest(): boolean {
+  /** The WebGL context gpu.js draws with (null in cpu mode or once disposed). */
+  get webglContext(): WebGLRenderingContext | null {
     const gl = this.gpu?.context as WebGLRenderingContext | null | undefined;
-    const ext = gl && typeof gl.getExtension === 'function' ? gl.getExtension('WEBGL_lose_context') : null;
-    if (!ext) return false;
-    ext.loseContext();
-    return true;
+    return gl && typeof gl.getExtension === 'function' ? gl : null;
   }
 
   /** Destroys the kernels and the gpu.js instance (its WebGL context); the engine is unusable afterwards. */
@@ -415,4 +409,16 @@ export class GpuJsEngine implements Engine {
     this.gpu = null;
     if (gpu) void gpu.destroy();
   }
+}
+
+/**
+ * Test hook: lose the engine's WebGL context now, as a GPU reset would (WEBGL_lose_context).
+ * Returns false where that extension is missing (or in cpu mode). A free function, not a method,
+ * so that a build that never calls it (the lab's production bundle) does not hold it.
+ */
+export function loseContextForTest(engine: GpuJsEngine): boolean {
+  const ext = engine.webglContext?.getExtension('WEBGL_lose_context');
+  if (!ext) return false;
+  ext.loseContext();
+  return true;
 }

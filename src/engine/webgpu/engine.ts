@@ -157,11 +157,6 @@ export class WebGpuEngine implements Engine {
     return this.lostInfo !== null;
   }
 
-  /** Test hook: destroy the device as if it were lost, to test what runs do then. */
-  destroyDeviceForTest(): void {
-    this.device.destroy();
-  }
-
   /** The memory layout a config would get on this device, or the Error refusing it (nothing is allocated). */
   plan(config: Config): MemoryPlan {
     const l = this.device.limits;
@@ -470,4 +465,13 @@ export class WebGpuEngine implements Engine {
       onProgress?.({ fraction: Math.min(1, doneFlops / totalFlops), phase: `rho rows ${k0 + 1}..${k0 + kc} of ${K}` });
     }
   }
+}
+
+/**
+ * Test hook: destroy the engine's device as if it were lost, to test what runs do then. A free
+ * function, not a method, so that a build that never calls it (the lab's production bundle) does
+ * not hold it.
+ */
+export function destroyDeviceForTest(engine: WebGpuEngine): void {
+  engine.device.destroy();
 }

@@ -7,7 +7,7 @@ import { parseConfig } from '../../../src/core/config.ts';
 import { isAbortError } from '../../../src/core/engine.ts';
 import { GRID_NAMES, type GradientField } from '../../../src/core/field.ts';
 import { ReferenceEngine } from '../../../src/core/reference.ts';
-import { GpuJsEngine, type GpuJsMode } from '../../../src/engine/gpujs/engine.ts';
+import { GpuJsEngine, loseContextForTest, type GpuJsMode } from '../../../src/engine/gpujs/engine.ts';
 
 /** A field as plain arrays (Playwright carries NaN and +-Infinity in numbers, not typed arrays). */
 export interface PlainField {
@@ -164,7 +164,7 @@ const api = {
     try {
       await engine.run(parseConfig(partial), {
         onProgress: (p) => {
-          if (!lost && p.fraction > 0.3) lost = engine.loseContextForTest();
+          if (!lost && p.fraction > 0.3) lost = loseContextForTest(engine);
         },
       });
       return { lost, rejected: false, message: '' };
