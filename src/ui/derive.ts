@@ -22,6 +22,9 @@ export interface Plots {
   diff: HeatmapData | null;
 }
 
+/** How a cell of a grid absent from an imported file reads out. */
+const ABSENT_TEXT = 'not in this file (written before this statistic existed)';
+
 function colormapFor(field: ShownField): ColormapName {
   return STATISTICS[SHOWN_GRID[field]].colormap;
 }
@@ -69,9 +72,10 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     colormap: a.colormap,
     valueLabel: SHOWN_LABEL[field],
     difference: false,
-    undefinedText: absentIn(r.a, field) ? 'not in this file (written before this statistic existed)' : undefined,
+    undefinedText: absentIn(r.a, field) ? ABSENT_TEXT : undefined,
   };
-  const heatB: HeatmapData | null = b ? { ...heatA, values: b.values, overflow: b.overflow } : null;
+  const heatB: HeatmapData | null =
+    b && r.b ? { ...heatA, values: b.values, overflow: b.overflow, counts: b.counts, undefinedText: absentIn(r.b, field) ? ABSENT_TEXT : undefined } : null;
   let diff: HeatmapData | null = null;
   if (r.b) {
     const values = differenceGrid(r.a, r.b, g);

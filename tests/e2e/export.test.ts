@@ -285,7 +285,7 @@ describe('the heatmap on screen and the exported PNG', () => {
     // Values (A alone).
     const { page, errors } = await openLab(lab, hashOf(EDGES));
     const a = fieldFromBundle((await download(page, 'json')).bytes.toString('utf8'));
-    const png = decode((await download(page, 'png', { label: 'PNG scale', value: '1' })).bytes);
+    const png = decode((await download(page, 'png', { kind: 'scale', index: 0 })).bytes);
     const scene = buildHeatmapScene(a, font, { grid: 'gradLog10Mean', scale: 1 });
     const seen = expectSameCells(await screenCells(page, 'heat-a'), png, scene);
     expect(seen.value).toBeGreaterThan(0);
@@ -300,7 +300,7 @@ describe('the heatmap on screen and the exported PNG', () => {
     expect(pb.config.activation).toBe('linear');
     const b: GradientField = { ...a, grids: { ...a.grids }, config: { ...a.config, activation: 'linear' }, overflow: Uint8Array.from(pb.grids.overflow) };
     for (const g of GRID_NAMES) b.grids[g] = Float64Array.from(pb.grids[g], Number);
-    const diffPng = decode((await download(cmp.page, 'png', { label: 'PNG scale', value: '1' })).bytes);
+    const diffPng = decode((await download(cmp.page, 'png', { kind: 'scale', index: 0 })).bytes);
     const diffScene = buildHeatmapScene(a, font, { grid: 'gradLog10Mean', scale: 1, difference: differenceOf(a, b, 'gradLog10Mean', 'relu', 'linear') });
     const diffSeen = expectSameCells(await screenCells(cmp.page, 'heat-diff'), diffPng, diffScene);
     expect(diffSeen.value).toBeGreaterThan(0);
