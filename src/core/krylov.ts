@@ -20,10 +20,12 @@ export const NORM_TOLERANCE = 1e-12;
  * Arnoldi's largest Ritz modulus is accepted when two estimates RADIUS_STEP Krylov steps apart
  * agree to RADIUS_TOLERANCE (relative); otherwise the iteration continues, and the caller
  * computes the full eigenvalues where it has not converged by min(N, RADIUS_MAX_STEPS) steps.
+ * 1e-10 is far below the float32 rounding of W0 (6e-8) that the fast engines apply, and the
+ * radius the lab reports comes from the full eigenvalues of the matrix used (eigenvaluesOf).
  * The agreement is a convergence test, not a proof that no eigenvalue lies further out; the
  * tests compare it with the full eigenvalues on fresh matrices.
  */
-export const RADIUS_TOLERANCE = 1e-13;
+export const RADIUS_TOLERANCE = 1e-10;
 const RADIUS_FIRST = 120;
 const RADIUS_STEP = 60;
 const RADIUS_MAX_STEPS = 480;
@@ -254,7 +256,9 @@ export function arnoldiRadius(a: Float64Array, n: number): { radius: number; ste
   const basis: Float64Array[] = [startVector(n)];
   const H = new Float64Array((maxSteps + 1) * maxSteps); // [(m+1), m] row-major, stride maxSteps
   let previous = NaN;
-  let checkAt = Math.min(RADIUS_FIRST, maxSteps);
+  // The first look at the Ritz values: Arnoldi needs more steps for larger N (about N / 4 for
+  // Gaussian matrices), and each look costs an O(m^3) eigenvalue computation of H.
+  let checkAt = Math.min(Math.max(RADIUS_FIRST, Math.floor(n / 4 / RADIUS_STEP) * RADIUS_STEP), maxSteps);
   for (let k = 0; k < maxSteps; k++) {
     const w = new Float64Array(n);
     matVec(a, n, basis[k], w);

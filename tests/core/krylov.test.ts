@@ -51,9 +51,10 @@ describe('spectral norm by Lanczos', () => {
 });
 
 describe('spectral radius by Arnoldi', () => {
-  // Convergence is accepted when estimates 60 steps apart agree to 1e-13; the outermost
-  // eigenvalue of a Gaussian matrix is well conditioned (condition ~ sqrt(N)), and hqr's own
-  // error is ~1e-14 here. 1e-11 is the bound asserted: 100x the acceptance tolerance.
+  // Convergence is accepted when estimates 60 steps apart agree to RADIUS_TOLERANCE = 1e-10;
+  // Arnoldi converges fast once it converges (errors 1e-8 at 200 steps, 1e-14 at 300 for
+  // N = 1024), so the estimate is closer than the agreement; hqr's own error is ~1e-14.
+  // 1e-9 is the bound asserted: 10x the acceptance tolerance.
   for (const n of [300, 380]) {
     it(`matches every eigenvalue's max |lambda| on a fresh Gaussian matrix, N = ${n}`, () => {
       const a = new Rng(FRESH, 11, n).normals(n * n, 1 / Math.sqrt(n));
@@ -61,7 +62,7 @@ describe('spectral radius by Arnoldi', () => {
       const { re, im } = hqrEigenvalues(a, n);
       const exact = radiusOf(re, im);
       expect(est, `seed ${FRESH}: Arnoldi did not converge`).not.toBeNull();
-      expect(Math.abs(est!.radius - exact) / exact, `seed ${FRESH}`).toBeLessThan(1e-11);
+      expect(Math.abs(est!.radius - exact) / exact, `seed ${FRESH}`).toBeLessThan(1e-9);
     });
   }
 
@@ -83,8 +84,8 @@ describe('W0 above the eager-eigenvalue size', () => {
     expect(p.spectrum.radius).toBe(1);
     const full = eigenvaluesOf(config);
     expect(full.re.length).toBe(n);
-    // The radius of the matrix actually used, from every eigenvalue: 1 to the Arnoldi tolerance.
-    expect(Math.abs(full.radius - 1), `seed ${FRESH}`).toBeLessThan(1e-11);
+    // The radius of the matrix actually used, from every eigenvalue: 1 to the Arnoldi tolerance (see above).
+    expect(Math.abs(full.radius - 1), `seed ${FRESH}`).toBeLessThan(1e-9);
     expect(full.norm).toBe(p.spectrum.norm);
   });
 
