@@ -3,18 +3,24 @@
  * with its three big products on the WebAssembly SIMD GEMM of simd.ts (or its TypeScript
  * fallback), every state stored in float32.
  *
- *   forward    A[t] = W H[t] (+ U x_t + b),  H[t + 1] = phi(A[t])        gemm, M = W^T
- *   backward   g_{t-1} = W^T (phi'(A[t]) * g_t)                           gemm, M = W
- *   dW         sum over (t, b) of delta_t h_{t-1}^T                       gemm over chunks of np rows
+ * The input and the bias ride along in the state: each row of the state store holds
+ * z = [h_{t-1} (N) | x_t (D) | 1 | zero padding] and the GEMM multiplies it by the augmented
+ * Wa = [W | U | b] (rows N.. zero), so one product gives a_t = W h_{t-1} + U x_t + b, and the
+ * weight-gradient product gives dWa = sum delta_t z_t^T = [dW | dU | db] at once. Np = N + D + 1
+ * rounded up to the GEMM's tile of 8 (72 for the adding task at N = 64).
  *
- * The GEMM computes out[c * np + i] = sum_j M[j, i] X[c * np + j] with a square np x np M, so dW,
+ *   forward    A[t] = Wa Z[t],  Z[t + 1][:N] = phi(A[t])                 gemm, M = Wa^T
+ *   backward   g_{t-1} = Wa^T delta_t,  delta_t = phi'(A[t]) * g_t         gemm, M = Wa
+ *   dWa        sum over (t, b) of delta_t z_t^T                            gemm over chunks of np rows
+ *
+ * The GEMM computes out[c * np + i] = sum_j M[j, i] X[c * np + j] with a square np x np M, so dWa,
  * whose inner dimension is the T * B (step, sequence) pairs, runs as T B / np products: chunk k
- * takes rows r = k np .. (k + 1) np - 1 of the [T B, np] state store as M (M[r, j] = h_{t-1}[b, j])
+ * takes rows r = k np .. (k + 1) np - 1 of the [T B, np] state store as M (M[r, j] = z_t[b, j])
  * and the same rows of the delta store, transposed, as X (X[i, r] = delta_t[b, i]), giving
- * out[i, j] = sum_r delta[r, i] h[r, j], added into dW in float64. States: [T + 1, Bp, Np] (row 0 is
- * h_{-1} = 0), pre-activations and deltas [T, Bp, Np], all sequence-major and padded: padded
- * units have zero weights in and out, padded sequences zero inputs and zero dL/dy, so neither
- * reaches a real parameter.
+ * out[i, j] = sum_r delta[r, i] z[r, j], added up in float64. Stores: Z [T + 1, Bp, Np] (row 0
+ * holds h_{-1} = 0), A, R = phi'(A) and deltas [T, Bp, Np], sequence-major. Units past N have
+ * zero rows in Wa and R = 0, padded sequences zero input, zero constant and zero dL/dy, so
+ * neither reaches a real parameter.
  */
 import { activationFns, type ActivationFns } from '../../../core/activations.ts';
 import type { ModelConfig } from '../../../core/train/config.ts';
@@ -63,7 +69,7 @@ export class F32Model implements ModelKernel<Float32Array> {
   readonly layout: ParamLayout;
   readonly params: Float32Array;
   readonly grad: Float32Array;
-  /** Np: N rounded up to the GEMM's row tile of 8. */
+  /** Np: N + D + 1 rounded up to the GEMM's row tile of 8. */
   readonly Np: number;
   readonly simd: boolean;
   private readonly phi: ActivationFns;
@@ -72,24 +78,29 @@ export class F32Model implements ModelKernel<Float32Array> {
   private readonly gemm: Gemm;
   /** simd.ts's h = tanh(a), d = 1 - h^2 over a row (about 1e-7 relative), or null on the fallback. */
   private readonly simdTanh: SimdTanh | null = null;
-  private Wf: Float32Array = new Float32Array(0); // panels of W^T (forward)
+  private Wf: Float32Array = new Float32Array(0); // panels of Wa^T (forward)
   private wfOff = 0;
-  private Wb: Float32Array = new Float32Array(0); // panels of W (backward)
+  private Wb: Float32Array = new Float32Array(0); // panels of Wa (backward)
   private wbOff = 0;
-  private Mk: Float32Array = new Float32Array(0); // panels of a chunk of states (dW)
+  private Mk: Float32Array = new Float32Array(0); // panels of a chunk of states (dWa)
   private mkOff = 0;
   private Xk: Float32Array = new Float32Array(0); // [Np, Np] transposed chunk of deltas
   private xkOff = 0;
   private Ok: Float32Array = new Float32Array(0); // [Np, Np] GEMM output
   private okOff = 0;
-  private G: Float32Array = new Float32Array(0); // [Bp, Np] g_t, then delta_t in place
+  private G: Float32Array = new Float32Array(0); // [Bp, Np] g_t
   private gOff = 0;
-  private Gp: Float32Array = new Float32Array(0); // [Bp, Np] W^T delta_t
-  private gpOff = 0;
   private Dl: Float32Array = new Float32Array(0); // [T, Bp, Np] deltas
   private dOff = 0;
   private readonly stores = new Map<string, Stores>();
-  private readonly dW: Float64Array;
+  private readonly dWa: Float64Array;
+  private readonly chunk: Float32Array;
+  /** Scratch reused every step (no garbage per step): Wa^T and Wa row-major, the float64 gradient. */
+  private readonly waT: Float32Array;
+  private readonly wa: Float32Array;
+  private readonly gr: Float64Array;
+  /** Fallback only: the row-major matrices the TypeScript GEMM reads, by the panel offset they stand for. */
+  private unpacked: Map<number, Float32Array> | null = null;
 
   constructor(
     model: ModelConfig,
@@ -101,7 +112,7 @@ export class F32Model implements ModelKernel<Float32Array> {
     this.layout = layoutFor(model, shape);
     this.params = Float32Array.from(params);
     this.grad = new Float32Array(this.layout.size);
-    this.Np = roundUp(this.layout.N, 8);
+    this.Np = roundUp(this.layout.N + this.layout.D + 1, 8);
     this.phi = activationFns(model.activation, model.leakyAlpha);
     this.kind = model.activation === 'tanh' ? 'tanh' : model.activation === 'relu' ? 'relu' : 'other';
     this.simd = (options.simd ?? true) && simdAvailable();
@@ -111,13 +122,17 @@ export class F32Model implements ModelKernel<Float32Array> {
     this.mkOff = this.arena.alloc(np * np, (a) => (this.Mk = a));
     this.xkOff = this.arena.alloc(np * np, (a) => (this.Xk = a));
     this.okOff = this.arena.alloc(np * np, (a) => (this.Ok = a));
-    this.dW = new Float64Array(np * np);
+    this.dWa = new Float64Array(np * np);
+    this.chunk = new Float32Array(np * np);
+    this.waT = new Float32Array(np * np);
+    this.wa = new Float32Array(np * np);
+    this.gr = new Float64Array(this.layout.size);
     if (this.simd) {
       const kernels = instantiateKernels(this.arena.memory);
       this.gemm = kernels.gemm;
       this.simdTanh = kernels.tanh;
     } else {
-      // The fallback reads M row-wise as W in out[c, i] = sum_j W[i, j] X[c, j]: keep an unpacked transpose.
+      // The fallback computes out[c, i] = sum_j R[i, j] X[c, j]: R = M^T, kept unpacked.
       const unpacked = new Map<number, Float32Array>();
       this.gemm = (M, X, out, n, bp) => {
         const buf = this.arena.memory.buffer;
@@ -126,9 +141,6 @@ export class F32Model implements ModelKernel<Float32Array> {
       this.unpacked = unpacked;
     }
   }
-
-  /** Fallback only: the row-major matrices the TypeScript GEMM reads, by the panel offset they stand for. */
-  private unpacked: Map<number, Float32Array> | null = null;
 
   private storesFor(Bp: number, steps: number): Stores {
     const key = `${Bp}/${steps}`;
@@ -139,30 +151,29 @@ export class F32Model implements ModelKernel<Float32Array> {
     made.hOff = this.arena.alloc((steps + 1) * Bp * np, (a) => (made.H = a));
     made.aOff = this.arena.alloc(steps * Bp * np, (a) => (made.A = a));
     made.rOff = this.arena.alloc(steps * Bp * np, (a) => (made.R = a));
-    if (this.G.length < Bp * np) {
-      this.gOff = this.arena.alloc(Bp * np, (a) => (this.G = a));
-      this.gpOff = this.arena.alloc(Bp * np, (a) => (this.Gp = a));
-    }
+    if (this.G.length < Bp * np) this.gOff = this.arena.alloc(Bp * np, (a) => (this.G = a));
     s = made;
     this.stores.set(key, s);
     return s;
   }
 
-  /** Load W from the parameters into both panel layouts (and the fallback's row-major copies). */
+  /** Load Wa = [W | U | b] from the parameters into both panel layouts (or the fallback's copies). */
   private loadW(): void {
-    const { N, W } = this.layout;
+    const { N, D } = this.layout;
+    const L = this.layout;
     const np = this.Np;
-    const Wt = new Float32Array(np * np); // M = W^T: Wt[j * np + i] = W[i, j]
-    const Wm = new Float32Array(np * np); // M = W
+    // The fallback keeps these arrays by reference, so it gets fresh ones; the SIMD path reuses scratch.
+    const Wt = this.unpacked ? new Float32Array(np * np) : this.waT; // M = Wa^T: Wt[j * np + i] = Wa[i, j]
+    const Wm = this.unpacked ? new Float32Array(np * np) : this.wa; // M = Wa
+    const p = this.params;
     for (let i = 0; i < N; i++) {
-      for (let j = 0; j < N; j++) {
-        const w = this.params[W + i * N + j];
+      for (let j = 0; j < N + D + 1; j++) {
+        const w = j < N ? p[L.W + i * N + j] : j < N + D ? p[L.U + i * D + (j - N)] : p[L.b + i];
         Wt[j * np + i] = w;
         Wm[i * np + j] = w;
       }
     }
     if (this.unpacked) {
-      // gemmBlock computes sum_j R[i, j] X[c, j]: R = W for the forward, R = W^T for the backward.
       this.unpacked.set(this.wfOff, Wm);
       this.unpacked.set(this.wbOff, Wt);
     } else {
@@ -172,8 +183,8 @@ export class F32Model implements ModelKernel<Float32Array> {
   }
 
   /**
-   * Forward over the batch; with `keep`, every step's A and H stay in the stores (for BPTT), else
-   * two rows of H alternate. Returns y [outputSteps, B, O] in float64 (from float32 states).
+   * Forward over the batch; with `keep`, every step's rows stay in the stores (for BPTT), else two
+   * state rows alternate. Returns y [outputSteps, B, O] in float64 (from float32 states).
    */
   private forward(batch: Batch, keep: boolean): { y: Float64Array; s: Stores } {
     const B = batch.size;
@@ -186,31 +197,26 @@ export class F32Model implements ModelKernel<Float32Array> {
     const steps = this.shape.outputSteps;
     const y = new Float64Array(steps.length * B * O);
     const row = Bp * np;
-    const pb = L.b;
-    const pU = L.U;
     const x = batch.x;
     s.H.fill(0, 0, row);
     this.loadW();
     let k = 0;
     for (let t = 0; t < this.T; t++) {
-      const hIn = keep ? t : t % 2; // H row holding h_{t-1}
+      const zIn = keep ? t : t % 2; // state row holding h_{t-1}, now given x_t and the constant 1
       const hOut = keep ? t + 1 : (t + 1) % 2;
       const aRow = keep ? t : 0;
-      this.gemm(this.wfOff, s.hOff + hIn * row * 4, s.aOff + aRow * row * 4, np, Bp);
-      const A = s.A;
       const H = s.H;
-      const ao = aRow * row;
       for (let b = 0; b < B; b++) {
+        const zo = zIn * row + b * np + N;
         const xo = (t * B + b) * D;
-        const bo = ao + b * np;
-        for (let i = 0; i < N; i++) {
-          let acc = A[bo + i] + p[pb + i];
-          const uo = pU + i * D;
-          for (let d = 0; d < D; d++) acc += p[uo + d] * x[xo + d];
-          A[bo + i] = acc;
-        }
+        for (let d = 0; d < D; d++) H[zo + d] = x[xo + d];
+        H[zo + D] = 1;
       }
-      this.activate(s, ao, hOut * row, row);
+      this.gemm(this.wfOff, s.hOff + zIn * row * 4, s.aOff + aRow * row * 4, np, Bp);
+      this.activate(s, aRow * row, hOut * row, row);
+      // units past N are not hidden units: no derivative (their z entries are inputs, set each step)
+      const R = s.R;
+      for (let b = 0; b < Bp; b++) R.fill(0, aRow * row + b * np + N, aRow * row + (b + 1) * np);
       if (k < steps.length && steps[k] === t) {
         for (let b = 0; b < B; b++) {
           const ho = hOut * row + b * np;
@@ -228,8 +234,7 @@ export class F32Model implements ModelKernel<Float32Array> {
 
   /**
    * H[h0 ..] = phi(A[a0 ..]) and R[a0 ..] = phi'(A[a0 ..]) over n floats: simd.ts's tanh kernel
-   * where available, else one loop per activation (the switch outside the loop). Padded entries
-   * (A = 0) are harmless: their outgoing weights and their gradients are zero.
+   * where available, else one loop per activation (the switch outside the loop).
    */
   private activate(s: Stores, a0: number, h0: number, n: number): void {
     const { A, H, R } = s;
@@ -274,17 +279,17 @@ export class F32Model implements ModelKernel<Float32Array> {
     const row = Bp * np;
     const T = this.T;
     if (this.Dl.length < T * row) this.dOff = this.arena.alloc(T * row, (a) => (this.Dl = a));
-    const gr = new Float64Array(L.size);
+    const gr = this.gr;
+    gr.fill(0);
     const steps = this.shape.outputSteps;
     const { H, R } = s;
     const G = this.G;
-    const x = batch.x;
-    const gb = new Float64Array(N); // db
-    const gU = new Float64Array(N * D); // dU
+    const Dl = this.Dl;
     G.fill(0, 0, row);
     let k = steps.length - 1;
     for (let t = T - 1; t >= 0; t--) {
       if (k >= 0 && steps[k] === t) {
+        // g_t += V^T dL/dy_t;  dV += dL/dy_t h_t^T;  dc += dL/dy_t
         for (let b = 0; b < B; b++) {
           const ho = (t + 1) * row + b * np;
           for (let o = 0; o < O; o++) {
@@ -298,47 +303,33 @@ export class F32Model implements ModelKernel<Float32Array> {
         }
         k--;
       }
-      // delta_t = phi'(a_t) * g_t, in place in G and kept in the delta store
-      const Dl = this.Dl;
-      const dOut = t * row;
-      for (let b = 0; b < B; b++) {
-        const ao = t * row + b * np;
-        const go = b * np;
-        const xo = (t * B + b) * D;
-        for (let i = 0; i < N; i++) {
-          const di = G[go + i] * R[ao + i];
-          G[go + i] = di;
-          Dl[dOut + go + i] = di;
-          gb[i] += di;
-          const uo = i * D;
-          for (let d = 0; d < D; d++) gU[uo + d] += di * x[xo + d];
-        }
-      }
-      if (t > 0) {
-        // g_{t-1} = W^T delta_t
-        this.gemm(this.wbOff, this.gOff, this.gpOff, np, Bp);
-        G.set(this.Gp.subarray(0, row));
-      }
+      // delta_t = phi'(a_t) * g_t into the delta store, then g_{t-1} = Wa^T delta_t into G
+      const r0 = t * row;
+      for (let q = 0; q < row; q++) Dl[r0 + q] = G[q] * R[r0 + q];
+      if (t > 0) this.gemm(this.wbOff, this.dOff + r0 * 4, this.gOff, np, Bp);
     }
-    gr.set(gb, L.b);
-    gr.set(gU, L.U);
-    this.accumulateDW(s, T * Bp);
-    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) gr[L.W + i * N + j] = this.dW[i * np + j];
+    this.accumulateDWa(s, T * Bp);
+    const dWa = this.dWa;
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < N; j++) gr[L.W + i * N + j] = dWa[i * np + j];
+      for (let d = 0; d < D; d++) gr[L.U + i * D + d] = dWa[i * np + N + d];
+      gr[L.b + i] = dWa[i * np + N + D];
+    }
     for (let i = 0; i < L.size; i++) this.grad[i] = gr[i];
     return loss;
   }
 
-  /** dW = sum over the `rows` (step, sequence) pairs of delta h_{t-1}^T, by chunks of np rows through the GEMM. */
-  private accumulateDW(s: Stores, rows: number): void {
+  /** dWa = sum over the `rows` (step, sequence) pairs of delta_t z_t^T, by chunks of np rows through the GEMM. */
+  private accumulateDWa(s: Stores, rows: number): void {
     const np = this.Np;
-    const dW = this.dW;
-    dW.fill(0);
-    const Mrows = new Float32Array(np * np);
+    const dWa = this.dWa;
+    const M = this.chunk;
+    dWa.fill(0);
     for (let r0 = 0; r0 < rows; r0 += np) {
       const n = Math.min(np, rows - r0);
-      // M[r, j] = h_{t-1}[b, j] for the chunk's rows (H row r0 + r is h_{t-1} of delta row r0 + r)
-      Mrows.set(s.H.subarray(r0 * np, (r0 + n) * np));
-      if (n < np) Mrows.fill(0, n * np);
+      // M[r, j] = z_t[b, j]: state row r0 + r is the z that delta row r0 + r multiplied
+      M.set(s.H.subarray(r0 * np, (r0 + n) * np));
+      if (n < np) M.fill(0, n * np);
       const X = this.Xk;
       const Dl = this.Dl;
       for (let r = 0; r < n; r++) {
@@ -347,16 +338,15 @@ export class F32Model implements ModelKernel<Float32Array> {
       }
       if (n < np) for (let i = 0; i < np; i++) X.fill(0, i * np + n, (i + 1) * np);
       if (this.unpacked) {
-        // gemmBlock's R[i', j'] pairs with X[c, j']: R = M^T, i.e. R[j, r] = h[r, j].
-        const R = new Float32Array(np * np);
-        for (let r = 0; r < np; r++) for (let j = 0; j < np; j++) R[j * np + r] = Mrows[r * np + j];
-        this.unpacked.set(this.mkOff, R);
+        const Rt = new Float32Array(np * np); // R = M^T: Rt[j, r] = z[r, j]
+        for (let r = 0; r < np; r++) for (let j = 0; j < np; j++) Rt[j * np + r] = M[r * np + j];
+        this.unpacked.set(this.mkOff, Rt);
       } else {
-        packPanels(Mrows, np, this.Mk);
+        packPanels(M, np, this.Mk);
       }
       this.gemm(this.mkOff, this.xkOff, this.okOff, np, np);
       const O = this.Ok;
-      for (let q = 0; q < np * np; q++) dW[q] += O[q];
+      for (let q = 0; q < np * np; q++) dWa[q] += O[q];
     }
   }
 }
