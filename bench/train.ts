@@ -73,7 +73,11 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 trainer.dispose();
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const rows = [
   { name: `CPU trainer (${trainer.adapter})`, seconds: cpu, median: median(cpu) },
   { name: `NumPy ${numpyVersion} float32, 1 thread`, seconds: numpy, median: median(numpy) },

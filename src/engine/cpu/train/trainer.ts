@@ -158,6 +158,7 @@ export class CpuTrainer implements Trainer {
             case 'aborted':
               return;
             case 'error':
+              for (const p of ports) p.post({ type: 'abort', run }); // the others stop too
               finish(() => reject(new Error(`cpu trainer: ${msg.message}`)));
               return;
           }
