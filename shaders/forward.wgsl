@@ -61,6 +61,7 @@ var<private> satCount: vec4<u32>;
 var<private> flags: vec4<u32>;
 var<private> hmax: vec4<f32>;
 var<private> hss: vec4<f32>;
+var<private> derivSum: vec4<f32>;
 
 fn loadH(o: u32) -> vec4<f32> {
   return vec4<f32>(hstate[o], hstate[o + WORKGROUP], hstate[o + 2u * WORKGROUP], hstate[o + 3u * WORKGROUP]);
@@ -168,6 +169,7 @@ fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>
   storeH(next + i * p.batch + b0, o.h);
   storeD(((t - 1u) * p.n + i) * p.batch + b0, o.d);
   satCount += select(vec4<u32>(0u), vec4<u32>(1u), o.sat);
+  derivSum += o.d;
   flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_OVERFLOW), nonFinite(o.h));
   if (ACTIVATION != 4u) { flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), isNan(a)); }
   hmax = max(hmax, abs(o.h));
@@ -197,6 +199,7 @@ fn main(ids: Ids) {
     flags = vec4<u32>(0u);
     hmax = vec4<f32>(0.0);
     hss = vec4<f32>(0.0);
+    derivSum = vec4<f32>(0.0);
     for (var i4 = 0u; i4 < np4; i4 += 2u) {
       // acc_r[q] = sum_j W0^T[j][i + r] h_{t-1}[j][b_q], rows i = 4 i4 .. 4 i4 + 7
       var a0 = vec4<f32>(0.0);
@@ -298,6 +301,7 @@ fn main(ids: Ids) {
       let rq = r + q * WORKGROUP;
       records[rq].hidLog = hidLog[q];
       records[rq].sat = satCount[q];
+      records[rq].derivSum = derivSum[q];
       records[rq].flags = flags[q];
     }
   }

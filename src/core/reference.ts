@@ -58,7 +58,7 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
     forwardOverflow: new Uint8Array(T),
     backwardInvalid: new Uint8Array(T),
   };
-  const { grad, hidden, weight, saturated } = out.values;
+  const { grad, hidden, weight, saturated, deriv } = out.values;
 
   for (let t = 1; t <= T; t++) {
     const hp = (t - 1) * n;
@@ -66,6 +66,7 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
     const xt = (t - 1) * d;
     const bias = p.biasOn(t) ? 1 : 0;
     let sat = 0;
+    let derSum = 0;
     let finite = true;
     for (let i = 0; i < n; i++) {
       let acc = 0;
@@ -78,10 +79,12 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
       hs[t * n + i] = hi;
       if (!Number.isFinite(hi)) finite = false;
       if (act.saturated(ai)) sat++;
+      derSum += act.der(ai);
     }
     out.forwardOverflow[t - 1] = finite ? 0 : 1;
     hidden[t - 1] = finite ? log10Norm(hs, t * n, n) : NaN;
     saturated[t - 1] = finite ? sat / n : NaN;
+    deriv[t - 1] = finite ? derSum / n : NaN;
   }
 
   let g = Float64Array.from(r);

@@ -81,6 +81,7 @@ const QUANTITY_TABLE = {
     nanFlag: 'W_NAN',
   },
   saturated: { description: 'fraction of the N units saturated or dead', log: false, encoding: 'unitCount', field: 'sat', nanFlag: 'FWD_OVERFLOW' },
+  deriv: { description: "mean of phi'(a_t) over the N units", log: false, encoding: 'unitSum', field: 'derivSum', nanFlag: 'FWD_OVERFLOW' },
 } as const satisfies Record<string, QuantitySpec>;
 export type QuantityName = keyof typeof QUANTITY_TABLE;
 export const QUANTITIES: Record<QuantityName, QuantitySpec> = QUANTITY_TABLE;
@@ -193,6 +194,20 @@ const STATISTICS_TABLE = {
     tolerance: 'log10',
     menu: { key: 'weight', label: 'log10 ‖dL/dW‖ contribution of step t', heading: 'log10 ‖dL/dW‖ of step t' },
     colormap: 'viridis',
+  },
+  derivMean: {
+    short: 'deriv',
+    label: "mean phi'(a_t)",
+    unit: "phi'",
+    description: "mean over units and samples of phi'(a_t), the factor each unit passes the gradient back with",
+    quantity: 'deriv',
+    reduce: 'mean',
+    log: false,
+    tolerance: 'units',
+    menu: { key: 'deriv', label: 'mean φ′(a_t) over units (derivative)', heading: 'mean φ′(a_t)' },
+    // phi' of the lab's activations lies in [0, 1]: a fixed scale shows sigmoid's 1/4 ceiling as such.
+    range: [0, 1],
+    colormap: 'magma',
   },
 } as const satisfies Record<string, StatisticSpec>;
 export type GridName = keyof typeof STATISTICS_TABLE;

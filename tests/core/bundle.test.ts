@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_FORMAT, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
+import { BUNDLE_BASE_GRIDS, BUNDLE_FORMAT, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
 import { parseConfig, type Config } from '../../src/core/config.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
@@ -40,6 +40,24 @@ describe('bundle', () => {
     expect(parsed.format).toBe(BUNDLE_FORMAT);
     expect(parsed.grids.gradLog10Mean[0][0]).toBeNull();
     expectSameField(field, fieldFromBundle(json));
+  });
+
+  it('a bundle written before a grid existed loads without it; one without a base grid is refused', async () => {
+    const { field, json } = await runWith({ hidden: 5, steps: 6, rhoCount: 2, samples: 2 });
+    const old = JSON.parse(json);
+    const later = GRID_NAMES.filter((g) => !BUNDLE_BASE_GRIDS.includes(g));
+    expect(later.length).toBeGreaterThan(0);
+    for (const g of later) {
+      delete old.grids[g];
+      delete old.nonFinite[g];
+    }
+    const back = fieldFromBundle(old);
+    expect(back.meta.absentGrids).toEqual(later);
+    for (const g of later) expect(Array.from(back.grids[g]).every((v) => Number.isNaN(v))).toBe(true);
+    for (const g of BUNDLE_BASE_GRIDS) expect(Array.from(back.grids[g])).toEqual(Array.from(field.grids[g]));
+    const broken = JSON.parse(json);
+    delete broken.grids.gradLog10Mean;
+    expect(() => fieldFromBundle(broken)).toThrow(/grids\.gradLog10Mean/);
   });
 
   it('round-trips float32-valued grids bit-exactly', async () => {

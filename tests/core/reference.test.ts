@@ -193,6 +193,44 @@ describe('reference engine: exact cases', () => {
   });
 });
 
+describe('reference engine: mean phi\'(a_t)', () => {
+  it('derivMean is the mean over units and samples of phi\'(a_t) of an independent forward pass', async () => {
+    for (const activation of ACTIVATIONS) {
+      const config = parseConfig({ activation, hidden: 7, steps: 9, rhoMin: 0.6, rhoMax: 1.8, rhoCount: 3, samples: 3, seed: FRESH });
+      const p = buildProblem(config);
+      const f = await new ReferenceEngine().run(config);
+      const act = activationFns(activation, config.leakyAlpha);
+      const n = config.hidden;
+      for (let k = 0; k < f.K; k++) {
+        for (let t = 1; t <= config.steps; t++) {
+          // a_t = rho W0 h_{t-1} + U x_t + b, h_{t-1} from the plain forward pass above.
+          let sum = 0;
+          for (let s = 0; s < config.samples; s++) {
+            const h = stateAt(p, f.rho[k], s, t - 1);
+            const x = p.inputsFor(s);
+            for (let i = 0; i < n; i++) {
+              let a = p.biasOn(t) ? p.b[i] : 0;
+              for (let j = 0; j < n; j++) a += f.rho[k] * p.W0[i * n + j] * h[j];
+              for (let j = 0; j < config.input; j++) a += p.U[i * config.input + j] * x[(t - 1) * config.input + j];
+              sum += act.der(a);
+            }
+          }
+          // Summation order differs (rho applied per term here): float64 rounding, far below 1e-12.
+          expect(Math.abs(f.grids.derivMean[k * config.steps + t - 1] - sum / (n * config.samples)), `${activation} k=${k} t=${t}`).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
+
+  it('linear: exactly 1; sigmoid: in (0, 1/4]', async () => {
+    const lin = await run({ activation: 'linear', hidden: 6, steps: 5, rhoCount: 2, samples: 2, seed: FRESH });
+    expect(Array.from(lin.grids.derivMean).every((v) => v === 1)).toBe(true);
+    const sig = await run({ activation: 'sigmoid', hidden: 16, steps: 30, rhoMin: 0.5, rhoMax: 3, rhoCount: 4, samples: 3, seed: FRESH });
+    expect(Math.max(...sig.grids.derivMean)).toBeLessThanOrEqual(0.25);
+    expect(Math.min(...sig.grids.derivMean)).toBeGreaterThan(0);
+  });
+});
+
 describe('reference engine: seeds, cancellation, progress', () => {
   it('same seed, same numbers; different seed, different numbers', async () => {
     const c = { hidden: 10, steps: 15, rhoCount: 3, samples: 2 };

@@ -275,7 +275,7 @@ describe('the lab page', () => {
     const row3 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.row(3));
     expect(bundle.grids.gradLog10Mean[3]).toEqual(row3);
     const csv = await grab('csv');
-    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,overflow');
+    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,derivMean,overflow');
     expect(errors).toEqual([]);
     await page.close();
   });

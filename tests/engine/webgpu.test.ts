@@ -6,8 +6,9 @@
  * - stable dynamics (rho <= 1): 1e-3 in log10. The GPU works in float32 (eps 6e-8); rounding
  *   accumulates about linearly over T <= 300 steps when the dynamics contract, so errors stay
  *   near 1e-5 (observed ~1e-6); 1e-3 leaves room for the worst conditioned random W0.
- * - saturation: one unit in S*N may flip where phi'(a) sits within float32 rounding of the
- *   threshold, so 1 / (S N) (+1e-12).
+ * - the per-unit grids (tolerance class 'units': saturation, mean phi'): one unit in S*N may
+ *   flip where phi'(a) sits within float32 rounding of the saturation threshold or of relu's
+ *   kink, so 1 / (S N), plus 1e-5 for the float32 rounding of a smooth phi' (about 1e-6 relative).
  * - exact cases (identity W0, linear): the GPU renormalises by exact powers of two and sums
  *   exponents as integers, so (T - t) log10 rho holds to ~1e-6; asserted to 1e-4 (1e-3 for the
  *   T = 2000 case the issue names).
@@ -109,7 +110,7 @@ describe('WebGPU engine vs the float64 reference, stable dynamics, every activat
       i++;
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
         const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-12 });
+        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-5 });
         const real = mismatches.filter((m) => !float32Cancellation(config, m));
         expect(real, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
         expect(gpu.meta.backend).toBe('webgpu');
@@ -161,7 +162,7 @@ describe('exact cases', () => {
     for (const activation of ['tanh', 'relu'] as const) {
       const config = parseConfig({ activation, hidden: 12, steps: 8, rhoMin: 0, rhoMax: 0.9, rhoCount: 3, samples: 4, seed });
       const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (4 * 12) + 1e-12 });
+      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (4 * 12) + 1e-5 });
       expect(mismatches, `seed ${seed}, ${activation}`).toEqual([]);
       for (let t = 1; t < config.steps; t++) expect(gpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
       expect(gpu.grids.gradLog10Std[0]).toBe(0);
@@ -244,7 +245,7 @@ describe('kernel variants', () => {
       expect(perStep.plan(config).stepsPerDispatch).toBe(1);
       const [a, b, ref] = [await perStep.run(config), await engine.run(config), await reference.run(config)];
       expect(compareFields(a, b, { log10: 0, units: 0 }).mismatches, `seed ${seed}`).toEqual([]);
-      expect(compareFields(a, ref, { log10: 1e-3, units: 1 / (5 * 13) + 1e-12 }).mismatches, `seed ${seed}`).toEqual([]);
+      expect(compareFields(a, ref, { log10: 1e-3, units: 1 / (5 * 13) + 1e-5 }).mismatches, `seed ${seed}`).toEqual([]);
       expect(perStep.liveBuffers).toBe(0);
     } finally {
       perStep.dispose();

@@ -457,9 +457,15 @@ export class BlockKernel {
     }
   }
 
-  /** log10 ||h_t||, the saturated fraction and the overflow flag of column c at step t, from sum h^2 and the count. */
+  /**
+   * log10 ||h_t||, the saturated fraction, the mean phi'(a_t) and the overflow flag of column c at
+   * step t, from sum h^2, the count and the stored phi'(a_t).
+   */
   private record(out: BlockResult, hLog: Float64Array, c: number, t: number, ss: number, sat: number): void {
-    const { N, T } = this.s;
+    const { N, Np, T, blockColumns: bp } = this.s;
+    const der = this.der;
+    let derSum = 0;
+    for (let i = (t - 1) * bp * Np + c * Np, end = i + N; i < end; i++) derSum += der[i];
     // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
     const finite = ss < Infinity;
     const j = c * T + (t - 1);
@@ -467,6 +473,7 @@ export class BlockKernel {
     out.values.hidden[j] = hl;
     hLog[c * (T + 1) + t] = hl;
     out.values.saturated[j] = finite ? sat / N : NaN;
+    out.values.deriv[j] = finite ? derSum / N : NaN;
     if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
   }
 

@@ -162,7 +162,7 @@ ${each((r) => phiCode(act, `a[${r}]`, `h${r}`))}
 
 /**
  * forwardStats(A, L): output [Bc] vec4 per sequence b at step t, from a = a_t:
- *   (log10 ||h_t||, saturated units, out of range 0/1, 0), out of range when max |a_i| reached
+ *   (log10 ||h_t||, saturated units, out of range 0/1, sum of phi'(a_i)), out of range when max |a_i| reached
  *   L (overflow) or is below TINY but not exactly 0 (float32 is about to underflow: a state
  *   the reference carries at 1e-40 would become an exact 0 here, and relu's phi'(0) = 0).
  * Only the N real units count (padded a are 0, but phi(0) need not be). The norm is taken as
@@ -173,6 +173,7 @@ export function forwardStatsSource(act: Activation): string {
   const b = this.thread.x;
   let m = 0.0;
   let sat = 0.0;
+  let dsum = 0.0;
   let over = 0.0;
   let ma = 0.0;
   for (let j4 = 0; j4 < this.constants.NP4; j4++) {
@@ -181,6 +182,8 @@ export function forwardStatsSource(act: Activation): string {
 ${each((r) => `    if (j + ${r} < this.constants.N) {
       ${phiCode(act, `a[${r}]`, `h${r}`)}
       ${satCode(act, `a[${r}]`, `z${r}`)}
+      ${derCode(act, `a[${r}]`, `p${r}`)}
+      dsum += p${r};
       m = Math.max(m, Math.abs(h${r}));
       ma = Math.max(ma, Math.abs(a[${r}]));
       sat += z${r};
@@ -202,7 +205,7 @@ ${each((r) => `      if (j + ${r} < this.constants.N) {
     }
     lh = Math.log10(m) + 0.5 * Math.log10(s);
   }
-  return [lh, sat, over, 0.0];
+  return [lh, sat, over, dsum];
 }`;
 }
 

@@ -20,7 +20,7 @@ function fromLog(v: number): number {
 /**
  * Per-step stats of one chunk, as read back: fwd[t - 1] and bwd[t - 1] are Float32Arrays with
  * sequence b of the chunk at [4b .. 4b + 3]:
- *   fwd: (log10 ||h_t||, saturated units, overflow 0/1, -), bwd: (log10 ||g_t||, k_t, log10 ||phi'(a_t) g_t||, -).
+ *   fwd: (log10 ||h_t||, saturated units, overflow 0/1, sum of phi'(a_t)), bwd: (log10 ||g_t||, k_t, log10 ||phi'(a_t) g_t||, -).
  */
 export interface ChunkStats {
   fwd: Float32Array[];
@@ -31,7 +31,7 @@ export interface ChunkStats {
  * The trace of sequence b of a chunk, with the reference's semantics:
  * - forward: h_t left float32's range at t0 (a unit reached the clamp, or the whole state fell
  *   towards float32's underflow, see forwardStatsSource) and is taken as out of range from t0
- *   on (the reference's NaN propagates the same way): overflow flag, hidden and saturated NaN;
+ *   on (the reference's NaN propagates the same way): overflow flag, hidden, saturated and deriv NaN;
  * - backward: grad[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
  *   the kernels scaled by 2^-k); weight[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
  * - relu / leaky_relu after leaving the range at t0 < T: the clamped or underflowed a_t (t > t0)
@@ -51,7 +51,7 @@ export function chunkTrace(
     forwardOverflow: new Uint8Array(T),
     backwardInvalid: new Uint8Array(T),
   };
-  const { grad, hidden, weight, saturated } = tr.values;
+  const { grad, hidden, weight, saturated, deriv } = tr.values;
   const o = 4 * b;
   let over = false;
   let t0 = Infinity;
@@ -64,6 +64,7 @@ export function chunkTrace(
     tr.forwardOverflow[t - 1] = over ? 1 : 0;
     hidden[t - 1] = over ? NaN : fromLog(f[o]);
     saturated[t - 1] = over ? NaN : f[o + 1] / N;
+    deriv[t - 1] = over ? NaN : f[o + 3] / N;
   }
   const backwardDead = (act === 'relu' || act === 'leaky_relu') && t0 < T;
   let k = 0; // sum of the k_t' of later steps: g~_t = dL/dh_t / 2^k
