@@ -194,10 +194,18 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|');
     for (const p of peerRatios) console.log(`| ${p.workload} | ${p.engine} | ${fmt(p.median)}x | ${fmt(p.min)}-${fmt(p.max)}x |`);
   }
+  const loadAtEnd = loadavg()[0];
+  if (peerRatios.length > 0 && Math.max(machine.loadAverageAtStart, loadAtEnd) > machine.logicalCpus) {
+    const note =
+      `load average ${machine.loadAverageAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at end, on ${machine.logicalCpus} CPUs: other processes shared the machine. ` +
+      "Interleaving spreads the load over both sides, but OpenBLAS's threads meet at every matrix product (2T per sweep) and lose far more to descheduling than the engine's workers, which meet once per block: under load the ratios flatter the engine.";
+    console.log(`\nWARNING: ${note}`);
+    notes.push(note);
+  }
   const result = {
     date: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { ...machine, loadAverageAtEnd: loadavg()[0], vulkan },
+    machine: { ...machine, loadAverageAtEnd: loadAtEnd, vulkan },
     ceilingsGflops: ceilings,
     workloads: Object.fromEntries(workloads.map((w) => [w.name, { config: w.config, gflop: sweepFlops(w.config) / 1e9 }])),
     peers: peerInfo,
