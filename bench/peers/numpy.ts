@@ -83,6 +83,8 @@ function writeInputs(config: Config): string {
 /** Start the peer for one workload. Throws with Python's own message if the script fails to start. */
 export async function startNumpyPeer(config: Config): Promise<NumpyPeer> {
   const dir = writeInputs(config);
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir); // also when the benchmark is stopped before close()
   const env = { ...process.env };
   const removedEnv: Record<string, string> = {};
   for (const name of OPENBLAS_OVERRIDES) {
@@ -132,7 +134,8 @@ export async function startNumpyPeer(config: Config): Promise<NumpyPeer> {
     },
     close: () => {
       if (!ended) child.stdin.end('quit\n');
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
+      process.off('exit', removeDir);
     },
   };
 }
