@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,10 @@ import { parseConfig, type Config } from '../../src/core/config.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
+import { itNeeding, numpyRequirement } from '../helpers/requirements.ts';
+import { testSeed } from '../helpers/seed.ts';
 
-const FRESH = (Date.now() ^ (process.pid << 4)) >>> 0;
+const FRESH = testSeed('bundle tests');
 
 async function runWith(partial: Partial<Config>) {
   const config = parseConfig({ seed: FRESH, ...partial });
@@ -103,10 +105,7 @@ describe('bundle', () => {
     for (const [input, why] of cases) expect(() => fieldFromBundle(input)).toThrow(why);
   });
 
-  const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  const hasNumpy = python.status === 0;
-  if (!hasNumpy) console.log(`bundle: the NumPy snippet test is skipped: python3 with numpy is not available (${python.error?.message ?? python.stderr.trim()})`);
-  it.skipIf(!hasNumpy)('the NumPy snippet in docs/bundle.md recomputes gradLog10Mean', async () => {
+  itNeeding(numpyRequirement(), 'the NumPy snippet in docs/bundle.md recomputes gradLog10Mean', async () => {
     const doc = readFileSync(new URL('../../docs/bundle.md', import.meta.url), 'utf8');
     const code = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(code).toBeTruthy();

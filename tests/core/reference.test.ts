@@ -5,10 +5,10 @@ import { AbortError } from '../../src/core/engine.ts';
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { testSeed } from '../helpers/seed.ts';
 
-/** A fresh seed per run, printed so a failure can be replayed. */
-const FRESH = (Date.now() ^ (process.pid << 8)) >>> 0;
-console.log(`reference tests: fresh seed ${FRESH}`);
+/** A fresh seed per run (RNNLAB_TEST_SEED replays one), printed so a failure can be replayed. */
+const FRESH = testSeed('reference tests');
 
 /**
  * L = r . h_T as a function of h_t (the state after step t) and of M_t (the matrix

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { hqrEigenvalues } from '../../src/core/hqr.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { orthogonalFromGaussian, spectralNorm, spectrum } from '../../src/core/spectrum.ts';
+import { testSeed } from '../helpers/seed.ts';
 
-const FRESH = (Date.now() ^ (process.pid << 12)) >>> 0;
+const FRESH = testSeed('spectrum tests');
 
 function sorted(re: Float64Array | number[], im: Float64Array | number[]): [number, number][] {
   return Array.from(re, (r, i) => [r, im[i]] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);

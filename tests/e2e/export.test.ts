@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadFigureFont } from '../../src/cli/font.ts';
 import { fieldFromBundle } from '../../src/core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
@@ -23,6 +23,10 @@ import { plotPixels, renderHeatmapPng, renderHeatmapSvg } from '../../src/export
 import { differenceOf } from '../../src/export/compare.ts';
 import { readNpy } from '../../src/export/npy.ts';
 import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;
 
@@ -88,7 +92,7 @@ async function openBundle(page: Page, name: string, body: string | Buffer): Prom
   await page.locator('lab-export input[type=file]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });
 }
 
-describe('exports from the lab', () => {
+describeNeeding(CHROMIUM, 'exports from the lab', () => {
   it('heatmap PNG (1x, 2x), SVG, CSV, NPZ and the JSON bundle: names, bodies, the same pixels as the shared renderer in Node', async () => {
     const { page, errors } = await openLab(lab, hashOf(SMALL));
     const shown = await pageGrids(page);
@@ -279,7 +283,7 @@ function expectSameCells(screen: { rgb: number[]; W: number; H: number; K: numbe
   return seen;
 }
 
-describe('the heatmap on screen and the exported PNG', () => {
+describeNeeding(CHROMIUM, 'the heatmap on screen and the exported PNG', () => {
   it('agree cell for cell: values, exact zeros and overflow; in compare mode, the difference A - B with its infinities', async () => {
     const font = loadFigureFont();
     // Values (A alone).
@@ -317,7 +321,7 @@ describe('the heatmap on screen and the exported PNG', () => {
   });
 });
 
-describe('opening a run bundle', () => {
+describeNeeding(CHROMIUM, 'opening a run bundle', () => {
   it('shows exactly the bundled run without computing; Recompute on the same engine gives the same grids', async () => {
     expect(bundleTextReady()).toBe(true);
     // Another run on screen first (seed 6), so the import visibly replaces it.

@@ -7,12 +7,16 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PRESETS } from '../../src/app/presets.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import { nearestRhoIndex } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
 import { ARTIFACTS, canvasInk, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;
 
@@ -44,7 +48,7 @@ type Hook = {
   firstDrawMs(): number | null;
 };
 
-describe('the lab page', () => {
+describeNeeding(CHROMIUM, 'the lab page', () => {
   it('loads the default sweep, names its engine and draws a non-blank surface (and reports the load time)', async () => {
     const { page, errors } = await openLab(lab);
     const info = await page.evaluate(() => {

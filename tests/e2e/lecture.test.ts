@@ -6,8 +6,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 import { ARTIFACTS, CHROME_ARGS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;
 
@@ -31,7 +35,7 @@ async function setField(page: Page, name: string, value: string): Promise<void> 
 
 const dialog = (page: Page) => page.locator('lab-app dialog.confirm-run');
 
-describe('long runs', () => {
+describeNeeding(CHROMIUM, 'long runs', () => {
   it('a sweep predicted to take long asks first; declined, the plots say they show an earlier run; a confirmed run shows elapsed, time left and Cancel', async () => {
     const { page, errors } = await openLab(lab, SMALL_HASH);
     expect(await page.locator('[data-stale]').count()).toBe(0);
@@ -68,7 +72,7 @@ describe('long runs', () => {
   });
 });
 
-describe('the File menu (WAI-ARIA menu button)', () => {
+describeNeeding(CHROMIUM, 'the File menu (WAI-ARIA menu button)', () => {
   /** What has focus inside <lab-export> (its shadow root): a format, a choice, the button, or nothing. */
   const focused = (page: Page) =>
     page.evaluate(() => {
@@ -118,7 +122,7 @@ describe('the File menu (WAI-ARIA menu button)', () => {
   });
 });
 
-describe('without WebGL', () => {
+describeNeeding(CHROMIUM, 'without WebGL', () => {
   it('--disable-3d-apis: the 3D panel says why it is empty and points to the heatmap; the run computes; nothing throws', async () => {
     const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-3d-apis'] });
     try {

@@ -9,12 +9,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeHash, HASH_FIELDS } from '../../src/app/hash.ts';
 import { FIELD_NAMES } from '../../src/core/config.ts';
 import { SHOWN_FIELDS } from '../../src/app/state.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ARTIFACTS, canvasInk, CHROME_ARGS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;
 
@@ -54,7 +58,7 @@ async function goHash(page: Page, hash: string): Promise<void> {
   await waitIdle(page);
 }
 
-describe('backend selection', () => {
+describeNeeding(CHROMIUM, 'backend selection', () => {
   it('auto with a software WebGPU adapter: measures the candidates once and names the choice and why the others were skipped', async () => {
     const { page, errors } = await openLab(lab, SMALL_HASH);
     const words = await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.calibration());
@@ -137,7 +141,7 @@ describe('backend selection', () => {
   });
 });
 
-describe('GPU failures', () => {
+describeNeeding(CHROMIUM, 'GPU failures', () => {
   /** A run long enough on SwiftShader WebGPU (~1 s) that the device can be lost in the middle. */
   const MID = 'hidden=64&steps=200&rhoMin=0.5&rhoMax=1.5&rhoCount=16&samples=8&backend=webgpu';
 
@@ -242,7 +246,7 @@ function shadowText(page: Page, tag: string): Promise<string> {
   }, tag);
 }
 
-describe('the 3D view loses its WebGL context', () => {
+describeNeeding(CHROMIUM, 'the 3D view loses its WebGL context', () => {
   it('shows a message while lost and redraws the surface after restore', async () => {
     const { page, errors } = await openLab(lab, SMALL_HASH);
     expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.1);
@@ -273,7 +277,7 @@ describe('the 3D view loses its WebGL context', () => {
   });
 });
 
-describe('exploding and oversized runs', () => {
+describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
   it('relu up to rho = 10, T = 2000: overflow drawn and labelled everywhere, no NaN/Infinity reaches the page (screenshot)', async () => {
     const hash = 'activation=relu&hidden=16&steps=2000&rhoMin=0.5&rhoMax=10&rhoCount=24&samples=4&seed=3';
     const { page, errors } = await openLab(lab, hash);
@@ -347,7 +351,7 @@ describe('exploding and oversized runs', () => {
   }
 });
 
-describe('hostile URL hashes on the live page', () => {
+describeNeeding(CHROMIUM, 'hostile URL hashes on the live page', () => {
   it('1000+ generated hashes: no uncaught error, no injected markup or script, the bad field named, the other fields kept; the final state computes', async () => {
     const rng = new Rng(6006, 1);
     const u = () => rng.uniform();
@@ -459,7 +463,7 @@ describe('hostile URL hashes on the live page', () => {
   }, 240_000);
 });
 
-describe('sustained interaction', () => {
+describeNeeding(CHROMIUM, 'sustained interaction', () => {
   it('300 rapid config changes and slider drags: the final view is the last state, GPU buffers and three.js objects return to baseline, long tasks measured', async () => {
     const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=webgpu`);
     type Stats = { geometries: number; textures: number };

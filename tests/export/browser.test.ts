@@ -8,13 +8,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bundleToJson, fieldFromBundle } from '../../src/core/bundle.ts';
 import type { HeatmapOptions } from '../../src/export/figure.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from '../../src/export/heatmap.ts';
 import { serveDirectory, type StaticServer } from '../../src/node/static-server.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
 import { testFont } from './font-file.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -44,7 +48,7 @@ afterAll(async () => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
-describe('the same figure from the browser and from Node', () => {
+describeNeeding(CHROMIUM, 'the same figure from the browser and from Node', () => {
   it('PNG bytes and SVG text are identical', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];

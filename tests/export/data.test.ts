@@ -2,8 +2,8 @@
  * CSV and NPY/NPZ round trips: every value comes back exactly (CSV: shortest round-trip
  * decimals; NPY: float32, so the float64 field rounded once with Math.fround), non-finite cells
  * keep their kind (nan = overflow, -inf = exact zero), the NPY header follows NumPy's v1.0 format,
- * and numpy itself loads both files and finds the same numbers (skipped with a printed reason
- * only where python3 with numpy is missing).
+ * and numpy itself loads both files and finds the same numbers (python3 with numpy missing: a
+ * failure in CI, a skip with a printed reason elsewhere).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,15 +17,15 @@ import { bundleFile, csvFile, heatmapFile, npzFile } from '../../src/export/file
 import { exportFileName } from '../../src/export/names.ts';
 import { fieldNpz, npyBytes, readNpy } from '../../src/export/npy.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
+import { itNeeding, numpyRequirement } from '../helpers/requirements.ts';
 import { testFont } from './font-file.ts';
 
 function parseCsvNumber(s: string): number {
   return s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
 }
 
-const numpy = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
-const hasNumpy = numpy.status === 0;
-if (!hasNumpy) console.log(`export tests: numpy checks skipped: python3 with numpy is not available (${(numpy.stderr || String(numpy.error)).trim().split('\n').pop()})`);
+/** NumPy's own reading of the files: missing, it fails in CI and is skipped, saying why, elsewhere. */
+const NUMPY = numpyRequirement();
 
 describe('CSV', () => {
   it('has the documented header and one row per (rho, t) with every grid and the overflow flag, exactly', async () => {
@@ -92,7 +92,7 @@ describe('NPY / NPZ', () => {
     expect(side.shape).toEqual({ K: field.K, T: field.T });
   });
 
-  it.runIf(hasNumpy)('numpy loads the NPZ and the CSV and finds the same numbers', async () => {
+  itNeeding(NUMPY, 'numpy loads the NPZ and the CSV and finds the same numbers', async () => {
     const field = await referenceField(EXTREMES);
     const small = await referenceField(SMALL);
     const dir = mkdtempSync(join(tmpdir(), 'rnnlab-export-'));
