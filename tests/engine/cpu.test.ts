@@ -23,12 +23,15 @@
  *   gradients whose backward path (steps t-1..T) crosses such a state in some sample, found from
  *   the reference's own per-sample traces, are not compared. Where their backward path meets a
  *   pre-activation within rounding distance of the kink at 0 (kinkCells), they count as sensitive.
- * Every random draw comes from a seed printed in each failure message.
+ * Every value is compared or counted as not compared, with its reason (tests/helpers/fields.ts),
+ * and each test bounds the fraction of cells it skips or treats as sensitive, the bound's reason
+ * beside it. Every random draw comes from the file's seed, printed at the start and in each
+ * failure message; RNNLAB_TEST_SEED=... replays it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
 import { isAbortError } from '../../src/core/engine.ts';
-import { emptyField, GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { emptyField, GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
 import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -36,6 +39,8 @@ import { CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/e
 import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
 import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
+import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { testSeed } from '../helpers/seed.ts';
 
 const STRICT = 1e-3;
 const SENSITIVE_MOVE = 1e-5;
@@ -44,8 +49,8 @@ const reference = new ReferenceEngine();
 /** Random configs per (activation, init); raise it (CPU_TEST_CONFIGS=50) for a longer soak. */
 const CONFIGS_PER_CASE = Number(process.env.CPU_TEST_CONFIGS ?? 2);
 
-/** The seed of this test run: fresh every run, printed with every failure; CPU_TEST_SEED=... replays one. */
-const RUN_SEED = process.env.CPU_TEST_SEED ? Number(process.env.CPU_TEST_SEED) >>> 0 : (Date.now() ^ (process.pid << 8)) >>> 0;
+/** The seed of this test run: fresh every run, printed with every failure; RNNLAB_TEST_SEED=... replays one. */
+const RUN_SEED = testSeed('cpu engine tests');
 
 let pooled: CpuEngine;
 beforeAll(() => {
@@ -79,7 +84,12 @@ function perturbedReference(config: Config): GradientField {
   return field;
 }
 
-/** [K, T]: the smallest log10 ||h_t|| over the samples, and its population std, from the reference's per-sample traces. */
+/**
+ * [K, T]: the smallest finite log10 ||h_t|| over the samples (Infinity if none), and the
+ * population std, from the reference's per-sample traces. An exact zero state (-Infinity: every
+ * relu unit dead) is exact in float32 as well, so it does not count as falling below float32's
+ * range; only a tiny non-zero state does.
+ */
 function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
   const p = buildProblem(config);
   const T = config.steps;
@@ -93,7 +103,7 @@ function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
       const tr = traceSequence(p, p.rho[k], s);
       for (let j = 0; j < T; j++) {
         const v = tr.values.hidden[j];
-        min[k * T + j] = Math.min(min[k * T + j], v);
+        if (v > -Infinity) min[k * T + j] = Math.min(min[k * T + j], v);
         sum[k * T + j] += v;
         sumSq[k * T + j] += v * v;
       }
@@ -161,12 +171,10 @@ function moved(a: number, b: number, tol: number): boolean {
 }
 
 /**
- * Problems found comparing `cpu` with `ref` (empty if none), under the rules in the header.
- * `refP` is the perturbed reference that marks the sensitive cells.
+ * The comparison rules of the header, per grid and cell, for `cpu` against `ref`. `refP` is the
+ * perturbed reference that marks the sensitive cells.
  */
-function compareFields(ref: GradientField, refP: GradientField, cpu: GradientField, hidden: { min: Float64Array; std: Float64Array }, kinks: Uint8Array, what: string): { problems: string[]; sensitiveCells: number } {
-  const problems: string[] = [];
-  let sensitiveCells = 0;
+function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, hidden: { min: Float64Array; std: Float64Array }, kinks: Uint8Array): CompareRules {
   const { K, T } = ref;
   const N = ref.config.hidden;
   const S = ref.config.samples;
@@ -181,68 +189,109 @@ function compareFields(ref: GradientField, refP: GradientField, cpu: GradientFie
       floorFrom[k * T + j] = seen | (j > 0 && minHidden[k * T + j - 1] < UNDERFLOW_LOG10 ? 1 : 0);
     }
   }
-  const bad = (k: number, t: number, msg: string) => {
-    if (problems.length < 8) problems.push(`${what}: rho=${ref.rho[k]} t=${t}: ${msg}`);
-  };
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < T; j++) {
-      const i = k * T + j;
-      const t = j + 1;
-      if (ref.overflow[i] && !cpu.overflow[i]) bad(k, t, 'the reference overflowed here but the CPU did not flag it');
-      if (ref.overflow[i] || cpu.overflow[i]) continue;
-      const sensitive =
-        kinks[i] === 1 ||
-        refP.overflow[i] === 1 ||
-        moved(ref.grids.gradLog10Mean[i], refP.grids.gradLog10Mean[i], SENSITIVE_MOVE) ||
-        moved(ref.grids.hiddenLog10Mean[i], refP.grids.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
-        moved(ref.grids.weightGradLog10[i], refP.grids.weightGradLog10[i], SENSITIVE_MOVE);
+  const sensitiveAt = (i: number) =>
+    kinks[i] === 1 ||
+    refP.overflow[i] === 1 ||
+    moved(ref.grids.gradLog10Mean[i], refP.grids.gradLog10Mean[i], SENSITIVE_MOVE) ||
+    moved(ref.grids.hiddenLog10Mean[i], refP.grids.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
+    moved(ref.grids.weightGradLog10[i], refP.grids.weightGradLog10[i], SENSITIVE_MOVE);
+  const FLUSHED_PATH = 'relu/leaky_relu: the backward path crosses a state flushed below float32 (phi\' changes)';
+  const SENSITIVE_MEAN = 'sensitive: compared through its mean';
+  const rules: Record<GridName, (i: number, j: number, sensitive: boolean) => Check> = {
+    hiddenLog10Mean: (i, j, sensitive) => {
       const rh = ref.grids.hiddenLog10Mean[i];
-      const under = minHidden[i] < UNDERFLOW_LOG10;
-      const underBefore = j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10;
       // Where rounding is amplified, h may move as far as the perturbation moved it (times 30),
       // or as far as means of S decorrelated samples differ (6 standard errors).
       const hiddenTol = STRICT + (sensitive ? Math.max(30 * Math.abs(rh - refP.grids.hiddenLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * hidden.std[i] || 0) : 0);
       // Flushing only lowers norms: the CPU's mean log10 ||h|| cannot exceed the reference's.
-      if (under && !(cpu.grids.hiddenLog10Mean[i] <= rh + hiddenTol)) bad(k, t, `hidden underflow: ref ${rh}, cpu ${cpu.grids.hiddenLog10Mean[i]}`);
-      if (!under && sensitive && moved(rh, cpu.grids.hiddenLog10Mean[i], hiddenTol)) bad(k, t, `sensitive hiddenLog10Mean: ref ${rh}, cpu ${cpu.grids.hiddenLog10Mean[i]}, tol ${hiddenTol}`);
-      if (kinked && floorFrom[i]) continue;
-      if (sensitive) sensitiveCells++;
-      if (!sensitive) {
-        const check = (name: string, a: number, b: number, tol: number) => {
-          if (moved(a, b, tol)) bad(k, t, `${name}: ref ${a}, cpu ${b}, |diff| > ${tol}`);
-        };
-        check('gradLog10Mean', ref.grids.gradLog10Mean[i], cpu.grids.gradLog10Mean[i], STRICT);
-        check('gradLog10Std', ref.grids.gradLog10Std[i], cpu.grids.gradLog10Std[i], STRICT);
-        if (!under) check('hiddenLog10Mean', rh, cpu.grids.hiddenLog10Mean[i], STRICT);
-        if (!underBefore) check('weightGradLog10', ref.grids.weightGradLog10[i], cpu.grids.weightGradLog10[i], STRICT);
-        if (!underBefore) check('saturation', ref.grids.saturation[i], cpu.grids.saturation[i], 2 / (N * S) + 1e-12);
-        // Mean phi': a unit at a kink (relu's 0) may land on the other side (up to 2 units of N S,
-        // each worth at most max phi' = 1); elsewhere float32 phi' is within ~1e-6 relative, and
-        // a_t's rounding moves it by at most |phi''| (<= 0.77) times that: 1e-5 covers both.
-        if (!underBefore) check('derivMean', ref.grids.derivMean[i], cpu.grids.derivMean[i], 2 / (N * S) + 1e-5);
-      } else {
-        // Rounding acts like the 1e-7 perturbation: the CPU may move as far as it moved the
-        // reference (times 30), or, where trajectories decorrelate, as far as two means of S
-        // independent samples differ (6 standard errors).
-        const spread = Math.max(ref.grids.gradLog10Std[i], cpu.grids.gradLog10Std[i]);
-        const tol = STRICT + Math.max(30 * Math.abs(ref.grids.gradLog10Mean[i] - refP.grids.gradLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * spread);
-        if (moved(ref.grids.gradLog10Mean[i], cpu.grids.gradLog10Mean[i], tol)) bad(k, t, `sensitive gradLog10Mean: ref ${ref.grids.gradLog10Mean[i]}, cpu ${cpu.grids.gradLog10Mean[i]}, tol ${tol}`);
-        if (!(cpu.grids.saturation[i] >= 0 && cpu.grids.saturation[i] <= 1)) bad(k, t, `saturation ${cpu.grids.saturation[i]} outside 0..1`);
-        if (!(cpu.grids.derivMean[i] >= 0 && cpu.grids.derivMean[i] <= 1)) bad(k, t, `derivMean ${cpu.grids.derivMean[i]} outside 0..1`);
+      if (minHidden[i] < UNDERFLOW_LOG10) return { below: Infinity, above: hiddenTol, sensitive };
+      if (sensitive) return { tol: hiddenTol, sensitive };
+      return kinked && floorFrom[i] ? { skip: FLUSHED_PATH } : { tol: STRICT };
+    },
+    gradLog10Mean: (i, _j, sensitive) => {
+      if (kinked && floorFrom[i]) return { skip: FLUSHED_PATH };
+      if (!sensitive) return { tol: STRICT };
+      // Rounding acts like the 1e-7 perturbation: the CPU may move as far as it moved the
+      // reference (times 30), or, where trajectories decorrelate, as far as two means of S
+      // independent samples differ (6 standard errors).
+      const spread = Math.max(ref.grids.gradLog10Std[i], cpu.grids.gradLog10Std[i]);
+      return { tol: STRICT + Math.max(30 * Math.abs(ref.grids.gradLog10Mean[i] - refP.grids.gradLog10Mean[i]) || 0, 6 * Math.sqrt(2 / S) * spread), sensitive };
+    },
+    gradLog10Std: (i, _j, sensitive) => (kinked && floorFrom[i] ? { skip: FLUSHED_PATH } : sensitive ? { skip: SENSITIVE_MEAN } : { tol: STRICT }),
+    weightGradLog10: (i, j, sensitive) => {
+      if (kinked && floorFrom[i]) return { skip: FLUSHED_PATH };
+      if (sensitive) return { skip: SENSITIVE_MEAN };
+      return j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10 ? { skip: 'h_{t-1} below float32\'s range' } : { tol: STRICT };
+    },
+    saturation: (i, j, sensitive) => {
+      if (kinked && floorFrom[i]) return { skip: FLUSHED_PATH };
+      // A sensitive cell's fraction need only be a fraction: got - ref in [-ref, 1 - ref].
+      if (sensitive) return { below: ref.grids.saturation[i], above: 1 - ref.grids.saturation[i], sensitive };
+      // Up to 2 units of N * S may flip across the 1 % threshold through rounding.
+      return j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10 ? { skip: 'h_{t-1} below float32\'s range' } : { tol: 2 / (N * S) + 1e-12 };
+    },
+    derivMean: (i, j, sensitive) => {
+      if (kinked && floorFrom[i]) return { skip: FLUSHED_PATH };
+      // A sensitive cell's mean phi' need only lie in 0..1.
+      if (sensitive) return { below: ref.grids.derivMean[i], above: 1 - ref.grids.derivMean[i], sensitive };
+      // Mean phi': a unit at a kink (relu's 0) may land on the other side (up to 2 units of N S,
+      // each worth at most max phi' = 1); elsewhere float32 phi' is within ~1e-6 relative, and
+      // a_t's rounding moves it by at most |phi''| (<= 0.77) times that: 1e-5 covers both.
+      return j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10 ? { skip: 'h_{t-1} below float32\'s range' } : { tol: 2 / (N * S) + 1e-5 };
+    },
+  };
+  let cached = -1;
+  let sensitive = false;
+  return {
+    // float32 overflows before float64: the CPU's flags must contain the reference's.
+    overflow: 'superset',
+    check(grid, cell) {
+      if (cell.i !== cached) {
+        cached = cell.i;
+        sensitive = sensitiveAt(cell.i);
       }
-    }
-  }
-  return { problems, sensitiveCells };
+      return rules[grid](cell.i, cell.t - 1, sensitive);
+    },
+  };
 }
 
-/** Compare the CPU engine with the reference on one config; returns the CPU field and how many cells were sensitive. */
-async function expectAgrees(config: Config, what: string, engine: CpuEngine = pooled): Promise<{ cpu: GradientField; sensitiveCells: number }> {
+/** Compare the CPU engine with the reference on one config; returns the CPU field and the comparison. */
+async function compareWithReference(config: Config, what: string, engine: CpuEngine = pooled): Promise<{ cpu: GradientField; comparison: Comparison }> {
   const [ref, refP, cpu] = [await reference.run(config), perturbedReference(config), await engine.run(config)];
   expect(cpu.meta.precision).toBe('float32');
   expect(cpu.K).toBe(ref.K);
-  const { problems, sensitiveCells } = compareFields(ref, refP, cpu, hiddenStats(config), kinkCells(config), `${what} (test seed ${RUN_SEED}, config ${JSON.stringify(config)})`);
-  expect(problems, problems.join('\n')).toEqual([]);
-  return { cpu, sensitiveCells };
+  const comparison = compareFields(cpu, ref, cpuRules(ref, refP, cpu, hiddenStats(config), kinkCells(config)), `${what} (test seed ${RUN_SEED}, config ${JSON.stringify(config)})`);
+  expect(comparison.mismatchCount, describeComparison(comparison)).toBe(0);
+  return { cpu, comparison };
+}
+
+type Bounds = { skipped: Bound; sensitive: Bound };
+
+/**
+ * Bounds over a set of random configs (randomConfig: rho up to 2.5, T up to 80, every input mode).
+ * Skipped: h_{t-1} or a relu backward path below float32's range, and cells only float32 flags;
+ * sensitive: chaos and kinks. One config may skip or widen nearly all its cells (an impulse that
+ * decays below 1e-38, a chaotic relu row), so the bounds hold over all the configs of a test.
+ * Measured over 90 configs at each of three seeds: skipped 6-11 %, sensitive 5-7 % of the cells.
+ */
+const RANDOM_BOUNDS: Bounds = {
+  skipped: { atMost: 0.4, because: 'random configs skip 6-11 % of their cells (measured); 40 % leaves room for a few configs that decay below float32 entirely, not for a rule that skips most cells' },
+  sensitive: { atMost: 0.4, because: 'random configs treat 5-7 % of their cells as sensitive (measured); 40 % leaves room for a few chaotic configs' },
+};
+
+/**
+ * Noise-driven runs never fall below float32's range, and with rho up to about 1 few rows amplify
+ * rounding; a sensitive cell's std and weight terms are compared through its mean (skipped).
+ */
+const DRIVEN_BOUNDS: Bounds = {
+  skipped: { atMost: 0.34, because: 'noise keeps ||h|| above float32\'s range: only the std and weight terms of sensitive cells are skipped' },
+  sensitive: { atMost: 0.34, because: 'only the top rows (rho > 1) may amplify rounding: measured 0-4 %' },
+};
+
+async function expectAgrees(config: Config, what: string, bounds: Bounds, engine: CpuEngine = pooled): Promise<{ cpu: GradientField; comparison: Comparison }> {
+  const r = await compareWithReference(config, what, engine);
+  expectAgreement(r.comparison, bounds);
+  return r;
 }
 
 function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
@@ -271,20 +320,28 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
 }
 
 describe('cpu engine against the float64 reference', () => {
+  const random: Comparison[] = [];
   for (const activation of ACTIVATIONS) {
     for (const init of INITS) {
       it(`random configs: ${activation}, ${init}`, async () => {
         const rng = new Rng(RUN_SEED, 100 + ACTIVATIONS.indexOf(activation), INITS.indexOf(init));
-        for (let n = 0; n < CONFIGS_PER_CASE; n++) await expectAgrees(randomConfig(rng, activation, init), `${activation}/${init} #${n}`);
+        for (let n = 0; n < CONFIGS_PER_CASE; n++) random.push((await compareWithReference(randomConfig(rng, activation, init), `${activation}/${init} #${n}`)).comparison);
       });
     }
   }
+
+  it('random configs: the cells skipped and treated as sensitive stay within their bounds', () => {
+    // One config may legitimately skip most of its cells (a relu impulse that decays below
+    // float32's range marks every earlier step's backward path): the bounds hold over all of them.
+    expect(random.length, 'the random-config tests ran first').toBeGreaterThan(0);
+    expectAgreement(combine(random, `all random configs (test seed ${RUN_SEED})`), RANDOM_BOUNDS);
+  });
 
   it('sizes that are not multiples of any tile: N = 1, 7, 100, 257', async () => {
     const rng = new Rng(RUN_SEED, 200);
     for (const hidden of [1, 7, 100, 257]) {
       const config = parseConfig({ hidden, steps: 6, rhoCount: 3, samples: 2, rhoMin: 0.3, rhoMax: 1.1, seed: rng.nextU32() });
-      await expectAgrees(config, `N=${hidden}`);
+      await expectAgrees(config, `N=${hidden}`, DRIVEN_BOUNDS);
     }
   });
 
@@ -292,7 +349,9 @@ describe('cpu engine against the float64 reference', () => {
     const rng = new Rng(RUN_SEED, 201);
     for (const steps of [1, 2, 300]) {
       const config = parseConfig({ hidden: 9, steps, rhoCount: 3, samples: 3, rhoMin: 0.4, rhoMax: 1.2, activation: 'sigmoid', seed: rng.nextU32() });
-      await expectAgrees(config, `T=${steps}`);
+      // 300 steps at rho 0.8 and 1.2 (2 of 3 rows): a 1e-7 change grows past 1e-5; measured 32-42 %.
+      const long = { atMost: 0.67, because: 'the rows with rho >= 0.8 over 300 steps (2 of 3 rows) may amplify rounding' };
+      await expectAgrees(config, `T=${steps}`, { skipped: long, sensitive: long });
     }
   });
 
@@ -300,7 +359,7 @@ describe('cpu engine against the float64 reference', () => {
     const rng = new Rng(RUN_SEED, 202);
     for (const [rhoCount, samples] of [[1, 1], [3, 1], [40, 25]]) {
       const config = parseConfig({ hidden: 5, steps: 12, rhoCount, samples, rhoMin: 0.5, rhoMax: 1.3, activation: 'relu', seed: rng.nextU32() });
-      await expectAgrees(config, `K=${rhoCount} S=${samples}`);
+      await expectAgrees(config, `K=${rhoCount} S=${samples}`, DRIVEN_BOUNDS);
     }
   });
 
@@ -340,7 +399,7 @@ describe('cpu engine against the float64 reference', () => {
   it('rho = 0: every gradient before T is an exact zero (-Infinity), log10 ||r|| = 0 at T', async () => {
     for (const activation of ACTIVATIONS) {
       const config = parseConfig({ activation, hidden: 11, steps: 9, rhoMin: 0, rhoMax: 0.8, rhoCount: 3, samples: 4, h0: 'random', seed: RUN_SEED });
-      const { cpu } = await expectAgrees(config, `rho=0 ${activation}`);
+      const { cpu } = await expectAgrees(config, `rho=0 ${activation}`, DRIVEN_BOUNDS);
       for (let t = 1; t < cpu.T; t++) {
         expect(cpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
         expect(cpu.grids.gradLog10Std[t - 1]).toBe(0);
@@ -351,9 +410,12 @@ describe('cpu engine against the float64 reference', () => {
 
   it('chaotic regime (tanh, rho up to 3): means over samples agree within their sampling error', async () => {
     const config = parseConfig({ activation: 'tanh', hidden: 32, steps: 120, rhoMin: 0.5, rhoMax: 3, rhoCount: 6, samples: 24, seed: RUN_SEED });
-    const { sensitiveCells } = await expectAgrees(config, 'chaotic tanh');
+    // rho = 0.5, 1, ..., 3: the rows rho = 0.5 and 1 contract; the chaotic rows' cells are sensitive
+    // and their std and weight terms are compared through the mean (skipped). Measured 33-50 %.
+    const chaotic = { atMost: 0.75, because: 'at most the 4 rows with rho > 1 of 6 (and a little of rho = 1) are chaotic' };
+    const { comparison } = await expectAgrees(config, 'chaotic tanh', { skipped: chaotic, sensitive: chaotic });
     // rho = 3 on a radius-1 gaussian W0 is chaotic for tanh: the distribution branch must have been used.
-    expect(sensitiveCells).toBeGreaterThan(0);
+    expect(comparison.sensitiveCells).toBeGreaterThan(0);
   });
 });
 
@@ -508,7 +570,11 @@ describe('cpu engine mechanics', () => {
     const rng = new Rng(RUN_SEED, 302);
     const js = new CpuEngine(null, { simd: false });
     expect(js.adapter).toMatch(/JavaScript/);
-    for (const activation of ['tanh', 'relu', 'sigmoid'] as const) await expectAgrees(randomConfig(rng, activation, 'gaussian'), `simd off ${activation}`, js);
+    const seen: Comparison[] = [];
+    for (const activation of ['tanh', 'relu', 'sigmoid'] as const) seen.push((await compareWithReference(randomConfig(rng, activation, 'gaussian'), `simd off ${activation}`, js)).comparison);
+    // A few random configs: one of them may lie below float32's range or be chaotic throughout (measured up to 33 %).
+    const few = { atMost: 0.67, because: 'three random configs, one of which may be skipped or sensitive entirely' };
+    expectAgreement(combine(seen, `simd off (test seed ${RUN_SEED})`), { skipped: few, sensitive: few });
   });
 
   it('0, 1 and 2 workers give identical grids (bit for bit)', async () => {
@@ -551,7 +617,8 @@ describe('cpu engine mechanics', () => {
 
     const small = parseConfig({ hidden: 6, steps: 5, rhoCount: 2, samples: 3, seed: RUN_SEED });
     const seen: number[] = [];
-    await expectAgrees(small, 'after abort');
+    const upper = { atMost: 0.5, because: 'the upper of its two rows (rho = 1.5) may amplify rounding' };
+    await expectAgrees(small, 'after abort', { skipped: upper, sensitive: upper });
     await pooled.run(small, { onProgress: (p) => seen.push(p.fraction) });
     expect(seen[seen.length - 1]).toBe(1);
   });

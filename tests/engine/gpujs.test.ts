@@ -19,19 +19,27 @@
  *   before float64. Every cell the reference flags must be flagged; a cell only the gpu.js
  *   engine flags must be justified: the reference's ||h|| in that row by then came within a
  *   decade of the clamp, or below the underflow limit. Values are compared only where neither flags.
+ * Every value is compared or counted as not compared, with its reason (tests/helpers/fields.ts);
+ * each test bounds the fraction of cells it skips or treats as chaotic, the reason beside it.
+ * The file's seed is printed first and in failure messages; RNNLAB_TEST_SEED=... replays it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
-import { emptyField, GRID_NAMES, type GradientField } from '../../src/core/field.ts';
+import { emptyField, GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
+import { combine, compareFields, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { testSeed } from '../helpers/seed.ts';
 import type { PlainField } from '../gpujs/page/main.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 
-const FRESH = Number(process.env.GPUJS_TEST_SEED ?? ((Date.now() ^ (process.pid << 8)) >>> 0));
-console.log(`gpujs tests: fresh seed ${FRESH} (replay with GPUJS_TEST_SEED=${FRESH})`);
+/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+const CHROMIUM = chromiumRequirement();
+
+const FRESH = testSeed('gpujs tests');
 
 const LOG_GRIDS = ['gradLog10Mean', 'gradLog10Std', 'hiddenLog10Mean', 'weightGradLog10'] as const;
 const STABLE_TOL = 1e-3;
@@ -99,21 +107,11 @@ function referenceHiddenRange(config: Config): HiddenRange {
   return r;
 }
 
-/** Same non-finite value (both -Infinity, both NaN, ...) or both finite. */
-function sameKind(a: number, b: number): boolean {
-  if (Number.isFinite(a) && Number.isFinite(b)) return true;
-  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
-}
-
-/** What the last compare() saw: cells compared as stable, and as chaotic (by distribution). */
-const lastCompare = { stableCells: 0, chaoticCells: 0 };
-
 /**
- * Compare a gpu.js field with the reference as the header says; returns a list of failures
- * (empty when it matches), each naming the config, grid and cell.
+ * The comparison rules of the header for a gpu.js field against the reference: every value is
+ * compared or counted as not compared (tests/helpers/fields.ts).
  */
-function compare(config: Config, got: PlainField, ref: GradientField, label: string): string[] {
-  const fails: string[] = [];
+function gpujsRules(config: Config, ref: GradientField, got: PlainField): CompareRules {
   const T = config.steps;
   const K = ref.K;
   const N = config.hidden;
@@ -122,8 +120,6 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
   const limitLog = Math.log10(overflowLimit(buildProblem(config)));
   const range = got.overflow.some((v, i) => v !== ref.overflow[i]) ? referenceHiddenRange(config) : null;
   const tinyLog = Math.log10(UNDERFLOW_LIMIT) + 0.5 * Math.log10(N) + 0.5;
-  const where = (i: number) => `${label} k=${Math.floor(i / T)} t=${(i % T) + 1}`;
-  if (got.K !== K || got.T !== T) return [`${label}: shape ${got.K}x${got.T}, expected ${K}x${T}`];
   // A row is chaotic when any of its cells moves by SENSITIVITY under the rho perturbation:
   // decorrelation grows along the forward pass, and the backward pass at t reads every later step.
   const chaoticRow = new Uint8Array(K);
@@ -135,64 +131,55 @@ function compare(config: Config, got: PlainField, ref: GradientField, label: str
       if (Number.isFinite(b) && !(Math.abs(c - b) < SENSITIVITY)) chaoticRow[Math.floor(i / T)] = 1;
     }
   }
-  const chaotic: { d: number; e: number }[] = [];
-  let stableCount = 0;
-  for (let i = 0; i < K * T; i++) {
-    const flagG = got.overflow[i] === 1;
-    const flagR = ref.overflow[i] === 1;
-    if (flagR && !flagG) fails.push(`${where(i)}: the reference flags overflow, gpujs does not`);
-    if (flagG && !flagR) {
+  const CHAOTIC_KIND = 'chaotic row: compared by kind only';
+  const stableCell = (cell: Cell) => !chaoticRow[cell.k] || LOG_GRIDS.every((g) => !Number.isFinite(ref.grids[g][cell.i]));
+  const logCheck = (g: (typeof LOG_GRIDS)[number]) => (cell: Cell): Check => {
+    if (!chaoticRow[cell.k]) return { tol: STABLE_TOL };
+    if (g === 'gradLog10Std') return { kindOnly: CHAOTIC_KIND };
+    const c = pert.grids[g][cell.i];
+    const b = ref.grids[g][cell.i];
+    return { pooled: Number.isFinite(c) && Number.isFinite(b) ? Math.abs(c - b) : 0 };
+  };
+  const checks: Record<GridName, (cell: Cell) => Check> = {
+    gradLog10Mean: logCheck('gradLog10Mean'),
+    gradLog10Std: logCheck('gradLog10Std'),
+    hiddenLog10Mean: logCheck('hiddenLog10Mean'),
+    weightGradLog10: logCheck('weightGradLog10'),
+    // The per-unit grids: up to 2 of the N S units may sit within float32 rounding of the
+    // saturation threshold or relu's kink (each worth 1 / (N S)) in a stable cell (one where no log
+    // value is compared as chaotic); mean phi' adds float32's smooth error (1e-5).
+    saturation: (cell) => (stableCell(cell) ? { tol: 2 / (N * S) + 1e-12 } : { kindOnly: CHAOTIC_KIND }),
+    derivMean: (cell) => (stableCell(cell) ? { tol: 2 / (N * S) + 1e-5 } : { kindOnly: CHAOTIC_KIND }),
+  };
+  return {
+    check: (grid, cell) => checks[grid](cell),
+    overflow: 'superset',
+    extraFlag(cell) {
       // float32 left its range first: the reference must be within a decade of the clamp, or
       // below the underflow limit (||h|| <= sqrt(N) max|a|), in this row by now (relu: anywhere
       // in the row, its backward pass reads every step).
-      const k = Math.floor(i / T);
       const wholeRow = config.activation === 'relu' || config.activation === 'leaky_relu';
-      const hi = !range ? -Infinity : wholeRow ? range.maxRow[k] : range.maxUpTo[i];
-      const lo = !range ? Infinity : wholeRow ? range.minRow[k] : range.minUpTo[i];
-      if (!(hi >= limitLog - 1 || lo <= tinyLog)) {
-        fails.push(`${where(i)}: gpujs flags out of range but the reference's log10||h|| stays in [${lo}, ${hi}], limits 10^${limitLog.toFixed(1)} and 10^${tinyLog.toFixed(1)}`);
-      }
-    }
-    if (flagG || flagR) continue;
-    let stableCell = true;
-    for (const g of LOG_GRIDS) {
-      const a = got.grids[g][i];
-      const b = ref.grids[g][i];
-      const c = pert.grids[g][i];
-      if (!sameKind(a, b)) {
-        fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b}`);
-        continue;
-      }
-      if (!Number.isFinite(b)) continue;
-      const sens = Number.isFinite(c) ? Math.abs(c - b) : Infinity;
-      if (!chaoticRow[Math.floor(i / T)]) {
-        stableCount++;
-        if (Math.abs(a - b) > STABLE_TOL) fails.push(`${where(i)} ${g}: gpujs ${a}, reference ${b} (|diff| ${Math.abs(a - b).toExponential(2)} > ${STABLE_TOL}, stable cell)`);
-      } else {
-        stableCell = false;
-        if (g !== 'gradLog10Std') chaotic.push({ d: Math.abs(a - b), e: Number.isFinite(sens) ? sens : 0 });
-      }
-    }
-    // The per-unit grids: up to 2 of the N S units may sit within float32 rounding of the saturation
-    // threshold or relu's kink (each worth 1 / (N S)); mean phi' adds float32's smooth error (1e-5).
-    for (const [g, slack] of [['saturation', 1e-12], ['derivMean', 1e-5]] as const) {
-      const sa = got.grids[g][i];
-      const sb = ref.grids[g][i];
-      if (!sameKind(sa, sb)) fails.push(`${where(i)} ${g}: gpujs ${sa}, reference ${sb}`);
-      else if (stableCell && Number.isFinite(sb) && Math.abs(sa - sb) > 2 / (N * S) + slack) {
-        fails.push(`${where(i)} ${g}: gpujs ${sa}, reference ${sb} (more than 2 of ${N * S} units' worth apart, stable cell)`);
-      }
-    }
-  }
-  lastCompare.chaoticCells = chaotic.length;
-  lastCompare.stableCells = stableCount;
-  if (chaotic.length > 0) {
-    const md = chaotic.reduce((s, c) => s + c.d, 0) / chaotic.length;
-    const me = chaotic.reduce((s, c) => s + c.e, 0) / chaotic.length;
-    if (md > 3 * me + STABLE_TOL) fails.push(`${label}: over ${chaotic.length} chaotic cells mean |gpujs - reference| ${md.toExponential(2)} > 3 x ${me.toExponential(2)} (the perturbed reference's) + ${STABLE_TOL}`);
-  }
-  return fails;
+      const hi = !range ? -Infinity : wholeRow ? range.maxRow[cell.k] : range.maxUpTo[cell.i];
+      const lo = !range ? Infinity : wholeRow ? range.minRow[cell.k] : range.minUpTo[cell.i];
+      if (hi >= limitLog - 1 || lo <= tinyLog) return null;
+      return `gpujs flags out of range but the reference's log10||h|| stays in [${lo}, ${hi}], limits 10^${limitLog.toFixed(1)} and 10^${tinyLog.toFixed(1)}`;
+    },
+    // In chaotic rows trajectories decorrelate from rounding alone: over those values the mean
+    // |gpujs - reference| must be within 3x the perturbed reference's own mean deviation, + 1e-3.
+    pool: { factor: 3, slack: STABLE_TOL },
+  };
 }
+
+/** Compare a gpu.js field with the reference as the header says. */
+function compare(config: Config, got: PlainField, ref: GradientField, label: string): Comparison {
+  return compareFields(got, ref, gpujsRules(config, ref, got), label);
+}
+
+/** Fields that do not leave float32's range and are not chaotic: every cell compared strictly. */
+const STRICT_BOUNDS: { skipped: Bound; sensitive: Bound } = {
+  skipped: { atMost: 0, because: 'nothing leaves float32\'s range and no row is chaotic' },
+  sensitive: { atMost: 0, because: 'no row is chaotic' },
+};
 
 /** A random small config: sizes from the odd ones the brief lists. */
 function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
@@ -226,7 +213,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
   });
 }
 
-describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
+describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
   let o: OpenPage;
   const run = (c: Config): Promise<RunResult> => o.page.evaluate((cc) => window.gpujsTest.runShared(cc), c as unknown as Record<string, unknown>);
 
@@ -250,27 +237,36 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
 
   it('matches the reference on fresh random configs, every activation x init, odd sizes', async () => {
     const rng = new Rng(FRESH, 77);
-    const fails: string[] = [];
+    const seen: Comparison[] = [];
     for (const activation of ACTIVATIONS) {
       for (const init of INITS) {
         const config = randomConfig(rng, activation, init);
         const label = `[seed ${FRESH}] ${JSON.stringify(config)}`;
         const got = await run(config);
         expect(got.mode, label).toBe('webgl2');
-        fails.push(...compare(config, got.field, await new ReferenceEngine().run(config), label).slice(0, 5));
+        seen.push(compare(config, got.field, await new ReferenceEngine().run(config), label));
       }
     }
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    // rho up to 2.5 and impulse inputs: some rows are chaotic (tanh, relu above 1) or leave
+    // float32's range; a few rows of the 15 configs, not most of them.
+    expectAgreement(combine(seen, `random configs [seed ${FRESH}]`), {
+      skipped: { atMost: 0.5, because: 'chaotic rows (std and saturation by kind) and rows that leave float32 first' },
+      sensitive: { atMost: 0.5, because: 'chaotic rows: rho above 1 with tanh or relu' },
+    });
   });
 
   it('stays in float range, and agrees, in a chaotic tanh regime (distributions over samples)', async () => {
     const config = parseConfig({ hidden: 33, steps: 50, rhoMin: 1.5, rhoMax: 3, rhoCount: 3, samples: 16, seed: FRESH });
     const got = await run(config);
     const ref = await new ReferenceEngine().run(config);
-    const fails = compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
-    // rho 1.5..3 with tanh is chaotic: the distribution comparison must have had cells to compare.
-    expect(lastCompare.chaoticCells).toBeGreaterThan(0);
+    const c = compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
+    // Any row (rho 1.5..3 with tanh) may be chaotic (measured: one of three): it is compared as a
+    // distribution (the pool), its std and saturation by kind. The bound is the whole field; the
+    // lower bound below is the one that matters here.
+    const all = { atMost: 1, because: 'any row may be chaotic: this test is about the distributions' };
+    expectAgreement(c, { skipped: all, sensitive: all });
+    // ... and the distribution comparison must have had cells to compare.
+    expect(c.sensitiveCells).toBeGreaterThan(0);
   });
 
   it('the exact linear case: identity and orthogonal W0 give (T - t) log10 rho, std 0', async () => {
@@ -300,8 +296,14 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     expect(Number.isNaN(f.grids.hiddenLog10Mean[1999])).toBe(true);
     expect(f.overflow[10]).toBe(0);
     const ref = await new ReferenceEngine().run(config);
-    const fails = compare(config, f, ref, 'beyond float range');
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    expectAgreement(compare(config, f, ref, `[seed ${FRESH}] beyond float range`), {
+      // float32 flags h_t from t ~ 113, float64 from t ~ 1024: 911 of 2000 steps only in float32.
+      // The 112 steps before: (T - t) log10 rho moves by up to 2000 x 4e-7 > SENSITIVITY under the
+      // rho perturbation, so the row counts as chaotic and its std is compared by kind (the
+      // gradient itself is checked exactly above). Measured 51 %.
+      skipped: { atMost: 0.55, because: 'steps 113..1024 are out of range in float32 only, and the row\'s std is compared by kind' },
+      sensitive: { atMost: 0.06, because: 'the 112 steps before float32 leaves its range (pooled)' },
+    });
   });
 
   it('rho = 0: exact zeros (-Infinity) before T, as the reference', async () => {
@@ -312,8 +314,7 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
       expect(f.grids.weightGradLog10[t - 1]).toBe(-Infinity);
     }
     expect(Math.abs(f.grids.gradLog10Mean[5])).toBeLessThan(1e-6); // ||r|| = 1
-    const fails = compare(config, f, await new ReferenceEngine().run(config), 'rho = 0');
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    expectAgreement(compare(config, f, await new ReferenceEngine().run(config), `[seed ${FRESH}] rho = 0`), STRICT_BOUNDS);
   });
 
   it('exploding relu and linear runs: float32 overflow flagged, superset of the reference, justified', async () => {
@@ -326,8 +327,15 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
       expect(got.field.overflow.some((v) => v === 1), `${activation}: nothing overflowed`).toBe(true);
       // float64 overflows too in the linear run (the superset check then has something to check).
       if (activation === 'linear') expect(ref.overflow.some((v) => v === 1)).toBe(true);
-      const fails = compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`);
-      expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+      expectAgreement(compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`), {
+        // This test checks the range flags. rho = 1.2, 3.6, 6 over 500 steps: float32 leaves its
+        // range near t = 480, 68, 49, float64 (linear) near t = 3900, 553, 396, so most cells are
+        // out of range in float32 only; before that, (T - t) log10 rho moves by more than
+        // SENSITIVITY under the rho perturbation, so the rows count as chaotic (std and saturation
+        // by kind, the rest pooled). Measured: relu 67 %, linear 93 % skipped, 35 % sensitive.
+        skipped: { atMost: 0.95, because: 'float32 leaves its range hundreds of steps before float64; the finite steps\' std is compared by kind' },
+        sensitive: { atMost: 0.67, because: 'the finite steps of the rows, before float32 overflows (about a third of the cells)' },
+      });
       for (const g of GRID_NAMES) {
         for (let i = 0; i < got.field.overflow.length; i++) {
           if (got.field.overflow[i] === 0) expect(Number.isNaN(got.field.grids[g][i]), `${activation} ${g} ${i}`).toBe(false);
@@ -368,7 +376,7 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
     expect(back.kernelsCreated).toBe(relu.kernelsCreated);
     // and the reused kernels give the reference's numbers at the new sizes
     const config = parseConfig({ hidden: 10, steps: 4, rhoCount: 1, samples: 2 });
-    expect(compare(config, back.field, await new ReferenceEngine().run(config), 'reused kernels')).toEqual([]);
+    expectAgreement(compare(config, back.field, await new ReferenceEngine().run(config), 'reused kernels'), STRICT_BOUNDS);
   });
 
   it('splitting the sequences into chunks (last one padded) changes no number', async () => {
@@ -407,13 +415,12 @@ describe('gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
       const config = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, h0: 'random', seed: FRESH });
       const got = await o.page.evaluate(([c, m]) => window.gpujsTest.run(c, m), [config as unknown as Record<string, unknown>, mode] as const);
       expect(got.mode).toBe(mode);
-      const fails = compare(config, got.field, await new ReferenceEngine().run(config), `${mode} mode`);
-      expect(fails, fails.join('\n')).toEqual([]);
+      expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] ${mode} mode`), STRICT_BOUNDS);
     }
   });
 });
 
-describe('gpu.js engine in the minified production build (Vite)', () => {
+describeNeeding(CHROMIUM, 'gpu.js engine in the minified production build (Vite)', () => {
   let o: OpenPage;
   beforeAll(async () => {
     o = await openPage('vite-minified');
@@ -426,8 +433,10 @@ describe('gpu.js engine in the minified production build (Vite)', () => {
     const config = parseConfig({ activation: 'tanh', init: 'gaussian', hidden: 33, steps: 50, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 3, samples: 4, seed: FRESH });
     const got = await o.page.evaluate((c) => window.gpujsTest.run(c), config as unknown as Record<string, unknown>);
     expect(got.mode).toBe('webgl2');
-    const fails = compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] minified`);
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] minified`), {
+      skipped: { atMost: 0.34, because: 'only the top row (rho = 1.2) of 3 may be chaotic' },
+      sensitive: { atMost: 0.34, because: 'only the top row (rho = 1.2) of 3 may be chaotic' },
+    });
     expect(o.errors).toEqual([]);
   });
 
@@ -435,7 +444,9 @@ describe('gpu.js engine in the minified production build (Vite)', () => {
     const config = parseConfig({ activation: 'relu', init: 'orthogonal', hidden: 7, steps: 20, rhoMin: 0.5, rhoMax: 1.1, rhoCount: 2, samples: 3, seed: FRESH });
     const got = await o.page.evaluate((c) => window.gpujsTest.runInWorker(c), config as unknown as Record<string, unknown>);
     expect(got.mode).toBe('webgl2');
-    const fails = compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] worker`);
-    expect(fails, fails.slice(0, 10).join('\n')).toEqual([]);
+    expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] worker`), {
+      skipped: { atMost: 0.5, because: 'only the top row (rho = 1.1) of 2 may be chaotic' },
+      sensitive: { atMost: 0.5, because: 'only the top row (rho = 1.1) of 2 may be chaotic' },
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The WebGPU engine (Node + Dawn, SwiftShader here) against the float64 reference engine on fresh
- * random configs. Seeds come from the OS on every run and are printed with any failure.
+ * random configs. The file's seed is fresh on every run (RNNLAB_TEST_SEED replays one) and is
+ * printed at the start and with any failure.
  *
  * Tolerances and why:
  * - stable dynamics (rho <= 1): 1e-3 in log10. The GPU works in float32 (eps 6e-8); rounding
@@ -14,21 +15,28 @@
  *   T = 2000 case the issue names).
  * - chaotic (tanh, rho well above 1) and overflowing runs: see their tests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Config } from '../../src/core/config.ts';
 import { isAbortError } from '../../src/core/engine.ts';
-import type { GradientField } from '../../src/core/field.ts';
+import { GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { destroyDeviceForTest, type WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
-import { compareFields, createTestEngine, freshSeed } from '../helpers/gpu.ts';
+import { compareFields, expectAgreement, strictRules, tolerancesByClass, type Bound, type Mismatch } from '../helpers/fields.ts';
+import { createTestEngine } from '../helpers/gpu.ts';
+import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
+import { testSeed } from '../helpers/seed.ts';
+
+const SEED = testSeed('webgpu engine tests');
+/** Every test here runs the engine on Dawn: without an adapter they fail in CI and are skipped, saying why, elsewhere. */
+const DAWN = await dawnRequirement();
 
 const reference = new ReferenceEngine();
 let engine: WebGpuEngine;
 
 beforeAll(async () => {
-  engine = await createTestEngine();
+  if (DAWN.available) engine = await createTestEngine();
 });
 
 afterAll(() => {
@@ -82,26 +90,40 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
  * where one unit is the whole norm. Accepted only when the reference itself shows some sample
  * with ||h_t|| (or ||h_{t-1}|| for the weight term) below 1e-6 at that cell.
  */
-function float32Cancellation(config: Config, m: { grid: string; k: number; t: number; gpu: number }): boolean {
-  if (m.gpu !== -Infinity || (m.grid !== 'hiddenLog10Mean' && m.grid !== 'weightGradLog10')) return false;
+function float32Cancellation(config: Config, m: Mismatch): string | null {
+  if (m.got !== -Infinity || (m.grid !== 'hiddenLog10Mean' && m.grid !== 'weightGradLog10')) return null;
   const p = buildProblem(config);
   const t = m.grid === 'hiddenLog10Mean' ? m.t : m.t - 1;
-  if (t < 1) return false;
+  if (t < 1) return null;
   for (let s = 0; s < config.samples; s++) {
     if (traceSequence(p, p.rho[m.k], s).values.hidden[t - 1] < -6) {
       console.log(`float32 cancellation accepted at ${m.grid} k=${m.k} t=${m.t}: sample ${s} has ||h_${t}|| < 1e-6 in float64`);
-      return true;
+      return 'float32 cancellation to an exact zero (the reference has ||h|| < 1e-6 there)';
     }
   }
-  return false;
+  return null;
 }
 
 function describeConfig(c: Config): string {
   return JSON.stringify(c);
 }
 
-describe('WebGPU engine vs the float64 reference, stable dynamics, every activation and init', () => {
-  const seed = freshSeed();
+/** The header's tolerances, per tolerance class of the statistics table (a new grid has one). */
+function tolerances(config: Config): Record<GridName, number> {
+  return tolerancesByClass({ log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-5 });
+}
+
+/** Bitwise equality, for runs that do the same float32 arithmetic in the same order. */
+const EXACT = Object.fromEntries(GRID_NAMES.map((g) => [g, 0])) as Record<GridName, number>;
+
+/** Every cell compared to the stated tolerances: nothing skipped, nothing widened. */
+const NONE: { skipped: Bound; sensitive: Bound } = {
+  skipped: { atMost: 0, because: 'every cell is compared' },
+  sensitive: { atMost: 0, because: 'the WebGPU tests have no widened tolerance' },
+};
+
+describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, every activation and init', () => {
+  const seed = SEED;
   const rng = new Rng(seed, 901);
   let i = 0;
   for (const activation of ACTIVATIONS) {
@@ -110,9 +132,14 @@ describe('WebGPU engine vs the float64 reference, stable dynamics, every activat
       i++;
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
         const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-        const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-5 });
-        const real = mismatches.filter((m) => !float32Cancellation(config, m));
-        expect(real, `seed ${seed}, config ${describeConfig(config)}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
+        const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
+        expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
+          // Cancellation to an exact float32 zero is an isolated event (an O(1) sum landing within
+          // 1e-7 of 0, seen in single cells with N = 1); each excused cell is confirmed by the
+          // reference's own samples. 1 % of the cells would be a pattern, not rounding.
+          skipped: { atMost: 0.01, because: 'only isolated float32 cancellations to zero are excused' },
+          sensitive: NONE.sensitive,
+        });
         expect(gpu.meta.backend).toBe('webgpu');
         expect(gpu.meta.precision).toBe('float32');
       });
@@ -133,9 +160,9 @@ function expectLinearTheory(field: GradientField, tol: number, context: string):
   }
 }
 
-describe('exact cases', () => {
+describeNeeding(DAWN, 'exact cases', () => {
   it('linear activation, identity and orthogonal W0: gradLog10Mean = (T - t) log10 rho', async () => {
-    const seed = freshSeed();
+    const seed = SEED;
     for (const init of ['identity', 'orthogonal'] as const) {
       const config = parseConfig({ activation: 'linear', init, hidden: 9, steps: 60, rhoMin: 0.5, rhoMax: 1.7, rhoCount: 4, samples: 3, seed });
       // identity: g = rho^(T-t) r up to one rounding of rho per step (~T eps relative);
@@ -145,7 +172,7 @@ describe('exact cases', () => {
   });
 
   it('beyond float range: linear, identity, rho = 2, T = 2000 gives 1999 log10(2) at t = 1', async () => {
-    const seed = freshSeed();
+    const seed = SEED;
     const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 3, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed });
     const [gpu, ref] = [await engine.run(config), await reference.run(config)];
     expect(Math.abs(gpu.grids.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
@@ -158,12 +185,11 @@ describe('exact cases', () => {
   });
 
   it('rho = 0: gradients before T are exactly zero (-Infinity), like the reference', async () => {
-    const seed = freshSeed();
+    const seed = SEED;
     for (const activation of ['tanh', 'relu'] as const) {
       const config = parseConfig({ activation, hidden: 12, steps: 8, rhoMin: 0, rhoMax: 0.9, rhoCount: 3, samples: 4, seed });
       const [gpu, ref] = [await engine.run(config), await reference.run(config)];
-      const { mismatches } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (4 * 12) + 1e-5 });
-      expect(mismatches, `seed ${seed}, ${activation}`).toEqual([]);
+      expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${seed}, ${activation}`), NONE);
       for (let t = 1; t < config.steps; t++) expect(gpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
       expect(gpu.grids.gradLog10Std[0]).toBe(0);
       expect(Number.isFinite(gpu.grids.gradLog10Mean[config.steps - 1])).toBe(true);
@@ -171,7 +197,7 @@ describe('exact cases', () => {
   });
 });
 
-describe('chaotic and overflowing dynamics', () => {
+describeNeeding(DAWN, 'chaotic and overflowing dynamics', () => {
   it('tanh with rho well above 1: distributions over samples agree', async () => {
     // Chaos amplifies float32 rounding exponentially: after a few dozen steps the GPU's and the
     // reference's trajectories are different samples of the same process, so cell-by-cell
@@ -180,7 +206,7 @@ describe('chaotic and overflowing dynamics', () => {
     // std_t / sqrt(S); the difference of two such means, averaged over t (correlated in t, so no
     // further 1/sqrt(T)), has standard error at most sqrt(2) mean_t(std_t) / sqrt(S). Bound: 4 of
     // those. The hidden norm of a saturated tanh RNN hardly varies: its row means agree to 0.02.
-    const seed = freshSeed();
+    const seed = SEED;
     const config = parseConfig({ activation: 'tanh', hidden: 32, steps: 60, rhoMin: 2.5, rhoMax: 4, rhoCount: 3, samples: 64, seed });
     const [gpu, ref] = [await engine.run(config), await reference.run(config)];
     const T = config.steps;
@@ -205,7 +231,7 @@ describe('chaotic and overflowing dynamics', () => {
     // compared. A linear RNN with rho > 1 overflows without chaos (no activation pattern to flip),
     // so its valid cells agree to float32 rounding relative to their size: 1e-3 + 1e-6 |value|.
     // A relu RNN with rho > 1 also flips dead/alive units by rounding (chaotic): flags only.
-    const seed = freshSeed();
+    const seed = SEED;
     for (const activation of ['linear', 'relu'] as const) {
       // linear: rho 1.5 stays in float32 range over 150 steps (1.5^150 ~ 1e26), rho 4 does not;
       // relu: about half the units are dead, so larger rho for certain float32 overflow.
@@ -232,20 +258,20 @@ describe('chaotic and overflowing dynamics', () => {
   });
 });
 
-describe('kernel variants', () => {
+describeNeeding(DAWN, 'kernel variants', () => {
   it('one dispatch per step, without subgroups, equals the persistent subgroup run exactly', async () => {
     // The per-step design (stepsPerDispatch 1: the backward state carried between dispatches in
     // bstate) and the plain matrix loads do the same float32 arithmetic in the same order as the
     // default engine, so the grids are bitwise equal; both also match the reference.
-    const seed = freshSeed();
+    const seed = SEED;
     const config = parseConfig({ activation: 'tanh', hidden: 13, steps: 12, rhoMin: 0.3, rhoMax: 1.4, rhoCount: 3, samples: 5, h0: 'random', seed });
     const perStep = await createTestEngine({ stepsPerDispatch: 1, subgroups: false });
     try {
       expect(perStep.subgroups).toBe(false);
       expect(perStep.plan(config).stepsPerDispatch).toBe(1);
       const [a, b, ref] = [await perStep.run(config), await engine.run(config), await reference.run(config)];
-      expect(compareFields(a, b, { log10: 0, units: 0 }).mismatches, `seed ${seed}`).toEqual([]);
-      expect(compareFields(a, ref, { log10: 1e-3, units: 1 / (5 * 13) + 1e-5 }).mismatches, `seed ${seed}`).toEqual([]);
+      expectAgreement(compareFields(a, b, strictRules(EXACT), `seed ${seed}, per step vs persistent`), NONE);
+      expectAgreement(compareFields(a, ref, strictRules(tolerances(config)), `seed ${seed}, per step vs reference`), NONE);
       expect(perStep.liveBuffers).toBe(0);
     } finally {
       perStep.dispose();
@@ -253,8 +279,8 @@ describe('kernel variants', () => {
   });
 });
 
-describe('memory: chunks, limits, leaks, cancellation', () => {
-  const seed = freshSeed();
+describeNeeding(DAWN, 'memory: chunks, limits, leaks, cancellation', () => {
+  const seed = SEED;
   const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });
 
   it('a sweep split into chunks of rho rows equals the unchunked sweep exactly', async () => {
@@ -267,8 +293,7 @@ describe('memory: chunks, limits, leaks, cancellation', () => {
       const [whole, chunked] = [await engine.run(config), await capped.run(config)];
       // Each sequence's arithmetic does not depend on its place in the batch, and the reduction
       // sums samples in the same order, so the grids are bitwise equal.
-      const { mismatches } = compareFields(chunked, whole, { log10: 0, units: 0 });
-      expect(mismatches, `seed ${seed}`).toEqual([]);
+      expectAgreement(compareFields(chunked, whole, strictRules(EXACT), `seed ${seed}, chunked vs whole`), NONE);
       expect(capped.liveBuffers).toBe(0);
     } finally {
       capped.dispose();
