@@ -84,6 +84,8 @@ const hook = {
       },
       { geometries: 0, textures: 0 },
     ),
+  /** Surface geometries each 3D view has made (one per mesh shape: data and theme changes update it in place). */
+  surfaceBuilds: () => hook.surfaces().map((s) => s.sceneStats?.surfaceBuilds ?? null),
 };
 (window as unknown as { __lab: typeof hook }).__lab = hook;
 // Failure hooks for the robustness tests, in test builds only (vite build --mode e2e).

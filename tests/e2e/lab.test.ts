@@ -338,6 +338,73 @@ describeNeeding(CHROMIUM, 'the lab page', () => {
     await page.close();
   });
 
+  it('new data of the same shape and a theme change update the 3D surface in place; a new shape replaces its geometry, nothing leaks', async () => {
+    const { page, errors } = await openLab(lab, SMALL_HASH);
+    type Stats = { geometries: number; textures: number };
+    type Surf = { threeStats(): Stats; surfaceBuilds(): (number | null)[] };
+    const stats = () => page.evaluate(() => (window as unknown as { __lab: Surf }).__lab.threeStats());
+    const builds = () => page.evaluate(() => (window as unknown as { __lab: Surf }).__lab.surfaceBuilds()[0]);
+    /**
+     * The surface canvas's pixels, kept in the page (moving a million numbers to Node is slow);
+     * returns how many differ (by more than 30 in RGB) from the previous call's, and the corner (background) pixel.
+     */
+    const pixels = () =>
+      page.evaluate(() => {
+        const src = (window as unknown as { __lab: { surfaces(): { canvas: HTMLCanvasElement | null }[] } }).__lab.surfaces()[0].canvas!;
+        const c = document.createElement('canvas');
+        c.width = src.width;
+        c.height = src.height;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(src, 0, 0);
+        const now = ctx.getImageData(0, 0, c.width, c.height).data;
+        const w = window as unknown as { __surfacePixels?: Uint8ClampedArray };
+        const before = w.__surfacePixels;
+        let changed = 0;
+        if (before && before.length === now.length) {
+          for (let i = 0; i < now.length; i += 4) if (Math.abs(now[i] - before[i]) + Math.abs(now[i + 1] - before[i + 1]) + Math.abs(now[i + 2] - before[i + 2]) > 30) changed++;
+        }
+        w.__surfacePixels = now;
+        return { changed, corner: [now[0], now[1], now[2]] };
+      });
+    const settle = () => page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 250)));
+    /** Load a hash and wait until the run of the config with `key` = `value` is on screen. */
+    const setHash = async (hash: string, key: string, value: number) => {
+      await page.evaluate((h) => (location.hash = h), hash);
+      await page.waitForFunction(([k, v]) => (window as unknown as { __lab: Hook }).__lab.snapshot().result?.a.config[k as string] === v, [key, value] as const, { timeout: 90_000 });
+      await waitIdle(page);
+      await settle();
+    };
+    const first = await builds();
+    expect(first).toBeGreaterThanOrEqual(1);
+    const baseline = await stats();
+    await pixels();
+
+    // Another seed: the same K x T, other values. The surface's arrays are rewritten, not replaced.
+    await setHash(SMALL_HASH.replace('seed=5', 'seed=6'), 'seed', 6);
+    expect(await builds()).toBe(first);
+    expect(await stats()).toEqual(baseline);
+    expect((await pixels()).changed).toBeGreaterThan(100); // the picture shows the new values
+    await page.locator('lab-surface').first().screenshot({ path: join(ARTIFACTS, 'surface-light-in-place.png') });
+
+    // Dark mode: materials and the clear colour change, the geometry stays.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await settle();
+    expect(await builds()).toBe(first);
+    expect(await stats()).toEqual(baseline);
+    const dark = await pixels();
+    expect(dark.corner[0] + dark.corner[1] + dark.corner[2]).toBeLessThan(3 * 60); // the background is dark now
+    await page.locator('lab-surface').first().screenshot({ path: join(ARTIFACTS, 'surface-dark-in-place.png') });
+    expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.05);
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // More steps: a new mesh shape, so one new geometry replaces the old one (the count stays).
+    await setHash(SMALL_HASH.replace('steps=40', 'steps=60'), 'steps', 60);
+    expect(await builds()).toBe(first! + 1);
+    expect(await stats()).toEqual(baseline);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('every preset loads and computes (screenshots)', async () => {
     const { page, errors } = await openLab(lab, SMALL_HASH);
     for (const p of PRESETS) {

@@ -4,7 +4,11 @@
  * SurfaceScene, feeds it data and disposes it.
  *
  * Rendering is on demand (after data, slice, camera or size changes), never in a loop.
- * Every geometry, material and texture this class creates it also disposes.
+ * New data or a new theme update the surface in place: its typed arrays are rewritten and
+ * flagged (attr.needsUpdate), so three.js re-uploads them to the buffers it has; a geometry is
+ * made only when the mesh's shape (rows x columns) changes, and the axes and their labels only
+ * when what they show changes. Every geometry, material and texture this class creates it also
+ * disposes.
  */
 import {
   AmbientLight,
@@ -91,8 +95,17 @@ export class SurfaceScene {
   private scene = new Scene();
   private camera = new PerspectiveCamera(28, 1, 0.05, 50);
   private controls: OrbitControls;
-  /** Everything that depends on the data; rebuilt by setData, disposed with it. */
+  /** Everything that depends on the data: the surface, the axes group and the rho = 1 lines. */
   private dataGroup = new Group();
+  /** Axes, ticks, grid lines and labels; rebuilt only when axesKey changes. */
+  private axesGroup = new Group();
+  private axesKey = '';
+  /** The surface (a mesh, or a line for one rho or one step) whose arrays setData rewrites in place. */
+  private surface: { object: Mesh | Line; rows: number; cols: number } | null = null;
+  /** The rho = 1 curve over the surface and its line on the floor, updated in place while cols stays. */
+  private rhoOne: { curve: Line; floor: Line; cols: number } | null = null;
+  /** Surface geometries made so far: one per mesh shape, not one per data or theme change (tests read it). */
+  private surfaceBuilds = 0;
   private sliceGroup = new Group();
   private data: SurfaceData | null = null;
   private sliceK = 0;
@@ -143,6 +156,7 @@ export class SurfaceScene {
     const sun = new DirectionalLight(0xffffff, 1.1);
     sun.position.set(-1, 3, 2);
     this.scene.add(sun);
+    this.dataGroup.add(this.axesGroup);
     this.scene.add(this.dataGroup, this.sliceGroup);
 
     this.controls = new OrbitControls(this.camera, this.canvas);
@@ -220,8 +234,8 @@ export class SurfaceScene {
     this.mats.slice.color.setHex(dark ? 0xffffff : 0x000000);
     this.mats.curtain.color.setHex(dark ? 0xffffff : 0x3050a0);
     this.renderer.setClearColor(new Color(dark ? 0x15181d : 0xffffff), 1);
-    if (this.data) this.setData(this.data);
-    else this.requestRender();
+    // Only materials and the clear colour change: the geometry stays as it is.
+    this.requestRender();
   }
 
   resize(width: number, height: number): void {
@@ -260,19 +274,65 @@ export class SurfaceScene {
     }
   }
 
+  /** Columns and rows of the surface drawn for d: timestep and rho indices (wide sweeps are subsampled). */
+  private meshGrid(d: SurfaceData): { cols: number[]; rows: number[] } {
+    const cap = this.software ? MESH_CAP.software : MESH_CAP.hardware;
+    const nc = Math.min(d.T, cap.cols);
+    const nr = Math.min(d.K, cap.rows);
+    return {
+      cols: Array.from({ length: nc }, (_, c) => (nc === 1 ? 0 : Math.round((c * (d.T - 1)) / (nc - 1)))),
+      rows: Array.from({ length: nr }, (_, r) => (nr === 1 ? 0 : Math.round((r * (d.K - 1)) / (nr - 1)))),
+    };
+  }
+
+  /** A surface of nr x nc vertices with zeroed arrays (setData fills them), replacing the old one. */
+  private buildSurface(nr: number, nc: number): void {
+    if (this.surface) {
+      this.dataGroup.remove(this.surface.object);
+      this.surface.object.geometry.dispose();
+    }
+    const geo = new BufferGeometry();
+    geo.setAttribute('position', new BufferAttribute(new Float32Array(nr * nc * 3), 3)); // [rows, cols, xyz]
+    geo.setAttribute('color', new BufferAttribute(new Float32Array(nr * nc * 3), 3)); // [rows, cols, rgb] linear
+    let object: Mesh | Line;
+    if (nr > 1 && nc > 1) {
+      const idx = new Uint32Array((nr - 1) * (nc - 1) * 6); // two triangles per cell
+      let p = 0;
+      for (let r = 0; r < nr - 1; r++)
+        for (let c = 0; c < nc - 1; c++) {
+          const a = r * nc + c;
+          const b = a + 1;
+          const e = a + nc;
+          const f = e + 1;
+          idx.set([a, e, b, b, e, f], p);
+          p += 6;
+        }
+      geo.setIndex(new BufferAttribute(idx, 1));
+      object = new Mesh(geo, this.mats.surface);
+    } else {
+      // One rho or one step: a ribbon is meaningless; draw the data as a line.
+      object = new Line(geo, this.mats.vertexLine);
+    }
+    object.name = 'surface';
+    // Everything lies inside the box the camera looks at: culling would only cost time.
+    object.frustumCulled = false;
+    this.dataGroup.add(object);
+    this.surface = { object, rows: nr, cols: nc };
+    this.surfaceBuilds++;
+  }
+
   setData(d: SurfaceData): void {
     this.data = d;
-    this.labelsDirty = true;
-    this.clearGroup(this.dataGroup);
-    const { K, T, values, overflow, range } = d;
-    // Subsample wide sweeps: column c shows timestep index cols[c].
-    const cap = this.software ? MESH_CAP.software : MESH_CAP.hardware;
-    const nc = Math.min(T, cap.cols);
-    const nr = Math.min(K, cap.rows);
-    const cols = Array.from({ length: nc }, (_, c) => (nc === 1 ? 0 : Math.round((c * (T - 1)) / (nc - 1))));
-    const rows = Array.from({ length: nr }, (_, r) => (nr === 1 ? 0 : Math.round((r * (K - 1)) / (nr - 1))));
-    const pos = new Float32Array(nr * nc * 3); // [rows, cols, xyz]
-    const col = new Float32Array(nr * nc * 3); // [rows, cols, rgb] linear
+    const { T, values, overflow, range } = d;
+    const { cols, rows } = this.meshGrid(d);
+    const nr = rows.length;
+    const nc = cols.length;
+    if (!this.surface || this.surface.rows !== nr || this.surface.cols !== nc) this.buildSurface(nr, nc);
+    const geo = this.surface!.object.geometry;
+    const posAttr = geo.getAttribute('position') as BufferAttribute;
+    const colAttr = geo.getAttribute('color') as BufferAttribute;
+    const pos = posAttr.array as Float32Array;
+    const col = colAttr.array as Float32Array;
     const rgb: number[] = [0, 0, 0];
     for (let r = 0; r < nr; r++) {
       const k = rows[r];
@@ -291,37 +351,18 @@ export class SurfaceScene {
         col[o + 2] = srgbToLinear(rgb[2]);
       }
     }
-    if (nr > 1 && nc > 1) {
-      const idx = new Uint32Array((nr - 1) * (nc - 1) * 6); // two triangles per cell
-      let p = 0;
-      for (let r = 0; r < nr - 1; r++)
-        for (let c = 0; c < nc - 1; c++) {
-          const a = r * nc + c;
-          const b = a + 1;
-          const e = a + nc;
-          const f = e + 1;
-          idx.set([a, e, b, b, e, f], p);
-          p += 6;
-        }
-      const geo = new BufferGeometry();
-      geo.setAttribute('position', new BufferAttribute(pos, 3));
-      geo.setAttribute('color', new BufferAttribute(col, 3));
-      geo.setIndex(new BufferAttribute(idx, 1));
-      geo.computeVertexNormals();
-      const mesh = new Mesh(geo, this.mats.surface);
-      mesh.name = 'surface';
-      this.dataGroup.add(mesh);
-    } else {
-      // One rho or one step: a ribbon is meaningless; draw the data as a line.
-      const geo = new BufferGeometry();
-      geo.setAttribute('position', new BufferAttribute(pos, 3));
-      geo.setAttribute('color', new BufferAttribute(col, 3));
-      this.dataGroup.add(new Line(geo, this.mats.vertexLine));
+    posAttr.needsUpdate = true;
+    colAttr.needsUpdate = true;
+    // Rewrites the existing normal attribute (and flags it) once there is one.
+    if (this.surface!.object instanceof Mesh) geo.computeVertexNormals();
+    const key = [d.T, d.K, d.rho[0], d.rho[d.K - 1], range.min, range.max, d.valueLabel].join('|');
+    if (key !== this.axesKey) {
+      this.clearGroup(this.axesGroup);
+      this.addAxes(d);
+      this.axesKey = key;
+      this.labelsDirty = true;
     }
-    this.addAxes(d);
-    this.addRhoOne(d);
-    // Everything lies inside the box the camera looks at: culling would only cost time.
-    this.dataGroup.traverse((o) => (o.frustumCulled = false));
+    this.updateRhoOne(d, cols);
     this.setSlice(this.sliceK);
   }
 
@@ -331,7 +372,7 @@ export class SurfaceScene {
     el.textContent = text;
     const o = new CSS2DObject(el);
     o.position.copy(at);
-    this.dataGroup.add(o);
+    this.axesGroup.add(o);
     return o;
   }
 
@@ -378,40 +419,67 @@ export class SurfaceScene {
     const mk = (arr: number[], mat: LineBasicMaterial) => {
       const g = new BufferGeometry();
       g.setAttribute('position', new BufferAttribute(new Float32Array(arr), 3));
-      this.dataGroup.add(new LineSegments(g, mat));
+      const lines = new LineSegments(g, mat);
+      lines.frustumCulled = false;
+      this.axesGroup.add(lines);
     };
     mk(seg, this.mats.frame);
     mk(top, this.mats.top);
     mk(grid, this.mats.grid);
   }
 
-  /** The rho = 1 curve across the surface (interpolated between rows) and on the floor. */
-  private addRhoOne(d: SurfaceData): void {
+  private dropRhoOne(): void {
+    if (!this.rhoOne) return;
+    for (const l of [this.rhoOne.curve, this.rhoOne.floor]) {
+      this.dataGroup.remove(l);
+      l.geometry.dispose();
+    }
+    this.rhoOne = null;
+  }
+
+  /** The rho = 1 curve across the surface (interpolated between rows) and on the floor, in place while the columns stay. */
+  private updateRhoOne(d: SurfaceData, cols: number[]): void {
     const r0 = d.rho[0];
     const r1 = d.rho[d.K - 1];
-    if (!(r0 <= 1 && r1 >= 1) || d.K < 2) return;
+    if (!(r0 <= 1 && r1 >= 1) || d.K < 2) return this.dropRhoOne();
+    const nc = cols.length;
+    if (!this.rhoOne || this.rhoOne.cols !== nc) {
+      this.dropRhoOne();
+      const g = new BufferGeometry();
+      g.setAttribute('position', new BufferAttribute(new Float32Array(nc * 3), 3)); // [cols, xyz]
+      g.setAttribute('lineDistance', new BufferAttribute(new Float32Array(nc), 1)); // [cols] for the dashes
+      const fg = new BufferGeometry();
+      fg.setAttribute('position', new BufferAttribute(new Float32Array(6), 3));
+      this.rhoOne = { curve: new Line(g, this.mats.rhoOne), floor: new Line(fg, this.mats.rhoOneFloor), cols: nc };
+      this.rhoOne.curve.frustumCulled = false;
+      this.rhoOne.floor.frustumCulled = false;
+      this.dataGroup.add(this.rhoOne.curve, this.rhoOne.floor);
+    }
     const z = this.zOfRho(1, d.rho);
     let k = 0;
     while (k < d.K - 2 && d.rho[k + 1] < 1) k++;
     const w = (1 - d.rho[k]) / (d.rho[k + 1] - d.rho[k] || 1);
-    const pts: number[] = [];
-    const nc = Math.min(d.T, (this.software ? MESH_CAP.software : MESH_CAP.hardware).cols);
+    const posAttr = this.rhoOne.curve.geometry.getAttribute('position') as BufferAttribute;
+    const distAttr = this.rhoOne.curve.geometry.getAttribute('lineDistance') as BufferAttribute;
+    const pts = posAttr.array as Float32Array;
+    const dist = distAttr.array as Float32Array;
     for (let c = 0; c < nc; c++) {
-      const j = nc === 1 ? 0 : Math.round((c * (d.T - 1)) / (nc - 1));
+      const j = cols[c];
       const a = d.values[k * d.T + j];
       const b = d.values[(k + 1) * d.T + j];
       const fa = d.overflow[k * d.T + j] | d.overflow[(k + 1) * d.T + j];
       const y = fa ? H : (1 - w) * this.yOf(a, 0, d.range) + w * this.yOf(b, 0, d.range);
-      pts.push(this.xOf(j, d.T), y + 0.004, z);
+      pts[3 * c] = this.xOf(j, d.T);
+      pts[3 * c + 1] = y + 0.004;
+      pts[3 * c + 2] = z;
+      // Distance along the curve, what LineDashedMaterial spaces its dashes by (Line.computeLineDistances, in place).
+      dist[c] = c === 0 ? 0 : dist[c - 1] + Math.hypot(pts[3 * c] - pts[3 * c - 3], pts[3 * c + 1] - pts[3 * c - 2], pts[3 * c + 2] - pts[3 * c - 1]);
     }
-    const g = new BufferGeometry();
-    g.setAttribute('position', new BufferAttribute(new Float32Array(pts), 3));
-    const line = new Line(g, this.mats.rhoOne);
-    line.computeLineDistances();
-    this.dataGroup.add(line);
-    const fg = new BufferGeometry();
-    fg.setAttribute('position', new BufferAttribute(new Float32Array([X0, 0, z, X1, 0, z]), 3));
-    this.dataGroup.add(new Line(fg, this.mats.rhoOneFloor));
+    posAttr.needsUpdate = true;
+    distAttr.needsUpdate = true;
+    const floorAttr = this.rhoOne.floor.geometry.getAttribute('position') as BufferAttribute;
+    (floorAttr.array as Float32Array).set([X0, 0, z, X1, 0, z]);
+    floorAttr.needsUpdate = true;
   }
 
   /** Highlight row k: a line on the surface and a translucent curtain through it. */
@@ -535,10 +603,10 @@ export class SurfaceScene {
     }
   }
 
-  /** Counts of live three.js objects this scene holds (issue 6 instruments leaks with it). */
-  stats(): { geometries: number; textures: number } {
+  /** Live three.js objects this scene holds (leak checks), and how many surface geometries it has made (in-place checks). */
+  stats(): { geometries: number; textures: number; surfaceBuilds: number } {
     const m = this.renderer.info.memory;
-    return { geometries: m.geometries, textures: m.textures };
+    return { geometries: m.geometries, textures: m.textures, surfaceBuilds: this.surfaceBuilds };
   }
 
   dispose(): void {
@@ -546,6 +614,8 @@ export class SurfaceScene {
     if (this.frame > 0) cancelAnimationFrame(this.frame);
     this.clearGroup(this.dataGroup);
     this.clearGroup(this.sliceGroup);
+    this.surface = null;
+    this.rhoOne = null;
     for (const m of Object.values(this.mats)) m.dispose();
     this.controls.removeEventListener('change', this.onControlsChange);
     this.controls.stopListenToKeyEvents();
