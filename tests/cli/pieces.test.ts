@@ -19,7 +19,20 @@ describe('progress bar', () => {
     expect(out.slice(out.lastIndexOf('\r', out.length - 2) + 1, -1).trim()).toBe('');
   });
 
-  it('stays silent when stderr is not a terminal, and for runs shorter than the delay', () => {
+  it('off a terminal: a plain line (no carriage return) once every interval, with the time left', async () => {
+    let out = '';
+    const pipe = new ProgressBar({ write: (s) => (out += s), isTTY: false }, 'rnnlab: sweeping', 0, 20);
+    pipe.update({ fraction: 0.1, phase: '100 of 1000 sequences' });
+    expect(out).toBe(''); // the first line comes one interval after the start
+    await new Promise((r) => setTimeout(r, 30));
+    pipe.update({ fraction: 0.25, phase: '250 of 1000 sequences' });
+    pipe.update({ fraction: 0.26, phase: '260 of 1000 sequences' }); // within the interval: no line
+    expect(out).toMatch(/^rnnlab: sweeping: 25% \(250 of 1000 sequences\), 0 s elapsed, about \d+ s left\n$/);
+    pipe.done();
+    expect(out).not.toContain('\r');
+  });
+
+  it('stays silent off a terminal within the interval, and for runs shorter than the delay', () => {
     let out = '';
     const pipe = new ProgressBar({ write: (s) => (out += s), isTTY: false }, 'x', 0);
     pipe.update({ fraction: 0.5, phase: '' });
