@@ -13,6 +13,8 @@ const FLAGS_OF_INTEREST = ['sse4_2', 'avx', 'avx2', 'fma', 'f16c', 'avx512f', 'a
 
 export interface Machine {
   cpuModel: string;
+  /** x86 family/model/stepping from /proc/cpuinfo (e.g. 25/1/1: AMD Zen 3), where a hypervisor hides the model name's details. */
+  cpuId: string;
   /** Of FLAGS_OF_INTEREST, those /proc/cpuinfo lists. */
   flags: string[];
   avx512: boolean;
@@ -36,16 +38,20 @@ function packageVersion(name: string): string {
 export function describeMachine(): Machine {
   let model = cpus()[0]?.model ?? 'unknown';
   let flags: string[] = [];
+  let cpuId = 'unknown';
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
     model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim() ?? model;
     const all = new Set((/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/));
     flags = FLAGS_OF_INTEREST.filter((f) => all.has(f));
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+    cpuId = `family ${field('cpu family')}, model ${field('model')}, stepping ${field('stepping')}`;
   } catch {
     // not Linux: the model from os.cpus(), no flags
   }
   return {
     cpuModel: model,
+    cpuId,
     flags,
     avx512: flags.includes('avx512f'),
     logicalCpus: cpus().length,
@@ -57,5 +63,5 @@ export function describeMachine(): Machine {
 }
 
 export function machineLine(m: Machine): string {
-  return `${m.logicalCpus} x ${m.cpuModel} (${m.flags.join(' ') || 'flags unknown'}; AVX-512 ${m.avx512 ? 'yes' : 'no'}), load ${m.loadAverageAtStart.toFixed(2)} at start; Node ${m.versions.node}`;
+  return `${m.logicalCpus} x ${m.cpuModel} (${m.cpuId}; ${m.flags.join(' ') || 'flags unknown'}; AVX-512 ${m.avx512 ? 'yes' : 'no'}), load ${m.loadAverageAtStart.toFixed(2)} at start; Node ${m.versions.node}`;
 }
