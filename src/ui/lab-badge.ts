@@ -48,6 +48,13 @@ export class LabBadge extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
       }
+      /* Below 1500 px the timings come first: why and the WebGPU note stay in the tooltip. */
+      @media (max-width: 1500px) {
+        .why,
+        .webgpu {
+          display: none;
+        }
+      }
     `,
   ];
 
@@ -76,12 +83,12 @@ export class LabBadge extends LitElement {
           </select>`}
       <span class="engine">${b ? b.engine : 'starting…'}</span>
       <span class="adapter">${b ? b.adapter : ''}</span>
-      ${b && b.engine !== 'webgpu' ? html`<span class="muted" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
+      ${b && b.engine !== 'webgpu' ? html`<span class="muted webgpu" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
       ${b ? html`<span class="why muted" title=${b.why}>${b.why}</span>` : null}
       ${r
-        ? html`<span class="num">${(r.wallMs / 1000).toFixed(2)} s</span>
-            <span class="num">${r.msPerStep.toFixed(2)} ms/step</span>
-            <span class="num">${fmtRate(r.gflops)} GFLOP/s</span>`
+        ? html`<span class="num" data-timing>${(r.wallMs / 1000).toFixed(2)} s</span>
+            <span class="num" data-timing>${r.msPerStep.toFixed(2)} ms/step</span>
+            <span class="num" data-timing>${fmtRate(r.gflops)} GFLOP/s</span>`
         : null}
     </div>`;
   }

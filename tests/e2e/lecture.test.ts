@@ -47,7 +47,7 @@ describeNeeding(CHROMIUM, 'long runs', () => {
     await dialog(page).waitFor({ state: 'visible' });
     const question = await dialog(page).innerText();
     expect(question).toMatch(/This run takes about \d+ (h|days|min)/);
-    expect(question).toMatch(/cpu has run at up to [\d.]+ GFLOP\/s here/);
+    expect(question).toMatch(/cpu computes about [\d.]+ GFLOP\/s here/);
     await page.screenshot({ path: join(ARTIFACTS, 'long-run-confirm.png') });
     await dialog(page).locator('[data-decline]').click();
     await expect.poll(() => dialog(page).isVisible()).toBe(false);
@@ -149,6 +149,43 @@ describeNeeding(CHROMIUM, 'without WebGL', () => {
       expect(uncaught).toEqual([]);
     } finally {
       await browser.close();
+    }
+  });
+});
+
+describe('at 1280x720', () => {
+  /** Axis labels of the 3D views that stick out of their view (cut off on screen), in words. */
+  const cutLabels = (page: Page) =>
+    page.evaluate(() => {
+      const out: string[] = [];
+      for (const s of Array.from(document.querySelector('lab-app')!.shadowRoot!.querySelectorAll('lab-surface'))) {
+        const view = s.shadowRoot!.querySelector('.view')!.getBoundingClientRect();
+        for (const l of Array.from(s.shadowRoot!.querySelectorAll<HTMLElement>('.lbl'))) {
+          const r = l.getBoundingClientRect();
+          if (r.width === 0) continue;
+          if (r.left < view.left - 0.5 || r.right > view.right + 0.5 || r.top < view.top - 0.5) {
+            out.push(`${s.id}: "${l.textContent}" at ${Math.round(r.left)}..${Math.round(r.right)} in ${Math.round(view.left)}..${Math.round(view.right)}`);
+          }
+        }
+      }
+      return out;
+    });
+
+  it('compare mode: every 3D axis label lies inside its view (the height title is not cut); the badge timings are whole', async () => {
+    for (const size of [{ width: 1024, height: 768 }, { width: 1280, height: 720 }]) {
+      const { page, errors } = await openLab(lab, `${SMALL_HASH}&cmp=relu`, size);
+      await expect.poll(() => page.locator('lab-surface .lbl.title').count()).toBe(6);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.screenshot({ path: join(ARTIFACTS, `compare-${size.width}.png`) });
+      expect(await cutLabels(page)).toEqual([]);
+      const timings = page.locator('lab-badge [data-timing]');
+      expect(await timings.count()).toBe(3);
+      for (const box of await Promise.all((await timings.all()).map((t) => t.boundingBox()))) {
+        expect(box).not.toBeNull();
+        expect(box!.x + box!.width).toBeLessThanOrEqual(size.width);
+      }
+      expect(errors).toEqual([]);
+      await page.close();
     }
   });
 });

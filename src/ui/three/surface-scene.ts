@@ -245,9 +245,18 @@ export class SurfaceScene {
     this.canvas.style.height = `${height}px`;
     this.labels.setSize(width, height);
     this.labelsDirty = true;
-    this.camera.aspect = width / height;
-    this.camera.updateProjectionMatrix();
+    this.fitAspect(width / height);
     this.renderNow();
+  }
+
+  /**
+   * The default pose frames the box and its labels in a view about 1.85 times as wide as high;
+   * a narrower view (compare mode's half-width panels) zooms out so the axes stay inside.
+   */
+  private fitAspect(aspect: number): void {
+    this.camera.aspect = aspect;
+    this.camera.zoom = Math.min(1, aspect / 1.85);
+    this.camera.updateProjectionMatrix();
   }
 
   private xOf(j: number, T: number): number {
@@ -398,16 +407,17 @@ export class SurfaceScene {
       this.label(t.label, new Vector3(x, 0, Z0 + 0.1), 'tick');
     }
     this.label('timestep t', new Vector3(0, 0, Z0 + 0.24), 'title');
-    // rho ticks along the right edge.
+    // rho ticks along the top right edge of the box: on the floor they sat behind the surface
+    // where it rises (the gradient near t = T) and seemed to float over it.
     const r0 = d.rho[0];
     const r1 = d.rho[d.K - 1];
     for (const rho of labelledTicks(r0, r1, 5)) {
       const z = this.zOfRho(rho.value, d.rho);
-      line([X1, 0, z], [X1 + 0.04, 0, z]);
+      line([X1, H, z], [X1 + 0.04, H, z]);
       grid.push(X0, 0, z, X1, 0, z);
-      this.label(rho.label, new Vector3(X1 + 0.12, 0, z), 'tick');
+      this.label(rho.label, new Vector3(X1 + 0.12, H, z), 'tick');
     }
-    this.label('ρ', new Vector3(X1 + 0.24, 0, Z0 + 0.1), 'title axis-rho');
+    this.label('ρ', new Vector3(X1 + 0.26, H, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
     for (const v of labelledTicks(d.range.min, d.range.max, 4)) {
       const y = rangePosition(v.value, d.range) * H;
@@ -555,8 +565,30 @@ export class SurfaceScene {
     this.renderer.render(this.scene, this.camera);
     if (this.labelsDirty) {
       this.labels.render(this.scene, this.camera);
+      this.keepLabelsInside();
       this.labelsDirty = false;
     }
+  }
+
+  /**
+   * A label centred on its anchor near the view's edge (the height's title at the back-left
+   * corner in a narrow compare-mode panel) would be cut off: shift it sideways back inside.
+   * CSS2DRenderer rewrites each transform on every render, so the shift is appended afresh.
+   */
+  private keepLabelsInside(): void {
+    const box = this.labels.domElement.getBoundingClientRect();
+    if (box.width === 0) return;
+    const pad = 2;
+    this.dataGroup.traverse((o) => {
+      if (!(o instanceof CSS2DObject) || o.element.style.display === 'none') return;
+      const r = o.element.getBoundingClientRect();
+      let dx = 0;
+      if (r.left < box.left + pad) dx = box.left + pad - r.left;
+      else if (r.right > box.right - pad) dx = box.right - pad - r.right;
+      let dy = 0;
+      if (r.top < box.top + pad) dy = box.top + pad - r.top;
+      if (dx !== 0 || dy !== 0) o.element.style.transform += ` translate(${dx}px, ${dy}px)`;
+    });
   }
 
   /**
@@ -576,8 +608,7 @@ export class SurfaceScene {
     try {
       this.renderer.setPixelRatio(1);
       this.renderer.setSize(width, height, false);
-      this.camera.aspect = width / height;
-      this.camera.updateProjectionMatrix();
+      this.fitAspect(width / height);
       this.renderer.render(this.scene, this.camera);
       const image = document.createElement('canvas');
       image.width = width;
@@ -596,8 +627,7 @@ export class SurfaceScene {
     } finally {
       this.renderer.setPixelRatio(ratio);
       this.renderer.setSize(size.x, size.y, false);
-      this.camera.aspect = aspect;
-      this.camera.updateProjectionMatrix();
+      this.fitAspect(aspect);
       this.labelsDirty = true;
       this.renderNow();
     }
