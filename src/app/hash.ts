@@ -52,7 +52,8 @@ function configField(name: FieldName): HashField {
     write: (s) => (s.config[name] === DEFAULT_CONFIG[name] ? null : String(s.config[name])),
     read: (s, raw) => {
       const spec = FIELDS[name];
-      const value: unknown = spec.kind === 'enum' ? raw : parseNumber(raw);
+      // Text that is not a number goes through as text, so the message quotes it.
+      const value: unknown = spec.kind === 'enum' ? raw : Number.isNaN(parseNumber(raw)) ? raw : parseNumber(raw);
       // Validate this one field alone: the other fields sit where no cross-field rule can fail
       // (those rules are checked once every field is read).
       const r = checkConfig({ rhoMin: 0, rhoMax: 10, steps: 5000, inputUntil: 0, [name]: value });

@@ -4,7 +4,7 @@
  * (checkConfig, messages per field), keeps the last good result on screen, asks the
  * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
  */
-import { checkConfig, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
+import { checkConfig, fieldValue, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import type { BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../core/field.ts';
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
@@ -111,11 +111,36 @@ const IDLE: RunStatus = { status: 'idle', fraction: 0, phase: '', startedAt: 0, 
 export const CONFIRM_ABOVE_MS = 10_000;
 
 /**
- * The speed assumed before any run was timed on an engine, FLOP/ms (1 GFLOP/s: below every
- * engine's measured rate on sweep-64 except the reference, see README "Speed"), so the first
- * prediction errs long.
+ * The slowest arithmetic rate assumed for an engine until a run long enough to measure it
+ * (SHORT_RUN_MS) has been timed, FLOP/ms: 0.5 GFLOP/s, below every engine in README "Speed"
+ * (the float64 reference in Chromium: 0.56), so a prediction from short runs errs long.
  */
-const PRIOR_FLOP_PER_MS = 1e6;
+const PRIOR_FLOP_PER_MS = 0.5e6;
+/** Runs shorter than this are mostly fixed costs (workers, buffers, W0's spectrum); their rate is a lower bound. */
+const SHORT_RUN_MS = 300;
+
+/**
+ * What the runs on one engine measured: the shortest wall time (an upper bound on the fixed
+ * cost of a run) and the run with the most arithmetic (its rate once that fixed cost is taken off).
+ */
+interface SpeedRecord {
+  engine: string;
+  minMs: number;
+  big: { flops: number; ms: number };
+}
+
+/**
+ * Predicted wall time of `flops` on an engine: fixed cost + flops / rate, where the rate comes
+ * from the largest run with the fixed cost taken off (at most 3/4 of its time, so one run alone
+ * does not read as infinitely fast), and no lower than PRIOR_FLOP_PER_MS while every run was short.
+ */
+export function predictMs(rec: SpeedRecord | undefined, flops: number): { ms: number; flopPerMs: number } {
+  if (!rec) return { ms: flops / PRIOR_FLOP_PER_MS, flopPerMs: PRIOR_FLOP_PER_MS };
+  const compute = Math.max(rec.big.ms - rec.minMs, 0.25 * rec.big.ms, 1e-3);
+  let rate = rec.big.flops / compute;
+  if (rec.big.ms < SHORT_RUN_MS) rate = Math.max(rate, PRIOR_FLOP_PER_MS);
+  return { ms: rec.minMs + flops / rate, flopPerMs: rate };
+}
 
 /**
  * Why the plots do not show the current settings, in words, or null when they do: the settings
@@ -134,11 +159,6 @@ export function staleness(s: Snapshot): string | null {
   return `These plots show an earlier run (${shown}), not the settings on the left`;
 }
 
-/** A control's text as the value checkConfig sees (numbers parsed; empty text is no number). */
-function fieldValue(name: FieldName, raw: string): unknown {
-  return FIELDS[name].kind === 'enum' ? raw : raw.trim() === '' ? NaN : Number(raw);
-}
-
 function cacheKey(c: Config, backend: string): string {
   return `${backend}|${FIELD_NAMES.map((k) => String(c[k])).join('|')}`;
 }
@@ -153,7 +173,7 @@ export class LabStore {
   private replaceTimer: ReturnType<typeof setTimeout> | null = null;
   private requestSerial = 0;
   /** Fastest arithmetic rate measured per engine choice, FLOP/ms, and where it was measured. */
-  private speed = new Map<BackendChoice, { flopPerMs: number; engine: string; ms: number }>();
+  private speed = new Map<BackendChoice, SpeedRecord>();
   /** The request the user said yes to (its cache keys), so it does not ask again. */
   private confirmedKey: string | null = null;
   /** The W0 whose eigenvalues are being computed, if any. */
@@ -419,13 +439,11 @@ export class LabStore {
   /** How long `flops` of work takes on the chosen engine, from the fastest rate measured on it. */
   private estimate(be: BackendChoice, flops: number): RunEstimate {
     const m = this.speed.get(be);
-    const rate = m?.flopPerMs ?? PRIOR_FLOP_PER_MS;
-    // A short run is mostly fixed costs (workers, buffers, W0's spectrum), so its rate
-    // understates what a large sweep reaches: say so rather than hide it.
+    const p = predictMs(m, flops);
     const basis = m
-      ? `${m.engine} has run at up to ${(rate / 1e6).toPrecision(3)} GFLOP/s here${m.ms < 500 ? ` (timed on a ${formatDuration(m.ms)} sweep, where fixed costs weigh; a large sweep often runs faster)` : ''}`
-      : `no run has been timed on this engine yet; assuming ${(rate / 1e6).toPrecision(2)} GFLOP/s`;
-    return { ms: flops / rate, flops, basis };
+      ? `${m.engine} computes about ${(p.flopPerMs / 1e6).toPrecision(3)} GFLOP/s here, after ${formatDuration(m.minMs)} of fixed cost per run (measured on this page's runs${m.big.ms < SHORT_RUN_MS ? ', all of them short: the real time may well be shorter' : ''})`
+      : `no run has been timed on this engine yet; assuming ${(p.flopPerMs / 1e6).toPrecision(2)} GFLOP/s`;
+    return { ms: p.ms, flops, basis };
   }
 
   /** Compute what the state needs (cached fields are reused), latest wins. */
@@ -502,8 +520,13 @@ export class LabStore {
     performance.mark('lab:run-end');
     // A lost GPU may have been replaced (or fallen back) during the run: the badge says so.
     if (selected.refresh) this.update({ backend: selected.refresh() });
-    const rate = flops / Math.max(outcome.wallMs, 1e-3);
-    if (rate > (this.speed.get(be)?.flopPerMs ?? 0)) this.speed.set(be, { flopPerMs: rate, engine: selected.info.engine, ms: outcome.wallMs });
+    const rec = this.speed.get(be);
+    const ran = { flops, ms: outcome.wallMs };
+    this.speed.set(be, {
+      engine: selected.info.engine,
+      minMs: Math.min(rec?.minMs ?? Infinity, ran.ms),
+      big: rec && rec.big.flops >= ran.flops ? rec.big : ran,
+    });
     for (const f of outcome.fields) this.remember(f, be);
     finish(outcome.wallMs, outcome.fields);
   }

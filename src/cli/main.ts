@@ -12,7 +12,7 @@ import { basename, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BundleError, fieldFromBundle } from '../core/bundle.ts';
 import { GRID_NAMES, STATISTICS } from '../core/statistics.ts';
-import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
+import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, fieldValue, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
 import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
@@ -50,11 +50,6 @@ export function flagOf(name: string): string {
 const FLAG_FIELDS = FIELD_NAMES.filter((f) => !f.startsWith('rho'));
 
 /** A flag's text to the config value: numbers where the field is numeric, text kept so the message can quote it. */
-function toValue(name: FieldName, text: string): unknown {
-  if (FIELDS[name].kind === 'enum') return text;
-  const v = text.trim() === '' ? NaN : Number(text);
-  return Number.isNaN(v) ? text : v;
-}
 
 export interface Io {
   out: (s: string) => void;
@@ -141,7 +136,7 @@ interface SweepSettings {
 /** Everything the sweep command needs, validated. Throws ConfigError or UsageError. */
 function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   const raw: Record<string, unknown> = {};
-  for (const name of FLAG_FIELDS) raw[name] = toValue(name, String(opts[name]));
+  for (const name of FLAG_FIELDS) raw[name] = fieldValue(name, String(opts[name]));
   Object.assign(raw, parseRhoSpec(String(opts.rho)));
   const checked = checkConfig(raw);
   if (!checked.ok) throw checked.error;
@@ -184,7 +179,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.badInput; // commander has printed its message already
     }
-    if (e instanceof ConfigError || e instanceof TrainConfigError || e instanceof UsageError) {
+    if (e instanceof ConfigError) {
+      // Each problem under the flag the user typed: "--hidden: Hidden size N must be …".
+      const flag = (f: string | null) => (f && (FIELD_NAMES as string[]).includes(f) ? `${flagOf(f as FieldName)}: ` : '');
+      io.err(`rnnlab: ${e.problems.map((p) => `${flag(p.field)}${p.message}`).join('; ')}\n`);
+      return EXIT.badInput;
+    }
+    if (e instanceof TrainConfigError || e instanceof UsageError) {
       io.err(`rnnlab: ${e.message}\n`);
       return EXIT.badInput;
     }

@@ -83,7 +83,8 @@ export const FIELDS = {
   steps: { kind: 'int', min: 1, max: 5000, default: 100, label: 'Steps T', help: 'sequence length' },
   rhoMin: { kind: 'real', min: 0, max: 10, default: 0.5, label: 'rho min', help: 'smallest spectral radius of the sweep' },
   rhoMax: { kind: 'real', min: 0, max: 10, default: 1.5, label: 'rho max', help: 'largest spectral radius of the sweep' },
-  rhoCount: { kind: 'int', min: 1, max: 512, default: 64, label: 'rho count K', help: 'number of rho values, evenly spaced' },
+  // 65: the default grid 0.5..1.5 then steps by 1/64 and holds rho = 1 exactly (row 32).
+  rhoCount: { kind: 'int', min: 1, max: 512, default: 65, label: 'rho count K', help: 'number of rho values, evenly spaced' },
   samples: { kind: 'int', min: 1, max: 256, default: 16, label: 'Samples S', help: 'input sequences per rho' },
   inputs: { kind: 'enum', options: INPUT_MODES, default: 'noise', label: 'Inputs', help: 'noise every step, an impulse at t=1, or noise then zero' },
   inputUntil: { kind: 'int', min: 0, max: 5000, default: 10, label: 'Input until t0', help: 'last step with input and bias (zero-after mode)' },
@@ -120,14 +121,45 @@ export function describeAllowed(name: FieldName): string {
   return `a number in ${f.min}..${f.max}`;
 }
 
+/** What a field takes, in a sentence's words: "a whole number between 1 and 1024", "one of tanh, relu". */
+export function allowedWords(name: FieldName): string {
+  const f: FieldSpec = FIELDS[name];
+  if (f.kind === 'enum') return `one of ${f.options.join(', ')}`;
+  return `${f.kind === 'int' ? 'a whole number' : 'a number'} between ${f.min} and ${f.max}`;
+}
+
+/**
+ * The message for a bad value of one field, by its label, as a newcomer reads it: "Hidden size N
+ * must be a whole number between 1 and 1024; you entered 5000". An empty field and text that
+ * is not a number say so (never "NaN").
+ */
+export function fieldMessage(name: FieldName, input: unknown): string {
+  const f: FieldSpec = FIELDS[name];
+  const want = allowedWords(name);
+  const empty = input === undefined || input === null || (typeof input === 'string' && input.trim() === '');
+  if (empty) return `${f.label} is empty; enter ${want}`;
+  if (f.kind !== 'enum' && typeof input === 'string') return `${f.label} must be a number (${want}); you entered ${show(input)}`;
+  if (typeof input === 'number' && Number.isNaN(input)) return `${f.label} is not a number; enter ${want}`;
+  return `${f.label} must be ${want}; you entered ${show(input)}`;
+}
+
 function fieldSchema(name: FieldName): z.ZodType {
   const f: FieldSpec = FIELDS[name];
-  const message = (issue: { input?: unknown }) =>
-    `${name}: ${show(issue.input)} is not allowed; expected ${describeAllowed(name)}`;
+  const message = (issue: { input?: unknown }) => fieldMessage(name, issue.input);
   if (f.kind === 'enum') return z.enum(f.options as [string, ...string[]], { error: message });
   let s = z.number({ error: message }).refine(Number.isFinite, { error: message });
   if (f.kind === 'int') s = s.refine(Number.isInteger, { error: message });
   return s.refine((v) => v >= f.min && v <= f.max, { error: message });
+}
+
+/**
+ * A control's or flag's text as the value checkConfig takes: a number where it reads as one,
+ * otherwise the text itself, so the message can quote what was typed.
+ */
+export function fieldValue(name: FieldName, text: string): unknown {
+  if (FIELDS[name].kind === 'enum') return text;
+  const v = text.trim() === '' ? NaN : Number(text);
+  return Number.isNaN(v) ? text : v;
 }
 
 const configSchema = z
@@ -218,9 +250,35 @@ export function parseConfig(input: unknown): Config {
 export function rhoValues(config: Pick<Config, 'rhoMin' | 'rhoMax' | 'rhoCount'>): Float64Array {
   const { rhoMin, rhoMax, rhoCount: k } = config;
   const out = new Float64Array(k);
-  for (let i = 0; i < k; i++) out[i] = k === 1 ? rhoMin : rhoMin + ((rhoMax - rhoMin) * i) / (k - 1);
+  for (let i = 0; i < k; i++) {
+    out[i] = k === 1 ? rhoMin : rhoMin + ((rhoMax - rhoMin) * i) / (k - 1);
+    // rho = 1 is the value everyone looks for: where the grid reaches it up to rounding
+    // (0.8 + 0.4 * 32 / 64 is 1 + 2e-16), it is exactly 1.
+    if (Math.abs(out[i] - 1) < 1e-12) out[i] = 1;
+  }
   if (k > 1) out[k - 1] = rhoMax;
   return out;
+}
+
+/** Whether rho = 1 lies in the swept range but between two grid points. */
+export function rhoOneMissed(config: Pick<Config, 'rhoMin' | 'rhoMax' | 'rhoCount'>): boolean {
+  if (config.rhoMin > 1 || config.rhoMax < 1) return false;
+  return !rhoValues(config).includes(1);
+}
+
+/**
+ * The rho count nearest to the given one (ties: the larger) whose grid holds rho = 1 exactly,
+ * or null when no count within the bounds does (1 outside the range, or an awkward ratio).
+ */
+export function rhoCountWithOne(config: Pick<Config, 'rhoMin' | 'rhoMax' | 'rhoCount'>): number | null {
+  if (config.rhoMin > 1 || config.rhoMax < 1) return null;
+  const { min, max } = FIELDS.rhoCount;
+  for (let d = 0; d <= max; d++) {
+    for (const k of [config.rhoCount + d, config.rhoCount - d]) {
+      if (k >= Math.max(min, 2) && k <= max && rhoValues({ ...config, rhoCount: k }).includes(1)) return k;
+    }
+  }
+  return null;
 }
 
 /** Parse "MIN:MAX:COUNT" (as in `--rho 0.5:1.5:64`) into the three fields, checked. */

@@ -4,7 +4,7 @@
  */
 import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { describeAllowed, FIELDS, type Config, type FieldName } from '../core/config.ts';
+import { describeAllowed, FIELDS, rhoCountWithOne, rhoOneMissed, type Config, type FieldName } from '../core/config.ts';
 import { FieldChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 
@@ -53,13 +53,22 @@ export class LabControls extends LitElement {
         border-color: var(--error);
         background: var(--error-bg);
       }
+      .hint {
+        grid-column: 1 / -1;
+        color: var(--muted);
+        font-size: calc(11.5px * var(--s, 1));
+      }
       .err {
         grid-column: 1 / -1;
         color: var(--error);
         font-size: calc(11.5px * var(--s, 1));
       }
-      .dim {
-        opacity: 0.55;
+      /* Fields that do nothing now: muted text (still 4.5:1 against the panel), skipped by Tab. */
+      .dim label,
+      .dim input,
+      .dim select {
+        color: var(--muted);
+        border-style: dashed;
       }
     `,
   ];
@@ -79,24 +88,57 @@ export class LabControls extends LitElement {
     return false;
   }
 
+  /** ArrowUp/ArrowDown step a whole-number field by 1 within its bounds, as a number input would. */
+  private step(e: KeyboardEvent, name: FieldName): void {
+    const spec = FIELDS[name];
+    if (spec.kind !== 'int' || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (!Number.isInteger(v)) return;
+    e.preventDefault();
+    const next = Math.min(spec.max, Math.max(spec.min, v + (e.key === 'ArrowUp' ? 1 : -1)));
+    input.value = String(next);
+    this.emit(name, input.value);
+  }
+
+  /** rho = 1 (where gradients neither vanish nor explode for linear units) should be a row of the grid: say when it is not, and offer the count that makes it one. */
+  private rhoOneHint(c: Config) {
+    if (!rhoOneMissed(c)) return null;
+    const k = rhoCountWithOne(c);
+    return html`<div class="hint" data-rho-one>
+      ρ = 1 falls between two rows of this grid${k !== null
+        ? html`; <button @click=${() => this.emit('rhoCount', String(k))}>use K = ${k}</button> puts it on the grid`
+        : ''}.
+    </div>`;
+  }
+
+  private inactiveWhy(name: FieldName): string {
+    return name === 'leakyAlpha' ? 'used only when Activation is leaky_relu' : 'used only when Inputs is zero-after';
+  }
+
   private control(name: FieldName, c: Config) {
     const spec = FIELDS[name];
     const id = `f-${name}`;
     const err = this.errors[name];
     const value = this.drafts[name] ?? String(c[name]);
+    const inactive = this.inactive(name, c);
     const input =
       spec.kind === 'enum'
-        ? html`<select id=${id} .value=${value} aria-invalid=${err ? 'true' : 'false'} aria-describedby=${`${id}-err`}
+        ? html`<select id=${id} .value=${value} tabindex=${inactive ? -1 : 0} aria-invalid=${err ? 'true' : 'false'} aria-describedby=${`${id}-err`}
             @change=${(e: Event) => this.emit(name, (e.target as HTMLSelectElement).value)}>
             ${spec.options.map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
           </select>`
-        : html`<input id=${id} type="number" inputmode="decimal" min=${spec.min} max=${spec.max}
-            step=${spec.kind === 'int' ? 1 : 'any'} .value=${value} aria-invalid=${err ? 'true' : 'false'}
+        : html`<input id=${id} type="text" inputmode=${spec.kind === 'int' ? 'numeric' : 'decimal'} autocomplete="off"
+            spellcheck="false" .value=${value} tabindex=${inactive ? -1 : 0} aria-invalid=${err ? 'true' : 'false'}
             aria-describedby=${`${id}-err`}
+            @keydown=${(e: KeyboardEvent) => this.step(e, name)}
             @change=${(e: Event) => this.emit(name, (e.target as HTMLInputElement).value)} />`;
-    return html`<div class="row ${err ? 'bad' : ''} ${this.inactive(name, c) ? 'dim' : ''}" title=${`${spec.help}; ${describeAllowed(name)}`}>
+    // Text inputs rather than type=number: a number input hides what was typed ("abc" reads as
+    // empty), and the message should quote it.
+    return html`<div class="row ${err ? 'bad' : ''} ${inactive ? 'dim' : ''}" title=${`${spec.help}; ${describeAllowed(name)}${inactive ? `; ${this.inactiveWhy(name)}` : ''}`}>
       <label for=${id}>${spec.label}</label>${input}
       ${err ? html`<div class="err" id=${`${id}-err`} role="alert">${err}</div>` : null}
+      ${name === 'rhoCount' && !err ? this.rhoOneHint(c) : null}
     </div>`;
   }
 

@@ -68,7 +68,7 @@ describe('URL hash table', () => {
     expect(d.state.config.seed).toBe(7);
     expect(d.state.config.activation).toBe('relu');
     expect(d.problems).toHaveLength(1);
-    expect(d.problems[0].message).toMatch(/hidden.*5000.*1\.\.1024/);
+    expect(d.problems[0].message).toMatch(/Hidden size N must be a whole number between 1 and 1024; you entered 5000/);
   });
 
   it('reports unknown keys, repeated keys, and cross-field rules (rhoMin <= rhoMax)', () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SelectedBackend } from '../../src/app/backends.ts';
 import { RunController } from '../../src/app/runner.ts';
-import { LabStore, staleness, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import { LabStore, predictMs, staleness, type HashPort, type Snapshot } from '../../src/app/store.ts';
 import type { Config } from '../../src/core/config.ts';
 import type { Engine, RunOptions } from '../../src/core/engine.ts';
 import { buildProblem } from '../../src/core/problem.ts';
@@ -72,7 +72,12 @@ describe('LabStore', () => {
     const good = await idle(store);
     store.setField('hidden', '0');
     const s = store.snapshot;
-    expect(s.fieldErrors.hidden).toMatch(/hidden.*0.*1\.\.1024/);
+    expect(s.fieldErrors.hidden).toBe('Hidden size N must be a whole number between 1 and 1024; you entered 0');
+    store.setField('hidden', 'eight');
+    expect(store.snapshot.fieldErrors.hidden).toMatch(/Hidden size N must be a number .*; you entered "eight"/);
+    store.setField('hidden', '');
+    expect(store.snapshot.fieldErrors.hidden).toMatch(/Hidden size N is empty/);
+    store.setField('hidden', '0');
     expect(s.drafts.hidden).toBe('0');
     expect(s.result).toBe(good.result);
     expect(engine.started).toHaveLength(1);
@@ -134,7 +139,7 @@ describe('LabStore', () => {
     expect(engine.started).toHaveLength(2);
     expect(s.confirm).not.toBeNull();
     expect(s.confirm!.ms).toBeGreaterThan(10_000);
-    expect(s.confirm!.basis).toMatch(/reference.*GFLOP\/s/);
+    expect(s.confirm!.basis).toMatch(/reference computes about [\d.]+ GFLOP\/s here/);
     expect(s.run.status).toBe('idle');
     expect(staleness(s)).toMatch(/earlier run/);
     store.declineRun();
@@ -257,5 +262,20 @@ describe('LabStore eigenvalues after the first picture', () => {
     expect(s.result!.a.spectrum.re.length).toBe(8);
     expect(s.result!.b!.spectrum.re.length).toBe(8);
     expect(Array.from(s.result!.a.spectrum.re)).toEqual(Array.from(buildProblem(s.result!.a.config).spectrum.re));
+  });
+});
+
+describe('predictMs', () => {
+  it('takes the fixed cost (the shortest run) off the largest run, and floors the rate while every run was short', () => {
+    // 10 ms fixed cost, 1e9 FLOP in 110 ms: 1e7 FLOP/ms (10 GFLOP/s) once the fixed cost is off.
+    const rec = { engine: 'cpu', minMs: 10, big: { flops: 1e9, ms: 110 } };
+    const p = predictMs(rec, 1e11);
+    expect(p.flopPerMs).toBeCloseTo(1e7, 0);
+    expect(p.ms).toBeCloseTo(10 + 1e4, 6);
+    // One short run alone: at most 3/4 of it is fixed cost, and 0.5 GFLOP/s at least.
+    expect(predictMs({ engine: 'cpu', minMs: 100, big: { flops: 1e3, ms: 100 } }, 1e9).flopPerMs).toBe(0.5e6);
+    // A long run is trusted as measured, even when slow.
+    expect(predictMs({ engine: 'reference', minMs: 400, big: { flops: 1e8, ms: 2000 } }, 1e9).flopPerMs).toBeCloseTo(1e8 / 1600, 6);
+    expect(predictMs(undefined, 1e9).ms).toBe(2000);
   });
 });

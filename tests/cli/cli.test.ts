@@ -140,7 +140,7 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
   // Spawned, as a user meets them: the cases the issue names.
   const spawned: [string, string[], RegExp][] = [
     ['unknown flag', ['sweep', '--hiden', '8', '--out', 'out'], /unknown option '--hiden'/],
-    ['out-of-range value', ['sweep', '--hidden', '0', '--out', 'out'], /hidden: 0 is not allowed; expected an integer in 1\.\.1024/],
+    ['out-of-range value', ['sweep', '--hidden', '0', '--out', 'out'], /--hidden: Hidden size N must be a whole number between 1 and 1024; you entered 0/],
     ['unreadable bundle', ['render', 'missing.json', '--out', 'out'], /cannot read the bundle missing\.json: ENOENT/],
   ];
   for (const [what, args, message] of spawned) {
@@ -155,7 +155,7 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
 
   // In process (main() with captured output, the same code path after argv), to keep the suite fast.
   const inProcess: [string, string[], RegExp][] = [
-    ['non-numeric value', ['sweep', '--steps', 'ten'], /steps: "ten" is not allowed/],
+    ['non-numeric value', ['sweep', '--steps', 'ten'], /--steps: Steps T must be a number \(a whole number between 1 and 5000\); you entered "ten"/],
     ['malformed --rho', ['sweep', '--rho', '1.5:0.5'], /rho: "1\.5:0\.5" does not have three parts/],
     ['unknown format', ['sweep', '--format', 'png,gif'], /--format: "gif" is not a format/],
     ['bad scale', ['sweep', '--format', 'png', '--scale', '3'], /--scale: "3" is not allowed; expected one of 1, 2, 4/],

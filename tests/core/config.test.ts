@@ -7,8 +7,11 @@ import {
   parseConfig,
   parseRhoSpec,
   rhoValues,
+  rhoCountWithOne,
+  rhoOneMissed,
   ConfigError,
 } from '../../src/core/config.ts';
+import { PRESETS } from '../../src/app/presets.ts';
 import { LAB_VERSION } from '../../src/core/version.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -17,7 +20,7 @@ describe('config', () => {
     const c = parseConfig({});
     for (const name of FIELD_NAMES) expect(c[name]).toBe(FIELDS[name].default);
     expect(c).toEqual(DEFAULT_CONFIG);
-    expect(c).toMatchObject({ activation: 'tanh', hidden: 64, input: 8, steps: 100, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 64, samples: 16 });
+    expect(c).toMatchObject({ activation: 'tanh', hidden: 64, input: 8, steps: 100, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 65, samples: 16 });
   });
 
   // Every numeric field: its bounds are accepted, one step outside is refused with a message
@@ -30,8 +33,8 @@ describe('config', () => {
         const r = checkConfig({ [name]: 'softplus' });
         expect(r.ok).toBe(false);
         if (!r.ok) {
-          expect(r.error.message).toContain(name);
-          expect(r.error.message).toContain('"softplus"');
+          expect(r.error.message).toContain(`${f.label} must be one of`);
+          expect(r.error.message).toContain('you entered "softplus"');
           expect(r.error.message).toContain(f.options.join(', '));
           expect(r.error.problems[0].field).toBe(name);
         }
@@ -49,17 +52,34 @@ describe('config', () => {
           const r = checkConfig({ ...base, [name]: bad });
           expect(r.ok, `${name}=${bad}`).toBe(false);
           if (!r.ok) {
-            expect(r.error.message).toContain(`${name}:`);
-            expect(r.error.message).toContain(String(bad));
-            expect(r.error.message).toContain(`${f.min}..${f.max}`);
+            // By its label, with the bounds in words and what was entered; never "NaN".
+            expect(r.error.message).toContain(f.label);
+            expect(r.error.message).toContain(`between ${f.min} and ${f.max}`);
+            if (Number.isNaN(bad)) expect(r.error.message).toBe(`${f.label} is not a number; enter ${f.kind === 'int' ? 'a whole number' : 'a number'} between ${f.min} and ${f.max}`);
+            else expect(r.error.message).toContain(`you entered ${bad}`);
           }
         }
+        // Text that is not a number is quoted; an empty field says it is empty.
+        const letters = checkConfig({ [name]: 'abc' });
+        expect(letters.ok).toBe(false);
+        if (!letters.ok) expect(letters.error.message).toBe(`${f.label} must be a number (${f.kind === 'int' ? 'a whole number' : 'a number'} between ${f.min} and ${f.max}); you entered "abc"`);
+        const empty = checkConfig({ [name]: ' ' });
+        if (!empty.ok) expect(empty.error.message).toMatch(new RegExp(`^${f.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is empty; enter`));
+        expect(empty.ok).toBe(false);
         expect(checkConfig({ [name]: '12' }).ok).toBe(false);
         expect(checkConfig({ [name]: null }).ok).toBe(false);
         if (f.kind === 'int') expect(ok(f.min + 0.5)).toBe(false);
       });
     }
   }
+
+  it('speaks as the lab does: "Hidden size N must be a whole number between 1 and 1024; you entered 5000"', () => {
+    const r = checkConfig({ hidden: 5000 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe('Hidden size N must be a whole number between 1 and 1024; you entered 5000');
+    const f = checkConfig({ rhoMax: 2.5, rhoMin: 12 });
+    if (!f.ok) expect(f.error.message).toBe('rho min must be a number between 0 and 10; you entered 12');
+  });
 
   it('refuses unknown fields, naming them', () => {
     const r = checkConfig({ hidden: 8, hiddenSize: 8, colour: 'red' });
@@ -88,6 +108,24 @@ describe('config', () => {
     const r = checkConfig({ hidden: 0, steps: 'x', activation: 'gelu' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.problems.map((p) => p.field).sort()).toEqual(['activation', 'hidden', 'steps']);
+  });
+
+  it('rho = 1 is a grid point of the default sweep and of every preset; a count that misses it gets a suggestion', () => {
+    const def = rhoValues(DEFAULT_CONFIG);
+    expect(def[32]).toBe(1);
+    expect(def[1] - def[0]).toBeCloseTo(1 / 64, 15);
+    for (const p of PRESETS) {
+      const c = parseConfig(p.config);
+      expect(rhoValues(c).includes(1), p.id).toBe(true);
+      expect(rhoOneMissed(c)).toBe(false);
+    }
+    expect(rhoValues({ rhoMin: 0.8, rhoMax: 1.2, rhoCount: 65 })[32]).toBe(1); // 1 + 2e-16 before snapping
+    const old = { rhoMin: 0.5, rhoMax: 1.5, rhoCount: 64 };
+    expect(rhoOneMissed(old)).toBe(true);
+    expect(rhoCountWithOne(old)).toBe(65);
+    expect(rhoCountWithOne({ rhoMin: 0.5, rhoMax: 2, rhoCount: 50 })).toBe(49); // step 1.5/48 = 1/32
+    expect(rhoOneMissed({ rhoMin: 1.1, rhoMax: 2, rhoCount: 64 })).toBe(false); // 1 is not in the range
+    expect(rhoCountWithOne({ rhoMin: 1.1, rhoMax: 2, rhoCount: 64 })).toBeNull();
   });
 
   it('rho values are evenly spaced and inclusive', () => {
