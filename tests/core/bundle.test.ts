@@ -97,7 +97,7 @@ describe('bundle', () => {
       ['[]', /no "format" field/],
       [{ ...good, format: 'rnn-gradient-lab.run/9' }, /unsupported bundle format/],
       [{ ...good, rho: [1] }, /rho has 1 values/],
-      [{ ...good, config: { ...good.config, hidden: 0 } }, /config is invalid: hidden/],
+      [{ ...good, config: { ...good.config, hidden: 0 } }, /config is invalid: Hidden size N/],
       [{ ...good, grids: { ...good.grids, saturation: good.grids.saturation.slice(1) } }, /grid saturation has 1 rows/],
       [{ ...good, grids: { ...good.grids, gradLog10Mean: [[1, 2, 'x', 4], [1, 2, 3, 4]] } }, /malformed at grids.gradLog10Mean/],
     ];
