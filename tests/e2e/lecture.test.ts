@@ -153,7 +153,7 @@ describeNeeding(CHROMIUM, 'without WebGL', () => {
   });
 });
 
-describe('at 1280x720', () => {
+describeNeeding(CHROMIUM, 'at 1280x720', () => {
   /** Axis labels of the 3D views that stick out of their view (cut off on screen), in words. */
   const cutLabels = (page: Page) =>
     page.evaluate(() => {
