@@ -171,8 +171,8 @@ async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
   io.err(`rnnlab: trainer ${trainer.name} (${trainer.adapter}): ${why}\n`);
   io.err(`rnnlab: ${config.models.length} models, task ${config.task}, T = ${config.length}, ${config.optimizer} lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}\n`);
   const bar = new ProgressBar({ write: io.err, isTTY: io.errIsTTY === true, columns: io.columns }, 'rnnlab: training');
-  // Off a terminal: one line per tenth of the run with every model's held-out loss at that point
-  // (workers run ahead of each other, so each model's last row at or before the slowest's step).
+  // The bar (a line every few seconds off a terminal) shows every model's held-out loss at the
+  // slowest worker's step (workers run ahead of each other: each model's last row at or before it).
   const seen: EvalRow[][] = config.models.map(() => []);
   const lossesAt = (iteration: number) =>
     seen
@@ -182,8 +182,6 @@ async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
       })
       .filter((x) => x !== null)
       .join('  ');
-  const tenth = Math.max(config.evalEvery, Math.ceil(config.iterations / 10 / config.evalEvery) * config.evalEvery);
-  let lastLine = -1;
   let result: TrainResult;
   try {
     result = await trainer.train(config, {
@@ -197,12 +195,7 @@ async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
       },
       onProgress: (p) => {
         const losses = lossesAt(p.iteration);
-        bar.update({ fraction: p.fraction, phase: `${p.phase}; held-out ${losses}` });
-        const line = Math.floor(p.iteration / tenth);
-        if (io.errIsTTY !== true && line > lastLine && losses !== '') {
-          lastLine = line;
-          io.err(`rnnlab: step ${p.iteration} of ${config.iterations}: held-out loss ${losses}\n`);
-        }
+        bar.update({ fraction: p.fraction, phase: losses === '' ? p.phase : `${p.phase}; held-out ${losses}` });
       },
     });
   } catch (e) {

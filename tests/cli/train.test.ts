@@ -33,7 +33,7 @@ async function inProcess(args: string[]) {
 }
 
 describe('rnnlab train', () => {
-  it('writes curves.csv and train.json for the models given, in order, and reports progress and a summary', () => {
+  it('writes curves.csv and train.json for the models given, in order, and reports the run and a summary', () => {
     const r = rnnlab([
       'train', ...TINY, '--hidden', '5', '--backend', 'cpu', '--out', 'run',
       '--model', 'activation=tanh,init=orthogonal',
@@ -41,7 +41,8 @@ describe('rnnlab train', () => {
     ]);
     expect(r.stderr).toMatch(/trainer cpu/);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/step 6 of 6: held-out loss 0: [\d.]+ {2}1: [\d.]+/);
+    expect(r.stderr).toMatch(/rnnlab: 2 models, task adding, T = 12, adam lr 0.001, batch 4, 6 iterations, seed 5/);
+    expect(r.stderr).toMatch(/baseline \(best constant output\) 0\.167/);
     expect(r.stderr).toMatch(/1 relu-identity clip 1 /);
     expect(r.stderr.trimEnd().split('\n').pop()).toMatch(/^rnnlab: done: trainer cpu .*wrote run\/curves\.csv, run\/train\.json$/);
     const csv = readFileSync(join(dir, 'run', 'curves.csv'), 'utf8').split('\n');

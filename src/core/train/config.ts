@@ -244,11 +244,13 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   return r.config;
 }
 
-/** A model's name in words: "tanh-gaussian", "relu-gaussian clip 1", "relu-identity" (IRNN). */
+/** A model's name in words: "tanh-gaussian", "relu-gaussian clip 1", "relu-identity" (IRNN); fields off their defaults are named. */
 export function modelLabel(m: ModelConfig): string {
   const base = `${m.activation}-${m.init}`;
   const extras: string[] = [];
   if (m.rho !== 1) extras.push(`rho ${m.rho}`);
+  if (m.inputWeightScale !== DEFAULT_MODEL.inputWeightScale) extras.push(`inputWeightScale ${m.inputWeightScale}`);
+  if (m.biasInit !== DEFAULT_MODEL.biasInit) extras.push(`biasInit ${m.biasInit}`);
   if (m.clip > 0) extras.push(`clip ${m.clip}`);
   return extras.length > 0 ? `${base} ${extras.join(' ')}` : base;
 }
