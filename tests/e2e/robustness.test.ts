@@ -311,7 +311,7 @@ describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
     await page.close();
   });
 
-  it('a huge sweep on the CPU engine (W0 alone takes ~30 s at N = 1024) does not hold up the next setting: its worker is replaced', async () => {
+  it('a huge sweep on the CPU engine does not hold up the next setting: its worker is replaced if it is stuck in synchronous work', async () => {
     const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=cpu`);
     await page.evaluate(() => (location.hash = 'hidden=1024&steps=5000&rhoCount=512&samples=256&backend=cpu'));
     await page.waitForFunction(() => (window as unknown as { __lab: { snapshot(): Snap } }).__lab.snapshot().run.status === 'running');
@@ -321,7 +321,10 @@ describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
     const waited = Date.now() - t0;
     const restarts = await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.restarts());
     console.log(`a newer small setting computed ${waited} ms after it replaced a huge CPU sweep (host workers replaced: ${JSON.stringify(restarts)})`);
-    expect(restarts.cpu).toBe(1);
+    // Building W0 at N = 1024 (Krylov radius and norm, core/krylov.ts) takes 1-2 s of synchronous
+    // work: an abort arriving then is answered by replacing the host worker; one arriving after it
+    // is answered by the engine itself. Either way the newer setting must not wait for the sweep.
+    expect(restarts.cpu).toBeLessThanOrEqual(1);
     expect((await snap(page)).result!.a.config).toMatchObject({ hidden: 16, seed: 31 });
     expect(waited).toBeLessThan(20_000);
     expect(errors).toEqual([]);
