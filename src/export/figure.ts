@@ -169,7 +169,13 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
 
   const ascent = (size: number) => 0.76 * size;
   const plot: Box = { x: PAD + ascent(LABEL) + 0.24 * LABEL + 8 + rhoLabelW + 3 + TICK, y: 0, w: plotW, h: plotH };
-  const { title, subtitle } = configTitle(config);
+  const described = configTitle(config);
+  // A difference figure says what it draws ("tanh − relu, log10 ‖dL/dh_t‖"), then the config
+  // A and B share (everything but the activation, which the difference names).
+  const title = opts.difference
+    ? `${colourBarLabel} \u00b7 ${described.title.split(' \u00b7 ').slice(1).join(' \u00b7 ')}`
+    : described.title;
+  const subtitle = described.subtitle;
   const titleBase = PAD + ascent(TITLE);
   const subBase = titleBase + 16;
   plot.y = subBase + 14;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { GRID_NAMES } from '../../src/core/field.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { colourAt, type ColormapName } from '../../src/export/colormap.ts';
+import { differenceOf } from '../../src/export/compare.ts';
 import { buildHeatmapScene, type HeatmapScene } from '../../src/export/figure.ts';
 import { FigureFont, FontError } from '../../src/export/font.ts';
 import { plotPixels, renderHeatmapPng, renderHeatmapRaster } from '../../src/export/heatmap.ts';
@@ -203,5 +204,20 @@ describe('heatmap PNG', () => {
     const a = renderHeatmapPng(field, testFont(), { grid: 'hiddenLog10Mean', scale: 2 });
     const b = renderHeatmapPng(field, testFont(), { grid: 'hiddenLog10Mean', scale: 2 });
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+});
+
+describe('the difference figure', () => {
+  it('its title says what is drawn ("tanh − relu, …") and then the config A and B share', async () => {
+    const a = await referenceField(SMALL);
+    const b = await referenceField({ ...SMALL, activation: 'relu' });
+    const diff = differenceOf(a, b, 'gradLog10Mean', 'tanh', 'relu');
+    const scene = buildHeatmapScene(a, testFont(), { grid: 'gradLog10Mean', difference: diff });
+    const texts = scene.items.filter((i) => i.kind === 'text').map((i) => (i as { text: string }).text);
+    expect(texts[0]).toMatch(/^tanh − relu, log₁₀ ‖dL\/dhₜ‖ · gaussian W₀ · N = /);
+    expect(texts[0]).not.toMatch(/^tanh ·/);
+    // A single run's figure keeps its config title.
+    const one = buildHeatmapScene(a, testFont(), { grid: 'gradLog10Mean' });
+    expect((one.items.find((i) => i.kind === 'text') as { text: string }).text).toMatch(/^tanh · gaussian W₀/);
   });
 });
