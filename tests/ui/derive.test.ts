@@ -12,7 +12,7 @@ import { activationFns } from '../../src/core/activations.ts';
 import { parseConfig, type Config } from '../../src/core/config.ts';
 import { STATISTICS, type GradientField } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
-import { derivePlots, deriveSlice } from '../../src/ui/derive.ts';
+import { saturationWords, derivePlots, deriveSlice } from '../../src/ui/derive.ts';
 import { gridOf } from '../helpers/fields.ts';
 import { testSeed } from '../helpers/seed.ts';
 
@@ -51,7 +51,8 @@ describe('derivePlots', () => {
       expect(p.heatA.values).toBe(p.a.values);
       expect(p.a.overflow).toBe(r.a.overflow);
       expect([p.a.K, p.a.T, p.heatA.K, p.heatA.T]).toEqual([r.a.K, r.a.T, r.a.K, r.a.T]);
-      expect(p.heatA.valueLabel).toBe(SHOWN_LABEL[field]);
+      // The saturation view's legend says what it counts for this activation (saturation-words.test.ts).
+      expect(p.heatA.valueLabel).toBe(field === 'saturation' ? saturationWords(r.a.config) : SHOWN_LABEL[field]);
       expect(p.b).toBeNull();
       expect(p.heatB).toBeNull();
       expect(p.diff).toBeNull();
