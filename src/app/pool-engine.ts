@@ -41,7 +41,7 @@ export class PoolReferenceEngine implements Engine {
     const T = config.steps;
     const workers = this.ensureWorkers(Math.max(1, Math.min(this.size, K)));
     const id = this.nextId++;
-    const placeholder = { re: new Float64Array(0), im: new Float64Array(0), radius: NaN, norm: NaN };
+    const placeholder = { re: new Float64Array(0), im: new Float64Array(0), radius: NaN, norm: NaN, meanSquare: NaN };
     const field = emptyField(config, rho, placeholder, {
       backend: this.name,
       adapter: this.adapter,

@@ -20,8 +20,8 @@ export const SHOWN_LABEL = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf
 /** Short names for plot headings. */
 export const SHOWN_SHORT = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf(f).heading])) as Record<ShownField, string>;
 
-/** Overlays of the slice chart, each toggleable. */
-export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu'] as const;
+/** Overlays of the slice chart, each toggleable (meanfield: the mean-field prediction, src/core/meanfield.ts). */
+export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu', 'meanfield'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /** Which engine computes (the one list, in src/engine/policy.ts): auto (the rule in backends.ts) or one forced by name. */
@@ -57,7 +57,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   rho: 1,
   compare: 'off',
   embed: false,
-  overlays: { std: true, hidden: false, linear: true, pascanu: true },
+  overlays: { std: true, hidden: false, linear: true, pascanu: true, meanfield: true },
   camera: null,
   preset: null,
   backend: 'auto',

@@ -32,7 +32,8 @@ export interface Bundle {
   wallMs: number;
   config: Config;
   rho: number[];
-  spectrum: { radius: number; norm: number; re: number[]; im: number[] };
+  /** meanSquare = ||W0||_F^2 / N (absent in bundles written before it was recorded). */
+  spectrum: { radius: number; norm: number; meanSquare?: number; re: number[]; im: number[] };
   matrices: {
     W0: number[][];
     U: number[][];
@@ -128,6 +129,7 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
     spectrum: {
       radius: spectrum.radius,
       norm: spectrum.norm,
+      ...(Number.isFinite(spectrum.meanSquare) ? { meanSquare: spectrum.meanSquare } : {}),
       re: Array.from(spectrum.re),
       im: Array.from(spectrum.im),
     },
@@ -162,7 +164,13 @@ const bundleSchema = z.object({
   wallMs: z.number(),
   config: z.unknown(),
   rho: z.array(z.number()),
-  spectrum: z.object({ radius: z.number(), norm: z.number(), re: z.array(z.number()), im: z.array(z.number()) }),
+  spectrum: z.object({
+    radius: z.number(),
+    norm: z.number(),
+    meanSquare: z.number().optional(),
+    re: z.array(z.number()),
+    im: z.array(z.number()),
+  }),
   matrices: z.unknown(),
   matricesOmitted: z.string().optional(),
   grids: z.object({
@@ -177,6 +185,21 @@ const bundleSchema = z.object({
     .object({ shown: z.string(), rho: z.number(), camera: z.tuple([z.number(), z.number(), z.number()]).nullable() })
     .optional(),
 });
+
+/** ||W0||_F^2 / N from the bundle's W0 when it carries one; NaN when it does not. */
+function meanSquareOfMatrices(matrices: unknown, n: number): number {
+  const w = (matrices as { W0?: unknown } | null)?.W0;
+  if (!Array.isArray(w) || w.length !== n) return NaN;
+  let ss = 0;
+  for (const row of w as unknown[]) {
+    if (!Array.isArray(row) || row.length !== n) return NaN;
+    for (const v of row as unknown[]) {
+      if (typeof v !== 'number') return NaN;
+      ss += v * v;
+    }
+  }
+  return ss / n;
+}
 
 /** A field back from bundle JSON, exactly as it was written. Throws BundleError with the reason. */
 export function fieldFromBundle(json: string | unknown): GradientField {
@@ -238,6 +261,7 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
       im: Float64Array.from(b.spectrum.im),
       radius: b.spectrum.radius,
       norm: b.spectrum.norm,
+      meanSquare: b.spectrum.meanSquare ?? meanSquareOfMatrices(b.matrices, n),
     },
     meta: { backend: b.backend, adapter: b.adapter, wallMs: b.wallMs, precision: b.precision },
   };

@@ -6,7 +6,7 @@ import { driveOn, rhoValues, type Config } from './config.ts';
 import { sequenceInputs } from './inputs.ts';
 import { Rng, STREAM } from './rng.ts';
 import { arnoldiRadius } from './krylov.ts';
-import { eigenvalues, hasEigenvalues, orthogonalFromGaussian, radiusOf, spectralNorm, type Spectrum } from './spectrum.ts';
+import { eigenvalues, hasEigenvalues, meanSquare, orthogonalFromGaussian, radiusOf, spectralNorm, type Spectrum } from './spectrum.ts';
 
 export interface Problem {
   config: Config;
@@ -93,7 +93,10 @@ export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hid
       norm /= scale;
     }
   }
-  const entry = { W0: w, spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm } };
+  const entry = {
+    W0: w,
+    spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm, meanSquare: meanSquare(w, n) },
+  };
   if (w0Cache.size >= W0_CACHE_LIMIT) w0Cache.delete(w0Cache.keys().next().value as string);
   w0Cache.set(key, entry);
   return entry;
@@ -108,7 +111,7 @@ export function eigenvaluesOf(config: Pick<Config, 'init' | 'normalize' | 'hidde
   const entry = recurrentMatrix(config);
   if (hasEigenvalues(entry.spectrum) || config.hidden === 0) return entry.spectrum;
   const { re, im } = eigenvalues(entry.W0, config.hidden);
-  entry.spectrum = { re, im, radius: radiusOf(re, im), norm: entry.spectrum.norm };
+  entry.spectrum = { re, im, radius: radiusOf(re, im), norm: entry.spectrum.norm, meanSquare: entry.spectrum.meanSquare };
   return entry.spectrum;
 }
 

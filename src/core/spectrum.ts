@@ -15,6 +15,12 @@ export interface Spectrum {
   radius: number;
   /** Largest singular value ||W||_2. */
   norm: number;
+  /**
+   * ||W||_F^2 / N: N times the mean squared entry, the sigma_w^2 of mean-field theory (1 for an
+   * orthogonal W, 1/radius(G)^2 for a gaussian G scaled to radius 1). NaN when unknown (a bundle
+   * written before it was recorded, without its W0).
+   */
+  meanSquare: number;
 }
 
 function toMatrix(a: Float64Array, n: number, m = n): Matrix {
@@ -35,6 +41,13 @@ export function spectralNorm(a: Float64Array, n: number): number {
   return lanczosNorm(a, n).norm;
 }
 
+/** ||a||_F^2 / n for the n x n matrix a. */
+export function meanSquare(a: Float64Array, n: number): number {
+  let ss = 0;
+  for (const v of a) ss += v * v;
+  return ss / n;
+}
+
 /** max |lambda| of eigenvalues given by their real and imaginary parts. */
 export function radiusOf(re: Float64Array, im: Float64Array): number {
   let radius = 0;
@@ -45,7 +58,7 @@ export function radiusOf(re: Float64Array, im: Float64Array): number {
 /** Every eigenvalue, the radius from them, and the spectral norm. */
 export function spectrum(a: Float64Array, n: number): Spectrum {
   const { re, im } = eigenvalues(a, n);
-  return { re, im, radius: radiusOf(re, im), norm: spectralNorm(a, n) };
+  return { re, im, radius: radiusOf(re, im), norm: spectralNorm(a, n), meanSquare: meanSquare(a, n) };
 }
 
 /**

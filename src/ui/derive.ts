@@ -8,10 +8,14 @@ import { SATURATION_FRACTION } from '../core/activations.ts';
 import type { Config } from '../core/config.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
 import { gridRow, nearestRhoIndex, STATISTICS, type GradientField } from '../core/field.ts';
+import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
+import { phaseDiagram } from '../core/phase.ts';
+import { fitRates } from '../core/rate.ts';
 import { theoryRow } from '../core/theory.ts';
 import { autoRange, countCells, statisticRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { differenceFlags, differenceGrid } from '../export/compare.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
+import type { RateData } from './lab-rate.ts';
 import type { SliceData } from './lab-slice.ts';
 import type { SurfaceData } from './three/surface-scene.ts';
 
@@ -127,11 +131,24 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
   return { a, b, heatA, heatB, diff };
 }
 
+// The mean-field row costs O(T) Gauss-Hermite sums: computed once per (field, row), not per render.
+const meanFieldMemo = new WeakMap<GradientField, Map<number, Float64Array>>();
+
+/** Mean field's predicted log10 ||dL/dh_t|| for row k of the field. */
+function meanFieldFor(f: GradientField, k: number): Float64Array {
+  let rows = meanFieldMemo.get(f);
+  if (!rows) meanFieldMemo.set(f, (rows = new Map()));
+  let row = rows.get(k);
+  if (!row) rows.set(k, (row = meanFieldRow(f.config, f.rho[k], f.spectrum.meanSquare).gradLog10));
+  return row;
+}
+
 /** The slice at the slider's rho: row k of the measured grids and the theory for rho_k. */
 export function deriveSlice(r: RunResult, rho: number): { k: number; slice: SliceData } {
   const f = r.a;
   const k = nearestRhoIndex(f.rho, rho);
   const theory = theoryRow(f.config, f.rho[k], f.spectrum.norm);
+  const mf = meanFieldApplicability(f.config, f.spectrum.meanSquare);
   const row = (g: Float64Array) => gridRow(g, f.T, k);
   return {
     k,
@@ -144,10 +161,24 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
       hidden: row(f.grids.hiddenLog10Mean),
       linear: theory.linear,
       pascanu: theory.pascanu,
+      meanField: mf.applies ? meanFieldFor(f, k) : null,
+      meanFieldNote: mf.note,
       labelA: `log10 ‖dL/dh_t‖, ${f.config.activation}`,
       gradB: r.b ? gridRow(r.b.grids.gradLog10Mean, r.b.T, k) : null,
       overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
       labelB: r.b ? `log10 ‖dL/dh_t‖, ${r.b.config.activation}` : '',
     },
+  };
+}
+
+/** The phase diagram of A (and B's measured rate in compare mode): once per result, not per render. */
+export function deriveRate(r: RunResult): RateData {
+  const phase = phaseDiagram(r.a);
+  const b = r.b;
+  return {
+    phase,
+    labelA: `measured, ${r.a.config.activation}`,
+    rateB: b ? fitRates(b.grids.gradLog10Mean, b.grids.gradLog10Std, b.overflow, b.K, b.T, b.config.samples, phase.window).rate : null,
+    labelB: b ? `measured, ${b.config.activation}` : '',
   };
 }

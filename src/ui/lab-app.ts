@@ -10,7 +10,8 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { formatDuration } from '../core/work.ts';
-import { absentIn, derivePlots, deriveSlice, type Plots } from './derive.ts';
+import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
+import type { RateData } from './lab-rate.ts';
 import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
@@ -19,6 +20,7 @@ import './lab-controls.ts';
 import './lab-export.ts';
 import './lab-heatmap.ts';
 import './lab-presets.ts';
+import './lab-rate.ts';
 import './lab-slice.ts';
 import './lab-slider.ts';
 import './lab-spectrum.ts';
@@ -117,10 +119,10 @@ export class LabApp extends LitElement {
         grid-template-columns: 1fr 1fr;
       }
       .bottom {
-        grid-template-columns: 1.6fr 1fr;
+        grid-template-columns: 1.35fr 1.15fr 0.75fr;
       }
       .bottom.compare {
-        grid-template-columns: 1fr 1.35fr 0.75fr;
+        grid-template-columns: 1fr 1.2fr 1fr 0.6fr;
       }
       .progress {
         position: fixed;
@@ -240,6 +242,7 @@ export class LabApp extends LitElement {
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
+  private rateMemo: { result: RunResult; rate: RateData } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
   /** Re-renders the elapsed time and time left once a second while a run computes. */
   private clock: ReturnType<typeof setInterval> | null = null;
@@ -316,6 +319,14 @@ export class LabApp extends LitElement {
       this.plotsMemo = { result: s.result, field, plots: derivePlots(s.result, field) };
     }
     return this.plotsMemo.plots;
+  }
+
+  /** The phase diagram, recomputed only when the result changes. */
+  rate(): RateData | null {
+    const r = this.snap?.result;
+    if (!r) return null;
+    if (this.rateMemo?.result !== r) this.rateMemo = { result: r, rate: deriveRate(r) };
+    return this.rateMemo.rate;
   }
 
   /** The slice the chart shows (the test hook reads it). */
@@ -544,6 +555,7 @@ export class LabApp extends LitElement {
               ? html`<lab-heatmap id="heat-diff" .data=${plots?.diff ?? null} .markerK=${k} heading=${`A − B: ${aName} − ${bName}`}></lab-heatmap>`
               : null}
             <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
+            <lab-rate .data=${this.rate()} .sliceK=${k}></lab-rate>
             <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>
           </div>
         </section>

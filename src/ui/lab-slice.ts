@@ -1,7 +1,7 @@
 /**
  * <lab-slice>: the field at the slider's rho against t: log10 ||dL/dh_t|| with a +-1 std band,
- * log10 ||h_t||, and the theory overlays (linear prediction, Pascanu bound), each toggled from
- * the legend. Overflow steps are marked at the top and never plotted as numbers; exact zeros
+ * log10 ||h_t||, and the theory overlays (linear prediction, Pascanu bound, mean field), each
+ * toggled from the legend. Overflow steps are marked at the top and never plotted as numbers; exact zeros
  * (-Infinity) are pinned to the bottom edge and said so.
  */
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
@@ -23,6 +23,10 @@ export interface SliceData {
   hidden: Float64Array;
   linear: Float64Array;
   pascanu: Float64Array;
+  /** Mean field's prediction of log10 ||dL/dh_t|| (src/core/meanfield.ts); null where it does not apply. */
+  meanField: Float64Array | null;
+  /** Why mean field does not apply, or what it assumes (legend tooltip). */
+  meanFieldNote: string;
   labelA: string;
   /** Compare mode: B's gradient row. */
   gradB: Float64Array | null;
@@ -30,7 +34,9 @@ export interface SliceData {
   labelB: string;
 }
 
-const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f' };
+const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f', meanfield: '#e69f00' };
+/** Series that are predictions, not measurements: they never set the y range on their own. */
+const THEORY_KEYS = new Set(['linear', 'pascanu', 'meanfield']);
 const M0 = { left: 44, right: 12, top: 10, bottom: 30 };
 
 interface Series {
@@ -123,7 +129,7 @@ export class LabSlice extends LitElement {
   ];
 
   @property({ attribute: false }) data: SliceData | null = null;
-  @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true };
+  @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true, meanfield: true };
   private readonly plot = new PlotSizeController(this);
   private get size(): { w: number; h: number } {
     return this.plot.size;
@@ -138,6 +144,7 @@ export class LabSlice extends LitElement {
     const out: Series[] = [];
     if (this.overlays.linear) out.push({ key: 'linear', values: d.linear, color: COLORS.linear, dash: '6 4', width: 1.5 });
     if (this.overlays.pascanu) out.push({ key: 'pascanu', values: d.pascanu, color: COLORS.pascanu, dash: '2 3', width: 1.5 });
+    if (this.overlays.meanfield && d.meanField) out.push({ key: 'meanfield', values: d.meanField, color: COLORS.meanfield, dash: '9 3 2 3', width: 2 });
     if (this.overlays.hidden) out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, color: COLORS.hidden, width: 1.5 });
     if (d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: 2 });
     out.push({ key: 'grad', values: d.grad, overflow: d.overflow, color: COLORS.grad, width: 2.2 });
@@ -151,7 +158,7 @@ export class LabSlice extends LitElement {
     let tlo = Infinity;
     let thi = -Infinity;
     for (const s of series) {
-      const theory = s.key === 'linear' || s.key === 'pascanu';
+      const theory = THEORY_KEYS.has(s.key);
       for (let j = 0; j < d.T; j++) {
         const v = s.values[j];
         if (!Number.isFinite(v) || s.overflow?.[j]) continue;
@@ -232,7 +239,7 @@ export class LabSlice extends LitElement {
       };
       for (const s of series)
         for (let j = 0; j < d.T; j++) {
-          if (s.key === 'linear' || s.key === 'pascanu') continue;
+          if (THEORY_KEYS.has(s.key)) continue;
           if (s.values[j] === -Infinity) hasZero = true;
           if (s.overflow?.[j] || Number.isNaN(s.values[j])) hasOverflow = true;
         }
@@ -305,6 +312,9 @@ export class LabSlice extends LitElement {
         ${box('hidden', 'log10 ‖h_t‖', html`<span class="key" style=${`border-color:${COLORS.hidden}`}></span>`)}
         ${box('linear', 'linear theory (T−t)·log10 ρ', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>`)}
         ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
+        ${d && !d.meanField
+          ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
+          : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}
         ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>overflow steps (no value)</span>` : null}
         ${hasZero ? html`<span class="note">exact zeros (−∞) pinned to the bottom edge</span>` : null}
       </div>
