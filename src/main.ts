@@ -6,6 +6,7 @@ import { Backends } from './app/backends.ts';
 import { RunController } from './app/runner.ts';
 import { spectrumWorkerPort } from './app/spectrum-client.ts';
 import { LabStore, type HashPort } from './app/store.ts';
+import { TrainSession } from './app/train-session.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
 import { sceneModule } from './ui/lab-surface.ts';
@@ -30,6 +31,8 @@ window.addEventListener('hashchange', () => store.loadHash(location.hash));
 
 const app = document.createElement('lab-app');
 app.store = store;
+const train = new TrainSession();
+app.train = train;
 document.body.appendChild(app);
 store.start();
 // Load three.js while the first sweep computes (in workers), not before it starts.
@@ -61,6 +64,11 @@ const stopCalibrate = store.subscribe((s) => {
 const hook = {
   store,
   snapshot: () => store.snapshot,
+  /** The Train view's run: status, progress and the live rows (plain data). */
+  train: () => {
+    const t = train.snapshot;
+    return { status: t.status, iteration: t.iteration, rows: t.rows.length, checkpoints: t.checkpoints.length, divergences: t.divergences.map((d) => d.message), hasResult: !!t.result };
+  },
   /** The slice the chart shows now: its rho index and the gradient row. */
   slice: () => {
     const s = app.slice();

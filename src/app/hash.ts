@@ -8,6 +8,8 @@
  */
 import { checkConfig, DEFAULT_CONFIG, FIELDS, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import { presetById } from './presets.ts';
+import { MAX_MODELS } from '../core/train/config.ts';
+import { decodeModels, DEFAULT_TRAIN, encodeModels, withSetting, type RunSetting } from './train-settings.ts';
 import {
   BACKEND_CHOICES,
   COMPARE_OPTIONS,
@@ -20,6 +22,8 @@ import {
   type LabState,
   type Overlay,
   type ShownField,
+  TABS,
+  type Tab,
 } from './state.ts';
 
 export interface HashField {
@@ -29,6 +33,8 @@ export interface HashField {
   write(state: LabState): string | null;
   /** Apply a raw value to state; returns an error message (naming the field) or null. */
   read(state: LabState, raw: string): string | null;
+  /** Longest value looked at, where longer than MAX_VALUE_LENGTH (a list of up to 8 models). */
+  maxLength?: number;
 }
 
 /** Longest value we look at; anything longer is refused before parsing (pathological links). */
@@ -142,8 +148,57 @@ const VIEW_FIELDS: HashField[] = [
   },
 ];
 
-/** THE table: every config field (from core FIELDS), then the view fields. */
-export const HASH_FIELDS: readonly HashField[] = [...FIELD_NAMES.map(configField), ...VIEW_FIELDS];
+/** A Train view setting under the key `t.<short>`; validated like the form's field (train-settings.ts). */
+function trainField(key: string, name: RunSetting): HashField {
+  return {
+    key,
+    write: (s) => (s.view.train[name] === DEFAULT_TRAIN[name] ? null : String(s.view.train[name])),
+    read: (s, raw) => {
+      const r = withSetting(s.view.train, name, raw);
+      if (!r.ok) return `${key}: ${r.message}`;
+      s.view.train = r.settings;
+      return null;
+    },
+  };
+}
+
+const TRAIN_FIELDS: HashField[] = [
+  {
+    key: 'tab',
+    write: (s) => (s.view.tab === DEFAULT_VIEW.tab ? null : s.view.tab),
+    read: (s, raw) => {
+      if (!(TABS as readonly string[]).includes(raw)) return `tab: ${quote(raw)} is not allowed; expected one of ${TABS.join(', ')}`;
+      s.view.tab = raw as Tab;
+      return null;
+    },
+  },
+  trainField('t.task', 'task'),
+  trainField('t.T', 'length'),
+  trainField('t.N', 'hidden'),
+  trainField('t.opt', 'optimizer'),
+  trainField('t.lr', 'lr'),
+  trainField('t.batch', 'batch'),
+  trainField('t.iter', 'iterations'),
+  trainField('t.seed', 'seed'),
+  {
+    key: 't.models',
+    // Up to MAX_MODELS models of activation:init:rho:clip, each well under 60 characters.
+    maxLength: 60 * MAX_MODELS,
+    write: (s) => {
+      const text = encodeModels(s.view.train.models);
+      return text === encodeModels(DEFAULT_TRAIN.models) ? null : text;
+    },
+    read: (s, raw) => {
+      const r = decodeModels(raw);
+      if (!r.ok) return `t.models: ${r.message}; expected activation:init:rho:clip per model, joined by ~`;
+      s.view.train = { ...s.view.train, models: r.models };
+      return null;
+    },
+  },
+];
+
+/** THE table: every config field (from core FIELDS), then the view fields, then the Train view's. */
+export const HASH_FIELDS: readonly HashField[] = [...FIELD_NAMES.map(configField), ...VIEW_FIELDS, ...TRAIN_FIELDS];
 const BY_KEY = new Map(HASH_FIELDS.map((f) => [f.key, f]));
 
 /** The hash (without '#') for a state: only non-default fields, in table order. */
@@ -191,7 +246,7 @@ export function decodeHash(hash: string): DecodedHash {
     }
     if (seen.has(key)) problems.push({ key, message: `${key} appears more than once in the link; the last value is used` });
     seen.add(key);
-    if (raw.length > MAX_VALUE_LENGTH) {
+    if (raw.length > (f.maxLength ?? MAX_VALUE_LENGTH)) {
       problems.push({ key, message: `${key}: the value is ${raw.length} characters long; expected ${describeShort(key)}` });
       continue;
     }

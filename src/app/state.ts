@@ -6,6 +6,7 @@
 import { ACTIVATIONS, DEFAULT_CONFIG, type Activation, type Config } from '../core/config.ts';
 import { MENU_GRIDS, STATISTICS, type GridName, type MenuKey } from '../core/statistics.ts';
 import type { BackendChoice } from '../engine/policy.ts';
+import { DEFAULT_TRAIN, type TrainSettings } from './train-settings.ts';
 
 /** The fields the plots can show, by their URL names: the menu entries of the statistics table. */
 export const SHOWN_FIELDS = MENU_GRIDS.map((g) => STATISTICS[g].menu!.key as MenuKey);
@@ -31,7 +32,14 @@ export { BACKEND_CHOICES, type BackendChoice } from '../engine/policy.ts';
 export type CompareMode = 'off' | Activation;
 export const COMPARE_OPTIONS: readonly CompareMode[] = ['off', ...ACTIVATIONS];
 
+/** Which view fills the page: the gradient field at initialisation, or training. */
+export const TABS = ['gradient', 'train'] as const;
+export type Tab = (typeof TABS)[number];
+
 export interface ViewState {
+  tab: Tab;
+  /** The Train view's settings (replaced, never mutated, on every change). */
+  train: TrainSettings;
   field: ShownField;
   /** The slider's rho; snapped to the nearest swept value when drawn. */
   rho: number;
@@ -53,6 +61,8 @@ export interface LabState {
 }
 
 export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
+  tab: 'gradient',
+  train: DEFAULT_TRAIN,
   field: 'grad',
   rho: 1,
   compare: 'off',

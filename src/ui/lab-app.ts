@@ -25,6 +25,11 @@ import './lab-slice.ts';
 import './lab-slider.ts';
 import './lab-spectrum.ts';
 import './lab-surface.ts';
+import type { TrainSession, TrainSnapshot } from '../app/train-session.ts';
+import { DEFAULT_TRAIN, nextModel, trainConfigOf, trainFileBase, withSetting } from '../app/train-settings.ts';
+import { TABS, type Tab } from '../app/state.ts';
+import { TrainCommandEvent, TrainSettingEvent } from './train/events.ts';
+import './train/train-view.ts';
 
 /** A run must take this long before the progress bar shows (short runs would only flicker). */
 const PROGRESS_DELAY_MS = 200;
@@ -71,6 +76,19 @@ export class LabApp extends LitElement {
         text-overflow: ellipsis;
         flex: 1 1 auto;
         min-width: 0;
+      }
+      .tabs {
+        display: flex;
+        gap: 2px;
+        flex: 0 0 auto;
+      }
+      .tabs button[aria-selected='true'] {
+        border-color: var(--accent);
+        font-weight: 600;
+      }
+      .main.train {
+        grid-template-columns: 1fr;
+        padding: 8px;
       }
       .main {
         display: grid;
@@ -229,6 +247,12 @@ export class LabApp extends LitElement {
   ];
 
   @property({ attribute: false }) store: LabStore | null = null;
+  /** The Train view's run (its worker lives as long as the page). */
+  @property({ attribute: false }) train: TrainSession | null = null;
+  @state() private trainSnap: TrainSnapshot | null = null;
+  /** Train settings that were not applied, with their messages, by field. */
+  @state() private trainErrors: Record<string, string> = {};
+  private unsubscribeTrain: (() => void) | null = null;
   @property({ type: Boolean, reflect: true }) embed = false;
   @state() private snap: Snapshot | null = null;
   /** What an export is doing or why it failed, in words (null when idle). */
@@ -258,6 +282,8 @@ export class LabApp extends LitElement {
     this.addEventListener(ImportFileEvent.type, (e) => void this.importFile(e.file));
     this.addEventListener(RecomputeEvent.type, () => this.store?.rerun());
     this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
+    this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
+    this.addEventListener(TrainCommandEvent.type, (e) => void this.trainCommand(e));
     // A run bundle dropped anywhere on the page opens like one picked in the file input.
     this.addEventListener('dragover', (e) => {
       if (e.dataTransfer?.types.includes('Files')) {
@@ -285,10 +311,16 @@ export class LabApp extends LitElement {
     this.clock = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeTrain?.();
+    this.unsubscribeTrain = null;
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('store')) this.subscribe();
+    if (changed.has('train')) {
+      this.unsubscribeTrain?.();
+      this.unsubscribeTrain = this.train?.subscribe((t) => (this.trainSnap = t)) ?? null;
+    }
     this.embed = this.snap?.state.view.embed ?? false;
   }
 
@@ -448,9 +480,90 @@ export class LabApp extends LitElement {
     return null;
   }
 
+  private trainSetting(field: string, raw: string): void {
+    const settings = this.snap?.state.view.train;
+    if (!settings) return;
+    const r = withSetting(settings, field, raw);
+    const { [field]: _, ...others } = this.trainErrors;
+    this.trainErrors = r.ok ? others : { ...others, [field]: r.message };
+    if (r.ok) this.store?.setView({ train: r.settings });
+  }
+
+  private async trainCommand(e: TrainCommandEvent): Promise<void> {
+    const settings = this.snap?.state.view.train;
+    const session = this.train;
+    if (!settings || !session) return;
+    const check = trainConfigOf(settings);
+    switch (e.command) {
+      case 'start':
+      case 'step':
+        if (!check.ok) {
+          this.trainErrors = { ...this.trainErrors, settings: check.problems.map((p) => p.message).join('; ') };
+          return;
+        }
+        if (e.command === 'start') session.start(check.config);
+        else session.step(check.config);
+        return;
+      case 'pause':
+        return session.pause();
+      case 'resume':
+        return session.resume();
+      case 'reset':
+        return session.reset();
+      case 'add-model': {
+        const m = nextModel(settings);
+        if (m) this.store?.setView({ train: { ...settings, models: [...settings.models, m] } });
+        return;
+      }
+      case 'remove-model':
+        if (settings.models.length > 1) {
+          this.trainErrors = {};
+          this.store?.setView({ train: { ...settings, models: settings.models.filter((_, k) => k !== e.model) } });
+        }
+        return;
+      case 'defaults':
+        this.trainErrors = {};
+        this.store?.setView({ train: { ...settings, models: DEFAULT_TRAIN.models } });
+        return;
+      case 'csv':
+      case 'bundle': {
+        const result = session.snapshot.result;
+        if (!result) return;
+        const base = trainFileBase(result.config);
+        if (e.command === 'csv') {
+          const { curvesCsv } = await import('../export/train.ts');
+          saveFile({ name: `curves-${base}.csv`, mime: 'text/csv', blob: new Blob([curvesCsv(result)], { type: 'text/csv' }) });
+        } else {
+          const { trainBundleToJson } = await import('../core/train/bundle.ts');
+          saveFile({ name: `train-${base}.json`, mime: 'application/json', blob: new Blob([trainBundleToJson(result)], { type: 'application/json' }) });
+        }
+        return;
+      }
+    }
+  }
+
+  private renderTabs(tab: Tab) {
+    const names: Record<Tab, string> = { gradient: 'Gradient at initialisation', train: 'Training' };
+    return html`<nav class="tabs" role="tablist" aria-label="View">
+      ${TABS.map(
+        (t) => html`<button role="tab" data-tab=${t} aria-selected=${t === tab ? 'true' : 'false'} @click=${() => this.store?.setView({ tab: t })}>${names[t]}</button>`,
+      )}
+    </nav>`;
+  }
+
   override render() {
     const s = this.snap;
     if (!s) return html`<p>starting…</p>`;
+    if (s.state.view.tab === 'train' && !s.state.view.embed) {
+      return html`<header>
+          <h1>RNN Gradient Lab</h1>
+          ${this.renderTabs('train')}
+          <span class="sub">train vanilla RNNs side by side on a long-memory task: loss, gradient norms and W's eigenvalues as they learn</span>
+        </header>
+        <div class="main train">
+          <train-view .settings=${s.state.view.train} .snapshot=${this.trainSnap} .errors=${this.trainErrors}></train-view>
+        </div>`;
+    }
     const { config, view } = s.state;
     const plots = this.plots();
     const sl = this.slice();
@@ -465,6 +578,7 @@ export class LabApp extends LitElement {
       ${this.dropping ? html`<div class="drop" aria-hidden="true"><span>Drop a run bundle (run-….json) to open it</span></div>` : null}
       <header>
         <h1>RNN Gradient Lab</h1>
+        ${view.embed ? null : this.renderTabs('gradient')}
         <span class="sub">how the spectral radius ρ of W and the activation decide whether BPTT gradients vanish or explode</span>
         ${this.renderStatus()}
         <lab-badge .backend=${s.backend} .result=${s.result} choice=${view.backend} ?readonly=${view.embed}></lab-badge>

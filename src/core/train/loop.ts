@@ -84,6 +84,11 @@ export interface LoopHooks {
   onDiverged?: (d: Divergence) => void;
   /** After each iteration (all models), with the iteration just finished. */
   onIteration?: (iteration: number) => void;
+  /**
+   * Called after onIteration; a promise it returns holds the loop until it settles (the lab's
+   * pause and single step). The loop checks the signal once it goes on.
+   */
+  gate?: (iteration: number) => Promise<void> | void;
 }
 
 /** Iterations whose parameters are kept: about ten over the run, on evaluation iterations, plus the first and last. */
@@ -182,6 +187,11 @@ export async function runTraining<V extends Vec>(
       else sgdStep(kernel.params, kernel.grad, m, config.lr, config.momentum);
     }
     hooks.onIteration?.(i);
+    const gated = hooks.gate?.(i);
+    if (gated) {
+      await gated;
+      lastYield = performance.now();
+    }
     if (performance.now() - lastYield > YIELD_MS) {
       await yieldToEventLoop();
       lastYield = performance.now();

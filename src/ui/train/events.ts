@@ -1,0 +1,33 @@
+/** Events of the Train view's components, sent up to <lab-app> (properties down, events up). */
+
+/** A Train setting's text changed: `field` is a run setting ("lr") or a model's ("models[2].clip"). */
+export class TrainSettingEvent extends Event {
+  static readonly type = 'train-setting';
+  constructor(
+    readonly field: string,
+    readonly raw: string,
+  ) {
+    super(TrainSettingEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+export type TrainCommand = 'start' | 'pause' | 'resume' | 'step' | 'reset' | 'add-model' | 'remove-model' | 'csv' | 'bundle' | 'defaults';
+
+/** A button of the Train view: run control, models added or removed, downloads. */
+export class TrainCommandEvent extends Event {
+  static readonly type = 'train-command';
+  constructor(
+    readonly command: TrainCommand,
+    /** The model, for remove-model. */
+    readonly model = -1,
+  ) {
+    super(TrainCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'train-setting': TrainSettingEvent;
+    'train-command': TrainCommandEvent;
+  }
+}
