@@ -11,7 +11,7 @@ import type { ExportReply, ExportRequest, ReadRequest } from './export-worker.ts
 import { SHOWN_GRID, type ShownField, type ViewState } from './state.ts';
 import type { RunResult } from './store.ts';
 
-export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface'] as const;
+export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface', 'rate-png', 'rate-svg', 'rate-csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_LABELS: Record<ExportFormat, string> = {
@@ -21,6 +21,9 @@ export const EXPORT_LABELS: Record<ExportFormat, string> = {
   npz: 'Grids NPZ (NumPy)',
   json: 'Run bundle JSON',
   surface: '3D surface PNG',
+  'rate-png': 'Rate vs ρ PNG',
+  'rate-svg': 'Rate vs ρ SVG',
+  'rate-csv': 'Rate vs ρ CSV',
 };
 
 /** PNG pixel densities of the heatmap figure (the figure is 1x in CSS px; 2x suits slides, 4x print). */

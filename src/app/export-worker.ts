@@ -7,15 +7,15 @@
  * reads opened run bundles (JSON.parse and checks of up to ~330 MB) into a field.
  */
 import { MATRIX_NUMBER_LIMIT, type BundleView } from '../core/bundle.ts';
-import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts';
+import { GRID_NAMES, nearestRhoIndex, type GradientField, type GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
-import { bundleFile, csvFile, heatmapFile, npzFile } from '../export/files.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile } from '../export/files.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
 import { readBundleRun } from './import.ts';
 
 export interface ExportRequest {
-  format: 'png' | 'svg' | 'csv' | 'npz' | 'json';
+  format: 'png' | 'svg' | 'csv' | 'npz' | 'json' | 'rate-png' | 'rate-svg' | 'rate-csv';
   /** Configuration A (the figure's title, the grids, the bundle). */
   a: GradientField;
   /** Configuration B in compare mode: the figures show A - B. */
@@ -49,6 +49,12 @@ async function write(r: ExportRequest) {
     const difference = b ? differenceOf(a, b, grid, a.config.activation, b.config.activation) : undefined;
     return heatmapFile(a, font, { grid, scale: r.scale, difference }, r.format);
   }
+  if (r.format === 'rate-png' || r.format === 'rate-svg') {
+    const font = await fetchFigureFont();
+    const k = r.view ? nearestRhoIndex(a.rho, r.view.rho) : undefined;
+    return rateFigureFile(a, font, r.format === 'rate-png' ? 'png' : 'svg', { scale: r.scale, highlightK: k });
+  }
+  if (r.format === 'rate-csv') return rateCsvFile(a);
   if (r.format === 'csv') return csvFile(a);
   if (r.format === 'npz') return npzFile(a);
   // Past the limit toBundle leaves the matrices out and says why without reading the problem:

@@ -9,6 +9,7 @@ import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
 import { makeGrids } from './statistics.ts';
 import { eigenvaluesOf, type Problem } from './problem.ts';
 import { hasEigenvalues } from './spectrum.ts';
+import { phaseDiagram, rateSummary } from './phase.ts';
 import { LAB_VERSION } from './version.ts';
 
 export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/1';
@@ -51,6 +52,22 @@ export interface Bundle {
   nonFinite: Partial<Record<GridName, { NaN?: [number, number][]; Infinity?: [number, number][]; '-Infinity'?: [number, number][] }>>;
   /** What the lab showed when the run was saved (absent in bundles from the CLI and older files). */
   view?: BundleView;
+  /**
+   * The rate of log10 ||dL/dh_t|| per step backwards against rho (src/core/phase.ts,
+   * docs/theory.md), derived from the grids when the bundle was written; null where not defined.
+   * Not read back: a bundle opened again recomputes it from its grids.
+   */
+  rates?: {
+    window: { from: number; to: number } | null;
+    edgeMeanField: number | null;
+    edgeMeasured: number | null;
+    meanField: string;
+    rate: (number | null)[];
+    rateSeBound: (number | null)[];
+    rateMeanField: (number | null)[];
+    rateLinear: (number | null)[];
+    ratePascanu: (number | null)[];
+  };
 }
 
 /** The view a bundle was saved with, so opening it shows the same picture. */
@@ -136,10 +153,25 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
     matrices,
     grids,
     nonFinite,
+    rates: bundleRates(field),
   };
   if (matricesOmitted) bundle.matricesOmitted = matricesOmitted;
   if (view) bundle.view = view;
   return bundle;
+}
+
+/** The phase diagram's columns for the bundle, with null for a value that is not finite. */
+function bundleRates(field: GradientField): NonNullable<Bundle['rates']> {
+  const p = phaseDiagram(field);
+  const list = (a: Float64Array | null) => Array.from(a ?? new Float64Array(field.K).fill(NaN), (v) => (Number.isFinite(v) ? v : null));
+  return {
+    ...rateSummary(p),
+    rate: list(p.measured.rate),
+    rateSeBound: list(p.measured.seBound),
+    rateMeanField: list(p.meanField),
+    rateLinear: list(p.linear),
+    ratePascanu: list(p.pascanu),
+  };
 }
 
 export function bundleToJson(field: GradientField, problem?: Problem, view?: BundleView): string {

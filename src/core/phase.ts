@@ -96,3 +96,8 @@ function refineEdge(field: GradientField, w: RateWindow | null, rho: Float64Arra
   }
   return null;
 }
+
+/** What the phase diagram found, as plain JSON (the NPZ sidecar and the bundle): window, edges, mean field's note. */
+export function rateSummary(p: PhaseDiagram): { window: RateWindow | null; edgeMeanField: number | null; edgeMeasured: number | null; meanField: string } {
+  return { window: p.window, edgeMeanField: p.edgeMeanField, edgeMeasured: p.edgeMeasured, meanField: p.meanFieldNote };
+}

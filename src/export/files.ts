@@ -12,6 +12,7 @@ import type { FigureFont } from './font.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from './heatmap.ts';
 import { exportFileName } from './names.ts';
 import { fieldNpz } from './npy.ts';
+import { rateCsv, renderRatePng, renderRateSvg } from './rate.ts';
 
 export interface ExportFile {
   /** File name without a directory, e.g. grad-tanh-gaussian-N64-T100-S16-seed1.png. */
@@ -42,4 +43,16 @@ export function npzFile(field: GradientField): ExportFile {
 /** The JSON run bundle (src/core/bundle.ts); pass the problem to include the matrices, and the lab's view to save it too. */
 export function bundleFile(field: GradientField, problem?: Problem, view?: BundleView): ExportFile {
   return { name: exportFileName(field.config, 'run', 'json'), mime: 'application/json', parts: [bundleToJson(field, problem, view)] };
+}
+
+/** The rate per step against rho (the phase diagram) as a PNG or SVG figure; highlightK marks the slider's row. */
+export function rateFigureFile(field: GradientField, font: FigureFont, format: 'png' | 'svg', opts: { scale?: 1 | 2 | 4; highlightK?: number } = {}): ExportFile {
+  return format === 'png'
+    ? { name: exportFileName(field.config, 'rate', 'png'), mime: 'image/png', parts: [renderRatePng(field, font, opts)] }
+    : { name: exportFileName(field.config, 'rate', 'svg'), mime: 'image/svg+xml', parts: [renderRateSvg(field, font, { highlightK: opts.highlightK })] };
+}
+
+/** The rate per step against rho as CSV, one row per rho. */
+export function rateCsvFile(field: GradientField): ExportFile {
+  return { name: exportFileName(field.config, 'rate', 'csv'), mime: 'text/csv', parts: [rateCsv(field)] };
 }

@@ -16,9 +16,9 @@ export function configSlug(config: Pick<Config, 'activation' | 'init' | 'hidden'
  */
 export function exportFileName(
   config: Pick<Config, 'activation' | 'init' | 'hidden' | 'steps' | 'samples' | 'seed'>,
-  what: GridName | { difference: GridName } | 'field' | 'run',
+  what: GridName | { difference: GridName } | 'field' | 'run' | 'rate',
   ext: string,
 ): string {
-  const head = typeof what === 'object' ? `diff-${GRID_FILE_PREFIX[what.difference]}` : what === 'field' || what === 'run' ? what : GRID_FILE_PREFIX[what];
+  const head = typeof what === 'object' ? `diff-${GRID_FILE_PREFIX[what.difference]}` : what === 'field' || what === 'run' || what === 'rate' ? what : GRID_FILE_PREFIX[what];
   return `${head}-${configSlug(config)}.${ext}`;
 }

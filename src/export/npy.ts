@@ -9,7 +9,9 @@
  */
 import { strToU8, zipSync } from 'fflate';
 import { STATISTICS, GRID_NAMES, type GradientField } from '../core/field.ts';
+import { phaseDiagram, rateSummary, type PhaseDiagram } from '../core/phase.ts';
 import { LAB_VERSION } from '../core/version.ts';
+import { RATE_COLUMN_NAMES, RATE_COLUMNS, rateColumns } from './rate.ts';
 
 export type NpyDescr = '<f4' | '<f8' | '|u1';
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -70,7 +72,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
 }
 
 /** The sidecar: everything about the arrays that is not an array. */
-export function npzSidecar(field: GradientField) {
+export function npzSidecar(field: GradientField, phase: PhaseDiagram = phaseDiagram(field)) {
   return {
     format: 'rnn-gradient-lab.npz/1',
     version: LAB_VERSION,
@@ -79,11 +81,13 @@ export function npzSidecar(field: GradientField) {
     precision: field.meta.precision,
     wallMs: field.meta.wallMs,
     config: field.config,
-    spectrum: { radius: field.spectrum.radius, norm: field.spectrum.norm },
+    spectrum: { radius: field.spectrum.radius, norm: field.spectrum.norm, meanSquare: field.spectrum.meanSquare },
+    rates: rateSummary(phase),
     arrays: {
       rho: 'float64 [K]: spectral radius of W = rho W0, row k of every grid',
       overflow: "uint8 [K, T]: 1 where some sample's forward pass gave a non-finite h_t, else 0",
       ...Object.fromEntries(GRID_NAMES.map((g) => [g, `float32 [K, T], column j = time step t = j + 1: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`])),
+      ...Object.fromEntries(RATE_COLUMN_NAMES.filter((c) => c !== 'rho').map((c) => [c, `float64 [K]: ${RATE_COLUMNS[c]}`])),
     },
     nonFinite: 'NaN = undefined because the forward pass overflowed; -inf = log10 of an exact zero',
     shape: { K: field.K, T: field.T },
@@ -97,7 +101,11 @@ export function fieldNpz(field: GradientField): Uint8Array {
   for (const g of GRID_NAMES) files[`${g}.npy`] = npyBytes(field.grids[g], '<f4', [K, T]);
   files['overflow.npy'] = npyBytes(field.overflow, '|u1', [K, T]);
   files['rho.npy'] = npyBytes(field.rho, '<f8', [K]);
-  files['config.json'] = strToU8(JSON.stringify(npzSidecar(field), null, 2));
+  // The rate per step against rho (docs/theory.md), one value per row.
+  const phase = phaseDiagram(field);
+  const rates = rateColumns(phase);
+  for (const c of RATE_COLUMN_NAMES) if (c !== 'rho') files[`${c}.npy`] = npyBytes(rates[c], '<f8', [K]);
+  files['config.json'] = strToU8(JSON.stringify(npzSidecar(field, phase), null, 2));
   // Level 6 deflate: log grids are smooth, so this saves most of the space at little cost.
   return zipSync(files, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
 }

@@ -219,7 +219,7 @@ export class LabExport extends LitElement {
 
   private pick(f: ExportFormat): void {
     this.closeMenu(true);
-    this.dispatchEvent(new ExportEvent(f, f === 'png' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
+    this.dispatchEvent(new ExportEvent(f, f === 'png' || f === 'rate-png' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
   }
 
   private openPicker(): void {
@@ -269,6 +269,8 @@ export class LabExport extends LitElement {
           ${this.item('svg', `${diff} SVG`)}<span></span>
           ${this.item('surface')}
           ${this.choices('Surface image size', 'size', SURFACE_SIZES, (_, i) => i === this.sizeIndex, ([w, h]) => `${w}×${h}`, (_, i) => (this.sizeIndex = i))}
+          <hr />
+          ${this.item('rate-png')}<span></span> ${this.item('rate-svg')}<span></span> ${this.item('rate-csv')}<span></span>
           <hr />
           ${this.item('csv')}<span></span> ${this.item('npz')}<span></span> ${this.item('json')}<span></span>
           ${this.compare ? html`<span class="note">grids and bundle: configuration A; the surface image: every surface shown</span>` : null}

@@ -16,6 +16,7 @@ import { CSV_COLUMNS, csvChunks, toCsv } from '../../src/export/csv.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile } from '../../src/export/files.ts';
 import { exportFileName } from '../../src/export/names.ts';
 import { fieldNpz, npyBytes, readNpy } from '../../src/export/npy.ts';
+import { RATE_COLUMN_NAMES } from '../../src/export/rate.ts';
 import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
 import { itNeeding, numpyRequirement } from '../helpers/requirements.ts';
 import { testFont } from './font-file.ts';
@@ -76,10 +77,11 @@ describe('NPY / NPZ', () => {
     expect(() => npyBytes([1, 2], '<f4', [3])).toThrow(/holds 3 values/);
   });
 
-  it('zips every grid (float32 [K, T]), overflow (uint8), rho (float64) and a config sidecar', async () => {
+  it('zips every grid (float32 [K, T]), overflow (uint8), rho (float64), the rates (float64 [K]) and a config sidecar', async () => {
     const field = await referenceField(EXTREMES);
     const files = unzipSync(fieldNpz(field));
-    expect(Object.keys(files).sort()).toEqual([...GRID_NAMES.map((g) => `${g}.npy`), 'config.json', 'overflow.npy', 'rho.npy'].sort());
+    const rates = RATE_COLUMN_NAMES.filter((c) => c !== 'rho').map((c) => `${c}.npy`);
+    expect(Object.keys(files).sort()).toEqual([...GRID_NAMES.map((g) => `${g}.npy`), ...rates, 'config.json', 'overflow.npy', 'rho.npy'].sort());
     for (const g of GRID_NAMES) {
       const a = readNpy(files[`${g}.npy`]);
       expect([a.descr, a.shape]).toEqual(['<f4', [field.K, field.T]]);
