@@ -8,6 +8,7 @@ import type { Config } from '../core/config.ts';
 import { emptyField, GRID_NAMES } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
 import { reduceRow, traceSequence, type SequenceTrace } from '../core/reference.ts';
+import { rowWeights, untiedWeightsSync } from '../core/weights.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 const ctx = self as unknown as {
@@ -16,13 +17,14 @@ const ctx = self as unknown as {
 };
 
 function runRows(id: number, config: Config, rows: number[], sendSpectrum: boolean): void {
-  const p = buildProblem(config);
+  const p = buildProblem(config, { outlierAndUntied: true });
+  const untied = untiedWeightsSync(config);
   if (sendSpectrum) ctx.postMessage({ type: 'spectrum', id, spectrum: p.spectrum });
   const field = emptyField(config, p.rho, p.spectrum, { backend: 'reference', adapter: '', wallMs: 0, precision: 'float64' });
   const T = config.steps;
   for (const k of rows) {
     const traces: SequenceTrace[] = [];
-    for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, p.rho[k], s));
+    for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, rowWeights(p, k, untied), s));
     reduceRow(field, k, traces);
     // [T] per grid, copies of row k (transferred, not cloned).
     const grids = Object.fromEntries(GRID_NAMES.map((g) => [g, field.grids[g].slice(k * T, (k + 1) * T)])) as Record<

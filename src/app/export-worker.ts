@@ -61,7 +61,7 @@ async function write(r: ExportRequest) {
   // do not build them for nothing (W0's spectrum alone takes ~50 s at N = 1024).
   const c = a.config;
   const withMatrices = c.hidden * c.hidden + c.samples * c.steps * c.input <= MATRIX_NUMBER_LIMIT;
-  return bundleFile(a, withMatrices ? buildProblem(c) : ({} as Problem), r.view);
+  return bundleFile(a, withMatrices ? buildProblem(c, { outlierAndUntied: true }) : ({} as Problem), r.view);
 }
 
 /** One request at a time, answered in the order asked (the page matches answers to requests that way). */

@@ -59,10 +59,11 @@ function configField(name: FieldName): HashField {
     read: (s, raw) => {
       const spec = FIELDS[name];
       // Text that is not a number goes through as text, so the message quotes it.
-      const value: unknown = spec.kind === 'enum' ? raw : Number.isNaN(parseNumber(raw)) ? raw : parseNumber(raw);
+      const value: unknown = spec.kind === 'enum' || spec.kind === 'text' ? raw : Number.isNaN(parseNumber(raw)) ? raw : parseNumber(raw);
       // Validate this one field alone: the other fields sit where no cross-field rule can fail
       // (those rules are checked once every field is read).
-      const r = checkConfig({ rhoMin: 0, rhoMax: 10, steps: 5000, inputUntil: 0, [name]: value });
+      // (sweep outlier is checked beside init spectrum, the one init it moves an eigenvalue of).
+      const r = checkConfig({ rhoMin: 0, rhoMax: 10, steps: 5000, inputUntil: 0, ...(name === 'sweep' ? { init: 'spectrum' } : {}), [name]: value });
       if (!r.ok) {
         const p = r.error.problems.find((q) => q.field === name);
         return p ? p.message : `${name}: ${quote(raw)} is not allowed`;

@@ -4,7 +4,7 @@
  * (checkConfig, messages per field), keeps the last good result on screen, asks the
  * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
  */
-import { checkConfig, fieldValue, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
+import { checkConfig, fieldValue, FIELD_NAMES, referenceOnly, type Config, type FieldName } from '../core/config.ts';
 import type { BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, type GradientField } from '../core/field.ts';
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
@@ -450,9 +450,12 @@ export class LabStore {
   private async recompute(): Promise<void> {
     const serial = ++this.requestSerial;
     const { config, view } = this.snap.state;
-    const be = view.backend;
     const configB = compareConfig(config, view.compare);
     const wanted = configB ? [config, configB] : [config];
+    // The outlier axis and untied weights are computed by the float64 reference only so far: auto
+    // runs them there (a forced engine refuses them with its message).
+    const referenceFor = view.backend === 'auto' ? wanted.map(referenceOnly).find((m) => m !== null) : undefined;
+    const be: BackendChoice = referenceFor ? 'reference' : view.backend;
     const missing = wanted.filter((c) => !this.cache.has(cacheKey(c, be)));
     const finish = (wallMs: number, fresh: GradientField[]) => {
       const a = this.cache.get(cacheKey(config, be));
@@ -503,7 +506,10 @@ export class LabStore {
       run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '', estimateMs: estimate.ms },
     });
     performance.mark('lab:select-backend');
-    const selected = await this.backends(be);
+    const picked = await this.backends(be);
+    const selected = referenceFor
+      ? { ...picked, info: { ...picked.info, choice: view.backend, why: `auto: ${referenceFor.replace(/: this engine.*/, '')} run on the float64 reference engine (the others compute only a tied rho sweep so far)` }, refresh: undefined }
+      : picked;
     performance.mark('lab:run-start');
     if (serial !== this.requestSerial) return;
     if (this.snap.backend !== selected.info) this.update({ backend: selected.info });

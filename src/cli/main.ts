@@ -12,11 +12,12 @@ import { basename, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BundleError, fieldFromBundle } from '../core/bundle.ts';
 import { GRID_NAMES, STATISTICS } from '../core/statistics.ts';
-import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, fieldValue, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
+import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, fieldValue, parseRhoSpec, referenceOnly, type Config, type FieldName } from '../core/config.ts';
 import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
-import { formatDuration, sequenceCount, sweepFlops } from '../core/work.ts';
+import { ReferenceEngine } from '../core/reference.ts';
+import { formatDuration, sequenceCount, sweepFlops, untiedCost, untiedRefusal } from '../core/work.ts';
 import { COLORMAPS } from '../export/colormap.ts';
 import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
 import {
@@ -91,9 +92,28 @@ function buildProgram(io: Io): Command {
     sweep.addOption(new Option(`${flagOf(name)} <value>`, `${f.help}; ${describeAllowed(name)}`).default(f.default));
   }
   sweep.addOption(
-    new Option('--rho <min:max:count>', 'the rho sweep: K values from MIN to MAX inclusive').default(
-      `${FIELDS.rhoMin.default}:${FIELDS.rhoMax.default}:${FIELDS.rhoCount.default}`,
+    new Option(
+      '--rho <min:max:count>',
+      "the sweep: K values from MIN to MAX inclusive; rho with --sweep rho, the first outlier's magnitude (along its ray) with --sweep outlier",
+    ).default(`${FIELDS.rhoMin.default}:${FIELDS.rhoMax.default}:${FIELDS.rhoCount.default}`),
+  );
+  sweep.addOption(
+    new Option('--outlier <re,im>', 'init spectrum: one outlier eigenvalue (repeat the flag, up to 4; im != 0 brings its conjugate); replaces --outliers').argParser(
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     ),
+  );
+  sweep.addHelpText(
+    'after',
+    `
+A chosen spectrum (init spectrum): W0 = Q B Q^T, Q a seeded random orthogonal matrix, B block
+diagonal with exactly the eigenvalues asked for (W0 is normal; --normalize does not apply):
+  rnnlab sweep --init spectrum --bulk disk:0.8 --outlier 1.1,0 --outlier 0.3,0.9
+Sweep one eigenvalue: the first outlier moves along its ray, its magnitude from MIN to MAX of --rho:
+  rnnlab sweep --init spectrum --bulk disk:0.8 --outlier 1.1,0 --sweep outlier --rho 0.8:1.3:26 --activation relu
+Untied weights (a fresh W0_t per step, a T-layer feed-forward net): --weights untied. It holds T
+matrices of N x N float64 (refused before the run where they do not fit) and builds them first:
+for a gaussian init that is T eigenvalue computations (progress is shown).
+sweep outlier and weights untied run on the float64 reference engine (auto chooses it).`,
   );
   sweep.addOption(new Option('--backend <name>', 'engine that runs the sweep').choices(BACKEND_CHOICES as string[]).default('auto'));
   sweep.addOption(new Option('--progress-every <seconds>', 'when stderr is not a terminal: seconds between progress lines (a number > 0)').default('5'));
@@ -138,8 +158,18 @@ function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   const raw: Record<string, unknown> = {};
   for (const name of FLAG_FIELDS) raw[name] = fieldValue(name, String(opts[name]));
   Object.assign(raw, parseRhoSpec(String(opts.rho)));
+  if (Array.isArray(opts.outlier) && opts.outlier.length > 0) {
+    if (opts.outliers !== FIELDS.outliers.default) throw new UsageError('give the outliers as --outlier RE,IM (repeated) or as --outliers "RE,IM;RE,IM", not both');
+    if (opts.outlier.some((o: string) => o.includes(';'))) throw new UsageError(`--outlier takes one outlier RE,IM per flag, not ${JSON.stringify(opts.outlier.find((o: string) => o.includes(';')))}; repeat the flag`);
+    raw.outliers = opts.outlier.join(';');
+  }
   const checked = checkConfig(raw);
   if (!checked.ok) throw checked.error;
+  // Planned before anything is allocated: the untied weights' memory, and the engines that compute them.
+  const refusal = untiedRefusal(checked.config);
+  if (refusal) throw new UsageError(refusal);
+  const only = referenceOnly(checked.config);
+  if (only && opts.backend !== 'auto' && opts.backend !== 'reference') throw new UsageError(`--backend ${String(opts.backend)}: ${only}`);
   const formats = parseFormats(String(opts.format), SWEEP_FORMATS);
   const dest = destination(opts.out === undefined ? undefined : String(opts.out), formats);
   const every = Number(String(opts.progressEvery));
@@ -241,7 +271,8 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   const undoDirs = checkWritable(s.dest); // before a long run, not after it
   let created;
   try {
-    created = await createNodeEngine(s.backend);
+    const only = referenceOnly(s.config);
+    created = only && s.backend === 'auto' ? { engine: new ReferenceEngine(), why: `auto: ${only.replace(/: this engine.*/, '')} run on the float64 reference engine (the others compute only a tied rho sweep so far)` } : await createNodeEngine(s.backend);
   } catch (e) {
     undoDirs();
     if (e instanceof BackendError) {
@@ -255,6 +286,7 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   let field: GradientField;
   try {
     io.err(`rnnlab: ${await forecast(engine, s.config, io.signal)}\n`);
+    if (s.config.weights === 'untied') io.err(`rnnlab: ${untiedCost(s.config)}, built before the sweep\n`);
     const bar = new ProgressBar({ write: io.err, isTTY: io.errIsTTY === true, columns: io.columns }, 'rnnlab: sweeping', 1000, s.progressEveryMs);
     try {
       field = await engine.run(s.config, { signal: io.signal, onProgress: (p) => bar.update(p) });
@@ -273,7 +305,7 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
     engine.dispose();
   }
   const needsProblem = s.formats.includes('json');
-  const files = plannedFiles(field, s.formats, s.dest, s.figure, needsProblem ? buildProblem(s.config) : undefined);
+  const files = plannedFiles(field, s.formats, s.dest, s.figure, needsProblem ? buildProblem(s.config, { outlierAndUntied: true }) : undefined);
   const written = writeAll(files);
   const total = (performance.now() - started) / 1000;
   io.err(

@@ -4,18 +4,25 @@
  * the field, the bad value and what is allowed.
  */
 import { z } from 'zod';
+import { BULK_SHAPES, MAX_OUTLIERS, outlierSlots, parseBulk, parseOutliers } from './spectrum-init.ts';
 
 export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'leaky_relu', 'linear'] as const;
-export const INITS = ['gaussian', 'orthogonal', 'identity'] as const;
+export const INITS = ['gaussian', 'orthogonal', 'identity', 'spectrum'] as const;
+/** The inits drawn at random and normalised (every init but `spectrum`, whose eigenvalues are given). */
+export const RANDOM_INITS = ['gaussian', 'orthogonal', 'identity'] as const;
 export const NORMALIZE = ['radius', 'norm'] as const;
 export const INPUT_MODES = ['noise', 'impulse', 'zero-after'] as const;
 export const H0_MODES = ['zeros', 'random'] as const;
+export const SWEEPS = ['rho', 'outlier'] as const;
+export const WEIGHTS = ['tied', 'untied'] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Init = (typeof INITS)[number];
 export type Normalize = (typeof NORMALIZE)[number];
 export type InputMode = (typeof INPUT_MODES)[number];
 export type H0Mode = (typeof H0_MODES)[number];
+export type Sweep = (typeof SWEEPS)[number];
+export type Weights = (typeof WEIGHTS)[number];
 
 /** One sweep: a vanilla RNN a_t = rho W0 h_{t-1} + U x_t + b, h_t = phi(a_t), run for every rho. */
 export interface Config {
@@ -23,10 +30,17 @@ export interface Config {
   activation: Activation;
   /** Slope of leaky_relu for a < 0. */
   leakyAlpha: number;
-  /** How W0 is drawn: gaussian N(0, 1/N) entries, orthogonal (Q of a Gaussian QR), identity (IRNN). */
+  /**
+   * How W0 is drawn: gaussian N(0, 1/N) entries, orthogonal (Q of a Gaussian QR), identity (IRNN),
+   * or spectrum (Q B Q^T with the eigenvalues of `bulk` and `outliers`, spectrum-init.ts).
+   */
   init: Init;
-  /** W0 is scaled to spectral radius 1 (`radius`) or largest singular value 1 (`norm`). */
+  /** W0 is scaled to spectral radius 1 (`radius`) or largest singular value 1 (`norm`); not used by init spectrum. */
   normalize: Normalize;
+  /** init spectrum: the eigenvalues other than the outliers, SHAPE:R (disk, circle or segment of radius R). */
+  bulk: string;
+  /** init spectrum: up to 4 outliers `re,im` separated by `;` (im != 0 brings its conjugate); may be empty. */
+  outliers: string;
   /** N, the hidden size. */
   hidden: number;
   /** D, the input size. */
@@ -39,6 +53,13 @@ export interface Config {
   rhoMax: number;
   /** K, the number of evenly spaced rho values. */
   rhoCount: number;
+  /**
+   * rho: W_k = rho_k W0. outlier (init spectrum): W0 with its first outlier moved along its ray to
+   * magnitude rho_k (rhoMin..rhoMax), the rest of the spectrum fixed.
+   */
+  sweep: Sweep;
+  /** tied: the RNN, one W at every step. untied: a fresh W0_t at every step t (a T-layer feed-forward net). */
+  weights: Weights;
   /** S, the number of input sequences per rho (the same S sequences for every rho). */
   samples: number;
   /** noise: x_t ~ N(0, inputScale^2) at every step; impulse: x_1 only; zero-after: noise up to inputUntil, then x_t = 0 and b = 0. */
@@ -63,6 +84,17 @@ type NumberField = {
   label: string;
   help: string;
 };
+/** A field written as text with its own syntax (the spectrum's bulk and outliers). */
+type TextField = {
+  kind: 'text';
+  default: string;
+  label: string;
+  help: string;
+  /** What is allowed, in words (the messages and --help quote it). */
+  syntax: string;
+  /** The reason the text is refused, or null. */
+  check: (text: string) => string | null;
+};
 type EnumField = {
   kind: 'enum';
   options: readonly string[];
@@ -70,14 +102,50 @@ type EnumField = {
   label: string;
   help: string;
 };
-export type FieldSpec = NumberField | EnumField;
+export type FieldSpec = NumberField | EnumField | TextField;
+/** A field of a number or one of a list (the training tables have no text fields). */
+export type PlainFieldSpec = NumberField | EnumField;
 
 /** The table every part of the lab reads: validation, CLI flags, UI controls, URL hash. */
 export const FIELDS = {
   activation: { kind: 'enum', options: ACTIVATIONS, default: 'tanh', label: 'Activation', help: 'phi, the nonlinearity h_t = phi(a_t)' },
   leakyAlpha: { kind: 'real', min: 0, max: 1, default: 0.01, label: 'Leaky slope', help: 'slope of leaky_relu for negative inputs' },
-  init: { kind: 'enum', options: INITS, default: 'gaussian', label: 'W0 init', help: 'gaussian N(0,1/N), orthogonal, or identity (IRNN)' },
-  normalize: { kind: 'enum', options: NORMALIZE, default: 'radius', label: 'Normalise W0 to', help: 'spectral radius 1, or spectral norm 1' },
+  init: {
+    kind: 'enum',
+    options: INITS,
+    default: 'gaussian',
+    label: 'W0 init',
+    help: 'gaussian N(0,1/N), orthogonal, identity (IRNN), or spectrum (Q B Q^T with the eigenvalues of --bulk and --outlier, exact)',
+  },
+  normalize: {
+    kind: 'enum',
+    options: NORMALIZE,
+    default: 'radius',
+    label: 'Normalise W0 to',
+    help: 'spectral radius 1, or spectral norm 1 (does not apply to init spectrum, whose eigenvalues are exact: leave it at radius)',
+  },
+  bulk: {
+    kind: 'text',
+    default: 'disk:0.8',
+    label: 'Bulk',
+    help: 'init spectrum: every eigenvalue but the outliers, drawn from the seed: disk:R uniform in the disk of radius R, circle:R on its rim, segment:R uniform on [-R, R]',
+    syntax: `SHAPE:R with SHAPE one of ${BULK_SHAPES.join(', ')} and R in 0..10, e.g. disk:0.8`,
+    check: (text: string) => {
+      const r = parseBulk(text);
+      return typeof r === 'string' ? r : null;
+    },
+  },
+  outliers: {
+    kind: 'text',
+    default: '1.1,0',
+    label: 'Outliers',
+    help: `init spectrum: up to ${MAX_OUTLIERS} eigenvalues re,im separated by ; (one with im != 0 brings its conjugate); the first is the one --sweep outlier moves`,
+    syntax: `up to ${MAX_OUTLIERS} pairs re,im separated by ; each of magnitude at most 10, e.g. 1.1,0;0.3,0.9 (or nothing)`,
+    check: (text: string) => {
+      const r = parseOutliers(text);
+      return typeof r === 'string' ? r : null;
+    },
+  },
   hidden: { kind: 'int', min: 1, max: 1024, default: 64, label: 'Hidden size N', help: 'number of hidden units' },
   input: { kind: 'int', min: 1, max: 64, default: 8, label: 'Input size D', help: 'number of input features' },
   steps: { kind: 'int', min: 1, max: 5000, default: 100, label: 'Steps T', help: 'sequence length' },
@@ -85,6 +153,20 @@ export const FIELDS = {
   rhoMax: { kind: 'real', min: 0, max: 10, default: 1.5, label: 'rho max', help: 'largest spectral radius of the sweep' },
   // 65: the default grid 0.5..1.5 then steps by 1/64 and holds rho = 1 exactly (row 32).
   rhoCount: { kind: 'int', min: 1, max: 512, default: 65, label: 'rho count K', help: 'number of rho values, evenly spaced' },
+  sweep: {
+    kind: 'enum',
+    options: SWEEPS,
+    default: 'rho',
+    label: 'Sweep axis',
+    help: "rho: W = rho W0 (every eigenvalue scaled); outlier (init spectrum): the first outlier's magnitude goes from rho min to rho max along its ray, the rest of the spectrum fixed",
+  },
+  weights: {
+    kind: 'enum',
+    options: WEIGHTS,
+    default: 'tied',
+    label: 'Weights',
+    help: 'tied: the RNN, the same W at every step; untied: a fresh W0_t per step from the same init and normalisation (a T-layer feed-forward net)',
+  },
   samples: { kind: 'int', min: 1, max: 256, default: 16, label: 'Samples S', help: 'input sequences per rho' },
   inputs: { kind: 'enum', options: INPUT_MODES, default: 'noise', label: 'Inputs', help: 'noise every step, an impulse at t=1, or noise then zero' },
   inputUntil: { kind: 'int', min: 0, max: 5000, default: 10, label: 'Input until t0', help: 'last step with input and bias (zero-after mode)' },
@@ -117,6 +199,7 @@ function show(value: unknown): string {
 export function describeAllowed(name: FieldName): string {
   const f: FieldSpec = FIELDS[name];
   if (f.kind === 'enum') return `one of ${f.options.join(', ')}`;
+  if (f.kind === 'text') return f.syntax;
   if (f.kind === 'int') return `an integer in ${f.min}..${f.max}`;
   return `a number in ${f.min}..${f.max}`;
 }
@@ -125,6 +208,7 @@ export function describeAllowed(name: FieldName): string {
 export function allowedWords(name: FieldName): string {
   const f: FieldSpec = FIELDS[name];
   if (f.kind === 'enum') return `one of ${f.options.join(', ')}`;
+  if (f.kind === 'text') return f.syntax;
   return `${f.kind === 'int' ? 'a whole number' : 'a number'} between ${f.min} and ${f.max}`;
 }
 
@@ -138,7 +222,7 @@ export function fieldMessage(name: FieldName, input: unknown): string {
   const want = allowedWords(name);
   const empty = input === undefined || input === null || (typeof input === 'string' && input.trim() === '');
   if (empty) return `${f.label} is empty; enter ${want}`;
-  if (f.kind !== 'enum' && typeof input === 'string') return `${f.label} must be a number (${want}); you entered ${show(input)}`;
+  if (f.kind !== 'enum' && f.kind !== 'text' && typeof input === 'string') return `${f.label} must be a number (${want}); you entered ${show(input)}`;
   if (typeof input === 'number' && Number.isNaN(input)) return `${f.label} is not a number; enter ${want}`;
   return `${f.label} must be ${want}; you entered ${show(input)}`;
 }
@@ -147,6 +231,15 @@ function fieldSchema(name: FieldName): z.ZodType {
   const f: FieldSpec = FIELDS[name];
   const message = (issue: { input?: unknown }) => fieldMessage(name, issue.input);
   if (f.kind === 'enum') return z.enum(f.options as [string, ...string[]], { error: message });
+  if (f.kind === 'text') {
+    const check = f.check;
+    return z
+      .string({ error: message })
+      .check((ctx) => {
+        const why = check(ctx.value);
+        if (why !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${f.label}: ${show(ctx.value)} ${why}; enter ${describeAllowed(name)}` });
+      });
+  }
   let s = z.number({ error: message }).refine(Number.isFinite, { error: message });
   if (f.kind === 'int') s = s.refine(Number.isInteger, { error: message });
   return s.refine((v) => v >= f.min && v <= f.max, { error: message });
@@ -157,7 +250,8 @@ function fieldSchema(name: FieldName): z.ZodType {
  * otherwise the text itself, so the message can quote what was typed.
  */
 export function fieldValue(name: FieldName, text: string): unknown {
-  if (FIELDS[name].kind === 'enum') return text;
+  const kind = FIELDS[name].kind;
+  if (kind === 'enum' || kind === 'text') return text;
   const v = text.trim() === '' ? NaN : Number(text);
   return Number.isNaN(v) ? text : v;
 }
@@ -236,6 +330,47 @@ function crossFieldProblems(config: Config, bad: ReadonlySet<string | null>): Co
       message: `${FIELDS.inputUntil.label} (${config.inputUntil}) must not be beyond the last step, ${FIELDS.steps.label} (${config.steps}); change one of them`,
     });
   }
+  problems.push(...spectrumProblems(config, bad));
+  return problems;
+}
+
+/** The rules of the spectrum init, the outlier axis and untied weights. */
+function spectrumProblems(config: Config, bad: ReadonlySet<string | null>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const spectrum = !bad.has('init') && config.init === 'spectrum';
+  if (spectrum && !bad.has('normalize') && config.normalize !== 'radius') {
+    problems.push({
+      field: 'normalize',
+      fields: ['normalize', 'init'],
+      message: `${FIELDS.normalize.label}: ${show(config.normalize)} does not apply to init spectrum, whose eigenvalues are set exactly; leave it at radius or choose another ${FIELDS.init.label}`,
+    });
+  }
+  const outliers = bad.has('outliers') ? null : parseOutliers(config.outliers);
+  if (spectrum && Array.isArray(outliers) && !bad.has('hidden')) {
+    const slots = outlierSlots(outliers);
+    if (slots > config.hidden) {
+      problems.push({
+        field: 'outliers',
+        fields: ['outliers', 'hidden'],
+        message: `${FIELDS.outliers.label}: ${show(config.outliers)} takes ${slots} eigenvalues (a complex outlier brings its conjugate), more than ${FIELDS.hidden.label} (${config.hidden}) allows; remove outliers or raise N`,
+      });
+    }
+  }
+  if (!bad.has('sweep') && config.sweep === 'outlier') {
+    if (!bad.has('init') && config.init !== 'spectrum') {
+      problems.push({
+        field: 'sweep',
+        fields: ['sweep', 'init'],
+        message: `${FIELDS.sweep.label}: "outlier" moves an eigenvalue of init spectrum, but ${FIELDS.init.label} is ${show(config.init)}; choose init spectrum or sweep rho`,
+      });
+    } else if (Array.isArray(outliers) && (outliers.length === 0 || Math.hypot(outliers[0].re, outliers[0].im) === 0)) {
+      problems.push({
+        field: 'sweep',
+        fields: ['sweep', 'outliers'],
+        message: `${FIELDS.sweep.label}: "outlier" moves the first outlier along its ray, but ${outliers.length === 0 ? 'there is no outlier' : 'the first outlier is 0 (no ray)'}; give a nonzero outlier or sweep rho`,
+      });
+    }
+  }
   return problems;
 }
 
@@ -293,6 +428,16 @@ export function parseRhoSpec(spec: string): Pick<Config, 'rhoMin' | 'rhoMax' | '
   const r = checkConfig({ rhoMin, rhoMax, rhoCount });
   if (!r.ok) throw r.error;
   return { rhoMin, rhoMax, rhoCount };
+}
+
+/**
+ * Why an engine that computes only a tied rho sweep cannot run this config (sweep outlier or
+ * untied weights: the float64 reference computes them), or null where it can.
+ */
+export function referenceOnly(config: Pick<Config, 'sweep' | 'weights'>): string | null {
+  if (config.sweep === 'rho' && config.weights === 'tied') return null;
+  const what = [config.sweep !== 'rho' ? 'sweep = outlier' : '', config.weights !== 'tied' ? 'weights = untied' : ''].filter(Boolean).join(' and ');
+  return `${what}: this engine computes only sweep = rho with tied weights so far; choose the float64 reference engine (--backend reference, or Reference in the lab's engine menu)`;
 }
 
 /** Whether the bias and the input are switched on at step t (1-based). */

@@ -2,16 +2,29 @@
  * The concrete numbers of a sweep, drawn from the config's seed: W0, U, b, r, h0 and the
  * S input sequences. Every engine runs on exactly these (the GPU engines as float32 copies).
  */
-import { driveOn, rhoValues, type Config } from './config.ts';
+import { driveOn, FIELDS, referenceOnly, rhoValues, type Config } from './config.ts';
 import { sequenceInputs } from './inputs.ts';
 import { Rng, STREAM } from './rng.ts';
 import { arnoldiRadius } from './krylov.ts';
 import { eigenvalues, hasEigenvalues, meanSquare, orthogonalFromGaussian, radiusOf, spectralNorm, type Spectrum } from './spectrum.ts';
+import {
+  blockEigenvalues,
+  fromSchur,
+  outlierDirection,
+  parseBulk,
+  parseOutliers,
+  randomOrthogonal,
+  schurBlocks,
+  type OutlierDirection,
+  type SchurBlock,
+} from './spectrum-init.ts';
 
 export interface Problem {
   config: Config;
-  /** [K] the swept spectral radii. */
+  /** [K] the swept values: spectral radii (sweep rho) or the first outlier's magnitudes (sweep outlier). */
   rho: Float64Array;
+  /** init spectrum: Q, B's blocks and the first outlier's direction; null for the random inits. */
+  chosen: ChosenSpectrum | null;
   /** [N, N] row-major, normalised: spectral radius 1 (or spectral norm 1). The RNN uses rho_k * W0. */
   W0: Float64Array;
   /** [N, D] row-major, entries N(0, 1/D). */
@@ -36,6 +49,8 @@ export interface Problem {
 interface W0Entry {
   W0: Float64Array;
   spectrum: Spectrum;
+  /** init spectrum: Q, B's blocks and the outlier's direction. */
+  chosen?: ChosenSpectrum;
 }
 
 /**
@@ -50,25 +65,55 @@ export const EAGER_EIGENVALUES_MAX_N = 256;
 const w0Cache = new Map<string, W0Entry>();
 const W0_CACHE_LIMIT = 8;
 
-function cacheKey(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): string {
-  return `${config.init}/${config.normalize}/${config.hidden}/${config.seed}`;
+function cacheKey(config: W0Config): string {
+  const chosen = config.init === 'spectrum' ? `/${config.bulk ?? FIELDS.bulk.default}/${config.outliers ?? FIELDS.outliers.default}` : '';
+  return `${config.init}/${config.normalize}/${config.hidden}/${config.seed}${chosen}`;
+}
+
+/** What W0 depends on: the init, its normalisation, N, the seed and, for init spectrum, the spectrum. */
+export type W0Config = Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'> & Partial<Pick<Config, 'bulk' | 'outliers'>>;
+
+/** The chosen spectrum behind an init-spectrum W0 = Q B Q^T: what rebuilds it and moves its outlier. */
+export interface ChosenSpectrum {
+  /** B's diagonal blocks: the outliers first, then the bulk drawn from the seed. */
+  blocks: SchurBlock[];
+  /** [N, N] row-major, the orthogonal Q. */
+  Q: Float64Array;
+  /** The first outlier's direction (null without outliers). */
+  direction: OutlierDirection | null;
+}
+
+function chosenBlocks(config: W0Config): SchurBlock[] {
+  const bulk = parseBulk(config.bulk ?? FIELDS.bulk.default);
+  const outliers = parseOutliers(config.outliers ?? FIELDS.outliers.default);
+  if (typeof bulk === 'string') throw new Error(`bulk ${bulk}`);
+  if (typeof outliers === 'string') throw new Error(`outliers ${outliers}`);
+  return schurBlocks(config.hidden, bulk, outliers, config.seed);
+}
+
+/** Q_index B Q_index^T for the config's chosen spectrum: index 0 is the tied W0, index t the untied W0_t. */
+export function chosenMatrix(config: W0Config, index: number, blocks = chosenBlocks(config)): { W: Float64Array; chosen: ChosenSpectrum } {
+  const n = config.hidden;
+  const Q = randomOrthogonal(n, config.seed, index);
+  const W = fromSchur(Q, blocks, n);
+  const first = blocks[0];
+  const hasOutlier = parseOutliers(config.outliers ?? FIELDS.outliers.default).length > 0;
+  return { W, chosen: { blocks, Q, direction: hasOutlier && first ? outlierDirection(Q, first, n) : null } };
 }
 
 /**
- * W0 for (init, normalize, N, seed), normalised, with its spectrum (eigenvalues included only up
- * to EAGER_EIGENVALUES_MAX_N). Cached.
+ * A random init's matrix for index i of the W0 stream (0: the tied W0; t: the untied W0_t),
+ * normalised to spectral radius or norm 1, with its spectrum (eigenvalues only up to
+ * EAGER_EIGENVALUES_MAX_N).
  */
-export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): W0Entry {
-  const key = cacheKey(config);
-  const hit = w0Cache.get(key);
-  if (hit) return hit;
+export function randomMatrix(config: W0Config, index: number): W0Entry {
   const n = config.hidden;
   let w: Float64Array;
   if (config.init === 'identity') {
     w = new Float64Array(n * n);
     for (let i = 0; i < n; i++) w[i * n + i] = 1;
   } else {
-    const g = new Rng(config.seed, STREAM.W0).normals(n * n, 1 / Math.sqrt(n));
+    const g = new Rng(config.seed, STREAM.W0, index).normals(n * n, 1 / Math.sqrt(n));
     w = config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
   }
   let eig = n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null;
@@ -93,10 +138,25 @@ export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hid
       norm /= scale;
     }
   }
-  const entry = {
-    W0: w,
-    spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm, meanSquare: meanSquare(w, n) },
-  };
+  return { W0: w, spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm, meanSquare: meanSquare(w, n) } };
+}
+
+/**
+ * W0 for (init, normalize, N, seed), normalised, with its spectrum (eigenvalues included only up
+ * to EAGER_EIGENVALUES_MAX_N; for init spectrum always, exactly as chosen). Cached.
+ */
+export function recurrentMatrix(config: W0Config): W0Entry {
+  const key = cacheKey(config);
+  const hit = w0Cache.get(key);
+  if (hit) return hit;
+  let entry: W0Entry;
+  if (config.init === 'spectrum') {
+    const { W, chosen } = chosenMatrix(config, 0);
+    const { re, im } = blockEigenvalues(chosen.blocks, config.hidden);
+    // W0 is normal: its spectral norm is its spectral radius.
+    const radius = radiusOf(re, im);
+    entry = { W0: W, spectrum: { re, im, radius, norm: radius, meanSquare: meanSquare(W, config.hidden) }, chosen };
+  } else entry = randomMatrix(config, 0);
   if (w0Cache.size >= W0_CACHE_LIMIT) w0Cache.delete(w0Cache.keys().next().value as string);
   w0Cache.set(key, entry);
   return entry;
@@ -107,7 +167,7 @@ export function recurrentMatrix(config: Pick<Config, 'init' | 'normalize' | 'hid
  * and cached with W0. Its radius is then max |lambda| of those eigenvalues, the radius of the
  * matrix the engines used, whatever estimate normalised it.
  */
-export function eigenvaluesOf(config: Pick<Config, 'init' | 'normalize' | 'hidden' | 'seed'>): Spectrum {
+export function eigenvaluesOf(config: W0Config): Spectrum {
   const entry = recurrentMatrix(config);
   if (hasEigenvalues(entry.spectrum) || config.hidden === 0) return entry.spectrum;
   const { re, im } = eigenvalues(entry.W0, config.hidden);
@@ -115,12 +175,31 @@ export function eigenvaluesOf(config: Pick<Config, 'init' | 'normalize' | 'hidde
   return entry.spectrum;
 }
 
+/** A config the engine at hand does not compute (it says which and what to choose instead). */
+export class UnsupportedConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedConfigError';
+  }
+}
+
+export interface BuildOptions {
+  /**
+   * The caller computes sweep = outlier and weights = untied (rowWeights, untiedWeights). Callers
+   * that do not say so get an UnsupportedConfigError for those configs instead of a Problem they
+   * would silently run as a tied rho sweep.
+   */
+  outlierAndUntied?: boolean;
+}
+
 /** Draw every number of the sweep from the config's seed. */
-export function buildProblem(config: Config): Problem {
+export function buildProblem(config: Config, options: BuildOptions = {}): Problem {
+  const refused = options.outlierAndUntied ? null : referenceOnly(config);
+  if (refused) throw new UnsupportedConfigError(refused);
   const n = config.hidden;
   const d = config.input;
   const T = config.steps;
-  const { W0, spectrum: spec } = recurrentMatrix(config);
+  const { W0, spectrum: spec, chosen } = recurrentMatrix(config);
   const U = new Rng(config.seed, STREAM.U).normals(n * d, 1 / Math.sqrt(d));
   const b = new Rng(config.seed, STREAM.b).normals(n, config.biasScale);
   const r = new Rng(config.seed, STREAM.r).normals(n);
@@ -134,6 +213,7 @@ export function buildProblem(config: Config): Problem {
   return {
     config,
     rho: rhoValues(config),
+    chosen: chosen ?? null,
     W0,
     U,
     b,

@@ -2,8 +2,10 @@
  * The float64 reference engine: the experiment written as plainly as it can be, one
  * sequence at a time, so that every other engine can be checked against it.
  *
- * Forward, t = 1..T:   a_t = rho W0 h_{t-1} + U x_t + b,   h_t = phi(a_t)
- * Backward, t = T..1:  g_T = dL/dh_T = r;   delta_t = phi'(a_t) * g_t;   g_{t-1} = rho W0^T delta_t
+ * Forward, t = 1..T:   a_t = W_t h_{t-1} + U x_t + b,   h_t = phi(a_t)
+ * Backward, t = T..1:  g_T = dL/dh_T = r;   delta_t = phi'(a_t) * g_t;   g_{t-1} = W_t^T delta_t
+ * with W_t = rho W0 (sweep rho, tied), W0 + shift D (sweep outlier: the rank-one or rank-two
+ * move of the first outlier, weights.ts), and W0_t in place of W0 for untied weights.
  * The backward pass is linear in g, so g is renormalised to unit length at every step and
  * log10 of the scale is accumulated (with Kahan summation): log10 ||dL/dh_t|| stays exact
  * far outside the float64 range.
@@ -13,6 +15,8 @@ import type { Config } from './config.ts';
 import { throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from './engine.ts';
 import { emptyField, type GradientField } from './field.ts';
 import { buildProblem, type Problem } from './problem.ts';
+import { addDirection } from './spectrum-init.ts';
+import { rowWeights, untiedWeights, type RowWeights } from './weights.ts';
 import { GRID_NAMES, makeQuantityArrays, reduceSamples, STATISTICS, type QuantityArrays, type QuantityName } from './statistics.ts';
 
 /** log10 of the Euclidean norm of v[off .. off+n), overflow-safe; -Infinity for a zero vector, NaN if not finite. */
@@ -42,9 +46,16 @@ export interface SequenceTrace {
   backwardInvalid: Uint8Array;
 }
 
-/** Run one sequence s at spectral radius rho through forward and backward, in float64. */
-export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace {
-  const { config, W0, U, b, r, h0 } = p;
+/**
+ * Run one sequence s through forward and backward, in float64: at spectral radius rho (W = rho W0),
+ * or with a row's weights (rowWeights: the outlier axis and untied weights).
+ */
+export function traceSequence(p: Problem, row: number | RowWeights, s: number): SequenceTrace {
+  const { config, U, b, r, h0 } = p;
+  const w: RowWeights = typeof row === 'number' ? { rho: row, shift: 0, direction: null, untied: null } : row;
+  const rho = w.rho;
+  const weightsAt = (t: number) => (w.untied ? w.untied.W[t - 1] : p.W0);
+  const directionAt = (t: number) => (w.untied ? w.untied.directions[t - 1] : w.direction);
   const n = config.hidden;
   const d = config.input;
   const T = config.steps;
@@ -68,12 +79,17 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
     let sat = 0;
     let derSum = 0;
     let finite = true;
+    const W0 = weightsAt(t);
+    // The outlier move's contribution shift D h_{t-1}, added to W0 h_{t-1} below.
+    const moved = new Float64Array(n);
+    const dir = directionAt(t);
+    if (dir && w.shift !== 0) addDirection(dir, w.shift, hs, hp, moved, n, false);
     for (let i = 0; i < n; i++) {
       let acc = 0;
       for (let j = 0; j < n; j++) acc += W0[i * n + j] * hs[hp + j];
       let u = 0;
       for (let j = 0; j < d; j++) u += U[i * d + j] * x[xt + j];
-      const ai = rho * acc + u + bias * b[i];
+      const ai = rho * acc + moved[i] + u + bias * b[i];
       a[at + i] = ai;
       const hi = act.output(ai);
       hs[t * n + i] = hi;
@@ -124,7 +140,8 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
     }
     // ||delta h_{t-1}^T||_F = ||delta|| ||h_{t-1}|| (a rank-one matrix)
     weight[t - 1] = log10Norm(delta, 0, n) + logScale + log10Norm(hs, (t - 1) * n, n);
-    // g_{t-1} = rho W0^T delta_t
+    // g_{t-1} = W_t^T delta_t = rho W0^T delta_t + shift D^T delta_t
+    const W0 = weightsAt(t);
     const next = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       const dj = delta[j];
@@ -133,6 +150,8 @@ export function traceSequence(p: Problem, rho: number, s: number): SequenceTrace
       for (let i = 0; i < n; i++) next[i] += W0[row + i] * dj;
     }
     for (let i = 0; i < n; i++) next[i] *= rho;
+    const dir = directionAt(t);
+    if (dir && w.shift !== 0) addDirection(dir, w.shift, delta, 0, next, n, true);
     g = next;
   }
   return out;
@@ -172,7 +191,11 @@ export class ReferenceEngine implements Engine {
     const { signal, onProgress } = options;
     const started = performance.now();
     throwIfAborted(signal);
-    const p = buildProblem(config);
+    const p = buildProblem(config, { outlierAndUntied: true });
+    const untied = await untiedWeights(config, {
+      signal,
+      onProgress: onProgress && ((q) => onProgress({ fraction: 0, phase: q.phase })),
+    });
     const field = emptyField(config, p.rho, p.spectrum, {
       backend: this.name,
       adapter: this.adapter,
@@ -185,7 +208,7 @@ export class ReferenceEngine implements Engine {
     for (let k = 0; k < K; k++) {
       const traces: SequenceTrace[] = [];
       for (let s = 0; s < S; s++) {
-        traces.push(traceSequence(p, p.rho[k], s));
+        traces.push(traceSequence(p, rowWeights(p, k, untied), s));
         if (performance.now() - lastYield > 30) {
           await yieldToEventLoop();
           throwIfAborted(signal);

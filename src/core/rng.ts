@@ -29,6 +29,8 @@ export const STREAM = {
   /** Training: the input weights U and the readout V of a model. */
   trainU: 9,
   trainV: 10,
+  /** The bulk eigenvalues of the `spectrum` init (spectrum-init.ts). */
+  bulk: 11,
 } as const;
 
 export class Rng {

@@ -45,3 +45,51 @@ export function formatDuration(ms: number): string {
   if (h < 48) return `${h} h ${String(min % 60).padStart(2, '0')} min`;
   return `${Math.round(h / 24)} days`;
 }
+
+/** Most bytes of untied float64 matrices a run may hold (T of them, N x N each). */
+export const UNTIED_BYTES_LIMIT = 512 * 1024 * 1024;
+
+/**
+ * Bytes of the untied weights: T matrices W0_t of N x N float64 (one shared matrix for the
+ * identity init, whose W0_t are all I), plus each W0_t's outlier columns for sweep outlier.
+ */
+export function untiedBytes(config: Pick<Config, 'weights' | 'init' | 'steps' | 'hidden' | 'sweep'>): number {
+  if (config.weights !== 'untied') return 0;
+  const n = config.hidden;
+  const matrices = config.init === 'identity' ? 1 : config.steps;
+  return matrices * n * n * 8 + (config.sweep === 'outlier' ? config.steps * 2 * n * 8 : 0);
+}
+
+/** What building the untied weights costs, in words (the CLI and the lab show it before the run). */
+export function untiedCost(config: Pick<Config, 'weights' | 'init' | 'normalize' | 'steps' | 'hidden'>): string {
+  if (config.weights !== 'untied') return '';
+  const T = config.steps;
+  const n = config.hidden;
+  switch (config.init) {
+    case 'identity':
+      return `untied weights: every W0_t is the identity (nothing to build)`;
+    case 'gaussian':
+      return `untied weights: ${T} gaussian ${n}x${n} matrices, each normalised to spectral ${config.normalize} 1 exactly: ${T} ${config.normalize === 'radius' ? 'eigenvalue computations' : 'spectral-norm computations'}`;
+    case 'orthogonal':
+      return `untied weights: ${T} orthogonal ${n}x${n} matrices: ${T} QR decompositions`;
+    case 'spectrum':
+      return `untied weights: ${T} matrices Q_t B Q_t^T of ${n}x${n}: ${T} QR decompositions and ${T} matrix products`;
+  }
+}
+
+/**
+ * Planned before anything is allocated: null where the untied weights fit UNTIED_BYTES_LIMIT,
+ * else the message refusing them with the size and what to reduce.
+ */
+export function untiedRefusal(config: Pick<Config, 'weights' | 'init' | 'steps' | 'hidden' | 'sweep'>): string | null {
+  const bytes = untiedBytes(config);
+  if (bytes <= UNTIED_BYTES_LIMIT) return null;
+  const n = config.hidden;
+  const perStep = n * n * 8 + (config.sweep === 'outlier' ? 2 * n * 8 : 0);
+  const stepsThatFit = Math.floor(UNTIED_BYTES_LIMIT / perStep);
+  const nThatFits = Math.floor(Math.sqrt(UNTIED_BYTES_LIMIT / (config.steps * 8)));
+  return (
+    `weights: untied needs ${config.steps} matrices of ${n}x${n} float64, ${formatBytes(bytes)}, above the ${formatBytes(UNTIED_BYTES_LIMIT)} allowed; ` +
+    `reduce Steps T to at most ${stepsThatFit} (at N = ${n}) or Hidden size N to at most ${nThatFits} (at T = ${config.steps}), or use tied weights`
+  );
+}

@@ -10,9 +10,9 @@ import { panelStyles } from './theme.ts';
 
 const GROUPS: { title: string; fields: FieldName[] }[] = [
   { title: 'Network', fields: ['activation', 'leakyAlpha', 'hidden', 'input'] },
-  { title: 'Recurrent matrix W = ρ·W0', fields: ['init', 'normalize', 'seed'] },
+  { title: 'Recurrent matrix W = ρ·W0', fields: ['init', 'normalize', 'bulk', 'outliers', 'weights', 'seed'] },
   { title: 'Inputs', fields: ['inputs', 'inputUntil', 'inputScale', 'biasScale', 'h0'] },
-  { title: 'Sweep', fields: ['rhoMin', 'rhoMax', 'rhoCount', 'steps', 'samples'] },
+  { title: 'Sweep', fields: ['sweep', 'rhoMin', 'rhoMax', 'rhoCount', 'steps', 'samples'] },
 ];
 
 @customElement('lab-controls')
@@ -85,6 +85,8 @@ export class LabControls extends LitElement {
   private inactive(name: FieldName, c: Config): boolean {
     if (name === 'leakyAlpha') return c.activation !== 'leaky_relu';
     if (name === 'inputUntil') return c.inputs !== 'zero-after';
+    if (name === 'normalize') return c.init === 'spectrum';
+    if (name === 'bulk' || name === 'outliers') return c.init !== 'spectrum';
     return false;
   }
 
@@ -113,6 +115,8 @@ export class LabControls extends LitElement {
   }
 
   private inactiveWhy(name: FieldName): string {
+    if (name === 'normalize') return 'not used by W0 init spectrum, whose eigenvalues are exact';
+    if (name === 'bulk' || name === 'outliers') return 'used only when W0 init is spectrum';
     return name === 'leakyAlpha' ? 'used only when Activation is leaky_relu' : 'used only when Inputs is zero-after';
   }
 

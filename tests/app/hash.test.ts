@@ -21,11 +21,15 @@ function randomState(rng: Rng): LabState {
   for (const name of FIELD_NAMES) {
     const f = FIELDS[name];
     if (f.kind === 'enum') c[name] = pick(rng, f.options);
+    else if (f.kind === 'text') c[name] = f.default;
     else if (f.kind === 'int') c[name] = Math.floor(f.min + rng.uniform() * (Math.min(f.max, f.min + 5000) - f.min + 1));
     else c[name] = Number((f.min + rng.uniform() * (f.max - f.min)).toPrecision(6));
   }
   if (s.config.rhoMin > s.config.rhoMax) [s.config.rhoMin, s.config.rhoMax] = [s.config.rhoMax, s.config.rhoMin];
   s.config.inputUntil = Math.min(s.config.inputUntil, s.config.steps);
+  // The spectrum init takes no normalisation; the outlier axis needs the spectrum init.
+  if (s.config.sweep === 'outlier') s.config.init = 'spectrum';
+  if (s.config.init === 'spectrum') s.config.normalize = 'radius';
   s.view.field = pick(rng, SHOWN_FIELDS);
   s.view.rho = Number((rng.uniform() * 10).toPrecision(6));
   s.view.compare = pick(rng, COMPARE_OPTIONS);

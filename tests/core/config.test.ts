@@ -29,7 +29,9 @@ describe('config', () => {
     const f = FIELDS[name];
     if (f.kind === 'enum') {
       it(`${name}: accepts each option and refuses others by name`, () => {
-        for (const o of f.options) expect(checkConfig({ [name]: o }).ok).toBe(true);
+        // sweep outlier moves an eigenvalue of init spectrum, so it is checked beside it.
+        const base = name === 'sweep' ? { init: 'spectrum' } : {};
+        for (const o of f.options) expect(checkConfig({ ...base, [name]: o }).ok).toBe(true);
         const r = checkConfig({ [name]: 'softplus' });
         expect(r.ok).toBe(false);
         if (!r.ok) {
@@ -39,6 +41,16 @@ describe('config', () => {
           expect(r.error.problems[0].field).toBe(name);
         }
         expect(checkConfig({ [name]: 3 }).ok).toBe(false);
+      });
+    } else if (f.kind === 'text') {
+      // Text fields (the spectrum's bulk and outliers) have their own tests in spectrum-init.test.ts.
+      it(`${name}: accepts its default and refuses non-text by name`, () => {
+        expect(checkConfig({ [name]: f.default }).ok).toBe(true);
+        for (const v of [3, null, ['a']]) {
+          const r = checkConfig({ [name]: v });
+          expect(r.ok).toBe(false);
+          if (!r.ok) expect(r.error.problems[0].field).toBe(name);
+        }
       });
     } else {
       it(`${name}: accepts ${f.min}..${f.max}, refuses outside, non-numbers${f.kind === 'int' ? ' and fractions' : ''}`, () => {

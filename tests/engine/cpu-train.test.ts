@@ -4,7 +4,7 @@
  * bit-for-bit reproducibility, and a diverging model stopped while the others go on.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, INITS } from '../../src/core/config.ts';
+import { ACTIVATIONS, RANDOM_INITS as INITS } from '../../src/core/config.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { parseTrainConfig } from '../../src/core/train/config.ts';
 import { initialParams } from '../../src/core/train/model.ts';

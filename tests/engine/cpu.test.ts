@@ -40,6 +40,7 @@ import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
 import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
 
 const STRICT = 1e-3;
@@ -298,7 +299,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
   const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform() * (hi - lo + 1));
   const steps = int(1, 80);
   const rhoMin = rng.uniform() * 1.2;
-  return parseConfig({
+  return parseConfig(withSpectrum(rng, {
     activation,
     init,
     leakyAlpha: rng.uniform() * 0.3,
@@ -316,7 +317,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
     biasScale: rng.uniform() < 0.5 ? 0 : rng.uniform() * 0.5,
     h0: rng.uniform() < 0.5 ? 'zeros' : 'random',
     seed: rng.nextU32(),
-  });
+  }));
 }
 
 describe('cpu engine against the float64 reference', () => {

@@ -32,6 +32,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
 import { combine, compareFields, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
 import type { PlainField } from '../gpujs/page/main.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
@@ -192,7 +193,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
     [10, 5],
   ]);
   const rhoMin = Math.round(rng.uniform() * 100) / 100;
-  return parseConfig({
+  return parseConfig(withSpectrum(rng, {
     activation,
     init,
     leakyAlpha: pick([0.01, 0.2]),
@@ -210,7 +211,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
     biasScale: pick([0, 0.3]),
     h0: pick(['zeros', 'random']),
     seed: rng.nextU32(),
-  });
+  }));
 }
 
 describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {

@@ -26,6 +26,7 @@ import { destroyDeviceForTest, type WebGpuEngine } from '../../src/engine/webgpu
 import { compareFields, expectAgreement, strictRules, tolerancesByClass, type Bound, type Mismatch } from '../helpers/fields.ts';
 import { createTestEngine } from '../helpers/gpu.ts';
 import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
+import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
 
 const SEED = testSeed('webgpu engine tests');
@@ -66,7 +67,7 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
   if (decays) size.steps = Math.min(size.steps, 40);
   const rhoMax = decays ? 0.6 + 0.4 * rng.uniform() : 0.2 + 0.8 * rng.uniform();
   const rhoMin = decays ? 0.5 + (rhoMax - 0.5) * rng.uniform() : rhoMax * rng.uniform();
-  return parseConfig({
+  return parseConfig(withSpectrum(rng, {
     ...size,
     activation,
     init,
@@ -80,7 +81,7 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
     h0: rng.uniform() < 0.5 ? 'zeros' : 'random',
     leakyAlpha: 0.01 + 0.2 * rng.uniform(),
     seed,
-  });
+  }));
 }
 
 /**

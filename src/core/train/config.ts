@@ -5,7 +5,7 @@
  * field ("models[2].clip: ..."), the bad value and what is allowed.
  */
 import { z } from 'zod';
-import { FIELDS as SWEEP_FIELDS, type Activation, type FieldSpec, type Init, type Normalize } from '../config.ts';
+import { FIELDS as SWEEP_FIELDS, RANDOM_INITS, type Activation, type Init, type Normalize, type PlainFieldSpec as FieldSpec } from '../config.ts';
 
 export const TASKS = ['adding', 'copy'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
@@ -73,7 +73,8 @@ export type RunField = Exclude<keyof TrainConfig, 'models'>;
 export const MODEL_FIELDS = {
   activation: SWEEP_FIELDS.activation,
   leakyAlpha: SWEEP_FIELDS.leakyAlpha,
-  init: SWEEP_FIELDS.init,
+  // The training models start from the random inits; the chosen-spectrum init is the sweep's.
+  init: { ...SWEEP_FIELDS.init, options: RANDOM_INITS, help: 'gaussian N(0,1/N), orthogonal, or identity (IRNN)' },
   normalize: SWEEP_FIELDS.normalize,
   hidden: { ...SWEEP_FIELDS.hidden, max: 512 },
   rho: { kind: 'real', min: 0, max: 10, default: 1, label: 'rho', help: 'W starts as rho W0' },

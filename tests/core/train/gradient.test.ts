@@ -10,7 +10,7 @@
  * a crossing would show as a failure rather than be hidden by a looser tolerance.
  */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, INITS } from '../../../src/core/config.ts';
+import { ACTIVATIONS, RANDOM_INITS as INITS } from '../../../src/core/config.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { parseTrainConfig, type ModelConfig, type TrainConfig } from '../../../src/core/train/config.ts';
 import { initialParams } from '../../../src/core/train/model.ts';

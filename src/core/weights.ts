@@ -1,0 +1,95 @@
+/**
+ * The weights of one row of the sweep, without storing K matrices.
+ *
+ * sweep rho:     W_k = rho_k W0
+ * sweep outlier: W_k = W0 + (m_k - |lambda_0|) D, D = P R P^T (spectrum-init.ts): the first
+ *                outlier moved to magnitude m_k along its ray, everything else unchanged.
+ * weights untied: W0 becomes W0_t, a fresh draw per step t from the same init and
+ *                normalisation (init spectrum: Q_t B Q_t^T with the same B), with its own D_t.
+ */
+import type { Config } from './config.ts';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from './engine.ts';
+import { chosenMatrix, randomMatrix, type Problem } from './problem.ts';
+import type { OutlierDirection } from './spectrum-init.ts';
+import { untiedRefusal } from './work.ts';
+
+/** The T matrices W0_1..W0_T (index t - 1) and, for init spectrum, their outlier directions. */
+export interface UntiedWeights {
+  W: Float64Array[];
+  directions: (OutlierDirection | null)[];
+}
+
+/** Row k's weights: W_t = rho W0_t + shift D_t (W0_t = W0 and D_t = D when tied; shift = 0 or rho = 1). */
+export interface RowWeights {
+  rho: number;
+  shift: number;
+  direction: OutlierDirection | null;
+  untied: UntiedWeights | null;
+}
+
+export function rowWeights(p: Problem, k: number, untied: UntiedWeights | null): RowWeights {
+  if (p.config.sweep === 'outlier') {
+    const direction = p.chosen?.direction ?? null;
+    if (!direction) throw new Error('sweep outlier without an outlier (the config check refuses it)');
+    return { rho: 1, shift: p.rho[k] - direction.magnitude0, direction, untied };
+  }
+  return { rho: p.rho[k], shift: 0, direction: null, untied };
+}
+
+/** Refused before anything is allocated where the T matrices do not fit (work.ts). */
+export class UntiedMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UntiedMemoryError';
+  }
+}
+
+function untiedStep(config: Config, t: number, shared: Float64Array | null): { W: Float64Array; direction: OutlierDirection | null } {
+  if (config.init === 'spectrum') {
+    const { W, chosen } = chosenMatrix(config, t);
+    return { W, direction: chosen.direction };
+  }
+  return { W: shared ?? randomMatrix(config, t).W0, direction: null };
+}
+
+/**
+ * Build W0_1..W0_T, yielding to the event loop and reporting progress per matrix (a gaussian
+ * W0_t costs an eigenvalue computation to normalise it exactly). Null for tied weights.
+ */
+export async function untiedWeights(config: Config, options: RunOptions = {}): Promise<UntiedWeights | null> {
+  if (config.weights !== 'untied') return null;
+  const refusal = untiedRefusal(config);
+  if (refusal) throw new UntiedMemoryError(refusal);
+  const { signal, onProgress } = options;
+  const T = config.steps;
+  const shared = config.init === 'identity' ? randomMatrix(config, 0).W0 : null;
+  const out: UntiedWeights = { W: [], directions: [] };
+  let lastYield = performance.now();
+  for (let t = 1; t <= T; t++) {
+    const step = untiedStep(config, t, shared);
+    out.W.push(step.W);
+    out.directions.push(step.direction);
+    onProgress?.({ fraction: t / T, phase: `untied W0_t ${t} of ${T}` });
+    if (performance.now() - lastYield > 30) {
+      await yieldToEventLoop();
+      throwIfAborted(signal);
+      lastYield = performance.now();
+    }
+  }
+  return out;
+}
+
+/** The same, synchronously (a worker that has no page to keep responsive). */
+export function untiedWeightsSync(config: Config): UntiedWeights | null {
+  if (config.weights !== 'untied') return null;
+  const refusal = untiedRefusal(config);
+  if (refusal) throw new UntiedMemoryError(refusal);
+  const shared = config.init === 'identity' ? randomMatrix(config, 0).W0 : null;
+  const out: UntiedWeights = { W: [], directions: [] };
+  for (let t = 1; t <= config.steps; t++) {
+    const step = untiedStep(config, t, shared);
+    out.W.push(step.W);
+    out.directions.push(step.direction);
+  }
+  return out;
+}
