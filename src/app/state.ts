@@ -28,9 +28,23 @@ export type Overlay = (typeof OVERLAYS)[number];
 /** Which engine computes (the one list, in src/engine/policy.ts): auto (the rule in backends.ts) or one forced by name. */
 export { BACKEND_CHOICES, type BackendChoice } from '../engine/policy.ts';
 
-/** Compare mode: off, or the activation of configuration B (same W0, inputs and sweep as A). */
-export type CompareMode = 'off' | Activation;
-export const COMPARE_OPTIONS: readonly CompareMode[] = ['off', ...ACTIVATIONS];
+/**
+ * Compare mode: off, the activation of configuration B (same W0, inputs and sweep as A), or
+ * `untied`: B is A with untied weights (a fresh W0_t per step: the RNN against a deep
+ * feed-forward net of the same widths, on the same seed).
+ */
+export type CompareMode = 'off' | Activation | 'untied';
+export const COMPARE_OPTIONS: readonly CompareMode[] = ['off', ...ACTIVATIONS, 'untied'];
+
+/** A compare option in the menu's words. */
+export function compareOptionLabel(o: CompareMode): string {
+  return o === 'untied' ? 'untied weights' : o;
+}
+
+/** What names A or B in compare mode: the activation, and the weights when they are compared. */
+export function compareName(config: Config, compare: CompareMode): string {
+  return compare === 'untied' ? `${config.activation}, ${config.weights}` : config.activation;
+}
 
 /** Which view fills the page: the gradient field at initialisation, or training. */
 export const TABS = ['gradient', 'train'] as const;
@@ -77,8 +91,9 @@ export function defaultState(): LabState {
   return { config: { ...DEFAULT_CONFIG }, view: { ...DEFAULT_VIEW, overlays: { ...DEFAULT_VIEW.overlays } } };
 }
 
-/** Configuration B of compare mode: A with another activation, so W0 and the inputs are the same draws. */
+/** Configuration B of compare mode: A with another activation (or untied weights), so W0 and the inputs are the same draws. */
 export function compareConfig(config: Config, compare: CompareMode): Config | null {
   if (compare === 'off') return null;
+  if (compare === 'untied') return { ...config, weights: 'untied' };
   return { ...config, activation: compare };
 }

@@ -7,7 +7,7 @@
 import { html, LitElement, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
-import { COMPARE_OPTIONS, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
+import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { formatDuration } from '../core/work.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
@@ -570,8 +570,8 @@ export class LabApp extends LitElement {
     const k = sl?.k ?? -1;
     const preset = presetById(view.preset) ?? null;
     const compare = !!s.result?.b && !!plots?.b;
-    const aName = s.result?.a.config.activation ?? config.activation;
-    const bName = s.result?.b?.config.activation ?? '';
+    const aName = compareName(s.result?.a.config ?? config, view.compare);
+    const bName = s.result?.b ? compareName(s.result.b.config, view.compare) : '';
     const heading = (name: string) => `${name} · ${SHOWN_SHORT[view.field]}`;
     const stale = staleness(s);
     return html`${this.renderProgress()} ${this.renderConfirm()}
@@ -621,10 +621,10 @@ export class LabApp extends LitElement {
               : html`<label
                   >Compare with
                   <select
-                    aria-label="Compare mode: activation of configuration B"
+                    aria-label="Compare mode: activation of configuration B, or B with untied weights"
                     @change=${(e: Event) => this.store?.setView({ compare: (e.target as HTMLSelectElement).value as CompareMode })}
                   >
-                    ${COMPARE_OPTIONS.map((o) => html`<option value=${o} ?selected=${o === view.compare}>${o === 'off' ? 'off' : o}</option>`)}
+                    ${COMPARE_OPTIONS.map((o) => html`<option value=${o} ?selected=${o === view.compare}>${compareOptionLabel(o)}</option>`)}
                   </select></label
                 >`}
             ${view.embed

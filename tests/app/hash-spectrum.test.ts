@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHash, encodeHash } from '../../src/app/hash.ts';
-import { defaultState } from '../../src/app/state.ts';
+import { compareConfig, compareName, defaultState } from '../../src/app/state.ts';
 
 describe('URL hash: the chosen spectrum', () => {
   it('round-trips an edited spectrum, the outlier axis and untied weights exactly', () => {
@@ -11,6 +11,18 @@ describe('URL hash: the chosen spectrum', () => {
     const d = decodeHash(`#${hash}`);
     expect(d.problems).toEqual([]);
     expect(d.state).toEqual(s);
+  });
+
+  it('compare mode untied: B is A with untied weights on the same seed, named by its weights; the link keeps it', () => {
+    const s = defaultState();
+    s.view.compare = 'untied';
+    const b = compareConfig(s.config, 'untied')!;
+    expect(b).toEqual({ ...s.config, weights: 'untied' });
+    expect(compareName(s.config, 'untied')).toBe('tanh, tied');
+    expect(compareName(b, 'untied')).toBe('tanh, untied');
+    const d = decodeHash(`#${encodeHash(s)}`);
+    expect(d.problems).toEqual([]);
+    expect(d.state.view.compare).toBe('untied');
   });
 
   it('a bad spectrum in a link is reported by field and replaced by the default', () => {
