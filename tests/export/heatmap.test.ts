@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { GRID_NAMES } from '../../src/core/field.ts';
+import { GRID_NAMES, STATISTICS } from '../../src/core/field.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { colourAt, type ColormapName } from '../../src/export/colormap.ts';
 import { differenceOf } from '../../src/export/compare.ts';
@@ -65,12 +65,13 @@ describe('heatmap PNG', () => {
     });
   }
 
-  it('draws every grid, auto range = the finite min..max (saturation 0..1)', async () => {
+  it('draws every grid, auto range = the finite min..max (the fractions: their fixed range from the table)', async () => {
     const field = await referenceField(SMALL);
     for (const grid of GRID_NAMES) {
       const { scene, raster } = renderHeatmapRaster(field, testFont(), { grid });
       const finite = Array.from(field.grids[grid]).filter(Number.isFinite);
-      if (grid === 'saturation') expect(scene.range).toEqual({ min: 0, max: 1 });
+      const fixed = STATISTICS[grid].range;
+      if (fixed) expect(scene.range).toEqual({ min: fixed[0], max: fixed[1] });
       else expect(scene.range).toEqual({ min: Math.min(...finite), max: Math.max(...finite) });
       const g = plotPixels(scene);
       const rng = new Rng(11);
