@@ -5,7 +5,7 @@
 // prelude generates from the statistics table (src/engine/webgpu/record.ts, prepended to this
 // file with the StepRecord and Cell structs): per quantity, sums of the finite values, counts of
 // exact zeros (-Infinity) and undefined values (NaN), and where a grid takes the spread, sums of
-// the differences to the cell's first sample. The host finishes the reductions in float64.
+// the differences to the cell's first finite sample. The host finishes the reductions in float64.
 //
 // Bindings (group 0):
 //   0 p       uniform Params (kRows = rows of this chunk)
@@ -35,9 +35,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = cell % p.steps;               // t = j + 1
   let base = j * p.batch + k * p.samples;
   var c: Cell;
-  let r0 = records[base];
   for (var s = 0u; s < p.samples; s++) {
-    accumulate(&c, records[base + s], r0);
+    accumulate(&c, records[base + s]);
   }
   cells[cell] = c;
 }

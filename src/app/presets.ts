@@ -71,9 +71,10 @@ export const PRESETS: readonly Preset[] = [
     view: { rho: 1 },
     explanation:
       'Le, Jaitly & Hinton initialise W to the identity and the bias to zero in a ReLU network (IRNN). ' +
-      'At ρ = 1 an active unit copies its value and its gradient unchanged from step to step, so the gradient reaching t = 1 is about as large as at t = T: it neither vanishes nor explodes. ' +
-      'Above 1 it grows close to the linear prediction ρ^(T−t). ' +
-      'Below 1 the units decay until the inputs switch them off, and with W = ρ·I a unit that is off once passes no gradient at all: those cells are exact zeros (−∞ in log10, drawn at the bottom of the colour range). ' +
+      'At ρ = 1 an active unit copies its value and its gradient unchanged from step to step, so the gradient reaching t = 1 stays within about a decade of its size at t = T: it neither vanishes nor explodes. ' +
+      'With W = ρ·I a unit that is off at a step passes no gradient back through it, so now and then a sample loses every path back and its gradient is exactly 0 (at ρ = 1 here, 1 of the 16 samples at t = 1): the lab counts such samples apart (Show: fraction of samples with dL/dh_t exactly 0) and averages log10 over the others. ' +
+      'Above 1 the gradient grows close to the linear prediction ρ^(T−t). ' +
+      'Below 1 the units decay until the inputs switch them off, and more and more samples lose every path (at ρ = 0.9, 15 of 16 at t = 1); below about 0.85 the early steps are exactly 0 in every sample (−∞ in log10, drawn at the bottom of the colour range). ' +
       'ρ = 1 is the knife edge where long memories are possible.',
     paper: {
       cite: 'Le, Jaitly & Hinton 2015, "A simple way to initialize recurrent networks of rectified linear units"',

@@ -6,13 +6,20 @@
 import { z } from 'zod';
 import { parseConfig, type Config } from './config.ts';
 import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
-import { makeGrids } from './statistics.ts';
+import { makeGrids, STATISTICS } from './statistics.ts';
 import { eigenvaluesOf, type Problem } from './problem.ts';
 import { hasEigenvalues } from './spectrum.ts';
 import { phaseDiagram, rateSummary } from './phase.ts';
 import { LAB_VERSION } from './version.ts';
 
-export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/1';
+export const BUNDLE_FORMAT = 'rnn-gradient-lab.run/2';
+/**
+ * The first format, still read. Its log10 means were -Infinity as soon as ONE sample was an exact
+ * zero (format 2 averages over the samples that are not, with the fraction of zeros beside it), so
+ * such a cell does not say what format 2's mean is: read as undefined (NaN), except where the
+ * gradient's standard deviation, 0, says every sample was zero (then -Infinity is right).
+ */
+export const BUNDLE_FORMAT_1 = 'rnn-gradient-lab.run/1';
 /** The matrices are written when N*N + S*T*D is at most this many numbers. */
 export const MATRIX_NUMBER_LIMIT = 2_000_000;
 /**
@@ -252,8 +259,8 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
     throw new BundleError(`this is not an RNN Gradient Lab bundle: it has no "format" field (expected "${BUNDLE_FORMAT}")`);
   }
   const format = (raw as { format: unknown }).format;
-  if (format !== BUNDLE_FORMAT) {
-    throw new BundleError(`unsupported bundle format ${JSON.stringify(format)}; this lab reads "${BUNDLE_FORMAT}"`);
+  if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_1) {
+    throw new BundleError(`unsupported bundle format ${JSON.stringify(format)}; this lab reads "${BUNDLE_FORMAT}" and "${BUNDLE_FORMAT_1}"`);
   }
   const parsed = bundleSchema.safeParse(raw);
   if (!parsed.success) {
@@ -319,8 +326,26 @@ export function runFromBundle(json: string | unknown): { field: GradientField; v
       }
     }
   }
+  if (format === BUNDLE_FORMAT_1) readFormat1Zeros(field);
   if (absent.length > 0) field.meta.absentGrids = absent;
   checkShape('overflow', grids.overflow);
   for (let k = 0; k < K; k++) for (let j = 0; j < T; j++) field.overflow[k * T + j] = grids.overflow[k][j];
   return { field, view: b.view ?? null };
+}
+
+/** Format 1's rule for exact zeros, turned into format 2's (see BUNDLE_FORMAT_1). */
+function readFormat1Zeros(field: GradientField): void {
+  for (const g of GRID_NAMES) {
+    const { quantity, reduce, log } = STATISTICS[g];
+    if (!log || reduce !== 'mean') continue;
+    const std = GRID_NAMES.find((x) => STATISTICS[x].quantity === quantity && STATISTICS[x].reduce === 'std');
+    const mean = field.grids[g];
+    for (let i = 0; i < mean.length; i++) {
+      if (mean[i] !== -Infinity) continue;
+      const allZero = std !== undefined && field.grids[std][i] === 0;
+      if (!allZero) mean[i] = NaN;
+    }
+    // Format 1 wrote Infinity as the spread where only some samples were zero.
+    if (std) field.grids[std].forEach((v, i, a) => (a[i] = v === Infinity ? NaN : v));
+  }
 }

@@ -157,14 +157,6 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
   return out;
 }
 
-/**
- * Mean over samples of per-sample values; NaN if any sample is NaN. -Infinity (an exact
- * zero in some sample) makes the mean -Infinity, as the mean of logs of the magnitudes is.
- */
-export function meanStd(values: Float64Array): { mean: number; std: number } {
-  return { mean: reduceSamples('mean', values), std: reduceSamples('std', values) };
-}
-
 /** Reduce S traces of one rho into row k of the field: every grid of the statistics table. */
 export function reduceRow(field: GradientField, k: number, traces: SequenceTrace[]): void {
   const T = field.T;

@@ -88,12 +88,15 @@ export const QUANTITIES: Record<QuantityName, QuantitySpec> = QUANTITY_TABLE;
 export const QUANTITY_NAMES = Object.keys(QUANTITIES) as QuantityName[];
 
 /**
- * How a grid reduces its quantity's S values (the rules of reduceSamples):
- * - mean: NaN if any sample is undefined; -Infinity if any is an exact zero; else the mean;
- * - std: the population standard deviation, NaN if any is undefined; 0 if all are exact zeros,
- *   Infinity if only some are.
+ * How a grid reduces its quantity's S values (the rules of reduceSamples). Any undefined sample
+ * (NaN, +Infinity) makes every reduction of the cell undefined (NaN). Exact zeros (-Infinity of
+ * a log quantity) are counted apart, so that one sample whose gradient is exactly 0 does not turn
+ * the cell into -Infinity:
+ * - mean: the mean over the samples that are not exact zeros; -Infinity only when all are;
+ * - std: the population standard deviation over the same samples; 0 when all are exact zeros;
+ * - zeroFraction: the fraction of the S samples that are exact zeros.
  */
-export type Reduction = 'mean' | 'std';
+export type Reduction = 'mean' | 'std' | 'zeroFraction';
 
 /**
  * How closely a float32 engine's cell must agree with the float64 reference (the engine tests
@@ -103,9 +106,12 @@ export type Reduction = 'mean' | 'std';
  *   the dynamics are chaotic and the tests widen it by the sampling spread;
  * - units: a per-unit count or average, where one unit of the N S sits within float32 rounding
  *   of a threshold or kink (the saturation threshold, relu's kink at 0) and may land on the other
- *   side: a difference up to a few units' worth (max phi' / (N S) each) is not an error.
+ *   side: a difference up to a few units' worth (max phi' / (N S) each) is not an error;
+ * - samples: a fraction of the S samples: exact zeros come from exact facts (rho = 0, every unit
+ *   on a path switched off), but a unit at relu's kink that lands on the other side in float32
+ *   can switch a sample's path on or off: one sample's worth (1 / S) is not an error.
  */
-export type ToleranceClass = 'log10' | 'units';
+export type ToleranceClass = 'log10' | 'units' | 'samples';
 
 export interface StatisticSpec {
   /** Short name: the URL's `field=`, the file-name prefix, the CLI's --field alias. */
@@ -138,7 +144,7 @@ const STATISTICS_TABLE = {
     short: 'grad',
     label: 'log10 ||dL/dh_t||',
     unit: 'log10',
-    description: 'mean over samples of log10 ||dL/dh_t||',
+    description: 'mean over the samples of log10 ||dL/dh_t||, over those where it is not exactly 0 (-Infinity only when it is 0 in every sample)',
     quantity: 'grad',
     reduce: 'mean',
     log: true,
@@ -150,7 +156,7 @@ const STATISTICS_TABLE = {
     short: 'gradstd',
     label: 'std log10 ||dL/dh_t||',
     unit: 'log10',
-    description: 'population standard deviation over samples of log10 ||dL/dh_t||',
+    description: 'population standard deviation of log10 ||dL/dh_t|| over the samples where it is not exactly 0',
     quantity: 'grad',
     reduce: 'std',
     log: false,
@@ -161,7 +167,7 @@ const STATISTICS_TABLE = {
     short: 'hidden',
     label: 'log10 ||h_t||',
     unit: 'log10',
-    description: 'mean over samples of log10 ||h_t||',
+    description: 'mean over the samples of log10 ||h_t||, over those where h_t is not exactly 0',
     quantity: 'hidden',
     reduce: 'mean',
     log: true,
@@ -187,13 +193,50 @@ const STATISTICS_TABLE = {
     short: 'wgrad',
     label: 'log10 ||dL/dW step t||_F',
     unit: 'log10',
-    description: "mean over samples of log10 ||(phi'(a_t) * dL/dh_t) h_{t-1}^T||_F, step t's contribution to dL/dW",
+    description: "mean over the samples of log10 ||(phi'(a_t) * dL/dh_t) h_{t-1}^T||_F, step t's contribution to dL/dW, over those where it is not exactly 0",
     quantity: 'weight',
     reduce: 'mean',
     log: true,
     tolerance: 'log10',
     menu: { key: 'weight', label: 'log10 ‖dL/dW‖ contribution of step t', heading: 'log10 ‖dL/dW‖ of step t' },
     colormap: 'viridis',
+  },
+  gradZeroFraction: {
+    short: 'gradzero',
+    label: 'fraction of samples with dL/dh_t = 0',
+    unit: 'fraction',
+    description: 'fraction of the samples whose dL/dh_t is exactly 0 (left out of the log10 means and std above)',
+    quantity: 'grad',
+    reduce: 'zeroFraction',
+    log: false,
+    tolerance: 'samples',
+    menu: { key: 'gradzero', label: 'fraction of samples with dL/dh_t exactly 0', heading: 'fraction dL/dh_t = 0' },
+    range: [0, 1],
+    colormap: 'magma',
+  },
+  hiddenZeroFraction: {
+    short: 'hiddenzero',
+    label: 'fraction of samples with h_t = 0',
+    unit: 'fraction',
+    description: 'fraction of the samples whose h_t is exactly 0 (left out of the mean log10 ||h_t||)',
+    quantity: 'hidden',
+    reduce: 'zeroFraction',
+    log: false,
+    tolerance: 'samples',
+    range: [0, 1],
+    colormap: 'magma',
+  },
+  weightZeroFraction: {
+    short: 'wgradzero',
+    label: 'fraction of samples with dL/dW step t = 0',
+    unit: 'fraction',
+    description: "fraction of the samples whose step-t contribution to dL/dW is exactly 0 (left out of the mean log10)",
+    quantity: 'weight',
+    reduce: 'zeroFraction',
+    log: false,
+    tolerance: 'samples',
+    range: [0, 1],
+    colormap: 'magma',
   },
   derivMean: {
     short: 'deriv',
@@ -241,8 +284,8 @@ export function statisticsOf(q: QuantityName): GridName[] {
 
 /**
  * The reduction of S per-sample values, by the rules of `Reduction`, from sums an engine kept:
- * `count` finite values with `sum` and (for std) `m2` = sum of squared deviations from their
- * mean, `zeros` exact zeros (-Infinity) and `undefined` NaN/+Infinity values.
+ * the `sum` of the finite values and (for std) `m2`, the sum of their squared deviations from
+ * their mean; `zeros` exact zeros (-Infinity) and `undefined` NaN/+Infinity values.
  */
 export interface SampleSums {
   S: number;
@@ -254,11 +297,14 @@ export interface SampleSums {
 
 export function finishReduction(how: Reduction, s: SampleSums): number {
   if (s.undefined > 0) return NaN;
+  const n = s.S - s.zeros; // the samples that are not exact zeros
   switch (how) {
     case 'mean':
-      return s.zeros > 0 ? -Infinity : s.sum / s.S;
+      return n === 0 ? -Infinity : s.sum / n;
     case 'std':
-      return s.zeros === s.S ? 0 : s.zeros > 0 ? Infinity : Math.sqrt(s.m2 / s.S);
+      return n === 0 ? 0 : Math.sqrt(Math.max(0, s.m2) / n);
+    case 'zeroFraction':
+      return s.zeros / s.S;
   }
 }
 
@@ -275,9 +321,9 @@ export function reduceSamples(how: Reduction, values: ArrayLike<number>): number
     else sum += v;
   }
   let m2 = 0;
-  if (how === 'std' && bad === 0 && zeros === 0) {
-    const mean = sum / S;
-    for (let s = 0; s < S; s++) m2 += (values[s] - mean) * (values[s] - mean);
+  if (how === 'std' && bad === 0 && zeros < S) {
+    const mean = sum / (S - zeros);
+    for (let s = 0; s < S; s++) if (values[s] !== -Infinity) m2 += (values[s] - mean) * (values[s] - mean);
   }
   return finishReduction(how, { S, sum, m2, zeros, undefined: bad });
 }

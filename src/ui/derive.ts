@@ -7,7 +7,7 @@ import type { RunResult } from '../app/store.ts';
 import { SATURATION_FRACTION } from '../core/activations.ts';
 import type { Config } from '../core/config.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
-import { gridRow, nearestRhoIndex, STATISTICS, type GradientField } from '../core/field.ts';
+import { GRID_NAMES, gridRow, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
 import { phaseDiagram } from '../core/phase.ts';
 import { fitRates } from '../core/rate.ts';
@@ -106,10 +106,12 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     valueLabel: field === 'saturation' ? saturationWords(r.a.config) : SHOWN_LABEL[field],
     difference: false,
     undefinedText: absentIn(r.a, field) ? ABSENT_TEXT : undefined,
+    zeros: zerosOf(r.a, g),
   };
   const heatB: HeatmapData | null =
     b && r.b
-      ? { ...heatA, values: b.values, overflow: b.overflow, counts: b.counts, valueLabel: field === 'saturation' ? saturationWords(r.b.config) : heatA.valueLabel, undefinedText: absentIn(r.b, field) ? ABSENT_TEXT : undefined } : null;
+      ? { ...heatA, values: b.values, overflow: b.overflow, counts: b.counts, valueLabel: field === 'saturation' ? saturationWords(r.b.config) : heatA.valueLabel, undefinedText: absentIn(r.b, field) ? ABSENT_TEXT : undefined, zeros: zerosOf(r.b, g) }
+      : null;
   let diff: HeatmapData | null = null;
   if (r.b) {
     const values = differenceGrid(r.a, r.b, g);
@@ -143,6 +145,13 @@ function meanFieldFor(f: GradientField, k: number): Float64Array {
   return row;
 }
 
+/** For a mean of logs: the grid of the fraction of samples left out as exact zeros (from the statistics table). */
+function zerosOf(f: GradientField, g: GridName): HeatmapData['zeros'] {
+  const { quantity, reduce, log } = STATISTICS[g];
+  const z = GRID_NAMES.find((x) => STATISTICS[x].quantity === quantity && STATISTICS[x].reduce === 'zeroFraction');
+  return log && reduce === 'mean' && z ? { fraction: f.grids[z], samples: f.config.samples } : undefined;
+}
+
 /** The slice at the slider's rho: row k of the measured grids and the theory for rho_k. */
 export function deriveSlice(r: RunResult, rho: number): { k: number; slice: SliceData } {
   const f = r.a;
@@ -164,7 +173,10 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
       meanField: mf.applies ? meanFieldFor(f, k) : null,
       meanFieldNote: mf.note,
       labelA: `log10 ‖dL/dh_t‖, ${f.config.activation}`,
+      gradZero: row(f.grids.gradZeroFraction),
+      samples: f.config.samples,
       gradB: r.b ? gridRow(r.b.grids.gradLog10Mean, r.b.T, k) : null,
+      gradZeroB: r.b ? gridRow(r.b.grids.gradZeroFraction, r.b.T, k) : null,
       overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
       labelB: r.b ? `log10 ‖dL/dh_t‖, ${r.b.config.activation}` : '',
     },

@@ -31,6 +31,11 @@ export interface HeatmapData {
   difference: boolean;
   /** What a hatched cell is, where it is not overflow (a grid absent from an imported file). */
   undefinedText?: string;
+  /**
+   * [K, T] for a mean of logs: the fraction of the `samples` samples that are exactly 0 and left
+   * out of the mean (the readout says how many).
+   */
+  zeros?: { fraction: Float64Array; samples: number };
 }
 
 const M0 = { left: 44, right: 8, top: 8, bottom: 30 };
@@ -230,7 +235,9 @@ export class LabHeatmap extends LitElement {
     if (!d || !h) return 'hover for values';
     const i = h.k * d.T + h.j;
     const v = d.overflow[i] && d.undefinedText ? d.undefinedText : formatCell(d.values[i], d.overflow[i], d.difference);
-    return `ρ=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}`;
+    const z = d.zeros ? Math.round(d.zeros.fraction[i] * d.zeros.samples) : 0;
+    const zeros = z > 0 && z < (d.zeros?.samples ?? 0) && Number.isFinite(d.values[i]) ? `  (mean over the ${d.zeros!.samples - z} of ${d.zeros!.samples} samples not exactly 0)` : '';
+    return `ρ=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}${zeros}`;
   }
 
   override render() {

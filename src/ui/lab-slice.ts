@@ -1,8 +1,10 @@
 /**
  * <lab-slice>: the field at the slider's rho against t: log10 ||dL/dh_t|| with a +-1 std band,
  * log10 ||h_t||, and the theory overlays (linear prediction, Pascanu bound, mean field), each
- * toggled from the legend. Overflow steps are marked at the top and never plotted as numbers; exact zeros
- * (-Infinity) are pinned to the bottom edge and said so.
+ * toggled from the legend. Overflow steps are marked at the top and never plotted as numbers; a
+ * gradient that is exactly zero in every sample (-Infinity) is pinned to the bottom edge and said
+ * so; where it is exactly zero in only some samples, the line is the mean over the others and the
+ * legend and the verdict say in how many.
  */
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -28,8 +30,13 @@ export interface SliceData {
   /** Why mean field does not apply, or what it assumes (legend tooltip). */
   meanFieldNote: string;
   labelA: string;
-  /** Compare mode: B's gradient row. */
+  /** [T] the fraction of samples whose gradient is exactly 0 (left out of grad's mean). */
+  gradZero: Float64Array;
+  /** S, to say "k of S samples". */
+  samples: number;
+  /** Compare mode: B's gradient row and its zero fraction. */
   gradB: Float64Array | null;
+  gradZeroB: Float64Array | null;
   overflowB: Uint8Array | null;
   labelB: string;
 }
@@ -193,16 +200,23 @@ export class LabSlice extends LitElement {
     return { lo: lo - pad, hi: hi + pad };
   }
 
-  /** The slice in words: how large the gradient that reaches t = 1 is, relative to dL/dh_T = r (norm 1). */
-  private verdict(grad: Float64Array, overflow: Uint8Array | null, name: string) {
+  /**
+   * The slice in words: how large the gradient that reaches t = 1 is, relative to dL/dh_T = r
+   * (norm 1): the mean of log10 over the samples where it is not exactly 0, and in how many it is.
+   */
+  private verdict(grad: Float64Array, overflow: Uint8Array | null, zero: Float64Array | null, S: number, name: string) {
     const v = grad[0];
-    const tip = 'size of the gradient that reaches t = 1, relative to dL/dh_T';
+    const zeros = Math.round((zero?.[0] ?? 0) * S);
+    const some = zeros > 0 && zeros < S ? ` (exactly 0 in ${zeros} of ${S} samples)` : '';
+    const tip =
+      'size of the gradient that reaches t = 1, relative to dL/dh_T: 10 to the mean of log10 over the samples where it is not exactly 0' +
+      (some ? `; in ${zeros} of ${S} samples every path back to t = 1 is cut and it is exactly 0` : '');
     if (overflow?.[0] || Number.isNaN(v)) return html`<span class="v bad" title=${tip}>${name}: overflow</span>`;
-    if (v === -Infinity) return html`<span class="v vanish" title=${tip}>${name}: exactly 0 at t = 1</span>`;
+    if (v === -Infinity) return html`<span class="v vanish" title=${tip}>${name}: exactly 0 at t = 1 in every sample</span>`;
     const e = Math.abs(v) < 0.05 ? '0.0' : v.toFixed(1); // no "-0.0"
-    if (v < -2) return html`<span class="v vanish" title=${tip}>${name} vanishes · 10<sup>${e}</sup> at t = 1</span>`;
-    if (v > 2) return html`<span class="v explode" title=${tip}>${name} explodes · 10<sup>${e}</sup> at t = 1</span>`;
-    return html`<span class="v ok" title=${tip}>${name} holds · 10<sup>${e}</sup> at t = 1</span>`;
+    if (v < -2) return html`<span class="v vanish" title=${tip}>${name} vanishes · 10<sup>${e}</sup> at t = 1${some}</span>`;
+    if (v > 2) return html`<span class="v explode" title=${tip}>${name} explodes · 10<sup>${e}</sup> at t = 1${some}</span>`;
+    return html`<span class="v ok" title=${tip}>${name} holds · 10<sup>${e}</sup> at t = 1${some}</span>`;
   }
 
   override render() {
@@ -214,6 +228,7 @@ export class LabSlice extends LitElement {
     const b = { x: M.left, y: M.top, w: Math.max(10, W - M.left - M.right), h: Math.max(10, H - M.top - M.bottom) };
     let body: SVGTemplateResult | null = null;
     let hasZero = false;
+    let partZero = 0; // steps where the gradient is exactly 0 in some samples but not all
     let hasOverflow = false;
     if (d && W > 0) {
       const series = this.series(d);
@@ -243,6 +258,7 @@ export class LabSlice extends LitElement {
           if (s.values[j] === -Infinity) hasZero = true;
           if (s.overflow?.[j] || Number.isNaN(s.values[j])) hasOverflow = true;
         }
+      for (const z of [d.gradZero, d.gradZeroB]) if (z) for (let j = 0; j < d.T; j++) if (z[j] > 0 && z[j] < 1) partZero++;
       // +-1 std band around the mean gradient (only where both are finite).
       let band = '';
       if (this.overlays.std) {
@@ -299,8 +315,8 @@ export class LabSlice extends LitElement {
     return html`<div class="panel">
       <div class="head">
         <h2>Slice at ρ = ${d ? d.rho.toFixed(3) : '…'}</h2>
-        ${d ? this.verdict(d.grad, d.overflow, d.labelA.replace(/^.*, /, '')) : null}
-        ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.labelB.replace(/^.*, /, '')) : null}
+        ${d ? this.verdict(d.grad, d.overflow, d.gradZero, d.samples, d.labelA.replace(/^.*, /, '')) : null}
+        ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.gradZeroB, d.samples, d.labelB.replace(/^.*, /, '')) : null}
       </div>
       <div class="plot" role="img" aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
         <svg width="100%" height="100%">${body}</svg>
@@ -316,7 +332,10 @@ export class LabSlice extends LitElement {
           ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
           : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}
         ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>overflow steps (no value)</span>` : null}
-        ${hasZero ? html`<span class="note">exact zeros (−∞) pinned to the bottom edge</span>` : null}
+        ${hasZero ? html`<span class="note">exactly 0 in every sample (−∞): pinned to the bottom edge</span>` : null}
+        ${partZero > 0
+          ? html`<span class="note">at ${partZero} step${partZero === 1 ? '' : 's'} the gradient is exactly 0 in some samples: the line is the mean over the others</span>`
+          : null}
       </div>
     </div>`;
   }

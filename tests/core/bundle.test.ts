@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_BASE_GRIDS, BUNDLE_FORMAT, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
+import { BUNDLE_BASE_GRIDS, BUNDLE_FORMAT, BUNDLE_FORMAT_1, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
 import { parseConfig, type Config } from '../../src/core/config.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
@@ -60,6 +60,29 @@ describe('bundle', () => {
     const broken = JSON.parse(json);
     delete broken.grids.gradLog10Mean;
     expect(() => fieldFromBundle(broken)).toThrow(/grids\.gradLog10Mean/);
+  });
+
+  it('reads format 1, whose log10 means were -Infinity when one sample was 0, as format 2 means', async () => {
+    const { field } = await runWith({ hidden: 5, steps: 6, rhoCount: 2, samples: 2 });
+    const g = field.grids;
+    g.gradLog10Mean[0] = -Infinity; // format 1: some sample exactly 0 (std Infinity)
+    g.gradLog10Std[0] = Infinity;
+    g.gradLog10Mean[1] = -Infinity; // format 1: every sample exactly 0 (std 0)
+    g.gradLog10Std[1] = 0;
+    g.hiddenLog10Mean[2] = -Infinity; // no spread to tell which
+    const old = toBundle(field) as unknown as { format: string; grids: Record<string, unknown>; nonFinite: Record<string, unknown> };
+    old.format = BUNDLE_FORMAT_1;
+    for (const x of GRID_NAMES.filter((x) => !BUNDLE_BASE_GRIDS.includes(x))) {
+      delete old.grids[x];
+      delete old.nonFinite[x];
+    }
+    const back = fieldFromBundle(old).grids;
+    expect(back.gradLog10Mean[0]).toBeNaN(); // the mean over the non-zero samples is not in the file
+    expect(back.gradLog10Std[0]).toBeNaN();
+    expect(back.gradLog10Mean[1]).toBe(-Infinity);
+    expect(back.gradLog10Std[1]).toBe(0);
+    expect(back.hiddenLog10Mean[2]).toBeNaN();
+    expect(back.gradLog10Mean[3]).toBe(field.grids.gradLog10Mean[3]);
   });
 
   it('round-trips float32-valued grids bit-exactly', async () => {

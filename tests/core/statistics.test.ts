@@ -11,14 +11,19 @@ describe('reductions', () => {
   it('mean and std: finite samples, exact zeros and undefined values by the rules', () => {
     expect(reduceSamples('mean', [1, 2, 3, 6])).toBe(3);
     expect(reduceSamples('std', [1, 2, 3, 6])).toBeCloseTo(Math.sqrt((4 + 1 + 0 + 9) / 4), 14);
-    // Some exact zeros: the mean of logs is -Infinity, the spread infinite; all zeros: spread 0.
-    expect(reduceSamples('mean', [1, -Infinity])).toBe(-Infinity);
-    expect(reduceSamples('std', [1, -Infinity])).toBe(Infinity);
+    // Some exact zeros: counted apart, the mean and spread over the others; all zeros: -Infinity, spread 0.
+    expect(reduceSamples('mean', [1, -Infinity, 3, -Infinity])).toBe(2);
+    expect(reduceSamples('std', [1, -Infinity, 3, -Infinity])).toBe(1);
+    expect(reduceSamples('zeroFraction', [1, -Infinity, 3, -Infinity])).toBe(0.5);
+    expect(reduceSamples('mean', [-Infinity, -Infinity])).toBe(-Infinity);
     expect(reduceSamples('std', [-Infinity, -Infinity])).toBe(0);
+    expect(reduceSamples('zeroFraction', [-Infinity, -Infinity])).toBe(1);
+    expect(reduceSamples('zeroFraction', [0.5, 2])).toBe(0);
     // Any undefined sample makes the cell undefined, whatever the others are.
     for (const bad of [NaN, Infinity]) {
       expect(reduceSamples('mean', [1, bad, -Infinity])).toBeNaN();
       expect(reduceSamples('std', [bad, 2])).toBeNaN();
+      expect(reduceSamples('zeroFraction', [bad, -Infinity])).toBeNaN();
     }
   });
 });

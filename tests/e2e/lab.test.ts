@@ -272,7 +272,7 @@ describeNeeding(CHROMIUM, 'the lab page', () => {
     expect([...png.bytes.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
     const json = await grab('json');
     const bundle = JSON.parse(json.bytes.toString('utf8')) as { format: string; config: Record<string, unknown>; grids: { gradLog10Mean: (number | null)[][] } };
-    expect(bundle.format).toBe('rnn-gradient-lab.run/1');
+    expect(bundle.format).toBe('rnn-gradient-lab.run/2');
     expect(bundle.config).toMatchObject(SMALL);
     const row3 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.row(3));
     expect(bundle.grids.gradLog10Mean[3]).toEqual(row3);

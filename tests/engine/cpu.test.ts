@@ -197,6 +197,13 @@ function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, h
     moved(ref.grids.hiddenLog10Mean[i], refP.grids.hiddenLog10Mean[i], SENSITIVE_MOVE) ||
     moved(ref.grids.weightGradLog10[i], refP.grids.weightGradLog10[i], SENSITIVE_MOVE);
   const FLUSHED_PATH = 'relu/leaky_relu: the backward path crosses a state flushed below float32 (phi\' changes)';
+  // The fractions of samples with an exact zero: a unit at relu's kink may switch one sample's path
+  // on or off (1 / S); a state flushed below float32's range is an exact zero the reference lacks.
+  const zeroFraction = (g: GridName, i: number, sensitive: boolean, flushed: boolean): Check => {
+    if (flushed) return { skip: 'a state below float32\'s range, flushed to an exact zero' };
+    if (sensitive) return { below: ref.grids[g][i], above: 1 - ref.grids[g][i], sensitive };
+    return { tol: 1 / S + 1e-12 };
+  };
   const SENSITIVE_MEAN = 'sensitive: compared through its mean';
   const rules: Record<GridName, (i: number, j: number, sensitive: boolean) => Check> = {
     hiddenLog10Mean: (i, j, sensitive) => {
@@ -240,6 +247,9 @@ function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, h
       // a_t's rounding moves it by at most |phi''| (<= 0.77) times that: 1e-5 covers both.
       return j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10 ? { skip: 'h_{t-1} below float32\'s range' } : { tol: 2 / (N * S) + 1e-5 };
     },
+    gradZeroFraction: (i, _j, sensitive) => zeroFraction('gradZeroFraction', i, sensitive, kinked && floorFrom[i] === 1),
+    hiddenZeroFraction: (i, _j, sensitive) => zeroFraction('hiddenZeroFraction', i, sensitive, minHidden[i] < UNDERFLOW_LOG10),
+    weightZeroFraction: (i, j, sensitive) => zeroFraction('weightZeroFraction', i, sensitive, (kinked && floorFrom[i] === 1) || (j > 0 && minHidden[i - 1] < UNDERFLOW_LOG10)),
   };
   let cached = -1;
   let sensitive = false;
@@ -284,6 +294,12 @@ const RANDOM_BOUNDS: Bounds = {
  * Noise-driven runs never fall below float32's range, and with rho up to about 1 few rows amplify
  * rounding; a sensitive cell's std and weight terms are compared through its mean (skipped).
  */
+/** Identity W0 at rho = 1 with relu: units sit near their kink for the whole run. */
+const IRNN_BOUNDS: Bounds = {
+  skipped: { atMost: 0.5, because: 'sensitive cells compare the std and weight terms through their means only' },
+  sensitive: { atMost: 1, because: 'identity W0, relu, rho = 1: a unit within rounding of its kink can be on every step' },
+};
+
 const DRIVEN_BOUNDS: Bounds = {
   skipped: { atMost: 0.34, because: 'noise keeps ||h|| above float32\'s range: only the std and weight terms of sensitive cells are skipped' },
   sensitive: { atMost: 0.34, because: 'only the top rows (rho > 1) may amplify rounding: measured 0-4 %' },
@@ -406,6 +422,15 @@ describe('cpu engine against the float64 reference', () => {
         expect(cpu.grids.gradLog10Std[t - 1]).toBe(0);
       }
       expect(Math.abs(cpu.grids.gradLog10Mean[cpu.T - 1])).toBeLessThan(1e-6);
+    }
+  });
+
+  it('IRNN at rho = 1: a gradient exactly 0 in some samples is counted apart, the mean taken over the others (SIMD and portable)', async () => {
+    const config = parseConfig({ activation: 'relu', init: 'identity', biasScale: 0, rhoMin: 1, rhoMax: 1, rhoCount: 1, seed: 1 });
+    for (const engine of [pooled, new CpuEngine(null, { simd: false })]) {
+      const { cpu } = await expectAgrees(config, `IRNN rho = 1 (${engine.adapter})`, IRNN_BOUNDS, engine);
+      expect(cpu.grids.gradZeroFraction[0]).toBe(1 / 16); // seed 1: one sample loses every path back to t = 1
+      expect(Number.isFinite(cpu.grids.gradLog10Mean[0])).toBe(true);
     }
   });
 

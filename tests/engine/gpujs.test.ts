@@ -151,6 +151,10 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
     // value is compared as chaotic); mean phi' adds float32's smooth error (1e-5).
     saturation: (cell) => (stableCell(cell) ? { tol: 2 / (N * S) + 1e-12 } : { kindOnly: CHAOTIC_KIND }),
     derivMean: (cell) => (stableCell(cell) ? { tol: 2 / (N * S) + 1e-5 } : { kindOnly: CHAOTIC_KIND }),
+    // The fractions of samples with an exact zero: a unit at relu's kink may switch one sample's path (1 / S).
+    gradZeroFraction: (cell) => (stableCell(cell) ? { tol: 1 / S + 1e-12 } : { kindOnly: CHAOTIC_KIND }),
+    hiddenZeroFraction: (cell) => (stableCell(cell) ? { tol: 1 / S + 1e-12 } : { kindOnly: CHAOTIC_KIND }),
+    weightZeroFraction: (cell) => (stableCell(cell) ? { tol: 1 / S + 1e-12 } : { kindOnly: CHAOTIC_KIND }),
   };
   return {
     check: (grid, cell) => checks[grid](cell),
@@ -305,6 +309,16 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       skipped: { atMost: 0.55, because: 'steps 113..1024 are out of range in float32 only, and the row\'s std is compared by kind' },
       sensitive: { atMost: 0.06, because: 'the 112 steps before float32 leaves its range (pooled)' },
     });
+  });
+
+  it('IRNN at rho = 1: a gradient exactly 0 in some samples is counted apart, the mean taken over the others', async () => {
+    const config = parseConfig({ activation: 'relu', init: 'identity', biasScale: 0, rhoMin: 1, rhoMax: 1, rhoCount: 1, seed: 1 });
+    const got = (await run(config)).field;
+    const ref = await new ReferenceEngine().run(config);
+    expect(ref.grids.gradZeroFraction[0]).toBe(1 / 16); // seed 1: one sample loses every path back to t = 1
+    expectAgreement(compare(config, got, ref, 'IRNN rho = 1'), STRICT_BOUNDS);
+    expect(got.grids.gradZeroFraction[0]).toBe(1 / 16);
+    expect(Math.abs(got.grids.gradLog10Mean[0] - ref.grids.gradLog10Mean[0])).toBeLessThan(1e-3);
   });
 
   it('rho = 0: exact zeros (-Infinity) before T, as the reference', async () => {

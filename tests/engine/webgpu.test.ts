@@ -10,6 +10,8 @@
  * - the per-unit grids (tolerance class 'units': saturation, mean phi'): one unit in S*N may
  *   flip where phi'(a) sits within float32 rounding of the saturation threshold or of relu's
  *   kink, so 1 / (S N), plus 1e-5 for the float32 rounding of a smooth phi' (about 1e-6 relative).
+ * - the fractions of samples with an exact zero (class 'samples'): such a unit can switch one
+ *   sample's path on or off, so 1 / S.
  * - exact cases (identity W0, linear): the GPU renormalises by exact powers of two and sums
  *   exponents as integers, so (T - t) log10 rho holds to ~1e-6; asserted to 1e-4 (1e-3 for the
  *   T = 2000 case the issue names).
@@ -111,7 +113,7 @@ function describeConfig(c: Config): string {
 
 /** The header's tolerances, per tolerance class of the statistics table (a new grid has one). */
 function tolerances(config: Config): Record<GridName, number> {
-  return tolerancesByClass({ log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-5 });
+  return tolerancesByClass({ log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-5, samples: 1 / config.samples + 1e-12 });
 }
 
 /** Bitwise equality, for runs that do the same float32 arithmetic in the same order. */
@@ -183,6 +185,15 @@ describeNeeding(DAWN, 'exact cases', () => {
     for (let j = 0; j < config.steps; j++) if (ref.overflow[j]) expect(gpu.overflow[j], `t=${j + 1}, seed ${seed}`).toBe(1);
     expect(gpu.overflow.reduce((a, b) => a + b, 0)).toBeGreaterThan(ref.overflow.reduce((a, b) => a + b, 0));
     expect(Number.isNaN(gpu.grids.hiddenLog10Mean[config.steps - 1])).toBe(true);
+  });
+
+  it('IRNN at rho = 1: a gradient exactly 0 in some samples is counted apart, the mean taken over the others', async () => {
+    const config = parseConfig({ activation: 'relu', init: 'identity', biasScale: 0, rhoMin: 1, rhoMax: 1, rhoCount: 1, seed: 1 });
+    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    expect(ref.grids.gradZeroFraction[0]).toBe(1 / 16); // seed 1: one sample loses every path back to t = 1
+    expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), 'IRNN rho = 1'), NONE);
+    expect(gpu.grids.gradZeroFraction[0]).toBe(1 / 16);
+    expect(Number.isFinite(gpu.grids.gradLog10Mean[0])).toBe(true);
   });
 
   it('rho = 0: gradients before T are exactly zero (-Infinity), like the reference', async () => {

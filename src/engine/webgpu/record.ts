@@ -10,9 +10,9 @@
  *   an i32 sum of exponents and an f32 sum of rests, so the mean keeps its precision far outside
  *   float range: mean = (sum E log10(2) + sum F) / S in float64 on the host), the counts of exact
  *   zeros and undefined values, and, where a grid takes the spread, the sums of d and d^2 with
- *   d = v - v_0 the difference to the cell's first sample (small numbers, so float32 keeps them:
- *   m2 = sum d^2 - (sum d)^2 / n).
- * - `accumulate(c, rec, r0)` adds one sample's record to a cell (r0: the cell's first sample).
+ *   d = v - v_0 the difference to the cell's first finite sample v_0 (small numbers, so float32
+ *   keeps them: m2 = sum d^2 - (sum d)^2 / n over the n finite samples).
+ * - `accumulate(c, rec)` adds one sample's record to a cell.
  * The prelude (recordPreludeWgsl) is prepended to all three shaders, as the matrix preludes are.
  */
 import type { GradientField } from '../../core/field.ts';
@@ -69,7 +69,17 @@ export const CELL_MEMBERS: readonly Member[] = [
             { name: `${q}SumF`, type: 'f32' },
           ]
         : [{ name: `${q}Sum`, type: encoding === 'unitCount' ? 'u32' : 'f32' }];
-    if (needsSpread(q)) m.push({ name: `${q}D`, type: 'f32' }, { name: `${q}D2`, type: 'f32' });
+    if (needsSpread(q)) {
+      // v_0, the first finite sample (the origin of d), and the count of finite samples so far
+      const origin: Member[] =
+        encoding === 'splitLog'
+          ? [
+              { name: `${q}E0`, type: 'i32' },
+              { name: `${q}F0`, type: 'f32' },
+            ]
+          : [{ name: `${q}V0`, type: 'f32' }];
+      m.push(...origin, { name: `${q}N`, type: 'u32' }, { name: `${q}D`, type: 'f32' }, { name: `${q}D2`, type: 'f32' });
+    }
     if (zeroFlag) m.push({ name: `${q}Zero`, type: 'u32' });
     m.push({ name: `${q}Nan`, type: 'u32' });
     return m;
@@ -85,12 +95,19 @@ const CELL_WORD: Record<string, number> = Object.fromEntries(CELL_MEMBERS.map((m
 
 const struct = (name: string, members: readonly Member[]) => `struct ${name} {\n${members.map((m) => `  ${m.name}: ${m.type},`).join('\n')}\n}`;
 
-/** log10 v of a log quantity of record `r` as an f32 expression, relative to record `r0` for splitLog. */
-function logDiff(q: QuantityName, r: string, r0: string): string {
+/** Statements that set the cell's origin v_0 from `rec` (its first finite sample) and count it. */
+function originCode(q: QuantityName): string[] {
+  const { encoding, field } = spec(q);
+  const set = encoding === 'splitLog' ? `(*c).${q}E0 = rec.${field}E; (*c).${q}F0 = rec.${field}F;` : `(*c).${q}V0 = rec.${field};`;
+  return [`if ((*c).${q}N == 0u) { ${set} }`, `(*c).${q}N += 1u;`];
+}
+
+/** v - v_0 of a log quantity of record `rec` as an f32 expression (splitLog: exponents subtracted exactly). */
+function logDiff(q: QuantityName): string {
   const { encoding, field } = spec(q);
   return encoding === 'splitLog'
-    ? `f32(${r}.${field}E - ${r0}.${field}E) * LOG10_2 + (${r}.${field}F - ${r0}.${field}F)`
-    : `${r}.${field} - ${r0}.${field}`;
+    ? `f32(rec.${field}E - (*c).${q}E0) * LOG10_2 + (rec.${field}F - (*c).${q}F0)`
+    : `rec.${field} - (*c).${q}V0`;
 }
 
 /** The statements of accumulate() for quantity q. */
@@ -100,7 +117,7 @@ function accumulateCode(q: QuantityName): string {
     encoding === 'splitLog'
       ? [`(*c).${q}SumE += rec.${field}E;`, `(*c).${q}SumF += rec.${field}F;`]
       : [`(*c).${q}Sum += rec.${field};`];
-  if (needsSpread(q)) sum.push(`let d = ${logDiff(q, 'rec', 'r0')};`, `(*c).${q}D += d;`, `(*c).${q}D2 += d * d;`);
+  if (needsSpread(q)) sum.push(...originCode(q), `let d = ${logDiff(q)};`, `(*c).${q}D += d;`, `(*c).${q}D2 += d * d;`);
   const finite = `{\n    ${sum.join('\n    ')}\n  }`;
   const zero = zeroFlag ? ` else if ((rec.flags & FLAG_${zeroFlag}) != 0u) { (*c).${q}Zero += 1u; }` : '';
   return `  // ${q}: ${spec(q).description}\n  if ((rec.flags & FLAG_${nanFlag}) != 0u) { (*c).${q}Nan += 1u; }${zero} else ${finite}`;
@@ -118,8 +135,8 @@ export function recordPreludeWgsl(): string {
     'const LOG10_2: f32 = 0.30102999566398120;',
     struct('StepRecord', RECORD_MEMBERS),
     struct('Cell', CELL_MEMBERS),
-    '// Add one sample of a (rho, t) cell to its sums; r0 is the cell\'s first sample (the origin of d).',
-    'fn accumulate(c: ptr<function, Cell>, rec: StepRecord, r0: StepRecord) {',
+    '// Add one sample of a (rho, t) cell to its sums.',
+    'fn accumulate(c: ptr<function, Cell>, rec: StepRecord) {',
     '  (*c).flagsOr |= rec.flags;',
     ...QUANTITY_NAMES.map(accumulateCode),
     '}',
