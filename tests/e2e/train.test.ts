@@ -113,8 +113,16 @@ describeNeeding(CHROMIUM, 'Train view', () => {
     expect(text).toMatch(new RegExp(`paused at step ${held} of ${ITER} · [0-9.e+]+ steps/s`));
 
     // Resume to the end.
+    // Main-thread tasks over 50 ms while the run trains to its end (Long Tasks API): training is in the worker.
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
     await page.locator('train-view [data-cmd=resume]').click();
     await waitTrain(page, 'done', 0);
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    console.log(`main-thread tasks over 50 ms while training: ${longTasks.length} (${longTasks.map((d) => d.toFixed(0)).join(', ')} ms)`);
     s = await trainState(page);
     const evals = Math.floor(ITER / 50) + 1;
     // Every model that did not diverge has every evaluation; a diverged one is said in words.
@@ -150,4 +158,33 @@ describeNeeding(CHROMIUM, 'Train view', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('a model that diverges is reported in words and stops while the other trains to the end; no NaN or Infinity on the page', async () => {
+    // ReLU at rho = 3 over T = 40 with SGD at lr 0.1: its loss leaves the number range within a few steps (float32 CPU model, seed 3).
+    const hash = 'tab=train&t.T=40&t.N=8&t.batch=16&t.iter=50&t.seed=3&t.opt=sgd&t.lr=0.1&t.models=relu:gaussian:3:0~tanh:gaussian:1:0&hidden=8&steps=10&rhoCount=5&samples=2';
+    const page = await lab.browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${lab.url}#${hash}`);
+    await page.locator('train-view [data-cmd=start]').click();
+    await waitTrain(page, 'done', 0);
+    const s = await trainState(page);
+    expect(s.divergences).toHaveLength(1);
+    expect(s.divergences[0]).toMatch(/^model 0 diverged at step \d+: (loss|gradient norm|held-out loss) /);
+    await expect(page.locator('train-view [data-diverged]').textContent()).resolves.toContain(`${s.divergences[0]} (relu-gaussian rho 3)`);
+    // The other model has every evaluation (every iteration at 50 iterations: evalEveryFor(50) = 1).
+    await expect(page.locator('train-view [data-progress]').textContent()).resolves.toContain('finished step 50 of 50');
+    const text = await page.locator('train-view').evaluate((el) => {
+      const walk = (n: Element | ShadowRoot): string => Array.from(n.children).map((c) => (c.shadowRoot ? walk(c.shadowRoot) : '') + (c.textContent ?? '') + walk(c)).join(' ');
+      return walk(el.shadowRoot!);
+    });
+    // The core says a NaN in words ("undefined (NaN)"); no value is printed as NaN or Infinity.
+    expect(text.replaceAll('undefined (NaN)', '')).not.toMatch(/NaN|Infinity/);
+    await page.screenshot({ path: join(ARTIFACTS, 'train-view-diverged.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -106,7 +106,13 @@ export class TrainChart extends LitElement {
     const xt = niceTicks(0, Math.max(1, this.xMax), 5);
     const yTicks: { y: number; text: string }[] = [];
     if (ext) {
-      if (this.log) for (let e = ext[0]; e <= ext[1]; e++) yTicks.push({ y: 10 ** e, text: `1e${e}` });
+      if (this.log) {
+        // At most about 6 labelled decades: every decade, or every 2nd, 5th, 10th... over a wide range.
+        const span = ext[1] - ext[0];
+        const every = niceTicks(0, span, 5).step;
+        const stride = span <= 6 ? 1 : Math.max(1, Math.round(every));
+        for (let e = Math.ceil(ext[0] / stride) * stride; e <= ext[1]; e += stride) yTicks.push({ y: 10 ** e, text: `1e${e}` });
+      }
       else {
         const t = niceTicks(ext[0], ext[1], 4);
         for (const v of t.values) yTicks.push({ y: v, text: formatTick(v, t.step) });
