@@ -169,12 +169,14 @@ export async function runTraining<V extends Vec>(
       if (evaluate) {
         const heldoutLoss = kernel.loss(held);
         const spectralRadius = spectralRadiusOf(kernel.params, kernel.layout);
-        if (!(Math.abs(heldoutLoss) <= FLOAT32_MAX)) {
-          stop(divergence(heldoutLoss, 0)!.replace('loss', 'held-out loss'));
-          continue;
-        }
-        if (Number.isNaN(spectralRadius)) {
-          stop('W holds a weight beyond the number range');
+        const evalWhy = !(Math.abs(heldoutLoss) <= FLOAT32_MAX)
+          ? divergence(heldoutLoss, 0)!.replace('loss', 'held-out loss')
+          : Number.isNaN(spectralRadius)
+            ? 'W holds a weight beyond the number range'
+            : null;
+        if (evalWhy) {
+          run.stepsRun = i; // nothing of the diverging step is kept
+          stop(evalWhy);
           continue;
         }
         hooks.onRow?.({ model: run.model, iteration: i, heldoutLoss, trainLoss: loss, gradNorm: norm, clipped, spectralRadius });
