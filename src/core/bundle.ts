@@ -8,6 +8,8 @@ import { parseConfig, type Config } from './config.ts';
 import { GRID_NAMES, type GradientField, type GridName } from './field.ts';
 import { makeGrids, STATISTICS } from './statistics.ts';
 import { eigenvaluesOf, type Problem } from './problem.ts';
+import { outlierSlots, parseOutliers, type OutlierDirection } from './spectrum-init.ts';
+import { untiedWeightsSync } from './weights.ts';
 import { hasEigenvalues } from './spectrum.ts';
 import { phaseDiagram, rateSummary } from './phase.ts';
 import { LAB_VERSION } from './version.ts';
@@ -53,6 +55,11 @@ export interface Bundle {
   } | null;
   /** Why the matrices were left out, when they were. */
   matricesOmitted?: string;
+  /**
+   * What rebuilds the W of every row and step (docs/bundle.md): the rule, the chosen spectrum
+   * (init spectrum) and the untied W0_t. Absent in bundles written before the chosen spectrum.
+   */
+  weights?: BundleWeights;
   /** K x T, column j = timestep t = j + 1; null where the value is not finite. */
   grids: Partial<Record<GridName, Nested>> & { overflow: number[][] };
   /** Where the nulls of each grid came from: lists of [k, j] per kind of non-finite value. */
@@ -77,6 +84,41 @@ export interface Bundle {
   };
 }
 
+/** One outlier direction D = P^T R P (P's rows are the outlier's orthonormal columns of Q). */
+export interface BundleDirection {
+  /** [width][N], width 1 (a real outlier) or 2 (a conjugate pair). */
+  P: number[][];
+  /** [width][width]: the outlier's block of B over its magnitude. */
+  R: number[][];
+  /** |lambda_0|, the first outlier's magnitude as given. */
+  magnitude0: number;
+}
+
+export interface BundleWeights {
+  /** In words, the W of row k at step t. */
+  rule: string;
+  sweep: Config['sweep'];
+  weights: Config['weights'];
+  /** Per row k: W_t = rhoScale[k] W0_t + shift[k] D_t. */
+  rhoScale: number[];
+  shift: number[];
+  /** init spectrum: W0 = Q B Q^T. */
+  chosen?: {
+    /** B's diagonal blocks: [start, size, re, im], a pair re +- i im for size 2 (im > 0). */
+    blocks: [number, 1 | 2, number, number][];
+    /** The bulk's eigenvalues as drawn from the seed (every eigenvalue after the outliers'). */
+    bulk: { re: number[]; im: number[] };
+    /** [N][N] the orthogonal Q (null when the matrices are left out). */
+    Q: number[][] | null;
+    /** The first outlier's direction (null without outliers). */
+    direction: BundleDirection | null;
+  };
+  /** weights untied: W0_t for t = 1..T ([T][N][N]) and, for sweep outlier, each D_t; null when left out. */
+  untied?: { W0: number[][][]; directions: (BundleDirection | null)[] } | null;
+  /** Why the untied matrices were left out, and how to regenerate them. */
+  untiedOmitted?: string;
+}
+
 /** The view a bundle was saved with, so opening it shows the same picture. */
 export interface BundleView {
   /** The field shown, by the lab's short name (grad, hidden, weight, saturation). */
@@ -85,6 +127,69 @@ export interface BundleView {
   rho: number;
   /** The 3D camera as [azimuth deg, elevation deg, distance], or null for the default. */
   camera: [number, number, number] | null;
+}
+
+function direction(d: OutlierDirection | null, n: number): BundleDirection | null {
+  if (!d) return null;
+  return { P: rows(d.P, d.width, n), R: rows(d.R, d.width, d.width), magnitude0: d.magnitude0 };
+}
+
+const RULES = {
+  rho: 'W_k = rho_k W0 at every step',
+  outlier: "W_k = W0 + (m_k - |lambda_0|) D with D = P^T R P: the first outlier moved to magnitude m_k = rho[k] along its ray, every other eigenvalue fixed",
+} as const;
+
+/** The weights section: the rule per row, the chosen spectrum, and the untied W0_t where they fit. */
+function bundleWeights(field: GradientField, problem: Problem, withMatrices: boolean, count: number): BundleWeights {
+  const { config } = field;
+  const n = config.hidden;
+  const T = config.steps;
+  const m0 = problem.chosen?.direction?.magnitude0 ?? 0;
+  const outlier = config.sweep === 'outlier';
+  const untied = config.weights === 'untied';
+  const out: BundleWeights = {
+    rule: `${RULES[config.sweep]}${untied ? '; untied: W0 (and D) replaced by a fresh W0_t (and D_t) at every step t = 1..T' : ''}`,
+    sweep: config.sweep,
+    weights: config.weights,
+    rhoScale: Array.from(field.rho, (r) => (outlier ? 1 : r)),
+    shift: Array.from(field.rho, (r) => (outlier ? r - m0 : 0)),
+  };
+  const chosen = problem.chosen;
+  if (chosen) {
+    const outliers = parseOutliers(config.outliers);
+    const slots = Array.isArray(outliers) ? outlierSlots(outliers) : 0;
+    const re: number[] = [];
+    const im: number[] = [];
+    for (const b of chosen.blocks) {
+      if (b.start < slots) continue;
+      re.push(b.re);
+      im.push(b.im);
+      if (b.size === 2) {
+        re.push(b.re);
+        im.push(-b.im);
+      }
+    }
+    out.chosen = {
+      blocks: chosen.blocks.map((b) => [b.start, b.size, b.re, b.im]),
+      bulk: { re, im },
+      Q: withMatrices ? rows(chosen.Q, n, n) : null,
+      direction: direction(chosen.direction, n),
+    };
+  }
+  if (untied) {
+    const numbers = T * n * n;
+    if (!withMatrices || count + numbers > MATRIX_NUMBER_LIMIT) {
+      out.untied = null;
+      out.untiedOmitted =
+        `the untied W0_t (T*N*N = ${numbers} numbers) are left out (with the other matrices over ${MATRIX_NUMBER_LIMIT} numbers); ` +
+        `they come from the lab's seeded generator: rerun the config (rnnlab sweep) at a smaller T or N to get them, or build them with untiedWeights in src/core/weights.ts` +
+        (config.init === 'spectrum' ? '; for init spectrum each is Q_t B Q_t^T with the blocks above and Q_t the Q of a QR of the index-t draw of the W0 stream' : '');
+    } else {
+      const w = untiedWeightsSync(config)!;
+      out.untied = { W0: w.W.map((m) => rows(m, n, n)), directions: w.directions.map((d) => direction(d, n)) };
+    }
+  }
+  return out;
 }
 
 function rows(a: Float64Array, r: number, c: number): number[][] {
@@ -117,6 +222,7 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
       inputs: Array.from({ length: S }, (_, s) => rows(problem.inputsFor(s), steps, d)),
     };
   }
+  const weights = problem ? bundleWeights(field, problem, matrices !== null, count) : undefined;
   // A large run's field may not have its eigenvalues yet (problem.ts): the bundle always does.
   const spectrum = hasEigenvalues(field.spectrum) ? field.spectrum : eigenvaluesOf(config);
   const grids = {} as Bundle['grids'];
@@ -163,6 +269,7 @@ export function toBundle(field: GradientField, problem?: Problem, view?: BundleV
     rates: bundleRates(field),
   };
   if (matricesOmitted) bundle.matricesOmitted = matricesOmitted;
+  if (weights) bundle.weights = weights;
   if (view) bundle.view = view;
   return bundle;
 }
