@@ -5,7 +5,7 @@
 import { Backends } from './app/backends.ts';
 import { RunController } from './app/runner.ts';
 import { spectrumWorkerPort } from './app/spectrum-client.ts';
-import { LabStore, type HashPort } from './app/store.ts';
+import { CONFIRM_ABOVE_MS, LabStore, type HashPort } from './app/store.ts';
 import { TrainSession } from './app/train-session.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
@@ -24,7 +24,9 @@ const hashPort: HashPort = {
   },
 };
 
-const store = new LabStore(runner, hashPort, (choice) => backends.select(choice), spectrumWorkerPort());
+// Tests of long runs (device loss, oversized sweeps) set __labConfirmAboveMs before the page loads, so they run without the question.
+const confirmAboveMs = (window as unknown as { __labConfirmAboveMs?: number }).__labConfirmAboveMs ?? CONFIRM_ABOVE_MS;
+const store = new LabStore(runner, hashPort, (choice) => backends.select(choice), spectrumWorkerPort(), confirmAboveMs);
 // Back/forward and hand-edited hashes.
 window.addEventListener('popstate', () => store.loadHash(location.hash));
 window.addEventListener('hashchange', () => store.loadHash(location.hash));

@@ -66,7 +66,8 @@ function configField(name: FieldName): HashField {
       const r = checkConfig({ rhoMin: 0, rhoMax: 10, steps: 5000, inputUntil: 0, ...(name === 'sweep' ? { init: 'spectrum' } : {}), [name]: value });
       if (!r.ok) {
         const p = r.error.problems.find((q) => q.field === name);
-        return p ? p.message : `${name}: ${quote(raw)} is not allowed`;
+        // The link's own key first: that is what the reader of the link edits.
+        return p ? `${name}: ${p.message}` : `${name}: ${quote(raw)} is not allowed`;
       }
       (s.config as unknown as Record<string, unknown>)[name] = r.config[name];
       return null;

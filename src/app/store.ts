@@ -184,6 +184,8 @@ export class LabStore {
     private readonly hash: HashPort,
     private readonly backends: BackendPort,
     private readonly eigenvalues: EigenvaluePort | null = null,
+    /** Runs predicted longer than this ask first (CONFIRM_ABOVE_MS; tests of long runs raise it). */
+    private readonly confirmAboveMs = CONFIRM_ABOVE_MS,
   ) {
     const decoded = decodeHash(hash.get());
     this.snap = {
@@ -495,7 +497,7 @@ export class LabStore {
     const flops = missing.reduce((sum, c) => sum + sweepFlops(c), 0);
     const estimate = this.estimate(be, flops);
     const key = this.requestKey();
-    if (estimate.ms > CONFIRM_ABOVE_MS && this.confirmedKey !== key) {
+    if (estimate.ms > this.confirmAboveMs && this.confirmedKey !== key) {
       // Ask first; a run in flight for earlier settings is of no use any more.
       this.runner.cancel();
       this.update({ confirm: estimate, run: IDLE });

@@ -66,7 +66,8 @@ export class LabApp extends LitElement {
       }
       header lab-badge {
         margin-left: auto;
-        flex: 0 0 auto;
+        flex: 0 1 auto;
+        min-width: 0;
       }
       header .sub {
         color: var(--muted);
@@ -583,7 +584,7 @@ export class LabApp extends LitElement {
         ${this.renderStatus()}
         <lab-badge .backend=${s.backend} .result=${s.result} choice=${view.backend} ?readonly=${view.embed}></lab-badge>
       </header>
-      <div class="main">
+      <main class="main">
         ${view.embed
           ? null
           : html`<aside aria-label="Settings">
@@ -673,7 +674,7 @@ export class LabApp extends LitElement {
             <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>
           </div>
         </section>
-      </div>`;
+      </main>`;
   }
 }
 

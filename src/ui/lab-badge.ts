@@ -19,9 +19,12 @@ export class LabBadge extends LitElement {
     css`
       :host {
         display: inline-block;
+        min-width: 0;
+        max-width: 100%;
       }
       .badge {
         display: flex;
+        overflow: hidden;
         gap: 10px;
         align-items: center;
         border: 1px solid var(--border);
@@ -48,12 +51,20 @@ export class LabBadge extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
       }
-      /* Below 1500 px the timings come first: why and the WebGPU note stay in the tooltip. */
-      @media (max-width: 1500px) {
-        .why,
-        .webgpu {
-          display: none;
-        }
+      /* The timings come right after the engine and never shrink; the adapter, the WebGPU note
+         and why give way (ellipsis, whole text on hover) when the header is narrow. */
+      .num,
+      .engine,
+      select {
+        flex: 0 0 auto;
+      }
+      .adapter,
+      .webgpu,
+      .why {
+        flex: 0 1 auto;
+        min-width: 3ch;
+        overflow: hidden;
+        text-overflow: ellipsis;
       }
     `,
   ];
@@ -82,14 +93,15 @@ export class LabBadge extends LitElement {
             ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.choice}>${c === 'auto' ? 'engine: auto' : c}</option>`)}
           </select>`}
       <span class="engine">${b ? b.engine : 'starting…'}</span>
-      <span class="adapter">${b ? b.adapter : ''}</span>
-      ${b && b.engine !== 'webgpu' ? html`<span class="muted webgpu" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
-      ${b ? html`<span class="why muted" title=${b.why}>${b.why}</span>` : null}
       ${r
         ? html`<span class="num" data-timing>${(r.wallMs / 1000).toFixed(2)} s</span>
             <span class="num" data-timing>${r.msPerStep.toFixed(2)} ms/step</span>
             <span class="num" data-timing>${fmtRate(r.gflops)} GFLOP/s</span>`
         : null}
+      <span class="adapter" title=${b?.adapter ?? ''}>${b ? b.adapter : ''}</span>
+      ${b && b.engine !== 'webgpu' ? html`<span class="muted webgpu" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
+      ${b ? html`<span class="why muted" title=${b.why}>${b.why}</span>` : null}
+
     </div>`;
   }
 }

@@ -49,8 +49,17 @@ export async function startLab(): Promise<Lab> {
 }
 
 /** Open the lab at a hash and wait until a run has finished and the surface was drawn. */
-export async function openLab(lab: Lab, hash = '', size = { width: 1280, height: 720 }): Promise<{ page: Page; errors: string[] }> {
+export async function openLab(
+  lab: Lab,
+  hash = '',
+  size = { width: 1280, height: 720 },
+  /** confirmAboveMs: runs predicted longer than this ask first (1e12: practically never, for tests of long runs; a finite number, since the init script's argument is JSON). */
+  options: { confirmAboveMs?: number } = {},
+): Promise<{ page: Page; errors: string[] }> {
   const page = await lab.browser.newPage({ viewport: size });
+  if (options.confirmAboveMs !== undefined) {
+    await page.addInitScript((ms) => ((window as unknown as { __labConfirmAboveMs: number }).__labConfirmAboveMs = ms), options.confirmAboveMs);
+  }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {

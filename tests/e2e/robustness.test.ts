@@ -51,6 +51,9 @@ const snap = (page: Page) => page.evaluate(() => (window as unknown as { __lab: 
 const badge = (page: Page) => page.locator('lab-badge .badge').innerText();
 
 /** Set the hash and wait until the state has it and the run is done. */
+/** The lab without the question before long runs: these tests start long and oversized runs on purpose. */
+const openLabNoAsk = (lab: Lab, hash: string, size?: { width: number; height: number }) => openLab(lab, hash, size, { confirmAboveMs: 1e12 });
+
 async function goHash(page: Page, hash: string): Promise<void> {
   await page.evaluate((h) => (location.hash = h), hash);
   await page.waitForFunction((h) => location.hash === `#${h}` || location.hash === h, hash);
@@ -60,7 +63,7 @@ async function goHash(page: Page, hash: string): Promise<void> {
 
 describeNeeding(CHROMIUM, 'backend selection', () => {
   it('auto with a software WebGPU adapter: measures the candidates once and names the choice and why the others were skipped', async () => {
-    const { page, errors } = await openLab(lab, SMALL_HASH);
+    const { page, errors } = await openLabNoAsk(lab, SMALL_HASH);
     const words = await page.evaluate(() => (window as unknown as { __labRobust: Robust }).__labRobust.calibration());
     console.log(`auto measurement (WebGPU flag on): ${words}`);
     expect(words).toMatch(/cpu \d+ ms/);
@@ -83,7 +86,7 @@ describeNeeding(CHROMIUM, 'backend selection', () => {
   });
 
   it('gpu.js can be forced from the URL and from the page, and computes', async () => {
-    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=gpujs`);
+    const { page, errors } = await openLabNoAsk(lab, `${SMALL_HASH}&backend=gpujs`);
     let s = await snap(page);
     expect(s.backend!.engine).toBe('gpujs');
     expect(s.backend!.adapter).toMatch(/gpu\.js webgl2/);
@@ -110,7 +113,7 @@ describeNeeding(CHROMIUM, 'backend selection', () => {
       args: CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
     });
     try {
-      const { page, errors } = await openLab({ ...lab, browser }, SMALL_HASH);
+      const { page, errors } = await openLabNoAsk({ ...lab, browser }, SMALL_HASH);
       const gpu = await page.evaluate(async () => {
         const g = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
         return g ? (await g.requestAdapter()) !== null : false;
@@ -156,7 +159,7 @@ describeNeeding(CHROMIUM, 'GPU failures', () => {
   }
 
   it('a device lost mid-run: the page acquires a new device and completes; lost again: it falls back to the next backend', async () => {
-    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=webgpu`);
+    const { page, errors } = await openLabNoAsk(lab, `${SMALL_HASH}&backend=webgpu`);
     expect((await snap(page)).backend!.engine).toBe('webgpu');
     const phases: string[] = [];
     await page.exposeFunction('__phase', (p: string) => phases.push(p));
@@ -248,7 +251,7 @@ function shadowText(page: Page, tag: string): Promise<string> {
 
 describeNeeding(CHROMIUM, 'the 3D view loses its WebGL context', () => {
   it('shows a message while lost and redraws the surface after restore', async () => {
-    const { page, errors } = await openLab(lab, SMALL_HASH);
+    const { page, errors } = await openLabNoAsk(lab, SMALL_HASH);
     expect((await canvasInk(page, 0)).ink).toBeGreaterThan(0.1);
     const lost = await page.evaluate(() => {
       const c = (window as unknown as { __lab: { surfaces(): { canvas: HTMLCanvasElement }[] } }).__lab.surfaces()[0].canvas;
@@ -280,7 +283,7 @@ describeNeeding(CHROMIUM, 'the 3D view loses its WebGL context', () => {
 describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
   it('relu up to rho = 10, T = 2000: overflow drawn and labelled everywhere, no NaN/Infinity reaches the page (screenshot)', async () => {
     const hash = 'activation=relu&hidden=16&steps=2000&rhoMin=0.5&rhoMax=10&rhoCount=24&samples=4&seed=3';
-    const { page, errors } = await openLab(lab, hash);
+    const { page, errors } = await openLabNoAsk(lab, hash);
     const s = await snap(page);
     expect(s.result!.a.T).toBe(2000);
     // The badge reports what the WebGPU probe found, even where the first run started before it answered.
@@ -312,7 +315,7 @@ describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
   });
 
   it('a huge sweep on the CPU engine does not hold up the next setting: its worker is replaced if it is stuck in synchronous work', async () => {
-    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=cpu`);
+    const { page, errors } = await openLabNoAsk(lab, `${SMALL_HASH}&backend=cpu`);
     await page.evaluate(() => (location.hash = 'hidden=1024&steps=5000&rhoCount=512&samples=256&backend=cpu'));
     await page.waitForFunction(() => (window as unknown as { __lab: { snapshot(): Snap } }).__lab.snapshot().run.status === 'running');
     await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
@@ -333,7 +336,7 @@ describeNeeding(CHROMIUM, 'exploding and oversized runs', () => {
 
   for (const backend of ['webgpu']) {
     it(`an oversized sweep on ${backend} is refused with its size in bytes and what to reduce; the last good view stays`, async () => {
-      const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=${backend}`);
+      const { page, errors } = await openLabNoAsk(lab, `${SMALL_HASH}&backend=${backend}`);
       await page.evaluate(() => (location.hash = 'hidden=1024&steps=5000&rhoCount=512&samples=256&backend=' + new URLSearchParams(location.hash.slice(1)).get('backend')));
       await page.waitForFunction(() => {
         const s = (window as unknown as { __lab: { snapshot(): Snap & { fieldErrors: Record<string, string> } } }).__lab.snapshot();
@@ -402,7 +405,7 @@ describeNeeding(CHROMIUM, 'hostile URL hashes on the live page', () => {
     }
     // A small window: every hash re-renders the page, and SwiftShader rasterises on the CPU;
     // what is tested here is the parsing and the messages, not the picture.
-    const { page, errors } = await openLab(lab, SMALL_HASH, { width: 640, height: 420 });
+    const { page, errors } = await openLabNoAsk(lab, SMALL_HASH, { width: 640, height: 420 });
     const tagsBefore = await page.evaluate(() => {
       const count = (root: Document | ShadowRoot): number =>
         root.querySelectorAll('script, img, iframe, object, embed').length +
@@ -468,7 +471,7 @@ describeNeeding(CHROMIUM, 'hostile URL hashes on the live page', () => {
 
 describeNeeding(CHROMIUM, 'sustained interaction', () => {
   it('300 rapid config changes and slider drags: the final view is the last state, GPU buffers and three.js objects return to baseline, long tasks measured', async () => {
-    const { page, errors } = await openLab(lab, `${SMALL_HASH}&backend=webgpu`);
+    const { page, errors } = await openLabNoAsk(lab, `${SMALL_HASH}&backend=webgpu`);
     type Stats = { geometries: number; textures: number };
     const counts = () =>
       page.evaluate(async () => ({
