@@ -114,7 +114,7 @@ export class LabSurface extends LitElement {
       <div class="head">
         <h2>${this.heading}</h2>
         <span class="note">drag to orbit · wheel to zoom</span>
-        <button @click=${() => this.scene?.resetView()} aria-label="Reset the 3D view">Reset view</button>
+        <button @click=${() => this.scene?.resetView()} aria-label=${`Reset view of ${this.heading}`}>Reset view</button>
       </div>
       <div class="body">
         <div class="view" role="figure" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>

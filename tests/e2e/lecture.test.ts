@@ -4,6 +4,7 @@
  * settings say so. Screenshots (1280x720) go to artifacts/screenshots/ for a person to look at.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -188,4 +189,31 @@ describeNeeding(CHROMIUM, 'at 1280x720', () => {
       await page.close();
     }
   });
+});
+
+describeNeeding(CHROMIUM, 'accessibility', () => {
+  /** axe-core (npm) in the page: every violation of the rules it runs by default (WCAG A/AA and best practices), with its nodes. */
+  async function axeViolations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    return page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+      const r = await axe.run(document);
+      return r.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+    });
+  }
+
+  for (const [name, hash, scheme] of [
+    ['default', '', 'light'],
+    ['compare', 'cmp=relu', 'light'],
+    ['dark', '', 'dark'],
+  ] as const) {
+    it(`axe-core finds no violations on the ${name} page`, async () => {
+      const page = await lab.browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
+      await page.goto(`${lab.url}#${SMALL_HASH}${hash ? `&${hash}` : ''}`);
+      await waitIdle(page);
+      await page.screenshot({ path: join(ARTIFACTS, `axe-${name}.png`) });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    });
+  }
 });
