@@ -5,12 +5,17 @@
  */
 import { bundleToJson, type BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
+import type { Config } from '../core/config.ts';
 import type { Problem } from '../core/problem.ts';
+import type { Spectrum } from '../core/spectrum.ts';
+import { chartPng, chartSvg, type ChartScene } from './chart.ts';
 import { csvChunks } from './csv.ts';
 import type { HeatmapOptions } from './figure.ts';
 import type { FigureFont } from './font.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from './heatmap.ts';
-import { exportFileName } from './names.ts';
+import { configSlug, exportFileName } from './names.ts';
+import { buildSliceScene, type SliceFigureData, type SliceFigureOptions } from './slice.ts';
+import { buildSpectrumScene, type SpectrumFigureOptions } from './spectrum.ts';
 import { fieldNpz } from './npy.ts';
 import { rateCsv, renderRatePng, renderRateSvg } from './rate.ts';
 
@@ -28,6 +33,22 @@ export function heatmapFile(field: GradientField, font: FigureFont, opts: Heatma
   return format === 'png'
     ? { name: exportFileName(field.config, what, 'png'), mime: 'image/png', parts: [renderHeatmapPng(field, font, opts)] }
     : { name: exportFileName(field.config, what, 'svg'), mime: 'image/svg+xml', parts: [renderHeatmapSvg(field, font, opts)] };
+}
+
+function chartFile(scene: ChartScene, font: FigureFont, stem: string, format: 'png' | 'svg'): ExportFile {
+  return format === 'png'
+    ? { name: `${stem}.png`, mime: 'image/png', parts: [chartPng(scene, font)] }
+    : { name: `${stem}.svg`, mime: 'image/svg+xml', parts: [chartSvg(scene)] };
+}
+
+/** The slice chart at one rho as PNG or SVG: slice-rho1.000-tanh-gaussian-N64-T100-S16-seed1.png. */
+export function sliceFile(data: SliceFigureData, config: Config, font: FigureFont, opts: SliceFigureOptions, format: 'png' | 'svg'): ExportFile {
+  return chartFile(buildSliceScene(data, config, font, opts), font, `slice-rho${data.rho.toFixed(3)}-${configSlug(config)}`, format);
+}
+
+/** The eigenvalues of rho * W0 as PNG or SVG: spectrum-rho1.000-tanh-gaussian-N64-T100-S16-seed1.png. */
+export function spectrumFile(spectrum: Spectrum, rho: number, config: Config, font: FigureFont, opts: SpectrumFigureOptions, format: 'png' | 'svg'): ExportFile {
+  return chartFile(buildSpectrumScene(spectrum, rho, config, font, opts), font, `spectrum-rho${rho.toFixed(3)}-${configSlug(config)}`, format);
 }
 
 /** Tidy CSV of every grid, streamed in pieces. */

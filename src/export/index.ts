@@ -11,4 +11,7 @@ export { CSV_COLUMNS, csvChunks, csvHeader, toCsv } from './csv.ts';
 export { fieldNpz, npyBytes, npzSidecar, readNpy, type NpyArray } from './npy.ts';
 export { GRID_FILE_PREFIX, configSlug, exportFileName } from './names.ts';
 export { CompareError, differenceGrid, differenceOf } from './compare.ts';
-export { bundleFile, csvFile, heatmapFile, npzFile, type ExportFile } from './files.ts';
+export { bundleFile, csvFile, heatmapFile, npzFile, sliceFile, spectrumFile, type ExportFile } from './files.ts';
+export { chartPng, chartSvg, rasteriseChart, type ChartItem, type ChartScene } from './chart.ts';
+export { DEFAULT_OVERLAYS, buildSliceScene, sliceFromField, type SliceFigureData, type SliceFigureOptions, type SliceOverlays } from './slice.ts';
+export { buildSpectrumScene, type SpectrumFigureOptions } from './spectrum.ts';

@@ -53,9 +53,10 @@ export class Raster {
   /**
    * Fill polygons (non-zero winding, as TrueType outlines are drawn) with exact-area
    * anti-aliasing: the signed-area accumulation of font-rs (R. Levien), each edge adding
-   * its covered area to the cells it crosses, then a running sum along each row.
+   * its covered area to the cells it crosses, then a running sum along each row. Opacity
+   * scales the coverage (a translucent fill such as a +-1 std band).
    */
-  fillPolygons(polys: Polygon[], c: Rgb): void {
+  fillPolygons(polys: Polygon[], c: Rgb, opacity = 1): void {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     for (const p of polys) {
       for (let i = 0; i < p.length; i += 2) {
@@ -82,7 +83,7 @@ export class Raster {
       let sum = 0;
       for (let x = 0; x < w; x++) {
         sum += acc[y * stride + x];
-        const a = Math.min(1, Math.abs(sum));
+        const a = Math.min(1, Math.abs(sum)) * opacity;
         if (a > 1 / 512) this.blend(ox + x, oy + y, c, a);
       }
     }
