@@ -11,7 +11,7 @@ import type { ExportReply, ExportRequest, ReadRequest } from './export-worker.ts
 import { SHOWN_GRID, type ShownField, type ViewState } from './state.ts';
 import type { RunResult } from './store.ts';
 
-export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface', 'rate-png', 'rate-svg', 'rate-csv'] as const;
+export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface', 'rate-png', 'rate-svg', 'rate-csv', 'slice-png', 'slice-svg', 'spectrum-png', 'spectrum-svg'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_LABELS: Record<ExportFormat, string> = {
@@ -24,6 +24,10 @@ export const EXPORT_LABELS: Record<ExportFormat, string> = {
   'rate-png': 'Rate vs ρ PNG',
   'rate-svg': 'Rate vs ρ SVG',
   'rate-csv': 'Rate vs ρ CSV',
+  'slice-png': 'Slice chart PNG',
+  'slice-svg': 'Slice chart SVG',
+  'spectrum-png': 'Eigenvalue plot PNG',
+  'spectrum-svg': 'Eigenvalue plot SVG',
 };
 
 /** PNG pixel densities of the heatmap figure (the figure is 1x in CSS px; 2x suits slides, 4x print). */
@@ -56,7 +60,7 @@ export interface ExportedFile {
  */
 export async function exportFile(result: RunResult, view: ViewState, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
   const saved: BundleView = { shown: view.field, rho: view.rho, camera: view.camera };
-  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved };
+  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved, overlays: view.overlays };
   const reply = await askWorker(request);
   if (!reply.ok) throw new Error(reply.message);
   if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');

@@ -10,12 +10,13 @@ import { MATRIX_NUMBER_LIMIT, type BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, nearestRhoIndex, type GradientField, type GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
-import { bundleFile, csvFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile } from '../export/files.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile, sliceFile, spectrumFile } from '../export/files.ts';
+import { sliceFromField, type SliceOverlays } from '../export/slice.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
 import { readBundleRun } from './import.ts';
 
 export interface ExportRequest {
-  format: 'png' | 'svg' | 'csv' | 'npz' | 'json' | 'rate-png' | 'rate-svg' | 'rate-csv';
+  format: 'png' | 'svg' | 'csv' | 'npz' | 'json' | 'rate-png' | 'rate-svg' | 'rate-csv' | 'slice-png' | 'slice-svg' | 'spectrum-png' | 'spectrum-svg';
   /** Configuration A (the figure's title, the grids, the bundle). */
   a: GradientField;
   /** Configuration B in compare mode: the figures show A - B. */
@@ -24,6 +25,8 @@ export interface ExportRequest {
   scale: 1 | 2 | 4;
   /** The view on screen, saved in the bundle so opening it shows the same picture. */
   view?: BundleView;
+  /** The slice chart's curves switched on in the lab (the slice figure draws the same). */
+  overlays?: SliceOverlays;
 }
 
 /** Read a dropped or picked run bundle (import.ts), so parsing up to MAX_BUNDLE_BYTES of JSON never freezes the page. */
@@ -55,6 +58,14 @@ async function write(r: ExportRequest) {
     return rateFigureFile(a, font, r.format === 'rate-png' ? 'png' : 'svg', { scale: r.scale, highlightK: k });
   }
   if (r.format === 'rate-csv') return rateCsvFile(a);
+  if (r.format === 'slice-png' || r.format === 'slice-svg' || r.format === 'spectrum-png' || r.format === 'spectrum-svg') {
+    const font = await fetchFigureFont();
+    // The slider's rho snapped to the grid, as the slice chart and the eigenvalue plot show it.
+    const rho = a.rho[nearestRhoIndex(a.rho, r.view?.rho ?? 1)];
+    const format = r.format.endsWith('png') ? 'png' : 'svg';
+    if (r.format.startsWith('slice')) return sliceFile(sliceFromField(a, b, rho), a.config, font, { scale: r.scale, overlays: r.overlays }, format);
+    return spectrumFile(a.spectrum, rho, a.config, font, { scale: r.scale, rhoMax: a.rho[a.K - 1] }, format);
+  }
   if (r.format === 'csv') return csvFile(a);
   if (r.format === 'npz') return npzFile(a);
   // Past the limit toBundle leaves the matrices out and says why without reading the problem:

@@ -9,8 +9,12 @@ import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts'
 import type { Problem } from '../core/problem.ts';
 import { COLORMAPS, type ColormapName } from '../export/colormap.ts';
 import { SCALES, type HeatmapOptions, type Scale } from '../export/figure.ts';
-import { bundleFile, csvFile, heatmapFile, npzFile, type ExportFile } from '../export/files.ts';
-import { GRID_FILE_PREFIX, exportFileName } from '../export/names.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile, sliceFile, spectrumFile, type ExportFile } from '../export/files.ts';
+import { sliceFromField } from '../export/slice.ts';
+import { nearestRhoIndex } from '../core/field.ts';
+import { eigenvaluesOf } from '../core/problem.ts';
+import { hasEigenvalues } from '../core/spectrum.ts';
+import { GRID_FILE_PREFIX, configSlug, exportFileName } from '../export/names.ts';
 import { loadFigureFont } from './font.ts';
 
 export const FORMATS = ['json', 'csv', 'npy', 'png', 'svg'] as const;
@@ -77,7 +81,33 @@ export function parseColormap(text: string): ColormapName {
   return text as ColormapName;
 }
 
+/** The figures --format png/svg draws: the heatmap of each --field, the slice chart, the eigenvalue plot. */
+export const FIGURES = ['heatmap', 'slice', 'spectrum'] as const;
+export type FigureKind = (typeof FIGURES)[number];
+
+/** "heatmap,slice" or "all" -> figure kinds. */
+export function parseFigures(text: string): FigureKind[] {
+  const items = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === 'all') return [...FIGURES];
+  if (items.length === 0) throw new UsageError(`--figure: ${JSON.stringify(text)} names no figure; expected all, or a comma list of ${FIGURES.join(', ')}`);
+  for (const f of items) {
+    if (!(FIGURES as readonly string[]).includes(f)) throw new UsageError(`--figure: ${JSON.stringify(f)} is not a figure; expected all, or a comma list of ${FIGURES.join(', ')}`);
+  }
+  return [...new Set(items)] as FigureKind[];
+}
+
+/** "1" -> 1: the rho of the slice chart and the eigenvalue plot (snapped to the sweep's nearest rho). */
+export function parseAtRho(text: string): number {
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!(Number.isFinite(v) && v >= 0 && v <= 10)) throw new UsageError(`--at-rho: ${JSON.stringify(text)} is not allowed; expected a number in 0..10 (snapped to the sweep's nearest rho)`);
+  return v;
+}
+
 export interface FigureSettings {
+  /** Which figures png/svg draw (default: the heatmap only). */
+  figures?: FigureKind[];
+  /** The rho of the slice chart and the eigenvalue plot (default 1, snapped to the sweep's nearest rho). */
+  atRho?: number;
   fields: GridName[];
   scale: Scale;
   colormap: ColormapName;
@@ -182,12 +212,27 @@ export function plannedFiles(
         add(exportFileName(field.config, 'field', 'npz'), () => npzFile(field));
         break;
       case 'png':
-      case 'svg':
-        for (const grid of figure.fields) {
-          const opts: HeatmapOptions = { grid, scale: figure.scale, colormap: figure.colormap, range: figure.range, plotWidth: figure.plotWidth, plotHeight: figure.plotHeight };
-          add(exportFileName(field.config, grid, f), () => heatmapFile(field, loadFigureFont(), opts, f));
+      case 'svg': {
+        const figures = figure.figures ?? ['heatmap'];
+        if (figures.includes('heatmap')) {
+          for (const grid of figure.fields) {
+            const opts: HeatmapOptions = { grid, scale: figure.scale, colormap: figure.colormap, range: figure.range, plotWidth: figure.plotWidth, plotHeight: figure.plotHeight };
+            add(exportFileName(field.config, grid, f), () => heatmapFile(field, loadFigureFont(), opts, f));
+          }
+        }
+        const rho = field.rho[nearestRhoIndex(field.rho, figure.atRho ?? 1)];
+        if (figures.includes('slice')) {
+          const file = () => sliceFile(sliceFromField(field, null, rho), field.config, loadFigureFont(), { scale: figure.scale }, f);
+          add(`slice-rho${rho.toFixed(3)}-${configSlug(field.config)}.${f}`, file);
+        }
+        if (figures.includes('spectrum')) {
+          // A bundle of a large sweep may come without eigenvalues (they come after the sweep): compute them from the config's W0.
+          const spectrum = () => (hasEigenvalues(field.spectrum) ? field.spectrum : { ...eigenvaluesOf(field.config), meanSquare: field.spectrum.meanSquare });
+          const file = () => spectrumFile(spectrum(), rho, field.config, loadFigureFont(), { scale: figure.scale, rhoMax: field.rho[field.K - 1] }, f);
+          add(`spectrum-rho${rho.toFixed(3)}-${configSlug(field.config)}.${f}`, file);
         }
         break;
+      }
     }
   }
   return planned;

@@ -219,7 +219,7 @@ export class LabExport extends LitElement {
 
   private pick(f: ExportFormat): void {
     this.closeMenu(true);
-    this.dispatchEvent(new ExportEvent(f, f === 'png' || f === 'rate-png' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
+    this.dispatchEvent(new ExportEvent(f, f.endsWith('png') && f !== 'surface' ? { scale: this.scale } : f === 'surface' ? { size: SURFACE_SIZES[this.sizeIndex] } : {}));
   }
 
   private openPicker(): void {
@@ -270,6 +270,8 @@ export class LabExport extends LitElement {
           ${this.item('surface')}
           ${this.choices('Surface image size', 'size', SURFACE_SIZES, (_, i) => i === this.sizeIndex, ([w, h]) => `${w}×${h}`, (_, i) => (this.sizeIndex = i))}
           <hr />
+          ${this.item('slice-png')}<span></span> ${this.item('slice-svg')}<span></span>
+          ${this.item('spectrum-png')}<span></span> ${this.item('spectrum-svg')}<span></span>
           ${this.item('rate-png')}<span></span> ${this.item('rate-svg')}<span></span> ${this.item('rate-csv')}<span></span>
           <hr />
           ${this.item('csv')}<span></span> ${this.item('npz')}<span></span> ${this.item('json')}<span></span>

@@ -15,7 +15,10 @@ import { fieldFromBundle } from '../../src/core/bundle.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import { GRID_NAMES } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
+import { chartPng } from '../../src/export/chart.ts';
 import { renderHeatmapPng } from '../../src/export/heatmap.ts';
+import { buildSliceScene, sliceFromField } from '../../src/export/slice.ts';
+import { buildSpectrumScene } from '../../src/export/spectrum.ts';
 import { readNpy } from '../../src/export/npy.ts';
 import { loadFigureFont } from '../../src/cli/font.ts';
 import { main } from '../../src/cli/main.ts';
@@ -113,6 +116,30 @@ describe('rnnlab sweep and render', () => {
     expect(readFileSync(join(dir, 'redrawn1', `grad-${SLUG}.png`)).equals(readFileSync(join(dir, 'all', `grad-${SLUG}.png`)))).toBe(true);
   });
 
+  it('render --figure slice,spectrum draws the slice chart and the eigenvalues at --at-rho, the same bytes as the shared renderer', () => {
+    const bundle = join(dir, 'all', `run-${SLUG}.json`);
+    const r = rnnlab(['render', bundle, '--format', 'png,svg', '--figure', 'slice,spectrum', '--at-rho', '1.3', '--scale', '2', '--out', 'plots']);
+    expect(r.code, r.stderr).toBe(0);
+    // 1.3 snaps to the sweep's nearest rho, 1.25 (0.5:1.5:5).
+    const names = [`slice-rho1.250-${SLUG}.png`, `slice-rho1.250-${SLUG}.svg`, `spectrum-rho1.250-${SLUG}.png`, `spectrum-rho1.250-${SLUG}.svg`];
+    expect(readdirSync(join(dir, 'plots')).sort()).toEqual([...names].sort());
+    const field = fieldFromBundle(readFileSync(bundle, 'utf8'));
+    const font = loadFigureFont();
+    const slice = chartPng(buildSliceScene(sliceFromField(field, null, 1.25), field.config, font, { scale: 2 }), font);
+    expect(readFileSync(join(dir, 'plots', names[0])).equals(Buffer.from(slice))).toBe(true);
+    const spectrum = chartPng(buildSpectrumScene(field.spectrum, 1.25, field.config, font, { scale: 2, rhoMax: 1.5 }), font);
+    expect(readFileSync(join(dir, 'plots', names[2])).equals(Buffer.from(spectrum))).toBe(true);
+    expect(readFileSync(join(dir, 'plots', names[1]), 'utf8')).toContain('time step t');
+    expect(readFileSync(join(dir, 'plots', names[3]), 'utf8')).toContain('Re \u03bb');
+    // --figure all adds the heatmap; --help documents both flags.
+    const all = rnnlab(['render', bundle, '--format', 'png', '--figure', 'all', '--out', 'plots-all']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'plots-all')).sort()).toEqual([`grad-${SLUG}.png`, `slice-rho1.000-${SLUG}.png`, `spectrum-rho1.000-${SLUG}.png`]);
+    const help = rnnlab(['render', '--help']);
+    expect(help.stdout).toMatch(/--figure <list>/);
+    expect(help.stdout).toMatch(/--at-rho <value>/);
+  });
+
   it('--out FILE.json with the default format writes that one bundle', () => {
     const r = rnnlab(['sweep', ...SMALL, '--backend', 'reference', '--out', 'one/run.json']);
     expect(r.code).toBe(0);
@@ -142,6 +169,8 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['unknown flag', ['sweep', '--hiden', '8', '--out', 'out'], /unknown option '--hiden'/],
     ['out-of-range value', ['sweep', '--hidden', '0', '--out', 'out'], /--hidden: Hidden size N must be a whole number between 1 and 1024; you entered 0/],
     ['unreadable bundle', ['render', 'missing.json', '--out', 'out'], /cannot read the bundle missing\.json: ENOENT/],
+    ['unknown figure', ['sweep', '--figure', 'slices', '--format', 'png', '--out', 'out'], /--figure: "slices" is not a figure; expected all, or a comma list of heatmap, slice, spectrum/],
+    ['bad --at-rho', ['sweep', '--at-rho', 'one', '--format', 'png', '--out', 'out'], /--at-rho: "one" is not allowed; expected a number in 0\.\.10/],
   ];
   for (const [what, args, message] of spawned) {
     it(what, () => {
