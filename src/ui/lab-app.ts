@@ -26,7 +26,7 @@ import './lab-slider.ts';
 import './lab-spectrum.ts';
 import './lab-surface.ts';
 import type { TrainSession, TrainSnapshot } from '../app/train-session.ts';
-import { DEFAULT_TRAIN, nextModel, trainConfigOf, trainFileBase, withSetting } from '../app/train-settings.ts';
+import { DEFAULT_TRAIN, nextModel, specLabel, trainConfigOf, trainFileBase, withSetting } from '../app/train-settings.ts';
 import { TABS, type Tab } from '../app/state.ts';
 import { TrainCommandEvent, TrainSettingEvent } from './train/events.ts';
 import './train/train-view.ts';
@@ -526,6 +526,15 @@ export class LabApp extends LitElement {
         this.trainErrors = {};
         this.store?.setView({ train: { ...settings, models: DEFAULT_TRAIN.models } });
         return;
+      case 'svg': {
+        const t = session.snapshot;
+        if (!t.config || t.rows.length === 0) return;
+        const { lossChartSvg } = await import('../export/train-figure.ts');
+        const text = lossChartSvg({ config: t.config, rows: t.rows, labels: t.config.models.map(specLabel), divergences: t.divergences });
+        const stem = trainFileBase(t.config) + (t.status === 'done' ? '' : `-at${Math.max(0, t.iteration)}`);
+        saveFile({ name: `loss-${stem}.svg`, mime: 'image/svg+xml', blob: new Blob([text], { type: 'image/svg+xml' }) });
+        return;
+      }
       case 'csv':
       case 'bundle': {
         const result = session.snapshot.result;

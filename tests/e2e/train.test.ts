@@ -3,11 +3,12 @@
  * link and a bad one is refused with its field named; Step trains one iteration and pauses;
  * Resume trains on with the progress and the held-out loss chart advancing; Pause holds it;
  * Resume finishes it with every model's curves, the checkpoints' eigenvalues and no console
- * errors; the CSV and the training bundle download and read back. A 1280x720 screenshot goes
+ * errors; the CSV, the training bundle and the loss chart SVG download and read back. A 1280x720 screenshot goes
  * to artifacts/screenshots/train-view.png for a person to look at.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainResultFromBundle } from '../../src/core/train/bundle.ts';
@@ -155,6 +156,12 @@ describeNeeding(CHROMIUM, 'Train view', () => {
     expect(run.config.lr).toBe(0.01);
     expect(run.models).toHaveLength(4);
     expect(run.rows).toHaveLength(s.rows);
+    // The loss chart as SVG: well-formed, one curve per model.
+    const [figure] = await Promise.all([page.waitForEvent('download'), page.locator('train-view [data-cmd=svg]').click()]);
+    expect(figure.suggestedFilename()).toBe('loss-adding-T20-N8-4models-seed3.svg');
+    const svgText = readFileSync((await figure.path())!, 'utf8');
+    expect(XMLValidator.validate(svgText)).toBe(true);
+    expect(svgText.match(/<path /g)).toHaveLength(4);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

@@ -11,7 +11,7 @@ export class TrainSettingEvent extends Event {
   }
 }
 
-export type TrainCommand = 'start' | 'pause' | 'resume' | 'step' | 'reset' | 'add-model' | 'remove-model' | 'csv' | 'bundle' | 'defaults';
+export type TrainCommand = 'start' | 'pause' | 'resume' | 'step' | 'reset' | 'add-model' | 'remove-model' | 'csv' | 'bundle' | 'svg' | 'defaults';
 
 /** A button of the Train view: run control, models added or removed, downloads. */
 export class TrainCommandEvent extends Event {

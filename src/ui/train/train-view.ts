@@ -216,6 +216,7 @@ export class TrainView extends LitElement {
       <span data-progress role="status">${text}</span>
       <button data-cmd="csv" ?disabled=${!snap.result} @click=${() => this.send('csv')}>Curves CSV</button>
       <button data-cmd="bundle" ?disabled=${!snap.result} @click=${() => this.send('bundle')}>Bundle</button>
+      <button data-cmd="svg" ?disabled=${snap.rows.length === 0} title="The held-out loss chart as SVG (so far, while a run is paused)" @click=${() => this.send('svg')}>Loss SVG</button>
     </div>`;
   }
 
