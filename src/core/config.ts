@@ -440,6 +440,11 @@ export function referenceOnly(config: Pick<Config, 'sweep' | 'weights'>): string
   return `${what}: this engine computes only sweep = rho with tied weights so far; choose the float64 reference engine (--backend reference, or Reference in the lab's engine menu)`;
 }
 
+/** What the swept axis is, for labels: the spectral radius rho, or the first outlier's magnitude. */
+export function sweepAxis(config: Pick<Config, 'sweep'>): { symbol: string; words: string } {
+  return config.sweep === 'outlier' ? { symbol: '|λ₁|', words: 'outlier magnitude |λ₁|' } : { symbol: 'ρ', words: 'spectral radius \u03c1' };
+}
+
 /** Whether the bias and the input are switched on at step t (1-based). */
 export function driveOn(config: Pick<Config, 'inputs' | 'inputUntil'>, t: number): { input: boolean; bias: boolean } {
   switch (config.inputs) {

@@ -5,7 +5,7 @@
  * top (row k = rho_k); a colour bar with its label on the right; the config in the title; a
  * legend under the axis naming the rho = 1 line, overflow cells and clamped values.
  */
-import type { Config } from '../core/config.ts';
+import { sweepAxis, type Config } from '../core/config.ts';
 import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { autoRange, cellColourInto, colourTable, countCells, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
 import type { FigureFont, TextAngle } from './font.ts';
@@ -210,7 +210,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
     items.push({ kind: 'rect', box: { x: plot.x - line - TICK, y: y - 0.5, w: TICK, h: 1 }, fill: FRAME });
     text(plot.x - line - TICK - 3, y + ascent(TICK_TEXT) / 2, rhoLabels[i], TICK_TEXT, 'end');
   });
-  text(PAD + ascent(LABEL), plot.y + plot.h / 2, 'spectral radius \u03c1', LABEL, 'middle', -90);
+  text(PAD + ascent(LABEL), plot.y + plot.h / 2, sweepAxis(field.config).words, LABEL, 'middle', -90);
 
   // t axis: ticks down, labels centred, axis label under them.
   const tLabelBase = plot.y + plot.h + line + TICK + 3 + ascent(TICK_TEXT);

@@ -5,7 +5,7 @@
  */
 import type { RunResult } from '../app/store.ts';
 import { SATURATION_FRACTION } from '../core/activations.ts';
-import type { Config } from '../core/config.ts';
+import { sweepAxis, type Config } from '../core/config.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
 import { GRID_NAMES, gridRow, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
@@ -50,6 +50,7 @@ function surface(f: GradientField, field: ShownField, range: ColourRange): Surfa
     K: f.K,
     T: f.T,
     rho: f.rho,
+    axis: sweepAxis(f.config).symbol,
     range,
     counts: countCells({ values, overflow }, range),
     colormap: colormapFor(field),
@@ -100,6 +101,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     K: a.K,
     T: a.T,
     rho: a.rho,
+    axis: a.axis,
     range,
     counts: a.counts,
     colormap: a.colormap,
@@ -164,6 +166,7 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
     slice: {
       T: f.T,
       rho: f.rho[k],
+      axis: sweepAxis(f.config).symbol,
       grad: row(f.grids.gradLog10Mean),
       gradStd: row(f.grids.gradLog10Std),
       overflow: f.overflow.subarray(k * f.T, (k + 1) * f.T),

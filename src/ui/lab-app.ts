@@ -9,6 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
+import { sweepAxis } from '../core/config.ts';
 import { formatDuration } from '../core/work.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
 import type { RateData } from './lab-rate.ts';
@@ -625,7 +626,7 @@ export class LabApp extends LitElement {
                       })}
                     </select></label
                   >`}
-            <lab-slider .values=${s.result?.a.rho ?? null} .rho=${view.rho}></lab-slider>
+            <lab-slider .values=${s.result?.a.rho ?? null} .rho=${view.rho} axis=${sweepAxis(s.result?.a.config ?? config).symbol}></lab-slider>
             ${view.embed
               ? null
               : html`<label

@@ -20,8 +20,10 @@ export interface HeatmapData {
   overflow: Uint8Array;
   K: number;
   T: number;
-  /** [K] */
+  /** [K] the swept values. */
   rho: Float64Array;
+  /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
+  axis?: string;
   range: ColourRange;
   /** Cells drawn otherwise than as their value (overflow, infinities, clamped), for the legend. */
   counts: CellCounts;
@@ -237,7 +239,7 @@ export class LabHeatmap extends LitElement {
     const v = d.overflow[i] && d.undefinedText ? d.undefinedText : formatCell(d.values[i], d.overflow[i], d.difference);
     const z = d.zeros ? Math.round(d.zeros.fraction[i] * d.zeros.samples) : 0;
     const zeros = z > 0 && z < (d.zeros?.samples ?? 0) && Number.isFinite(d.values[i]) ? `  (mean over the ${d.zeros!.samples - z} of ${d.zeros!.samples} samples not exactly 0)` : '';
-    return `ρ=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}${zeros}`;
+    return `${d.axis ?? 'ρ'}=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}${zeros}`;
   }
 
   override render() {
@@ -264,7 +266,7 @@ export class LabHeatmap extends LitElement {
         <text x=${b.x + b.w / 2} y=${b.y + b.h + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
         ${rt.map((v) => svg`<line class="axis" x1=${b.x - 4} x2=${b.x} y1=${yOfRho(v.value)} y2=${yOfRho(v.value)}></line>
           <text x=${b.x - 6} y=${yOfRho(v.value) + 4} text-anchor="end">${v.label}</text>`)}
-        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">ρ</text>
+        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">${d.axis ?? 'ρ'}</text>
         ${one !== null ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${one} y2=${one} stroke="#ff8c1a" stroke-dasharray="5 4" stroke-width="1.2"></line>` : null}
         ${mk !== null
           ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${mk} y2=${mk} stroke="white" stroke-width="3" opacity="0.9"></line>

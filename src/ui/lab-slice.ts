@@ -18,6 +18,8 @@ import { PlotSizeController } from './plot-size.ts';
 export interface SliceData {
   T: number;
   rho: number;
+  /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
+  axis?: string;
   /** [T] each, index j = t - 1. */
   grad: Float64Array;
   gradStd: Float64Array;
@@ -314,7 +316,7 @@ export class LabSlice extends LitElement {
     >`;
     return html`<div class="panel">
       <div class="head">
-        <h2>Slice at ρ = ${d ? d.rho.toFixed(3) : '…'}</h2>
+        <h2>Slice at ${d?.axis ?? 'ρ'} = ${d ? d.rho.toFixed(3) : '…'}</h2>
         ${d ? this.verdict(d.grad, d.overflow, d.gradZero, d.samples, d.labelA.replace(/^.*, /, '')) : null}
         ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.gradZeroB, d.samples, d.labelB.replace(/^.*, /, '')) : null}
       </div>

@@ -53,6 +53,8 @@ export class LabSlider extends LitElement {
   /** [K] the swept rho values (from the last run). */
   @property({ attribute: false }) values: Float64Array | null = null;
   @property({ type: Number }) rho = 1;
+  /** The swept axis's symbol: ρ, or |λ₁| for the outlier axis. */
+  @property({ type: String }) axis = 'ρ';
   @state() private playing = false;
   private raf = 0;
   private direction = 1;
@@ -106,7 +108,7 @@ export class LabSlider extends LitElement {
     const K = v?.length ?? 1;
     const k = this.index();
     const shown = v ? v[k] : this.rho;
-    return html`<label for="rho">ρ</label>
+    return html`<label for="rho">${this.axis}</label>
       <span class="ends">${v ? v[0].toFixed(2) : ''}</span>
       <input
         id="rho"

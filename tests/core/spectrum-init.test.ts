@@ -1,6 +1,6 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { checkConfig, parseConfig, type Config } from '../../src/core/config.ts';
+import { checkConfig, parseConfig, sweepAxis, type Config } from '../../src/core/config.ts';
 import { buildProblem, chosenMatrix, UnsupportedConfigError } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence, type SequenceTrace } from '../../src/core/reference.ts';
 import { blockEigenvalues, parseBulk, parseOutliers, schurBlocks } from '../../src/core/spectrum-init.ts';
@@ -139,6 +139,11 @@ describe('spectrum fields', () => {
       if (!r.ok) expect(r.error.problems[0].field).toBe('sweep');
     }
     expect(checkConfig({ sweep: 'outlier', init: 'spectrum', weights: 'untied' }).ok).toBe(true);
+  });
+
+  it('the swept axis is named for labels: rho, or the outlier magnitude', () => {
+    expect(sweepAxis({ sweep: 'rho' }).symbol).toBe('ρ');
+    expect(sweepAxis({ sweep: 'outlier' })).toEqual({ symbol: '|λ₁|', words: 'outlier magnitude |λ₁|' });
   });
 
   it('engines that do not compute the outlier axis or untied weights are refused, not run as a rho sweep', () => {

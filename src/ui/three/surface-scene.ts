@@ -44,8 +44,10 @@ export interface SurfaceData {
   overflow: Uint8Array;
   K: number;
   T: number;
-  /** [K] the swept rho values. */
+  /** [K] the swept rho values (or outlier magnitudes). */
   rho: Float64Array;
+  /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
+  axis?: string;
   /** Colour and height range (src/export/colormap.ts: the heatmaps' and the figures' colours). */
   range: ColourRange;
   /** Cells drawn otherwise than as their value, for the legend. */
@@ -364,7 +366,7 @@ export class SurfaceScene {
     colAttr.needsUpdate = true;
     // Rewrites the existing normal attribute (and flags it) once there is one.
     if (this.surface!.object instanceof Mesh) geo.computeVertexNormals();
-    const key = [d.T, d.K, d.rho[0], d.rho[d.K - 1], range.min, range.max, d.valueLabel].join('|');
+    const key = [d.T, d.K, d.rho[0], d.rho[d.K - 1], range.min, range.max, d.valueLabel, d.axis].join('|');
     if (key !== this.axesKey) {
       this.clearGroup(this.axesGroup);
       this.addAxes(d);
@@ -417,7 +419,7 @@ export class SurfaceScene {
       grid.push(X0, 0, z, X1, 0, z);
       this.label(rho.label, new Vector3(X1 + 0.12, H, z), 'tick');
     }
-    this.label('ρ', new Vector3(X1 + 0.26, H, Z0 + 0.1), 'title axis-rho');
+    this.label(d.axis ?? 'ρ', new Vector3(X1 + 0.26, H, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
     for (const v of labelledTicks(d.range.min, d.range.max, 4)) {
       const y = rangePosition(v.value, d.range) * H;
