@@ -74,6 +74,7 @@ export interface Bundle {
   rates?: {
     window: { from: number; to: number } | null;
     edgeMeanField: number | null;
+    edgeMeanFieldOutside: number | null;
     edgeMeasured: number | null;
     meanField: string;
     rate: (number | null)[];

@@ -31,12 +31,20 @@ export interface PhaseDiagram {
   pascanu: Float64Array;
   /** rho where the mean-field rate crosses 0 inside the sweep, or null. */
   edgeMeanField: number | null;
+  /**
+   * Where the mean-field rate crosses 0 outside the sweep (searched over 0 < rho <= EDGE_SEARCH_MAX
+   * when it does not cross inside), or null: the edge a wider sweep would find.
+   */
+  edgeMeanFieldOutside: number | null;
   /** rho where the measured rate crosses 0 inside the sweep, or null. */
   edgeMeasured: number | null;
 }
 
 /** Bisection steps for the mean-field edge: 2^-40 of a sweep step is far below what a plot shows. */
 const BISECTION_STEPS = 40;
+/** The search for an edge outside the sweep: rho in steps of EDGE_SEARCH_STEP up to the config's largest rho. */
+const EDGE_SEARCH_STEP = 0.25;
+const EDGE_SEARCH_MAX = 10;
 
 /** The mean-field rate over window w at one rho. */
 export function meanFieldRate(field: Pick<GradientField, 'config' | 'spectrum'>, rho: number, w: RateWindow | null): number {
@@ -58,10 +66,16 @@ export function phaseDiagram(field: GradientField): PhaseDiagram {
   const mf = meanFieldApplicability(config, field.spectrum.meanSquare);
   let meanField: Float64Array | null = null;
   let edgeMeanField: number | null = null;
+  let edgeMeanFieldOutside: number | null = null;
   if (mf.applies) {
     meanField = new Float64Array(K);
     for (let k = 0; k < K; k++) meanField[k] = meanFieldRate(field, rho[k], window);
     edgeMeanField = refineEdge(field, window, rho, meanField);
+    if (edgeMeanField === null) {
+      const grid = Float64Array.from({ length: Math.round(EDGE_SEARCH_MAX / EDGE_SEARCH_STEP) }, (_, i) => (i + 1) * EDGE_SEARCH_STEP);
+      const rates = grid.map((r) => meanFieldRate(field, r, window));
+      edgeMeanFieldOutside = refineEdge(field, window, grid, rates);
+    }
   }
   return {
     rho,
@@ -72,6 +86,7 @@ export function phaseDiagram(field: GradientField): PhaseDiagram {
     linear,
     pascanu,
     edgeMeanField,
+    edgeMeanFieldOutside,
     edgeMeasured: zeroCrossing(rho, measured.rate),
   };
 }
@@ -98,6 +113,12 @@ function refineEdge(field: GradientField, w: RateWindow | null, rho: Float64Arra
 }
 
 /** What the phase diagram found, as plain JSON (the NPZ sidecar and the bundle): window, edges, mean field's note. */
-export function rateSummary(p: PhaseDiagram): { window: RateWindow | null; edgeMeanField: number | null; edgeMeasured: number | null; meanField: string } {
-  return { window: p.window, edgeMeanField: p.edgeMeanField, edgeMeasured: p.edgeMeasured, meanField: p.meanFieldNote };
+export function rateSummary(p: PhaseDiagram): {
+  window: RateWindow | null;
+  edgeMeanField: number | null;
+  edgeMeanFieldOutside: number | null;
+  edgeMeasured: number | null;
+  meanField: string;
+} {
+  return { window: p.window, edgeMeanField: p.edgeMeanField, edgeMeanFieldOutside: p.edgeMeanFieldOutside, edgeMeasured: p.edgeMeasured, meanField: p.meanFieldNote };
 }

@@ -260,7 +260,13 @@ export class LabRate extends LitElement {
           : html`<span class="note" title=${p?.meanFieldNote ?? ''}>mean field: not drawn (${(p?.meanFieldNote ?? '').replace(/^mean field /, '')})</span>`}
         <span><span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>linear log10 ρ</span>
         <span><span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>Pascanu bound</span>
-        ${p && p.meanField && p.edgeMeanField === null ? html`<span class="note">mean-field edge outside the swept ρ</span>` : null}
+        ${p && p.meanField && p.edgeMeanField === null
+          ? html`<span class="note"
+              >${p.edgeMeanFieldOutside !== null
+                ? `mean-field edge ρ ≈ ${p.edgeMeanFieldOutside.toFixed(2)}, outside the swept ρ`
+                : 'no mean-field edge for ρ up to 10'}</span
+            >`
+          : null}
       </div>
     </div>`;
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
-import { phaseDiagram } from '../../src/core/phase.ts';
+import { meanFieldRate, phaseDiagram } from '../../src/core/phase.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { fitRate, fitRates, rateWindow, zeroCrossing } from '../../src/core/rate.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
@@ -82,6 +82,19 @@ describe('the rate fit', () => {
     // Measured on such runs: the bound is 1.5 to 3 times the standard error; 10 times would
     // make it useless as an error bar.
     expect(table.seBound[0]).toBeLessThan(10 * se);
+  });
+
+  it('finds the mean-field edge outside the sweep when it is not inside (tanh: near rho = 1.85)', async () => {
+    const config = parseConfig({ hidden: 16, steps: 40, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 3, samples: 2 });
+    const field = await new ReferenceEngine().run(config);
+    const phase = phaseDiagram(field);
+    expect(phase.edgeMeanField).toBeNull();
+    const edge = phase.edgeMeanFieldOutside ?? NaN;
+    expect(edge).toBeGreaterThan(1.5);
+    // A root of the mean-field rate over the same window (bisection to 2^-40 of the 0.25 bracket).
+    expect(Math.abs(meanFieldRate(field, edge, phase.window))).toBeLessThan(1e-9);
+    expect(meanFieldRate(field, edge - 0.01, phase.window)).toBeLessThan(0);
+    expect(meanFieldRate(field, edge + 0.01, phase.window)).toBeGreaterThan(0);
   });
 
   it('finds a zero crossing by linear interpolation, or none', () => {
