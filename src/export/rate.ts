@@ -49,7 +49,7 @@ export function rateCsv(field: GradientField, p: PhaseDiagram = phaseDiagram(fie
     `# lab ${LAB_VERSION}; backend ${field.meta.backend}; precision ${field.meta.precision}; config: ${JSON.stringify(field.config)}`,
     `# window: ${describeWindow(p.window)}`,
     `# mean field: ${p.meanFieldNote}`,
-    `# edge of chaos (rate = 0): mean field ${p.edgeMeanField ?? (p.edgeMeanFieldOutside !== null ? `${p.edgeMeanFieldOutside} (outside the swept range)` : 'none for rho up to 10')}, measured ${p.edgeMeasured ?? 'not in the swept range'}`,
+    `# edge of chaos (rate = 0): mean field ${p.edgeMeanField ?? (p.edgeMeanFieldOutside !== null ? `${p.edgeMeanFieldOutside} (outside the swept range)` : 'outside the swept range')}, measured ${p.edgeMeasured ?? 'not in the swept range'}`,
     '# columns:',
     ...RATE_COLUMN_NAMES.map((c) => `#   ${c}: ${RATE_COLUMNS[c]}`),
     '# nan = no rate (a flagged, undefined or exactly zero cell in the window, or no mean field)',
@@ -213,7 +213,7 @@ export function buildRateScene(field: GradientField, font: FigureFont, opts: { s
   text(plot.x, ly, p.meanField ? `Mean field: ${p.meanFieldNote}.` : `Mean field not drawn: ${p.meanFieldNote.replace(/^mean field /, '')}.`, 9, 'start', 0, [85, 85, 85]);
   if (p.meanField && p.edgeMeanField === null) {
     ly += 13;
-    const where = p.edgeMeanFieldOutside !== null ? `at \u03c1 \u2248 ${p.edgeMeanFieldOutside.toFixed(2)}, outside the swept \u03c1` : 'none for \u03c1 up to 10';
+    const where = p.edgeMeanFieldOutside !== null ? `at \u03c1 \u2248 ${p.edgeMeanFieldOutside.toFixed(2)}, outside the swept \u03c1` : 'outside the swept \u03c1';
     text(plot.x, ly, `Mean-field edge of chaos: ${where}.`, 9, 'start', 0, [85, 85, 85]);
   }
   const width = Math.ceil(Math.max(plot.x + plot.w + 20, plot.x + font.measure(`Gradient rate per step against \u03c1 \u00b7 ${title}`, 13) + 12, plot.x + font.measure(subtitle, 10) + 12));

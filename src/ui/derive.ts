@@ -186,9 +186,13 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
   };
 }
 
+/** Rows x steps of mean-field recursion the rate chart spends on the page's thread. */
+const MEAN_FIELD_WORK = 20_000;
+
 /** The phase diagram of A (and B's measured rate in compare mode): once per result, not per render. */
 export function deriveRate(r: RunResult): RateData {
-  const phase = phaseDiagram(r.a);
+  // At most MEAN_FIELD_WORK steps of mean-field recursion on the page's thread (~0.1 s unloaded).
+  const phase = phaseDiagram(r.a, MEAN_FIELD_WORK);
   const b = r.b;
   return {
     phase,

@@ -172,13 +172,14 @@ export class LabRate extends LitElement {
       hi += pad;
       const yOf = (v: number) => b.y + b.h - ((v - lo) / (hi - lo)) * b.h;
       const bottom = b.y + b.h;
-      const pathOf = (values: Float64Array) => {
+      // bridge: join the finite points across NaN (mean field evaluated at every m-th row only).
+      const pathOf = (values: Float64Array, bridge = false) => {
         let s = '';
         let pen = false;
         for (let k = 0; k < K; k++) {
           const v = values[k];
           if (!Number.isFinite(v)) {
-            pen = false;
+            if (!(bridge && Number.isNaN(v))) pen = false;
             continue;
           }
           s += `${pen ? 'L' : 'M'}${xOf(rho[k]).toFixed(1)} ${Math.max(b.y - 1000, Math.min(bottom + 1000, yOf(v))).toFixed(1)}`;
@@ -219,7 +220,7 @@ export class LabRate extends LitElement {
         <g clip-path="url(#clip)">
           <path d=${pathOf(p.linear)} fill="none" stroke=${COLORS.linear} stroke-width="1.5" stroke-dasharray="6 4"></path>
           <path d=${pathOf(p.pascanu)} fill="none" stroke=${COLORS.pascanu} stroke-width="1.5" stroke-dasharray="2 3"></path>
-          ${p.meanField ? svg`<path d=${pathOf(p.meanField)} fill="none" stroke=${COLORS.meanfield} stroke-width="2" stroke-dasharray="9 3 2 3"></path>` : null}
+          ${p.meanField ? svg`<path d=${pathOf(p.meanField, p.meanFieldEvery > 1)} fill="none" stroke=${COLORS.meanfield} stroke-width="2" stroke-dasharray="9 3 2 3"></path>` : null}
           ${d.rateB ? svg`<path d=${pathOf(d.rateB)} fill="none" stroke=${COLORS.measuredB} stroke-width="1.5"></path>` : null}
           ${bars}
           <path d=${pathOf(p.measured.rate)} fill="none" stroke=${COLORS.measured} stroke-width="2"></path>
@@ -256,7 +257,7 @@ export class LabRate extends LitElement {
         <span><span class="key" style=${`border-color:${COLORS.measured}`}></span>${d?.labelA ?? 'measured'} ± SE bound</span>
         ${d?.rateB ? html`<span><span class="key" style=${`border-color:${COLORS.measuredB}`}></span>${d.labelB}</span>` : null}
         ${p?.meanField
-          ? html`<span title=${p.meanFieldNote}><span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>mean field ½·log10 χ</span>`
+          ? html`<span title=${p.meanFieldNote}><span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>mean field ½·log10 χ${p.meanFieldEvery > 1 ? ` (every ${p.meanFieldEvery}th ρ; the exports have every ρ)` : ''}</span>`
           : html`<span class="note" title=${p?.meanFieldNote ?? ''}>mean field: not drawn (${(p?.meanFieldNote ?? '').replace(/^mean field /, '')})</span>`}
         <span><span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>linear log10 ρ</span>
         <span><span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>Pascanu bound</span>
@@ -264,7 +265,7 @@ export class LabRate extends LitElement {
           ? html`<span class="note"
               >${p.edgeMeanFieldOutside !== null
                 ? `mean-field edge ρ ≈ ${p.edgeMeanFieldOutside.toFixed(2)}, outside the swept ρ`
-                : 'no mean-field edge for ρ up to 10'}</span
+                : 'mean-field edge outside the swept ρ'}</span
             >`
           : null}
       </div>

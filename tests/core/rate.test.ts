@@ -91,8 +91,9 @@ describe('the rate fit', () => {
     expect(phase.edgeMeanField).toBeNull();
     const edge = phase.edgeMeanFieldOutside ?? NaN;
     expect(edge).toBeGreaterThan(1.5);
-    // A root of the mean-field rate over the same window (bisection to 2^-40 of the 0.25 bracket).
-    expect(Math.abs(meanFieldRate(field, edge, phase.window))).toBeLessThan(1e-9);
+    // A root of the stationary mean-field rate, bisected to 2^-20 of a 0.25 bracket (2.4e-7 in rho;
+    // the rate's slope there is about 0.1 per unit rho): the windowed rate is within 1e-6 of 0.
+    expect(Math.abs(meanFieldRate(field, edge, phase.window))).toBeLessThan(1e-6);
     expect(meanFieldRate(field, edge - 0.01, phase.window)).toBeLessThan(0);
     expect(meanFieldRate(field, edge + 0.01, phase.window)).toBeGreaterThan(0);
   });
