@@ -238,6 +238,105 @@ export class LabApp extends LitElement {
         justify-content: flex-end;
         margin-top: 12px;
       }
+      .drawer-toggle,
+      .drawer-close,
+      .embed-link {
+        display: none;
+      }
+      :host([embed]) .embed-link {
+        display: inline;
+        position: fixed;
+        right: 8px;
+        bottom: 6px;
+        z-index: 12;
+        font-size: calc(12px * var(--s, 1));
+        background: var(--panel);
+        border: 1px solid var(--border);
+        border-radius: 5px;
+        padding: 1px 8px;
+        color: var(--accent);
+      }
+      :host([embed]) header {
+        display: none;
+      }
+      :host([embed]) {
+        grid-template-rows: 1fr;
+      }
+      /* A phone (or a narrow window): one column that scrolls; the settings in a drawer opened
+         from the bar; the bar (Show, the slider) stays on top; one plot per row at full width. */
+      @media (max-width: 760px) {
+        :host {
+          height: auto;
+          min-height: 100vh;
+          overflow: visible;
+        }
+        header {
+          flex-wrap: wrap;
+          row-gap: 4px;
+          padding: 6px 10px;
+        }
+        header .sub {
+          display: none;
+        }
+        header lab-badge {
+          margin-left: 0;
+          flex: 1 1 100%;
+        }
+        .main {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        aside {
+          position: fixed;
+          z-index: 25;
+          top: 0;
+          bottom: 0;
+          left: 0;
+          width: min(88vw, 360px);
+          box-sizing: border-box;
+          transform: translateX(-105%);
+          transition: transform 0.2s ease;
+          visibility: hidden;
+          box-shadow: 0 0 24px rgba(0, 0, 0, 0.3);
+        }
+        aside.open {
+          transform: none;
+          visibility: visible;
+        }
+        .drawer-toggle,
+        .drawer-close {
+          display: inline-block;
+        }
+        .drawer-close {
+          float: right;
+        }
+        .plots {
+          display: flex;
+          flex-direction: column;
+          padding: 6px;
+        }
+        .bar {
+          position: sticky;
+          top: 0;
+          z-index: 8;
+          gap: 6px 10px;
+        }
+        .bar select {
+          max-width: 100%;
+        }
+        .bar label {
+          max-width: 100%;
+        }
+        .row,
+        .top.compare,
+        .bottom,
+        .bottom.compare {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        .row > * {
+          height: 340px;
+          min-width: 0;
+        }
+      }
       h2.side {
         font-size: calc(12px * var(--s, 1));
         text-transform: uppercase;
@@ -265,6 +364,8 @@ export class LabApp extends LitElement {
   @state() private noWebGL = false;
   /** A file is being dragged over the page: show where it goes. */
   @state() private dropping = false;
+  /** On a phone: the settings drawer is open. */
+  @state() private drawerOpen = false;
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
@@ -597,7 +698,15 @@ export class LabApp extends LitElement {
       <main class="main">
         ${view.embed
           ? null
-          : html`<aside aria-label="Settings">
+          : html`<aside
+              id="settings-drawer"
+              aria-label="Settings"
+              class=${this.drawerOpen ? 'open' : ''}
+              @keydown=${(e: KeyboardEvent) => {
+                if (e.key === 'Escape' && this.drawerOpen) this.closeDrawer();
+              }}
+            >
+              <button class="drawer-close" aria-label="Close the settings" @click=${() => this.closeDrawer()}>✕</button>
               ${s.linkProblems.length > 0
                 ? html`<div class="problems" role="alert">
                     Some settings in the link were not used:
@@ -612,6 +721,9 @@ export class LabApp extends LitElement {
             </aside>`}
         <section class="plots ${stale ? 'stale' : ''}" aria-label="Plots">
           <div class="bar">
+            ${view.embed
+              ? null
+              : html`<button class="drawer-toggle" aria-controls="settings-drawer" aria-expanded=${this.drawerOpen ? 'true' : 'false'} @click=${() => this.openDrawer()}>☰ Settings</button>`}
             ${view.embed
               ? null
               : html`<label
@@ -684,8 +796,26 @@ export class LabApp extends LitElement {
             <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>
           </div>
         </section>
-      </main>`;
+      </main>
+      ${view.embed ? html`<a class="embed-link" href=${labUrl()} target="_blank" rel="noopener">open in the lab ↗</a>` : null}`;
   }
+
+  private async openDrawer(): Promise<void> {
+    this.drawerOpen = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('.drawer-close')?.focus();
+  }
+
+  private closeDrawer(): void {
+    this.drawerOpen = false;
+    this.renderRoot.querySelector<HTMLElement>('.drawer-toggle')?.focus();
+  }
+}
+
+/** This page's address without embed=1: the full lab with the same settings. */
+function labUrl(): string {
+  const hash = location.hash.replace(/^#/, '').split('&').filter((p) => p !== '' && !p.startsWith('embed=')).join('&');
+  return `${location.origin}${location.pathname}${location.search}${hash ? `#${hash}` : ''}`;
 }
 
 declare global {

@@ -47,6 +47,19 @@ export class LabExport extends LitElement {
       .menu[hidden] {
         display: none;
       }
+      .menu.align-left {
+        right: auto;
+        left: 0;
+      }
+      @media (max-width: 560px) {
+        .menu {
+          max-width: calc(100vw - 16px);
+          grid-template-columns: auto;
+        }
+        .choices {
+          flex-wrap: wrap;
+        }
+      }
       .menu {
         position: absolute;
         right: 0;
@@ -155,6 +168,8 @@ export class LabExport extends LitElement {
   @state() private sizeIndex = 1;
   @state() private dismissed: string | null = null;
   @state() private open = false;
+  /** The menu opens rightwards from the button's left edge (no room on the left). */
+  @state() private alignLeft = false;
 
   /** A click elsewhere on the page closes the menu, as menus do. */
   private onOutside = (e: Event) => {
@@ -183,7 +198,15 @@ export class LabExport extends LitElement {
 
   private async openMenu(focus: 'first' | 'last'): Promise<void> {
     this.open = true;
+    this.alignLeft = false;
     await this.updateComplete;
+    // Anchored at the button's right edge it may run off the left of the viewport (the button
+    // sits near the left when the toolbar wraps, or on a phone): then anchor it at the left edge.
+    const menu = this.renderRoot.querySelector<HTMLElement>('.menu');
+    if (menu && menu.getBoundingClientRect().left < 0) {
+      this.alignLeft = true;
+      await this.updateComplete;
+    }
     const items = this.items();
     (focus === 'first' ? items[0] : items[items.length - 1])?.focus();
   }
@@ -263,7 +286,7 @@ export class LabExport extends LitElement {
         >
           File <span aria-hidden="true">▾</span>
         </button>
-        <div class="menu" id="file-menu" role="menu" aria-labelledby="file-button" ?hidden=${!this.open} @keydown=${(e: KeyboardEvent) => this.onMenuKey(e)}>
+        <div class="menu ${this.alignLeft ? 'align-left' : ''}" id="file-menu" role="menu" aria-labelledby="file-button" ?hidden=${!this.open} @keydown=${(e: KeyboardEvent) => this.onMenuKey(e)}>
           ${this.item('png', `${diff} PNG`)}
           ${this.choices('PNG scale', 'scale', PNG_SCALES, (o) => o === this.scale, (o) => `${o}x`, (o) => (this.scale = o))}
           ${this.item('svg', `${diff} SVG`)}<span></span>
