@@ -23,12 +23,12 @@
 //   6 dphi    [T][N][BP] f32       phi'(a_t), read by backward.wgsl
 //   7 records [T][BP] StepRecord   per sequence and step statistics, read by backward/reduce
 //
-// Overrides: WORKGROUP (invocations per workgroup), ACTIVATION (0 tanh, 1 relu, 2 sigmoid,
-// 3 leaky_relu, 4 linear), LEAKY_ALPHA.
+// Overrides: WORKGROUP (invocations per workgroup).
+// Preludes (src/engine/webgpu): the matrix prelude (wmat, loadRows, setLane) and the activation
+// prelude, fn activate(a) -> Act, generated from the activation's record in src/core/activations.ts
+// with its parameters and saturation limit as constants. A module without one does not compile.
 
 override WORKGROUP: u32 = 64u;
-override ACTIVATION: u32 = 0u;
-override LEAKY_ALPHA: f32 = 0.01;
 
 struct Params {
   n: u32,       // N hidden units
@@ -105,58 +105,12 @@ fn expNeg(x: vec4<f32>) -> vec4<f32> {
   return select(q * scale, vec4<f32>(0.0), x < vec4<f32>(-87.0));
 }
 
+// What the activation prelude's activate(a) returns per lane.
 struct Act {
-  h: vec4<f32>,  // phi(a)
-  d: vec4<f32>,  // phi'(a)
-  sat: vec4<bool>,
-}
-
-// h = phi(a), phi'(a) and the saturation test, as src/core/activations.ts defines them.
-// tanh and sigmoid are written in e = exp(-|a|) so that phi' keeps its relative precision when
-// saturated (1 - y^2 rounds to 0 once y rounds to 1); phi' is set to 0 where float64's
-// 1 - tanh^2 (the reference) is exactly 0, i.e. e^2 < 2^-54.
-fn activate(a: vec4<f32>) -> Act {
-  var o: Act;
-  switch (ACTIVATION) {
-    case 0u: { // tanh; d tanh(a) = 1 - tanh(a)^2 = 4 e^2 / (1 + e^2)^2
-      let x = abs(a);
-      let e2 = expNeg(-2.0 * x);
-      let q = 1.0 + e2;
-      let z = x * x; // Cephes tanhf polynomial for |a| < 0.625, where (1 - e^2) / (1 + e^2) loses digits
-      let small = ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * x + x;
-      let y = select((1.0 - e2) / q, small, x < vec4<f32>(0.625));
-      o.h = select(y, -y, a < vec4<f32>(0.0));
-      o.d = select(4.0 * e2 / (q * q), vec4<f32>(0.0), e2 < vec4<f32>(5.551115123125783e-17));
-      o.sat = o.d < vec4<f32>(0.01); // phi' below 1% of its maximum 1
-    }
-    case 1u: { // relu; d = 1 for a > 0, 0 for a <= 0; a NaN stays NaN
-      let dead = a <= vec4<f32>(0.0);
-      o.h = select(a, vec4<f32>(0.0), dead);
-      o.d = select(vec4<f32>(1.0), vec4<f32>(0.0), dead);
-      o.sat = dead;
-    }
-    case 2u: { // sigmoid; d = sigmoid(a) (1 - sigmoid(a)) = e / (1 + e)^2, e = exp(-|a|)
-      let e = expNeg(-abs(a));
-      let q = 1.0 + e;
-      let pos = a >= vec4<f32>(0.0);
-      o.h = select(e / q, 1.0 / q, pos);
-      // float64's y (1 - y) is 0 once y rounds to 1 (a > 0, e < 2^-53)
-      o.d = select(e / (q * q), vec4<f32>(0.0), pos & (e < vec4<f32>(1.1102230246251565e-16)));
-      o.sat = o.d < vec4<f32>(0.0025); // phi' below 1% of its maximum 1/4
-    }
-    case 3u: { // leaky_relu; d = 1 for a > 0, alpha for a <= 0
-      let dead = a <= vec4<f32>(0.0);
-      o.h = select(a, LEAKY_ALPHA * a, dead);
-      o.d = select(vec4<f32>(1.0), vec4<f32>(LEAKY_ALPHA), dead);
-      o.sat = dead;
-    }
-    default: { // linear; d a = 1
-      o.h = a;
-      o.d = vec4<f32>(1.0);
-      o.sat = vec4<bool>(false);
-    }
-  }
-  return o;
+  h: vec4<f32>,       // phi(a)
+  d: vec4<f32>,       // phi'(a)
+  sat: vec4<bool>,    // saturated or dead, by the activation's rule
+  undef: vec4<bool>,  // phi'(a) undefined: a is NaN (never for linear, whose phi' is 1 everywhere)
 }
 
 // Finish row i of step t for the 4 sequences: a = rho acc + c, store h and phi', update statistics.
@@ -171,7 +125,7 @@ fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>
   satCount += select(vec4<u32>(0u), vec4<u32>(1u), o.sat);
   derivSum += o.d;
   flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_OVERFLOW), nonFinite(o.h));
-  if (ACTIVATION != 4u) { flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), isNan(a)); }
+  flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), o.undef);
   hmax = max(hmax, abs(o.h));
   hss += o.h * o.h;
 }

@@ -105,7 +105,7 @@ export const PRESETS: readonly Preset[] = [
       'Inputs and bias are switched off after step t0 = 20. ' +
       'For ρ below 1 the hidden state then decays to zero, where tanh is linear (tanh\'(0) = 1), so from t0 on the network is the linear system h_t = ρ·W0·h_{t−1} and the gradient falls like ρ^(T−t), parallel to the linear prediction. ' +
       'For ρ above 1 the zero state is unstable: the state grows until tanh saturates (switch the field to the hidden-state norm), and saturation keeps the gradient from exploding. ' +
-      'This is the seed\'s argument: once the drive is gone, the spectral radius of W decides between vanishing and exploding, and tanh caps the explosion.',
+      'He Zhiyuan makes this argument in his answer to "Why do RNNs use tanh rather than ReLU as the activation?" on Zhihu (2017): once the drive is gone, the spectral radius of W decides between vanishing and exploding, and tanh caps the explosion.',
     paper: {
       cite: 'Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural networks", section 2.1',
       url: 'https://arxiv.org/abs/1211.5063',

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { BULK_SHAPES, MAX_OUTLIERS, outlierSlots, parseBulk, parseOutliers } from './spectrum-init.ts';
+import { ACTIVATION_PARAMS, ACTIVATIONS, type Activation, type ActivationParamKey, type ActivationParams } from './activations.ts';
 
-export const ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'leaky_relu', 'linear'] as const;
+export { ACTIVATIONS, type Activation };
 export const INITS = ['gaussian', 'orthogonal', 'identity', 'spectrum'] as const;
 /** The inits drawn at random and normalised (every init but `spectrum`, whose eigenvalues are given). */
 export const RANDOM_INITS = ['gaussian', 'orthogonal', 'identity'] as const;
@@ -16,7 +17,6 @@ export const H0_MODES = ['zeros', 'random'] as const;
 export const SWEEPS = ['rho', 'outlier'] as const;
 export const WEIGHTS = ['tied', 'untied'] as const;
 
-export type Activation = (typeof ACTIVATIONS)[number];
 export type Init = (typeof INITS)[number];
 export type Normalize = (typeof NORMALIZE)[number];
 export type InputMode = (typeof INPUT_MODES)[number];
@@ -24,12 +24,14 @@ export type H0Mode = (typeof H0_MODES)[number];
 export type Sweep = (typeof SWEEPS)[number];
 export type Weights = (typeof WEIGHTS)[number];
 
-/** One sweep: a vanilla RNN a_t = rho W0 h_{t-1} + U x_t + b, h_t = phi(a_t), run for every rho. */
-export interface Config {
+/**
+ * One sweep: a vanilla RNN a_t = rho W0 h_{t-1} + U x_t + b, h_t = phi(a_t), run for every rho.
+ * The activations' parameters (leakyAlpha, eluAlpha, ...) are fields too, one per parameter of
+ * the activation table (src/core/activations.ts), where their meanings and bounds are.
+ */
+export interface Config extends ActivationParams {
   /** phi, the elementwise nonlinearity. */
   activation: Activation;
-  /** Slope of leaky_relu for a < 0. */
-  leakyAlpha: number;
   /**
    * How W0 is drawn: gaussian N(0, 1/N) entries, orthogonal (Q of a Gaussian QR), identity (IRNN),
    * or spectrum (Q B Q^T with the eigenvalues of `bulk` and `outliers`, spectrum-init.ts).
@@ -106,10 +108,15 @@ export type FieldSpec = NumberField | EnumField | TextField;
 /** A field of a number or one of a list (the training tables have no text fields). */
 export type PlainFieldSpec = NumberField | EnumField;
 
+/** One real field per activation parameter, from the activation table. */
+const ACTIVATION_PARAM_FIELDS = Object.fromEntries(
+  ACTIVATION_PARAMS.map((p) => [p.key, { kind: 'real', min: p.min, max: p.max, default: p.default, label: p.label, help: p.help }]),
+) as Record<ActivationParamKey, NumberField>;
+
 /** The table every part of the lab reads: validation, CLI flags, UI controls, URL hash. */
 export const FIELDS = {
   activation: { kind: 'enum', options: ACTIVATIONS, default: 'tanh', label: 'Activation', help: 'phi, the nonlinearity h_t = phi(a_t)' },
-  leakyAlpha: { kind: 'real', min: 0, max: 1, default: 0.01, label: 'Leaky slope', help: 'slope of leaky_relu for negative inputs' },
+  ...ACTIVATION_PARAM_FIELDS,
   init: {
     kind: 'enum',
     options: INITS,

@@ -59,7 +59,7 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
   const n = config.hidden;
   const d = config.input;
   const T = config.steps;
-  const act = activationFns(config.activation, config.leakyAlpha);
+  const act = activationFns(config.activation, config);
   const x = p.inputsFor(s);
   const a = new Float64Array(T * n); // [T, N] pre-activations, kept for BPTT
   const hs = new Float64Array((T + 1) * n); // [T+1, N] h_0 .. h_T

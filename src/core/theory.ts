@@ -7,7 +7,7 @@
  * arXiv 1211.5063), eq. 7: ||dh_T/dh_t|| <= (gamma ||rho W0||_2)^(T-t), gamma = sup phi',
  * an upper bound for every activation.
  */
-import { activationFns } from './activations.ts';
+import { activationFns, type ActivationParams } from './activations.ts';
 import type { Config } from './config.ts';
 
 /** (T - t) log10 rho; -Infinity below t = T when rho = 0. */
@@ -24,12 +24,12 @@ export function pascanuBound(rho: number, T: number, t: number, gamma: number, w
 
 /** Both curves for one rho over t = 1..T (index j = t - 1). */
 export function theoryRow(
-  config: Pick<Config, 'activation' | 'leakyAlpha' | 'steps'>,
+  config: Pick<Config, 'activation' | 'steps'> & Partial<ActivationParams>,
   rho: number,
   w0Norm: number,
 ): { linear: Float64Array; pascanu: Float64Array } {
   const T = config.steps;
-  const gamma = activationFns(config.activation, config.leakyAlpha).gamma;
+  const gamma = activationFns(config.activation, config).gamma;
   const linear = new Float64Array(T);
   const pascanu = new Float64Array(T);
   for (let t = 1; t <= T; t++) {

@@ -5,6 +5,7 @@
  * top (row k = rho_k); a colour bar with its label on the right; the config in the title; a
  * legend under the axis naming the rho = 1 line, overflow cells and clamped values.
  */
+import { activationTitle } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
 import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { autoRange, cellColourInto, colourTable, countCells, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
@@ -93,7 +94,7 @@ export function prettyLabel(s: string): string {
 
 /** The config in words for the title: the activation, init, N, T, S and seed, then the rest. */
 export function configTitle(config: Config): { title: string; subtitle: string } {
-  const act = config.activation === 'leaky_relu' ? `leaky ReLU (\u03b1 = ${config.leakyAlpha})` : config.activation;
+  const act = activationTitle(config.activation, config);
   const title = `${act} \u00b7 ${config.init} W\u2080 \u00b7 N = ${config.hidden} \u00b7 T = ${config.steps} \u00b7 S = ${config.samples} \u00b7 seed ${config.seed}`;
   const norm = config.normalize === 'radius' ? 'spectral radius' : 'spectral norm';
   const rhos = config.rhoCount === 1 ? `\u03c1 = ${config.rhoMin}` : `\u03c1 ${config.rhoMin}\u2013${config.rhoMax} (K = ${config.rhoCount})`;

@@ -4,12 +4,13 @@
  */
 import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { ACTIVATION_PARAMS } from '../core/activations.ts';
 import { describeAllowed, FIELDS, rhoCountWithOne, rhoOneMissed, type Config, type FieldName } from '../core/config.ts';
 import { FieldChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 
 const GROUPS: { title: string; fields: FieldName[] }[] = [
-  { title: 'Network', fields: ['activation', 'leakyAlpha', 'hidden', 'input'] },
+  { title: 'Network', fields: ['activation', ...ACTIVATION_PARAMS.map((p) => p.key), 'hidden', 'input'] },
   { title: 'Recurrent matrix W = ρ·W0', fields: ['init', 'normalize', 'bulk', 'outliers', 'weights', 'seed'] },
   { title: 'Inputs', fields: ['inputs', 'inputUntil', 'inputScale', 'biasScale', 'h0'] },
   { title: 'Sweep', fields: ['sweep', 'rhoMin', 'rhoMax', 'rhoCount', 'steps', 'samples'] },
@@ -83,7 +84,8 @@ export class LabControls extends LitElement {
 
   /** Fields that do nothing in the current configuration are dimmed (still editable). */
   private inactive(name: FieldName, c: Config): boolean {
-    if (name === 'leakyAlpha') return c.activation !== 'leaky_relu';
+    const param = ACTIVATION_PARAMS.find((p) => p.key === name);
+    if (param) return c.activation !== param.activation;
     if (name === 'inputUntil') return c.inputs !== 'zero-after';
     if (name === 'normalize') return c.init === 'spectrum';
     if (name === 'bulk' || name === 'outliers') return c.init !== 'spectrum';

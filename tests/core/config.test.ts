@@ -32,11 +32,11 @@ describe('config', () => {
         // sweep outlier moves an eigenvalue of init spectrum, so it is checked beside it.
         const base = name === 'sweep' ? { init: 'spectrum' } : {};
         for (const o of f.options) expect(checkConfig({ ...base, [name]: o }).ok).toBe(true);
-        const r = checkConfig({ [name]: 'softplus' });
+        const r = checkConfig({ [name]: 'gelu' });
         expect(r.ok).toBe(false);
         if (!r.ok) {
           expect(r.error.message).toContain(`${f.label} must be one of`);
-          expect(r.error.message).toContain('you entered "softplus"');
+          expect(r.error.message).toContain('you entered "gelu"');
           expect(r.error.message).toContain(f.options.join(', '));
           expect(r.error.problems[0].field).toBe(name);
         }

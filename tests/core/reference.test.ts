@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activationFns } from '../../src/core/activations.ts';
+import { ACTIVATION_PARAMS, activationFns } from '../../src/core/activations.ts';
 import { ACTIVATIONS, INITS, parseConfig, type Config } from '../../src/core/config.ts';
 import { AbortError } from '../../src/core/engine.ts';
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
@@ -18,7 +18,7 @@ function lossFrom(p: Problem, rho: number, s: number, t: number, ht: Float64Arra
   const { config, W0, U, b, r, h0 } = p;
   const n = config.hidden;
   const d = config.input;
-  const act = activationFns(config.activation, config.leakyAlpha);
+  const act = activationFns(config.activation, config);
   const x = p.inputsFor(s);
   let h = Float64Array.from(h0);
   for (let step = 1; step <= config.steps; step++) {
@@ -46,7 +46,7 @@ function stateAt(p: Problem, rho: number, s: number, t: number, Mt: Float64Array
   const { config, W0, U, b, h0 } = p;
   const n = config.hidden;
   const d = config.input;
-  const act = activationFns(config.activation, config.leakyAlpha);
+  const act = activationFns(config.activation, config);
   const x = p.inputsFor(s);
   let h = Float64Array.from(h0);
   for (let step = 1; step <= t; step++) {
@@ -71,8 +71,12 @@ describe('reference engine: BPTT against central finite differences', () => {
   // contribution dL/dM_t (M_t = rho W0 at step t alone) by central differences, eps = 1e-6.
   // Error of a central difference with eps = 1e-5: truncation O(eps^2 |phi'''|) ~ 1e-10 and
   // rounding ~ ulp(L) / eps ~ 1e-16 * |L| / 1e-5 ~ 1e-11 (|L| <= sqrt(N)), per component, in
-  // absolute terms; relu/leaky are piecewise linear, exact unless a crosses 0 within eps.
-  // So compare magnitudes with an absolute 1e-8 plus a relative 1e-7.
+  // absolute terms; relu/leaky are piecewise linear, exact unless a crosses 0 within eps (as is
+  // elu's kink in phi' for alpha != 1: phi is C^1 elsewhere, softplus everywhere).
+  // So compare magnitudes with an absolute 1e-8 plus a relative 1e-7. Every activation
+  // parameter is drawn from its range up to 2 (elu's alpha from 0 to 2, so with a kink but for
+  // alpha = 1): elu's phi'' and phi''' grow with alpha, and the truncation error with their
+  // product over the steps (alpha = 7.6 gave 5e-6 relative at eps = 1e-5, shrinking as eps^2).
   const rng = new Rng(FRESH, 99);
   for (const activation of ACTIVATIONS) {
     for (const init of INITS) {
@@ -92,6 +96,7 @@ describe('reference engine: BPTT against central finite differences', () => {
           biasScale: 0.3,
           h0: 'random',
           seed: (FRESH + n * 31 + T) >>> 0,
+          ...Object.fromEntries(ACTIVATION_PARAMS.map((q) => [q.key, q.min + (Math.min(q.max, 2) - q.min) * rng.uniform()])),
         });
         const p = buildProblem(config);
         const eps = 1e-5;

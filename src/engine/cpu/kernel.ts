@@ -8,9 +8,10 @@
  *   forward   A[c, :] = W0 H[c, :]          then a = rho_c A + U x_t + b,  h = phi(a)
  *   backward  G[c, :] = W0^T Delta[c, :]    Delta[c, :] = phi'(a_t) * g_t / ||g_t||
  * laid out sequence-major ([Bp, Np], each sequence's vector contiguous). The products and the
- * element-wise work that dominates after them (a, h and phi' for tanh, relu and leaky_relu; the
- * norm of g; delta) run in WebAssembly SIMD (simd.ts) where the JavaScript engine has it;
- * BlockProducts hides which. sigmoid and linear keep TypeScript loops, and the portable
+ * element-wise work that dominates after them (a, h and phi' where the activation's record in
+ * src/core/activations.ts names a SIMD column emitter, as tanh, relu and leaky_relu do; the norm
+ * of g; delta) run in WebAssembly SIMD (simd.ts) where the JavaScript engine has it;
+ * BlockProducts hides which. Other activations run the record's scalar path, and the portable
  * TypeScript versions of everything stay for engines without SIMD (and are tested).
  *
  * Semantics are those of src/core/reference.ts, with these float32 facts made explicit:
@@ -30,8 +31,9 @@
  * (log scale -Infinity: every earlier gradient is an exact zero, as in the reference).
  */
 import { sequenceInputs } from '../../core/inputs.ts';
-import { SATURATION_FRACTION } from '../../core/activations.ts';
+import { activationRecord, saturationLimit, type ActivationRecord, type CpuScalar } from '../../core/activations.ts';
 import { makeQuantityArrays } from '../../core/statistics.ts';
+export { expNeg, fastTanh } from '../../core/fastmath.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
 import { instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
@@ -202,48 +204,6 @@ export function makeProducts(setup: KernelSetup): BlockProducts {
   return setup.simd && setup.Np % 8 === 0 && simdAvailable() ? simdProducts(setup) : jsProducts(setup);
 }
 
-/** 2^-k for k = 0..1075 (past the smallest subnormal double), for expNeg's scaling without bit tricks. */
-const POW2_NEG = Float64Array.from({ length: 1076 }, (_, k) => Math.pow(2, -k));
-const LN2_HI = 0.6931471803691238; // ln 2 split so that k * LN2_HI is exact for |k| < 2^21
-const LN2_LO = 1.9082149292705877e-10;
-
-/**
- * e^x for x <= 0, to about 1e-15 relative: x = k ln 2 + r with |r| <= ln2 / 2, e^r by its Taylor
- * series to r^11 (truncation below 0.35^12 / 12! = 7e-15), scaled by a table of 2^-k. About
- * twice as fast as Math.exp in V8 (a C call) and exact enough that float32 results do not change.
- */
-export function expNeg(x: number): number {
-  if (x < -745) return 0;
-  const k = Math.round(x * Math.LOG2E);
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const p =
-    1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r / 39916800))))))))));
-  return p * POW2_NEG[-k]; // NaN x: the index is NaN, the product NaN
-}
-
-/**
- * tanh(x) to 2e-11 relative (float32 needs 6e-8; measured against Math.tanh on [-30, 30]): the
- * odd Taylor series to x^17 for |x| < 0.4, else
- * (1 - e) / (1 + e) with e = e^-2|x| (no cancellation: e <= e^-0.8); +-1 beyond |x| = 22, where
- * float64 tanh is 1 as well.
- */
-export function fastTanh(x: number): number {
-  const ax = x < 0 ? -x : x;
-  if (ax < 0.4) {
-    const z = x * x;
-    return x * (1 + z * (-1 / 3 + z * (2 / 15 + z * (-17 / 315 + z * (62 / 2835 + z * (-1382 / 155925 + z * (21844 / 6081075 + z * (-929569 / 638512875 + z * (6404582 / 10854718875)))))))));
-  }
-  if (ax < 22) {
-    const e = expNeg(-2 * ax);
-    const y = (1 - e) / (1 + e);
-    return x < 0 ? -y : y;
-  }
-  return x > 0 ? 1 : x < 0 ? -1 : x; // NaN stays NaN
-}
-
-/** Activation codes, so the per-element loops switch once per column, not per element. */
-const ACT = { tanh: 0, sigmoid: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
-
 /** The number of blocks of a sweep with this setup. */
 export function blockCount(setup: Pick<KernelSetup, 'K' | 'S' | 'blockColumns'>): number {
   return Math.ceil((setup.K * setup.S) / setup.blockColumns);
@@ -252,7 +212,10 @@ export function blockCount(setup: Pick<KernelSetup, 'K' | 'S' | 'blockColumns'>)
 /** Runs blocks of one sweep; owns its scratch buffers, reused from block to block. */
 export class BlockKernel {
   private readonly s: KernelSetup;
-  private readonly act: number;
+  /** The activation's record, its scalar path with the parameters bound, and the saturation limit on phi'. */
+  private readonly act: ActivationRecord;
+  private readonly scalar: CpuScalar;
+  private readonly satLimit: number;
   // Shapes: Bp = blockColumns, Np = padded N.
   /** H, delta, acc ([Bp, Np]), the BPTT store and the SIMD or TypeScript work over them. */
   readonly products: BlockProducts;
@@ -271,7 +234,9 @@ export class BlockKernel {
 
   constructor(setup: KernelSetup) {
     this.s = setup;
-    this.act = ACT[setup.activation];
+    this.act = activationRecord(setup.activation);
+    this.scalar = this.act.cpu.scalar(setup.params);
+    this.satLimit = saturationLimit(setup.activation, setup.params);
     const { T, blockColumns: bp } = setup;
     this.products = makeProducts(setup);
     this.der = this.products.der;
@@ -356,22 +321,25 @@ export class BlockKernel {
     const { N, Np, T, blockColumns: bp } = this.s;
     const { der, hLog, u, products } = this;
     const { H, acc } = products;
-    const alpha = this.s.leakyAlpha;
     H.fill(0);
     for (let c = 0; c < count; c++) {
       for (let i = 0; i < N; i++) H[c * Np + i] = flush(Math.fround(this.s.h0[i]));
       hLog[c * (T + 1)] = this.h0Log;
     }
-    const satLimit = this.act === ACT.sigmoid ? SATURATION_FRACTION * 0.25 : SATURATION_FRACTION;
-    const fused = this.act === ACT.tanh && products.fusedTanh;
-    const fusedRect = (this.act === ACT.relu || this.act === ACT.leaky_relu) && products.fusedTanh;
-    const leaky = this.act === ACT.leaky_relu;
+    // The activation's record decides: its SIMD column emitter where it names one and SIMD runs
+    // here, else its scalar path. The saturated count follows its rule (a <= 0, or phi' below the limit).
+    const { act, scalar, satLimit } = this;
+    const simd = products.fusedTanh ? act.cpu.simd : null;
+    const leak = simd?.kind === 'rect' && simd.leak ? simd.leak(this.s.params) : null;
+    const dead = act.saturation === 'dead';
+    const phi = scalar.output;
+    const dphi = scalar.der;
     for (let t = 1; t <= T; t++) {
       this.project(t, slots);
       // A = W0 H_{t-1} for every column of the block at once.
       products.forward();
       const derT = (t - 1) * bp * Np;
-      if (fused) {
+      if (simd?.kind === 'tanh') {
         // tanh in SIMD, one call per column: a, h, tanh'(a), sum h^2 and the saturated count.
         for (let c = 0; c < count; c++) {
           const ss = products.tanhColumn(t, c, slotOf[c], rho[c], satLimit);
@@ -379,10 +347,10 @@ export class BlockKernel {
         }
         continue;
       }
-      if (fusedRect) {
+      if (simd?.kind === 'rect') {
         // relu / leaky_relu in SIMD, one call per column; the padding lanes (a = 0) counted as dead are taken off.
         for (let c = 0; c < count; c++) {
-          const ss = products.rectColumn(t, c, slotOf[c], rho[c], leaky ? alpha : 0, leaky);
+          const ss = products.rectColumn(t, c, slotOf[c], rho[c], leak ?? 0, leak !== null);
           this.record(out, hLog, c, t, ss, products.saturated() - (Np - N));
         }
         continue;
@@ -393,64 +361,16 @@ export class BlockKernel {
         const r = rho[c];
         let ss = 0;
         let sat = 0;
-        // a = rho W0 h + U x + b;  h = phi(a) stored as float32 (flushed);  phi'(a) kept for BPTT.
-        switch (this.act) {
-          case ACT.tanh:
-            for (let i = 0; i < N; i++) {
-              const a = r * acc[off + i] + u[uo + i];
-              const y = fastTanh(a);
-              const h = flush(Math.fround(y));
-              H[off + i] = h;
-              ss += h * h;
-              const d = 1 - y * y; // d tanh(a) = 1 - tanh(a)^2
-              if (d < satLimit) sat++;
-              der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
-            }
-            break;
-          case ACT.sigmoid:
-            for (let i = 0; i < N; i++) {
-              const a = r * acc[off + i] + u[uo + i];
-              let y: number;
-              if (a >= 0) y = 1 / (1 + expNeg(-a));
-              else {
-                const e = expNeg(a);
-                y = e / (1 + e);
-              }
-              const h = flush(Math.fround(y));
-              H[off + i] = h;
-              ss += h * h;
-              const d = y * (1 - y); // d sigmoid(a) = sigmoid(a) (1 - sigmoid(a))
-              if (d < satLimit) sat++;
-              der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
-            }
-            break;
-          case ACT.relu:
-            for (let i = 0; i < N; i++) {
-              const a = r * acc[off + i] + u[uo + i];
-              const h = flush(Math.fround(a > 0 ? a : a <= 0 ? 0 : a));
-              H[off + i] = h;
-              ss += h * h;
-              if (a <= 0) sat++;
-              der[derT + off + i] = a > 0 ? 1 : a <= 0 ? 0 : NaN; // relu'(0) = 0, NaN stays NaN
-            }
-            break;
-          case ACT.leaky_relu:
-            for (let i = 0; i < N; i++) {
-              const a = r * acc[off + i] + u[uo + i];
-              const h = flush(Math.fround(a > 0 ? a : alpha * a));
-              H[off + i] = h;
-              ss += h * h;
-              if (a <= 0) sat++;
-              der[derT + off + i] = a > 0 ? 1 : a <= 0 ? alpha : NaN;
-            }
-            break;
-          default:
-            for (let i = 0; i < N; i++) {
-              const h = flush(Math.fround(r * acc[off + i] + u[uo + i]));
-              H[off + i] = h;
-              ss += h * h;
-              der[derT + off + i] = 1;
-            }
+        // a = rho W0 h + U x + b;  h = phi(a) stored as float32 (flushed);  phi'(a) kept for BPTT (NaN stays NaN).
+        for (let i = 0; i < N; i++) {
+          const a = r * acc[off + i] + u[uo + i];
+          const y = phi(a);
+          const h = flush(Math.fround(y));
+          H[off + i] = h;
+          ss += h * h;
+          const d = dphi(a, y);
+          if (dead ? a <= 0 : d < satLimit) sat++;
+          der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
         }
         this.record(out, hLog, c, t, ss, sat);
       }

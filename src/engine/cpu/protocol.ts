@@ -3,13 +3,15 @@
  * structured-cloneable (plain objects and typed arrays), so the same messages travel through
  * Node's worker_threads and the browser's Web Workers.
  */
-import type { Activation, InputMode } from '../../core/config.ts';
+import type { Activation, ActivationParams } from '../../core/activations.ts';
+import type { InputMode } from '../../core/config.ts';
 import type { QuantityArrays } from '../../core/statistics.ts';
 
 /** Everything a worker needs to run any block of sequences of one sweep. */
 export interface KernelSetup {
   activation: Activation;
-  leakyAlpha: number;
+  /** Every activation parameter (the activation reads its own). */
+  params: ActivationParams;
   /** N, D, T as in the config; S samples per rho, K rho values. */
   N: number;
   D: number;

@@ -1,4 +1,5 @@
 /** Turning a Problem (float64, src/core/problem.ts) into what the CPU kernel's workers need. */
+import { activationParams } from '../../core/activations.ts';
 import { driveOn } from '../../core/config.ts';
 import type { Problem } from '../../core/problem.ts';
 import type { KernelSetup } from './protocol.ts';
@@ -50,7 +51,7 @@ export function makeSetup(p: Problem, blockColumns: number, simd: boolean): Kern
   }
   return {
     activation: c.activation,
-    leakyAlpha: c.leakyAlpha,
+    params: activationParams(c),
     N,
     D: c.input,
     T,

@@ -14,20 +14,23 @@
  * Where it differs from the float64 reference, by design (float32):
  * - range: pre-activations are clamped at overflowLimit (<= 1e34) and a state whose largest
  *   |a_i| falls below 1e-30 is flagged too (float32 would underflow it to an exact 0): such
- *   cells carry the overflow flag and NaN, earlier than the reference's non-finite h_t; for
- *   relu / leaky_relu the whole backward pass of that sequence is then undefined (flagged).
+ *   cells carry the overflow flag and NaN, earlier than the reference's non-finite h_t; for an
+ *   unbounded or kinked activation (relu, leaky_relu, elu, softplus) the whole backward pass of
+ *   that sequence is then undefined (flagged; traces.ts says why).
  * - tanh' and sigmoid' are computed as 4e/(1+e)^2 and e/(1+e)^2, accurate where the
  *   reference's 1 - tanh^2 already rounds to 0 (|a| > 19): a fully saturated state gives a
  *   tiny finite gradient here where the reference gives an exact 0 (-Infinity).
  * - saturation counts may differ by a unit sitting within float32 rounding of the threshold.
  */
 import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut } from 'gpu.js';
-import type { Activation, Config } from '../../core/config.ts';
+import { ACTIVATIONS, activationParams, activationRecord, type Activation, type ActivationParams } from '../../core/activations.ts';
+import type { Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
 import {
+  activationConstants,
   activateSource,
   BACKPROP,
   BROADCAST,
@@ -39,7 +42,7 @@ import {
 } from './kernels.ts';
 import { DEFAULT_MEMORY_BUDGET, DriveTable, UNDERFLOW_LIMIT, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
 import { isTexture, readVec4Sync, StatsReader, yieldNow, type KernelOut, type PendingRead } from './readback.ts';
-import { chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
+import { backwardDiesOutOfRange, chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
 
 export type GpuJsMode = 'webgl2' | 'webgl' | 'cpu';
 
@@ -90,7 +93,7 @@ type KernelSet = Omit<ShapeKernels, 'key'> & Omit<ActivationKernels, 'key'>;
 const IN_FLIGHT = 3;
 
 /** Activation kernel sets kept compiled (one per activation). */
-const ACTIVATION_SETS = 5;
+const ACTIVATION_SETS = ACTIVATIONS.length;
 
 /** A row-major [height, width] Float32Array as a gpu.js 2-D argument, read m[y][x] (gpu.js's typings say number[]; typed arrays are what it uploads fastest). */
 function flat(v: Float32Array, width: number, height: number): Input {
@@ -197,11 +200,11 @@ export class GpuJsEngine implements Engine {
 
   /**
    * The kernels for this run, compiled only when what is baked into them changes: the loop
-   * bound NP4 (all), the activation, N and the leaky slope (elementwise and stats kernels).
+   * bound NP4 (all), the activation, N and the activation's parameters (elementwise and stats kernels).
    * Output and argument sizes are dynamic (uniforms), so K, S, T, rho, the seed and the
    * overflow limit (an argument) never recompile: compiling costs seconds on SwiftShader.
    */
-  private kernelsFor(act: Activation, N: number, S: number, plan: ChunkPlan, alpha: number): KernelSet {
+  private kernelsFor(act: Activation, N: number, S: number, plan: ChunkPlan, params: ActivationParams): KernelSet {
     const gpu = this.gpu;
     if (!gpu) throw new Error('gpujs engine: run() after dispose(); create a new engine');
     const { NP4, NP, Bc } = plan;
@@ -233,14 +236,15 @@ export class GpuJsEngine implements Engine {
         backprop: make(BACKPROP, [NP4, Bc]),
       };
     }
-    const actKey = `${act}/${N}/${alpha}${sizes}`;
+    const constants = activationConstants(act, params, N, NP4, UNDERFLOW_LIMIT);
+    const actKey = `${act}/${N}/${activationRecord(act).params.map((q) => params[q.key]).join('/')}${sizes}`;
     let actSet = this.actKernels.get(actKey);
     if (actSet) {
       this.actKernels.delete(actKey);
     } else {
       const make = (src: string, output: number[]) => {
         this.created++;
-        return gpu.createKernel(src, { ...settings({ N, NP4, TINY: UNDERFLOW_LIMIT, ALPHA: alpha }), output });
+        return gpu.createKernel(src, { ...settings(constants), output });
       };
       actSet = {
         key: actKey,
@@ -291,7 +295,8 @@ export class GpuJsEngine implements Engine {
     const plan = planChunks(p, this.maxTextureSize, this.memoryBudget);
     const { NP, Bc, B } = plan;
     const limit = overflowLimit(p);
-    const ks = this.kernelsFor(act, N, S, plan, config.leakyAlpha);
+    const ks = this.kernelsFor(act, N, S, plan, activationParams(config));
+    const dies = backwardDiesOutOfRange(act, config);
     const drives = new DriveTable(p, NP);
     const h0Log10 = log10Norm(p.h0, 0, N);
     const rows = new RowCollector(field, S);
@@ -378,7 +383,7 @@ export class GpuJsEngine implements Engine {
         }
         if (g !== gInit) drop(g);
         await settle(0);
-        for (let b = 0; b < Bc && q0 + b < B; b++) rows.add(q0 + b, chunkTrace(stats, b, T, N, act, h0Log10));
+        for (let b = 0; b < Bc && q0 + b < B; b++) rows.add(q0 + b, chunkTrace(stats, b, T, N, dies, h0Log10));
       }
     } finally {
       reader.dispose();

@@ -4,8 +4,9 @@
  * gpu.js compiles a kernel from its JavaScript source; a bundler's minifier renames
  * identifiers inside function bodies and can break that translation. Strings survive any
  * minifier untouched, so every kernel here is a string, generated once per activation.
- * Numbers that vary per run come in as `this.constants` (N, the leaky slope: baked in, a
- * change recompiles) or as arguments (the overflow limit), never as closures.
+ * The activation's code comes from its record in src/core/activations.ts. Numbers that vary
+ * per run come in as `this.constants` (N, the activation's parameters and saturation limit:
+ * baked in, a change recompiles) or as arguments (the overflow limit), never as closures.
  *
  * Layout (float32). Hidden vectors are packed four units per texel ("vec4"): a texture of
  * output [NP4, Bc] holds, at [b][i4], units 4*i4 .. 4*i4+3 of sequence b of the chunk.
@@ -18,7 +19,7 @@
  * vec4 of the packed matrix per 16 multiply-adds (a 4 x 4 register tile), because texture
  * fetches, with gpu.js's index arithmetic, are what costs most in a fragment shader.
  */
-import type { Activation } from '../../core/config.ts';
+import { activationParams, activationRecord, paramConstName, saturationLimit, type Activation, type ActivationParams } from '../../core/activations.ts';
 
 /** Sentinel for log10(0) = -Infinity; GLSL has no portable infinity. */
 export const LOG_ZERO = -1e30;
@@ -37,79 +38,40 @@ function each(stmt: (r: number) => string): string {
 }
 
 /**
- * phi(x) as statements assigning `${out}` from the float expression `${x}`, accurate to a
- * few float32 ulps over the whole line. tanh: the GLSL built-in loses 1e-3 relative accuracy
- * near 0 on SwiftShader (measured), so a Taylor series below 0.3 and (1 - e)/(1 + e) with
- * e = exp(-2|x|) <= 1 above (never overflows). sigmoid: split by sign so exp never overflows.
+ * phi(x) as statements assigning `${out}` from the float expression `${x}`: the activation
+ * record's gpu.js source (src/core/activations.ts), accurate to a few float32 ulps.
  */
 export function phiCode(act: Activation, x: string, out: string): string {
-  switch (act) {
-    case 'tanh':
-      // tanh x = x (1 - x^2/3 + 2x^4/15 - 17x^6/315 + 62x^8/2835 - 1382x^10/155925), |x| < 0.3: error < 1e-8
-      return `let ${out} = 0.0;
-{ const ax = Math.abs(${x});
-  if (ax < 0.3) { const q = ${x} * ${x};
-    ${out} = ${x} * (1.0 + q * (-0.3333333333333333 + q * (0.13333333333333333 + q * (-0.05396825396825397 + q * (0.021869488536155203 + q * -0.008863235529902197))))); }
-  else { const e = Math.exp(-2.0 * ax); const y = (1.0 - e) / (1.0 + e); ${out} = ${x} < 0.0 ? -y : y; } }`;
-    case 'sigmoid':
-      return `let ${out} = 0.0;
-{ if (${x} >= 0.0) { ${out} = 1.0 / (1.0 + Math.exp(-${x})); } else { const e = Math.exp(${x}); ${out} = e / (1.0 + e); } }`;
-    case 'relu':
-      return `let ${out} = 0.0;
-if (${x} > 0.0) { ${out} = ${x}; }`;
-    case 'leaky_relu':
-      return `let ${out} = ${x};
-if (${x} <= 0.0) { ${out} = this.constants.ALPHA * ${x}; }`;
-    case 'linear':
-      return `let ${out} = ${x};`;
-  }
+  return activationRecord(act).gpujs.output(x, out);
 }
 
-/**
- * phi'(x) as statements assigning `${out}`. tanh' = sech^2 x = 4e/(1+e)^2 with e = exp(-2|x|)
- * (no cancellation, unlike 1 - tanh^2 in float32); sigmoid' = e/(1+e)^2 with e = exp(-|x|).
- * relu/leaky: 1 for x > 0, 0 / alpha for x <= 0. linear: 1.
- */
+/** phi'(x) as statements assigning `${out}`: the activation record's gpu.js source. */
 export function derCode(act: Activation, x: string, out: string): string {
-  switch (act) {
-    case 'tanh':
-      return `let ${out} = 0.0;
-{ const e = Math.exp(-2.0 * Math.abs(${x})); ${out} = 4.0 * e / ((1.0 + e) * (1.0 + e)); }`;
-    case 'sigmoid':
-      return `let ${out} = 0.0;
-{ const e = Math.exp(-Math.abs(${x})); ${out} = e / ((1.0 + e) * (1.0 + e)); }`;
-    case 'relu':
-      return `let ${out} = 0.0;
-if (${x} > 0.0) { ${out} = 1.0; }`;
-    case 'leaky_relu':
-      return `let ${out} = this.constants.ALPHA;
-if (${x} > 0.0) { ${out} = 1.0; }`;
-    case 'linear':
-      return `let ${out} = 1.0;`;
-  }
+  return activationRecord(act).gpujs.der(x, out);
 }
 
 /**
- * 1.0 where a unit at pre-activation x counts as saturated (tanh, sigmoid: phi' below 1% of
- * its maximum, as activations.ts) or dead (relu, leaky: x <= 0), else 0.0.
+ * 1.0 where a unit at pre-activation x counts as saturated or dead by the activation's rule
+ * (phi' below this.constants.SAT_LIMIT, or x <= 0), else 0.0.
  */
 function satCode(act: Activation, x: string, out: string): string {
-  switch (act) {
-    case 'tanh':
-      return `${derCode(act, x, `${out}d`)}
-let ${out} = 0.0;
-if (${out}d < 0.01) { ${out} = 1.0; }`;
-    case 'sigmoid':
-      return `${derCode(act, x, `${out}d`)}
-let ${out} = 0.0;
-if (${out}d < 0.0025) { ${out} = 1.0; }`;
-    case 'relu':
-    case 'leaky_relu':
-      return `let ${out} = 0.0;
+  if (activationRecord(act).saturation === 'dead') {
+    return `let ${out} = 0.0;
 if (${x} <= 0.0) { ${out} = 1.0; }`;
-    case 'linear':
-      return `let ${out} = 0.0;`;
   }
+  return `${derCode(act, x, `${out}d`)}
+let ${out} = 0.0;
+if (${out}d < this.constants.SAT_LIMIT) { ${out} = 1.0; }`;
+}
+
+/**
+ * The constants the activation kernels read: N, NP4, TINY, the saturation limit and the
+ * activation's own parameters (a change of any recompiles, so the kernel key lists them).
+ */
+export function activationConstants(act: Activation, params: Partial<ActivationParams>, N: number, NP4: number, tiny: number): Record<string, number> {
+  const p = activationParams(params);
+  const own = activationRecord(act).params.map((q) => [paramConstName(q.key), p[q.key]] as const);
+  return { N, NP4, TINY: tiny, SAT_LIMIT: saturationLimit(act, p), ...Object.fromEntries(own) };
 }
 
 /**

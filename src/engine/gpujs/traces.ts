@@ -4,7 +4,7 @@
  * over samples (reduceRow from the reference, so the -Infinity/NaN rules are the same code).
  * This part is O(B T), far below the O(B T N^2) of the kernels, and simpler in JS.
  */
-import type { Activation } from '../../core/config.ts';
+import { activationParams, activationRecord, type Activation, type ActivationParams } from '../../core/activations.ts';
 import type { GradientField } from '../../core/field.ts';
 import { reduceRow, type SequenceTrace } from '../../core/reference.ts';
 import { makeQuantityArrays } from '../../core/statistics.ts';
@@ -28,22 +28,34 @@ export interface ChunkStats {
 }
 
 /**
- * The trace of sequence b of a chunk, with the reference's semantics:
+ * Whether a sequence's whole backward pass is undefined once its forward pass left float32's
+ * range. The traces of chunkTrace follow the reference's semantics:
  * - forward: h_t left float32's range at t0 (a unit reached the clamp, or the whole state fell
  *   towards float32's underflow, see forwardStatsSource) and is taken as out of range from t0
  *   on (the reference's NaN propagates the same way): overflow flag, hidden, saturated and deriv NaN;
  * - backward: grad[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
  *   the kernels scaled by 2^-k); weight[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
- * - relu / leaky_relu after leaving the range at t0 < T: the clamped or underflowed a_t (t > t0)
- *   no longer carry the sign phi' needs, so every step of the backward pass is undefined (flagged), as the
- *   reference's NaN phi' makes it. linear: phi' = 1 never needs a_t, the gradient stays defined.
+ * - after leaving the range at t0 < T, for an activation that is unbounded (relu, leaky_relu, elu,
+ *   softplus: the reference's h_t overflows and its a_t become NaN) or has a kink (phi' jumps at
+ *   0): the clamped or underflowed a_t (t > t0) no longer carry what phi' needs, so every step of
+ *   the backward pass is undefined (flagged), as the reference's NaN phi' makes it. linear:
+ *   phi' = 1 never needs a_t, and bounded smooth tanh and sigmoid never overflow (an underflowed
+ *   a_t gives phi'(0), as the reference's tiny a_t does): the gradient stays defined.
  */
+export function backwardDiesOutOfRange(act: Activation, params: Partial<ActivationParams>): boolean {
+  const d = activationRecord(act);
+  const p = activationParams(params);
+  const constantDer = !Number.isNaN(d.der(NaN, p));
+  return !constantDer && (!d.bounded || d.kink(p));
+}
+
+/** The trace of sequence b of a chunk (see above); `dies` = backwardDiesOutOfRange of the run's activation. */
 export function chunkTrace(
   stats: ChunkStats,
   b: number,
   T: number,
   N: number,
-  act: Activation,
+  dies: boolean,
   h0Log10: number,
 ): SequenceTrace {
   const tr: SequenceTrace = {
@@ -66,7 +78,7 @@ export function chunkTrace(
     saturated[t - 1] = over ? NaN : f[o + 1] / N;
     deriv[t - 1] = over ? NaN : f[o + 3] / N;
   }
-  const backwardDead = (act === 'relu' || act === 'leaky_relu') && t0 < T;
+  const backwardDead = dies && t0 < T;
   let k = 0; // sum of the k_t' of later steps: g~_t = dL/dh_t / 2^k
   for (let t = T; t >= 1; t--) {
     if (backwardDead) {

@@ -3,13 +3,18 @@
  * reduce.wgsl) on any WebGPU device -- navigator.gpu in the browser, Dawn in Node.
  *
  * Design ("persistent RNN", after Diamos et al. 2016): the B = K S sequences share W0 and are
- * independent; only time is sequential. One invocation carries one sequence through many steps
- * in a single dispatch (all T when the work is small), accumulating 16 output rows per pass in
- * registers, with W0 read as a broadcast. No barrier, no per-step dispatch, no per-step readback:
+ * independent; only time is sequential. One invocation carries 4 sequences (b0 + q WORKGROUP,
+ * q = 0..3, so each load of h is contiguous across a workgroup's lanes) through many steps in a
+ * single dispatch (all T when the work is small), accumulating 8 output rows per pass for its 4
+ * sequences in 8 vec4 registers, with W0 read as a broadcast (or shared across subgroup lanes):
+ * every W0 value loaded serves 4 sequences and every h value 8 rows. The forward kernel is
+ * compiled per activation, with the activation prelude (activation.ts) prepended after the
+ * matrix prelude. No barrier, no per-step dispatch, no per-step readback:
  * the host uploads W0, the inputs' drive U x_t + b and the rho values, and reads back only the
  * reduced K x T cells. Sweeps larger than the device's buffer limits run in chunks of rho rows.
  */
-import type { Activation, Config } from '../../core/config.ts';
+import { activationParams, activationRecord } from '../../core/activations.ts';
+import type { Config } from '../../core/config.ts';
 import { AbortError, throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem, type Problem } from '../../core/problem.ts';
@@ -20,6 +25,7 @@ import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import { RECORD_FLAGS } from '../../core/statistics.ts';
+import { activationWgsl } from './activation.ts';
 import { decodeCells, recordPreludeWgsl } from './record.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
 import { CELL_BYTES, PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
@@ -41,8 +47,6 @@ export interface WebGpuEngineOptions {
 }
 
 const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 32 };
-
-const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, leaky_relu: 3, linear: 4 };
 
 /** Params struct of forward.wgsl / backward.wgsl: 12 words. */
 const STEP_PARAMS_BYTES = 48;
@@ -79,7 +83,10 @@ export class WebGpuEngine implements Engine {
   readonly subgroups: boolean;
   private readonly live = new Set<GPUBuffer>();
   private readonly layouts: Layouts;
-  private readonly modules: { forward: GPUShaderModule; backward: GPUShaderModule; reduce: GPUShaderModule };
+  /** The matrix prelude (plain or subgroups) every step kernel starts with. */
+  private readonly prelude: string;
+  /** backward and reduce; forward modules are made per activation (pipelinesFor). */
+  private readonly modules: { backward: GPUShaderModule; reduce: GPUShaderModule };
   private readonly pipelines = new Map<string, Promise<Pipelines>>();
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
@@ -114,6 +121,7 @@ export class WebGpuEngine implements Engine {
     // Then the per-step record and reduction cell, generated from the statistics table.
     const record = recordPreludeWgsl();
     const prelude = `${this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl}\n${record}`;
+    this.prelude = prelude;
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -121,7 +129,6 @@ export class WebGpuEngine implements Engine {
       this.uncaptured ??= (e as GPUUncapturedErrorEvent).error;
     });
     this.modules = {
-      forward: device.createShaderModule({ label: `forward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${forwardWgsl}` }),
       backward: device.createShaderModule({ label: `backward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${backwardWgsl}` }),
       reduce: device.createShaderModule({ label: 'reduce.wgsl', code: `${record}\n${reduceWgsl}` }),
     };
@@ -246,29 +253,39 @@ export class WebGpuEngine implements Engine {
   }
 
   private pipelinesFor(config: Config): Promise<Pipelines> {
-    const act = config.activation;
-    const alpha = act === 'leaky_relu' ? config.leakyAlpha : 0;
-    const key = `${act}/${alpha}`;
+    const act = activationRecord(config.activation);
+    const params = activationParams(config);
+    // The forward kernel bakes in the activation and its own parameters (a change recompiles it).
+    const key = [act.name, ...act.params.map((q) => params[q.key])].join('/');
     let hit = this.pipelines.get(key);
     if (!hit) {
       const wg = this.options.workgroupSize;
-      const make = async (kind: keyof Pipelines, constants: Record<string, number>) => {
+      const variant = this.subgroups ? 'subgroups' : 'plain';
+      const modules = {
+        ...this.modules,
+        // matrix prelude first (it may hold `enable subgroups;`), then the activation prelude
+        forward: this.device.createShaderModule({
+          label: `forward.wgsl (${variant}, ${key})`,
+          code: `${this.prelude}\n${activationWgsl(act.name, params)}\n${forwardWgsl}`,
+        }),
+      };
+      const make = async (kind: keyof Pipelines) => {
         try {
           return await this.device.createComputePipelineAsync({
             label: `${kind} pipeline (${key}, workgroup ${wg})`,
             layout: this.device.createPipelineLayout({ label: `${kind} pipeline layout`, bindGroupLayouts: [this.layouts[kind]] }),
-            compute: { module: this.modules[kind], entryPoint: 'main', constants: { WORKGROUP: wg, ...constants } },
+            compute: { module: modules[kind], entryPoint: 'main', constants: { WORKGROUP: wg } },
           });
         } catch (e) {
-          const info = await this.modules[kind].getCompilationInfo();
+          const info = await modules[kind].getCompilationInfo();
           const msgs = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
           throw new Error(`webgpu: could not build the ${kind} kernel: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`, { cause: e });
         }
       };
       hit = Promise.all([
-        make('forward', { ACTIVATION: ACTIVATION_CODE[act], LEAKY_ALPHA: alpha }),
-        make('backward', {}),
-        make('reduce', {}),
+        make('forward'),
+        make('backward'),
+        make('reduce'),
       ]).then(([forward, backward, reduce]) => ({ forward, backward, reduce }));
       hit.catch(() => this.pipelines.delete(key));
       this.pipelines.set(key, hit);

@@ -113,7 +113,7 @@ export class F32Model implements ModelKernel<Float32Array> {
     this.params = Float32Array.from(params);
     this.grad = new Float32Array(this.layout.size);
     this.Np = roundUp(this.layout.N + this.layout.D + 1, 8);
-    this.phi = activationFns(model.activation, model.leakyAlpha);
+    this.phi = activationFns(model.activation, model);
     this.kind = model.activation === 'tanh' ? 'tanh' : model.activation === 'relu' ? 'relu' : 'other';
     this.simd = (options.simd ?? true) && simdAvailable();
     const np = this.Np;
