@@ -109,7 +109,7 @@ export type FieldSpec = NumberField | EnumField | TextField;
 export type PlainFieldSpec = NumberField | EnumField;
 
 /** One real field per activation parameter, from the activation table. */
-const ACTIVATION_PARAM_FIELDS = Object.fromEntries(
+export const ACTIVATION_PARAM_FIELDS = Object.fromEntries(
   ACTIVATION_PARAMS.map((p) => [p.key, { kind: 'real', min: p.min, max: p.max, default: p.default, label: p.label, help: p.help }]),
 ) as Record<ActivationParamKey, NumberField>;
 

@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { saturationRuleText } from '../../src/core/activations.ts';
 import { BUNDLE_BASE_GRIDS, BUNDLE_FORMAT, BUNDLE_FORMAT_1, BundleError, MATRIX_NUMBER_LIMIT, bundleToJson, fieldFromBundle, toBundle } from '../../src/core/bundle.ts';
-import { parseConfig, type Config } from '../../src/core/config.ts';
+import { ACTIVATIONS, parseConfig, type Config } from '../../src/core/config.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
@@ -128,13 +129,20 @@ describe('bundle', () => {
     for (const [input, why] of cases) expect(() => fieldFromBundle(input)).toThrow(why);
   });
 
+  it('docs/bundle.md states the saturation rule of the activation table and covers every activation', () => {
+    const doc = readFileSync(new URL('../../docs/bundle.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(doc).toContain(saturationRuleText());
+    for (const activation of ACTIVATIONS) expect(doc).toContain(`"${activation}": (`);
+  });
+
   itNeeding(numpyRequirement(), 'the NumPy snippet in docs/bundle.md recomputes gradLog10Mean', async () => {
     const doc = readFileSync(new URL('../../docs/bundle.md', import.meta.url), 'utf8');
     const code = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(code).toBeTruthy();
     const dir = mkdtempSync(join(tmpdir(), 'rnnlab-'));
-    for (const activation of ['tanh', 'relu', 'sigmoid', 'leaky_relu', 'linear'] as const) {
-      const { json } = await runWith({ activation, hidden: 7, input: 3, steps: 30, rhoMin: 0.5, rhoMax: 1.8, rhoCount: 4, samples: 3, inputs: 'zero-after', inputUntil: 12, biasScale: 0.2 });
+    for (const activation of ACTIVATIONS) {
+      // Parameters away from their defaults, so that the snippet must read them from the config.
+      const { json } = await runWith({ activation, leakyAlpha: 0.1, eluAlpha: 1.7, hidden: 7, input: 3, steps: 30, rhoMin: 0.5, rhoMax: 1.8, rhoCount: 4, samples: 3, inputs: 'zero-after', inputUntil: 12, biasScale: 0.2 });
       writeFileSync(join(dir, 'run.json'), json);
       writeFileSync(join(dir, 'recompute.py'), code!);
       const out = execFileSync('python3', [join(dir, 'recompute.py'), join(dir, 'run.json')], { encoding: 'utf8' });

@@ -18,8 +18,9 @@
  * - float32 overflows (|h| > 3.4e38) before float64 (1.8e308): the CPU's overflow set must
  *   contain the reference's, and values are compared only in cells valid in both. A hidden
  *   state below float32's normal range (~1e-38) is flushed to zero, so where the reference's
- *   log10 ||h|| is below -30 the CPU's must be too (or -Infinity). For relu and leaky_relu a
- *   flushed state also changes phi' (a = 0 counts as a <= 0, a tiny positive a does not), so
+ *   log10 ||h|| is below -30 the CPU's must be too (or -Infinity). For an activation with a kink
+ *   (relu, leaky_relu, elu with alpha != 1) a flushed state also changes phi' (a = 0 counts as
+ *   a <= 0, a tiny positive a does not), so
  *   gradients whose backward path (steps t-1..T) crosses such a state in some sample, found from
  *   the reference's own per-sample traces, are not compared. Where their backward path meets a
  *   pre-activation within rounding distance of the kink at 0 (kinkCells), they count as sensitive.
@@ -29,6 +30,7 @@
  * failure message; RNNLAB_TEST_SEED=... replays it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATION_RECORDS, activationFns } from '../../src/core/activations.ts';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
 import { isAbortError } from '../../src/core/engine.ts';
 import { emptyField, GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
@@ -115,7 +117,7 @@ function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
 }
 
 /**
- * [K, T] for relu and leaky_relu: 1 where the backward path of step t (steps t..T) meets, in
+ * [K, T] for an activation with a kink (relu, leaky_relu, elu with alpha != 1): 1 where the backward path of step t (steps t..T) meets, in
  * some sample, a unit whose pre-activation a_i is near zero relative to the size of the terms it
  * sums (rho sum_j |W0_ij h_j| + |U x|_i + |b_i|): within 1e-5, or within 30 times the relative
  * drift of h_{t-1} that the 1e-7 perturbation causes in that sample (in a neutral, e.g.
@@ -127,8 +129,8 @@ function kinkCells(config: Config): Uint8Array {
   const { p, q, rhoFactor } = perturbedProblem(config);
   const { hidden: n, input: d, steps: T, samples: S } = config;
   const out = new Uint8Array(p.rho.length * T);
-  if (config.activation !== 'relu' && config.activation !== 'leaky_relu') return out;
-  const alpha = config.activation === 'relu' ? 0 : config.leakyAlpha;
+  const phi = activationFns(config.activation, config);
+  if (!phi.kink) return out;
   for (let k = 0; k < p.rho.length; k++) {
     const rho = p.rho[k];
     let last = 0; // latest step with a near-zero pre-activation, over the samples
@@ -156,7 +158,7 @@ function kinkCells(config: Config): Uint8Array {
           a += bias * p.b[i];
           size += Math.abs(bias * p.b[i]);
           if (Math.abs(a) < near * size) last = Math.max(last, t);
-          next[i] = a > 0 ? a : alpha * a;
+          next[i] = phi.output(a);
         }
         h = next;
       }
@@ -179,7 +181,7 @@ function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, h
   const { K, T } = ref;
   const N = ref.config.hidden;
   const S = ref.config.samples;
-  const kinked = ref.config.activation === 'relu' || ref.config.activation === 'leaky_relu';
+  const kinked = activationFns(ref.config.activation, ref.config).kink;
   const minHidden = hidden.min;
   // floorFrom[i]: some sample's h_u fell below float32's range for some u in t-1..T (u >= 1).
   const floorFrom = new Uint8Array(K * T);
@@ -321,6 +323,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
     activation,
     init,
     leakyAlpha: rng.uniform() * 0.3,
+    eluAlpha: rng.uniform() * 3,
     normalize: rng.uniform() < 0.5 ? 'radius' : 'norm',
     hidden: int(1, 40),
     input: int(1, 8),
@@ -594,15 +597,22 @@ describe('cpu engine mechanics', () => {
     expect(scaleDelta(der.byteOffset, g.byteOffset, out.byteOffset, n, scale)).toBeNaN();
   });
 
-  it('the portable TypeScript path (simd: false) agrees with the reference too', async () => {
+  it('the portable TypeScript path (simd: false) agrees with the reference too, for every activation', async () => {
     const rng = new Rng(RUN_SEED, 302);
     const js = new CpuEngine(null, { simd: false });
     expect(js.adapter).toMatch(/JavaScript/);
     const seen: Comparison[] = [];
-    for (const activation of ['tanh', 'relu', 'sigmoid'] as const) seen.push((await compareWithReference(randomConfig(rng, activation, 'gaussian'), `simd off ${activation}`, js)).comparison);
-    // A few random configs: one of them may lie below float32's range or be chaotic throughout (measured up to 33 %).
-    const few = { atMost: 0.67, because: 'three random configs, one of which may be skipped or sensitive entirely' };
+    for (const { name } of ACTIVATION_RECORDS) {
+      for (const init of ['gaussian', 'identity'] as const) seen.push((await compareWithReference(randomConfig(rng, name, init), `simd off ${name}/${init}`, js)).comparison);
+    }
+    // Random configs, two per activation: some may lie below float32's range or be chaotic throughout (measured up to 33 % with three).
+    const few = { atMost: 0.67, because: 'random configs, some of which may be skipped or sensitive entirely' };
     expectAgreement(combine(seen, `simd off (test seed ${RUN_SEED})`), { skipped: few, sensitive: few });
+  });
+
+  it('an activation that is not in the table is refused, not run as another', async () => {
+    const config = { ...parseConfig({ hidden: 8, steps: 3, rhoCount: 2, samples: 2 }), activation: 'gelu' as Activation };
+    for (const engine of [new CpuEngine(null, { simd: false }), new CpuEngine(null)]) await expect(engine.run(config)).rejects.toThrow(/unknown activation "gelu"/);
   });
 
   it('0, 1 and 2 workers give identical grids (bit for bit)', async () => {

@@ -30,6 +30,7 @@ import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
+import { backwardDiesOutOfRange } from '../../src/engine/gpujs/traces.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
 import { combine, compareFields, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
 import { withSpectrum } from '../helpers/spectrum.ts';
@@ -162,8 +163,9 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
     extraFlag(cell) {
       // float32 left its range first: the reference must be within a decade of the clamp, or
       // below the underflow limit (||h|| <= sqrt(N) max|a|), in this row by now (relu: anywhere
-      // in the row, its backward pass reads every step).
-      const wholeRow = config.activation === 'relu' || config.activation === 'leaky_relu';
+      // in the row, its backward pass reads every step; so for every activation whose backward
+      // pass dies out of range, see traces.ts).
+      const wholeRow = backwardDiesOutOfRange(config.activation, config);
       const hi = !range ? -Infinity : wholeRow ? range.maxRow[cell.k] : range.maxUpTo[cell.i];
       const lo = !range ? Infinity : wholeRow ? range.minRow[cell.k] : range.minUpTo[cell.i];
       if (hi >= limitLog - 1 || lo <= tinyLog) return null;
@@ -201,6 +203,7 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
     activation,
     init,
     leakyAlpha: pick([0.01, 0.2]),
+    eluAlpha: pick([0.5, 1, 2]),
     normalize: pick(['radius', 'norm']),
     hidden: pick([1, 7, 33]),
     input: pick([1, 3, 8]),

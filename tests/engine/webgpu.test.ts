@@ -82,6 +82,7 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
     biasScale: rng.uniform() < 0.5 ? 0 : 0.5,
     h0: rng.uniform() < 0.5 ? 'zeros' : 'random',
     leakyAlpha: 0.01 + 0.2 * rng.uniform(),
+    eluAlpha: 0.3 + 1.7 * rng.uniform(),
     seed,
   }));
 }
@@ -148,6 +149,24 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, 
       });
     }
   }
+});
+
+describe('WebGPU engine: activation parameters and wide pre-activations', () => {
+  it('elu with alpha far from 1 and softplus driven to |a| ~ 40 agree with the reference; an unknown activation is refused', async () => {
+    const seed = freshSeed();
+    // Large inputs put a_t far into both tails (softplus: log1p(e^-|a|) from the atanh series, e^-|a|
+    // down to 1e-17; elu: alpha (e^a - 1) near -alpha), with rho < 1 so the dynamics stay stable.
+    for (const [activation, eluAlpha] of [['elu', 7], ['elu', 0.2], ['softplus', 1]] as const) {
+      const config = parseConfig({ activation, eluAlpha, hidden: 24, input: 4, steps: 30, rhoMin: 0.3, rhoMax: 0.9, rhoCount: 3, samples: 8, inputScale: 15, biasScale: 0.5, seed });
+      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      // The same tolerances as the stable-dynamics tests above.
+      const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (config.samples * config.hidden) + 1e-12 });
+      expect(mismatches, `seed ${seed}, ${activation} alpha ${eluAlpha}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
+      expect(ref.saturation.some((v) => v > 0), `${activation}: some units saturate, so the count is exercised`).toBe(true);
+    }
+    const bad = { ...parseConfig({ hidden: 8, steps: 3, rhoCount: 1, samples: 1 }), activation: 'gelu' as Config['activation'] };
+    await expect(engine.run(bad)).rejects.toThrow(/unknown activation "gelu"/);
+  });
 });
 
 /** The reference's exact result for linear activation with a norm-preserving W0: (T - t) log10 rho. */

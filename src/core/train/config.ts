@@ -5,19 +5,22 @@
  * field ("models[2].clip: ..."), the bad value and what is allowed.
  */
 import { z } from 'zod';
-import { FIELDS as SWEEP_FIELDS, RANDOM_INITS, type Activation, type Init, type Normalize, type PlainFieldSpec as FieldSpec } from '../config.ts';
+import type { ActivationParams } from '../activations.ts';
+import { ACTIVATION_PARAM_FIELDS, FIELDS as SWEEP_FIELDS, RANDOM_INITS, type Activation, type Init, type Normalize, type PlainFieldSpec as FieldSpec } from '../config.ts';
 
 export const TASKS = ['adding', 'copy'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export type TaskName = (typeof TASKS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** One vanilla RNN a_t = W h_{t-1} + U x_t + b, h_t = phi(a_t), read out y_t = V h_t + c; W starts as rho W0. */
-export interface ModelConfig {
+/**
+ * One vanilla RNN a_t = W h_{t-1} + U x_t + b, h_t = phi(a_t), read out y_t = V h_t + c; W starts
+ * as rho W0. The activations' parameters are fields too, as in the sweep's Config (from the
+ * activation table, src/core/activations.ts).
+ */
+export interface ModelConfig extends ActivationParams {
   /** phi, the elementwise nonlinearity. */
   activation: Activation;
-  /** Slope of leaky_relu for a < 0. */
-  leakyAlpha: number;
   /** How W0 is drawn (the gradient lab's construction): gaussian, orthogonal, identity (IRNN). */
   init: Init;
   /** W0 is scaled to spectral radius 1 (`radius`) or spectral norm 1 (`norm`). */
@@ -72,7 +75,7 @@ export type RunField = Exclude<keyof TrainConfig, 'models'>;
 
 export const MODEL_FIELDS = {
   activation: SWEEP_FIELDS.activation,
-  leakyAlpha: SWEEP_FIELDS.leakyAlpha,
+  ...ACTIVATION_PARAM_FIELDS,
   // The training models start from the random inits; the chosen-spectrum init is the sweep's.
   init: { ...SWEEP_FIELDS.init, options: RANDOM_INITS, help: 'gaussian N(0,1/N), orthogonal, or identity (IRNN)' },
   normalize: SWEEP_FIELDS.normalize,

@@ -36,7 +36,7 @@ export class ReferenceModel implements ModelKernel<Float64Array> {
     this.layout = layoutFor(model, shape);
     if (params.length !== this.layout.size) throw new Error(`internal: ${params.length} parameters for a layout of ${this.layout.size}`);
     this.grad = new Float64Array(this.layout.size);
-    this.phi = activationFns(model.activation, model.leakyAlpha);
+    this.phi = activationFns(model.activation, model);
     this.T = T;
   }
 
