@@ -26,7 +26,7 @@ export type Weights = (typeof WEIGHTS)[number];
 
 /**
  * One sweep: a vanilla RNN a_t = rho W0 h_{t-1} + U x_t + b, h_t = phi(a_t), run for every rho.
- * The activations' parameters (leakyAlpha, eluAlpha, ...) are fields too, one per parameter of
+ * The activations' parameters (leakyAlpha and the like) are fields too, one per parameter of
  * the activation table (src/core/activations.ts), where their meanings and bounds are.
  */
 export interface Config extends ActivationParams {

@@ -15,7 +15,7 @@
  * - range: pre-activations are clamped at overflowLimit (<= 1e34) and a state whose largest
  *   |a_i| falls below 1e-30 is flagged too (float32 would underflow it to an exact 0): such
  *   cells carry the overflow flag and NaN, earlier than the reference's non-finite h_t; for an
- *   unbounded or kinked activation (relu, leaky_relu, elu, softplus) the whole backward pass of
+ *   unbounded or kinked activation (relu, say; the activation table says which) the whole backward pass of
  *   that sequence is then undefined (flagged; traces.ts says why).
  * - tanh' and sigmoid' are computed as 4e/(1+e)^2 and e/(1+e)^2, accurate where the
  *   reference's 1 - tanh^2 already rounds to 0 (|a| > 19): a fully saturated state gives a

@@ -35,8 +35,8 @@ export interface ChunkStats {
  *   on (the reference's NaN propagates the same way): overflow flag, hidden, saturated and deriv NaN;
  * - backward: grad[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
  *   the kernels scaled by 2^-k); weight[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
- * - after leaving the range at t0 < T, for an activation that is unbounded (relu, leaky_relu, elu,
- *   softplus: the reference's h_t overflows and its a_t become NaN) or has a kink (phi' jumps at
+ * - after leaving the range at t0 < T, for an activation that is unbounded (relu, say: the
+ *   reference's h_t overflows and its a_t become NaN) or has a kink (phi' jumps at
  *   0): the clamped or underflowed a_t (t > t0) no longer carry what phi' needs, so every step of
  *   the backward pass is undefined (flagged), as the reference's NaN phi' makes it. linear:
  *   phi' = 1 never needs a_t, and bounded smooth tanh and sigmoid never overflow (an underflowed
