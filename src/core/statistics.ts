@@ -14,6 +14,7 @@
  * Adding a grid over an existing quantity is one entry in STATISTICS; adding a quantity is one
  * entry in QUANTITIES plus the line in each engine's kernel that computes it.
  */
+import { saturationRuleText } from './activations.ts';
 
 /**
  * How a quantity is carried in the GPU's per-step record (and how its sums are kept):
@@ -179,8 +180,7 @@ const STATISTICS_TABLE = {
     short: 'saturation',
     label: 'saturated / dead fraction',
     unit: 'fraction',
-    description:
-      "fraction of units (over units and samples) with phi'(a) < 1% of its maximum (tanh, sigmoid) or a <= 0 (relu, leaky_relu)",
+    description: `fraction of units (over units and samples) with ${saturationRuleText()}`,
     quantity: 'saturated',
     reduce: 'mean',
     log: false,

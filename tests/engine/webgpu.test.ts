@@ -160,9 +160,9 @@ describe('WebGPU engine: activation parameters and wide pre-activations', () => 
       const config = parseConfig({ activation, eluAlpha, hidden: 24, input: 4, steps: 30, rhoMin: 0.3, rhoMax: 0.9, rhoCount: 3, samples: 8, inputScale: 15, biasScale: 0.5, seed });
       const [gpu, ref] = [await engine.run(config), await reference.run(config)];
       // The same tolerances as the stable-dynamics tests above.
-      const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, saturation: 1 / (config.samples * config.hidden) + 1e-12 });
+      const { mismatches, maxDiff } = compareFields(gpu, ref, { log10: 1e-3, units: 1 / (config.samples * config.hidden) + 1e-12 });
       expect(mismatches, `seed ${seed}, ${activation} alpha ${eluAlpha}, max differences ${JSON.stringify(maxDiff)}`).toEqual([]);
-      expect(ref.saturation.some((v) => v > 0), `${activation}: some units saturate, so the count is exercised`).toBe(true);
+      expect(ref.grids.saturation.some((v) => v > 0), `${activation}: some units saturate, so the count is exercised`).toBe(true);
     }
     const bad = { ...parseConfig({ hidden: 8, steps: 3, rhoCount: 1, samples: 1 }), activation: 'gelu' as Config['activation'] };
     await expect(engine.run(bad)).rejects.toThrow(/unknown activation "gelu"/);
