@@ -58,7 +58,8 @@ export interface CpuScalar {
 /**
  * Which WebAssembly SIMD column emitter of src/engine/cpu/simd.ts computes a, h, phi' and the
  * saturated count: `tanh` (tanhColumn), or `rect` (rectColumn: h = a for a > 0, else
- * leak(p) a, or 0 where there is no leak).
+ * leak(p) a, or 0 where there is no leak). Each emitter counts saturated units by one rule, which
+ * must be its record's: tanh by phi' below the limit (`derivative`), rect by a <= 0 (`dead`).
  */
 export type SimdEmitter<P extends string> =
   | { kind: 'tanh' }

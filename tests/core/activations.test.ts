@@ -37,6 +37,13 @@ describe('the activation table', () => {
     expect(() => activationByCode(0.5)).toThrow(/unknown activation code/);
   });
 
+  it('a SIMD column emitter is used only by records whose saturation rule it counts', () => {
+    for (const d of ACTIVATION_RECORDS) {
+      if (d.cpu.simd?.kind === 'tanh') expect(d.saturation, d.name).toBe('derivative');
+      if (d.cpu.simd?.kind === 'rect') expect(d.saturation, d.name).toBe('dead');
+    }
+  });
+
   it('each parameter is a config field with the bounds and default of the table', () => {
     expect(ACTIVATION_PARAMS.map((q) => q.key)).toEqual(['leakyAlpha', 'eluAlpha']);
     for (const q of ACTIVATION_PARAMS) {
