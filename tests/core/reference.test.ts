@@ -204,7 +204,7 @@ describe('reference engine: mean phi\'(a_t)', () => {
       const config = parseConfig({ activation, hidden: 7, steps: 9, rhoMin: 0.6, rhoMax: 1.8, rhoCount: 3, samples: 3, seed: FRESH });
       const p = buildProblem(config);
       const f = await new ReferenceEngine().run(config);
-      const act = activationFns(activation, config.leakyAlpha);
+      const act = activationFns(activation, config);
       const n = config.hidden;
       for (let k = 0; k < f.K; k++) {
         for (let t = 1; t <= config.steps; t++) {
