@@ -181,7 +181,7 @@ function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, h
   const { K, T } = ref;
   const N = ref.config.hidden;
   const S = ref.config.samples;
-  const kinked = activationFns(ref.config.activation, ref.config).kink;
+  const { kink: kinked, gamma } = activationFns(ref.config.activation, ref.config); // phi' <= gamma = sup phi'
   const minHidden = hidden.min;
   // floorFrom[i]: some sample's h_u fell below float32's range for some u in t-1..T (u >= 1).
   const floorFrom = new Uint8Array(K * T);
@@ -244,8 +244,8 @@ function cpuRules(ref: GradientField, refP: GradientField, cpu: GradientField, h
     },
     derivMean: (i, j, sensitive) => {
       if (kinked && floorFrom[i]) return { skip: FLUSHED_PATH };
-      // A sensitive cell's mean phi' need only lie in 0..1.
-      if (sensitive) return { below: ref.grids.derivMean[i], above: 1 - ref.grids.derivMean[i], sensitive };
+      // A sensitive cell's mean phi' need only lie in 0..gamma (gamma = sup phi', above 1 for elu's alpha > 1).
+      if (sensitive) return { below: ref.grids.derivMean[i], above: gamma - ref.grids.derivMean[i], sensitive };
       // Mean phi': a unit at a kink (relu's 0) may land on the other side (up to 2 units of N S,
       // each worth at most max phi' = 1); elsewhere float32 phi' is within ~1e-6 relative, and
       // a_t's rounding moves it by at most |phi''| (<= 0.77) times that: 1e-5 covers both.
