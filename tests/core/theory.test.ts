@@ -83,7 +83,8 @@ describe('Pascanu et al. bound (T - t) log10(gamma rho ||W0||_2)', () => {
     const rng = new Rng(SEED, 1);
     for (const activation of ACTIVATIONS) {
       for (const leakyAlpha of [0.01, 0.3]) {
-        const fns = activationFns(activation, leakyAlpha);
+        const params = { leakyAlpha, eluAlpha: 10 * leakyAlpha }; // elu's alpha 0.1 and 3: gamma 1 and alpha
+        const fns = activationFns(activation, params);
         const gamma = scannedGamma(fns.der);
         // gamma is a supremum: no phi' exceeds it, and the scan comes within 1e-9 of it (phi' is
         // flat or smooth at its peak, or the peak is a kink's one-sided limit next to 0).
@@ -92,7 +93,7 @@ describe('Pascanu et al. bound (T - t) log10(gamma rho ||W0||_2)', () => {
         const rho = 0.2 + 2 * rng.uniform();
         const norm = 0.5 + rng.uniform();
         const T = 30;
-        const row = theoryRow({ activation, leakyAlpha, steps: T }, rho, norm).pascanu;
+        const row = theoryRow({ activation, ...params, steps: T }, rho, norm).pascanu;
         for (const t of [1, 2, 17, 29, 30]) {
           const want = t === T ? 0 : (T - t) * Math.log10(gamma * rho * norm);
           expect(Math.abs(row[t - 1] - want), `${activation} t=${t}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(want)));
@@ -114,7 +115,7 @@ describe('Pascanu et al. bound (T - t) log10(gamma rho ||W0||_2)', () => {
         // The engine's own spectral norm (an SVD) agrees with the power iteration.
         expect(Math.abs(norm - p.spectrum.norm) / norm, `${activation}/${init}`).toBeLessThan(1e-9);
         const f = await reference.run(config);
-        const gamma = activationFns(activation, config.leakyAlpha).gamma;
+        const gamma = activationFns(activation, config).gamma;
         for (let k = 0; k < f.K; k++) {
           const row = theoryRow(config, f.rho[k], norm).pascanu;
           for (let t = 1; t <= f.T; t++) {
