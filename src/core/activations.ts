@@ -437,6 +437,46 @@ export function saturationRuleText(): string {
   return `phi'(a) < ${SATURATION_FRACTION * 100}% of its supremum (${names('derivative')}; never for linear) or a <= 0 (${names('dead')})`;
 }
 
+/**
+ * What the saturation count counts for an activation, in words, with its threshold as a number a
+ * reader can check: "|a| > 2.99" (tanh), "a < -4.60" (softplus), "a ≤ 0" (relu). The numbers
+ * are where the record's own test flips (found on a 0.01 grid over |a| <= 60, then by bisection).
+ */
+export function saturationWords(name: Activation, params: Partial<ActivationParams> = {}): string {
+  const d = activationRecord(name);
+  const p = activationParams(params);
+  const fns = activationFns(name, p);
+  if (d.saturation === 'dead') {
+    const leak = d.der(-1, p);
+    return `fraction of units ${leak === 0 ? 'dead' : 'on the negative side'}: a ≤ 0, where φ'(a) = ${leak}`;
+  }
+  const edges: number[] = [];
+  let prev = fns.saturated(-60);
+  for (let i = -5999; i <= 6000; i++) {
+    const a = i / 100;
+    const now = fns.saturated(a);
+    if (now === prev) continue;
+    let lo = a - 0.01;
+    let hi = a;
+    for (let k = 0; k < 40; k++) {
+      const mid = (lo + hi) / 2;
+      if (fns.saturated(mid) === prev) lo = mid;
+      else hi = mid;
+    }
+    edges.push((lo + hi) / 2);
+    prev = now;
+  }
+  const below = `φ'(a) below ${SATURATION_FRACTION * 100}% of its maximum ${fns.gamma}`;
+  const x = (v: number) => v.toFixed(2);
+  if (edges.length === 0) return `fraction of units saturated: always 0 (${below.replace('below', 'never falls below')})`;
+  const outside = fns.saturated(-60);
+  let where: string;
+  if (edges.length === 2 && outside && Math.abs(edges[0] + edges[1]) < 1e-6) where = `|a| > ${x(edges[1])}`;
+  else if (edges.length === 1) where = outside ? `a < ${x(edges[0])}` : `a > ${x(edges[0])}`;
+  else where = `a in ${edges.map(x).join(' | ')} (alternating, saturated ${outside ? 'first' : 'second'})`;
+  return `fraction of units saturated: ${below}, i.e. ${where}`;
+}
+
 export interface ActivationFns {
   /** phi(a). */
   output(a: number): number;

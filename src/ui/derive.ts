@@ -4,7 +4,7 @@
  * difference A - B, and the slice at the slider's rho with its theory rows.
  */
 import type { RunResult } from '../app/store.ts';
-import { SATURATION_FRACTION } from '../core/activations.ts';
+import { saturationWords as activationSaturationWords, type ActivationParams } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
 import { GRID_NAMES, gridRow, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
@@ -59,36 +59,17 @@ function surface(f: GradientField, field: ShownField, range: ColourRange): Surfa
 }
 
 /**
+ * What the saturation view counts, for one activation, with its threshold as a number: the
+ * activation table's words (src/core/activations.ts), where the engines' own test flips.
+ */
+export function saturationWords(config: Pick<Config, 'activation'> & Partial<ActivationParams>): string {
+  return activationSaturationWords(config.activation, config);
+}
+
+/**
  * What the plots draw. Colours, ranges and the difference A - B come from src/export (the same
  * functions the exported figures use), so a cell on screen has the colour it has in the PNG.
  */
-/**
- * What the saturation view counts, for one activation, with its threshold as a number: a unit is
- * saturated when phi'(a) < SATURATION_FRACTION of phi's largest slope (tanh, sigmoid), dead when
- * a <= 0 (relu, leaky_relu); linear units never are.
- */
-export function saturationWords(config: Pick<Config, 'activation' | 'leakyAlpha'>): string {
-  const pct = `${SATURATION_FRACTION * 100}%`;
-  switch (config.activation) {
-    case 'tanh':
-      // 1 - tanh(a)^2 < f  <=>  |a| > atanh(sqrt(1 - f))
-      return `fraction of units saturated: φ'(a) = 1 − tanh²(a) below ${pct} of its maximum 1, i.e. |a| > ${Math.atanh(Math.sqrt(1 - SATURATION_FRACTION)).toFixed(2)}`;
-    case 'sigmoid': {
-      // s(1 - s) < f/4  <=>  s < (1 - sqrt(1 - f)) / 2  <=>  |a| > ln((1 - s) / s)
-      const s = (1 - Math.sqrt(1 - SATURATION_FRACTION)) / 2;
-      return `fraction of units saturated: φ'(a) = σ(a)(1 − σ(a)) below ${pct} of its maximum 1/4, i.e. |a| > ${Math.log((1 - s) / s).toFixed(2)}`;
-    }
-    case 'relu':
-      return "fraction of units dead: a ≤ 0, where φ'(a) = 0";
-    case 'leaky_relu':
-      return `fraction of units on the leaky side: a ≤ 0, where φ'(a) = ${config.leakyAlpha}`;
-    case 'linear':
-      return "fraction of units saturated: always 0 (a linear unit has φ'(a) = 1 everywhere)";
-    default:
-      return `fraction of units saturated or dead (${config.activation})`;
-  }
-}
-
 export function derivePlots(r: RunResult, field: ShownField): Plots {
   const g = SHOWN_GRID[field];
   // A and B share one range in compare mode, so that a colour means the same value in both.

@@ -11,6 +11,7 @@ import {
   paramConstName,
   SATURATION_FRACTION,
   saturationLimit,
+  saturationWords,
   type ActivationParams,
 } from '../../src/core/activations.ts';
 import { checkConfig, DEFAULT_CONFIG, FIELDS } from '../../src/core/config.ts';
@@ -190,6 +191,40 @@ describe('the activation table', () => {
       }
       expect(Number.isNaN(cpu.der(NaN, cpu.output(NaN))), d.name).toBe(d.name !== 'linear');
     }
+  });
+
+  it('the saturation words state thresholds where the saturated test flips, for every activation', () => {
+    const rng = new Rng(SEED, 6);
+    for (const d of ACTIVATION_RECORDS) {
+      const p = randomParams(rng);
+      const words = saturationWords(d.name, p);
+      const fns = activationFns(d.name, p);
+      // Rounded to 2 decimals: 0.01 on either side is on either side of the threshold.
+      const sym = /\|a\| > (-?[\d.]+)/.exec(words);
+      const one = /i\.e\. a ([<>]) (-?[\d.]+)/.exec(words);
+      if (sym) {
+        const x = Number(sym[1]);
+        for (const s of [1, -1]) {
+          expect(fns.saturated(s * (x - 0.01)), `${d.name}: ${words}`).toBe(false);
+          expect(fns.saturated(s * (x + 0.01)), `${d.name}: ${words}`).toBe(true);
+        }
+      } else if (one) {
+        const x = Number(one[2]);
+        const dir = one[1] === '<' ? -1 : 1;
+        expect(fns.saturated(x - dir * 0.01), `${d.name}: ${words}`).toBe(false);
+        expect(fns.saturated(x + dir * 0.01), `${d.name}: ${words}`).toBe(true);
+      } else if (d.saturation === 'dead') {
+        expect(words, d.name).toMatch(/a ≤ 0/);
+        expect(fns.saturated(0) && !fns.saturated(1e-9)).toBe(true);
+      } else {
+        expect(words, d.name).toMatch(/always 0/);
+        for (let a = -60; a <= 60; a += 0.5) expect(fns.saturated(a), `${d.name} at ${a}`).toBe(false);
+      }
+    }
+    expect(saturationWords('tanh')).toBe("fraction of units saturated: φ'(a) below 1% of its maximum 1, i.e. |a| > 2.99");
+    expect(saturationWords('softplus')).toMatch(/a < -4\.60$/);
+    expect(saturationWords('elu', { eluAlpha: 2 })).toMatch(/maximum 2, i\.e\. a < -4\.61$/);
+    expect(saturationWords('leaky_relu', { leakyAlpha: 0.1 })).toBe("fraction of units on the negative side: a ≤ 0, where φ'(a) = 0.1");
   });
 
   it('titles name the activation and its own parameters', () => {
