@@ -21,7 +21,7 @@
  *
  * This predicts the mean of squared norms, (1/2) log10 E||g_t||^2, not the mean of logs.
  */
-import { activationFns } from './activations.ts';
+import { activationFns, type ActivationParams } from './activations.ts';
 import { driveOn, type Config } from './config.ts';
 
 /**
@@ -140,10 +140,8 @@ export interface MeanFieldRow {
   gradLog10: Float64Array;
 }
 
-type MeanFieldConfig = Pick<
-  Config,
-  'activation' | 'leakyAlpha' | 'steps' | 'inputs' | 'inputUntil' | 'inputScale' | 'biasScale' | 'h0' | 'hidden'
->;
+/** The config fields the theory reads; an activation parameter not given takes its default. */
+type MeanFieldConfig = Pick<Config, 'activation' | 'steps' | 'inputs' | 'inputUntil' | 'inputScale' | 'biasScale' | 'h0' | 'hidden'> & Partial<ActivationParams>;
 
 /**
  * The input drive's variance at step t: (U x_t)_i with U_ij ~ N(0, 1/D) and x_t,j ~
@@ -161,7 +159,7 @@ export function driveVariance(config: Pick<Config, 'inputs' | 'inputUntil' | 'in
  */
 export function meanFieldRow(config: MeanFieldConfig, rho: number, sigmaW2: number): MeanFieldRow {
   const T = config.steps;
-  const act = activationFns(config.activation, config.leakyAlpha);
+  const act = activationFns(config.activation, config);
   const gain = rho * rho * sigmaW2; // rho^2 sigma_w^2
   const q = new Float64Array(T);
   const chi = new Float64Array(T);
@@ -199,12 +197,12 @@ export function meanFieldRow(config: MeanFieldConfig, rho: number, sigmaW2: numb
  * depend on q (relu, leaky_relu, linear) or tends to its limit at q = Infinity.
  */
 export function meanFieldStationaryRate(
-  config: Pick<Config, 'activation' | 'leakyAlpha' | 'inputScale' | 'biasScale'>,
+  config: Pick<Config, 'activation' | 'inputScale' | 'biasScale'> & Partial<ActivationParams>,
   rho: number,
   sigmaW2: number,
   maxSteps = 10000,
 ): number {
-  const act = activationFns(config.activation, config.leakyAlpha);
+  const act = activationFns(config.activation, config);
   const gain = rho * rho * sigmaW2;
   const drive = config.inputScale ** 2 + config.biasScale ** 2;
   let q = drive;

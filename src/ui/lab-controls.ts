@@ -119,7 +119,8 @@ export class LabControls extends LitElement {
   private inactiveWhy(name: FieldName): string {
     if (name === 'normalize') return 'not used by W0 init spectrum, whose eigenvalues are exact';
     if (name === 'bulk' || name === 'outliers') return 'used only when W0 init is spectrum';
-    return name === 'leakyAlpha' ? 'used only when Activation is leaky_relu' : 'used only when Inputs is zero-after';
+    const param = ACTIVATION_PARAMS.find((p) => p.key === name);
+    return param ? `used only when Activation is ${param.activation}` : 'used only when Inputs is zero-after';
   }
 
   private control(name: FieldName, c: Config) {

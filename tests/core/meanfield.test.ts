@@ -57,7 +57,7 @@ function expectIndependent(f: (a: number) => number, q: number): number {
 
 /** The stationary rate 0.5 log10 chi*, by iterating the q map with the independent integrator. */
 function stationaryRateIndependent(activation: Activation, rho: number, drive: number): number {
-  const act = activationFns(activation, 0.01);
+  const act = activationFns(activation);
   const gain = rho * rho;
   let q = drive;
   for (let i = 0; i < 5000; i++) {
@@ -94,7 +94,7 @@ describe('the Gaussian quadrature', () => {
 describe('mean-field integrals against adaptive integration', () => {
   for (const activation of ACTIVATIONS) {
     it(`${activation}: E[phi^2] and E[phi'^2] to 1e-6 over q from 1e-3 to 1e4`, () => {
-      const act = activationFns(activation, 0.01);
+      const act = activationFns(activation);
       for (const q of [1e-3, 0.05, 0.3, 1, 2.5, 9, 100, 1e4]) {
         close(gaussianMean((a) => act.output(a) ** 2, q), expectIndependent((a) => act.output(a) ** 2, q), 1e-6, `${activation} E[phi^2] at q=${q}`);
         close(gaussianMean((a) => act.der(a) ** 2, q), expectIndependent((a) => act.der(a) ** 2, q), 1e-6, `${activation} E[phi'^2] at q=${q}`);
@@ -173,7 +173,7 @@ describe('the mean-field row', () => {
       const config = parseConfig({ hidden: 300, steps: 25, samples: 8, rhoMin: c.rho, rhoMax: c.rho, rhoCount: 1, inputs: c.inputs, inputUntil: 6, h0: c.h0, biasScale: c.biasScale, seed: 11 });
       const p = buildProblem(config);
       const row = meanFieldRow(config, c.rho, p.spectrum.meanSquare);
-      const act = activationFns(config.activation, config.leakyAlpha);
+      const act = activationFns(config.activation, config);
       const meanSq = new Float64Array(config.steps);
       for (let s = 0; s < config.samples; s++) {
         const tr = traceSequence(p, c.rho, s);
