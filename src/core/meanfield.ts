@@ -117,7 +117,13 @@ export interface MeanFieldApplicability {
 }
 
 /** Whether mean field applies to this config; sigmaW2 = ||W0||_F^2 / N (NaN when unknown). */
-export function meanFieldApplicability(config: Pick<Config, 'init' | 'activation'>, sigmaW2 = 1): MeanFieldApplicability {
+export function meanFieldApplicability(config: Pick<Config, 'init' | 'activation'> & Partial<Pick<Config, 'sweep'>>, sigmaW2 = 1): MeanFieldApplicability {
+  if (config.sweep === 'outlier') {
+    return { applies: false, note: 'mean field is not computed for the outlier sweep (W is not ρ·W0 there)' };
+  }
+  if (config.init === 'spectrum') {
+    return { applies: false, note: 'mean field is not computed for a spectrum init yet (its outliers break the independent-entries picture)' };
+  }
   if (config.init === 'identity') {
     return { applies: false, note: 'mean field does not apply to an identity W0 (no random matrix to average over)' };
   }

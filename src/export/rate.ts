@@ -5,6 +5,7 @@
  * carry the same columns (npy.ts, core/bundle.ts).
  */
 import { encode } from 'fast-png';
+import { sweepAxis } from '../core/config.ts';
 import type { GradientField } from '../core/field.ts';
 import { phaseDiagram, type PhaseDiagram } from '../core/phase.ts';
 import { describeWindow } from '../core/rate.ts';
@@ -140,7 +141,7 @@ export function buildRateScene(field: GradientField, font: FigureFont, opts: { s
     items.push({ kind: 'rect', x: xOf(v) - 0.5, y: plot.y + plot.h, w: 1, h: 4, fill: C.frame, opacity: 1 });
     text(xOf(v), plot.y + plot.h + 16, formatTick(v, xt.step), 10, 'middle');
   }
-  text(plot.x + plot.w / 2, plot.y + plot.h + 33, 'spectral radius \u03c1', 11, 'middle');
+  text(plot.x + plot.w / 2, plot.y + plot.h + 33, sweepAxis(field.config).words, 11, 'middle');
   text(22, plot.y + plot.h / 2, 'decades per step back (> 0 explodes)', 11, 'middle', -90);
   if (opts.highlightK !== undefined && opts.highlightK >= 0 && opts.highlightK < K) {
     items.push({ kind: 'rect', x: xOf(p.rho[opts.highlightK]) - 3, y: plot.y, w: 6, h: plot.h, fill: C.highlight, opacity: 0.3 });

@@ -178,6 +178,7 @@ export function deriveRate(r: RunResult): RateData {
   return {
     phase,
     labelA: `measured, ${r.a.config.activation}`,
+    axisWords: sweepAxis(r.a.config).words,
     rateB: b ? fitRates(b.grids.gradLog10Mean, b.grids.gradLog10Std, b.overflow, b.K, b.T, b.config.samples, phase.window).rate : null,
     labelB: b ? `measured, ${b.config.activation}` : '',
   };

@@ -17,6 +17,8 @@ import { panelStyles, svgTextStyles, uiScale } from './theme.ts';
 export interface RateData {
   phase: PhaseDiagram;
   labelA: string;
+  /** The swept axis in words (spectral radius ρ, or the outlier's magnitude). */
+  axisWords: string;
   /** Compare mode: B's measured rates (same rho values). */
   rateB: Float64Array | null;
   labelB: string;
@@ -214,7 +216,7 @@ export class LabRate extends LitElement {
         <line class="axis" x1=${b.x} y1=${bottom} x2=${b.x + b.w} y2=${bottom}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
         <line x1=${b.x} x2=${b.x + b.w} y1=${yOf(0)} y2=${yOf(0)} stroke="var(--fg)" stroke-width="1" opacity="0.6"></line>
-        <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">spectral radius ρ</text>
+        <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">${d.axisWords}</text>
         <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">decades per step back</text>
         ${sel >= 0 ? svg`<rect x=${xOf(rho[sel]) - 3} y=${b.y} width="6" height=${b.h} fill="var(--accent)" opacity="0.18"></rect>` : null}
         <g clip-path="url(#clip)">

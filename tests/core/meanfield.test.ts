@@ -191,5 +191,8 @@ describe('the mean-field row', () => {
     expect(meanFieldApplicability({ init: 'orthogonal', activation: 'linear' }).applies).toBe(false);
     expect(meanFieldApplicability({ init: 'orthogonal', activation: 'linear' }).note).toMatch(/linear prediction is exact/);
     expect(meanFieldApplicability({ init: 'gaussian', activation: 'relu' }).applies).toBe(true);
+    expect(meanFieldApplicability({ init: 'spectrum', activation: 'tanh' }).applies).toBe(false);
+    expect(meanFieldApplicability({ init: 'gaussian', activation: 'tanh', sweep: 'outlier' }).applies).toBe(false);
+    expect(meanFieldApplicability({ init: 'gaussian', activation: 'tanh' }, NaN).note).toMatch(/does not record/);
   });
 });
