@@ -262,9 +262,10 @@ export class LabApp extends LitElement {
       :host([embed]) {
         grid-template-rows: 1fr;
       }
-      /* A phone (or a narrow window): one column that scrolls; the settings in a drawer opened
-         from the bar; the bar (Show, the slider) stays on top; one plot per row at full width. */
-      @media (max-width: 760px) {
+      /* A phone, a tablet or a narrow window: a page that scrolls; the settings in a drawer
+         opened from the bar; the bar (Show, the slider) stays on top; plots two per row up to
+         1000 px, one per row at full width on a phone (760 px and below). */
+      @media (max-width: 1000px) {
         :host {
           height: auto;
           min-height: 100vh;
@@ -330,11 +331,22 @@ export class LabApp extends LitElement {
         .top.compare,
         .bottom,
         .bottom.compare {
+          grid-template-columns: repeat(2, minmax(0, 1fr));
+        }
+        .row > * {
+          height: 360px;
+          min-width: 0;
+        }
+      }
+      @media (max-width: 760px) {
+        .row,
+        .top.compare,
+        .bottom,
+        .bottom.compare {
           grid-template-columns: minmax(0, 1fr);
         }
         .row > * {
           height: 340px;
-          min-width: 0;
         }
       }
       h2.side {

@@ -103,6 +103,22 @@ describeNeeding(CHROMIUM, 'the lab on a phone', () => {
     await page.close();
   }, 180_000);
 
+  it('768x1024 (a tablet held upright): no sideways scroll, settings in the drawer, plots two per row, each at least 300 px wide', async () => {
+    const page = await lab.browser.newPage({ viewport: { width: 768, height: 1024 }, hasTouch: true });
+    await page.goto(`${lab.url}#${SMALL}`);
+    await waitIdle(page);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(768);
+    expect(await page.locator('lab-app aside#settings-drawer').isVisible()).toBe(false);
+    expect(await page.locator('lab-app .drawer-toggle').isVisible()).toBe(true);
+    for (const tag of ['lab-surface', 'lab-heatmap', 'lab-slice', 'lab-rate', 'lab-spectrum']) {
+      const box = await page.locator(`lab-app ${tag}`).first().boundingBox();
+      expect(box!.width, tag).toBeGreaterThanOrEqual(300);
+      expect(box!.x + box!.width, tag).toBeLessThanOrEqual(768);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'tablet-768x1024.png') });
+    await page.close();
+  }, 180_000);
+
   it('1280x720: the desktop layout keeps its columns and the File menu opens inside the viewport', async () => {
     const page = await lab.browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${lab.url}#${SMALL}`);
