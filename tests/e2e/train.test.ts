@@ -161,7 +161,7 @@ describeNeeding(CHROMIUM, 'Train view', () => {
     expect(figure.suggestedFilename()).toBe('loss-adding-T20-N8-4models-seed3.svg');
     const svgText = readFileSync((await figure.path())!, 'utf8');
     expect(XMLValidator.validate(svgText)).toBe(true);
-    expect(svgText.match(/<path /g)).toHaveLength(4);
+    expect(svgText.match(/<polyline class="series"[^>]*stroke-width="1.8"/g)).toHaveLength(4);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
