@@ -115,6 +115,9 @@ export class LabApp extends LitElement {
         min-width: 0;
       }
       .bar {
+        /* Above the plots, so the File menu opening over them is not crossed by the 3D axis labels. */
+        position: relative;
+        z-index: 5;
         display: flex;
         align-items: center;
         gap: 14px;

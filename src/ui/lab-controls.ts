@@ -65,7 +65,9 @@ export class LabControls extends LitElement {
         font-size: calc(11.5px * var(--s, 1));
       }
       /* Fields that do nothing now: muted text (still 4.5:1 against the panel), skipped by Tab. */
-      .dim label,
+      .dim label {
+        color: var(--muted);
+      }
       .dim input,
       .dim select {
         color: var(--muted);
