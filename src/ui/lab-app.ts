@@ -738,7 +738,9 @@ export class LabApp extends LitElement {
           <div class="bar">
             ${view.embed
               ? null
-              : html`<button class="drawer-toggle" aria-controls="settings-drawer" aria-expanded=${this.drawerOpen ? 'true' : 'false'} @click=${() => this.openDrawer()}>☰ Settings</button>`}
+              : html`<button class="drawer-toggle" aria-controls="settings-drawer" aria-expanded=${this.drawerOpen ? 'true' : 'false'} @click=${() => this.openDrawer()}>
+                  ☰ Settings${s.linkProblems.length > 0 || Object.keys(s.fieldErrors).length > 0 ? html` <span class="status bad">⚠ see inside</span>` : null}
+                </button>`}
             ${view.embed
               ? null
               : html`<label

@@ -85,6 +85,15 @@ describeNeeding(CHROMIUM, 'the lab on a phone', () => {
     await page.close();
   }, 180_000);
 
+  it('a link with a bad setting says so on the closed drawer\'s button, and the message is inside', async () => {
+    const { page } = await phone(`${SMALL}&hidden=5000`);
+    const toggle = page.locator('lab-app .drawer-toggle');
+    expect(await toggle.textContent()).toContain('see inside');
+    await toggle.tap();
+    await expect.poll(() => page.locator('lab-app aside .problems').isVisible()).toBe(true);
+    await page.close();
+  }, 180_000);
+
   it('embed=1 shows the plots and an "open in the lab" link without embed', async () => {
     const { page, errors } = await phone(`${SMALL}&embed=1`);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(390);
