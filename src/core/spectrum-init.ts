@@ -13,7 +13,7 @@
  * column 0 of Q), then the bulk's pairs, then its real eigenvalues.
  */
 import { Rng, STREAM } from './rng.ts';
-import { orthogonalFromGaussian } from './spectrum.ts';
+import { orthogonalFromGaussian, type Spectrum } from './spectrum.ts';
 
 export const BULK_SHAPES = ['disk', 'circle', 'segment'] as const;
 export type BulkShape = (typeof BULK_SHAPES)[number];
@@ -213,4 +213,26 @@ export function addDirection(dir: OutlierDirection, c: number, x: Float64Array, 
     coef *= c;
     for (let i = 0; i < n; i++) y[i] += coef * dir.P[a * n + i];
   }
+}
+
+/**
+ * The spectrum of W_k on the outlier axis: the chosen spectrum (block order, the first outlier
+ * at index 0, its conjugate at 1) with the first outlier moved to magnitude m along its ray.
+ * W_k is normal, so its spectral norm is its radius.
+ */
+export function movedSpectrum(s: Spectrum, outliers: string, m: number): Spectrum {
+  const list = parseOutliers(outliers);
+  if (typeof list === 'string' || list.length === 0 || s.re.length === 0) return s;
+  const m0 = Math.hypot(s.re[0], s.im[0]);
+  if (m0 === 0) return s;
+  const re = Float64Array.from(s.re);
+  const im = Float64Array.from(s.im);
+  const width = list[0].im === 0 ? 1 : 2;
+  for (let i = 0; i < width; i++) {
+    re[i] *= m / m0;
+    im[i] *= m / m0;
+  }
+  let radius = 0;
+  for (let i = 0; i < re.length; i++) radius = Math.max(radius, Math.hypot(re[i], im[i]));
+  return { ...s, re, im, radius, norm: radius };
 }

@@ -11,6 +11,7 @@ import { GRID_NAMES, gridRow, nearestRhoIndex, STATISTICS, type GradientField, t
 import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
 import { phaseDiagram } from '../core/phase.ts';
 import { fitRates } from '../core/rate.ts';
+import { movedSpectrum } from '../core/spectrum-init.ts';
 import { theoryRow } from '../core/theory.ts';
 import { autoRange, countCells, statisticRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { differenceFlags, differenceGrid } from '../export/compare.ts';
@@ -139,8 +140,15 @@ function zerosOf(f: GradientField, g: GridName): HeatmapData['zeros'] {
 export function deriveSlice(r: RunResult, rho: number): { k: number; slice: SliceData } {
   const f = r.a;
   const k = nearestRhoIndex(f.rho, rho);
-  const theory = theoryRow(f.config, f.rho[k], f.spectrum.norm);
-  const mf = meanFieldApplicability(f.config, f.spectrum.meanSquare);
+  // The outlier axis: W_k is normal with its own radius (= norm), so the theory is that of
+  // radius R_k and norm 1; mean field (a scaled gaussian W0) does not describe it.
+  const outlier = f.config.sweep === 'outlier';
+  const theory = outlier ? theoryRow(f.config, movedSpectrum(f.spectrum, f.config.outliers, f.rho[k]).radius, 1) : theoryRow(f.config, f.rho[k], f.spectrum.norm);
+  // Untied random W0_t each have their own norm: the tied W0's Pascanu bound does not bound them.
+  if (f.config.weights === 'untied' && f.config.init !== 'spectrum' && f.config.init !== 'identity') theory.pascanu.fill(NaN);
+  const mf = outlier
+    ? { applies: false, note: 'mean field is not drawn for the outlier axis (W_k is not a scaled random matrix)' }
+    : meanFieldApplicability(f.config, f.spectrum.meanSquare);
   const row = (g: Float64Array) => gridRow(g, f.T, k);
   return {
     k,

@@ -10,6 +10,7 @@ import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
 import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { sweepAxis } from '../core/config.ts';
+import { movedSpectrum } from '../core/spectrum-init.ts';
 import { formatDuration } from '../core/work.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
 import type { RateData } from './lab-rate.ts';
@@ -810,7 +811,10 @@ export class LabApp extends LitElement {
               : null}
             <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
             <lab-rate .data=${this.rate()} .sliceK=${k}></lab-rate>
-            <lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>
+            ${s.result?.a.config.sweep === 'outlier'
+              ? // The outlier axis: the eigenvalues of W_k itself (its first outlier moved), not a scaled W0.
+                html`<lab-spectrum .spectrum=${movedSpectrum(s.result.a.spectrum, s.result.a.config.outliers, sl?.slice.rho ?? view.rho)} .rho=${1} .rhoMax=${1}></lab-spectrum>`
+              : html`<lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>`}
           </div>
         </section>
       </main>

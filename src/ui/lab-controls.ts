@@ -6,6 +6,7 @@ import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { ACTIVATION_PARAMS } from '../core/activations.ts';
 import { describeAllowed, FIELDS, rhoCountWithOne, rhoOneMissed, type Config, type FieldName } from '../core/config.ts';
+import { untiedCost, untiedRefusal } from '../core/work.ts';
 import { FieldChangeEvent } from './events.ts';
 import { panelStyles } from './theme.ts';
 
@@ -118,6 +119,13 @@ export class LabControls extends LitElement {
     </div>`;
   }
 
+  /** Untied weights: what building the T matrices costs, or why they do not fit (planned before the run). */
+  private untiedHint(c: Config) {
+    if (c.weights !== 'untied') return null;
+    const refusal = untiedRefusal(c);
+    return html`<div class="hint" data-untied>${refusal ?? `${untiedCost(c)}, built before the sweep (the progress bar counts them); runs on the float64 reference engine`}</div>`;
+  }
+
   private inactiveWhy(name: FieldName): string {
     if (name === 'normalize') return 'not used by W0 init spectrum, whose eigenvalues are exact';
     if (name === 'bulk' || name === 'outliers') return 'used only when W0 init is spectrum';
@@ -148,6 +156,7 @@ export class LabControls extends LitElement {
       <label for=${id}>${spec.label}</label>${input}
       ${err ? html`<div class="err" id=${`${id}-err`} role="alert">${err}</div>` : null}
       ${name === 'rhoCount' && !err ? this.rhoOneHint(c) : null}
+      ${name === 'weights' && !err ? this.untiedHint(c) : null}
     </div>`;
   }
 

@@ -46,6 +46,13 @@ describe('rnnlab sweep: chosen spectrum, outlier axis, untied weights', () => {
     expect(Array.from(field.grids.gradLog10Mean)).toEqual(Array.from(want.grids.gradLog10Mean));
   });
 
+  it('files of the outlier axis and of untied weights are named apart from a tied rho sweep', async () => {
+    const { exportFileName } = await import('../../src/export/names.ts');
+    const tied = parseConfig({ init: 'spectrum' });
+    expect(exportFileName(tied, 'run', 'json')).toBe('run-tanh-spectrum-N64-T100-S16-seed1.json');
+    expect(exportFileName({ ...tied, sweep: 'outlier', weights: 'untied' }, 'run', 'json')).toBe('run-tanh-spectrum-outlier-untied-N64-T100-S16-seed1.json');
+  });
+
   it('--weights untied says what building the T matrices costs and shows it as progress', async () => {
     const r = await rnnlab(['sweep', '--weights', 'untied', ...SMALL, '--rho', '0.5:1:2', '--progress-every', '0.001', '--out', join(dir, 'untied.json')]);
     expect(r.code).toBe(0);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfig, parseConfig, sweepAxis, type Config } from '../../src/core/config.ts';
 import { buildProblem, chosenMatrix, UnsupportedConfigError } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence, type SequenceTrace } from '../../src/core/reference.ts';
-import { blockEigenvalues, parseBulk, parseOutliers, schurBlocks } from '../../src/core/spectrum-init.ts';
+import { blockEigenvalues, movedSpectrum, parseBulk, parseOutliers, schurBlocks } from '../../src/core/spectrum-init.ts';
 import { emptyField } from '../../src/core/field.ts';
 import { untiedWeights, UntiedMemoryError } from '../../src/core/weights.ts';
 import { untiedRefusal } from '../../src/core/work.ts';
@@ -139,6 +139,15 @@ describe('spectrum fields', () => {
       if (!r.ok) expect(r.error.problems[0].field).toBe('sweep');
     }
     expect(checkConfig({ sweep: 'outlier', init: 'spectrum', weights: 'untied' }).ok).toBe(true);
+  });
+
+  it('movedSpectrum: the spectrum of W_k, the first outlier (and its conjugate) at magnitude m, the rest unchanged', () => {
+    const p = buildProblem(spectrumConfig({ outliers: '-0.6,0.8;1.05,0', bulk: 'disk:0.5' }));
+    const s = movedSpectrum(p.spectrum, '-0.6,0.8;1.05,0', 1.5);
+    expect([s.re[0], s.im[0], s.re[1], s.im[1]].map((v) => Number(v.toFixed(12)))).toEqual([-0.9, 1.2, -0.9, -1.2]);
+    expect(Array.from(s.re.slice(2))).toEqual(Array.from(p.spectrum.re.slice(2)));
+    expect(s.radius).toBeCloseTo(1.5, 14);
+    expect(movedSpectrum(p.spectrum, '-0.6,0.8;1.05,0', 0.2).radius).toBeCloseTo(1.05, 14);
   });
 
   it('the swept axis is named for labels: rho, or the outlier magnitude', () => {
