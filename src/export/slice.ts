@@ -7,7 +7,7 @@
  * at the top and never drawn as numbers; exact zeros (-Infinity) are pinned to the bottom edge
  * and the legend says so.
  */
-import type { Config } from '../core/config.ts';
+import { sweepAxis, type Config } from '../core/config.ts';
 import { gridRow, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
 import { theoryRow } from '../core/theory.ts';
@@ -31,6 +31,11 @@ export interface SliceFigureData {
   meanField: Float64Array | null;
   meanFieldNote: string;
   labelA: string;
+  /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
+  axis?: string;
+  /** [T] the fraction of samples whose gradient is exactly 0 (left out of grad's mean); absent in older data. */
+  gradZero?: Float64Array;
+  gradZeroB?: Float64Array | null;
   gradB: Float64Array | null;
   overflowB: Uint8Array | null;
   labelB: string;
@@ -85,6 +90,9 @@ export function sliceFromField(a: GradientField, b: GradientField | null, rho: n
     meanField: mf.applies ? meanFieldRow(a.config, a.rho[k], a.spectrum.meanSquare).gradLog10 : null,
     meanFieldNote: mf.note,
     labelA: `log10 ||dL/dh_t||, ${a.config.activation}`,
+    axis: sweepAxis(a.config).symbol,
+    gradZero: row(a.grids.gradZeroFraction),
+    gradZeroB: b ? gridRow(b.grids.gradZeroFraction, b.T, k) : null,
     gradB: b ? gridRow(b.grids.gradLog10Mean, b.T, k) : null,
     overflowB: b ? b.overflow.subarray(k * b.T, (k + 1) * b.T) : null,
     labelB: b ? `log10 ||dL/dh_t||, ${b.config.activation}` : '',
@@ -231,7 +239,7 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
   const xt = stepTicks(d.T, 8);
   const yLabelW = Math.max(...yt.map((t) => font.measure(t.label, TICK_TEXT)));
   const described = configTitle(config);
-  const title = `Slice at \u03c1 = ${d.rho.toFixed(3)} \u00b7 ${described.title}`;
+  const title = `Slice at ${d.axis ?? '\u03c1'} = ${d.rho.toFixed(3)} \u00b7 ${described.title}`;
   const plot: Box = { x: PAD + ascent(LABEL) + 0.24 * LABEL + 8 + yLabelW + 3 + TICK, y: 0, w: opts.plotWidth ?? 600, h: opts.plotHeight ?? 320 };
   const titleBase = PAD + ascent(TITLE);
   const subBase = titleBase + 16;
@@ -345,7 +353,11 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
   }
   if (o.meanfield && !d.meanField) entries.push({ swatch: null, words: `mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})` });
   if (hasOverflow) entries.push({ swatch: (b) => items.push({ kind: 'rect', box: b, fill: OVERFLOW_SOLID }), words: 'overflow steps (no value)' });
-  if (hasZero) entries.push({ swatch: null, words: 'exact zeros (\u2212\u221e) pinned to the bottom edge' });
+  if (hasZero) entries.push({ swatch: null, words: 'exactly 0 in every sample (\u2212\u221e): pinned to the bottom edge' });
+  // As <lab-slice>: where only some samples are exactly 0, the line is the mean of log10 over the others.
+  let partZero = 0;
+  for (const z of [d.gradZero, d.gradZeroB]) if (z) for (let j = 0; j < d.T; j++) if (z[j] > 0 && z[j] < 1) partZero++;
+  if (partZero > 0) entries.push({ swatch: null, words: `at ${partZero} step${partZero === 1 ? '' : 's'} the gradient is exactly 0 in some samples: the line is the mean over the others` });
   const last = f.legend(entries, plot.x, xLabelBase + 20, width - PAD, font);
   const height = Math.ceil(last + 4 + PAD);
   return { width, height, scale, plot, title, items, yRange: yr, xOfT, yOf, drawn: series.map((s) => s.key) };

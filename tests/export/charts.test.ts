@@ -114,7 +114,7 @@ describe('slice chart figure', () => {
     const svgZero = sliceFile(zero, field.config, font, {}, 'svg').parts;
     const s0 = [...svgZero].join('');
     expect(XMLValidator.validate(s0)).toBe(true);
-    expect(texts(s0)).toContain('exact zeros (\u2212\u221e) pinned to the bottom edge');
+    expect(texts(s0)).toContain('exactly 0 in every sample (\u2212\u221e): pinned to the bottom edge');
     const big = sliceFromField(field, null, 10);
     expect(big.overflow.some((o) => o === 1)).toBe(true);
     const scene = buildSliceScene(big, field.config, font, {});
