@@ -95,9 +95,13 @@ export const QUANTITY_NAMES = Object.keys(QUANTITIES) as QuantityName[];
  * the cell into -Infinity:
  * - mean: the mean over the samples that are not exact zeros; -Infinity only when all are;
  * - std: the population standard deviation over the same samples; 0 when all are exact zeros;
- * - zeroFraction: the fraction of the S samples that are exact zeros.
+ * - zeroFraction: the fraction of the S samples that are exact zeros;
+ * - rms: for a log10 quantity v = log10 x, (1/2) log10 of the mean over all S samples of x^2
+ *   (exact zeros count as 0; -Infinity only when all are), by a log-sum-exp over the samples'
+ *   logs: peak + (1/2) log10(mean of 10^(2 (v - peak))), peak the largest v. Exact far outside
+ *   the float range, since no x is ever formed.
  */
-export type Reduction = 'mean' | 'std' | 'zeroFraction';
+export type Reduction = 'mean' | 'std' | 'zeroFraction' | 'rms';
 
 /**
  * How closely a float32 engine's cell must agree with the float64 reference (the engine tests
@@ -201,6 +205,19 @@ const STATISTICS_TABLE = {
     menu: { key: 'weight', label: 'log10 ‖dL/dW‖ contribution of step t', heading: 'log10 ‖dL/dW‖ of step t' },
     colormap: 'viridis',
   },
+  gradLog10Rms: {
+    short: 'gradrms',
+    label: 'log10 rms ||dL/dh_t||',
+    unit: 'log10',
+    description:
+      '(1/2) log10 of the mean over all samples of ||dL/dh_t||^2 (exact zeros count as 0), from the samples\' log10 norms (log-sum-exp): the quantity mean-field theory predicts',
+    quantity: 'grad',
+    reduce: 'rms',
+    log: true,
+    tolerance: 'log10',
+    menu: { key: 'gradrms', label: 'log10 rms ‖dL/dh_t‖ (root mean square over samples)', heading: 'log10 rms ‖dL/dh_t‖' },
+    colormap: 'viridis',
+  },
   gradZeroFraction: {
     short: 'gradzero',
     label: 'fraction of samples with dL/dh_t = 0',
@@ -285,7 +302,9 @@ export function statisticsOf(q: QuantityName): GridName[] {
 /**
  * The reduction of S per-sample values, by the rules of `Reduction`, from sums an engine kept:
  * the `sum` of the finite values and (for std) `m2`, the sum of their squared deviations from
- * their mean; `zeros` exact zeros (-Infinity) and `undefined` NaN/+Infinity values.
+ * their mean; (for rms) `peak`, the largest finite value, and `scaled`, the sum of
+ * 10^(2 (v - peak)) over the finite values; `zeros` exact zeros (-Infinity) and `undefined`
+ * NaN/+Infinity values.
  */
 export interface SampleSums {
   S: number;
@@ -293,6 +312,8 @@ export interface SampleSums {
   m2: number;
   zeros: number;
   undefined: number;
+  peak?: number;
+  scaled?: number;
 }
 
 export function finishReduction(how: Reduction, s: SampleSums): number {
@@ -305,6 +326,8 @@ export function finishReduction(how: Reduction, s: SampleSums): number {
       return n === 0 ? 0 : Math.sqrt(Math.max(0, s.m2) / n);
     case 'zeroFraction':
       return s.zeros / s.S;
+    case 'rms':
+      return n === 0 ? -Infinity : (s.peak ?? NaN) + 0.5 * Math.log10((s.scaled ?? NaN) / s.S);
   }
 }
 
@@ -325,5 +348,11 @@ export function reduceSamples(how: Reduction, values: ArrayLike<number>): number
     const mean = sum / (S - zeros);
     for (let s = 0; s < S; s++) if (values[s] !== -Infinity) m2 += (values[s] - mean) * (values[s] - mean);
   }
-  return finishReduction(how, { S, sum, m2, zeros, undefined: bad });
+  let peak = -Infinity;
+  let scaled = 0;
+  if (how === 'rms') {
+    for (let s = 0; s < S; s++) if (Number.isFinite(values[s])) peak = Math.max(peak, values[s]);
+    for (let s = 0; s < S; s++) if (Number.isFinite(values[s])) scaled += Math.pow(10, 2 * (values[s] - peak));
+  }
+  return finishReduction(how, { S, sum, m2, zeros, undefined: bad, peak, scaled });
 }

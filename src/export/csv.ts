@@ -31,7 +31,7 @@ export function csvHeader(field: GradientField): string {
     '#   t: time step, 1..T',
     ...GRID_NAMES.map((g) => `#   ${g}: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`),
     "#   overflow: 1 where some sample's forward pass gave a non-finite h_t (the values are then undefined), else 0",
-    '# nan = undefined (overflow); -inf = log10 of an exact zero.',
+    '# nan = undefined (overflow); -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction columns count the samples that are).',
     "# pandas: pd.read_csv(path, comment='#'); numpy: np.genfromtxt(path, delimiter=',', names=True, comments='#')",
   ];
   return `${lines.join('\n')}\n`;

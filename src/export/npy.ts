@@ -89,7 +89,7 @@ export function npzSidecar(field: GradientField, phase: PhaseDiagram = phaseDiag
       ...Object.fromEntries(GRID_NAMES.map((g) => [g, `float32 [K, T], column j = time step t = j + 1: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`])),
       ...Object.fromEntries(RATE_COLUMN_NAMES.filter((c) => c !== 'rho').map((c) => [c, `float64 [K]: ${RATE_COLUMNS[c]}`])),
     },
-    nonFinite: 'NaN = undefined because the forward pass overflowed; -inf = log10 of an exact zero',
+    nonFinite: 'NaN = undefined because the forward pass overflowed; -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction arrays count the samples that are)',
     shape: { K: field.K, T: field.T },
   };
 }

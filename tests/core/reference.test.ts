@@ -236,6 +236,28 @@ describe('reference engine: mean phi\'(a_t)', () => {
   });
 });
 
+describe('reference engine: rms of the gradient norm', () => {
+  it('gradLog10Rms is (1/2) log10 of the mean of ||dL/dh_t||^2 over all samples, exact zeros as 0', async () => {
+    // IRNN at rho = 1, seed 1: one of the 16 samples is exactly 0 at t = 1.
+    const config = parseConfig({ activation: 'relu', init: 'identity', biasScale: 0, rhoMin: 1, rhoMax: 1, rhoCount: 1, seed: 1 });
+    const p = buildProblem(config);
+    const f = await new ReferenceEngine().run(config);
+    const traces = Array.from({ length: config.samples }, (_, s) => traceSequence(p, 1, s));
+    expect(traces.some((tr) => tr.values.grad[0] === -Infinity)).toBe(true);
+    for (let t = 1; t <= config.steps; t++) {
+      // The norms are moderate here, so the plain mean of squares is exact enough to compare with (1e-12).
+      const meanSq = traces.reduce((a, tr) => a + Math.pow(10, 2 * tr.values.grad[t - 1]), 0) / config.samples;
+      expect(Math.abs(f.grids.gradLog10Rms[t - 1] - 0.5 * Math.log10(meanSq)), `t=${t}`).toBeLessThan(1e-12);
+      expect(f.grids.gradLog10Rms[t - 1]).toBeGreaterThanOrEqual(f.grids.gradLog10Mean[t - 1] - 1e-12); // Jensen
+    }
+  });
+
+  it('beyond the float64 range: identical samples 10^601.8 give their own log10 norm', async () => {
+    const f = await run({ activation: 'linear', init: 'identity', hidden: 6, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 3, seed: FRESH });
+    expect(Math.abs(f.grids.gradLog10Rms[0] - 1999 * Math.log10(2))).toBeLessThan(1e-9);
+  });
+});
+
 describe('reference engine: seeds, cancellation, progress', () => {
   it('same seed, same numbers; different seed, different numbers', async () => {
     const c = { hidden: 10, steps: 15, rhoCount: 3, samples: 2 };

@@ -141,7 +141,7 @@ describeNeeding(CHROMIUM, 'exports from the lab', () => {
     const csv = await download(page, 'csv');
     expect(csv.name).toBe(`field-${SLUG}.csv`);
     const lines = csv.bytes.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-    expect(lines[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,derivMean,overflow');
+    expect(lines[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,gradLog10Rms,gradZeroFraction,hiddenZeroFraction,weightZeroFraction,derivMean,overflow');
     expect(lines.length - 1).toBe(shown.K * shown.T);
 
     const npz = await download(page, 'npz');

@@ -277,7 +277,7 @@ describeNeeding(CHROMIUM, 'the lab page', () => {
     const row3 = await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.row(3));
     expect(bundle.grids.gradLog10Mean[3]).toEqual(row3);
     const csv = await grab('csv');
-    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,derivMean,overflow');
+    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('rho,t,gradLog10Mean,gradLog10Std,hiddenLog10Mean,saturation,weightGradLog10,gradLog10Rms,gradZeroFraction,hiddenZeroFraction,weightZeroFraction,derivMean,overflow');
     expect(errors).toEqual([]);
     await page.close();
   });

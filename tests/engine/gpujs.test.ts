@@ -145,6 +145,8 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
   const checks: Record<GridName, (cell: Cell) => Check> = {
     gradLog10Mean: logCheck('gradLog10Mean'),
     gradLog10Std: logCheck('gradLog10Std'),
+    // The rms is dominated by the largest samples: in chaotic rows compared by kind only, like the std.
+    gradLog10Rms: (cell) => (!chaoticRow[cell.k] ? { tol: STABLE_TOL } : { kindOnly: CHAOTIC_KIND }),
     hiddenLog10Mean: logCheck('hiddenLog10Mean'),
     weightGradLog10: logCheck('weightGradLog10'),
     // The per-unit grids: up to 2 of the N S units may sit within float32 rounding of the
@@ -298,6 +300,8 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     const f = (await run(config)).field;
     // Each step scales g by an exact power of two; only the last float32 log10 rounds: 1e-5.
     expect(Math.abs(f.grids.gradLog10Mean[0] - 1999 * Math.log10(2))).toBeLessThan(1e-5);
+    // The rms from the samples' logs (log-sum-exp), equally exact far outside the float range.
+    expect(Math.abs(f.grids.gradLog10Rms[0] - 1999 * Math.log10(2))).toBeLessThan(1e-5);
     for (let t = 1; t <= 2000; t++) expect(Number.isFinite(f.grids.gradLog10Mean[t - 1]), `t=${t}`).toBe(true);
     // h_t = 2^t-ish overflows float32's clamp near t = 113, float64 near t = 1024: flagged, never a number.
     expect(f.overflow[1999]).toBe(1);
@@ -310,7 +314,8 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       // rho perturbation, so the row counts as chaotic and its std is compared by kind (the
       // gradient itself is checked exactly above). Measured 51 %.
       skipped: { atMost: 0.55, because: 'steps 113..1024 are out of range in float32 only, and the row\'s std is compared by kind' },
-      sensitive: { atMost: 0.06, because: 'the 112 steps before float32 leaves its range (pooled)' },
+      // Where float32 leaves its range depends on the fresh inputs: measured at step 113 and 126.
+      sensitive: { atMost: 0.07, because: 'the 112-140 steps before float32 leaves its range (pooled)' },
     });
   });
 

@@ -196,6 +196,8 @@ describeNeeding(DAWN, 'exact cases', () => {
     const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 3, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed });
     const [gpu, ref] = [await engine.run(config), await reference.run(config)];
     expect(Math.abs(gpu.grids.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
+    // The rms from the samples' logs (log-sum-exp), equally exact far outside the float range.
+    expect(Math.abs(gpu.grids.gradLog10Rms[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
     expectLinearTheory(gpu, 1e-3, `seed ${seed}`);
     // h_t grows like 2^t: float32 overflows near t = 128, float64 near t = 1024. The GPU must flag
     // at least every cell the reference flags; the gradient (linear: independent of h) stays exact.

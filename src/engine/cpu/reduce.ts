@@ -19,8 +19,12 @@ class RunningStat {
   readonly finite: Uint16Array; // [K*T] count of finite values (S <= 256)
   readonly negInf: Uint16Array; // [K*T] count of -Infinity
   readonly bad: Uint8Array; // [K*T] 1 once a NaN or +Infinity was seen
+  readonly peak: Float64Array; // [K*T] largest finite value (rms)
+  readonly scaled: Float64Array; // [K*T] sum of 10^(2 (v - peak)) over the finite values (rms)
 
-  constructor(cells: number, withSpread: boolean) {
+  constructor(cells: number, withSpread: boolean, withRms: boolean) {
+    this.peak = new Float64Array(withRms ? cells : 0).fill(-Infinity);
+    this.scaled = new Float64Array(withRms ? cells : 0);
     this.sum = new Float64Array(cells);
     this.mean = new Float64Array(withSpread ? cells : 0);
     this.m2 = new Float64Array(withSpread ? cells : 0);
@@ -40,11 +44,28 @@ class RunningStat {
         this.mean[cell] += d / n;
         this.m2[cell] += d * (v - this.mean[cell]);
       }
+      if (this.peak.length > 0) {
+        // Online log-sum-exp: rescale the sum when a new largest value arrives.
+        const p = this.peak[cell];
+        if (v > p) {
+          this.scaled[cell] = this.scaled[cell] * Math.pow(10, 2 * (p - v)) + 1;
+          this.peak[cell] = v;
+        } else this.scaled[cell] += Math.pow(10, 2 * (v - p));
+      }
     }
   }
 
   sums(cell: number, S: number) {
-    return { S, sum: this.sum[cell], m2: this.m2.length > 0 ? this.m2[cell] : NaN, zeros: this.negInf[cell], undefined: this.bad[cell] };
+    const rms = this.peak.length > 0;
+    return {
+      S,
+      sum: this.sum[cell],
+      m2: this.m2.length > 0 ? this.m2[cell] : NaN,
+      zeros: this.negInf[cell],
+      undefined: this.bad[cell],
+      peak: rms ? this.peak[cell] : NaN,
+      scaled: rms ? this.scaled[cell] : NaN,
+    };
   }
 }
 
@@ -60,8 +81,9 @@ export class FieldReducer {
     private readonly S: number,
   ) {
     const cells = field.K * field.T;
-    // One running sum per quantity, with Welford's spread where a grid takes its std.
-    this.stats = QUANTITY_NAMES.map((q) => [q, new RunningStat(cells, statisticsOf(q).some((g) => STATISTICS[g].reduce === 'std'))]);
+    // One running sum per quantity, with Welford's spread where a grid takes its std, the log-sum-exp where one takes its rms.
+    const takes = (q: QuantityName, how: string) => statisticsOf(q).some((g) => STATISTICS[g].reduce === how);
+    this.stats = QUANTITY_NAMES.map((q) => [q, new RunningStat(cells, takes(q, 'std'), takes(q, 'rms'))]);
   }
 
   /** Accept a block's result; it is reduced once every block before it has been. */

@@ -11,7 +11,9 @@
  *   float range: mean = (sum E log10(2) + sum F) / S in float64 on the host), the counts of exact
  *   zeros and undefined values, and, where a grid takes the spread, the sums of d and d^2 with
  *   d = v - v_0 the difference to the cell's first finite sample v_0 (small numbers, so float32
- *   keeps them: m2 = sum d^2 - (sum d)^2 / n over the n finite samples).
+ *   keeps them: m2 = sum d^2 - (sum d)^2 / n over the n finite samples); where a grid takes the
+ *   rms, the largest value so far (peak, split like the values) and the sum of 10^(2 (v - peak)),
+ *   an online log-sum-exp rescaled whenever a new peak arrives.
  * - `accumulate(c, rec)` adds one sample's record to a cell.
  * The prelude (recordPreludeWgsl) is prepended to all three shaders, as the matrix preludes are.
  */
@@ -37,6 +39,9 @@ interface Member {
 
 const spec = (q: QuantityName): QuantitySpec => QUANTITIES[q];
 const needsSpread = (q: QuantityName) => statisticsOf(q).some((g) => STATISTICS[g].reduce === 'std');
+const needsRms = (q: QuantityName) => statisticsOf(q).some((g) => STATISTICS[g].reduce === 'rms');
+/** Whether the cell counts q's finite samples (for the origin of d and the log-sum-exp's first sample). */
+const counts = (q: QuantityName) => needsSpread(q) || needsRms(q);
 
 /** The StepRecord's members, in order. */
 export const RECORD_MEMBERS: readonly Member[] = [
@@ -78,8 +83,20 @@ export const CELL_MEMBERS: readonly Member[] = [
               { name: `${q}F0`, type: 'f32' },
             ]
           : [{ name: `${q}V0`, type: 'f32' }];
-      m.push(...origin, { name: `${q}N`, type: 'u32' }, { name: `${q}D`, type: 'f32' }, { name: `${q}D2`, type: 'f32' });
+      m.push(...origin, { name: `${q}D`, type: 'f32' }, { name: `${q}D2`, type: 'f32' });
     }
+    if (needsRms(q)) {
+      // the largest value so far (peak) and the sum of 10^(2 (v - peak)), the log-sum-exp of rms
+      const peak: Member[] =
+        encoding === 'splitLog'
+          ? [
+              { name: `${q}PE`, type: 'i32' },
+              { name: `${q}PF`, type: 'f32' },
+            ]
+          : [{ name: `${q}PV`, type: 'f32' }];
+      m.push(...peak, { name: `${q}L`, type: 'f32' });
+    }
+    if (counts(q)) m.push({ name: `${q}N`, type: 'u32' });
     if (zeroFlag) m.push({ name: `${q}Zero`, type: 'u32' });
     m.push({ name: `${q}Nan`, type: 'u32' });
     return m;
@@ -95,19 +112,20 @@ const CELL_WORD: Record<string, number> = Object.fromEntries(CELL_MEMBERS.map((m
 
 const struct = (name: string, members: readonly Member[]) => `struct ${name} {\n${members.map((m) => `  ${m.name}: ${m.type},`).join('\n')}\n}`;
 
-/** Statements that set the cell's origin v_0 from `rec` (its first finite sample) and count it. */
-function originCode(q: QuantityName): string[] {
+/** Statements that copy `rec`'s value of q into the cell's members named by `to` (E0/F0 or V0; PE/PF or PV). */
+function copyCode(q: QuantityName, to: 'origin' | 'peak'): string {
   const { encoding, field } = spec(q);
-  const set = encoding === 'splitLog' ? `(*c).${q}E0 = rec.${field}E; (*c).${q}F0 = rec.${field}F;` : `(*c).${q}V0 = rec.${field};`;
-  return [`if ((*c).${q}N == 0u) { ${set} }`, `(*c).${q}N += 1u;`];
+  const [e, f, v] = to === 'origin' ? ['E0', 'F0', 'V0'] : ['PE', 'PF', 'PV'];
+  return encoding === 'splitLog' ? `(*c).${q}${e} = rec.${field}E; (*c).${q}${f} = rec.${field}F;` : `(*c).${q}${v} = rec.${field};`;
 }
 
-/** v - v_0 of a log quantity of record `rec` as an f32 expression (splitLog: exponents subtracted exactly). */
-function logDiff(q: QuantityName): string {
+/** v - (the cell's origin or peak) of a log quantity of `rec` as an f32 expression (splitLog: exponents subtracted exactly). */
+function logDiff(q: QuantityName, from: 'origin' | 'peak'): string {
   const { encoding, field } = spec(q);
+  const [e, f, v] = from === 'origin' ? ['E0', 'F0', 'V0'] : ['PE', 'PF', 'PV'];
   return encoding === 'splitLog'
-    ? `f32(rec.${field}E - (*c).${q}E0) * LOG10_2 + (rec.${field}F - (*c).${q}F0)`
-    : `rec.${field} - (*c).${q}V0`;
+    ? `f32(rec.${field}E - (*c).${q}${e}) * LOG10_2 + (rec.${field}F - (*c).${q}${f})`
+    : `rec.${field} - (*c).${q}${v}`;
 }
 
 /** The statements of accumulate() for quantity q. */
@@ -117,7 +135,18 @@ function accumulateCode(q: QuantityName): string {
     encoding === 'splitLog'
       ? [`(*c).${q}SumE += rec.${field}E;`, `(*c).${q}SumF += rec.${field}F;`]
       : [`(*c).${q}Sum += rec.${field};`];
-  if (needsSpread(q)) sum.push(...originCode(q), `let d = ${logDiff(q)};`, `(*c).${q}D += d;`, `(*c).${q}D2 += d * d;`);
+  if (counts(q)) sum.push(`let first = (*c).${q}N == 0u;`);
+  // d = v - v_0 from the first finite sample
+  if (needsSpread(q)) sum.push(`if (first) { ${copyCode(q, 'origin')} }`, `let d = ${logDiff(q, 'origin')};`, `(*c).${q}D += d;`, `(*c).${q}D2 += d * d;`);
+  // online log-sum-exp: L = sum of 10^(2 (v - peak)), rescaled when a new peak arrives (10^x = 2^(x log2 10))
+  if (needsRms(q)) {
+    sum.push(
+      `if (first) { ${copyCode(q, 'peak')} }`,
+      `let dp = ${logDiff(q, 'peak')};`,
+      `if (dp > 0.0) { (*c).${q}L = (*c).${q}L * exp2(-2.0 * dp * LOG2_10) + 1.0; ${copyCode(q, 'peak')} } else { (*c).${q}L += exp2(2.0 * dp * LOG2_10); }`,
+    );
+  }
+  if (counts(q)) sum.push(`(*c).${q}N += 1u;`);
   const finite = `{\n    ${sum.join('\n    ')}\n  }`;
   const zero = zeroFlag ? ` else if ((rec.flags & FLAG_${zeroFlag}) != 0u) { (*c).${q}Zero += 1u; }` : '';
   return `  // ${q}: ${spec(q).description}\n  if ((rec.flags & FLAG_${nanFlag}) != 0u) { (*c).${q}Nan += 1u; }${zero} else ${finite}`;
@@ -133,6 +162,7 @@ export function recordPreludeWgsl(): string {
     '// Generated from the statistics table (src/core/statistics.ts) by src/engine/webgpu/record.ts.',
     ...flags,
     'const LOG10_2: f32 = 0.30102999566398120;',
+    'const LOG2_10: f32 = 3.3219280948873622;',
     struct('StepRecord', RECORD_MEMBERS),
     struct('Cell', CELL_MEMBERS),
     '// Add one sample of a (rho, t) cell to its sums.',
@@ -170,6 +200,9 @@ export function decodeCells(field: GradientField, data: ArrayBuffer, k0: number,
       sumF: encoding === 'splitLog' ? word(`${q}SumF`) : -1,
       d: needsSpread(q) ? word(`${q}D`) : -1,
       d2: needsSpread(q) ? word(`${q}D2`) : -1,
+      peak: needsRms(q) ? word(encoding === 'splitLog' ? `${q}PE` : `${q}PV`) : -1,
+      peakF: needsRms(q) && encoding === 'splitLog' ? word(`${q}PF`) : -1,
+      scaled: needsRms(q) ? word(`${q}L`) : -1,
       zero: spec(q).zeroFlag ? word(`${q}Zero`) : -1,
       nan: word(`${q}Nan`),
     };
@@ -199,7 +232,9 @@ export function decodeCells(field: GradientField, data: ArrayBuffer, k0: number,
         }
         const n = S - zeros - nans;
         const m2 = p.d >= 0 && n > 0 ? Math.max(0, f32[o + p.d2] - (f32[o + p.d] * f32[o + p.d]) / n) : NaN;
-        p.out[idx] = finishReduction(p.reduce, { S, sum, m2, zeros, undefined: nans });
+        const peak = p.peak < 0 ? NaN : p.peakF >= 0 ? i32[o + p.peak] * LOG10_2 + f32[o + p.peakF] : f32[o + p.peak];
+        const scaled = p.scaled >= 0 ? f32[o + p.scaled] : NaN;
+        p.out[idx] = finishReduction(p.reduce, { S, sum, m2, zeros, undefined: nans, peak, scaled });
       }
       field.overflow[idx] = u32[o + flagsOr] & (RECORD_FLAGS.FWD_OVERFLOW | RECORD_FLAGS.BWD_INVALID) ? 1 : 0;
     }
