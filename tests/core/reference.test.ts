@@ -190,10 +190,14 @@ describe('reference engine: exact cases', () => {
     expect(relu.grids.gradLog10Mean[0]).toBeGreaterThan(5);
     expect(relu.grids.hiddenLog10Mean[59]).toBeGreaterThan(5);
     expect(tanh.grids.hiddenLog10Mean[59]).toBeLessThan(Math.log10(Math.sqrt(32)) + 1e-12); // |h| <= 1
-    // tanh at rho = 3: the state saturates; the backward product stays bounded by phi' <= 1.
+    // tanh at rho = 3: the state saturates. Past the edge of chaos (mean field puts it near rho = 1.85
+    // for this drive) tanh's gradient grows as well, but saturation (phi' << 1 for most units) keeps its
+    // growth far below relu's, whose phi' is 1 on every active unit. Over 25 seeds relu led by 5.7 to 19.6
+    // decades, and by 3.7 on seed 606866805 (N = 32, S = 4 leave much spread), so the claim checked is
+    // "at least ten times larger", not a fixed gap.
     const calm = await run({ ...common, activation: 'tanh', rhoMin: 0.5, rhoMax: 0.5 });
     expect(tanh.grids.saturation[59]).toBeGreaterThan(calm.grids.saturation[59]);
-    expect(tanh.grids.gradLog10Mean[0]).toBeLessThan(relu.grids.gradLog10Mean[0] - 5);
+    expect(tanh.grids.gradLog10Mean[0]).toBeLessThan(relu.grids.gradLog10Mean[0] - 1);
     expect(sig.grids.gradLog10Mean[0]).toBeLessThan(-20); // phi' <= 1/4: at least 59 log10 4 = 35 decades down, bar the norm of W0
   });
 });
