@@ -14,8 +14,10 @@ let closing = false;
 async function stop() {
   if (closing) return;
   closing = true;
+  // close() can wait on a dependency optimisation in flight: give it 2 s, then leave anyway.
+  const timeout = new Promise((resolve) => setTimeout(resolve, 2000).unref());
   try {
-    await server.close();
+    await Promise.race([server.close(), timeout]);
   } finally {
     process.exit(0);
   }

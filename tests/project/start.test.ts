@@ -66,12 +66,20 @@ async function startLab(): Promise<{ npm: number; tree: number[] }> {
   return { npm: child.pid!, tree };
 }
 
-async function gone(pids: number[]): Promise<number[]> {
-  for (let i = 0; i < 50; i++) {
+/** The processes still alive after up to 15 s, each with its command line (to say what was left). */
+async function gone(pids: number[]): Promise<string[]> {
+  for (let i = 0; i < 75; i++) {
     if (pids.every((p) => !alive(p))) return [];
     await new Promise((r) => setTimeout(r, 200));
   }
-  return pids.filter(alive);
+  const cmd = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      return '?';
+    }
+  };
+  return pids.filter(alive).map((p) => `${p} ${cmd(p)}`);
 }
 
 describe.runIf(linux)('npm start stops cleanly', () => {
@@ -79,7 +87,7 @@ describe.runIf(linux)('npm start stops cleanly', () => {
     const { npm, tree } = await startLab();
     process.kill(npm, 'SIGTERM');
     const left = await gone([npm, ...tree]);
-    for (const p of left) process.kill(p, 'SIGKILL');
+    for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
     expect(left).toEqual([]);
   }, 90_000);
 
@@ -87,7 +95,7 @@ describe.runIf(linux)('npm start stops cleanly', () => {
     const { npm, tree } = await startLab();
     process.kill(-npm, 'SIGINT');
     const left = await gone([npm, ...tree]);
-    for (const p of left) process.kill(p, 'SIGKILL');
+    for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
     expect(left).toEqual([]);
   }, 90_000);
 });
