@@ -53,7 +53,8 @@ async function startLab(): Promise<{ npm: number; tree: number[] }> {
     const timer = setTimeout(() => fail(new Error(`npm start printed no URL in 60 s:\n${text}`)), 60_000);
     const look = (b: Buffer) => {
       text += b.toString();
-      if (/Local:\s+http/.test(text)) {
+      // Vite colours its output when CI is set (picocolors), so match on the text without ANSI codes.
+      if (/Local:\s+http/.test(text.replace(/\x1b\[[0-9;]*m/g, ''))) {
         clearTimeout(timer);
         ok();
       }
