@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,7 +55,7 @@ async function startLab(): Promise<{ npm: number; tree: number[] }> {
     const look = (b: Buffer) => {
       text += b.toString();
       // Vite colours its output when CI is set (picocolors), so match on the text without ANSI codes.
-      if (/Local:\s+http/.test(text.replace(/\x1b\[[0-9;]*m/g, ''))) {
+      if (/Local:\s+http/.test(stripVTControlCharacters(text))) {
         clearTimeout(timer);
         ok();
       }
