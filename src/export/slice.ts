@@ -70,7 +70,8 @@ export const SLICE_COLOURS: Record<'grad' | 'gradB' | 'hidden' | 'linear' | 'pas
   meanfield: [230, 159, 0],
 };
 const DASH = { linear: [6, 4], pascanu: [2, 3], meanfield: [9, 3, 2, 3] };
-const THEORY = new Set(['linear', 'pascanu', 'meanfield']);
+/** The overlay keys that are theory, not measurement (they may widen the y range only so far). */
+export const THEORY_KEYS: ReadonlySet<string> = new Set(['linear', 'pascanu', 'meanfield']);
 
 /** The slice of a field at the grid rho nearest `rho`, with its theory rows (as the lab derives it). */
 export function sliceFromField(a: GradientField, b: GradientField | null, rho: number): SliceFigureData {
@@ -119,10 +120,10 @@ function seriesOf(d: SliceFigureData, o: SliceOverlays): Series[] {
 }
 
 /** <lab-slice>'s y range: the measured curves decide; theory may widen it by at most half the measured span each way. */
-export function sliceYRange(d: SliceFigureData, series: { key: string; values: Float64Array; overflow?: Uint8Array }[], std: boolean): { lo: number; hi: number } {
+export function sliceYRange(d: Pick<SliceFigureData, 'T' | 'gradStd'>, series: { key: string; values: Float64Array; overflow?: Uint8Array }[], std: boolean): { lo: number; hi: number } {
   let lo = Infinity, hi = -Infinity, tlo = Infinity, thi = -Infinity;
   for (const s of series) {
-    const theory = THEORY.has(s.key);
+    const theory = THEORY_KEYS.has(s.key);
     for (let j = 0; j < d.T; j++) {
       const v = s.values[j];
       if (!Number.isFinite(v) || s.overflow?.[j]) continue;
@@ -303,7 +304,7 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
     const runs: number[][] = [];
     for (let j = 0; j < d.T; j++) {
       const v = s.values[j];
-      if (!THEORY.has(s.key)) {
+      if (!THEORY_KEYS.has(s.key)) {
         if (v === -Infinity) hasZero = true;
         if (s.overflow?.[j] || Number.isNaN(v)) hasOverflow = true;
       }

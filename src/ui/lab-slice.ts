@@ -10,6 +10,7 @@ import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
 import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
+import { sliceYRange, THEORY_KEYS } from '../export/slice.ts';
 import { labelledTicks, stepTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, uiScale, svgTextStyles } from './theme.ts';
@@ -45,7 +46,6 @@ export interface SliceData {
 
 const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f', meanfield: '#e69f00' };
 /** Series that are predictions, not measurements: they never set the y range on their own. */
-const THEORY_KEYS = new Set(['linear', 'pascanu', 'meanfield']);
 const M0 = { left: 44, right: 12, top: 10, bottom: 30 };
 
 interface Series {
@@ -162,44 +162,7 @@ export class LabSlice extends LitElement {
 
   /** y range: the measured curves decide; theory may widen it by at most half the measured span each way. */
   private yRange(d: SliceData, series: Series[]): { lo: number; hi: number } {
-    let lo = Infinity;
-    let hi = -Infinity;
-    let tlo = Infinity;
-    let thi = -Infinity;
-    for (const s of series) {
-      const theory = THEORY_KEYS.has(s.key);
-      for (let j = 0; j < d.T; j++) {
-        const v = s.values[j];
-        if (!Number.isFinite(v) || s.overflow?.[j]) continue;
-        let a = v;
-        let b = v;
-        if (s.key === 'grad' && this.overlays.std && Number.isFinite(d.gradStd[j])) {
-          a = v - d.gradStd[j];
-          b = v + d.gradStd[j];
-        }
-        if (theory) {
-          tlo = Math.min(tlo, a);
-          thi = Math.max(thi, b);
-        } else {
-          lo = Math.min(lo, a);
-          hi = Math.max(hi, b);
-        }
-      }
-    }
-    if (lo > hi) {
-      lo = tlo > thi ? -1 : tlo;
-      hi = tlo > thi ? 1 : thi;
-    } else if (tlo <= thi) {
-      const span = Math.max(hi - lo, 1);
-      lo = Math.min(lo, Math.max(tlo, lo - span / 2));
-      hi = Math.max(hi, Math.min(thi, hi + span / 2));
-    }
-    if (hi - lo < 1e-6) {
-      lo -= 0.5;
-      hi += 0.5;
-    }
-    const pad = (hi - lo) * 0.05;
-    return { lo: lo - pad, hi: hi + pad };
+    return sliceYRange(d, series, this.overlays.std);
   }
 
   /**
