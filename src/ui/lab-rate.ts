@@ -12,7 +12,7 @@ import { describeWindow } from '../core/rate.ts';
 import { labelledTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { PlotSizeController } from './plot-size.ts';
-import { panelStyles, svgTextStyles, uiScale } from './theme.ts';
+import { chartStyles, panelStyles, svgTextStyles, uiScale } from './theme.ts';
 
 export interface RateData {
   phase: PhaseDiagram;
@@ -39,22 +39,10 @@ export class LabRate extends LitElement {
   static override styles = [
     panelStyles,
     svgTextStyles,
+    chartStyles,
     css`
       .plot {
-        position: relative;
-        flex: 1 1 auto;
-        min-height: 0;
         cursor: pointer;
-      }
-      svg {
-        position: absolute;
-        inset: 0;
-      }
-      .axis {
-        stroke: var(--muted);
-      }
-      .gridline {
-        stroke: var(--border);
       }
       .legend {
         display: flex;

@@ -13,7 +13,7 @@ import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
 import { sliceYRange, THEORY_KEYS } from '../export/slice.ts';
 import { labelledTicks, stepTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
-import { panelStyles, uiScale, svgTextStyles } from './theme.ts';
+import { chartStyles, panelStyles, uiScale, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
 export interface SliceData {
@@ -62,22 +62,8 @@ export class LabSlice extends LitElement {
   static override styles = [
     panelStyles,
     svgTextStyles,
+    chartStyles,
     css`
-      .plot {
-        position: relative;
-        flex: 1 1 auto;
-        min-height: 0;
-      }
-      svg {
-        position: absolute;
-        inset: 0;
-      }
-      .axis {
-        stroke: var(--muted);
-      }
-      .gridline {
-        stroke: var(--border);
-      }
       .v {
         font-size: calc(12px * var(--s, 1));
         font-weight: 600;

@@ -7,7 +7,7 @@ import { html, LitElement, css, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Spectrum } from '../core/spectrum.ts';
 import { labelledTicks } from '../export/ticks.ts';
-import { panelStyles, svgTextStyles } from './theme.ts';
+import { chartStyles, panelStyles, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
 @customElement('lab-spectrum')
@@ -15,16 +15,8 @@ export class LabSpectrum extends LitElement {
   static override styles = [
     panelStyles,
     svgTextStyles,
+    chartStyles,
     css`
-      .plot {
-        position: relative;
-        flex: 1 1 auto;
-        min-height: 0;
-      }
-      svg {
-        position: absolute;
-        inset: 0;
-      }
       .nums {
         display: flex;
         gap: 14px;

@@ -110,6 +110,25 @@ export const svgTextStyles = css`
   }
 `;
 
+/** An SVG chart filling the panel's remaining height (slice chart, rate chart, spectrum), with its axis and grid strokes. */
+export const chartStyles = css`
+  .plot {
+    position: relative;
+    flex: 1 1 auto;
+    min-height: 0;
+  }
+  svg {
+    position: absolute;
+    inset: 0;
+  }
+  .axis {
+    stroke: var(--muted);
+  }
+  .gridline {
+    stroke: var(--border);
+  }
+`;
+
 /** Colour-bar labels and the legend row under a plot (heatmap and surface). */
 export const colourBarStyles = css`
   .ramp span {
