@@ -19,19 +19,26 @@ import { addDirection } from './spectrum-init.ts';
 import { rowWeights, untiedWeights, type RowWeights } from './weights.ts';
 import { GRID_NAMES, makeQuantityArrays, reduceSamples, STATISTICS, type QuantityArrays, type QuantityName } from './statistics.ts';
 
-/** log10 of the Euclidean norm of v[off .. off+n), overflow-safe; -Infinity for a zero vector, NaN if not finite. */
+/** Below this a sum of squares may have lost digits to underflow (float64's smallest normal is 2.2e-308). */
+const SUM_OF_SQUARES_FLOOR = 1e-290;
+
+/**
+ * log10 of the Euclidean norm of v[off .. off+n): -Infinity only for a zero vector, NaN if some
+ * entry is not finite. Exact over the whole float64 range: squares of entries below about 1e-154
+ * underflow (and a sum of squares that is subnormal has lost digits), so outside the normal range
+ * of the sum the vector is rescaled by its largest magnitude first.
+ */
 export function log10Norm(v: Float64Array, off: number, n: number): number {
   let ss = 0;
   for (let i = off; i < off + n; i++) ss += v[i] * v[i];
-  if (ss > 0 && ss < Infinity) return 0.5 * Math.log10(ss);
-  if (ss === 0) return -Infinity;
-  // Overflowed (or underflowed to a subnormal mess): rescale by the largest magnitude.
+  if (ss >= SUM_OF_SQUARES_FLOOR && ss < Infinity) return 0.5 * Math.log10(ss);
   let m = 0;
   for (let i = off; i < off + n; i++) {
     const a = Math.abs(v[i]);
-    if (!(a <= m)) m = a; // also catches NaN
+    if (Number.isNaN(a) || a === Infinity) return NaN;
+    if (a > m) m = a;
   }
-  if (!Number.isFinite(m)) return NaN;
+  if (m === 0) return -Infinity;
   ss = 0;
   for (let i = off; i < off + n; i++) ss += (v[i] / m) * (v[i] / m);
   return Math.log10(m) + 0.5 * Math.log10(ss);

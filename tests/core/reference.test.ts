@@ -144,6 +144,20 @@ async function run(partial: Partial<Config>) {
 }
 
 describe('reference engine: exact cases', () => {
+  it('log10 ||h_t|| stays exact below 1e-154, where the squares of the units underflow (never an exact zero it is not)', async () => {
+    // Linear, identity W0, one input step then none: h_t = rho^(t-1) h_1, so
+    // log10 ||h_t|| = log10 ||h_1|| + (t - 1) log10 rho, down to 1e-276 at t = 70.
+    const T = 70;
+    const f = await run({ activation: 'linear', init: 'identity', hidden: 9, steps: T, rhoMin: 1e-4, rhoMax: 1e-4, rhoCount: 1, samples: 2, inputs: 'zero-after', inputUntil: 1, h0: 'zeros', biasScale: 0, seed: FRESH });
+    const h1 = f.grids.hiddenLog10Mean[0];
+    expect(Number.isFinite(h1)).toBe(true);
+    for (let t = 1; t <= T; t++) {
+      const got = f.grids.hiddenLog10Mean[t - 1];
+      expect(Math.abs(got - (h1 + (t - 1) * -4)), `t = ${t}: ${got}`).toBeLessThan(1e-9);
+      expect(f.grids.hiddenZeroFraction[t - 1]).toBe(0);
+    }
+  });
+
   for (const init of ['identity', 'orthogonal'] as const) {
     it(`linear activation, ${init} W0: log10 ||dL/dh_t|| = (T - t) log10 rho`, async () => {
       const T = 40;
