@@ -528,29 +528,36 @@ describe('cpu engine mechanics', () => {
     }
   });
 
-  it('the fused SIMD tanh column: a = rho acc + u, h, tanh\', sum h^2 and the saturated count', () => {
+  it('the fused SIMD tanh column: a = rho acc + u, h, tanh\', sum h^2, the saturated count and sum tanh\'', () => {
     const n = 64;
     const memory = new WebAssembly.Memory({ initial: 1 });
     const k = instantiateKernels(memory);
     const [acc, u, h, d] = [0, 1, 2, 3].map((q) => new Float32Array(memory.buffer, q * 4 * n, n));
+    const stats = 16 * n; // the column's count (i32) and sum of tanh' (f64, at + 8)
+    const count = new Int32Array(memory.buffer, stats, 1);
+    const derSum = new Float64Array(memory.buffer, stats + 8, 1);
     const rng = new Rng(RUN_SEED, 305);
     for (let i = 0; i < n; i++) {
       acc[i] = rng.normal() * 2;
       u[i] = rng.normal();
     }
     const rho = 1.7;
-    const ss = k.tanhColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, rho, 0.01);
+    const ss = k.tanhColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, rho, 0.01, stats);
     let want = 0;
     let sat = 0;
+    let dSum = 0;
     for (let i = 0; i < n; i++) {
       const t = Math.tanh(Math.fround(Math.fround(Math.fround(rho) * acc[i]) + u[i])); // a in float32, as f32x4
       expect(Math.abs(h[i] - t)).toBeLessThanOrEqual(3 * 2 ** -24 * Math.abs(t));
       expect(Math.abs(d[i] - (1 - t * t))).toBeLessThanOrEqual(1e-6 * (1 - t * t) + 1e-12);
       want += h[i] * h[i];
+      dSum += d[i];
       if (1 - t * t < 0.01) sat++;
     }
     expect(Math.abs(ss - want)).toBeLessThanOrEqual(1e-12 * want);
-    expect(k.saturated()).toBe(sat);
+    // the stored float32 tanh' summed in float64 (in another order): n roundings of 2^-53 at most
+    expect(Math.abs(derSum[0] - dSum)).toBeLessThanOrEqual(n * 2 ** -53 * dSum);
+    expect(count[0]).toBe(sat);
     expect(sat).toBeGreaterThan(0); // the draw saturates some units, so the count is exercised
   });
 
@@ -559,20 +566,25 @@ describe('cpu engine mechanics', () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const k = instantiateKernels(memory);
     const [acc, u, h, d] = [0, 1, 2, 3].map((q) => new Float32Array(memory.buffer, q * 4 * n, n));
+    const stats = 16 * n;
+    const count = new Int32Array(memory.buffer, stats, 1);
+    const derSum = new Float64Array(memory.buffer, stats + 8, 1);
     acc.set([NaN, -Infinity, 2, 0, -1, 0, 3, -2]);
     u.set([0, 0, 0.5, 0, 0, 1e-39, 0, 1]);
     // a = 2 acc + u: NaN, -Inf, 4.5, 0, -2, 1e-39 (> 0, flushed in h), 6, -3
-    const relu = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0, 0);
+    const relu = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0, 0, stats);
     expect(Array.from(h)).toEqual([NaN, 0, 4.5, 0, 0, 0, 6, 0]);
     expect(Array.from(d)).toEqual([NaN, 0, 1, 0, 0, 1, 1, 0]);
     expect(relu).toBeNaN();
-    expect(k.saturated()).toBe(4); // -Inf, 0, -2, -3
+    expect(count[0]).toBe(4); // -Inf, 0, -2, -3
+    expect(derSum[0]).toBeNaN(); // phi'(NaN)
     acc[0] = 1;
-    const leaky = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0.25, -1);
+    const leaky = k.rectColumn(acc.byteOffset, u.byteOffset, h.byteOffset, d.byteOffset, n, 2, 0.25, -1, stats);
     expect(Array.from(h)).toEqual([2, -Infinity, 4.5, 0, -0.5, 0, 6, -0.75]);
     expect(Array.from(d)).toEqual([1, 0.25, 1, 0.25, 0.25, 1, 1, 0.25]);
     expect(leaky).toBe(Infinity);
-    expect(k.saturated()).toBe(4);
+    expect(count[0]).toBe(4);
+    expect(derSum[0]).toBe(5); // four 1s and four 0.25s
   });
 
   it('the WebAssembly SIMD backward helpers: float64 sums of squares (no underflow), scaled and flushed delta, NaN kept', () => {

@@ -102,15 +102,18 @@ export interface BlockProducts {
   backward(): void;
   /**
    * Column c at step t, in SIMD: a = rho acc + u[slot], H = tanh(a), der[t-1] = tanh'(a);
-   * returns sum h^2 (float64); then saturated() is the count of tanh' < satLimit.
+   * returns sum h^2 (float64); then saturated() is the count of tanh' < satLimit and derSum() the
+   * float64 sum of the stored tanh'(a) over all Np lanes.
    */
   tanhColumn(t: number, c: number, slot: number, rho: number, satLimit: number): number;
   /**
    * The same for relu (leaky false, alpha 0) and leaky_relu: returns sum h^2; then saturated()
-   * is the count of a <= 0 over all Np lanes (the Np - N padding lanes, a = 0, included).
+   * is the count of a <= 0 and derSum() the sum of the stored phi' over all Np lanes (the Np - N
+   * padding lanes, a = 0, included).
    */
   rectColumn(t: number, c: number, slot: number, rho: number, alpha: number, leaky: boolean): number;
   saturated(): number;
+  derSum(): number;
   /** ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2 of column c. */
   gNormSq(c: number): number;
   /**
@@ -142,6 +145,7 @@ function jsProducts(setup: KernelSetup): BlockProducts {
       throw new Error('internal: no SIMD relu in the portable products');
     },
     saturated: () => 0,
+    derSum: () => 0,
     gNormSq(c) {
       let ss = 0;
       for (let i = c * Np; i < (c + 1) * Np; i++) ss += acc[i] * acc[i];
@@ -167,11 +171,11 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const { Np, T, blockColumns: bp } = setup;
   const m = Np * Np * 4;
   const v = bp * Np * 4;
-  const bytes = 2 * m + 4 * v + T * v;
+  const bytes = 2 * m + 4 * v + T * v + 16;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, sumsq, scaleDelta, tanhColumn, rectColumn, saturated } = instantiateKernels(memory);
+  const { gemm, sumsq, scaleDelta, tanhColumn, rectColumn } = instantiateKernels(memory);
   const buf = memory.buffer;
-  // Layout: [W0^T | W0 | H | delta | acc | u | der]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  // Layout: [W0^T | W0 | H | delta | acc | u | der | column stats (i32 count, f64 phi' sum)]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
   packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
   const H = new Float32Array(buf, 2 * m, bp * Np);
@@ -179,6 +183,9 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
   const u = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
   const der = new Float32Array(buf, 2 * m + 4 * v, T * bp * Np);
+  const stats = 2 * m + 4 * v + T * v; // a multiple of 8: Np is one of 8
+  const count = new Int32Array(buf, stats, 1);
+  const derSum = new Float64Array(buf, stats + 8, 1);
   return {
     kind: 'simd',
     H,
@@ -190,10 +197,11 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
     tanhColumn: (t, c, slot, rho, satLimit) =>
-      tanhColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, satLimit),
+      tanhColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, satLimit, stats),
     rectColumn: (t, c, slot, rho, alpha, leaky) =>
-      rectColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, alpha, leaky ? -1 : 0),
-    saturated,
+      rectColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, alpha, leaky ? -1 : 0, stats),
+    saturated: () => count[0],
+    derSum: () => derSum[0],
     gNormSq: (c) => sumsq(acc.byteOffset + c * Np * 4, Np),
     scaleDelta: (t, c, scale) => scaleDelta(der.byteOffset + (t - 1) * v + c * Np * 4, acc.byteOffset + c * Np * 4, delta.byteOffset + c * Np * 4, Np, scale),
   };
@@ -343,7 +351,7 @@ export class BlockKernel {
         // tanh in SIMD, one call per column: a, h, tanh'(a), sum h^2 and the saturated count.
         for (let c = 0; c < count; c++) {
           const ss = products.tanhColumn(t, c, slotOf[c], rho[c], satLimit);
-          this.record(out, hLog, c, t, ss, products.saturated());
+          this.record(out, hLog, c, t, ss, products.saturated(), this.unpadded(products.derSum(), derT + c * Np));
         }
         continue;
       }
@@ -351,7 +359,7 @@ export class BlockKernel {
         // relu / leaky_relu in SIMD, one call per column; the padding lanes (a = 0) counted as dead are taken off.
         for (let c = 0; c < count; c++) {
           const ss = products.rectColumn(t, c, slotOf[c], rho[c], leak ?? 0, leak !== null);
-          this.record(out, hLog, c, t, ss, products.saturated() - (Np - N));
+          this.record(out, hLog, c, t, ss, products.saturated() - (Np - N), this.unpadded(products.derSum(), derT + c * Np));
         }
         continue;
       }
@@ -361,7 +369,9 @@ export class BlockKernel {
         const r = rho[c];
         let ss = 0;
         let sat = 0;
-        // a = rho W0 h + U x + b;  h = phi(a) stored as float32 (flushed);  phi'(a) kept for BPTT (NaN stays NaN).
+        let derSum = 0;
+        // a = rho W0 h + U x + b;  h = phi(a) stored as float32 (flushed);  phi'(a) kept for BPTT (NaN stays NaN)
+        // and summed as stored (float32).
         for (let i = 0; i < N; i++) {
           const a = r * acc[off + i] + u[uo + i];
           const y = phi(a);
@@ -370,22 +380,28 @@ export class BlockKernel {
           ss += h * h;
           const d = dphi(a, y);
           if (dead ? a <= 0 : d < satLimit) sat++;
-          der[derT + off + i] = d < F32_MIN_NORMAL ? 0 : d;
+          const stored = Math.fround(d < F32_MIN_NORMAL ? 0 : d);
+          der[derT + off + i] = stored;
+          derSum += stored;
         }
-        this.record(out, hLog, c, t, ss, sat);
+        this.record(out, hLog, c, t, ss, sat, derSum);
       }
     }
   }
 
+  /** A SIMD column's sum of phi' over its Np lanes, less the Np - N padding lanes' stored at der[at + N ..]. */
+  private unpadded(sum: number, at: number): number {
+    const { N, Np } = this.s;
+    for (let i = at + N; i < at + Np; i++) sum -= this.der[i];
+    return sum;
+  }
+
   /**
    * log10 ||h_t||, the saturated fraction, the mean phi'(a_t) and the overflow flag of column c at
-   * step t, from sum h^2, the count and the stored phi'(a_t).
+   * step t, from sum h^2, the saturated count and the sum of the stored phi'(a_t) over the N units.
    */
-  private record(out: BlockResult, hLog: Float64Array, c: number, t: number, ss: number, sat: number): void {
-    const { N, Np, T, blockColumns: bp } = this.s;
-    const der = this.der;
-    let derSum = 0;
-    for (let i = (t - 1) * bp * Np + c * Np, end = i + N; i < end; i++) derSum += der[i];
+  private record(out: BlockResult, hLog: Float64Array, c: number, t: number, ss: number, sat: number, derSum: number): void {
+    const { N, T } = this.s;
     // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
     const finite = ss < Infinity;
     const j = c * T + (t - 1);

@@ -8,10 +8,19 @@
  * mean is summed in the reference's order.
  */
 import type { GradientField } from '../../core/field.ts';
-import { finishReduction, GRID_NAMES, QUANTITY_NAMES, STATISTICS, statisticsOf, type QuantityName } from '../../core/statistics.ts';
+import { finishReduction, GRID_NAMES, QUANTITY_NAMES, STATISTICS, statisticsOf, type QuantityName, type SampleSums } from '../../core/statistics.ts';
+import { expNeg } from '../../core/fastmath.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult } from './protocol.ts';
 
-/** Running sums of one quantity over the samples, for every (k, t). */
+/** 2 ln 10: 10^(2 x) = e^(TWO_LN10 x). */
+const TWO_LN10 = 2 * Math.LN10;
+
+/**
+ * Running sums of one quantity over the samples, for every (k, t). addColumn is the main thread's
+ * hot loop while the workers run (one call per quantity, sequence and block): the test for a
+ * finite value comes first and the optional sums are hoisted out of the loop, since every value
+ * passes through here.
+ */
 class RunningStat {
   readonly sum: Float64Array; // [K*T] sum of finite values, in arrival order
   readonly mean: Float64Array; // [K*T] Welford running mean of finite values
@@ -21,8 +30,14 @@ class RunningStat {
   readonly bad: Uint8Array; // [K*T] 1 once a NaN or +Infinity was seen
   readonly peak: Float64Array; // [K*T] largest finite value (rms)
   readonly scaled: Float64Array; // [K*T] sum of 10^(2 (v - peak)) over the finite values (rms)
+  private readonly spread: boolean;
+  private readonly rms: boolean;
+  /** The sums of one cell, refilled by sums() (finish reads thousands of cells: no object each). */
+  private readonly cell: SampleSums = { S: 0, sum: 0, m2: NaN, zeros: 0, undefined: 0, peak: NaN, scaled: NaN };
 
   constructor(cells: number, withSpread: boolean, withRms: boolean) {
+    this.spread = withSpread;
+    this.rms = withRms;
     this.peak = new Float64Array(withRms ? cells : 0).fill(-Infinity);
     this.scaled = new Float64Array(withRms ? cells : 0);
     this.sum = new Float64Array(cells);
@@ -33,39 +48,60 @@ class RunningStat {
     this.bad = new Uint8Array(cells);
   }
 
-  add(cell: number, v: number): void {
-    if (v === -Infinity) this.negInf[cell]++;
-    else if (Number.isNaN(v) || v === Infinity) this.bad[cell] = 1;
-    else {
-      this.sum[cell] += v;
-      const n = ++this.finite[cell];
-      if (this.m2.length > 0) {
-        const d = v - this.mean[cell];
-        this.mean[cell] += d / n;
-        this.m2[cell] += d * (v - this.mean[cell]);
+  /** Add values[src + j] to cell row + j for j < T. */
+  addColumn(values: Float64Array, src: number, row: number, T: number): void {
+    const { sum, finite, negInf, bad } = this;
+    if (!this.spread && !this.rms) {
+      for (let j = 0; j < T; j++) {
+        const v = values[src + j];
+        const cell = row + j;
+        if (v - v === 0) {
+          sum[cell] += v;
+          finite[cell]++;
+        } else if (v === -Infinity) negInf[cell]++;
+        else bad[cell] = 1; // NaN or +Infinity
       }
-      if (this.peak.length > 0) {
-        // Online log-sum-exp: rescale the sum when a new largest value arrives.
-        const p = this.peak[cell];
+      return;
+    }
+    const { mean, m2, peak, scaled, spread, rms } = this;
+    for (let j = 0; j < T; j++) {
+      const v = values[src + j];
+      const cell = row + j;
+      if (v - v !== 0) {
+        if (v === -Infinity) negInf[cell]++;
+        else bad[cell] = 1;
+        continue;
+      }
+      sum[cell] += v;
+      const n = ++finite[cell];
+      if (spread) {
+        const d = v - mean[cell];
+        mean[cell] += d / n;
+        m2[cell] += d * (v - mean[cell]);
+      }
+      if (rms) {
+        // Online log-sum-exp: rescale the sum when a new largest value arrives. 10^(2 (v - p)) as
+        // e^(2 ln 10 (v - p)) through expNeg (the argument is <= 0; 1e-15 relative): Math.pow cost
+        // three times the rest of this loop.
+        const p = peak[cell];
         if (v > p) {
-          this.scaled[cell] = this.scaled[cell] * Math.pow(10, 2 * (p - v)) + 1;
-          this.peak[cell] = v;
-        } else this.scaled[cell] += Math.pow(10, 2 * (v - p));
+          scaled[cell] = scaled[cell] * expNeg(TWO_LN10 * (p - v)) + 1;
+          peak[cell] = v;
+        } else scaled[cell] += expNeg(TWO_LN10 * (v - p));
       }
     }
   }
 
-  sums(cell: number, S: number) {
-    const rms = this.peak.length > 0;
-    return {
-      S,
-      sum: this.sum[cell],
-      m2: this.m2.length > 0 ? this.m2[cell] : NaN,
-      zeros: this.negInf[cell],
-      undefined: this.bad[cell],
-      peak: rms ? this.peak[cell] : NaN,
-      scaled: rms ? this.scaled[cell] : NaN,
-    };
+  sums(cell: number, S: number): SampleSums {
+    const out = this.cell;
+    out.S = S;
+    out.sum = this.sum[cell];
+    out.m2 = this.spread ? this.m2[cell] : NaN;
+    out.zeros = this.negInf[cell];
+    out.undefined = this.bad[cell];
+    out.peak = this.rms ? this.peak[cell] : NaN;
+    out.scaled = this.rms ? this.scaled[cell] : NaN;
+    return out;
   }
 }
 
@@ -101,11 +137,7 @@ export class FieldReducer {
     const overflow = this.field.overflow;
     for (const [q, stat] of this.stats) {
       const values = r.values[q];
-      for (let c = 0; c < r.count; c++) {
-        const row = ((r.q0 + c) % K) * T; // sequence q = s * K + k
-        const src = c * T;
-        for (let j = 0; j < T; j++) stat.add(row + j, values[src + j]);
-      }
+      for (let c = 0; c < r.count; c++) stat.addColumn(values, c * T, ((r.q0 + c) % K) * T, T); // sequence q = s * K + k
     }
     for (let c = 0; c < r.count; c++) {
       const row = ((r.q0 + c) % K) * T;

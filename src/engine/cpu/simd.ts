@@ -65,7 +65,8 @@ const SIMD = {
   i32x4Sub: 0xb1,
 } as const;
 const I32_ADD = 0x6a;
-const GLOBAL_SET = 0x24;
+const I32_STORE = 0x36;
+const F64_STORE = 0x39;
 const F64_ADD = 0xa0;
 const F32 = 0x7d;
 const F64 = 0x7c;
@@ -199,11 +200,12 @@ function gemmBody(): number[] {
  */
 function tanhBody(fused: boolean): number[] {
   // tanh(a, h, d, n)                                   a read from memory
-  // tanhColumn(acc, u, h, d, n, rho, satLimit) -> f64  a = rho acc + u; returns sum h^2 (float64)
-  //                                                    and sets the global `saturated` to #{d < satLimit}
-  const P = fused ? { a: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, sat: 6, end: 7 } : { a: 0, u: -1, h: 1, d: 2, n: 3, rho: -1, sat: -1, end: 4 };
+  // tanhColumn(acc, u, h, d, n, rho, satLimit, stats) -> f64
+  //   a = rho acc + u; returns sum h^2 (float64), stores #{d < satLimit} (i32) at stats and
+  //   sum d (f64) at stats + 8
+  const P = fused ? { a: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, sat: 6, stats: 7, end: 8 } : { a: 0, u: -1, h: 1, d: 2, n: 3, rho: -1, sat: -1, stats: -1, end: 4 };
   const first = P.end + 1;
-  const V = { x: first, ax: first + 1, z: first + 2, k: first + 3, e: first + 4, big: first + 5, small: first + 6, der: first + 7, sq: first + 8, mask: first + 9, rhoV: first + 10, satV: first + 11, cnt: first + 12, lo: first + 13, hi: first + 14, hv: first + 15, tmp: first + 16 };
+  const V = { x: first, ax: first + 1, z: first + 2, k: first + 3, e: first + 4, big: first + 5, small: first + 6, der: first + 7, sq: first + 8, mask: first + 9, rhoV: first + 10, satV: first + 11, cnt: first + 12, lo: first + 13, hi: first + 14, hv: first + 15, tmp: first + 16, dlo: first + 17, dhi: first + 18 };
   const b: number[] = [];
   const get = (l: number) => b.push(OP.localGet, ...uleb(l));
   const set = (l: number) => b.push(OP.localSet, ...uleb(l));
@@ -272,6 +274,7 @@ function tanhBody(fused: boolean): number[] {
     get(P.d); get(V.der); simd(SIMD.store, ...memarg);
     if (fused) {
       squareInto(b, V.hv, V.lo, V.hi);
+      sumInto(b, V.der, V.dlo, V.dhi);
       // cnt -= (d < satLimit) lane masks (-1 where saturated)
       get(V.cnt); get(V.der); get(V.satV); simd(SIMD.f32x4Lt); simd(SIMD.i32x4Sub); set(V.cnt);
     }
@@ -282,15 +285,11 @@ function tanhBody(fused: boolean): number[] {
   }
   b.push(OP.end);
   if (fused) {
-    for (let lane = 0; lane < 4; lane++) {
-      get(V.cnt); simd(SIMD.i32x4ExtractLane, lane);
-      if (lane > 0) b.push(I32_ADD);
-    }
-    b.push(GLOBAL_SET, 0);
+    storeStats(b, P.stats, V.cnt, V.dlo, V.dhi);
     sumLanes(b, V.lo, V.hi);
   }
   b.push(OP.end); // function
-  const locals = vec([[...uleb(1), I32], [...uleb(17), V128]]); // `end`, then the v128 locals V
+  const locals = vec([[...uleb(1), I32], [...uleb(19), V128]]); // `end`, then the v128 locals V
   return [...locals, ...b];
 }
 
@@ -316,6 +315,39 @@ function squareInto(b: number[], v: number, lo: number, hi: number): void {
   }
 }
 
+/** Code that adds the f32x4 in local `v` to the f64x2 accumulators `lo` (lanes 0, 1) and `hi` (lanes 2, 3). */
+function sumInto(b: number[], v: number, lo: number, hi: number): void {
+  const op = (code: number, ...imm: number[]) => b.push(OP.simd, ...uleb(code), ...imm);
+  for (const [acc, high] of [[lo, false], [hi, true]] as const) {
+    b.push(OP.localGet, ...uleb(acc));
+    b.push(OP.localGet, ...uleb(v));
+    if (high) {
+      b.push(OP.localGet, ...uleb(v));
+      op(SIMD.i8x16Shuffle, ...HIGH_TO_LOW);
+    }
+    op(SIMD.f64x2PromoteLowF32x4);
+    op(SIMD.f64x2Add);
+    b.push(OP.localSet, ...uleb(acc));
+  }
+}
+
+/**
+ * Code that stores a column's statistics where the caller reads them with typed arrays (a
+ * WebAssembly.Global's value getter cost more than the float64 sum it read): the sum of the i32
+ * lanes of `cnt` at byte address `stats` and the f64 sum of `lo` and `hi` at `stats` + 8.
+ */
+function storeStats(b: number[], stats: number, cnt: number, lo: number, hi: number): void {
+  b.push(OP.localGet, ...uleb(stats));
+  for (let lane = 0; lane < 4; lane++) {
+    b.push(OP.localGet, ...uleb(cnt), OP.simd, ...uleb(SIMD.i32x4ExtractLane), lane);
+    if (lane > 0) b.push(I32_ADD);
+  }
+  b.push(I32_STORE, 2, 0);
+  b.push(OP.localGet, ...uleb(stats));
+  sumLanes(b, lo, hi);
+  b.push(F64_STORE, 3, 8);
+}
+
 /** Code leaving lo[0] + lo[1] + hi[0] + hi[1] (f64) on the stack. */
 function sumLanes(b: number[], lo: number, hi: number): void {
   const op = (code: number, ...imm: number[]) => b.push(OP.simd, ...uleb(code), ...imm);
@@ -326,16 +358,16 @@ function sumLanes(b: number[], lo: number, hi: number): void {
 }
 
 /**
- * The body of rectColumn(acc, u, h, d, n, rho, alpha, leaky) -> f64, the relu / leaky_relu column:
+ * The body of rectColumn(acc, u, h, d, n, rho, alpha, leaky, stats) -> f64, the relu / leaky_relu column:
  *   a = rho acc + u;  h = a > 0 ? a : (leaky ? alpha a : 0);  d = a > 0 ? 1 : a <= 0 ? (leaky ? alpha : 0) : NaN
  * (relu(-Infinity) = 0, NaN stays NaN, h flushed below the smallest normal float32), returning
- * sum h^2 in float64 and setting the global `saturated` to #{a <= 0} (padding lanes included:
- * the caller subtracts them). `leaky` is 0 or -1 (all bits).
+ * sum h^2 in float64 and storing #{a <= 0} (i32) at `stats` and sum d (f64) at `stats` + 8,
+ * padding lanes included: the caller subtracts them. `leaky` is 0 or -1 (all bits).
  */
 function rectBody(): number[] {
-  const P = { acc: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, alpha: 6, leaky: 7, end: 8 } as const;
+  const P = { acc: 0, u: 1, h: 2, d: 3, n: 4, rho: 5, alpha: 6, leaky: 7, stats: 8, end: 9 } as const;
   const first = P.end + 1;
-  const V = { a: first, neg: first + 1, rhoV: first + 2, alphaV: first + 3, leakyV: first + 4, cnt: first + 5, lo: first + 6, hi: first + 7, hv: first + 8, tmp: first + 9 };
+  const V = { a: first, neg: first + 1, rhoV: first + 2, alphaV: first + 3, leakyV: first + 4, cnt: first + 5, lo: first + 6, hi: first + 7, hv: first + 8, tmp: first + 9, dv: first + 10, dlo: first + 11, dhi: first + 12 };
   const b: number[] = [];
   const get = (l: number) => b.push(OP.localGet, ...uleb(l));
   const set = (l: number) => b.push(OP.localSet, ...uleb(l));
@@ -361,10 +393,11 @@ function rectBody(): number[] {
     get(V.hv); get(V.hv); simd(SIMD.f32x4Abs); f32x4(1.1754943508222875e-38); simd(SIMD.f32x4Lt); simd(SIMD.v128AndNot); set(V.hv);
     get(P.h); get(V.hv); simd(SIMD.store, ...memarg);
     // d = bitselect(1, bitselect(alpha, NaN, neg), a > 0): relu passes alpha = 0
-    get(P.d);
     f32x4(1); get(V.alphaV); f32x4(NaN); get(V.neg); simd(SIMD.v128Bitselect); get(V.a); f32x4(0); simd(SIMD.f32x4Gt); simd(SIMD.v128Bitselect);
-    simd(SIMD.store, ...memarg);
+    set(V.dv);
+    get(P.d); get(V.dv); simd(SIMD.store, ...memarg);
     squareInto(b, V.hv, V.lo, V.hi);
+    sumInto(b, V.dv, V.dlo, V.dhi);
     get(V.cnt); get(V.neg); simd(SIMD.i32x4Sub); set(V.cnt);
     for (const l of [P.acc, P.u, P.h, P.d]) {
       get(l); i32(16); b.push(OP.i32Add); set(l);
@@ -372,14 +405,10 @@ function rectBody(): number[] {
     get(P.acc); get(P.end); b.push(OP.i32LtU, OP.brIf, 0);
   }
   b.push(OP.end);
-  for (let lane = 0; lane < 4; lane++) {
-    get(V.cnt); simd(SIMD.i32x4ExtractLane, lane);
-    if (lane > 0) b.push(I32_ADD);
-  }
-  b.push(GLOBAL_SET, 0);
+  storeStats(b, P.stats, V.cnt, V.dlo, V.dhi);
   sumLanes(b, V.lo, V.hi);
   b.push(OP.end); // function
-  return [...vec([[...uleb(1), I32], [...uleb(10), V128]]), ...b];
+  return [...vec([[...uleb(1), I32], [...uleb(13), V128]]), ...b];
 }
 
 /** sumsq(p, n) -> f64: sum of the squares of n floats at byte address p (n % 4 == 0), accumulated in float64. */
@@ -430,7 +459,7 @@ function scaleDeltaBody(): number[] {
 /**
  * The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp), tanh(a, h, d, n),
  * sumsq(p, n) -> f64, scaleDelta(der, g, out, n, scale) -> f64, tanhColumn and rectColumn (byte
- * addresses), and the mutable i32 global `saturated`.
+ * addresses; the columns store their saturated count and phi' sum at `stats`).
  */
 export function kernelModuleBytes(): Uint8Array {
   const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody()];
@@ -440,8 +469,8 @@ export function kernelModuleBytes(): Uint8Array {
     fn([I32, I32, I32, I32], []),
     fn([I32, I32], [F64]),
     fn([I32, I32, I32, I32, F32], [F64]),
-    fn([I32, I32, I32, I32, I32, F32, F32], [F64]),
     fn([I32, I32, I32, I32, I32, F32, F32, I32], [F64]),
+    fn([I32, I32, I32, I32, I32, F32, F32, I32, I32], [F64]),
   ];
   const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn'];
   const bytes = [
@@ -449,8 +478,7 @@ export function kernelModuleBytes(): Uint8Array {
     ...section(1, vec(types)),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])), // import memory, min 1 page
     ...section(3, vec(bodies.map((_, i) => [i]))), // function i has type i
-    ...section(6, vec([[I32, 0x01, OP.i32Const, 0, OP.end]])), // global 0: mutable i32 `saturated`
-    ...section(7, vec([...names.map((name, i) => [...str(name), 0x00, i]), [...str('saturated'), 0x03, 0]])),
+    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, i]))),
     ...section(10, vec(bodies.map((body) => [...uleb(body.length), ...body]))),
   ];
   return new Uint8Array(bytes);
@@ -471,21 +499,22 @@ export type SimdTanh = (a: number, h: number, d: number, n: number) => void;
 export type SimdSumsq = (p: number, n: number) => number;
 export type SimdScaleDelta = (der: number, g: number, out: number, n: number, scale: number) => number;
 
-export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, satLimit: number) => number;
+export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, satLimit: number, stats: number) => number;
 
-export type SimdRectColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, alpha: number, leaky: number) => number;
+export type SimdRectColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, alpha: number, leaky: number, stats: number) => number;
 
 export interface SimdKernels {
   gemm: SimdGemm;
   tanh: SimdTanh;
   sumsq: SimdSumsq;
   scaleDelta: SimdScaleDelta;
-  /** a = rho acc + u; h = tanh(a), d = tanh'(a) as `tanh`; returns sum h^2 (float64); then saturated() = #{d < satLimit}. */
+  /**
+   * a = rho acc + u; h = tanh(a), d = tanh'(a) as `tanh`; returns sum h^2 (float64); stores
+   * #{d < satLimit} as an i32 at byte address `stats` and sum d as an f64 at `stats` + 8.
+   */
   tanhColumn: SimdTanhColumn;
-  /** relu (alpha 0, leaky 0) or leaky_relu (leaky -1) column; returns sum h^2; then saturated() = #{a <= 0}. */
+  /** relu (alpha 0, leaky 0) or leaky_relu (leaky -1) column; returns sum h^2; stores #{a <= 0} and sum d as tanhColumn. */
   rectColumn: SimdRectColumn;
-  /** The count of the last tanhColumn or rectColumn call. */
-  saturated(): number;
 }
 
 let bytesCache: Uint8Array | null = null;
@@ -503,7 +532,6 @@ export function simdAvailable(): boolean {
 export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
   const module = new WebAssembly.Module(moduleBytes() as BufferSource);
   const e = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
-  const sat = e.saturated as WebAssembly.Global;
   return {
     gemm: e.gemm as SimdGemm,
     tanh: e.tanh as SimdTanh,
@@ -511,7 +539,6 @@ export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
     scaleDelta: e.scaleDelta as SimdScaleDelta,
     tanhColumn: e.tanhColumn as SimdTanhColumn,
     rectColumn: e.rectColumn as SimdRectColumn,
-    saturated: () => sat.value as number,
   };
 }
 
