@@ -39,7 +39,7 @@ import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/refere
 import { Rng } from '../../src/core/rng.ts';
 import { CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/engine.ts';
 import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
-import { instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
+import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
 import { withSpectrum } from '../helpers/spectrum.ts';
@@ -585,6 +585,59 @@ describe('cpu engine mechanics', () => {
     expect(leaky).toBe(Infinity);
     expect(count[0]).toBe(4);
     expect(derSum[0]).toBe(5); // four 1s and four 0.25s
+  });
+
+  it('the SIMD block loops give every column exactly what its column function gives (3 columns, own rho, u, scale)', () => {
+    const n = 16;
+    const cols = 3;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = instantiateKernels(memory);
+    const f32 = (at: number, len: number) => new Float32Array(memory.buffer, at, len);
+    const v = cols * n * 4;
+    const [acc, u, h, d, h1, d1] = [0, 1, 2, 3, 4, 5].map((q) => f32(q * v, cols * n));
+    const params = 6 * v; // per column: f32 rho, i32 address of u
+    const stats = params + cols * COLUMN_PARAMS_BYTES;
+    const one = stats + cols * COLUMN_STATS_BYTES; // the column function's count and phi' sum
+    const rng = new Rng(RUN_SEED, 306);
+    for (let i = 0; i < cols * n; i++) {
+      acc[i] = rng.normal() * 3;
+      u[i] = rng.normal();
+    }
+    const rhos = [0.5, 1.25, 2];
+    const slots = [2, 0, 1]; // columns read another column's u
+    for (let c = 0; c < cols; c++) {
+      new Float32Array(memory.buffer, params + c * COLUMN_PARAMS_BYTES, 1)[0] = rhos[c];
+      new Int32Array(memory.buffer, params + c * COLUMN_PARAMS_BYTES + 4, 1)[0] = u.byteOffset + slots[c] * n * 4;
+    }
+    const colStats = (at: number) => [new Int32Array(memory.buffer, at, 1)[0], new Float64Array(memory.buffer, at + 8, 1)[0]];
+    const check = (block: () => void, column: (c: number) => number) => {
+      block();
+      for (let c = 0; c < cols; c++) {
+        const ss = column(c);
+        const [count, derSum] = colStats(one);
+        expect([...colStats(stats + c * COLUMN_STATS_BYTES), new Float64Array(memory.buffer, stats + c * COLUMN_STATS_BYTES + 16, 1)[0]]).toEqual([count, derSum, ss]);
+      }
+      expect(Array.from(h)).toEqual(Array.from(h1));
+      expect(Array.from(d)).toEqual(Array.from(d1));
+    };
+    const at = (a: Float32Array, c: number) => a.byteOffset + c * n * 4;
+    check(
+      () => k.tanhBlock(acc.byteOffset, h.byteOffset, d.byteOffset, n, cols, params, 0.01, stats),
+      (c) => k.tanhColumn(at(acc, c), at(u, slots[c]), at(h1, c), at(d1, c), n, rhos[c], 0.01, one),
+    );
+    check(
+      () => k.rectBlock(acc.byteOffset, h.byteOffset, d.byteOffset, n, cols, params, 0.1, -1, stats),
+      (c) => k.rectColumn(at(acc, c), at(u, slots[c]), at(h1, c), at(d1, c), n, rhos[c], 0.1, -1, one),
+    );
+    // sumsqBlock and scaleDeltaBlock: f64 results per column, delta as scaleDelta writes it.
+    const out = new Float64Array(memory.buffer, one + 16, cols);
+    k.sumsqBlock(acc.byteOffset, n, cols, out.byteOffset);
+    expect(Array.from(out)).toEqual([0, 1, 2].map((c) => k.sumsq(at(acc, c), n)));
+    const scales = new Float32Array(memory.buffer, out.byteOffset + 8 * cols, cols);
+    scales.set([0.5, 3, 1e-3]);
+    k.scaleDeltaBlock(d.byteOffset, acc.byteOffset, h.byteOffset, n, cols, scales.byteOffset, out.byteOffset);
+    expect(Array.from(out)).toEqual([0, 1, 2].map((c) => k.scaleDelta(at(d, c), at(acc, c), at(h1, c), n, scales[c])));
+    expect(Array.from(h)).toEqual(Array.from(h1));
   });
 
   it('the WebAssembly SIMD backward helpers: float64 sums of squares (no underflow), scaled and flushed delta, NaN kept', () => {

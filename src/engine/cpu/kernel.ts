@@ -35,7 +35,7 @@ import { activationRecord, saturationLimit, type ActivationRecord, type CpuScala
 import { makeQuantityArrays } from '../../core/statistics.ts';
 export { expNeg, fastTanh } from '../../core/fastmath.ts';
 import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
-import { instantiateKernels, packPanels, simdAvailable } from './simd.ts';
+import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -96,31 +96,37 @@ export interface BlockProducts {
   readonly der: Float32Array;
   /** [Bp, Np] U x_t + b of each input slot of the block (padding stays 0). */
   readonly u: Float32Array;
-  /** Whether tanhColumn and rectColumn are available (SIMD). */
+  /** Whether tanhBlock and rectBlock are available (SIMD). */
   readonly fusedTanh: boolean;
   forward(): void;
   backward(): void;
+  /** The block's columns: rho and input slot of each of the first `count` (before tanhBlock, rectBlock). */
+  columns(rho: Float64Array, slotOf: Int32Array, count: number): void;
   /**
-   * Column c at step t, in SIMD: a = rho acc + u[slot], H = tanh(a), der[t-1] = tanh'(a);
-   * returns sum h^2 (float64); then saturated() is the count of tanh' < satLimit and derSum() the
-   * float64 sum of the stored tanh'(a) over all Np lanes.
+   * Columns c < count at step t, in SIMD: a = rho_c acc + u[slot_c], H = tanh(a), der[t-1] = tanh'(a);
+   * then colSs(c) is sum h^2 (float64), colSat(c) the count of tanh' < satLimit and colDerSum(c)
+   * the float64 sum of the stored tanh'(a), all over the Np lanes.
    */
-  tanhColumn(t: number, c: number, slot: number, rho: number, satLimit: number): number;
+  tanhBlock(t: number, count: number, satLimit: number): void;
   /**
-   * The same for relu (leaky false, alpha 0) and leaky_relu: returns sum h^2; then saturated()
-   * is the count of a <= 0 and derSum() the sum of the stored phi' over all Np lanes (the Np - N
-   * padding lanes, a = 0, included).
+   * The same for relu (leaky false, alpha 0) and leaky_relu: colSat(c) is the count of a <= 0 (the
+   * Np - N padding lanes, a = 0, included, as in colDerSum).
    */
-  rectColumn(t: number, c: number, slot: number, rho: number, alpha: number, leaky: boolean): number;
-  saturated(): number;
-  derSum(): number;
-  /** ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2 of column c. */
-  gNormSq(c: number): number;
+  rectBlock(t: number, count: number, alpha: number, leaky: boolean): void;
+  colSs(c: number): number;
+  colSat(c: number): number;
+  colDerSum(c: number): number;
+  /** gss[c] = ||acc[c, :]||^2 (float64 sum), i.e. ||g_t||^2, for c < count. */
+  gNormSqBlock(count: number): void;
+  readonly gss: Float64Array;
   /**
-   * delta[c, :] = der[t-1][c, :] * acc[c, :] * scale, stored flushed to float32; returns the
-   * float64 sum of squares of the unflushed products (NaN where some phi' is NaN).
+   * delta[c, :] = der[t-1][c, :] * acc[c, :] * scales[c], stored flushed to float32, for c < count;
+   * dss[c] = the float64 sum of squares of the unflushed products (NaN where some phi' is NaN).
    */
-  scaleDelta(t: number, c: number, scale: number): number;
+  scaleDeltaBlock(t: number, count: number): void;
+  /** Set by the caller before scaleDeltaBlock (float32 in SIMD, where the product is float32). */
+  readonly scales: Float32Array | Float64Array;
+  readonly dss: Float64Array;
 }
 
 /** Portable products: plain typed arrays and gemmBlock. */
@@ -130,6 +136,12 @@ function jsProducts(setup: KernelSetup): BlockProducts {
   const delta = new Float32Array(bp * Np);
   const acc = new Float32Array(bp * Np);
   const der = new Float32Array(T * bp * Np);
+  const gss = new Float64Array(bp);
+  const scales = new Float64Array(bp);
+  const dss = new Float64Array(bp);
+  const noSimd = () => {
+    throw new Error('internal: no SIMD activation in the portable products');
+  };
   return {
     kind: 'js',
     H,
@@ -138,28 +150,34 @@ function jsProducts(setup: KernelSetup): BlockProducts {
     der,
     u: new Float32Array(bp * Np),
     fusedTanh: false,
-    tanhColumn: () => {
-      throw new Error('internal: no SIMD tanh in the portable products');
-    },
-    rectColumn: () => {
-      throw new Error('internal: no SIMD relu in the portable products');
-    },
-    saturated: () => 0,
-    derSum: () => 0,
-    gNormSq(c) {
-      let ss = 0;
-      for (let i = c * Np; i < (c + 1) * Np; i++) ss += acc[i] * acc[i];
-      return ss;
-    },
-    scaleDelta(t, c, scale) {
-      const derT = (t - 1) * bp * Np;
-      let dss = 0;
-      for (let i = c * Np; i < (c + 1) * Np; i++) {
-        const dv = der[derT + i] * acc[i] * scale;
-        delta[i] = flush(dv);
-        dss += dv * dv;
+    columns: () => undefined,
+    tanhBlock: noSimd,
+    rectBlock: noSimd,
+    colSs: noSimd,
+    colSat: noSimd,
+    colDerSum: noSimd,
+    gss,
+    scales,
+    dss,
+    gNormSqBlock(count) {
+      for (let c = 0; c < count; c++) {
+        let ss = 0;
+        for (let i = c * Np; i < (c + 1) * Np; i++) ss += acc[i] * acc[i];
+        gss[c] = ss;
       }
-      return dss;
+    },
+    scaleDeltaBlock(t, count) {
+      const derT = (t - 1) * bp * Np;
+      for (let c = 0; c < count; c++) {
+        const scale = scales[c];
+        let ss = 0;
+        for (let i = c * Np; i < (c + 1) * Np; i++) {
+          const dv = der[derT + i] * acc[i] * scale;
+          delta[i] = flush(dv);
+          ss += dv * dv;
+        }
+        dss[c] = ss;
+      }
     },
     forward: () => gemmBlock(W0, H, acc, Np, bp),
     backward: () => gemmBlock(W0T, delta, acc, Np, bp),
@@ -171,11 +189,13 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const { Np, T, blockColumns: bp } = setup;
   const m = Np * Np * 4;
   const v = bp * Np * 4;
-  const bytes = 2 * m + 4 * v + T * v + 16;
+  // The per-column tables after the vectors: params, stats, gss, dss (8-byte aligned: Np is a multiple of 8), scales.
+  const tables = 2 * m + 4 * v + T * v;
+  const bytes = tables + bp * (COLUMN_PARAMS_BYTES + COLUMN_STATS_BYTES + 8 + 8 + 4);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, sumsq, scaleDelta, tanhColumn, rectColumn } = instantiateKernels(memory);
+  const { gemm, tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock } = instantiateKernels(memory);
   const buf = memory.buffer;
-  // Layout: [W0^T | W0 | H | delta | acc | u | der | column stats (i32 count, f64 phi' sum)]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  // Layout: [W0^T | W0 | H | delta | acc | u | der | tables]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
   packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
   const H = new Float32Array(buf, 2 * m, bp * Np);
@@ -183,9 +203,15 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
   const u = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
   const der = new Float32Array(buf, 2 * m + 4 * v, T * bp * Np);
-  const stats = 2 * m + 4 * v + T * v; // a multiple of 8: Np is one of 8
-  const count = new Int32Array(buf, stats, 1);
-  const derSum = new Float64Array(buf, stats + 8, 1);
+  const params = tables;
+  const stats = params + bp * COLUMN_PARAMS_BYTES;
+  const paramF32 = new Float32Array(buf, params, 2 * bp); // [c * 2] rho
+  const paramI32 = new Int32Array(buf, params, 2 * bp); // [c * 2 + 1] address of u
+  const statI32 = new Int32Array(buf, stats, (bp * COLUMN_STATS_BYTES) / 4); // [c * 6] count
+  const statF64 = new Float64Array(buf, stats, (bp * COLUMN_STATS_BYTES) / 8); // [c * 3 + 1] phi' sum, [c * 3 + 2] h^2 sum
+  const gss = new Float64Array(buf, stats + bp * COLUMN_STATS_BYTES, bp);
+  const dss = new Float64Array(buf, gss.byteOffset + 8 * bp, bp);
+  const scales = new Float32Array(buf, dss.byteOffset + 8 * bp, bp);
   return {
     kind: 'simd',
     H,
@@ -196,14 +222,22 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     fusedTanh: true,
     forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
     backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
-    tanhColumn: (t, c, slot, rho, satLimit) =>
-      tanhColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, satLimit, stats),
-    rectColumn: (t, c, slot, rho, alpha, leaky) =>
-      rectColumn(acc.byteOffset + c * Np * 4, u.byteOffset + slot * Np * 4, H.byteOffset + c * Np * 4, der.byteOffset + (t - 1) * v + c * Np * 4, Np, rho, alpha, leaky ? -1 : 0, stats),
-    saturated: () => count[0],
-    derSum: () => derSum[0],
-    gNormSq: (c) => sumsq(acc.byteOffset + c * Np * 4, Np),
-    scaleDelta: (t, c, scale) => scaleDelta(der.byteOffset + (t - 1) * v + c * Np * 4, acc.byteOffset + c * Np * 4, delta.byteOffset + c * Np * 4, Np, scale),
+    columns(rho, slotOf, count) {
+      for (let c = 0; c < count; c++) {
+        paramF32[2 * c] = rho[c];
+        paramI32[2 * c + 1] = u.byteOffset + slotOf[c] * Np * 4;
+      }
+    },
+    tanhBlock: (t, count, satLimit) => tanhBlock(acc.byteOffset, H.byteOffset, der.byteOffset + (t - 1) * v, Np, count, params, satLimit, stats),
+    rectBlock: (t, count, alpha, leaky) => rectBlock(acc.byteOffset, H.byteOffset, der.byteOffset + (t - 1) * v, Np, count, params, alpha, leaky ? -1 : 0, stats),
+    colSs: (c) => statF64[3 * c + 2],
+    colSat: (c) => statI32[6 * c],
+    colDerSum: (c) => statF64[3 * c + 1],
+    gss,
+    scales,
+    dss,
+    gNormSqBlock: (count) => sumsqBlock(acc.byteOffset, Np, count, gss.byteOffset),
+    scaleDeltaBlock: (t, count) => scaleDeltaBlock(der.byteOffset + (t - 1) * v, acc.byteOffset, delta.byteOffset, Np, count, scales.byteOffset, dss.byteOffset),
   };
 }
 
@@ -297,6 +331,7 @@ export class BlockKernel {
       this.x[slot] = x;
     }
     this.cached = cached;
+    this.products.columns(rho, slotOf, count);
 
     this.forward(count, rho, slotOf, samples.length, out);
     this.backward(count, rho, out);
@@ -347,19 +382,14 @@ export class BlockKernel {
       // A = W0 H_{t-1} for every column of the block at once.
       products.forward();
       const derT = (t - 1) * bp * Np;
-      if (simd?.kind === 'tanh') {
-        // tanh in SIMD, one call per column: a, h, tanh'(a), sum h^2 and the saturated count.
+      if (simd) {
+        // The activation in SIMD over every column (one call): a, h, phi'(a), sum h^2, the saturated
+        // count and the sum of phi'. relu / leaky_relu count the padding lanes (a = 0) as dead: taken off.
+        if (simd.kind === 'tanh') products.tanhBlock(t, count, satLimit);
+        else products.rectBlock(t, count, leak ?? 0, leak !== null);
+        const padDead = simd.kind === 'rect' ? Np - N : 0;
         for (let c = 0; c < count; c++) {
-          const ss = products.tanhColumn(t, c, slotOf[c], rho[c], satLimit);
-          this.record(out, hLog, c, t, ss, products.saturated(), this.unpadded(products.derSum(), derT + c * Np));
-        }
-        continue;
-      }
-      if (simd?.kind === 'rect') {
-        // relu / leaky_relu in SIMD, one call per column; the padding lanes (a = 0) counted as dead are taken off.
-        for (let c = 0; c < count; c++) {
-          const ss = products.rectColumn(t, c, slotOf[c], rho[c], leak ?? 0, leak !== null);
-          this.record(out, hLog, c, t, ss, products.saturated() - (Np - N), this.unpadded(products.derSum(), derT + c * Np));
+          this.record(out, hLog, c, t, products.colSs(c), products.colSat(c) - padDead, this.unpadded(products.colDerSum(c), derT + c * Np));
         }
         continue;
       }
@@ -416,7 +446,8 @@ export class BlockKernel {
   private backward(count: number, rho: Float64Array, out: BlockResult): void {
     const { N, Np, T, r } = this.s;
     const { hLog, logScale, carry, products } = this;
-    const { acc, delta } = products;
+    const { acc, delta, gss, scales } = products;
+    const dssOf = products.dss;
     const { valid, logRho } = this;
     valid.fill(1);
     for (let c = 0; c < count; c++) logRho[c] = Math.log10(rho[c]);
@@ -427,26 +458,36 @@ export class BlockKernel {
     acc.fill(0);
     for (let c = 0; c < count; c++) for (let i = 0; i < N; i++) acc[c * Np + i] = r[i];
     for (let t = T; t >= 1; t--) {
+      // ||g_t||^2 of every column, then each valid column's scale 1 / ||g_t|| (0 for the others).
+      products.gNormSqBlock(count);
       for (let c = 0; c < count; c++) {
-        const off = c * Np;
         const j = c * T + (t - 1);
         if (!valid[c]) {
           out.values.grad[j] = NaN;
           out.values.weight[j] = NaN;
           out.flags[j] |= FLAG_BACKWARD_INVALID;
+          scales[c] = 0;
           continue;
         }
-        const ss = products.gNormSq(c);
+        const ss = gss[c];
         const gl = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
         out.values.grad[j] = gl + logScale[c];
-        const scale = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+        scales[c] = ss > 0 ? 1 / Math.sqrt(ss) : 0;
         if (ss > 0) addLog(logScale, carry, c, gl);
-        // delta_t = phi'(a_t) * g_t / ||g_t||; a NaN phi' makes dss NaN (g is finite).
-        const dss = products.scaleDelta(t, c, scale);
+      }
+      // delta_t = phi'(a_t) * g_t / ||g_t|| for every column; a NaN phi' makes dss NaN (g is finite).
+      products.scaleDeltaBlock(t, count);
+      for (let c = 0; c < count; c++) {
+        if (!valid[c]) {
+          delta.fill(0, c * Np, (c + 1) * Np); // its phi' or g may be NaN: kept out of delta
+          continue;
+        }
+        const j = c * T + (t - 1);
+        const dss = dssOf[c];
         if (dss !== dss) {
           valid[c] = 0;
           out.values.weight[j] = NaN;
-          delta.fill(0, off, off + N);
+          delta.fill(0, c * Np, (c + 1) * Np);
           continue;
         }
         // ||delta_t h_{t-1}^T||_F = ||delta_t|| ||h_{t-1}|| (rank one)

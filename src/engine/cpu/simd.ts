@@ -66,6 +66,9 @@ const SIMD = {
 } as const;
 const I32_ADD = 0x6a;
 const I32_STORE = 0x36;
+const I32_LOAD = 0x28;
+const F32_LOAD = 0x2a;
+const CALL = 0x10;
 const F64_STORE = 0x39;
 const F64_ADD = 0xa0;
 const F32 = 0x7d;
@@ -457,12 +460,130 @@ function scaleDeltaBody(): number[] {
 }
 
 /**
+ * A loop over the `count` columns of a block (count >= 1), each `n` floats long, that calls one of
+ * the column functions above for each: one call from JavaScript per step instead of one per
+ * column (a JavaScript-to-WebAssembly call cost about as much as a column of N = 64).
+ * `params` are the block function's parameters: `columns` of them are byte addresses advanced by
+ * n * 4 per column, `tables` advance by their record size; `call` pushes the column function's
+ * arguments and calls it, `after` consumes what it returned (if anything).
+ */
+function columnLoop(spec: {
+  params: number; // parameter count of the block function
+  n: number; // index of the parameter n
+  count: number; // index of the parameter count
+  columns: number[];
+  tables: [index: number, bytes: number][];
+  call: (b: number[]) => void;
+  after?: (b: number[]) => void;
+}): number[] {
+  const c = spec.params;
+  const stride = spec.params + 1;
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  get(spec.n); i32(2); b.push(OP.i32Shl); set(stride);
+  b.push(OP.loop, OP.void);
+  spec.call(b);
+  spec.after?.(b);
+  for (const l of spec.columns) {
+    get(l); get(stride); b.push(OP.i32Add); set(l);
+  }
+  for (const [l, bytes] of spec.tables) {
+    get(l); i32(bytes); b.push(OP.i32Add); set(l);
+  }
+  get(c); i32(1); b.push(OP.i32Add); b.push(OP.localTee, ...uleb(c)); get(spec.count); b.push(OP.i32LtU, OP.brIf, 0);
+  b.push(OP.end);
+  b.push(OP.end); // function
+  return [...vec([[...uleb(2), I32]]), ...b];
+}
+
+/** Bytes of one column's record in a block's statistics: i32 saturated count, f64 sum of phi' at + 8, f64 sum of h^2 at + 16. */
+export const COLUMN_STATS_BYTES = 24;
+/** Bytes of one column's parameters: f32 rho, then the i32 byte address of its u = U x_t + b. */
+export const COLUMN_PARAMS_BYTES = 8;
+
+/**
+ * tanhBlock(acc, h, d, n, count, params, satLimit, stats): tanhColumn for each column c < count,
+ * with rho and u from its `params` record, its count and sums in its `stats` record.
+ */
+function tanhBlockBody(tanhColumn: number): number[] {
+  const P = { acc: 0, h: 1, d: 2, n: 3, count: 4, params: 5, sat: 6, stats: 7 };
+  return columnLoop({
+    params: 8,
+    n: P.n,
+    count: P.count,
+    columns: [P.acc, P.h, P.d],
+    tables: [[P.params, COLUMN_PARAMS_BYTES], [P.stats, COLUMN_STATS_BYTES]],
+    call: (b) => {
+      const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+      get(P.stats); // the address for the f64 store of the result
+      get(P.acc); get(P.params); b.push(I32_LOAD, 2, 4); get(P.h); get(P.d); get(P.n); get(P.params); b.push(F32_LOAD, 2, 0); get(P.sat); get(P.stats);
+      b.push(CALL, ...uleb(tanhColumn));
+      b.push(F64_STORE, 3, 16);
+    },
+  });
+}
+
+/** rectBlock(acc, h, d, n, count, params, alpha, leaky, stats): rectColumn for each column, as tanhBlock. */
+function rectBlockBody(rectColumn: number): number[] {
+  const P = { acc: 0, h: 1, d: 2, n: 3, count: 4, params: 5, alpha: 6, leaky: 7, stats: 8 };
+  return columnLoop({
+    params: 9,
+    n: P.n,
+    count: P.count,
+    columns: [P.acc, P.h, P.d],
+    tables: [[P.params, COLUMN_PARAMS_BYTES], [P.stats, COLUMN_STATS_BYTES]],
+    call: (b) => {
+      const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+      get(P.stats);
+      get(P.acc); get(P.params); b.push(I32_LOAD, 2, 4); get(P.h); get(P.d); get(P.n); get(P.params); b.push(F32_LOAD, 2, 0); get(P.alpha); get(P.leaky); get(P.stats);
+      b.push(CALL, ...uleb(rectColumn));
+      b.push(F64_STORE, 3, 16);
+    },
+  });
+}
+
+/** sumsqBlock(p, n, count, out): out[c] = sumsq(column c) as f64, c < count. */
+function sumsqBlockBody(sumsq: number): number[] {
+  const P = { p: 0, n: 1, count: 2, out: 3 };
+  return columnLoop({
+    params: 4,
+    n: P.n,
+    count: P.count,
+    columns: [P.p],
+    tables: [[P.out, 8]],
+    call: (b) => {
+      b.push(OP.localGet, P.out, OP.localGet, P.p, OP.localGet, P.n, CALL, ...uleb(sumsq), F64_STORE, 3, 0);
+    },
+  });
+}
+
+/** scaleDeltaBlock(der, g, out, n, count, scales, dss): dss[c] = scaleDelta(column c, scales[c] (f32)) as f64. */
+function scaleDeltaBlockBody(scaleDelta: number): number[] {
+  const P = { der: 0, g: 1, out: 2, n: 3, count: 4, scales: 5, dss: 6 };
+  return columnLoop({
+    params: 7,
+    n: P.n,
+    count: P.count,
+    columns: [P.der, P.g, P.out],
+    tables: [[P.scales, 4], [P.dss, 8]],
+    call: (b) => {
+      b.push(OP.localGet, P.dss, OP.localGet, P.der, OP.localGet, P.g, OP.localGet, P.out, OP.localGet, P.n, OP.localGet, P.scales, F32_LOAD, 2, 0);
+      b.push(CALL, ...uleb(scaleDelta), F64_STORE, 3, 0);
+    },
+  });
+}
+
+/**
  * The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp), tanh(a, h, d, n),
  * sumsq(p, n) -> f64, scaleDelta(der, g, out, n, scale) -> f64, tanhColumn and rectColumn (byte
- * addresses; the columns store their saturated count and phi' sum at `stats`).
+ * addresses; the columns store their saturated count and phi' sum at `stats`), and the block
+ * loops over them: tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock.
  */
 export function kernelModuleBytes(): Uint8Array {
-  const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody()];
+  // Function i has type i; the block loops call the column functions by index.
+  const bodies = [gemmBody(), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody(), tanhBlockBody(4), rectBlockBody(5), sumsqBlockBody(2), scaleDeltaBlockBody(3)];
   const fn = (params: number[], results: number[]) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))];
   const types = [
     fn([I32, I32, I32, I32, I32], []),
@@ -471,8 +592,12 @@ export function kernelModuleBytes(): Uint8Array {
     fn([I32, I32, I32, I32, F32], [F64]),
     fn([I32, I32, I32, I32, I32, F32, F32, I32], [F64]),
     fn([I32, I32, I32, I32, I32, F32, F32, I32, I32], [F64]),
+    fn([I32, I32, I32, I32, I32, I32, F32, I32], []),
+    fn([I32, I32, I32, I32, I32, I32, F32, I32, I32], []),
+    fn([I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32, I32, I32, I32], []),
   ];
-  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn'];
+  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn', 'tanhBlock', 'rectBlock', 'sumsqBlock', 'scaleDeltaBlock'];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
@@ -503,6 +628,11 @@ export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: n
 
 export type SimdRectColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, alpha: number, leaky: number, stats: number) => number;
 
+export type SimdTanhBlock = (acc: number, h: number, d: number, n: number, count: number, params: number, satLimit: number, stats: number) => void;
+export type SimdRectBlock = (acc: number, h: number, d: number, n: number, count: number, params: number, alpha: number, leaky: number, stats: number) => void;
+export type SimdSumsqBlock = (p: number, n: number, count: number, out: number) => void;
+export type SimdScaleDeltaBlock = (der: number, g: number, out: number, n: number, count: number, scales: number, dss: number) => void;
+
 export interface SimdKernels {
   gemm: SimdGemm;
   tanh: SimdTanh;
@@ -515,6 +645,17 @@ export interface SimdKernels {
   tanhColumn: SimdTanhColumn;
   /** relu (alpha 0, leaky 0) or leaky_relu (leaky -1) column; returns sum h^2; stores #{a <= 0} and sum d as tanhColumn. */
   rectColumn: SimdRectColumn;
+  /**
+   * The column functions over the count >= 1 consecutive columns of a block (n floats each):
+   * rho and the address of u from each column's COLUMN_PARAMS_BYTES record at `params`; count,
+   * sum of phi' and sum of h^2 into each column's COLUMN_STATS_BYTES record at `stats`.
+   */
+  tanhBlock: SimdTanhBlock;
+  rectBlock: SimdRectBlock;
+  /** Each column's sum of squares, f64, into out[c]. */
+  sumsqBlock: SimdSumsqBlock;
+  /** scaleDelta of each column with the f32 scales[c]; its sum of squares into the f64 dss[c]. */
+  scaleDeltaBlock: SimdScaleDeltaBlock;
 }
 
 let bytesCache: Uint8Array | null = null;
@@ -539,6 +680,10 @@ export function instantiateKernels(memory: WebAssembly.Memory): SimdKernels {
     scaleDelta: e.scaleDelta as SimdScaleDelta,
     tanhColumn: e.tanhColumn as SimdTanhColumn,
     rectColumn: e.rectColumn as SimdRectColumn,
+    tanhBlock: e.tanhBlock as SimdTanhBlock,
+    rectBlock: e.rectBlock as SimdRectBlock,
+    sumsqBlock: e.sumsqBlock as SimdSumsqBlock,
+    scaleDeltaBlock: e.scaleDeltaBlock as SimdScaleDeltaBlock,
   };
 }
 
