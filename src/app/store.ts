@@ -5,12 +5,14 @@
  * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
  */
 import { checkConfig, fieldValue, FIELD_NAMES, referenceOnly, type Config, type FieldName } from '../core/config.ts';
+import { previewConfigs, applyEdit, type SpectrumEdit } from '../core/spectrum-edit.ts';
 import type { BundleView } from '../core/bundle.ts';
-import { GRID_NAMES, type GradientField } from '../core/field.ts';
+import { GRID_NAMES, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
+import { LiveRow, type LiveRowResult } from './live-row.ts';
 import { presetById, presetState } from './presets.ts';
 import type { RunController, RunProgress } from './runner.ts';
 import { compareConfig, SHOWN_FIELDS, type BackendChoice, type LabState, type ViewState } from './state.ts';
@@ -67,6 +69,38 @@ export interface Snapshot {
   imported: ImportedRun | null;
   /** A long run waits for confirmation (confirmRun / declineRun); null otherwise. */
   confirm: RunEstimate | null;
+  /** An eigenvalue is being dragged (editSpectrum 'drag' until endDrag): the full sweep waits. */
+  dragging: boolean;
+  /**
+   * The network being shown, computed alone while an eigenvalue is dragged (one row, the S
+   * sequences); the slice chart draws it until the full sweep's result replaces it.
+   */
+  live: LiveSlice | null;
+  /** Why the last edit of the spectrum was not made, or why the live row failed; null otherwise. */
+  spectrumMessage: string | null;
+}
+
+/** The one-row field of a drag: `field` is that row in the sweep's own terms (K = 1, its axis). */
+export interface LiveSlice {
+  field: GradientField;
+  /** The run's wall time, ms (one drag frame's compute). */
+  wallMs: number;
+  /** The engine that computed it. */
+  engine: string;
+}
+
+/**
+ * The swept value of the network the plots show: the slider's row of the result on screen, or
+ * the live row while an eigenvalue is dragged (on the outlier axis the dragged magnitude itself,
+ * not yet a grid value).
+ */
+export function shownValue(s: Snapshot): number {
+  const { config, view } = s.state;
+  // The outlier axis: the slider holds the dragged magnitude itself (the live row may be a frame behind).
+  if (config.sweep === 'outlier' && (s.dragging || s.live)) return view.rho;
+  if (s.live) return s.live.field.rho[0];
+  const r = s.result?.a;
+  return r && r.K > 0 ? r.rho[nearestRhoIndex(r.rho, view.rho)] : view.rho;
 }
 
 /** Where an imported result came from. */
@@ -198,8 +232,20 @@ export class LabStore {
       backend: null,
       imported: null,
       confirm: null,
+      dragging: false,
+      live: null,
+      spectrumMessage: null,
     };
+    this.liveRow = new LiveRow<Config>(
+      (config, signal) => this.runRow(config, signal),
+      (r) => this.showLive(r),
+      (message) => this.update({ spectrumMessage: `the live row failed: ${message}` }),
+    );
   }
+
+  private readonly liveRow: LiveRow<Config>;
+  /** Whether this drag has written its history entry yet (its first write pushes one, the rest replace it). */
+  private dragPushed = false;
 
   get snapshot(): Snapshot {
     return this.snap;
@@ -331,10 +377,13 @@ export class LabStore {
       field,
     );
     const wall = field.meta.wallMs;
+    this.liveRow.stop();
     this.update({
       state: { config: field.config, view },
       drafts: {},
       fieldErrors: {},
+      dragging: false,
+      live: null,
       run: IDLE,
       imported: { source, backend: field.meta.backend, adapter: field.meta.adapter },
       result: {
@@ -385,17 +434,82 @@ export class LabStore {
     this.update({ run: IDLE });
   }
 
+  /**
+   * An edit of the spectrum init's eigenvalues on the plot (spectrum-edit.ts), in the plot's
+   * coordinates. 'drag': the state follows at once (the URL too, one history entry per drag) and
+   * only the network shown is computed (one row, latest wins) until endDrag; 'commit' (add,
+   * remove): applied like any setting, the full sweep recomputes. An edit that cannot be made
+   * changes nothing and says why (spectrumMessage).
+   */
+  editSpectrum(edit: SpectrumEdit, mode: 'drag' | 'commit'): void {
+    const { config, view } = this.snap.state;
+    if (config.init !== 'spectrum') return;
+    const patch = applyEdit(config, shownValue(this.snap), edit);
+    if (typeof patch === 'string') {
+      this.update({ spectrumMessage: patch });
+      return;
+    }
+    const checked = checkConfig({ ...config, outliers: patch.outliers, bulk: patch.bulk });
+    if (!checked.ok) {
+      this.update({ spectrumMessage: checked.error.message });
+      return;
+    }
+    const state: LabState = { config: checked.config, view: patch.rho !== undefined ? { ...view, rho: patch.rho } : view };
+    if (mode === 'commit') {
+      this.commit(state, 'push');
+      return;
+    }
+    if (!this.snap.dragging) {
+      // The sweep in flight is for the spectrum before the drag: of no use any more.
+      this.requestSerial++;
+      this.runner.cancel();
+      this.dragPushed = false;
+    }
+    const value = config.sweep === 'outlier' ? state.view.rho : shownValue(this.snap);
+    this.update({ state, dragging: true, drafts: {}, fieldErrors: {}, spectrumMessage: null, run: IDLE, confirm: null });
+    this.writeHash(this.dragPushed ? 'replace' : 'push');
+    this.dragPushed = true;
+    const { run, shown } = previewConfigs(state.config, value);
+    this.liveRow.request(run, shown);
+  }
+
+  /** The drag ended: stop the live row (its last result stays on the slice) and compute the full sweep. */
+  endDrag(): void {
+    if (!this.snap.dragging) return;
+    this.liveRow.stop();
+    this.commit(this.snap.state, 'replace', true);
+  }
+
+  /** The engine for one live row: the chosen one, or the reference where only it computes the config (as recompute does). */
+  private async runRow(config: Config, signal: AbortSignal): Promise<GradientField> {
+    const choice = this.snap.state.view.backend;
+    const be: BackendChoice = choice === 'auto' && referenceOnly(config) ? 'reference' : choice;
+    const selected = await this.backends(be);
+    return selected.engine.run(config, { signal });
+  }
+
+  private showLive(r: LiveRowResult<Config>): void {
+    // The engine ran the row in its own terms (on the outlier axis: the moved outlier at rho = 1):
+    // the slice draws it as row value of the sweep, with the sweep's axis and labels.
+    const value = r.tag.rhoMin;
+    const field: GradientField = { ...r.field, config: r.tag, rho: Float64Array.of(value), K: 1 };
+    this.update({ live: { field, wallMs: r.wallMs, engine: r.field.meta.backend } });
+  }
+
   dismissLinkProblems(): void {
     this.update({ linkProblems: [] });
   }
 
-  private commit(state: LabState, history: 'push' | 'replace' | 'none'): void {
+  private commit(state: LabState, history: 'push' | 'replace' | 'none', keepLive = false): void {
     const prev = this.snap.state;
+    // A drag changed the config without computing the sweep: whatever comes next computes it.
     const needsRun =
+      this.snap.dragging ||
       cacheKey(prev.config, prev.view.backend) !== cacheKey(state.config, state.view.backend) ||
       prev.view.compare !== state.view.compare ||
       !this.snap.result;
-    this.update({ state, drafts: {}, fieldErrors: {} });
+    if (!keepLive) this.liveRow.stop();
+    this.update({ state, drafts: {}, fieldErrors: {}, dragging: false, ...(keepLive ? {} : { live: null, spectrumMessage: null }) });
     if (history !== 'none') this.writeHash(history);
     if (needsRun) void this.recompute();
   }
@@ -472,6 +586,7 @@ export class LabStore {
         state: { ...this.snap.state, view },
         run: IDLE,
         imported: null,
+        live: null,
         result: {
           a,
           b: b ?? null,

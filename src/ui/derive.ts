@@ -110,7 +110,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
       range: dRange,
       counts: countCells({ values, overflow }, dRange),
       colormap: 'rdbu',
-      valueLabel: `${r.a.config.activation} − ${r.b.config.activation}, ${SHOWN_LABEL[field]}`,
+      valueLabel: `${runName(r.a.config, r.b.config)} − ${runName(r.b.config, r.a.config)}, ${SHOWN_LABEL[field]}`,
       difference: true,
     };
   }
@@ -134,6 +134,11 @@ function zerosOf(f: GradientField, g: GridName): HeatmapData['zeros'] {
   const { quantity, reduce, log } = STATISTICS[g];
   const z = GRID_NAMES.find((x) => STATISTICS[x].quantity === quantity && STATISTICS[x].reduce === 'zeroFraction');
   return log && reduce === 'mean' && z ? { fraction: f.grids[z], samples: f.config.samples } : undefined;
+}
+
+/** A run's name beside the other of a compare: its activation, and its weights where the two differ (tied against untied). */
+function runName(c: Config, other: Config): string {
+  return c.weights !== other.weights ? `${c.activation}, ${c.weights}` : c.activation;
 }
 
 /** The slice at the slider's rho: row k of the measured grids and the theory for rho_k. */
@@ -164,13 +169,13 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
       pascanu: theory.pascanu,
       meanField: mf.applies ? meanFieldFor(f, k) : null,
       meanFieldNote: mf.note,
-      labelA: `log10 ‖dL/dh_t‖, ${f.config.activation}`,
+      labelA: `log10 ‖dL/dh_t‖, ${r.b ? runName(f.config, r.b.config) : f.config.activation}`,
       gradZero: row(f.grids.gradZeroFraction),
       samples: f.config.samples,
       gradB: r.b ? gridRow(r.b.grids.gradLog10Mean, r.b.T, k) : null,
       gradZeroB: r.b ? gridRow(r.b.grids.gradZeroFraction, r.b.T, k) : null,
       overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
-      labelB: r.b ? `log10 ‖dL/dh_t‖, ${r.b.config.activation}` : '',
+      labelB: r.b ? `log10 ‖dL/dh_t‖, ${runName(r.b.config, f.config)}` : '',
     },
   };
 }

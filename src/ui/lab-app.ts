@@ -8,14 +8,19 @@ import { html, LitElement, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
-import { staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
+import { shownValue, staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { sweepAxis } from '../core/config.ts';
+import { nearestRhoIndex } from '../core/field.ts';
+import { addProblem, removeProblem, shownSpectrum } from '../core/spectrum-edit.ts';
+import type { Spectrum } from '../core/spectrum.ts';
 import { movedSpectrum } from '../core/spectrum-init.ts';
 import { formatDuration } from '../core/work.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
 import type { RateData } from './lab-rate.ts';
 import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
+import type { SpectrumEditor } from './lab-spectrum.ts';
+import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
 import './lab-badge.ts';
 import './lab-controls.ts';
@@ -400,6 +405,8 @@ export class LabApp extends LitElement {
     this.addEventListener(ExportEvent.type, (e) => void this.export(e.format, e.options));
     this.addEventListener(ImportFileEvent.type, (e) => void this.importFile(e.file));
     this.addEventListener(RecomputeEvent.type, () => this.store?.rerun());
+    this.addEventListener(SpectrumEditEvent.type, (e) => this.store?.editSpectrum(e.edit, e.mode));
+    this.addEventListener(SpectrumDragEndEvent.type, () => this.store?.endDrag());
     this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
     this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
     this.addEventListener(TrainCommandEvent.type, (e) => void this.trainCommand(e));
@@ -480,10 +487,41 @@ export class LabApp extends LitElement {
     return this.rateMemo.rate;
   }
 
-  /** The slice the chart shows (the test hook reads it). */
+  /**
+   * The slice the chart shows (the test hook reads it): the slider's row of the result, or while
+   * an eigenvalue is dragged the live row (k stays the result's row, where the plots mark it).
+   */
   slice() {
     const s = this.snap;
-    return s?.result ? deriveSlice(s.result, s.state.view.rho) : null;
+    if (s?.live) {
+      const f = s.live.field;
+      const live = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0]);
+      return { k: s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1, slice: live.slice, live: true };
+    }
+    return s?.result ? { ...deriveSlice(s.result, s.state.view.rho), live: false } : null;
+  }
+
+  /** The eigenvalue editor's state (init spectrum, not embedded), or null: the plot only shows. */
+  private spectrumEditor(s: Snapshot): { spectrum: Spectrum; editor: SpectrumEditor } | null {
+    const { config, view } = s.state;
+    if (config.init !== 'spectrum' || view.embed) return null;
+    const value = shownValue(s);
+    const shown = shownSpectrum(config, value);
+    if (!shown) return null;
+    const axis = sweepAxis(config).symbol;
+    const liveNote = s.live ? `live row: ${s.live.wallMs.toFixed(0)} ms on ${s.live.engine}` : null;
+    return {
+      spectrum: shown.spectrum,
+      editor: {
+        outliers: shown.outliers,
+        bulk: shown.bulk,
+        addProblem: addProblem(config, false),
+        removeProblems: shown.outliers.map((_, i) => removeProblem(config, i)),
+        message: s.spectrumMessage,
+        liveNote,
+        title: config.sweep === 'outlier' ? `W with ${axis} = ${value.toFixed(3)}` : `ρ·W0, ρ = ${value.toFixed(3)}`,
+      },
+    };
   }
 
   override updated(): void {
@@ -701,7 +739,10 @@ export class LabApp extends LitElement {
     const aName = compareName(s.result?.a.config ?? config, view.compare);
     const bName = s.result?.b ? compareName(s.result.b.config, view.compare) : '';
     const heading = (name: string) => `${name} · ${SHOWN_SHORT[view.field]}`;
-    const stale = staleness(s);
+    // While an eigenvalue is dragged the plots other than the slice are knowingly behind: no note
+    // (it would shift the layout under the pointer); it comes back if the full sweep lags after the drag.
+    const stale = s.dragging ? null : staleness(s);
+    const editor = this.spectrumEditor(s);
     return html`${this.renderProgress()} ${this.renderConfirm()}
       ${this.dropping ? html`<div class="drop" aria-hidden="true"><span>Drop a run bundle (run-….json) to open it</span></div>` : null}
       <header>
@@ -811,7 +852,9 @@ export class LabApp extends LitElement {
               : null}
             <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
             <lab-rate .data=${this.rate()} .sliceK=${k}></lab-rate>
-            ${s.result?.a.config.sweep === 'outlier'
+            ${editor
+              ? html`<lab-spectrum .spectrum=${editor.spectrum} .editor=${editor.editor}></lab-spectrum>`
+              : s.result?.a.config.sweep === 'outlier'
               ? // The outlier axis: the eigenvalues of W_k itself (its first outlier moved), not a scaled W0.
                 html`<lab-spectrum .spectrum=${movedSpectrum(s.result.a.spectrum, s.result.a.config.outliers, sl?.slice.rho ?? view.rho)} .rho=${1} .rhoMax=${1}></lab-spectrum>`
               : html`<lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>`}

@@ -1,0 +1,101 @@
+/**
+ * Dragging an eigenvalue through the store (Node, float64 reference): while dragging only the
+ * shown network is computed (one row, K = 1), never the sweep; the URL follows the drag with one
+ * history entry; the drag's end computes the full sweep; the live row is that sweep's row.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SelectedBackend } from '../../src/app/backends.ts';
+import { RunController } from '../../src/app/runner.ts';
+import { LabStore, shownValue, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import { decodeHash } from '../../src/app/hash.ts';
+import type { Config } from '../../src/core/config.ts';
+import type { Engine, RunOptions } from '../../src/core/engine.ts';
+import { nearestRhoIndex } from '../../src/core/field.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
+
+class CountingEngine implements Engine {
+  readonly name = 'reference' as const;
+  readonly adapter = 'test';
+  private inner = new ReferenceEngine();
+  started: Config[] = [];
+  run(config: Config, options?: RunOptions) {
+    this.started.push(config);
+    return this.inner.run(config, options);
+  }
+  dispose() {}
+}
+
+function setup(hash: string) {
+  const engine = new CountingEngine();
+  const history: { hash: string; mode: string }[] = [];
+  let current = hash;
+  const port: HashPort = {
+    get: () => current,
+    set: (h, mode) => {
+      current = h;
+      history.push({ hash: h, mode });
+    },
+  };
+  const selected: SelectedBackend = {
+    engine,
+    info: { choice: 'auto', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
+  };
+  const store = new LabStore(new RunController(), port, async () => selected);
+  return { store, engine, history, hash: () => current };
+}
+
+async function until(store: LabStore, ok: (s: Snapshot) => boolean): Promise<Snapshot> {
+  for (let i = 0; i < 4000; i++) {
+    if (ok(store.snapshot)) return store.snapshot;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('timed out');
+}
+
+const HASH = 'init=spectrum&sweep=outlier&outliers=0.9,0&bulk=disk:0.5&activation=linear&hidden=12&steps=30&samples=2&rhoMin=0.8&rhoMax=1.3&rhoCount=6&rho=0.9';
+
+describe('dragging an eigenvalue', () => {
+  it('computes one row while dragging, the sweep at the end, and writes the spectrum into the link', async () => {
+    const { store, engine, history, hash } = setup(HASH);
+    store.start();
+    await until(store, (s) => s.result !== null && s.run.status === 'idle');
+    const before = engine.started.length;
+    const pushesBefore = history.filter((h) => h.mode === 'push').length;
+    for (const re of [0.95, 1.05, 1.2]) store.editSpectrum({ kind: 'move', index: 0, re, im: 0 }, 'drag');
+    expect(store.snapshot.dragging).toBe(true);
+    const live = await until(store, (s) => s.live !== null && s.live.field.rho[0] === 1.2);
+    // Only one-row runs while dragging; latest wins: the first request runs, 1.05 was replaced by 1.2 while it ran.
+    const during = engine.started.slice(before);
+    expect(during.every((c) => c.rhoCount === 1)).toBe(true);
+    expect(during.map((c) => c.outliers)).toEqual(['0.95,0', '1.2,0']);
+    expect(live.state.config.outliers).toBe('1.2,0');
+    expect(shownValue(live)).toBe(1.2);
+    // The explosion shows live: above 1 the gradient at t = 1 is larger than at t = T.
+    const g = live.live!.field.grids.gradLog10Mean;
+    expect(g[0]).toBeGreaterThan(g[live.live!.field.T - 1]);
+    expect(history.filter((h) => h.mode === 'push').length).toBe(pushesBefore + 1);
+
+    store.endDrag();
+    const done = await until(store, (s) => s.run.status === 'idle' && s.result !== null && s.result.a.config.outliers === '1.2,0');
+    expect(done.live).toBeNull();
+    expect(done.dragging).toBe(false);
+    expect(engine.started.at(-1)!.rhoCount).toBe(6);
+    // The live row was the sweep's row at |lambda_1| = 1.2.
+    const k = nearestRhoIndex(done.result!.a.rho, 1.2);
+    expect(done.result!.a.rho[k]).toBeCloseTo(1.2, 12);
+    expect(Math.abs(done.result!.a.grids.gradLog10Mean[k * 30] - g[0])).toBeLessThan(1e-9);
+    await new Promise((r) => setTimeout(r, 300));
+    const link = decodeHash(hash());
+    expect(link.state.config.outliers).toBe('1.2,0');
+    expect(link.state.view.rho).toBe(1.2);
+  });
+
+  it('refuses an edit it cannot make and says why, changing nothing', async () => {
+    const { store } = setup(HASH);
+    store.start();
+    await until(store, (s) => s.result !== null && s.run.status === 'idle');
+    store.editSpectrum({ kind: 'remove', index: 0 }, 'commit');
+    expect(store.snapshot.spectrumMessage).toMatch(/first outlier/);
+    expect(store.snapshot.state.config.outliers).toBe('0.9,0');
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The eigenvalue editor in headless Chromium: dragging the outlier across the unit circle turns
+ * the slice from vanishing to exploding while the pointer is still down (the live row), the drag's
+ * end computes the sweep and puts the spectrum in the link, and the arrow keys move it back.
+ * A small config in the URL keeps it to seconds. Screenshots (light and dark) go to artifacts/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
+import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+const CHROMIUM = chromiumRequirement();
+
+let lab: Lab;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  lab = await startLab();
+}, 180_000);
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** Linear, so the slope at t = 1 is -log10 |lambda_1| once the outlier dominates: its sign flips at 1. */
+const HASH = 'init=spectrum&sweep=outlier&outliers=0.9,0&bulk=disk:0.5&activation=linear&hidden=16&steps=40&samples=4&rhoMin=0.8&rhoMax=1.3&rhoCount=11&rho=0.9&seed=3';
+
+type Slice = { k: number; rho: number; grad: number[]; live: boolean };
+type Hook = { slice(): Slice | null; snapshot(): { state: { config: Record<string, unknown>; view: { rho: number } }; dragging: boolean } };
+
+const sliceOf = (page: import('playwright-core').Page) => page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.slice()!);
+/** d log10 ||dL/dh_t|| / dt at t = 1: positive, the gradient vanishes going back; negative, it explodes. */
+const slope = (s: Slice) => s.grad[1] - s.grad[0];
+
+describeNeeding(CHROMIUM, 'the eigenvalue editor', () => {
+  it('dragging the outlier across the unit circle flips the slope of the slice at t = 1, live; the link keeps the spectrum; the keys move it back', async () => {
+    const { page, errors } = await openLab(lab, HASH, { width: 1280, height: 800 });
+    const before = await sliceOf(page);
+    expect(before.rho).toBeCloseTo(0.9, 12);
+    expect(slope(before)).toBeGreaterThan(0);
+
+    const handle = page.locator('lab-spectrum [data-handle="outlier-0"]');
+    await expect(handle.getAttribute('aria-label')).resolves.toMatch(/Outlier 1 at 0\.900 \(real\)/);
+    await page.locator('lab-spectrum').scrollIntoViewIfNeeded();
+    const plot = await page.locator('lab-spectrum .plot').boundingBox();
+    const h = await handle.locator('circle.ring').boundingBox();
+    const centre = { x: plot!.x + plot!.width / 2, y: plot!.y + plot!.height / 2 };
+    const at = { x: h!.x + h!.width / 2, y: h!.y + h!.height / 2 };
+    // The handle sits at re = 0.9 on the real axis: pixels per unit from the centre.
+    const perUnit = (at.x - centre.x) / 0.9;
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(at.x + (i / 12) * 0.3 * perUnit, at.y);
+    // Still dragging: the live row (one network, K = 1) already shows the explosion.
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { __lab: Hook }).__lab.slice();
+      return s !== null && s.live && s.rho > 1.15;
+    });
+    const live = await sliceOf(page);
+    expect(await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().dragging)).toBe(true);
+    expect(slope(live)).toBeLessThan(0);
+    await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-editor-dragging.png') });
+    await page.mouse.up();
+
+    await waitIdle(page);
+    const after = await sliceOf(page);
+    expect(after.live).toBe(false);
+    expect(after.rho).toBeGreaterThan(1.1);
+    expect(slope(after)).toBeLessThan(0);
+    const outliers = String(await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.config.outliers));
+    // Dragged 0.3 to the right along the real axis (to within a pixel): the outlier is real, near 1.2.
+    const [re, im] = outliers.split(',').map(Number);
+    expect(Math.abs(re - 1.2)).toBeLessThan(0.03);
+    expect(im).toBe(0);
+    await page.waitForFunction((o) => decodeURIComponent(location.hash).includes(`outliers=${o}`), outliers);
+
+    // Keyboard: Shift+ArrowLeft moves the focused outlier by 0.1 per press, back inside the circle.
+    await handle.focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowLeft');
+    await waitIdle(page);
+    const back = await sliceOf(page);
+    expect(back.rho).toBeLessThan(1);
+    expect(slope(back)).toBeGreaterThan(0);
+
+    // A shared link reproduces the exact spectrum.
+    const link = await page.evaluate(() => location.hash.slice(1));
+    const { page: again } = await openLab(lab, link, { width: 1280, height: 800 });
+    const same = await again.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.config.outliers);
+    expect(same).toBe(await page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.snapshot().state.config.outliers));
+    expect((await sliceOf(again)).grad).toEqual(back.grad);
+    await again.close();
+
+    await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-editor-light.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-editor-dark.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'spectrum-editor-page-dark.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
