@@ -42,7 +42,7 @@ struct Params {
   h0Flags: u32, // FLAG_FWD_OVERFLOW / FLAG_HID_ZERO of h_0
   h0Log: f32,   // log10 ||h_0||
   kRows: u32,
-  _pad0: u32,
+  killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE: a forward flag that undefines the whole backward pass
   _pad1: u32,
 }
 
@@ -149,6 +149,13 @@ fn main(ids: Ids) {
     gmax = bitcast<vec4<f32>>(vec4<u32>(s0.z, s1.z, s2.z, s3.z));
     gss = bitcast<vec4<f32>>(vec4<u32>(s0.w, s1.w, s2.w, s3.w));
   }
+  // A forward flag at some t0 <= T (sticky, so the one at T) whose kind is in killMask makes phi'(a_t),
+  // t >= t0, untrustworthy (src/core/range.ts backwardCrossesFlag): every step of the pass is undefined.
+  let recT = (T - 1u) * bp + b0;
+  let killed = vec4<u32>(records[recT].flags, records[recT + WORKGROUP].flags, records[recT + 2u * WORKGROUP].flags, records[recT + 3u * WORKGROUP].flags) & vec4<u32>(p.killMask);
+  let kill = select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_NAN | FLAG_W_NAN), killed != vec4<u32>(0u))
+    | select(vec4<u32>(0u), vec4<u32>(FLAG_BWD_INVALID), (killed & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u))
+    | select(vec4<u32>(0u), vec4<u32>(FLAG_BWD_RANGE), (killed & vec4<u32>(FLAG_FWD_RANGE)) != vec4<u32>(0u));
   for (var t = p.tFrom; t >= p.tTo; t--) {
     let rec = (t - 1u) * bp + b0;
     var fl = vec4<u32>(records[rec].flags, records[rec + WORKGROUP].flags, records[rec + 2u * WORKGROUP].flags, records[rec + 3u * WORKGROUP].flags);
@@ -183,13 +190,14 @@ fn main(ids: Ids) {
       hFlags = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
       hLog = vec4<f32>(records[rp].hidLog, records[rp + WORKGROUP].hidLog, records[rp + 2u * WORKGROUP].hidLog, records[rp + 3u * WORKGROUP].hidLog);
     }
-    let hNan = (hFlags & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u);
+    let hNan = (hFlags & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE)) != vec4<u32>(0u);
     let hZero = (hFlags & vec4<u32>(FLAG_HID_ZERO)) != vec4<u32>(0u);
     let live = valid & !aNan;
     fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_NAN), live & hNan);
     fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_ZERO), live & !hNan & (dz | hZero));
     let wE = E + dn.e;
     let wF = dn.f + hLog;
+    fl |= kill;
     for (var q = 0u; q < 4u; q++) {
       let rq = rec + q * WORKGROUP;
       records[rq].gradE = gradE[q];

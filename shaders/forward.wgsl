@@ -41,7 +41,7 @@ struct Params {
   h0Flags: u32, // flags of h_0 (backward.wgsl)
   h0Log: f32,   // log10 ||h_0|| (backward.wgsl)
   kRows: u32,   // KC rows of this chunk
-  _pad0: u32,
+  killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE bits that undefine the backward pass (backward.wgsl)
   _pad1: u32,
 }
 
@@ -60,6 +60,7 @@ struct Params {
 var<private> satCount: vec4<u32>;
 var<private> flags: vec4<u32>;
 var<private> hmax: vec4<f32>;
+var<private> amax: vec4<f32>;
 var<private> hss: vec4<f32>;
 var<private> derivSum: vec4<f32>;
 
@@ -127,6 +128,7 @@ fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>
   flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_OVERFLOW), nonFinite(o.h));
   flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), o.undef);
   hmax = max(hmax, abs(o.h));
+  amax = max(amax, abs(a));
   hss += o.h * o.h;
 }
 
@@ -152,6 +154,7 @@ fn main(ids: Ids) {
     satCount = vec4<u32>(0u);
     flags = vec4<u32>(0u);
     hmax = vec4<f32>(0.0);
+    amax = vec4<f32>(0.0);
     hss = vec4<f32>(0.0);
     derivSum = vec4<f32>(0.0);
     for (var i4 = 0u; i4 < np4; i4 += 2u) {
@@ -235,7 +238,19 @@ fn main(ids: Ids) {
     // log10 ||h_t||: from the running sum of squares while max |h| keeps it in range, else by
     // rescaling with 2^-e (exact), e the exponent of max |h_i| (overflow-safe, as the reference).
     let inRange = (hmax > vec4<f32>(1e-15)) & (hmax < vec4<f32>(1e15));
-    let bad = (flags & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u);
+    // Out of float32's range from below (src/core/range.ts stateOutOfRange: a tiny a where that
+    // matters, a tiny h, or h = 0 that no exact zero explains), and both flags sticky: a sample
+    // flagged at an earlier step (its record, written by this invocation) stays flagged.
+    let tinyA = (amax > vec4<f32>(0.0)) & (amax < vec4<f32>(RANGE_FLOOR)) & vec4<bool>(RANGE_TINY_A);
+    let tinyH = (hmax > vec4<f32>(0.0)) & (hmax < vec4<f32>(RANGE_FLOOR));
+    let lostH = (hmax == vec4<f32>(0.0)) & (amax >= vec4<f32>(RANGE_FLOOR)) & !vec4<bool>(RANGE_ZERO_SIDE);
+    flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_RANGE), tinyA | tinyH | lostH);
+    if (t > 1u) {
+      let rp = (t - 2u) * bp + b0;
+      let before = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
+      flags |= before & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE);
+    }
+    let bad = (flags & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE)) != vec4<u32>(0u);
     let zero = hmax == vec4<f32>(0.0);
     var hidLog = 0.5 * log2(hss) * LOG10_2;
     let redo = !inRange & !bad & !zero;

@@ -322,7 +322,8 @@ const bundleSchema = z.object({
   matricesOmitted: z.string().optional(),
   grids: z.object({
     ...Object.fromEntries(GRID_NAMES.map((g) => [g, BUNDLE_BASE_GRIDS.includes(g) ? z.array(z.array(cell)) : z.array(z.array(cell)).optional()])),
-    overflow: z.array(z.array(z.union([z.literal(0), z.literal(1)]))),
+    // the cell flag bits (src/core/range.ts): 1 overflow, 2 out of range, 3 both; bundles written before the kinds were split hold 0/1
+    overflow: z.array(z.array(z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]))),
   }),
   nonFinite: z.record(
     z.string(),

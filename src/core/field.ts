@@ -1,7 +1,8 @@
 /**
  * The result of a sweep: K x T grids over (rho_k, t), row-major with column j = timestep
  * t = j + 1. Log grids hold -Infinity for an exact zero (e.g. every gradient before T when
- * rho = 0) and NaN where the value is undefined because the forward pass overflowed.
+ * rho = 0) and NaN where the value is undefined because the forward pass overflowed or left the
+ * engine's number range (the cell's flag says which, src/core/range.ts).
  */
 import type { Config } from './config.ts';
 import type { Spectrum } from './spectrum.ts';
@@ -31,9 +32,12 @@ export interface GradientField {
   /** [K, T] each: the grids of the statistics table (src/core/statistics.ts), by name. */
   grids: Grids;
   /**
-   * [K, T] 1 where some sample left the engine's number range: its forward pass gave a non-finite
-   * h_t (or its backward pass crossed one), or, in the float32 engines, h_t was clamped or fell
-   * towards float32 underflow where phi' would no longer be trustworthy; else 0.
+   * [K, T] the cell's flag bits (src/core/range.ts CELL_FLAG), 0 where every value was computed:
+   * 1 (overflow) where some sample's forward pass gave a non-finite h_t or its backward pass
+   * crossed one; 2 (range) where some sample's state left the engine's number range (below about
+   * 1e-30 in float32, 1e-300 in float64, or clamped in gpu.js) or its backward pass crossed a phi'
+   * that this made untrustworthy; 3 both. A flagged cell is drawn and exported as such, never as
+   * a number. (Bundles written before the kinds were split hold 1 for either.)
    */
   overflow: Uint8Array;
   /** Spectrum of the normalised W0 (the swept matrix is rho * W0). */

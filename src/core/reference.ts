@@ -8,9 +8,12 @@
  * move of the first outlier, weights.ts), and W0_t in place of W0 for untied weights.
  * The backward pass is linear in g, so g is renormalised to unit length at every step and
  * log10 of the scale is accumulated (with Kahan summation): log10 ||dL/dh_t|| stays exact
- * far outside the float64 range.
+ * far outside the float64 range. The state itself cannot be renormalised (phi is not linear): where
+ * it leaves float64's range (below 1e-300, as relu at rho = 5e-4 without input does by t ~ 90) the
+ * cells are flagged by the rules of src/core/range.ts, as in the float32 engines.
  */
 import { activationFns } from './activations.ts';
+import { backwardKillMask, CELL_FLAG, RANGE_FLOOR, rangeRule, stateOutOfRange } from './range.ts';
 import type { Config } from './config.ts';
 import { throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from './engine.ts';
 import { emptyField, type GradientField } from './field.ts';
@@ -47,9 +50,9 @@ export function log10Norm(v: Float64Array, off: number, n: number): number {
 /** Per-sequence results, [T] each, index j = timestep t = j + 1: one array per quantity of the statistics table. */
 export interface SequenceTrace {
   values: QuantityArrays;
-  /** 1 where h_t is not finite. */
+  /** The cell flag bits of the forward pass at t (src/core/range.ts): overflow where h_t is not finite, range where it left the number range; sticky. */
   forwardOverflow: Uint8Array;
-  /** 1 where dL/dh_t is undefined because phi' was undefined at a later step. */
+  /** The cell flag bits where dL/dh_t is undefined: phi' was undefined at a later step (overflow), or untrustworthy past a flagged state. */
   backwardInvalid: Uint8Array;
 }
 
@@ -67,6 +70,8 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
   const d = config.input;
   const T = config.steps;
   const act = activationFns(config.activation, config);
+  const range = rangeRule(config.activation, config, RANGE_FLOOR.float64);
+  const killMask = backwardKillMask(config.activation, config);
   const x = p.inputsFor(s);
   const a = new Float64Array(T * n); // [T, N] pre-activations, kept for BPTT
   const hs = new Float64Array((T + 1) * n); // [T+1, N] h_0 .. h_T
@@ -78,6 +83,7 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
   };
   const { grad, hidden, weight, saturated, deriv } = out.values;
 
+  let flag = 0; // the sample's forward flag so far (sticky)
   for (let t = 1; t <= T; t++) {
     const hp = (t - 1) * n;
     const at = (t - 1) * n;
@@ -86,6 +92,8 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
     let sat = 0;
     let derSum = 0;
     let finite = true;
+    let amax = 0;
+    let hmax = 0;
     const W0 = weightsAt(t);
     // The outlier move's contribution shift D h_{t-1}, added to W0 h_{t-1} below.
     const moved = new Float64Array(n);
@@ -101,14 +109,20 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
       const hi = act.output(ai);
       hs[t * n + i] = hi;
       if (!Number.isFinite(hi)) finite = false;
+      amax = Math.max(amax, Math.abs(ai));
+      hmax = Math.max(hmax, Math.abs(hi));
       if (act.saturated(ai)) sat++;
       derSum += act.der(ai);
     }
-    out.forwardOverflow[t - 1] = finite ? 0 : 1;
-    hidden[t - 1] = finite ? log10Norm(hs, t * n, n) : NaN;
-    saturated[t - 1] = finite ? sat / n : NaN;
-    deriv[t - 1] = finite ? derSum / n : NaN;
+    if (!finite) flag |= CELL_FLAG.overflow;
+    else if (stateOutOfRange(amax, hmax, range)) flag |= CELL_FLAG.range;
+    out.forwardOverflow[t - 1] = flag;
+    hidden[t - 1] = flag ? NaN : log10Norm(hs, t * n, n);
+    saturated[t - 1] = flag ? NaN : sat / n;
+    deriv[t - 1] = flag ? NaN : derSum / n;
   }
+  // A flag at some t0 <= T (sticky: the one at T) that makes phi' untrustworthy undefines the whole backward pass.
+  const killed = out.forwardOverflow[T - 1] & killMask;
 
   let g = Float64Array.from(r);
   const delta = new Float64Array(n);
@@ -117,10 +131,10 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
   let valid = true;
   for (let t = T; t >= 1; t--) {
     const at = (t - 1) * n;
-    if (!valid) {
+    if (killed || !valid) {
       grad[t - 1] = NaN;
       weight[t - 1] = NaN;
-      out.backwardInvalid[t - 1] = 1;
+      out.backwardInvalid[t - 1] = killed || CELL_FLAG.overflow;
       continue;
     }
     const gl = log10Norm(g, 0, n);
@@ -146,7 +160,8 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
       continue;
     }
     // ||delta h_{t-1}^T||_F = ||delta|| ||h_{t-1}|| (a rank-one matrix)
-    weight[t - 1] = log10Norm(delta, 0, n) + logScale + log10Norm(hs, (t - 1) * n, n);
+    // (NaN where h_{t-1} is flagged: its norm is not computed)
+    weight[t - 1] = log10Norm(delta, 0, n) + logScale + (t === 1 ? log10Norm(hs, 0, n) : hidden[t - 2]);
     // g_{t-1} = W_t^T delta_t = rho W0^T delta_t + shift D^T delta_t
     const W0 = weightsAt(t);
     const next = new Float64Array(n);
@@ -178,7 +193,7 @@ export function reduceRow(field: GradientField, k: number, traces: SequenceTrace
     for (const g of GRID_NAMES) field.grids[g][idx] = reduceSamples(STATISTICS[g].reduce, gather(STATISTICS[g].quantity, j));
     let flag = 0;
     for (const tr of traces) flag |= tr.forwardOverflow[j] | tr.backwardInvalid[j];
-    field.overflow[idx] = flag;
+    field.overflow[idx] = flag; // the bits of every sample's flags (src/core/range.ts)
   }
 }
 

@@ -29,7 +29,7 @@ export type Encoding = 'splitLog' | 'log' | 'unitCount' | 'unitSum';
 
 /** Bits of the per-step record's flags word (shaders/forward.wgsl, backward.wgsl write them). */
 export const RECORD_FLAGS = {
-  /** some unit of h_t is not finite (or, in float32, out of the engine's range) */
+  /** some unit of h_t is not finite, now or at an earlier step (sticky) */
   FWD_OVERFLOW: 1,
   /** h_t = 0 exactly */
   HID_ZERO: 2,
@@ -43,8 +43,12 @@ export const RECORD_FLAGS = {
   W_ZERO: 32,
   /** step t's weight-gradient contribution is undefined */
   W_NAN: 64,
-  /** the backward pass crossed an undefined phi' after t */
+  /** the backward pass crossed an undefined phi' after t, or phi' of an overflowed state (src/core/range.ts) */
   BWD_INVALID: 128,
+  /** h_t left float32's range from below, now or at an earlier step (sticky; src/core/range.ts stateOutOfRange) */
+  FWD_RANGE: 256,
+  /** the backward pass crossed a phi' that leaving the range made untrustworthy (range.ts backwardCrossesFlag) */
+  BWD_RANGE: 512,
 } as const;
 export type RecordFlag = keyof typeof RECORD_FLAGS;
 
@@ -58,8 +62,8 @@ export interface QuantitySpec {
   field: string;
   /** The flag that marks the sample's value as an exact zero (log quantities). */
   zeroFlag?: RecordFlag;
-  /** The flag that marks the sample's value as undefined (NaN). */
-  nanFlag: RecordFlag;
+  /** The flags that mark the sample's value as undefined (NaN): any of them. */
+  nanFlags: readonly RecordFlag[];
 }
 
 /** The per-sequence, per-step quantities, in record order. */
@@ -70,19 +74,19 @@ const QUANTITY_TABLE = {
     encoding: 'splitLog',
     field: 'grad',
     zeroFlag: 'GRAD_ZERO',
-    nanFlag: 'GRAD_NAN',
+    nanFlags: ['GRAD_NAN'],
   },
-  hidden: { description: 'log10 ||h_t||', log: true, encoding: 'log', field: 'hidLog', zeroFlag: 'HID_ZERO', nanFlag: 'FWD_OVERFLOW' },
+  hidden: { description: 'log10 ||h_t||', log: true, encoding: 'log', field: 'hidLog', zeroFlag: 'HID_ZERO', nanFlags: ['FWD_OVERFLOW', 'FWD_RANGE'] },
   weight: {
     description: "log10 ||(phi'(a_t) * dL/dh_t) h_{t-1}^T||_F",
     log: true,
     encoding: 'splitLog',
     field: 'w',
     zeroFlag: 'W_ZERO',
-    nanFlag: 'W_NAN',
+    nanFlags: ['W_NAN'],
   },
-  saturated: { description: 'fraction of the N units saturated or dead', log: false, encoding: 'unitCount', field: 'sat', nanFlag: 'FWD_OVERFLOW' },
-  deriv: { description: "mean of phi'(a_t) over the N units", log: false, encoding: 'unitSum', field: 'derivSum', nanFlag: 'FWD_OVERFLOW' },
+  saturated: { description: 'fraction of the N units saturated or dead', log: false, encoding: 'unitCount', field: 'sat', nanFlags: ['FWD_OVERFLOW', 'FWD_RANGE'] },
+  deriv: { description: "mean of phi'(a_t) over the N units", log: false, encoding: 'unitSum', field: 'derivSum', nanFlags: ['FWD_OVERFLOW', 'FWD_RANGE'] },
 } as const satisfies Record<string, QuantitySpec>;
 export type QuantityName = keyof typeof QUANTITY_TABLE;
 export const QUANTITIES: Record<QuantityName, QuantitySpec> = QUANTITY_TABLE;

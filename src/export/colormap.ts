@@ -17,6 +17,7 @@
  */
 import { interpolateMagma, interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
 import { STATISTICS, type GridName } from '../core/field.ts';
+import { CELL_FLAG } from '../core/range.ts';
 
 export const COLORMAPS = ['viridis', 'magma', 'rdbu'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
@@ -156,7 +157,12 @@ export function statisticRange(grids: readonly FlaggedGrid[], grid: GridName): C
 
 /** Cells that are not drawn as their plain value, for legends. */
 export interface CellCounts {
+  /** Cells drawn as flagged (hatched): flagged of either kind, or NaN. */
   overflow: number;
+  /** Of those, the cells whose flag has the range bit (src/core/range.ts): out of the engine's range. */
+  outOfRange: number;
+  /** Of those, the cells with the overflow bit, or NaN without a flag (a cell of both kinds counts in both). */
+  overflowKind: number;
   negativeInfinity: number;
   positiveInfinity: number;
   /** Finite values outside the range, drawn at its ends. */
@@ -164,16 +170,39 @@ export interface CellCounts {
 }
 
 export function countCells(grid: FlaggedGrid, range: ColourRange): CellCounts {
-  const counts: CellCounts = { overflow: 0, negativeInfinity: 0, positiveInfinity: 0, clamped: 0 };
+  const counts: CellCounts = { overflow: 0, outOfRange: 0, overflowKind: 0, negativeInfinity: 0, positiveInfinity: 0, clamped: 0 };
   const { values, overflow } = grid;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (isOverflowCell(v, overflow[i])) counts.overflow++;
+    if (isOverflowCell(v, overflow[i])) {
+      counts.overflow++;
+      if (overflow[i] & CELL_FLAG.range) counts.outOfRange++;
+      if (overflow[i] & CELL_FLAG.overflow || !(overflow[i] & CELL_FLAG.range)) counts.overflowKind++;
+    }
     else if (v === -Infinity) counts.negativeInfinity++;
     else if (v === Infinity) counts.positiveInfinity++;
     else if (v < range.min || v > range.max) counts.clamped++;
   }
   return counts;
+}
+
+/**
+ * The legend's words for the flagged (hatched) cells of a grid, one entry per kind present
+ * (src/core/range.ts): the cells out of the engine's range, and the rest (overflow, or NaN).
+ */
+export function flaggedWords(counts: Pick<CellCounts, 'overflowKind' | 'outOfRange'>): string[] {
+  const out: string[] = [];
+  if (counts.overflowKind > 0) out.push(`overflow: forward pass not finite, value undefined (${counts.overflowKind} cells)`);
+  if (counts.outOfRange > 0) out.push(`out of range: the state left the engine's number range (float32: below 1e-30), not computed (${counts.outOfRange} cells)`);
+  return out;
+}
+
+/** The flagged kinds present, in a few words, for legends that cannot hatch (the 3D surface, the slice marks). */
+export function flaggedShort(counts: Pick<CellCounts, 'overflowKind' | 'outOfRange'>): string {
+  const kinds: string[] = [];
+  if (counts.overflowKind > 0) kinds.push('overflow (forward pass not finite)');
+  if (counts.outOfRange > 0) kinds.push("out of range (state beyond the engine's numbers, not computed)");
+  return kinds.join(' / ');
 }
 
 /** Position of a defined value on the colour bar, 0..1 (clamped; -Infinity at 0, +Infinity at 1). */

@@ -1,14 +1,15 @@
 /**
- * The field as tidy CSV: one row per (rho, t), every grid a column, plus the overflow flag.
+ * The field as tidy CSV: one row per (rho, t), every grid a column, plus the cell flag (`overflow`, src/core/range.ts).
  * The first line names the columns; comment lines (starting with #) follow it and document
  * each column (after the names line, so that numpy.genfromtxt(path, delimiter=',', names=True)
  * reads the names; pandas.read_csv(path, comment='#') skips them anywhere).
- * Non-finite values: `nan` = undefined because the forward pass overflowed; `-inf` = log10 of
+ * Non-finite values: `nan` = undefined (the cell is flagged: overflow or out of range); `-inf` = log10 of
  * an exact zero (e.g. every gradient before t = T when rho = 0). Both parse as floats in
  * pandas, NumPy and R (read.csv with na.strings = "nan").
  */
 import type { GradientField } from '../core/field.ts';
 import { STATISTICS, GRID_NAMES } from '../core/field.ts';
+import { CELL_FLAG_WORDS } from '../core/range.ts';
 import { LAB_VERSION } from '../core/version.ts';
 
 export const CSV_COLUMNS = ['rho', 't', ...GRID_NAMES, 'overflow'] as const;
@@ -30,8 +31,8 @@ export function csvHeader(field: GradientField): string {
     '#   rho: spectral radius of the recurrent matrix W = rho W0 (W0 normalised)',
     '#   t: time step, 1..T',
     ...GRID_NAMES.map((g) => `#   ${g}: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`),
-    "#   overflow: 1 where some sample's forward pass gave a non-finite h_t (the values are then undefined), else 0",
-    '# nan = undefined (overflow); -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction columns count the samples that are).',
+    `#   overflow: the cell's flag (docs/bundle.md): 0 none; 1 ${CELL_FLAG_WORDS.overflow.long}; 2 out of range: ${CELL_FLAG_WORDS.range.long}; 3 both`,
+    "# nan = undefined (flagged: overflow or out of range); -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction columns count the samples that are).",
     "# pandas: pd.read_csv(path, comment='#'); numpy: np.genfromtxt(path, delimiter=',', names=True, comments='#')",
   ];
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,8 @@
 import { activationTitle } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
 import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
-import { autoRange, cellColourInto, colourTable, countCells, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
+import { CELL_FLAG } from '../core/range.ts';
+import { autoRange, cellColourInto, colourTable, countCells, flaggedWords, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
 import type { FigureFont, TextAngle } from './font.ts';
 import { formatTick, niceTicks, stepTicks } from './ticks.ts';
 
@@ -149,7 +150,8 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const colormap = opts.colormap ?? (opts.difference ? 'rdbu' : 'viridis');
   // NaN means "undefined because of overflow" (field.ts): drawn with the overflow pattern too.
   const overflow = new Uint8Array(K * T);
-  for (let i = 0; i < K * T; i++) overflow[i] = field.overflow[i] || Number.isNaN(values[i]) ? 1 : 0;
+  // The cell flag's bits are kept (the legend names each kind); an unflagged NaN counts as overflow.
+  for (let i = 0; i < K * T; i++) overflow[i] = field.overflow[i] || (Number.isNaN(values[i]) ? CELL_FLAG.overflow : 0);
   const range = resolveRange(values, field.overflow, opts);
   const counts = countCells({ values, overflow }, range);
   const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(STATISTICS[opts.grid].label);
@@ -239,7 +241,8 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   // Legend: one row of swatches and words under the t axis label, wrapping when needed.
   const legend: { swatch: 'dash' | 'hatch' | 'none'; words: string }[] = [];
   if (hasRhoOne) legend.push({ swatch: 'dash', words: '\u03c1 = 1' });
-  if (counts.overflow > 0) legend.push({ swatch: 'hatch', words: `overflow: h\u209c not finite, value undefined (${counts.overflow} cells)` });
+  if (counts.overflow > 0 && opts.difference) legend.push({ swatch: 'hatch', words: `undefined: overflow or out of range in A or B (${counts.overflow} cells)` });
+  else for (const words of flaggedWords(counts)) legend.push({ swatch: 'hatch', words });
   if (opts.difference) {
     const infinite = counts.negativeInfinity + counts.positiveInfinity;
     if (infinite > 0) legend.push({ swatch: 'none', words: `${infinite} cells exactly zero in one run only (infinite difference) drawn at the range ends` });

@@ -2,7 +2,7 @@
  * NumPy's .npy format (version 1.0) and the field as an .npz (a zip of .npy files that
  * `numpy.load` opens as a dict): each grid as float32 [K, T], `overflow` as uint8 [K, T],
  * `rho` as float64 [K], and `config.json`, a sidecar with the config and the run's facts.
- * Non-finite cells: NaN = undefined because the forward pass overflowed; -inf = log10 of an
+ * Non-finite cells: NaN = undefined (the cell's flag says overflow or out of range); -inf = log10 of an
  * exact zero (kept: it is the true value, and float32 holds it). `np.load(f)['config.json']`
  * gives the sidecar's bytes.
  * Format: https://numpy.org/devdocs/reference/generated/numpy.lib.format.html
@@ -10,6 +10,7 @@
 import { strToU8, zipSync } from 'fflate';
 import { STATISTICS, GRID_NAMES, type GradientField } from '../core/field.ts';
 import { phaseDiagram, rateSummary, type PhaseDiagram } from '../core/phase.ts';
+import { CELL_FLAG_WORDS } from '../core/range.ts';
 import { LAB_VERSION } from '../core/version.ts';
 import { RATE_COLUMN_NAMES, RATE_COLUMNS, rateColumns } from './rate.ts';
 
@@ -85,11 +86,11 @@ export function npzSidecar(field: GradientField, phase: PhaseDiagram = phaseDiag
     rates: rateSummary(phase),
     arrays: {
       rho: 'float64 [K]: spectral radius of W = rho W0, row k of every grid',
-      overflow: "uint8 [K, T]: 1 where some sample's forward pass gave a non-finite h_t, else 0",
+      overflow: `uint8 [K, T]: the cell's flag (docs/bundle.md): 0 none; 1 ${CELL_FLAG_WORDS.overflow.long}; 2 out of range: ${CELL_FLAG_WORDS.range.long}; 3 both`,
       ...Object.fromEntries(GRID_NAMES.map((g) => [g, `float32 [K, T], column j = time step t = j + 1: ${STATISTICS[g].description} [${STATISTICS[g].unit}]`])),
       ...Object.fromEntries(RATE_COLUMN_NAMES.filter((c) => c !== 'rho').map((c) => [c, `float64 [K]: ${RATE_COLUMNS[c]}`])),
     },
-    nonFinite: 'NaN = undefined because the forward pass overflowed; -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction arrays count the samples that are)',
+    nonFinite: 'NaN = undefined: the cell is flagged (overflow or out of range); -inf = log10 of an exact zero (in a mean over samples: zero in every sample; the *ZeroFraction arrays count the samples that are)',
     shape: { K: field.K, T: field.T },
   };
 }

@@ -10,6 +10,7 @@
 import { sweepAxis, type Config } from '../core/config.ts';
 import { gridRow, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
+import { flaggedStepsText, flagKinds, noGradientText } from '../core/range.ts';
 import { theoryRow } from '../core/theory.ts';
 import { clipPolyline, type ChartItem, type ChartScene } from './chart.ts';
 import { OVERFLOW_SOLID, type Rgb } from './colormap.ts';
@@ -337,7 +338,7 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
     }
   }
   if (d.grad.every((v, j) => d.overflow[j] || !Number.isFinite(v))) {
-    text(plot.x + plot.w / 2, plot.y + plot.h / 2, 'the forward pass overflowed at this \u03c1: no gradient to plot', LABEL, 'middle', 0, [180, 35, 24]);
+    text(plot.x + plot.w / 2, plot.y + plot.h / 2, noGradientText(flagKinds(d.overflow, d.grad), '\u03c1'), LABEL, 'middle', 0, [180, 35, 24]);
   }
   boxFrame(items, plot);
 
@@ -353,7 +354,7 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
     if (key === 'grad' && o.std) entries.push({ swatch: (b) => items.push({ kind: 'rect', box: { x: b.x, y: b.y + 1, w: b.w, h: b.h - 2 }, fill: [192, 207, 242] }), words: '\u00b11 std over samples' });
   }
   if (o.meanfield && !d.meanField) entries.push({ swatch: null, words: `mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})` });
-  if (hasOverflow) entries.push({ swatch: (b) => items.push({ kind: 'rect', box: b, fill: OVERFLOW_SOLID }), words: 'overflow steps (no value)' });
+  if (hasOverflow) entries.push({ swatch: (b) => items.push({ kind: 'rect', box: b, fill: OVERFLOW_SOLID }), words: flaggedStepsText(flagKinds(d.overflow, d.grad) | flagKinds(d.overflowB)) });
   if (hasZero) entries.push({ swatch: null, words: 'exactly 0 in every sample (\u2212\u221e): pinned to the bottom edge' });
   // As <lab-slice>: where only some samples are exactly 0, the line is the mean of log10 over the others.
   let partZero = 0;

@@ -1,4 +1,5 @@
 /** Axis ticks at "nice" values (1, 2 or 5 times a power of ten) and their labels; numbers in readouts. */
+import { CELL_FLAG } from '../core/range.ts';
 
 /** About `count` nice values in [lo, hi], ascending, and the step between them. */
 export function niceTicks(lo: number, hi: number, count: number): { values: number[]; step: number } {
@@ -31,7 +32,10 @@ export function formatNumber(v: number): string {
  * follow the grid conventions (src/core/field.ts; differences: src/export/compare.ts).
  */
 export function formatCell(v: number, overflow: number, difference = false): string {
-  if (overflow || Number.isNaN(v)) return difference ? 'undefined (overflow in A or B)' : 'overflow (undefined)';
+  if (difference && (overflow || Number.isNaN(v))) return 'undefined (overflow or out of range in A or B)';
+  // The cell flag's kinds (src/core/range.ts): out of range is float32's limit, not a value.
+  if (overflow & CELL_FLAG.range) return overflow & CELL_FLAG.overflow ? 'overflow and out of range (not computed)' : "out of range: the state left the engine's number range, not computed";
+  if (overflow || Number.isNaN(v)) return 'overflow (undefined)';
   if (v === -Infinity) return difference ? '\u2212\u221e (A exactly zero, B not)' : 'exactly zero (\u2212\u221e in log10)';
   if (v === Infinity) return difference ? '+\u221e (B exactly zero, A not)' : '+\u221e';
   return formatNumber(v);

@@ -8,7 +8,7 @@
  */
 import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { cellColourInto, cssGradient, HATCH_BACK, HATCH_LINE, isHatchLine, type CellCounts, type ColormapName, type ColourRange } from '../export/colormap.ts';
+import { cellColourInto, cssGradient, flaggedWords, HATCH_BACK, HATCH_LINE, isHatchLine, type CellCounts, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { formatCell, labelledTicks, stepTicks } from '../export/ticks.ts';
 import { panelStyles, uiScale, svgTextStyles, colourBarStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
@@ -47,7 +47,8 @@ export function legendNotes(d: HeatmapData): { hatch: boolean; words: string }[]
   const c = d.counts;
   const out: { hatch: boolean; words: string }[] = [];
   if (c.overflow > 0 && d.undefinedText) out.push({ hatch: true, words: `${d.undefinedText} (${c.overflow} cells)` });
-  else if (c.overflow > 0) out.push({ hatch: true, words: d.difference ? `undefined: overflow in A or B (${c.overflow} cells)` : `overflow: forward pass not finite (${c.overflow} cells)` });
+  else if (c.overflow > 0 && d.difference) out.push({ hatch: true, words: `undefined: overflow or out of range in A or B (${c.overflow} cells)` });
+  else if (c.overflow > 0) for (const words of flaggedWords(c)) out.push({ hatch: true, words });
   const inf = c.negativeInfinity + c.positiveInfinity;
   if (d.difference && inf > 0) out.push({ hatch: false, words: `${inf} cells exactly zero in one run only (±∞) at the range ends` });
   if (!d.difference && c.negativeInfinity > 0) out.push({ hatch: false, words: `exact zeros (−∞ in log10) at the bottom colour (${c.negativeInfinity} cells)` });

@@ -9,6 +9,7 @@
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
+import { CELL_FLAG, cellFlagText, flaggedStepsText, flagKinds, noGradientText } from '../core/range.ts';
 import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
 import { sliceYRange, THEORY_KEYS } from '../export/slice.ts';
 import { labelledTicks, stepTicks } from '../export/ticks.ts';
@@ -162,7 +163,7 @@ export class LabSlice extends LitElement {
     const tip =
       'size of the gradient that reaches t = 1, relative to dL/dh_T: 10 to the mean of log10 over the samples where it is not exactly 0' +
       (some ? `; in ${zeros} of ${S} samples every path back to t = 1 is cut and it is exactly 0` : '');
-    if (overflow?.[0] || Number.isNaN(v)) return html`<span class="v bad" title=${tip}>${name}: overflow</span>`;
+    if (overflow?.[0] || Number.isNaN(v)) return html`<span class="v bad" title=${tip}>${name}: ${cellFlagText(overflow?.[0] || CELL_FLAG.overflow)}</span>`;
     if (v === -Infinity) return html`<span class="v vanish" title=${tip}>${name}: exactly 0 at t = 1 in every sample</span>`;
     const e = Math.abs(v) < 0.05 ? '0.0' : v.toFixed(1); // no "-0.0"
     if (v < -2) return html`<span class="v vanish" title=${tip}>${name} vanishes · 10<sup>${e}</sup> at t = 1${some}</span>`;
@@ -256,7 +257,7 @@ export class LabSlice extends LitElement {
         </g>
         ${overflowMarks}
         ${d.grad.every((v, j) => d.overflow[j] || !Number.isFinite(v))
-          ? svg`<text x=${b.x + b.w / 2} y=${b.y + b.h / 2} text-anchor="middle" style="fill:var(--error)">the forward pass overflowed at this ρ: no gradient to plot</text>`
+          ? svg`<text x=${b.x + b.w / 2} y=${b.y + b.h / 2} text-anchor="middle" style="fill:var(--error)">${noGradientText(flagKinds(d.overflow, d.grad))}</text>`
           : null}`;
     }
     const o = this.overlays;
@@ -282,7 +283,7 @@ export class LabSlice extends LitElement {
         ${d && !d.meanField
           ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
           : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}
-        ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>overflow steps (no value)</span>` : null}
+        ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>${flaggedStepsText(flagKinds(d?.overflow, d?.grad) | flagKinds(d?.overflowB))}</span>` : null}
         ${hasZero ? html`<span class="note">exactly 0 in every sample (−∞): pinned to the bottom edge</span>` : null}
         ${partZero > 0
           ? html`<span class="note">at ${partZero} step${partZero === 1 ? '' : 's'} the gradient is exactly 0 in some samples: the line is the mean over the others</span>`

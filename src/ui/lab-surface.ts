@@ -4,7 +4,7 @@
  */
 import { html, LitElement, css, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { cssGradient } from '../export/colormap.ts';
+import { cssGradient, flaggedShort } from '../export/colormap.ts';
 import { labelledTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { panelStyles, prefersDark, colourBarStyles } from './theme.ts';
@@ -141,7 +141,7 @@ export class LabSurface extends LitElement {
         ? html`<div class="legend">
             <span><span class="swatch" style="background:#ff8c1a"></span>ρ = 1</span>
             <span><span class="swatch" style="background:var(--fg)"></span>current ρ slice</span>
-            ${d.counts.overflow > 0 ? html`<span><span class="swatch overflow-solid"></span>overflow (forward pass not finite), drawn on top</span>` : null}
+            ${d.counts.overflow > 0 ? html`<span><span class="swatch overflow-solid"></span>${flaggedShort(d.counts)}, drawn on top</span>` : null}
             ${d.counts.negativeInfinity > 0 ? html`<span class="note">exact zeros (−∞ in log10) drawn at the bottom of the range</span>` : null}
           </div>`
         : null}

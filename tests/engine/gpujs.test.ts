@@ -29,6 +29,7 @@ import { emptyField, GRID_NAMES, type GradientField, type GridName } from '../..
 import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { CELL_FLAG } from '../../src/core/range.ts';
 import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
 import { backwardDiesOutOfRange } from '../../src/engine/gpujs/traces.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
@@ -126,7 +127,7 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
   // decorrelation grows along the forward pass, and the backward pass at t reads every later step.
   const chaoticRow = new Uint8Array(K);
   for (let i = 0; i < K * T; i++) {
-    if (ref.overflow[i] === 1 || got.overflow[i] === 1) continue;
+    if (ref.overflow[i] !== 0 || got.overflow[i] !== 0) continue;
     for (const g of LOG_GRIDS) {
       const b = ref.grids[g][i];
       const c = pert.grids[g][i];
@@ -167,7 +168,8 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
       // below the underflow limit (||h|| <= sqrt(N) max|a|), in this row by now (relu: anywhere
       // in the row, its backward pass reads every step; so for every activation whose backward
       // pass dies out of range, see traces.ts).
-      const wholeRow = backwardDiesOutOfRange(config.activation, config);
+      const dies = backwardDiesOutOfRange(config.activation, config);
+      const wholeRow = dies.clamp || dies.underflow;
       const hi = !range ? -Infinity : wholeRow ? range.maxRow[cell.k] : range.maxUpTo[cell.i];
       const lo = !range ? Infinity : wholeRow ? range.minRow[cell.k] : range.minUpTo[cell.i];
       if (hi >= limitLog - 1 || lo <= tinyLog) return null;
@@ -303,8 +305,9 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     // The rms from the samples' logs (log-sum-exp), equally exact far outside the float range.
     expect(Math.abs(f.grids.gradLog10Rms[0] - 1999 * Math.log10(2))).toBeLessThan(1e-5);
     for (let t = 1; t <= 2000; t++) expect(Number.isFinite(f.grids.gradLog10Mean[t - 1]), `t=${t}`).toBe(true);
-    // h_t = 2^t-ish overflows float32's clamp near t = 113, float64 near t = 1024: flagged, never a number.
-    expect(f.overflow[1999]).toBe(1);
+    // h_t = 2^t-ish reaches float32's clamp near t = 113, float64 near t = 1024: flagged out of
+    // gpu.js's range (the clamp stands in for float32's Infinity), never a number.
+    expect(f.overflow[1999]).toBe(CELL_FLAG.range);
     expect(Number.isNaN(f.grids.hiddenLog10Mean[1999])).toBe(true);
     expect(f.overflow[10]).toBe(0);
     const ref = await new ReferenceEngine().run(config);
@@ -349,9 +352,10 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       const config = parseConfig({ activation, init, hidden: 7, steps: 500, rhoMin: 1.2, rhoMax: 6, rhoCount: 3, samples: 2, seed: FRESH });
       const got = await run(config);
       const ref = await new ReferenceEngine().run(config);
-      expect(got.field.overflow.some((v) => v === 1), `${activation}: nothing overflowed`).toBe(true);
+      // gpu.js's clamp raises the range kind (src/core/range.ts); the reference's overflow the overflow kind.
+      expect(got.field.overflow.some((v) => v === CELL_FLAG.range), `${activation}: nothing overflowed`).toBe(true);
       // float64 overflows too in the linear run (the superset check then has something to check).
-      if (activation === 'linear') expect(ref.overflow.some((v) => v === 1)).toBe(true);
+      if (activation === 'linear') expect(ref.overflow.some((v) => (v & CELL_FLAG.overflow) !== 0)).toBe(true);
       expectAgreement(compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`), {
         // This test checks the range flags. rho = 1.2, 3.6, 6 over 500 steps: float32 leaves its
         // range near t = 480, 68, 49, float64 (linear) near t = 3900, 553, 396, so most cells are

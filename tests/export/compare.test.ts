@@ -3,6 +3,7 @@
  * infinities and overflow, drawn by the renderer, and used as it is by the lab's plots (ui/derive.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { CELL_FLAG } from '../../src/core/range.ts';
 import type { RunResult } from '../../src/app/store.ts';
 import { cellColourInto, colourTable, LUT_SIZE } from '../../src/export/colormap.ts';
 import { CompareError, differenceFlags, differenceGrid, differenceOf, differenceValue } from '../../src/export/compare.ts';
@@ -47,7 +48,11 @@ describe('the difference rule, one cell', () => {
     expect(formatCell(-Infinity, 0, true)).toBe('\u2212\u221e (A exactly zero, B not)');
     expect(formatCell(Infinity, 0, true)).toBe('+\u221e (B exactly zero, A not)');
     expect(formatCell(-Infinity, 0, false)).toBe('exactly zero (\u2212\u221e in log10)');
-    expect(formatCell(1, 1, true)).toBe('undefined (overflow in A or B)');
+    expect(formatCell(1, 1, true)).toBe('undefined (overflow or out of range in A or B)');
+    // The cell flag's kinds (src/core/range.ts) are named apart.
+    expect(formatCell(1, CELL_FLAG.overflow)).toBe('overflow (undefined)');
+    expect(formatCell(-3, CELL_FLAG.range)).toMatch(/^out of range/);
+    expect(formatCell(NaN, CELL_FLAG.overflow | CELL_FLAG.range)).toBe('overflow and out of range (not computed)');
     expect(formatCell(-0.25, 0, true)).toBe('\u22120.250');
   });
 });

@@ -157,8 +157,9 @@ export function compareFields(got: FieldLike, ref: FieldLike, rules: CompareRule
   const pool = { d: 0, e: 0, n: 0 };
   for (let i = 0; i < c.cells; i++) {
     const cell: Cell = { i, k: Math.floor(i / T), t: (i % T) + 1 };
-    const flagGot = got.overflow[i] === 1;
-    const flagRef = ref.overflow[i] === 1;
+    // A flag of either kind (src/core/range.ts CELL_FLAG: overflow, out of range)
+    const flagGot = got.overflow[i] !== 0;
+    const flagRef = ref.overflow[i] !== 0;
     let skipped = false;
     let sensitive = false;
     let excused = false;
@@ -169,7 +170,7 @@ export function compareFields(got: FieldLike, ref: FieldLike, rules: CompareRule
     if (rules.overflow === 'superset' && (flagGot || flagRef)) {
       if (flagGot && !flagRef) {
         const wrong = rules.extraFlag?.(cell) ?? null;
-        if (wrong !== null) record({ grid: 'overflow', ...cell, got: 1, ref: 0, message: wrong });
+        if (wrong !== null) record({ grid: 'overflow', ...cell, got: got.overflow[i], ref: 0, message: wrong });
         note('out of range in the engine only (float32 leaves its range first)');
         skipped = true;
       } else if (flagGot && flagRef) c.flaggedCells++;

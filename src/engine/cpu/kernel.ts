@@ -18,11 +18,15 @@
  * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once). The SIMD GEMM accumulates in
  *   float32 (the TypeScript one in float64); norms are summed in float64 everywhere;
  * - values below the smallest normal float32 (2^-126, about 1.2e-38) are flushed to zero when
- *   stored: subnormals cost 2-3x on x86, and a hidden state that small has underflowed anyway
- *   (its log10 norm becomes -Infinity where the float64 reference still has a value below about
- *   -37; a phi' below 1e-38, e.g. sigmoid at a < -87, becomes an exact zero);
- * - |h| beyond the float32 range (about 3.4e38) overflows to Infinity and is flagged like the
- *   reference's non-finite h_t (earlier than float64 would: 1e38 rather than 1e308);
+ *   stored: subnormals cost 2-3x on x86. A state that small is flagged before it gets there: from
+ *   the step where its largest |a_i| (or |h_i|) falls below 1e-30 the sample's cells carry the
+ *   range flag and no value (src/core/range.ts stateOutOfRange, the rule of every engine), so a
+ *   flushed state is never shown as an exact zero (-Infinity) or as a norm decades off; for a
+ *   kinked phi' the backward pass is flagged at every step too (range.ts backwardCrossesFlag).
+ *   A phi' below 1e-38 of a single unit (sigmoid at a < -87) still becomes an exact zero: next to
+ *   the other units' it changes nothing a float32 norm can see;
+ * - |h| beyond the float32 range (about 3.4e38) overflows to Infinity and is flagged as overflow,
+ *   like the reference's non-finite h_t (earlier than float64 would: 1e38 rather than 1e308);
  * - with SIMD, tanh'(a) is computed as 4 e / (1 + e)^2, e = exp(-2|a|) (relative accuracy kept
  *   where tanh saturates; the reference's 1 - tanh^2 loses digits beyond |a| ~ 9) and is 0 from
  *   |a| = 19.06 on, where the reference's is exactly 0; the TypeScript path uses 1 - tanh^2.
@@ -32,9 +36,10 @@
  */
 import { sequenceInputs } from '../../core/inputs.ts';
 import { activationRecord, saturationLimit, type ActivationRecord, type CpuScalar } from '../../core/activations.ts';
+import { backwardKillMask, CELL_FLAG, RANGE_FLOOR, rangeRule, stateOutOfRange, type RangeRule } from '../../core/range.ts';
 import { makeQuantityArrays } from '../../core/statistics.ts';
 export { expNeg, fastTanh } from '../../core/fastmath.ts';
-import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult, type KernelSetup } from './protocol.ts';
+import type { BlockResult, KernelSetup } from './protocol.ts';
 import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
@@ -273,6 +278,12 @@ export class BlockKernel {
   private readonly logScale: Float64Array; // [Bp] log10 of what g has been divided by
   private readonly carry: Float64Array; // [Bp] Kahan compensation of logScale
   private readonly h0Log: number;
+  private readonly fwdFlag: Uint8Array; // [Bp] the column's forward cell flag so far (sticky), range.ts CELL_FLAG
+  private readonly dead: Uint8Array; // [Bp] the flag bits that undefine the column's whole backward pass (0: none)
+  /** When a state is out of float32's range (range.ts), and the sum of h^2 below which it can be. */
+  private readonly range: RangeRule;
+  private readonly rangeSs: number;
+  private readonly killMask: number;
 
   constructor(setup: KernelSetup) {
     this.s = setup;
@@ -291,6 +302,11 @@ export class BlockKernel {
     this.logRho = new Float64Array(bp);
     this.logScale = new Float64Array(bp);
     this.carry = new Float64Array(bp);
+    this.fwdFlag = new Uint8Array(bp);
+    this.dead = new Uint8Array(bp);
+    this.range = rangeRule(setup.activation, setup.params, RANGE_FLOOR.float32);
+    this.rangeSs = this.range.sumSquaresBelow(setup.N);
+    this.killMask = backwardKillMask(setup.activation, setup.params);
     let ss = 0;
     for (let i = 0; i < setup.N; i++) {
       const v = flush(Math.fround(setup.h0[i]));
@@ -365,6 +381,7 @@ export class BlockKernel {
     const { der, hLog, u, products } = this;
     const { H, acc } = products;
     H.fill(0);
+    this.fwdFlag.fill(0);
     for (let c = 0; c < count; c++) {
       for (let i = 0; i < N; i++) H[c * Np + i] = flush(Math.fround(this.s.h0[i]));
       hLog[c * (T + 1)] = this.h0Log;
@@ -427,20 +444,42 @@ export class BlockKernel {
   }
 
   /**
-   * log10 ||h_t||, the saturated fraction, the mean phi'(a_t) and the overflow flag of column c at
+   * log10 ||h_t||, the saturated fraction, the mean phi'(a_t) and the cell flag of column c at
    * step t, from sum h^2, the saturated count and the sum of the stored phi'(a_t) over the N units.
    */
   private record(out: BlockResult, hLog: Float64Array, c: number, t: number, ss: number, sat: number, derSum: number): void {
     const { N, T } = this.s;
     // ss is +Infinity or NaN exactly when some stored h_t is not finite (float32 squares cannot overflow a double).
-    const finite = ss < Infinity;
+    let flag = this.fwdFlag[c];
+    if (!(ss < Infinity)) flag |= CELL_FLAG.overflow;
+    else if (ss < this.rangeSs && this.outOfRange(c)) flag |= CELL_FLAG.range;
+    this.fwdFlag[c] = flag;
     const j = c * T + (t - 1);
-    const hl = finite ? (ss > 0 ? 0.5 * Math.log10(ss) : -Infinity) : NaN;
+    const hl = flag ? NaN : ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
     out.values.hidden[j] = hl;
     hLog[c * (T + 1) + t] = hl;
-    out.values.saturated[j] = finite ? sat / N : NaN;
-    out.values.deriv[j] = finite ? derSum / N : NaN;
-    if (!finite) out.flags[j] |= FLAG_FORWARD_OVERFLOW;
+    out.values.saturated[j] = flag ? NaN : sat / N;
+    out.values.deriv[j] = flag ? NaN : derSum / N;
+    out.flags[j] |= flag;
+  }
+
+  /**
+   * Whether column c's state h_t = phi(a_t) left float32's range (range.ts stateOutOfRange), from
+   * a_t = rho acc + u (acc = W0 h_{t-1}, still in place) and the stored, flushed h_t. Only called
+   * when sum h^2 is small enough for that (rangeSs): an O(N) pass in a rare case.
+   */
+  private outOfRange(c: number): boolean {
+    const { N, Np } = this.s;
+    const { acc, H } = this.products;
+    const rho = this.rho[c];
+    const uo = this.slotOf[c] * Np;
+    let amax = 0;
+    let hmax = 0;
+    for (let i = 0; i < N; i++) {
+      amax = Math.max(amax, Math.abs(rho * acc[c * Np + i] + this.u[uo + i]));
+      hmax = Math.max(hmax, Math.abs(H[c * Np + i]));
+    }
+    return stateOutOfRange(amax, hmax, this.range);
   }
 
   private backward(count: number, rho: Float64Array, out: BlockResult): void {
@@ -448,8 +487,14 @@ export class BlockKernel {
     const { hLog, logScale, carry, products } = this;
     const { acc, delta, gss, scales } = products;
     const dssOf = products.dss;
-    const { valid, logRho } = this;
-    valid.fill(1);
+    const { valid, logRho, dead } = this;
+    // A forward flag at some t0 <= T (sticky, so the one at T) that makes phi' untrustworthy
+    // undefines every step of the column's backward pass (range.ts backwardCrossesFlag): the
+    // column starts invalid, and its cells carry that flag's kind.
+    for (let c = 0; c < count; c++) {
+      dead[c] = this.fwdFlag[c] & this.killMask;
+      valid[c] = dead[c] ? 0 : 1;
+    }
     for (let c = 0; c < count; c++) logRho[c] = Math.log10(rho[c]);
     logScale.fill(0);
     carry.fill(0);
@@ -465,7 +510,7 @@ export class BlockKernel {
         if (!valid[c]) {
           out.values.grad[j] = NaN;
           out.values.weight[j] = NaN;
-          out.flags[j] |= FLAG_BACKWARD_INVALID;
+          out.flags[j] |= dead[c] || CELL_FLAG.overflow; // the kill's kind, or a NaN phi' (an overflowed state)
           scales[c] = 0;
           continue;
         }

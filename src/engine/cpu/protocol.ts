@@ -59,12 +59,13 @@ export interface BlockResult {
   count: number;
   /** One array per quantity of the statistics table (src/core/statistics.ts). */
   values: QuantityArrays;
-  /** Bit 1: h_t not finite (forward overflow); bit 2: dL/dh_t undefined (backward crossed an undefined phi'). */
+  /**
+   * The cell flag bits (src/core/range.ts CELL_FLAG) of each sequence and step: overflow where
+   * h_t is not finite (or the backward pass crossed it), range where the state left float32's
+   * range (or the backward pass crossed a phi' that made untrustworthy).
+   */
   flags: Uint8Array;
 }
-
-export const FLAG_FORWARD_OVERFLOW = 1;
-export const FLAG_BACKWARD_INVALID = 2;
 
 export type ToWorker =
   | { type: 'setup'; run: number; setup: KernelSetup }

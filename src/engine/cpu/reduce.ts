@@ -10,7 +10,7 @@
 import type { GradientField } from '../../core/field.ts';
 import { finishReduction, GRID_NAMES, QUANTITY_NAMES, STATISTICS, statisticsOf, type QuantityName, type SampleSums } from '../../core/statistics.ts';
 import { expNeg } from '../../core/fastmath.ts';
-import { FLAG_BACKWARD_INVALID, FLAG_FORWARD_OVERFLOW, type BlockResult } from './protocol.ts';
+import type { BlockResult } from './protocol.ts';
 
 /** 2 ln 10: 10^(2 x) = e^(TWO_LN10 x). */
 const TWO_LN10 = 2 * Math.LN10;
@@ -142,7 +142,7 @@ export class FieldReducer {
     for (let c = 0; c < r.count; c++) {
       const row = ((r.q0 + c) % K) * T;
       const src = c * T;
-      for (let j = 0; j < T; j++) if (r.flags[src + j] & (FLAG_FORWARD_OVERFLOW | FLAG_BACKWARD_INVALID)) overflow[row + j] = 1;
+      for (let j = 0; j < T; j++) overflow[row + j] |= r.flags[src + j]; // the cell flag bits of every sample
     }
     this.done += r.count;
   }

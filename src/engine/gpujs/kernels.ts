@@ -20,6 +20,7 @@
  * fetches, with gpu.js's index arithmetic, are what costs most in a fragment shader.
  */
 import { activationParams, activationRecord, paramConstName, saturationLimit, type Activation, type ActivationParams } from '../../core/activations.ts';
+import { rangeRule } from '../../core/range.ts';
 
 /** Sentinel for log10(0) = -Infinity; GLSL has no portable infinity. */
 export const LOG_ZERO = -1e30;
@@ -65,13 +66,15 @@ if (${out}d < this.constants.SAT_LIMIT) { ${out} = 1.0; }`;
 }
 
 /**
- * The constants the activation kernels read: N, NP4, TINY, the saturation limit and the
- * activation's own parameters (a change of any recompiles, so the kernel key lists them).
+ * The constants the activation kernels read: N, NP4, TINY, the saturation limit, the range rule's
+ * TINY_A and ZERO_SIDE (1 or 0, src/core/range.ts) and the activation's own parameters (a change
+ * of any recompiles, so the kernel key lists them).
  */
 export function activationConstants(act: Activation, params: Partial<ActivationParams>, N: number, NP4: number, tiny: number): Record<string, number> {
   const p = activationParams(params);
   const own = activationRecord(act).params.map((q) => [paramConstName(q.key), p[q.key]] as const);
-  return { N, NP4, TINY: tiny, SAT_LIMIT: saturationLimit(act, p), ...Object.fromEntries(own) };
+  const rule = rangeRule(act, p, tiny);
+  return { N, NP4, TINY: tiny, TINY_A: rule.tinyA ? 1 : 0, ZERO_SIDE: rule.zeroSide ? 1 : 0, SAT_LIMIT: saturationLimit(act, p), ...Object.fromEntries(own) };
 }
 
 /**
@@ -124,9 +127,10 @@ ${each((r) => phiCode(act, `a[${r}]`, `h${r}`))}
 
 /**
  * forwardStats(A, L): output [Bc] vec4 per sequence b at step t, from a = a_t:
- *   (log10 ||h_t||, saturated units, out of range 0/1, sum of phi'(a_i)), out of range when max |a_i| reached
- *   L (overflow) or is below TINY but not exactly 0 (float32 is about to underflow: a state
- *   the reference carries at 1e-40 would become an exact 0 here, and relu's phi'(0) = 0).
+ *   (log10 ||h_t||, saturated units, out of range 0/1/2, sum of phi'(a_i)), out of range when max |a_i| reached
+ *   L (1, the clamp) or the state fell below TINY (2, src/core/range.ts stateOutOfRange: float32
+ *   is about to underflow, a state the reference carries at 1e-40 would become an exact 0 here,
+ *   and relu's phi'(0) = 0).
  * Only the N real units count (padded a are 0, but phi(0) need not be). The norm is taken as
  * m sqrt(sum (h/m)^2), m = max |h_i| (no overflow); LOG_ZERO for a zero vector.
  */
@@ -151,8 +155,10 @@ ${each((r) => `    if (j + ${r} < this.constants.N) {
       sat += z${r};
     }`)}
   }
+  if (ma > 0.0 && ma < this.constants.TINY && this.constants.TINY_A > 0.5) { over = 2.0; }
+  if (m > 0.0 && m < this.constants.TINY) { over = 2.0; }
+  if (m <= 0.0 && ma >= this.constants.TINY && this.constants.ZERO_SIDE < 0.5) { over = 2.0; }
   if (ma >= L) { over = 1.0; }
-  if (ma > 0.0 && ma < this.constants.TINY) { over = 1.0; }
   let lh = ${LOG_ZERO_TEXT};
   if (m > 0.0) {
     let s = 0.0;

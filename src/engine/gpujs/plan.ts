@@ -4,6 +4,7 @@
  * problem (no gpu.js import), so they can be checked in Node.
  */
 import type { Problem } from '../../core/problem.ts';
+import { RANGE_FLOOR } from '../../core/range.ts';
 
 /** Default GPU memory for the pre-activations kept for BPTT, per chunk of sequences. */
 export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
@@ -13,9 +14,9 @@ const FLOAT32_SAFE = 1e37;
 /**
  * Below this max |a_i| (and above 0) a sequence's forward state leaves float32's range from
  * below: 8 decades above the smallest normal float32 (1.2e-38), so every entry that matters
- * is still exact when the flag is raised.
+ * is still exact when the flag is raised (src/core/range.ts, the rule every engine uses).
  */
-export const UNDERFLOW_LIMIT = 1e-30;
+export const UNDERFLOW_LIMIT = RANGE_FLOOR.float32;
 /** Upper bound of the clamp on pre-activations. */
 const LIMIT_CAP = 1e34;
 

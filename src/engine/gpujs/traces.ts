@@ -4,7 +4,8 @@
  * over samples (reduceRow from the reference, so the -Infinity/NaN rules are the same code).
  * This part is O(B T), far below the O(B T N^2) of the kernels, and simpler in JS.
  */
-import { activationParams, activationRecord, type Activation, type ActivationParams } from '../../core/activations.ts';
+import type { Activation, ActivationParams } from '../../core/activations.ts';
+import { backwardCrossesFlag, CELL_FLAG } from '../../core/range.ts';
 import type { GradientField } from '../../core/field.ts';
 import { reduceRow, type SequenceTrace } from '../../core/reference.ts';
 import { makeQuantityArrays } from '../../core/statistics.ts';
@@ -29,24 +30,28 @@ export interface ChunkStats {
 
 /**
  * Whether a sequence's whole backward pass is undefined once its forward pass left float32's
- * range. The traces of chunkTrace follow the reference's semantics:
- * - forward: h_t left float32's range at t0 (a unit reached the clamp, or the whole state fell
- *   towards float32's underflow, see forwardStatsSource) and is taken as out of range from t0
- *   on (the reference's NaN propagates the same way): overflow flag, hidden, saturated and deriv NaN;
+ * range, by cause: the clamp (a pre-activation reached overflowLimit) or underflow (the state fell
+ * below UNDERFLOW_LIMIT). The traces of chunkTrace follow the reference's semantics:
+ * - forward: h_t left float32's range at t0 (see forwardStatsSource) and is taken as out of range
+ *   from t0 on (the reference's NaN propagates the same way): range flag, hidden, saturated and
+ *   deriv NaN. Both causes carry the range kind (src/core/range.ts): the clamp stands in for a
+ *   float32 Infinity well before float64 would overflow;
  * - backward: grad[t] = log10 ||g~_t|| + S_t with S_t = log10(2) sum_{t' > t} k_t' (exact:
  *   the kernels scaled by 2^-k); weight[t] = log10 ||phi'(a_t) g~_t|| + S_t + log10 ||h_{t-1}||;
- * - after leaving the range at t0 < T, for an activation that is unbounded (relu, say: the
- *   reference's h_t overflows and its a_t become NaN) or has a kink (phi' jumps at
- *   0): the clamped or underflowed a_t (t > t0) no longer carry what phi' needs, so every step of
- *   the backward pass is undefined (flagged), as the reference's NaN phi' makes it. linear:
- *   phi' = 1 never needs a_t, and bounded smooth tanh and sigmoid never overflow (an underflowed
- *   a_t gives phi'(0), as the reference's tiny a_t does): the gradient stays defined.
+ * - after leaving the range at t0 <= T, the a_t (t >= t0) may no longer carry what phi' needs,
+ *   and then every step of the backward pass is undefined (flagged), as the reference's NaN phi'
+ *   makes it (range.ts backwardCrossesFlag): after the clamp, for an unbounded phi with a phi' that
+ *   is not constant (the clamp turns the state's direction; the rule of an overflow); after an
+ *   underflow, for a kinked phi' (the sign of a tiny a picks the branch). linear's phi' = 1 never
+ *   needs a_t, bounded tanh and sigmoid never reach the clamp, and a smooth phi' at a tiny a_t is
+ *   phi'(0), as the reference's is: the gradient stays defined.
  */
-export function backwardDiesOutOfRange(act: Activation, params: Partial<ActivationParams>): boolean {
-  const d = activationRecord(act);
-  const p = activationParams(params);
-  const constantDer = !Number.isNaN(d.der(NaN, p));
-  return !constantDer && (!d.bounded || d.kink(p));
+export interface BackwardDies {
+  clamp: boolean;
+  underflow: boolean;
+}
+export function backwardDiesOutOfRange(act: Activation, params: Partial<ActivationParams>): BackwardDies {
+  return { clamp: backwardCrossesFlag(act, params, 'overflow'), underflow: backwardCrossesFlag(act, params, 'range') };
 }
 
 /** The trace of sequence b of a chunk (see above); `dies` = backwardDiesOutOfRange of the run's activation. */
@@ -55,7 +60,7 @@ export function chunkTrace(
   b: number,
   T: number,
   N: number,
-  dies: boolean,
+  dies: BackwardDies,
   h0Log10: number,
 ): SequenceTrace {
   const tr: SequenceTrace = {
@@ -66,25 +71,25 @@ export function chunkTrace(
   const { grad, hidden, weight, saturated, deriv } = tr.values;
   const o = 4 * b;
   let over = false;
-  let t0 = Infinity;
+  let backwardDead = false;
   for (let t = 1; t <= T; t++) {
     const f = stats.fwd[t - 1];
-    if (!over && f[o + 2] !== 0) {
+    // 1: the clamp, 2: underflow (forwardStatsSource); either cause after t0 counts (sticky)
+    if (f[o + 2] !== 0) {
       over = true;
-      t0 = t;
+      if (f[o + 2] === 1 ? dies.clamp : dies.underflow) backwardDead = true;
     }
-    tr.forwardOverflow[t - 1] = over ? 1 : 0;
+    tr.forwardOverflow[t - 1] = over ? CELL_FLAG.range : 0;
     hidden[t - 1] = over ? NaN : fromLog(f[o]);
     saturated[t - 1] = over ? NaN : f[o + 1] / N;
     deriv[t - 1] = over ? NaN : f[o + 3] / N;
   }
-  const backwardDead = dies && t0 < T;
   let k = 0; // sum of the k_t' of later steps: g~_t = dL/dh_t / 2^k
   for (let t = T; t >= 1; t--) {
     if (backwardDead) {
       grad[t - 1] = NaN;
       weight[t - 1] = NaN;
-      tr.backwardInvalid[t - 1] = 1;
+      tr.backwardInvalid[t - 1] = CELL_FLAG.range;
       continue;
     }
     const g = stats.bwd[t - 1];

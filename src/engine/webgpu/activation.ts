@@ -6,6 +6,7 @@
  * switch over activations, so a module without an activation does not compile.
  */
 import { activationParams, activationRecord, paramConstName, saturationLimit, type Activation, type ActivationParams } from '../../core/activations.ts';
+import { RANGE_FLOOR, rangeRule } from '../../core/range.ts';
 
 /** A WGSL float literal for a finite number (an abstract float, rounded to f32 where it is used). */
 function wgslFloat(v: number): string {
@@ -22,8 +23,14 @@ export function activationWgsl(name: Activation, params: Partial<ActivationParam
   const sat = d.saturation === 'dead' ? 'a <= vec4<f32>(0.0)' : `o.d < vec4<f32>(${wgslFloat(saturationLimit(name, p))})`;
   // phi' of a NaN a is undefined unless phi' is constant (linear): the float64 record says which.
   const undef = Number.isNaN(d.der(NaN, p)) ? 'isNan(a)' : 'vec4<bool>(false)';
+  // The range rule of src/core/range.ts (stateOutOfRange) for this activation, in float32.
+  const range = rangeRule(name, p, RANGE_FLOOR.float32);
   return `// activation ${d.name} (code ${d.code}): h = ${d.formula}; generated from src/core/activations.ts
 ${consts.join('\n')}
+// src/core/range.ts: below RANGE_FLOOR the state is out of float32's range; whether a tiny a matters; whether h = 0 can be exact with a normal a
+const RANGE_FLOOR: f32 = ${wgslFloat(range.floor)};
+const RANGE_TINY_A: bool = ${range.tinyA};
+const RANGE_ZERO_SIDE: bool = ${range.zeroSide};
 fn activate(a: vec4<f32>) -> Act {
   var o: Act;
   ${d.wgsl}

@@ -26,7 +26,8 @@ import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import { RECORD_FLAGS } from '../../core/statistics.ts';
 import { activationWgsl } from './activation.ts';
-import { decodeCells, recordPreludeWgsl } from './record.ts';
+import { decodeCells, recordFlagsOf, recordPreludeWgsl } from './record.ts';
+import { backwardKillMask } from '../../core/range.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
 import { CELL_BYTES, PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
 
@@ -394,6 +395,7 @@ export class WebGpuEngine implements Engine {
     const wg = this.options.workgroupSize;
     const h0Log = log10Norm(p.h0, 0, n);
     const h0Flags = h0Log === -Infinity ? RECORD_FLAGS.HID_ZERO : 0;
+    const killMask = recordFlagsOf(backwardKillMask(p.config.activation, p.config));
     const bind = (label: string, layout: GPUBindGroupLayout, uniformSize: number, list: GPUBuffer[]) =>
       dev.createBindGroup({
         label,
@@ -432,6 +434,7 @@ export class WebGpuEngine implements Engine {
         pu[o + 7] = h0Flags;
         pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
         pu[o + 9] = kc;
+        pu[o + 10] = killMask;
       };
       // Until this device's speed is known, the first dispatch is a single step (see waitForQueue).
       for (let t = 1; t <= T; ) {

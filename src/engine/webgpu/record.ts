@@ -18,6 +18,7 @@
  * The prelude (recordPreludeWgsl) is prepended to all three shaders, as the matrix preludes are.
  */
 import type { GradientField } from '../../core/field.ts';
+import { CELL_FLAG } from '../../core/range.ts';
 import {
   finishReduction,
   GRID_NAMES,
@@ -130,7 +131,7 @@ function logDiff(q: QuantityName, from: 'origin' | 'peak'): string {
 
 /** The statements of accumulate() for quantity q. */
 function accumulateCode(q: QuantityName): string {
-  const { encoding, field, zeroFlag, nanFlag } = spec(q);
+  const { encoding, field, zeroFlag, nanFlags } = spec(q);
   const sum =
     encoding === 'splitLog'
       ? [`(*c).${q}SumE += rec.${field}E;`, `(*c).${q}SumF += rec.${field}F;`]
@@ -149,7 +150,8 @@ function accumulateCode(q: QuantityName): string {
   if (counts(q)) sum.push(`(*c).${q}N += 1u;`);
   const finite = `{\n    ${sum.join('\n    ')}\n  }`;
   const zero = zeroFlag ? ` else if ((rec.flags & FLAG_${zeroFlag}) != 0u) { (*c).${q}Zero += 1u; }` : '';
-  return `  // ${q}: ${spec(q).description}\n  if ((rec.flags & FLAG_${nanFlag}) != 0u) { (*c).${q}Nan += 1u; }${zero} else ${finite}`;
+  const nan = nanFlags.map((f) => `FLAG_${f}`).join(' | ');
+  return `  // ${q}: ${spec(q).description}\n  if ((rec.flags & (${nan})) != 0u) { (*c).${q}Nan += 1u; }${zero} else ${finite}`;
 }
 
 /**
@@ -175,6 +177,17 @@ export function recordPreludeWgsl(): string {
 }
 
 const LOG10_2 = Math.log10(2);
+
+/** The cell flag (src/core/range.ts CELL_FLAG) of the OR of a cell's record flags: which kinds its samples raised. */
+export function cellFlagOf(flags: number): number {
+  const F = RECORD_FLAGS;
+  return (flags & (F.FWD_OVERFLOW | F.BWD_INVALID) ? CELL_FLAG.overflow : 0) | (flags & (F.FWD_RANGE | F.BWD_RANGE) ? CELL_FLAG.range : 0);
+}
+
+/** The record flags a forward flag kind sets (the backward kernel's kill mask is written in these). */
+export function recordFlagsOf(cellFlag: number): number {
+  return (cellFlag & CELL_FLAG.overflow ? RECORD_FLAGS.FWD_OVERFLOW : 0) | (cellFlag & CELL_FLAG.range ? RECORD_FLAGS.FWD_RANGE : 0);
+}
 
 /**
  * Write rows k0 .. k0 + rows - 1 of the field from the cells [rows][T] of one chunk (`data`, the
@@ -236,7 +249,7 @@ export function decodeCells(field: GradientField, data: ArrayBuffer, k0: number,
         const scaled = p.scaled >= 0 ? f32[o + p.scaled] : NaN;
         p.out[idx] = finishReduction(p.reduce, { S, sum, m2, zeros, undefined: nans, peak, scaled });
       }
-      field.overflow[idx] = u32[o + flagsOr] & (RECORD_FLAGS.FWD_OVERFLOW | RECORD_FLAGS.BWD_INVALID) ? 1 : 0;
+      field.overflow[idx] = cellFlagOf(u32[o + flagsOr]);
     }
   }
 }

@@ -7,7 +7,7 @@
  * Sizes scale with the image height: text is as large relative to the picture as on a view
  * about IMAGE_REFERENCE_HEIGHT pixels tall.
  */
-import { colourTable, lutIndex, OVERFLOW_SOLID, rangePosition, rgbCss } from '../../export/colormap.ts';
+import { colourTable, flaggedShort, lutIndex, OVERFLOW_SOLID, rangePosition, rgbCss } from '../../export/colormap.ts';
 import { labelledTicks } from '../../export/ticks.ts';
 import type { SurfaceData, SurfaceScene } from './surface-scene.ts';
 
@@ -107,7 +107,7 @@ export function composeSurfaceImage(scene: SurfaceScene, data: SurfaceData, o: S
   ctx.font = font(11);
   if (data.rho[0] <= 1 && data.rho[data.K - 1] >= 1) item(RHO_ONE, 'ρ = 1');
   if (o.sliceRho !== null) item(dark ? '#ffffff' : '#000000', `slice at ρ = ${Number(o.sliceRho.toPrecision(4))}`);
-  if (data.counts.overflow > 0) item(rgbCss(OVERFLOW_SOLID), 'overflow (forward pass not finite), drawn on top');
+  if (data.counts.overflow > 0) item(rgbCss(OVERFLOW_SOLID), `${flaggedShort(data.counts)}, drawn on top`);
   if (data.counts.negativeInfinity > 0) item(muted, 'exact zeros (−∞ in log10) at the bottom of the range');
   return out;
 }
