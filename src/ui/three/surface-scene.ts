@@ -36,6 +36,7 @@ import { CSS2DObject, CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRe
 import { probeWebGl2 } from '../../app/calibrate.ts';
 import { cellColourInto, isOverflowCell, OVERFLOW_SOLID, rangePosition, type CellCounts, type ColormapName, type ColourRange } from '../../export/colormap.ts';
 import { labelledTicks, stepTicks } from '../../export/ticks.ts';
+import { DEFAULT_POSE, H, posePosition, rhoTicks, TARGET, X0, X1, Z0, Z1, zOfRho, type CameraPose } from './box.ts';
 
 export interface SurfaceData {
   /** [K, T] row-major, column j = timestep t = j + 1. */
@@ -57,17 +58,7 @@ export interface SurfaceData {
   valueLabel: string;
 }
 
-/** Camera as [azimuth deg, elevation deg, distance] about the box centre. */
-export type CameraPose = [number, number, number];
-export const DEFAULT_POSE: CameraPose = [-28, 28, 4.6];
-
-// The box the surface lives in (world units): t along x, rho along z, value along y.
-const X0 = -1;
-const X1 = 1;
-const Z0 = 0.75; // rho min (front)
-const Z1 = -0.75; // rho max (back)
-const H = 0.9;
-const TARGET = new Vector3(0.05, H * 0.28, 0);
+export { DEFAULT_POSE, type CameraPose } from './box.ts';
 /**
  * The surface is drawn with at most this many columns / rows (wide sweeps are subsampled; the
  * heatmap shows every cell). A software GL (SwiftShader) rasterises on the CPU, so there the
@@ -211,14 +202,8 @@ export class SurfaceScene {
     const [az, el, dist] = pose ?? DEFAULT_POSE;
     const cur = this.pose();
     if (pose && Math.abs(cur[0] - az) < 0.05 && Math.abs(cur[1] - el) < 0.05 && Math.abs(cur[2] - dist) < 0.005) return;
-    const a = (az * Math.PI) / 180;
-    const e = (el * Math.PI) / 180;
     this.controls.target.copy(TARGET);
-    this.camera.position.set(
-      TARGET.x + dist * Math.cos(e) * Math.sin(a),
-      TARGET.y + dist * Math.sin(e),
-      TARGET.z + dist * Math.cos(e) * Math.cos(a),
-    );
+    this.camera.position.copy(posePosition([az, el, dist]));
     this.camera.lookAt(TARGET);
     this.labelsDirty = true;
     this.suppressCameraEvent = true;
@@ -265,9 +250,7 @@ export class SurfaceScene {
     return T <= 1 ? 0 : X0 + ((X1 - X0) * j) / (T - 1);
   }
   private zOfRho(rho: number, rhoArr: Float64Array): number {
-    const lo = rhoArr[0];
-    const hi = rhoArr[rhoArr.length - 1];
-    return hi > lo ? Z0 + ((Z1 - Z0) * (rho - lo)) / (hi - lo) : 0;
+    return zOfRho(rho, rhoArr[0], rhoArr[rhoArr.length - 1]);
   }
   /** Height of a cell: overflow on top (drawn distinctly), -Infinity on the floor. */
   private yOf(v: number, flag: number, r: ColourRange): number {
@@ -409,15 +392,11 @@ export class SurfaceScene {
       this.label(t.label, new Vector3(x, 0, Z0 + 0.1), 'tick');
     }
     this.label('timestep t', new Vector3(0, 0, Z0 + 0.24), 'title');
-    // rho ticks along the top right edge of the box: on the floor they sat behind the surface
-    // where it rises (the gradient near t = T) and seemed to float over it.
-    const r0 = d.rho[0];
-    const r1 = d.rho[d.K - 1];
-    for (const rho of labelledTicks(r0, r1, 5)) {
-      const z = this.zOfRho(rho.value, d.rho);
-      line([X1, H, z], [X1 + 0.04, H, z]);
-      grid.push(X0, 0, z, X1, 0, z);
-      this.label(rho.label, new Vector3(X1 + 0.12, H, z), 'tick');
+    // rho ticks along the top right edge of the box (box.ts: why the marks hang down).
+    for (const tick of rhoTicks(d.rho[0], d.rho[d.K - 1])) {
+      line(tick.mark[0].toArray(), tick.mark[1].toArray());
+      grid.push(X0, 0, tick.mark[0].z, X1, 0, tick.mark[0].z);
+      this.label(tick.label, tick.at, 'tick');
     }
     this.label(d.axis ?? 'ρ', new Vector3(X1 + 0.26, H, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
