@@ -1,16 +1,18 @@
-/** <lab-badge>: which engine ran, on what, why, and how fast the last run was. */
+/**
+ * <lab-badge>: the engine picker and a short label of which engine ran and how long the last run
+ * took ("CPU, 2 workers · 0.31 s"); the details (adapter, timings, what the WebGPU probe found,
+ * why this engine runs) in a popover behind the label. The popover is the platform's (the
+ * popover attribute): the label is a button that opens it, Escape or a click outside closes it
+ * and focus goes back to the button, and the button says expanded or collapsed to a screen reader.
+ */
 import { html, LitElement, css } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import type { BackendInfo } from '../app/backends.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../app/state.ts';
 import { ViewChangeEvent } from './events.ts';
 import type { RunResult } from '../app/store.ts';
+import { badgeDetails, badgeLabel } from './badge-words.ts';
 import { panelStyles } from './theme.ts';
-
-/** Two significant digits for small rates, two decimals otherwise. */
-function fmtRate(g: number): string {
-  return g >= 1 ? g.toFixed(2) : g.toPrecision(2);
-}
 
 @customElement('lab-badge')
 export class LabBadge extends LitElement {
@@ -24,47 +26,75 @@ export class LabBadge extends LitElement {
       }
       .badge {
         display: flex;
-        overflow: hidden;
-        gap: 10px;
+        gap: 6px;
         align-items: center;
         border: 1px solid var(--border);
         border-radius: 999px;
-        padding: 2px 12px 2px 4px;
+        padding: 2px 4px;
         background: var(--panel);
         font-size: calc(12px * var(--s, 1));
         white-space: nowrap;
+        min-width: 0;
+      }
+      select {
+        border-radius: 999px;
+        font-size: calc(12px * var(--s, 1));
+        flex: 0 1 auto;
+        min-width: 0;
+      }
+      button.short {
+        flex: 0 0 auto;
+        border: none;
+        border-radius: 999px;
+        background: transparent;
+        font-size: calc(12px * var(--s, 1));
+        padding: 1px 8px;
+        cursor: pointer;
+      }
+      button.short:hover,
+      button.short:focus-visible {
+        background: var(--input-bg);
       }
       .engine {
         font-weight: 700;
         color: var(--accent);
       }
-      select {
-        border-radius: 999px;
-        font-size: calc(12px * var(--s, 1));
+      .more {
+        color: var(--muted);
+        margin-left: 3px;
       }
-      .num {
-        font-family: var(--mono);
+      .details {
+        /* A popover sits in the top layer, centred by default: placed under the label instead (place()). */
+        position: fixed;
+        inset: auto;
+        margin: 0;
+        box-sizing: border-box;
+        max-width: min(62ch, calc(100vw - 16px));
+        padding: 8px 12px;
+        border: 1px solid var(--border);
+        border-radius: 8px;
+        background: var(--panel);
+        color: var(--fg);
+        font: calc(12.5px * var(--s, 1)) / 1.4 var(--font);
+        box-shadow: 0 6px 24px rgba(0, 0, 0, 0.25);
+        white-space: normal;
       }
-      /* Why this engine runs and the others were skipped: one line, whole text on hover. */
-      .why {
-        max-width: 32ch;
-        overflow: hidden;
-        text-overflow: ellipsis;
+      .details h2 {
+        font-size: calc(13px * var(--s, 1));
+        margin: 0 0 6px;
       }
-      /* The timings come right after the engine and never shrink; the adapter, the WebGPU note
-         and why give way (ellipsis, whole text on hover) when the header is narrow. */
-      .num,
-      .engine,
-      select {
-        flex: 0 0 auto;
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 3px 10px;
+        margin: 0;
       }
-      .adapter,
-      .webgpu,
-      .why {
-        flex: 0 1 auto;
-        min-width: 3ch;
-        overflow: hidden;
-        text-overflow: ellipsis;
+      dt {
+        color: var(--muted);
+      }
+      dd {
+        margin: 0;
+        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -74,34 +104,47 @@ export class LabBadge extends LitElement {
   @property({ type: String }) choice: BackendChoice = 'auto';
   /** Hide the engine picker (embed mode). */
   @property({ type: Boolean }) readonly = false;
+  /** The details are open (the button's aria-expanded). */
+  @state() private open = false;
+  @query('.details') private details!: HTMLElement;
+  @query('button.short') private button!: HTMLButtonElement;
 
-  private webgpuWords(b: BackendInfo): string {
-    const w = b.webgpu;
-    if (!w.available) return w.description;
-    const name = w.description.replace(/ \(software\)$/, '');
-    return w.isFallback ? `${name} (software, skipped)` : `${name} (not used)`;
-  }
+  /** Under the label, right-aligned with it where it fits, always inside the window. */
+  private place = (e: Event): void => {
+    this.open = (e as ToggleEvent).newState === 'open';
+    if (!this.open) return;
+    const r = this.button.getBoundingClientRect();
+    const p = this.details;
+    p.style.top = `${Math.round(r.bottom + 6)}px`;
+    const width = p.offsetWidth;
+    const left = Math.min(window.innerWidth - width - 8, Math.max(8, r.right - width));
+    p.style.left = `${Math.round(Math.max(8, left))}px`;
+  };
 
   override render() {
     const b = this.backend;
     const r = this.result;
-    const title = b ? `${b.why}\nWebGPU: ${b.webgpu.description}` : '';
-    return html`<div class="badge" title=${title} role="status" aria-label=${b ? `engine ${b.engine} on ${b.adapter}` : 'engine starting'}>
+    const label = badgeLabel(b, r);
+    const [engine, ...rest] = label.split(' · ');
+    return html`<div class="badge">
       ${this.readonly
         ? null
         : html`<select aria-label="Engine (backend)" @change=${(e: Event) => this.dispatchEvent(new ViewChangeEvent({ backend: (e.target as HTMLSelectElement).value as BackendChoice }))}>
             ${BACKEND_CHOICES.map((c) => html`<option value=${c} ?selected=${c === this.choice}>${c === 'auto' ? 'engine: auto' : c}</option>`)}
           </select>`}
-      <span class="engine">${b ? b.engine : 'starting…'}</span>
-      ${r
-        ? html`<span class="num" data-timing>${(r.wallMs / 1000).toFixed(2)} s</span>
-            <span class="num" data-timing>${r.msPerStep.toFixed(2)} ms/step</span>
-            <span class="num" data-timing>${fmtRate(r.gflops)} GFLOP/s</span>`
-        : null}
-      <span class="adapter" title=${b?.adapter ?? ''}>${b ? b.adapter : ''}</span>
-      ${b && b.engine !== 'webgpu' ? html`<span class="muted webgpu" title=${b.why}>WebGPU: ${this.webgpuWords(b)}</span>` : null}
-      ${b ? html`<span class="why muted" title=${b.why}>${b.why}</span>` : null}
-
+      <button class="short" popovertarget="engine-details" aria-haspopup="dialog" aria-expanded=${this.open ? 'true' : 'false'} title="engine details"
+        ><span class="engine" data-short>${engine}</span>${rest.length ? html` · <span class="num" data-timing>${rest.join(' · ')}</span>` : null}<span
+          class="more"
+          aria-hidden="true"
+          >ⓘ</span
+        ></button
+      >
+      <div id="engine-details" class="details" popover role="dialog" aria-label="Engine details" @toggle=${this.place}>
+        <h2>Engine details</h2>
+        <dl>
+          ${badgeDetails(b, r).map((row) => html`<dt>${row.term}</dt> <dd>${row.text}</dd> `)}
+        </dl>
+      </div>
     </div>`;
   }
 }

@@ -40,7 +40,7 @@ type Hook = {
     run: { status: string };
     state: { config: Record<string, unknown>; view: Record<string, unknown> };
     result: { a: { config: Record<string, unknown>; K: number; T: number; rho: Float64Array }; b: unknown } | null;
-    backend: { engine: string; adapter: string } | null;
+    backend: { engine: string; adapter: string; why: string } | null;
     fieldErrors: Record<string, string>;
   };
   slice(): { k: number; rho: number; grad: number[] } | null;
@@ -57,10 +57,27 @@ describeNeeding(CHROMIUM, 'the lab page', () => {
     });
     expect(info.K).toBe(65);
     // On a machine without a hardware GPU, auto picks the CPU engine and says so.
-    const badge = await page.locator('lab-badge .badge').innerText();
-    expect(badge).toContain(info.backend!.engine);
-    expect(badge).toContain(info.backend!.adapter);
-    expect(badge).toMatch(/GFLOP\/s/);
+    // The badge: a short label (the engine, the wall time) that opens the details in a popover.
+    const short = page.locator('lab-badge button.short');
+    expect(await short.innerText()).toMatch(/^CPU, \d+ workers? · \d+\.\d\d s/);
+    const details = page.locator('lab-badge .details');
+    expect(await details.isVisible()).toBe(false);
+    await short.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => details.isVisible()).toBe(true);
+    expect(await short.getAttribute('aria-expanded')).toBe('true');
+    const text = await details.innerText();
+    expect(text).toContain(info.backend!.engine);
+    expect(text).toContain(info.backend!.adapter);
+    expect(text).toMatch(/GFLOP\/s/);
+    expect(text).toContain(info.backend!.why);
+    const box = (await details.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    // Escape closes it and gives the focus back to the label.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => details.isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.querySelector('lab-app')!.shadowRoot!.querySelector('lab-badge')!.shadowRoot!.activeElement?.className)).toBe('short');
     const ink = await canvasInk(page, 0);
     // The surface, its axes and colours fill a good part of the view; a blank canvas has ink 0 and one colour.
     expect(ink.ink).toBeGreaterThan(0.1);

@@ -48,7 +48,8 @@ type Robust = {
   restarts(): Promise<Record<string, number>>;
 };
 const snap = (page: Page) => page.evaluate(() => (window as unknown as { __lab: { snapshot(): Snap } }).__lab.snapshot());
-const badge = (page: Page) => page.locator('lab-badge .badge').innerText();
+/** The badge's words: its short label and the details in its popover (open or not). */
+const badge = async (page: Page) => (await page.locator('lab-badge .badge').textContent()) ?? '';
 
 /** Set the hash and wait until the state has it and the run is done. */
 /** The lab without the question before long runs: these tests start long and oversized runs on purpose. */
