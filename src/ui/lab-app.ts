@@ -22,7 +22,11 @@ import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeE
 import type { SpectrumEditor } from './lab-spectrum.ts';
 import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
+import { preactivationWorkerPort, type PreactivationPort } from '../app/preactivation-client.ts';
+import type { PreactivationRow } from '../core/preactivations.ts';
+import { DerivativeStepEvent, type DerivativeData } from './lab-derivative.ts';
 import './lab-badge.ts';
+import './lab-derivative.ts';
 import './lab-controls.ts';
 import './lab-export.ts';
 import './lab-heatmap.ts';
@@ -148,10 +152,10 @@ export class LabApp extends LitElement {
         grid-template-columns: 1fr 1fr;
       }
       .bottom {
-        grid-template-columns: 1.35fr 1.15fr 0.75fr;
+        grid-template-columns: 1.25fr 1fr 1fr 0.75fr;
       }
       .bottom.compare {
-        grid-template-columns: 1fr 1.2fr 1fr 0.6fr;
+        grid-template-columns: 1fr 1.2fr 1fr 1fr 0.6fr;
       }
       .progress {
         position: fixed;
@@ -394,6 +398,12 @@ export class LabApp extends LitElement {
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
   /** Re-renders the elapsed time and time left once a second while a run computes. */
   private clock: ReturnType<typeof setInterval> | null = null;
+  /** The derivative panel's histogram: of which result and row, and the binned a_t (or why not). */
+  @state() private preact: { result: RunResult; k: number; row: PreactivationRow | null; note: string } | null = null;
+  /** The derivative panel's step t (null: the last step, T). */
+  @state() private derivStep: number | null = null;
+  private preactPort: PreactivationPort | null = null;
+  private preactTimer: ReturnType<typeof setTimeout> | null = null;
   /** performance.now() when the first surface was drawn (for the load-time figure). */
   firstDrawMs: number | null = null;
 
@@ -409,6 +419,7 @@ export class LabApp extends LitElement {
     this.addEventListener(SpectrumDragEndEvent.type, () => this.store?.endDrag());
     this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
     this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
+    this.addEventListener(DerivativeStepEvent.type, (e) => (this.derivStep = e.t));
     this.addEventListener(TrainCommandEvent.type, (e) => void this.trainCommand(e));
     // A run bundle dropped anywhere on the page opens like one picked in the file input.
     this.addEventListener('dragover', (e) => {
@@ -524,7 +535,57 @@ export class LabApp extends LitElement {
     };
   }
 
+  /**
+   * The derivative panel's histogram for the shown row: asked of the worker once the slider has
+   * rested 120 ms on a new row (a request in flight for another row is dropped).
+   */
+  private requestPreactivations(): void {
+    const r = this.snap?.result;
+    const k = this.slice()?.k ?? -1;
+    if (!r || k < 0 || (this.preact?.result === r && this.preact.k === k)) return;
+    const c = r.a.config;
+    if (c.sweep === 'outlier' || c.weights === 'untied') {
+      const why = c.sweep === 'outlier' ? 'the outlier axis' : 'untied weights';
+      this.preact = { result: r, k, row: null, note: `no histogram of a_t for ${why}: it is computed for a plain ρ sweep with tied weights only` };
+      return;
+    }
+    this.preact = { result: r, k, row: this.preact?.result === r ? this.preact.row : null, note: 'computing the histogram of a_t for this ρ…' };
+    if (this.preactTimer) clearTimeout(this.preactTimer);
+    this.preactTimer = setTimeout(() => {
+      this.preactPort ??= preactivationWorkerPort();
+      this.preactPort(c, r.a.rho[k]).then(
+        ({ row }) => {
+          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, row, note: '' };
+        },
+        (e: Error) => {
+          if (e.message === 'superseded') return;
+          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, row: null, note: `no histogram: ${e.message}` };
+        },
+      );
+    }, 120);
+  }
+
+  /** What the derivative panel draws. */
+  private derivative(): DerivativeData | null {
+    const r = this.snap?.result;
+    const sl = this.slice();
+    if (!r || !sl) return null;
+    const p = this.preact?.result === r && this.preact.k === sl.k ? this.preact : null;
+    // The row shown until the new one arrives is the old row's only when it is of this run.
+    const row = p?.row && p.row.rho === r.a.rho[sl.k] ? p.row : null;
+    return {
+      a: { activation: r.a.config.activation, params: r.a.config, tag: r.b ? 'A' : '' },
+      b: r.b ? { activation: r.b.config.activation, params: r.b.config, tag: 'B' } : null,
+      row,
+      note: p?.note ?? '',
+      axis: sweepAxis(r.a.config).symbol,
+      rho: sl.slice.rho,
+      T: r.a.T,
+    };
+  }
+
   override updated(): void {
+    this.requestPreactivations();
     // The confirmation of a long run is a modal dialog while the store waits for an answer.
     const dialog = this.renderRoot.querySelector<HTMLDialogElement>('dialog.confirm-run');
     if (dialog && this.snap?.confirm && !dialog.open) dialog.showModal();
@@ -851,6 +912,7 @@ export class LabApp extends LitElement {
               ? html`<lab-heatmap id="heat-diff" .data=${plots?.diff ?? null} .markerK=${k} heading=${`A − B: ${aName} − ${bName}`}></lab-heatmap>`
               : null}
             <lab-slice .data=${sl?.slice ?? null} .overlays=${view.overlays}></lab-slice>
+            <lab-derivative .data=${this.derivative()} .step=${this.derivStep ?? s.result?.a.T ?? 1}></lab-derivative>
             <lab-rate .data=${this.rate()} .sliceK=${k}></lab-rate>
             ${editor
               ? html`<lab-spectrum .spectrum=${editor.spectrum} .editor=${editor.editor}></lab-spectrum>`

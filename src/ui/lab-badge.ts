@@ -136,7 +136,7 @@ export class LabBadge extends LitElement {
         ><span class="engine" data-short>${engine}</span>${rest.length ? html` · <span class="num" data-timing>${rest.join(' · ')}</span>` : null}<span
           class="more"
           aria-hidden="true"
-          >ⓘ</span
+          >▾</span
         ></button
       >
       <div id="engine-details" class="details" popover role="dialog" aria-label="Engine details" @toggle=${this.place}>

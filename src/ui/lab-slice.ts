@@ -14,6 +14,7 @@ import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
 import { sliceYRange, THEORY_KEYS } from '../export/slice.ts';
 import { labelledTicks, stepTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
+import { DerivativeStepEvent } from './lab-derivative.ts';
 import { chartStyles, panelStyles, uiScale, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
@@ -132,6 +133,20 @@ export class LabSlice extends LitElement {
   }
 
 
+  /** The plot box of the last render (the hover's step is read from it). */
+  private lastBox = { x: 0, w: 1 };
+
+  /** Hovering a step moves the derivative panel's histogram to it. */
+  private hover(e: PointerEvent): void {
+    const d = this.data;
+    if (!d) return;
+    const rect = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const frac = (e.clientX - rect.left - this.lastBox.x) / this.lastBox.w;
+    if (frac < -0.02 || frac > 1.02) return;
+    const t = 1 + Math.round(Math.min(1, Math.max(0, frac)) * (d.T - 1));
+    this.dispatchEvent(new DerivativeStepEvent(t));
+  }
+
   private toggle(o: Overlay, on: boolean): void {
     this.dispatchEvent(new ViewChangeEvent({ overlays: { ...this.overlays, [o]: on } }));
   }
@@ -178,6 +193,7 @@ export class LabSlice extends LitElement {
     const sc = uiScale(this);
     const M = { left: M0.left * sc, right: M0.right, top: M0.top, bottom: M0.bottom * sc };
     const b = { x: M.left, y: M.top, w: Math.max(10, W - M.left - M.right), h: Math.max(10, H - M.top - M.bottom) };
+    this.lastBox = { x: b.x, w: b.w };
     let body: SVGTemplateResult | null = null;
     let hasZero = false;
     let partZero = 0; // steps where the gradient is exactly 0 in some samples but not all
@@ -270,7 +286,7 @@ export class LabSlice extends LitElement {
         ${d ? this.verdict(d.grad, d.overflow, d.gradZero, d.samples, d.labelA.replace(/^.*, /, '')) : null}
         ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.gradZeroB, d.samples, d.labelB.replace(/^.*, /, '')) : null}
       </div>
-      <div class="plot" role="img" aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
+      <div class="plot" role="img" @pointermove=${(e: PointerEvent) => this.hover(e)} aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
         <svg width="100%" height="100%">${body}</svg>
       </div>
       <div class="legend">

@@ -218,3 +218,42 @@ describeNeeding(CHROMIUM, 'accessibility', () => {
     });
   }
 });
+
+describeNeeding(CHROMIUM, 'the derivative panel', () => {
+  it("phi' and the histogram of a_t at the slider's rho: its mean phi'(a_t) is the engine's own grid value, it says what it was computed on, and hovering the slice chart moves its step", async () => {
+    const { page, errors } = await openLab(lab, `${SMALL_HASH}&rho=1.3`);
+    const note = page.locator('lab-derivative [data-computed-on]');
+    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toMatch(/^a_t of 16 units × 4 samples at ρ = 1\.300: float64 forward pass/);
+    const plot = page.locator('lab-derivative .plot');
+    /** The step and the mean phi' the panel shows, from its accessible description. */
+    const shown = async () => {
+      const label = (await plot.getAttribute('aria-label')) ?? '';
+      const m = /at step (\d+); mean phi prime ([\d.]+)/.exec(label);
+      return m ? { t: Number(m[1]), mean: Number(m[2]) } : null;
+    };
+    /** The engine's mean phi'(a_t) grid (derivMean, float32) at the slider's row and step t. */
+    const engineMean = (t: number) =>
+      page.evaluate((t) => {
+        const lab = (window as unknown as { __lab: { snapshot(): { result: { a: { T: number; rho: Float64Array; grids: Record<string, Float64Array> } } } } }).__lab;
+        const a = lab.snapshot().result.a;
+        let k = 0;
+        for (let i = 1; i < a.rho.length; i++) if (Math.abs(a.rho[i] - 1.3) < Math.abs(a.rho[k] - 1.3)) k = i;
+        return a.grids.derivMean[k * a.T + t - 1];
+      }, t);
+    const last = await shown();
+    expect(last?.t).toBe(40); // the last step by default
+    // The float64 mean against the float32 engine's: 3 decimals shown (5e-4) plus float32 rounding (far below 1e-4).
+    expect(Math.abs(last!.mean - (await engineMean(40)))).toBeLessThan(1e-3);
+    // Hovering the middle of the slice chart moves the histogram there.
+    const slice = (await page.locator('lab-slice .plot').boundingBox())!;
+    await page.mouse.move(slice.x + slice.width * 0.55, slice.y + slice.height / 2);
+    await expect.poll(async () => (await shown())?.t).not.toBe(40);
+    const mid = (await shown())!;
+    expect(mid.t).toBeGreaterThan(10);
+    expect(mid.t).toBeLessThan(35);
+    expect(Math.abs(mid.mean - (await engineMean(mid.t)))).toBeLessThan(1e-3);
+    await page.screenshot({ path: join(ARTIFACTS, 'derivative-panel.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
