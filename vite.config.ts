@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * The lab is a static page. `npm start` runs the dev server (it prints the URL); `vite build`
@@ -32,8 +33,9 @@ export const BROWSER_DEPS = [
 
 export default defineConfig(({ mode }) => ({
   base: './',
-  // Test hooks (src/app/test-hooks.ts) only in a build the tests ask for: `vite build --mode e2e`.
-  define: { __LAB_TEST_HOOKS__: JSON.stringify(mode === 'e2e') },
+  // Test hooks (src/app/test-hooks.ts) only in a build the tests ask for: `vite build --mode e2e`
+  // (or e2e-offline: the same with the service worker, for tests/e2e/offline.test.ts).
+  define: { __LAB_TEST_HOOKS__: JSON.stringify(mode === 'e2e' || mode === 'e2e-offline') },
   server: { port: 5173, strictPort: false, host: '127.0.0.1' },
   preview: { port: 4173, strictPort: false, host: '127.0.0.1' },
   worker: { format: 'es' },
@@ -44,6 +46,28 @@ export default defineConfig(({ mode }) => ({
     chunkSizeWarningLimit: 1200,
   },
   plugins: [
+    /**
+     * Offline in a lecture hall: a service worker (Workbox, generated at build time) precaches
+     * the built app, its workers, the figure font, the icons and the manifest, so that after one
+     * visit the lab opens and computes with no network. A new build replaces the old cache on
+     * the next visit (autoUpdate). The manifest and icons are public/'s own files (kept by URL),
+     * so the plugin writes none. Not in the dev server (devOptions off): a service worker there
+     * would serve stale modules, nor in the e2e tests' build (generating the worker costs about
+     * 12 s a build); tests/e2e/offline.test.ts builds with it (mode e2e-offline) and checks it.
+     */
+    VitePWA({
+      disable: mode === 'e2e',
+      registerType: 'autoUpdate',
+      injectRegister: 'script-defer',
+      manifest: false,
+      workbox: {
+        globPatterns: ['**/*.{html,js,css,wasm,woff,woff2,svg,png,webmanifest}'],
+        // The gpu.js and three.js chunks exceed Workbox's 2 MiB default; the whole app is about 4 MB.
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+    }),
     {
       name: 'rnnlab-no-node-only-packages',
       enforce: 'pre',

@@ -10,6 +10,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css',
   '.map': 'application/json',
   '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
