@@ -8,6 +8,7 @@
  *   npm run bench -- --runs 7 --workload sweep-64 --engine cpu,webgpu
  *   npm run bench -- --peers             also a float32 NumPy version of the same sweep (bench/peers/)
  *   npm run bench -- --browser           also the engines inside headless Chromium
+ *   npm run bench -- --relaxed-simd      Node 20: switch on relaxed SIMD (the CPU engine's FMA), as Chrome and Node >= 22 have it
  *
  * Within a workload the runs are interleaved, one run of each engine (and of the peer) per
  * round, so that load from other processes on a shared machine falls on all of them alike; each
@@ -23,6 +24,7 @@ import { sweepFlops } from '../src/core/work.ts';
 import { ensureVulkanDriver } from '../src/node/vulkan.ts';
 import { median, WORKLOADS } from './workloads.ts';
 import { nodeBenchEngines, type BenchEngine } from './engines.ts';
+import { enableRelaxedSimd } from './cpu.ts';
 import { runBrowserBench } from './browser.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { compareGrids, numpyUnavailable, startNumpyPeer, type GridAgreement, type NumpyPeer, type PeerInfo } from './peers/numpy.ts';
@@ -62,6 +64,7 @@ const { values: args } = parseArgs({
     browser: { type: 'boolean', default: false },
     peers: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'relaxed-simd': { type: 'boolean', default: false },
   },
 });
 const runs = Math.max(1, Number(args.runs));
@@ -91,6 +94,12 @@ async function main(): Promise<void> {
   const workloads = WORKLOADS.filter((w) => !wantWorkloads || wantWorkloads.has(w.name));
   const wanted: BenchEngine[] = (await nodeBenchEngines()).filter((e) => !wantEngines || wantEngines.has(e.name));
   console.log(`machine: ${machineLine(machine)}; Vulkan: ${vulkan}`);
+  if (args['relaxed-simd']) {
+    const on = enableRelaxedSimd();
+    const note = `relaxed SIMD (the CPU engine's FMA) asked for: ${on ? 'on' : 'not available in this runtime'}`;
+    console.log(note);
+    notes.push(note);
+  }
   const engines: { be: BenchEngine; engine: Engine }[] = [];
   for (const be of wanted) {
     try {

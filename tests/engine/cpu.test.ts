@@ -29,6 +29,8 @@
  * beside it. Every random draw comes from the file's seed, printed at the start and in each
  * failure message; RNNLAB_TEST_SEED=... replays it.
  */
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_RECORDS, activationFns } from '../../src/core/activations.ts';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Activation, type Config, type Init } from '../../src/core/config.ts';
@@ -39,7 +41,7 @@ import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/refere
 import { Rng } from '../../src/core/rng.ts';
 import { CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/engine.ts';
 import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
-import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
+import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, fmaAvailable, instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
 import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
 import { withSpectrum } from '../helpers/spectrum.ts';
@@ -702,6 +704,41 @@ describe('cpu engine mechanics', () => {
       }
     } finally {
       one.dispose();
+    }
+  });
+
+  it('relaxed-SIMD FMA: 0, 1 and 2 workers bit for bit, within the reference tolerance for every activation, and really fused', async () => {
+    // Node 20 runs relaxed SIMD behind a V8 flag (Chrome and Node >= 22 by default): set for this test only.
+    const had = fmaAvailable();
+    if (!had) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const engines = [new CpuEngine(null), createNodeCpuEngine({ workers: 1 }), createNodeCpuEngine({ workers: 2 })];
+    try {
+      expect(fmaAvailable()).toBe(true);
+      for (const e of engines) expect(e.adapter).toMatch(/with FMA/);
+      const config = parseConfig({ hidden: 13, steps: 40, rhoCount: 7, samples: 9, activation: 'tanh', rhoMax: 2.5, seed: RUN_SEED });
+      const fields = await Promise.all(engines.map((e) => e.run(config)));
+      for (const f of fields.slice(1)) {
+        for (const g of GRID_NAMES) {
+          const a = fields[0].grids[g];
+          const b = f.grids[g];
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${g}[${i}] ${a[i]} vs ${b[i]} (${f.meta.adapter})`);
+        }
+        expect(Array.from(f.overflow)).toEqual(Array.from(fields[0].overflow));
+      }
+      // On a CPU with FMA the fused products round differently from the plain module's somewhere.
+      if (/\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
+        const plain = await new CpuEngine(null, { fma: false }).run(config);
+        expect(GRID_NAMES.some((g) => plain.grids[g].some((x, i) => !Object.is(x, fields[0].grids[g][i])))).toBe(true);
+      }
+      const rng = new Rng(RUN_SEED, 307);
+      const seen: Comparison[] = [];
+      for (const { name } of ACTIVATION_RECORDS) seen.push((await compareWithReference(randomConfig(rng, name, 'gaussian'), `fma ${name}`, engines[2])).comparison);
+      // One random config per activation, as for simd off: some may lie below float32's range or be chaotic throughout.
+      const few = { atMost: 0.67, because: 'random configs, some of which may be skipped or sensitive entirely' };
+      expectAgreement(combine(seen, `fma (test seed ${RUN_SEED})`), { skipped: few, sensitive: few });
+    } finally {
+      for (const e of engines) e.dispose();
+      if (!had) setFlagsFromString('--no-experimental-wasm-relaxed-simd');
     }
   });
 

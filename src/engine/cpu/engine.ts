@@ -17,7 +17,7 @@ import { BlockKernel, blockCount } from './kernel.ts';
 import type { FromWorker, KernelSetup, ToWorker } from './protocol.ts';
 import { FieldReducer } from './reduce.ts';
 import { chooseBlockColumns, DEFAULT_BLOCK_COLUMNS, makeSetup, paddedHidden } from './setup.ts';
-import { simdAvailable } from './simd.ts';
+import { fmaAvailable, simdAvailable } from './simd.ts';
 
 /** One worker, seen through the little the engine needs of it (Node and browser alike). */
 export interface WorkerPort {
@@ -36,6 +36,13 @@ export interface CpuEngineOptions {
   workers?: number;
   /** Use the WebAssembly SIMD GEMM when this JavaScript engine runs it (default true); false forces plain TypeScript. */
   simd?: boolean;
+  /**
+   * Use relaxed SIMD's fused multiply-add in the GEMM where the JavaScript engine has it (default
+   * true): about a quarter faster, with products rounded once instead of twice, so the grids
+   * differ from the plain SIMD ones in the last float32 bits (each is within the reference's
+   * tolerance, and either is the same on 0, 1 or n workers).
+   */
+  fma?: boolean;
   /** Preferred sequences per block (rounded up to a multiple of 4); memory and balance may lower it. */
   blockColumns?: number;
 }
@@ -61,6 +68,7 @@ export class CpuEngine implements Engine {
   readonly workers: number;
   private readonly blockColumns: number;
   private readonly simd: boolean;
+  private readonly fma: boolean;
   private pool: WorkerPort[] = [];
   /** Bumped whenever the pool is torn down, so late events of terminated workers are ignored. */
   private generation = 0;
@@ -80,7 +88,8 @@ export class CpuEngine implements Engine {
     this.workers = w;
     this.blockColumns = options.blockColumns ?? DEFAULT_BLOCK_COLUMNS;
     this.simd = (options.simd ?? true) && simdAvailable();
-    const arith = this.simd ? 'float32 WebAssembly SIMD' : 'float32 JavaScript';
+    this.fma = this.simd && (options.fma ?? true) && fmaAvailable();
+    const arith = this.fma ? 'float32 WebAssembly SIMD with FMA' : this.simd ? 'float32 WebAssembly SIMD' : 'float32 JavaScript';
     this.adapter = w > 0 ? `${arith}, ${w} worker${w > 1 ? 's' : ''}` : `${arith}, calling thread`;
   }
 
@@ -107,7 +116,7 @@ export class CpuEngine implements Engine {
     const N = config.hidden;
     const Np = paddedHidden(N);
     const bp = chooseBlockColumns(config.steps, Np, B, Math.max(1, this.workers), this.blockColumns);
-    const setup = makeSetup(p, bp, this.simd);
+    const setup = makeSetup(p, bp, this.simd, this.fma);
     const reducer = new FieldReducer(field, config.samples);
     const progress = () => onProgress?.({ fraction: reducer.done / B, phase: `${reducer.done} of ${B} sequences` });
     throwIfAborted(signal);

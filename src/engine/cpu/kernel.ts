@@ -16,7 +16,8 @@
  *
  * Semantics are those of src/core/reference.ts, with these float32 facts made explicit:
  * - storage is float32 (h_t, phi'(a_t), delta_t; W0 rounded once). The SIMD GEMM accumulates in
- *   float32 (the TypeScript one in float64); norms are summed in float64 everywhere;
+ *   float32 (the TypeScript one in float64), with fused multiply-adds where the runtime has relaxed
+ *   SIMD (setup.fma: the same on every thread of a sweep); norms are summed in float64 everywhere;
  * - values below the smallest normal float32 (2^-126, about 1.2e-38) are flushed to zero when
  *   stored: subnormals cost 2-3x on x86. A state that small is flagged before it gets there: from
  *   the step where its largest |a_i| (or |h_i|) falls below 1e-30 the sample's cells carry the
@@ -40,7 +41,7 @@ import { backwardKillMask, CELL_FLAG, RANGE_FLOOR, rangeRule, stateOutOfRange, t
 import { makeQuantityArrays } from '../../core/statistics.ts';
 export { expNeg, fastTanh } from '../../core/fastmath.ts';
 import type { BlockResult, KernelSetup } from './protocol.ts';
-import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
+import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, fmaAvailable, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -198,7 +199,9 @@ function simdProducts(setup: KernelSetup): BlockProducts {
   const tables = 2 * m + 4 * v + T * v;
   const bytes = tables + bp * (COLUMN_PARAMS_BYTES + COLUMN_STATS_BYTES + 8 + 8 + 4);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const { gemm, tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock } = instantiateKernels(memory);
+  // The main thread chose FMA where it runs; a thread without it would compute other numbers.
+  if (setup.fma && !fmaAvailable()) throw new Error('the sweep uses relaxed-SIMD FMA, which this thread does not run');
+  const { gemm, tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock } = instantiateKernels(memory, setup.fma);
   const buf = memory.buffer;
   // Layout: [W0^T | W0 | H | delta | acc | u | der | tables]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
   packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));

@@ -22,6 +22,8 @@ export interface KernelSetup {
   Np: number;
   /** Use the WebAssembly SIMD GEMM where the JavaScript engine has it (else the portable one). */
   simd: boolean;
+  /** With SIMD, the GEMM's fused multiply-add (relaxed SIMD): set only where the engine found it, so every thread uses it. */
+  fma: boolean;
   /** Columns (sequences) per block, a multiple of 4; the last block is padded with idle columns. */
   blockColumns: number;
   /** [Np, Np] row-major, W0 padded with zeros, float32. */

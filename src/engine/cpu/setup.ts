@@ -37,7 +37,7 @@ function padMatrix(m: Float64Array, n: number, np: number, transpose: boolean): 
   return out;
 }
 
-export function makeSetup(p: Problem, blockColumns: number, simd: boolean): KernelSetup {
+export function makeSetup(p: Problem, blockColumns: number, simd: boolean, fma = false): KernelSetup {
   const c = p.config;
   const N = c.hidden;
   const Np = paddedHidden(N);
@@ -59,6 +59,7 @@ export function makeSetup(p: Problem, blockColumns: number, simd: boolean): Kern
     K: p.rho.length,
     Np,
     simd,
+    fma: simd && fma,
     blockColumns,
     W0: padMatrix(p.W0, N, Np, false),
     W0T: padMatrix(p.W0, N, Np, true),
