@@ -708,9 +708,9 @@ describe('cpu engine mechanics', () => {
   });
 
   it('relaxed-SIMD FMA: 0, 1 and 2 workers bit for bit, within the reference tolerance for every activation, and really fused', async () => {
-    // Node 20 runs relaxed SIMD behind a V8 flag (Chrome and Node >= 22 by default): set for this test only.
-    const had = fmaAvailable();
-    if (!had) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    // Node 20 runs relaxed SIMD behind a V8 flag (Chrome and Node >= 22 by default): switched on
+    // here and left on (engines created later in this file may use FMA; their tests hold for both).
+    if (!fmaAvailable()) setFlagsFromString('--experimental-wasm-relaxed-simd');
     const engines = [new CpuEngine(null), createNodeCpuEngine({ workers: 1 }), createNodeCpuEngine({ workers: 2 })];
     try {
       expect(fmaAvailable()).toBe(true);
@@ -738,7 +738,6 @@ describe('cpu engine mechanics', () => {
       expectAgreement(combine(seen, `fma (test seed ${RUN_SEED})`), { skipped: few, sensitive: few });
     } finally {
       for (const e of engines) e.dispose();
-      if (!had) setFlagsFromString('--no-experimental-wasm-relaxed-simd');
     }
   });
 

@@ -683,9 +683,18 @@ function moduleBytes(fma: boolean): Uint8Array {
   return bytes;
 }
 
+// A yes is kept (a runtime does not lose a feature; validating the module took about a
+// millisecond, once per sweep and thread); a no is asked again, since a V8 flag can switch
+// relaxed SIMD on while the process runs.
+let simdYes = false;
+let fmaYes = false;
+/** Compiled once per thread and kind: instantiating is cheap, compiling is not. */
+const modules = new Map<boolean, WebAssembly.Module>();
+
 /** Whether this JavaScript engine runs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4). */
 export function simdAvailable(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes(false) as BufferSource);
+  simdYes ||= typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes(false) as BufferSource);
+  return simdYes;
 }
 
 /**
@@ -695,12 +704,17 @@ export function simdAvailable(): boolean {
  * numbers as the plain module, whichever it is, on every thread of one machine.
  */
 export function fmaAvailable(): boolean {
-  return simdAvailable() && WebAssembly.validate(moduleBytes(true) as BufferSource);
+  fmaYes ||= simdAvailable() && WebAssembly.validate(moduleBytes(true) as BufferSource);
+  return fmaYes;
 }
 
 /** Instantiate the kernels over `memory` (synchronously: the module is tiny); `fma` needs fmaAvailable(). */
 export function instantiateKernels(memory: WebAssembly.Memory, fma = false): SimdKernels {
-  const module = new WebAssembly.Module(moduleBytes(fma) as BufferSource);
+  let module = modules.get(fma);
+  if (!module) {
+    module = new WebAssembly.Module(moduleBytes(fma) as BufferSource);
+    modules.set(fma, module);
+  }
   const e = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
   return {
     gemm: e.gemm as SimdGemm,
