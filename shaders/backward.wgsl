@@ -1,6 +1,7 @@
 // backward.wgsl -- backpropagation through time for a batch of sequences, persistent over many steps.
 //
 //   g_T = r;   delta_t = phi'(a_t) * g_t;   g_{t-1} = rho_k W0^T delta_t
+//   (untied weights: W0_t in place of W0; outlier axis: + shift_k D_t^T delta_t, weights.wgsl)
 //
 // Same work structure as forward.wgsl: one invocation carries SEQ = 4 sequences
 // b_q = b0 + q * WORKGROUP backwards through t = tFrom down to tTo, 8 rows per pass in 8 vec4
@@ -18,14 +19,16 @@
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch); tFrom >= tTo here
-//   1 wmat    [N][NP4] vec4<f32>   W0 row-major, rows padded with zeros to NP4 * 4 columns;
+//   1 wmat    [M][NP][NP4] vec4<f32>  W0 row-major, rows padded with zeros to NP4 * 4 columns
+//                                  (M = 1, or T untied W0_t: step t reads matrix t - 1; rows N..NP unread);
 //                                  declared by the prelude (matrix-plain.wgsl or matrix-subgroups.wgsl)
-//   2 rhos    [KC] f32             rho of row k of this chunk; k = b / S
+//   2 rhos    [2][KC] f32          rho of row k of this chunk (k = b / S), then its outlier shift
 //   3 r       [N] f32              dL/dh_T, the readout
 //   4 gstate  [2][N][BP] f32       ping-pong: slot (T - t) & 1 holds g_t / 2^E, then delta_t in place
 //   5 dphi    [T][N][BP] f32       phi'(a_t) from forward.wgsl
 //   6 records [T][BP] StepRecord   forward statistics in, gradient statistics out
 //   7 bstate  [BP] vec4<u32>       (E, valid, max |g|, sum g^2 as bits) carried between dispatches
+//   8 outlier                      the outlier axis's move, declared by the prelude weights.wgsl
 //
 // Overrides: WORKGROUP (invocations per workgroup).
 
@@ -43,7 +46,11 @@ struct Params {
   h0Log: f32,   // log10 ||h_0||
   kRows: u32,
   killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE: a forward flag that undefines the whole backward pass
+  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied
+  moved: u32,   // 1 on the outlier axis (weights.wgsl)
+  _pad0: u32,
   _pad1: u32,
+  _pad2: u32,
 }
 
 // StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
@@ -128,6 +135,8 @@ fn main(ids: Ids) {
   let bq = vec4<u32>(b0, b0 + WORKGROUP, b0 + 2u * WORKGROUP, b0 + 3u * WORKGROUP);
   let k = min(bq / vec4<u32>(p.samples), vec4<u32>(p.kRows - 1u));
   let rho = vec4<f32>(rhos[k.x], rhos[k.y], rhos[k.z], rhos[k.w]);
+  let kr = p.kRows;
+  let shift = vec4<f32>(rhos[kr + k.x], rhos[kr + k.y], rhos[kr + k.z], rhos[kr + k.w]);
   var E = vec4<i32>(0);          // g is stored divided by 2^E
   var valid = vec4<bool>(true);  // false once an undefined phi' was crossed
   if (p.tFrom == T) {
@@ -208,13 +217,26 @@ fn main(ids: Ids) {
     }
     valid = live;
     if (t == 1u) { break; }
-    // g_{t-1}[i] = rho 2^-e sum_j W0[j][i] delta_t[j]: E grows by e, the exact power of two.
-    // A zero g keeps E (and stays zero).
+    // g_{t-1}[i] = rho 2^-e sum_j W_t[j][i] delta_t[j] (+ 2^-e shift (D_t^T delta_t)_i, where rho = 1):
+    // E grows by e, the exact power of two. A zero g keeps E (and stays zero).
     let e = clamp(select(gn.e, vec4<i32>(0), gz | !valid), vec4<i32>(-126), vec4<i32>(126));
     E += e;
     let scale = rho * pow2(-e);
     gmax = vec4<f32>(0.0);
     gss = vec4<f32>(0.0);
+    let mo = matrixOffset(t);
+    if (p.moved != 0u) {
+      // P_t delta_t, then the coefficients of shift D_t^T delta_t (added row by row below).
+      moveStep(t);
+      var px0 = vec4<f32>(0.0);
+      var px1 = vec4<f32>(0.0);
+      for (var j = 0u; j < n; j++) {
+        let dv = loadG(cur + j * bp);
+        px0 += moveP(0u, j) * dv;
+        px1 += moveP(1u, j) * dv;
+      }
+      moveFrom(shift, px0, px1, true);
+    }
     for (var i4 = 0u; i4 < np4; i4 += 2u) {
       var a0 = vec4<f32>(0.0);
       var a1 = vec4<f32>(0.0);
@@ -226,7 +248,7 @@ fn main(ids: Ids) {
       var a7 = vec4<f32>(0.0);
       for (var j = 0u; j < n; j++) {
         let dv = loadG(cur + j * bp);
-        let o = j * np4 + i4;
+        let o = mo + j * np4 + i4;
         let wa = loadRows(o);
         let wb = loadRows(o + 1u);
         a0 += wa.x * dv;
@@ -239,14 +261,14 @@ fn main(ids: Ids) {
         a7 += wb.w * dv;
       }
       let i = 4u * i4;
-      emitRow(nxt, i, scale, a0);
-      emitRow(nxt, i + 1u, scale, a1);
-      emitRow(nxt, i + 2u, scale, a2);
-      emitRow(nxt, i + 3u, scale, a3);
-      emitRow(nxt, i + 4u, scale, a4);
-      emitRow(nxt, i + 5u, scale, a5);
-      emitRow(nxt, i + 6u, scale, a6);
-      emitRow(nxt, i + 7u, scale, a7);
+      emitRow(nxt, i, scale, a0 + moveRow(i));
+      emitRow(nxt, i + 1u, scale, a1 + moveRow(i + 1u));
+      emitRow(nxt, i + 2u, scale, a2 + moveRow(i + 2u));
+      emitRow(nxt, i + 3u, scale, a3 + moveRow(i + 3u));
+      emitRow(nxt, i + 4u, scale, a4 + moveRow(i + 4u));
+      emitRow(nxt, i + 5u, scale, a5 + moveRow(i + 5u));
+      emitRow(nxt, i + 6u, scale, a6 + moveRow(i + 6u));
+      emitRow(nxt, i + 7u, scale, a7 + moveRow(i + 7u));
     }
   }
   let Eu = bitcast<vec4<u32>>(E);

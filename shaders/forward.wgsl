@@ -1,6 +1,7 @@
 // forward.wgsl -- the forward pass of a batch of vanilla RNN sequences, persistent over many steps.
 //
 //   a_t = rho_k W0 h_{t-1} + c_t        c_t = U x_t + b biasOn(t), precomputed on the host
+//   (untied weights: W0_t in place of W0; outlier axis: + shift_k D_t h_{t-1}, weights.wgsl)
 //   h_t = phi(a_t);  phi'(a_t) kept for BPTT;  record[t][b] = { log10 ||h_t||, #saturated, flags }
 //
 // Work structure ("persistent RNN"): sequences are independent, only time is sequential, so one
@@ -14,17 +15,20 @@
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch)
-//   1 wmat    [NP][NP4] vec4<f32>  W0^T row-major, padded with zeros to NP = NP4 * 4 (a multiple of 8);
+//   1 wmat    [M][NP][NP4] vec4<f32>  W0^T row-major, padded with zeros to NP = NP4 * 4 (a multiple of 8);
+//                                  M = 1 matrix, or T untied W0_t^T (step t reads matrix t - 1);
 //                                  declared by the prelude (matrix-plain.wgsl or matrix-subgroups.wgsl)
 //   2 drive   [T][N][S] f32        c_t of sample s (the same S input sequences for every rho)
-//   3 rhos    [KC] f32             rho of row k of this chunk; sequence b is k = b / S, s = b % S
+//   3 rhos    [2][KC] f32          rho of row k of this chunk (sequence b is k = b / S, s = b % S), then its outlier shift
 //   4 h0      [N] f32              initial hidden state, shared by every sequence
 //   5 hstate  [2][N][BP] f32       ping-pong: slot t & 1 holds h_t (BP = batch padded to 4 WORKGROUP)
 //   6 dphi    [T][N][BP] f32       phi'(a_t), read by backward.wgsl
 //   7 records [T][BP] StepRecord   per sequence and step statistics, read by backward/reduce
+//   8 outlier                      the outlier axis's move, declared by the prelude weights.wgsl
 //
 // Overrides: WORKGROUP (invocations per workgroup).
-// Preludes (src/engine/webgpu): the matrix prelude (wmat, loadRows, setLane) and the activation
+// Preludes (src/engine/webgpu): the matrix prelude (wmat, loadRows, setLane), weights.wgsl (the
+// step's matrix and the outlier move) and the activation
 // prelude, fn activate(a) -> Act, generated from the activation's record in src/core/activations.ts
 // with its parameters and saturation limit as constants. A module without one does not compile.
 
@@ -42,7 +46,11 @@ struct Params {
   h0Log: f32,   // log10 ||h_0|| (backward.wgsl)
   kRows: u32,   // KC rows of this chunk
   killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE bits that undefine the backward pass (backward.wgsl)
+  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied
+  moved: u32,   // 1 on the outlier axis (weights.wgsl)
+  _pad0: u32,
   _pad1: u32,
+  _pad2: u32,
 }
 
 // StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
@@ -145,6 +153,8 @@ fn main(ids: Ids) {
   let s = bq % vec4<u32>(S);
   let k = min(bq / vec4<u32>(S), vec4<u32>(p.kRows - 1u)); // padded sequences reuse the last row
   let rho = vec4<f32>(rhos[k.x], rhos[k.y], rhos[k.z], rhos[k.w]);
+  let kr = p.kRows;
+  let shift = vec4<f32>(rhos[kr + k.x], rhos[kr + k.y], rhos[kr + k.z], rhos[kr + k.w]);
   if (p.tFrom == 1u) {
     for (var j = 0u; j < n; j++) { storeH(j * bp + b0, vec4<f32>(h0[j])); } // slot 0 holds h_0
   }
@@ -157,8 +167,21 @@ fn main(ids: Ids) {
     amax = vec4<f32>(0.0);
     hss = vec4<f32>(0.0);
     derivSum = vec4<f32>(0.0);
+    let mo = matrixOffset(t);
+    if (p.moved != 0u) {
+      // P_t h_{t-1}, then the coefficients of shift D_t h_{t-1} (added row by row below).
+      moveStep(t);
+      var px0 = vec4<f32>(0.0);
+      var px1 = vec4<f32>(0.0);
+      for (var j = 0u; j < n; j++) {
+        let hv = loadH(prev + j * bp + b0);
+        px0 += moveP(0u, j) * hv;
+        px1 += moveP(1u, j) * hv;
+      }
+      moveFrom(shift, px0, px1, false);
+    }
     for (var i4 = 0u; i4 < np4; i4 += 2u) {
-      // acc_r[q] = sum_j W0^T[j][i + r] h_{t-1}[j][b_q], rows i = 4 i4 .. 4 i4 + 7
+      // acc_r[q] = sum_j W_t^T[j][i + r] h_{t-1}[j][b_q], rows i = 4 i4 .. 4 i4 + 7
       var a0 = vec4<f32>(0.0);
       var a1 = vec4<f32>(0.0);
       var a2 = vec4<f32>(0.0);
@@ -170,7 +193,7 @@ fn main(ids: Ids) {
       for (var j = 0u; j < np; j += 4u) {
         {
           let hv = loadH(prev + (j + 0u) * bp + b0);
-          let w = (j + 0u) * np4 + i4;
+          let w = mo + (j + 0u) * np4 + i4;
           let wa = loadRows(w);
           let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
@@ -184,7 +207,7 @@ fn main(ids: Ids) {
         }
         {
           let hv = loadH(prev + (j + 1u) * bp + b0);
-          let w = (j + 1u) * np4 + i4;
+          let w = mo + (j + 1u) * np4 + i4;
           let wa = loadRows(w);
           let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
@@ -198,7 +221,7 @@ fn main(ids: Ids) {
         }
         {
           let hv = loadH(prev + (j + 2u) * bp + b0);
-          let w = (j + 2u) * np4 + i4;
+          let w = mo + (j + 2u) * np4 + i4;
           let wa = loadRows(w);
           let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
@@ -212,7 +235,7 @@ fn main(ids: Ids) {
         }
         {
           let hv = loadH(prev + (j + 3u) * bp + b0);
-          let w = (j + 3u) * np4 + i4;
+          let w = mo + (j + 3u) * np4 + i4;
           let wa = loadRows(w);
           let wb = loadRows(w + 1u);
           a0 += wa.x * hv;
@@ -226,14 +249,14 @@ fn main(ids: Ids) {
         }
       }
       let i = 4u * i4;
-      emitRow(t, i, b0, s, rho, a0, next);
-      emitRow(t, i + 1u, b0, s, rho, a1, next);
-      emitRow(t, i + 2u, b0, s, rho, a2, next);
-      emitRow(t, i + 3u, b0, s, rho, a3, next);
-      emitRow(t, i + 4u, b0, s, rho, a4, next);
-      emitRow(t, i + 5u, b0, s, rho, a5, next);
-      emitRow(t, i + 6u, b0, s, rho, a6, next);
-      emitRow(t, i + 7u, b0, s, rho, a7, next);
+      emitRow(t, i, b0, s, rho, a0 + moveRow(i), next);
+      emitRow(t, i + 1u, b0, s, rho, a1 + moveRow(i + 1u), next);
+      emitRow(t, i + 2u, b0, s, rho, a2 + moveRow(i + 2u), next);
+      emitRow(t, i + 3u, b0, s, rho, a3 + moveRow(i + 3u), next);
+      emitRow(t, i + 4u, b0, s, rho, a4 + moveRow(i + 4u), next);
+      emitRow(t, i + 5u, b0, s, rho, a5 + moveRow(i + 5u), next);
+      emitRow(t, i + 6u, b0, s, rho, a6 + moveRow(i + 6u), next);
+      emitRow(t, i + 7u, b0, s, rho, a7 + moveRow(i + 7u), next);
     }
     // log10 ||h_t||: from the running sum of squares while max |h| keeps it in range, else by
     // rescaling with 2^-e (exact), e the exponent of max |h_i| (overflow-safe, as the reference).

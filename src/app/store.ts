@@ -4,13 +4,14 @@
  * (checkConfig, messages per field), keeps the last good result on screen, asks the
  * RunController to recompute (latest wins) and keeps the URL hash in step (back/forward works).
  */
-import { checkConfig, fieldValue, FIELD_NAMES, referenceOnly, type Config, type FieldName } from '../core/config.ts';
+import { checkConfig, fieldValue, FIELD_NAMES, type Config, type FieldName } from '../core/config.ts';
 import { previewConfigs, applyEdit, type SpectrumEdit } from '../core/spectrum-edit.ts';
 import type { BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
+import { unsupportedBy } from '../engine/policy.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { LiveRow, type LiveRowResult } from './live-row.ts';
 import { presetById, presetState } from './presets.ts';
@@ -480,11 +481,12 @@ export class LabStore {
     this.commit(this.snap.state, 'replace', true);
   }
 
-  /** The engine for one live row: the chosen one, or the reference where only it computes the config (as recompute does). */
+  /** The engine for one live row: the chosen one, or the CPU engine where auto's does not compute the config (as recompute does). */
   private async runRow(config: Config, signal: AbortSignal): Promise<GradientField> {
     const choice = this.snap.state.view.backend;
-    const be: BackendChoice = choice === 'auto' && referenceOnly(config) ? 'reference' : choice;
-    const selected = await this.backends(be);
+    const picked = await this.backends(choice);
+    const refused = choice === 'auto' ? unsupportedBy(picked.info.engine, config) : null;
+    const selected = refused ? await this.backends('cpu') : picked;
     return selected.engine.run(config, { signal });
   }
 
@@ -562,16 +564,20 @@ export class LabStore {
     return { ms: p.ms, flops, basis };
   }
 
+  /** The CPU engine in place of the engine auto picked, the badge saying why. */
+  private async insteadOf(picked: SelectedBackend, refused: string): Promise<SelectedBackend> {
+    const cpu = await this.backends('cpu');
+    const why = `auto: ${picked.info.engine} does not compute ${refused.replace(/: .*/, '')}; the CPU engine runs it (${cpu.info.adapter})`;
+    return { ...cpu, info: { ...cpu.info, choice: 'auto', why }, refresh: undefined };
+  }
+
   /** Compute what the state needs (cached fields are reused), latest wins. */
   private async recompute(): Promise<void> {
     const serial = ++this.requestSerial;
     const { config, view } = this.snap.state;
     const configB = compareConfig(config, view.compare);
     const wanted = configB ? [config, configB] : [config];
-    // The outlier axis and untied weights are computed by the float64 reference only so far: auto
-    // runs them there (a forced engine refuses them with its message).
-    const referenceFor = view.backend === 'auto' ? wanted.map(referenceOnly).find((m) => m !== null) : undefined;
-    const be: BackendChoice = referenceFor ? 'reference' : view.backend;
+    const be: BackendChoice = view.backend;
     const missing = wanted.filter((c) => !this.cache.has(cacheKey(c, be)));
     const finish = (wallMs: number, fresh: GradientField[]) => {
       const a = this.cache.get(cacheKey(config, be));
@@ -624,9 +630,10 @@ export class LabStore {
     });
     performance.mark('lab:select-backend');
     const picked = await this.backends(be);
-    const selected = referenceFor
-      ? { ...picked, info: { ...picked.info, choice: view.backend, why: `auto: ${referenceFor.replace(/: this engine.*/, '')} run on the float64 reference engine (the others compute only a tied rho sweep so far)` }, refresh: undefined }
-      : picked;
+    // An engine auto picked that does not compute these configs (engine/policy.ts) hands them to
+    // the CPU engine; a forced engine refuses them with its own message.
+    const refused = be === 'auto' ? wanted.map((c) => unsupportedBy(picked.info.engine, c)).find((m) => m !== null) : undefined;
+    const selected = refused ? await this.insteadOf(picked, refused) : picked;
     performance.mark('lab:run-start');
     if (serial !== this.requestSerial) return;
     if (this.snap.backend !== selected.info) this.update({ backend: selected.info });

@@ -12,12 +12,12 @@ import { basename, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BundleError, fieldFromBundle } from '../core/bundle.ts';
 import { GRID_NAMES, STATISTICS } from '../core/statistics.ts';
-import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, fieldValue, parseRhoSpec, referenceOnly, type Config, type FieldName } from '../core/config.ts';
+import { ConfigError, FIELDS, FIELD_NAMES, checkConfig, describeAllowed, fieldValue, parseRhoSpec, type Config, type FieldName } from '../core/config.ts';
 import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
-import { ReferenceEngine } from '../core/reference.ts';
 import { formatDuration, sequenceCount, sweepFlops, untiedCost, untiedRefusal } from '../core/work.ts';
+import { unsupportedBy } from '../engine/policy.ts';
 import { COLORMAPS } from '../export/colormap.ts';
 import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
 import {
@@ -174,8 +174,8 @@ function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   // Planned before anything is allocated: the untied weights' memory, and the engines that compute them.
   const refusal = untiedRefusal(checked.config);
   if (refusal) throw new UsageError(refusal);
-  const only = referenceOnly(checked.config);
-  if (only && opts.backend !== 'auto' && opts.backend !== 'reference') throw new UsageError(`--backend ${String(opts.backend)}: ${only}`);
+  const only = opts.backend === 'auto' ? null : unsupportedBy(String(opts.backend), checked.config);
+  if (only) throw new UsageError(`--backend ${String(opts.backend)}: ${only}`);
   const formats = parseFormats(String(opts.format), SWEEP_FORMATS);
   const dest = destination(opts.out === undefined ? undefined : String(opts.out), formats);
   const every = Number(String(opts.progressEvery));
@@ -277,8 +277,15 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   const undoDirs = checkWritable(s.dest); // before a long run, not after it
   let created;
   try {
-    const only = referenceOnly(s.config);
-    created = only && s.backend === 'auto' ? { engine: new ReferenceEngine(), why: `auto: ${only.replace(/: this engine.*/, '')} run on the float64 reference engine (the others compute only a tied rho sweep so far)` } : await createNodeEngine(s.backend);
+    created = await createNodeEngine(s.backend);
+    // An engine auto picked that does not compute this config (engine/policy.ts) hands it to the CPU engine.
+    const only = s.backend === 'auto' ? unsupportedBy(created.engine.name, s.config) : null;
+    if (only) {
+      const skipped = created.engine.name;
+      created.engine.dispose();
+      const cpu = await createNodeEngine('cpu');
+      created = { engine: cpu.engine, why: `auto: ${skipped} does not compute ${only.replace(/: .*/, '')}; the CPU engine runs it` };
+    }
   } catch (e) {
     undoDirs();
     if (e instanceof BackendError) {

@@ -439,12 +439,12 @@ export function parseRhoSpec(spec: string): Pick<Config, 'rhoMin' | 'rhoMax' | '
 
 /**
  * Why an engine that computes only a tied rho sweep cannot run this config (sweep outlier or
- * untied weights: the float64 reference computes them), or null where it can.
+ * untied weights: the reference, CPU and WebGPU engines compute them), or null where it can.
  */
-export function referenceOnly(config: Pick<Config, 'sweep' | 'weights'>): string | null {
+export function tiedRhoOnlyRefusal(config: Pick<Config, 'sweep' | 'weights'>): string | null {
   if (config.sweep === 'rho' && config.weights === 'tied') return null;
   const what = [config.sweep !== 'rho' ? 'sweep = outlier' : '', config.weights !== 'tied' ? 'weights = untied' : ''].filter(Boolean).join(' and ');
-  return `${what}: this engine computes only sweep = rho with tied weights so far; choose the float64 reference engine (--backend reference, or Reference in the lab's engine menu)`;
+  return `${what}: this engine computes only sweep = rho with tied weights; choose the CPU engine, WebGPU or the float64 reference engine (--backend cpu, webgpu or reference, or the lab's engine menu)`;
 }
 
 /** What the swept axis is, for labels: the spectral radius rho, or the first outlier's magnitude. */

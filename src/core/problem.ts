@@ -2,7 +2,7 @@
  * The concrete numbers of a sweep, drawn from the config's seed: W0, U, b, r, h0 and the
  * S input sequences. Every engine runs on exactly these (the GPU engines as float32 copies).
  */
-import { driveOn, FIELDS, referenceOnly, rhoValues, type Config } from './config.ts';
+import { driveOn, FIELDS, tiedRhoOnlyRefusal, rhoValues, type Config } from './config.ts';
 import { sequenceInputs } from './inputs.ts';
 import { Rng, STREAM } from './rng.ts';
 import { arnoldiRadius } from './krylov.ts';
@@ -194,7 +194,7 @@ export interface BuildOptions {
 
 /** Draw every number of the sweep from the config's seed. */
 export function buildProblem(config: Config, options: BuildOptions = {}): Problem {
-  const refused = options.outlierAndUntied ? null : referenceOnly(config);
+  const refused = options.outlierAndUntied ? null : tiedRhoOnlyRefusal(config);
   if (refused) throw new UnsupportedConfigError(refused);
   const n = config.hidden;
   const d = config.input;

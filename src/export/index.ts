@@ -7,7 +7,7 @@ export { COLORMAPS, colourAt, type ColormapName, type Rgb } from './colormap.ts'
 export { FIGURE_FONT_FAMILY, FIGURE_FONT_FILE, FIGURE_FONT_PACKAGE, FigureFont, FontError } from './font.ts';
 export { SCALES, buildHeatmapScene, configTitle, prettyLabel, type HeatmapOptions, type HeatmapScene, type Scale } from './figure.ts';
 export { SVG_RECT_LIMIT, plotPixels, renderHeatmapPng, renderHeatmapRaster, renderHeatmapSvg } from './heatmap.ts';
-export { CSV_COLUMNS, csvChunks, csvHeader, toCsv } from './csv.ts';
+export { CSV_COLUMNS, csvChunks, csvColumns, csvHeader, toCsv } from './csv.ts';
 export { fieldNpz, npyBytes, npzSidecar, readNpy, type NpyArray } from './npy.ts';
 export { GRID_FILE_PREFIX, configSlug, exportFileName } from './names.ts';
 export { CompareError, differenceGrid, differenceOf } from './compare.ts';

@@ -265,6 +265,37 @@ describe('LabStore eigenvalues after the first picture', () => {
   });
 });
 
+describe('LabStore: auto and engines that do not compute a config', () => {
+  it('auto hands the outlier axis from an engine that refuses it (gpu.js) to the CPU engine and says why; a tied rho sweep stays', async () => {
+    const gpujs = new CountingEngine();
+    const cpu = new CountingEngine();
+    const none = { available: false, description: 'none', isFallback: false };
+    const asked: string[] = [];
+    const port = async (choice: string): Promise<SelectedBackend> => {
+      asked.push(choice);
+      return choice === 'cpu'
+        ? { engine: cpu, info: { choice: 'cpu', engine: 'cpu', adapter: 'float32 test', why: 'asked for the CPU engine', webgpu: none } }
+        : { engine: gpujs, info: { choice: 'auto', engine: 'gpujs', adapter: 'webgl2 test', why: 'auto: gpu.js runs', webgpu: none } };
+    };
+    let hash = 'hidden=8&steps=10&rhoCount=3&samples=2';
+    const store = new LabStore(new RunController(), { get: () => hash, set: (h) => (hash = h) }, port);
+    store.start();
+    await idle(store);
+    expect(gpujs.started.length).toBe(1);
+    expect(cpu.started.length).toBe(0);
+    store.setField('init', 'spectrum');
+    store.setField('outliers', '1.1,0');
+    store.setField('sweep', 'outlier');
+    for (let i = 0; i < 2000 && cpu.started.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const s = await idle(store);
+    expect(cpu.started.at(-1)).toMatchObject({ sweep: 'outlier' });
+    expect(gpujs.started.every((c) => c.sweep === 'rho')).toBe(true);
+    expect(s.backend?.engine).toBe('cpu');
+    expect(s.backend?.choice).toBe('auto');
+    expect(s.backend?.why).toMatch(/^auto: gpujs does not compute sweep = outlier; the CPU engine runs it \(float32 test\)/);
+  });
+});
+
 describe('predictMs', () => {
   it('takes the fixed cost (the shortest run) off the largest run, and floors the rate while every run was short', () => {
     // 10 ms fixed cost, 1e9 FLOP in 110 ms: 1e7 FLOP/ms (10 GFLOP/s) once the fixed cost is off.

@@ -35,15 +35,25 @@ describe('rnnlab sweep: chosen spectrum, outlier axis, untied weights', () => {
     }
   });
 
-  it('--sweep outlier with repeated --outlier: runs on the reference, the bundle holds the spectrum and the reference grids', async () => {
+  it('--sweep outlier with repeated --outlier: runs on the asked engine, the bundle holds the spectrum and its grids', async () => {
     const out = join(dir, 'outlier.json');
-    const r = await rnnlab(['sweep', '--init', 'spectrum', '--bulk', 'disk:0.8', '--outlier', '1.1,0', '--outlier', '0.3,0.9', '--sweep', 'outlier', '--rho', '0.8:1.3:3', '--activation', 'relu', ...SMALL, '--out', out]);
-    expect(r.err).toMatch(/backend reference .*sweep = outlier run on the float64 reference engine/);
+    const r = await rnnlab(['sweep', '--init', 'spectrum', '--bulk', 'disk:0.8', '--outlier', '1.1,0', '--outlier', '0.3,0.9', '--sweep', 'outlier', '--rho', '0.8:1.3:3', '--activation', 'relu', ...SMALL, '--backend', 'reference', '--out', out]);
+    expect(r.err).toMatch(/backend reference /);
     expect(r.code).toBe(0);
     const field = fieldFromBundle(JSON.parse(readFileSync(out, 'utf8')));
     expect(field.config).toMatchObject({ init: 'spectrum', bulk: 'disk:0.8', outliers: '1.1,0;0.3,0.9', sweep: 'outlier' });
     const want = await new ReferenceEngine().run(parseConfig(field.config));
     expect(Array.from(field.grids.gradLog10Mean)).toEqual(Array.from(want.grids.gradLog10Mean));
+  });
+
+  it('--sweep outlier with --weights untied runs on the float32 CPU engine', async () => {
+    const out = join(dir, 'outlier-cpu.json');
+    const r = await rnnlab(['sweep', '--init', 'spectrum', '--outlier', '1.1,0', '--sweep', 'outlier', '--weights', 'untied', '--rho', '0.8:1.3:3', ...SMALL, '--backend', 'cpu', '--out', out]);
+    expect(r.err).toMatch(/backend cpu \(float32/);
+    expect(r.code).toBe(0);
+    const field = fieldFromBundle(JSON.parse(readFileSync(out, 'utf8')));
+    expect(field.meta.precision).toBe('float32');
+    expect(field.config).toMatchObject({ sweep: 'outlier', weights: 'untied' });
   });
 
   it('files of the outlier axis and of untied weights are named apart from a tied rho sweep', async () => {
@@ -69,7 +79,6 @@ describe('rnnlab sweep: bad spectrum input exits 2 with a message naming the fie
     ['sweep outlier without init spectrum', ['--sweep', 'outlier'], /Sweep axis: "outlier" moves an eigenvalue of init spectrum/],
     ['both --outlier and --outliers', ['--init', 'spectrum', '--outliers', '1,0', '--outlier', '1,0'], /not both/],
     ['untied weights that do not fit', ['--weights', 'untied', '--hidden', '1024', '--steps', '5000'], /weights: untied needs 5000 matrices of 1024x1024 float64, 39\.1 GiB.*reduce Steps T to at most 64/],
-    ['an engine that does not compute the outlier axis', ['--init', 'spectrum', '--sweep', 'outlier', '--backend', 'cpu'], /--backend cpu: sweep = outlier: this engine computes only sweep = rho with tied weights so far/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {

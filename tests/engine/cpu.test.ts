@@ -37,9 +37,11 @@ import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Activation, type Con
 import { isAbortError } from '../../src/core/engine.ts';
 import { emptyField, GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
+import { addDirection } from '../../src/core/spectrum-init.ts';
+import { rowWeights, untiedWeightsSync, type RowWeights } from '../../src/core/weights.ts';
 import { reduceRow, ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/engine.ts';
+import { cpuMemoryRefusal, CpuEngine, POOL_BYTES_LIMIT, workerBytes } from '../../src/engine/cpu/engine.ts';
 import { F32_MIN_NORMAL, gemmBlock } from '../../src/engine/cpu/kernel.ts';
 import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, fmaAvailable, instantiateGemm, instantiateKernels, packPanels, simdAvailable } from '../../src/engine/cpu/simd.ts';
 import { createNodeCpuEngine } from '../../src/engine/cpu/pool-node.ts';
@@ -72,21 +74,53 @@ afterAll(() => pooled.dispose());
  */
 const PERTURBATION = 1e-7;
 
-function perturbedProblem(config: Config): { p: Problem; q: Problem; rhoFactor: number } {
-  const p = buildProblem(config);
-  const noise = new Rng(RUN_SEED, 400).normals(p.W0.length);
-  const W0 = p.W0.map((w, i) => w * (1 + PERTURBATION * noise[i])); // a copy: p.W0 is shared through a cache
-  return { p, q: { ...p, W0 }, rhoFactor: 1 + PERTURBATION };
+/**
+ * The problem, its row weights (the outlier axis and untied weights included), and the same
+ * perturbed: W0 (or each untied W0_t) entry-wise, and the row's rho and outlier shift by (1 + 1e-7).
+ */
+function perturbedProblem(config: Config): { p: Problem; q: Problem; row: (k: number) => RowWeights; rowQ: (k: number) => RowWeights } {
+  const p = buildProblem(config, { outlierAndUntied: true });
+  const perturb = (W: Float64Array, stream: number) => {
+    const noise = new Rng(RUN_SEED, 400, stream).normals(W.length);
+    return W.map((w, i) => w * (1 + PERTURBATION * noise[i])); // a copy: p.W0 is shared through a cache
+  };
+  const untied = untiedWeightsSync(config);
+  const untiedQ = untied && { W: untied.W.map((W, t) => perturb(W, t + 1)), directions: untied.directions };
+  const q = { ...p, W0: perturb(p.W0, 0) };
+  const rowQ = (k: number) => {
+    const w = rowWeights(q, k, untiedQ);
+    return { ...w, rho: w.rho * (1 + PERTURBATION), shift: w.shift * (1 + PERTURBATION) };
+  };
+  return { p, q, row: (k) => rowWeights(p, k, untied), rowQ };
 }
 
 function perturbedReference(config: Config): GradientField {
-  const { p, q } = perturbedProblem(config);
+  const { p, q, rowQ } = perturbedProblem(config);
   const field = emptyField(config, p.rho, p.spectrum, { backend: 'reference-perturbed', adapter: '', wallMs: 0, precision: 'float64' });
   for (let k = 0; k < p.rho.length; k++) {
-    const traces = Array.from({ length: config.samples }, (_, s) => traceSequence(q, p.rho[k] * (1 + PERTURBATION), s));
+    const traces = Array.from({ length: config.samples }, (_, s) => traceSequence(q, rowQ(k), s));
     reduceRow(field, k, traces);
   }
   return field;
+}
+
+/** W_{k,t} of a row as a dense [N, N] matrix: rho W0_t + shift D_t (a test-side rebuild; the engines never form it). */
+function denseWeights(p: Problem, w: RowWeights, t: number): Float64Array {
+  const n = p.config.hidden;
+  const W = Float64Array.from(w.untied ? w.untied.W[t - 1] : p.W0, (v) => w.rho * v);
+  const dir = w.untied ? w.untied.directions[t - 1] : w.direction;
+  if (dir && w.shift !== 0) {
+    const e = new Float64Array(n);
+    const col = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      e.fill(0);
+      e[j] = 1;
+      col.fill(0);
+      addDirection(dir, w.shift, e, 0, col, n, false);
+      for (let i = 0; i < n; i++) W[i * n + j] += col[i];
+    }
+  }
+  return W;
 }
 
 /**
@@ -96,7 +130,7 @@ function perturbedReference(config: Config): GradientField {
  * range; only a tiny non-zero state does.
  */
 function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
-  const p = buildProblem(config);
+  const { p, row } = perturbedProblem(config);
   const T = config.steps;
   const S = config.samples;
   const cells = p.rho.length * T;
@@ -105,7 +139,7 @@ function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
   const sumSq = new Float64Array(cells);
   for (let k = 0; k < p.rho.length; k++) {
     for (let s = 0; s < S; s++) {
-      const tr = traceSequence(p, p.rho[k], s);
+      const tr = traceSequence(p, row(k), s);
       for (let j = 0; j < T; j++) {
         const v = tr.values.hidden[j];
         if (v > -Infinity) min[k * T + j] = Math.min(min[k * T + j], v);
@@ -128,18 +162,18 @@ function hiddenStats(config: Config): { min: Float64Array; std: Float64Array } {
  * perturbed reference need not reproduce. Computed in float64 from the problem alone.
  */
 function kinkCells(config: Config): Uint8Array {
-  const { p, q, rhoFactor } = perturbedProblem(config);
+  const { p, q, row, rowQ } = perturbedProblem(config);
   const { hidden: n, input: d, steps: T, samples: S } = config;
   const out = new Uint8Array(p.rho.length * T);
   const phi = activationFns(config.activation, config);
   if (!phi.kink) return out;
   for (let k = 0; k < p.rho.length; k++) {
-    const rho = p.rho[k];
+    const W = Array.from({ length: T }, (_, t) => denseWeights(p, row(k), t + 1));
     let last = 0; // latest step with a near-zero pre-activation, over the samples
     for (let s = 0; s < S; s++) {
       const x = p.inputsFor(s);
-      const base = traceSequence(p, rho, s).values.hidden;
-      const moved = traceSequence(q, rho * rhoFactor, s).values.hidden;
+      const base = traceSequence(p, row(k), s).values.hidden;
+      const moved = traceSequence(q, rowQ(k), s).values.hidden;
       let h = Float64Array.from(p.h0);
       for (let t = 1; t <= T; t++) {
         const drift = t > 1 ? Math.abs(base[t - 2] - moved[t - 2]) * Math.LN10 || 0 : 0;
@@ -150,8 +184,8 @@ function kinkCells(config: Config): Uint8Array {
           let a = 0;
           let size = 0;
           for (let j = 0; j < n; j++) {
-            a += rho * p.W0[i * n + j] * h[j];
-            size += Math.abs(rho * p.W0[i * n + j] * h[j]);
+            a += W[t - 1][i * n + j] * h[j];
+            size += Math.abs(W[t - 1][i * n + j] * h[j]);
           }
           for (let j = 0; j < d; j++) {
             a += p.U[i * d + j] * x[(t - 1) * d + j];
@@ -456,6 +490,84 @@ describe('cpu engine against the float64 reference', () => {
     const { comparison } = await expectAgrees(config, 'chaotic tanh', { skipped: chaotic, sensitive: chaotic });
     // rho = 3 on a radius-1 gaussian W0 is chaotic for tanh: the distribution branch must have been used.
     expect(comparison.sensitiveCells).toBeGreaterThan(0);
+  });
+});
+
+describe('cpu engine: a chosen spectrum, the outlier axis and untied weights, against the reference', () => {
+  // The same rules as above (cpuRules: the perturbed reference perturbs each W0_t and the row's
+  // outlier shift as well), on random configs of the three kinds: init spectrum with sweep rho,
+  // the outlier swept from below to above 1 (rank one or two, tied or untied), and untied W0_t.
+  const seen: Comparison[] = [];
+  const kinds = [
+    { what: 'spectrum, sweep rho', fields: { init: 'spectrum' as const } },
+    { what: 'spectrum, sweep outlier', fields: { init: 'spectrum' as const, sweep: 'outlier' as const } },
+    { what: 'spectrum, sweep outlier, untied', fields: { init: 'spectrum' as const, sweep: 'outlier' as const, weights: 'untied' as const } },
+    { what: 'gaussian, untied', fields: { init: 'gaussian' as const, weights: 'untied' as const } },
+    { what: 'orthogonal, untied', fields: { init: 'orthogonal' as const, weights: 'untied' as const } },
+  ];
+  for (const [i, kind] of kinds.entries()) {
+    it(`random configs: ${kind.what}, every activation`, async () => {
+      const rng = new Rng(RUN_SEED, 500, i);
+      for (const activation of ACTIVATIONS) {
+        const base = randomConfig(rng, activation, kind.fields.init);
+        // The outlier axis sweeps the first outlier's magnitude over rho min..max (0..2.5 here).
+        const steps = Math.min(base.steps, 40);
+        const config = parseConfig({ ...base, ...kind.fields, steps, inputUntil: Math.min(base.inputUntil, steps) });
+        seen.push((await compareWithReference(config, `${kind.what} ${activation}`)).comparison);
+      }
+    });
+  }
+
+  it('random configs: the cells skipped and treated as sensitive stay within their bounds', () => {
+    expect(seen.length, 'the random-config tests ran first').toBeGreaterThan(0);
+    expectAgreement(combine(seen, `outlier and untied configs (test seed ${RUN_SEED})`), RANDOM_BOUNDS);
+  });
+
+  it('the outlier axis moves the gradient: a linear RNN whose outlier passes 1 goes from vanishing to exploding at t = 1', async () => {
+    // Linear, bulk radius 0.5, one real outlier swept 0.6 .. 1.4: ||dL/dh_1|| ~ |lambda|^(T-1) along
+    // the outlier's eigenvector once it dominates, so row k's log10 gradient at t = 1 grows with k
+    // and crosses from below to above 0 where |lambda| passes 1 (T = 60: (T-1) log10 0.6 = -13).
+    const config = parseConfig({ activation: 'linear', init: 'spectrum', bulk: 'disk:0.5', outliers: '0.9,0', sweep: 'outlier', rhoMin: 0.6, rhoMax: 1.4, rhoCount: 5, hidden: 12, steps: 60, samples: 2, seed: RUN_SEED });
+    const { cpu } = await expectAgrees(config, 'outlier across 1', DRIVEN_BOUNDS);
+    const first = Array.from({ length: cpu.K }, (_, k) => cpu.grids.gradLog10Mean[k * cpu.T]);
+    for (let k = 1; k < cpu.K; k++) expect(first[k], `row ${k}: ${first}`).toBeGreaterThan(first[k - 1]);
+    expect(first[0]).toBeLessThan(-5);
+    expect(first[cpu.K - 1]).toBeGreaterThan(5);
+  });
+
+  it('untied weights with the identity init are tied weights, bit for bit (SIMD and portable)', async () => {
+    for (const engine of [pooled, new CpuEngine(null, { simd: false })]) {
+      for (const activation of ['tanh', 'relu'] as const) {
+        const tied = parseConfig({ activation, init: 'identity', hidden: 9, steps: 25, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 3, samples: 3, seed: RUN_SEED });
+        const [a, b] = [await engine.run(tied), await engine.run({ ...tied, weights: 'untied' })];
+        for (const g of GRID_NAMES) expect(Array.from(b.grids[g]), `${g} (${engine.adapter})`).toEqual(Array.from(a.grids[g]));
+        expect(Array.from(b.overflow)).toEqual(Array.from(a.overflow));
+      }
+    }
+  });
+
+  it('the portable path and 0, 1 or 2 workers agree on the outlier axis with untied weights', async () => {
+    const config = parseConfig({ activation: 'tanh', init: 'spectrum', bulk: 'circle:0.7', outliers: '0.4,0.8', sweep: 'outlier', weights: 'untied', rhoMin: 0.5, rhoMax: 1.5, rhoCount: 3, hidden: 10, steps: 20, samples: 5, seed: RUN_SEED });
+    const inline = await new CpuEngine(null).run(config);
+    const both = await pooled.run(config);
+    for (const g of GRID_NAMES) for (let i = 0; i < inline.grids[g].length; i++) if (!Object.is(inline.grids[g][i], both.grids[g][i])) expect.fail(`${g}[${i}] ${inline.grids[g][i]} vs ${both.grids[g][i]}`);
+    await expectAgrees(config, 'untied outlier, portable', DRIVEN_BOUNDS, new CpuEngine(null, { simd: false }));
+  });
+
+  it('untied weights report building W0_t as progress, and refuse before building where the T matrices do not fit a worker', async () => {
+    const config = parseConfig({ weights: 'untied', hidden: 8, steps: 6, rhoCount: 2, samples: 2, seed: RUN_SEED });
+    const phases: string[] = [];
+    await pooled.run(config, { onProgress: (p) => phases.push(p.phase) });
+    expect(phases).toContain('untied W0_t 6 of 6');
+    // 1024 x 1024 float32 twice (and packed twice for SIMD) per step: 500 steps need 8 GiB per worker.
+    expect(cpuMemoryRefusal(parseConfig({ weights: 'untied', hidden: 1024, steps: 500 }), 4, true)).toMatch(/weights: untied needs 500 matrices of 1024x1024 in each CPU worker, 7\.\d GiB .*above the CPU engine's 768 MiB; reduce Steps T to at most \d+ \(at N = 1024\)/);
+    // The core's float64 limit (512 MiB) passes N = 256, T = 1000 (500 MiB); a SIMD worker holds them in float32 twice and packs them again (1004 MiB): refused.
+    const big = parseConfig({ weights: 'untied', init: 'orthogonal', hidden: 256, steps: 1000, rhoCount: 1, samples: 1 });
+    const started = performance.now();
+    await expect(new CpuEngine(null).run(big)).rejects.toThrow(/weights: untied needs 1000 matrices of 256x256 in each CPU worker.*reduce Steps T to at most/);
+    expect(performance.now() - started, 'refused before building 1000 orthogonal matrices').toBeLessThan(2000);
+    expect(cpuMemoryRefusal({ ...big, init: 'identity' }, 4, true)).toBeNull(); // the identity's W0_t are one matrix
+    expect(cpuMemoryRefusal({ ...big, weights: 'tied' }, 4, true)).toBeNull();
   });
 });
 

@@ -22,6 +22,7 @@ import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Config } from '../..
 import { isAbortError } from '../../src/core/engine.ts';
 import { GRID_NAMES, type GradientField, type GridName } from '../../src/core/field.ts';
 import { buildProblem } from '../../src/core/problem.ts';
+import { rowWeights, untiedWeightsSync } from '../../src/core/weights.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { destroyDeviceForTest, type WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
@@ -96,11 +97,12 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
  */
 function float32Cancellation(config: Config, m: Mismatch): string | null {
   if (m.got !== -Infinity || (m.grid !== 'hiddenLog10Mean' && m.grid !== 'weightGradLog10')) return null;
-  const p = buildProblem(config);
+  const p = buildProblem(config, { outlierAndUntied: true });
+  const row = rowWeights(p, m.k, untiedWeightsSync(config));
   const t = m.grid === 'hiddenLog10Mean' ? m.t : m.t - 1;
   if (t < 1) return null;
   for (let s = 0; s < config.samples; s++) {
-    if (traceSequence(p, p.rho[m.k], s).values.hidden[t - 1] < -6) {
+    if (traceSequence(p, row, s).values.hidden[t - 1] < -6) {
       console.log(`float32 cancellation accepted at ${m.grid} k=${m.k} t=${m.t}: sample ${s} has ||h_${t}|| < 1e-6 in float64`);
       return 'float32 cancellation to an exact zero (the reference has ||h|| < 1e-6 there)';
     }
@@ -149,6 +151,64 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, 
       });
     }
   }
+});
+
+describeNeeding(DAWN, 'WebGPU engine vs the float64 reference: a chosen spectrum, the outlier axis and untied weights', () => {
+  // The stable-regime configs and tolerances above (rho, or the outlier's magnitude, at most 1),
+  // with the sizes kept small for untied weights (T matrices built, T eigenvalue computations
+  // for a gaussian init). One activation per kind, drawn from the seed, so CI covers all over time.
+  const seed = SEED;
+  const rng = new Rng(seed, 902);
+  const kinds = [
+    { what: 'spectrum, sweep rho', fields: { init: 'spectrum' as const } },
+    { what: 'spectrum, sweep outlier', fields: { init: 'spectrum' as const, sweep: 'outlier' as const } },
+    { what: 'spectrum, sweep outlier, untied', fields: { init: 'spectrum' as const, sweep: 'outlier' as const, weights: 'untied' as const } },
+    { what: 'gaussian, untied', fields: { init: 'gaussian' as const, weights: 'untied' as const } },
+    { what: 'orthogonal, untied', fields: { init: 'orthogonal' as const, weights: 'untied' as const } },
+  ];
+  for (const [i, kind] of kinds.entries()) {
+    const activation = ACTIVATIONS[Math.floor(rng.uniform() * ACTIVATIONS.length)];
+    const base = stableConfig(rng, (seed + 100 + i) >>> 0, activation, kind.fields.init, i);
+    const steps = Math.min(base.steps, 60);
+    const config = parseConfig({ ...base, ...kind.fields, hidden: Math.min(base.hidden, 40), steps, inputUntil: Math.min(base.inputUntil, steps) });
+    it(`${kind.what}, ${activation}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
+      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
+      expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
+        skipped: { atMost: 0.01, because: 'only isolated float32 cancellations to zero are excused' },
+        sensitive: NONE.sensitive,
+      });
+    });
+  }
+
+  it('the outlier swept across 1 (rank two: a complex pair) with untied weights; untied identity equals tied exactly', async () => {
+    const config = parseConfig({ activation: 'tanh', init: 'spectrum', bulk: 'disk:0.6', outliers: '0.5,0.7', sweep: 'outlier', weights: 'untied', rhoMin: 0.7, rhoMax: 1.3, rhoCount: 3, hidden: 16, steps: 30, samples: 6, seed });
+    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    // |lambda| up to 1.3 in a tanh RNN: saturation keeps it from chaos at this size (every cell compared).
+    expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${seed}, untied outlier pair`), NONE);
+    // Untied identity W0_t are all I: the same matrix at every step, the same float32 arithmetic.
+    const tied = parseConfig({ activation: 'relu', init: 'identity', hidden: 9, steps: 20, rhoMin: 0.5, rhoMax: 1, rhoCount: 3, samples: 3, seed });
+    const [a, b] = [await engine.run(tied), await engine.run({ ...tied, weights: 'untied' })];
+    expectAgreement(compareFields(b, a, strictRules(EXACT), `seed ${seed}, untied identity vs tied`), NONE);
+    expect(engine.liveBuffers).toBe(0);
+  });
+
+  it('untied matrices beyond the device\'s largest buffer are refused before allocating, with the size and what to reduce', async () => {
+    // The limit is read from the device (maxStorageBufferBindingSize, maxBufferSize); maxChunkBytes lowers it here.
+    const config = parseConfig({ weights: 'untied', init: 'orthogonal', hidden: 64, steps: 300, rhoCount: 2, samples: 2, seed });
+    const capped = await createTestEngine({ maxChunkBytes: 1024 * 1024 });
+    try {
+      const started = performance.now();
+      const msg = /webgpu: weights: untied needs 300 matrices of 64x64 \(padded to 64x64\) float32 in one GPU buffer, 4\.7 MiB \(4915200 bytes\), more than the largest buffer allowed here, 1\.0 MiB .*reduce Steps T to at most 64 \(at N = 64\)/;
+      await expect(capped.run(config)).rejects.toThrow(msg);
+      expect(performance.now() - started, 'refused before building 300 matrices').toBeLessThan(1000);
+      expect(capped.liveBuffers).toBe(0);
+      expect(() => engine.plan(config)).not.toThrow();
+      expect(engine.plan(config).buffers.wt).toBe(300 * 64 * 64 * 4);
+    } finally {
+      capped.dispose();
+    }
+  });
 });
 
 describeNeeding(DAWN, 'WebGPU engine: activation parameters and wide pre-activations', () => {

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { GRID_NAMES } from '../../src/core/field.ts';
-import { CSV_COLUMNS, csvChunks, toCsv } from '../../src/export/csv.ts';
+import { CSV_COLUMNS, csvChunks, csvColumns, toCsv } from '../../src/export/csv.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile } from '../../src/export/files.ts';
 import { exportFileName } from '../../src/export/names.ts';
 import { fieldNpz, npyBytes, readNpy } from '../../src/export/npy.ts';
@@ -57,6 +59,20 @@ describe('CSV', () => {
     expect(kinds).toEqual(new Set(['nan', '-inf'])); // the fixture holds both kinds
     // Chunking changes nothing.
     expect(Array.from(csvChunks(field, 37)).join('')).toBe(csv);
+  });
+
+  it('names the swept axis in its first column: rho, or abs_lambda1 (the outlier\'s magnitude) on the outlier axis', async () => {
+    const config = parseConfig({ init: 'spectrum', bulk: 'disk:0.5', outliers: '-0.9,0', sweep: 'outlier', weights: 'untied', rhoMin: 0.8, rhoMax: 1.2, rhoCount: 3, hidden: 6, steps: 4, samples: 2 });
+    const field = await new ReferenceEngine().run(config);
+    const lines = toCsv(field).trimEnd().split('\n');
+    expect(lines[0]).toBe(csvColumns(config).join(','));
+    expect(lines[0].startsWith('abs_lambda1,t,')).toBe(true);
+    expect(lines).toContain('# RNN Gradient Lab field, tidy: one row per (abs_lambda1, t); rows by abs_lambda1 then t');
+    expect(lines.find((l) => l.startsWith('#   abs_lambda1: '))).toMatch(/magnitude \|lambda_1\| of the first outlier eigenvalue of every W_t/);
+    expect(lines.some((l) => l.startsWith('#   rho: '))).toBe(false);
+    const body = lines.filter((l) => !l.startsWith('#')).slice(1);
+    expect(body.map((l) => Number(l.split(',')[0]))).toEqual(Array.from(field.rho).flatMap((m) => [m, m, m, m]));
+    expect(csvColumns({ sweep: 'rho', weights: 'tied' })).toEqual([...CSV_COLUMNS]);
   });
 });
 

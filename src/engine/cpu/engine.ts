@@ -12,7 +12,9 @@ import type { Config } from '../../core/config.ts';
 import { AbortError, throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem } from '../../core/problem.ts';
-import { sequenceCount } from '../../core/work.ts';
+import { UntiedMemoryError, untiedWeights } from '../../core/weights.ts';
+import { formatBytes, sequenceCount } from '../../core/work.ts';
+import { matrixCount, sweepWeights } from '../sweep-weights.ts';
 import { BlockKernel, blockCount } from './kernel.ts';
 import type { FromWorker, KernelSetup, ToWorker } from './protocol.ts';
 import { FieldReducer } from './reduce.ts';
@@ -56,10 +58,35 @@ const IN_FLIGHT = 2;
  */
 export const POOL_BYTES_LIMIT = 768 * 1024 * 1024;
 
-/** Bytes one worker allocates for a sweep: W0 and W0^T, the [Bp, Np] buffers and the [T, Bp, Np] BPTT store, float32. */
-export function workerBytes(setup: Pick<KernelSetup, 'Np' | 'T' | 'blockColumns'>): number {
+/**
+ * Bytes one worker allocates for a sweep: each recurrent matrix and its transpose (one W0, or T
+ * untied W0_t; the SIMD path packs a second copy of them), the [Bp, Np] buffers and the
+ * [T, Bp, Np] BPTT store, float32.
+ */
+export function workerBytes(setup: Pick<KernelSetup, 'Np' | 'T' | 'blockColumns'> & Partial<Pick<KernelSetup, 'matrices' | 'simd'>>): number {
   const { Np, T, blockColumns: bp } = setup;
-  return 4 * (2 * Np * Np + (4 + T) * bp * Np);
+  const matrices = setup.matrices ?? 1;
+  const copies = matrices > 1 && setup.simd ? 2 : 1;
+  return 4 * (2 * copies * matrices * Np * Np + (4 + T) * bp * Np);
+}
+
+/**
+ * Planned before anything is built: why one worker cannot hold this sweep's untied matrices
+ * within POOL_BYTES_LIMIT (with the size and what to reduce), or null where it can.
+ */
+export function cpuMemoryRefusal(config: Config, blockColumns: number, simd: boolean): string | null {
+  const matrices = matrixCount(config);
+  if (matrices === 1) return null;
+  const Np = paddedHidden(config.hidden);
+  const T = config.steps;
+  const bytes = workerBytes({ Np, T, blockColumns, matrices, simd });
+  if (bytes <= POOL_BYTES_LIMIT) return null;
+  const perStep = 4 * (2 * (simd ? 2 : 1) * Np * Np + blockColumns * Np);
+  const stepsThatFit = Math.floor((POOL_BYTES_LIMIT - 16 * blockColumns * Np) / perStep);
+  return (
+    `weights: untied needs ${T} matrices of ${config.hidden}x${config.hidden} in each CPU worker, ${formatBytes(bytes)} with its BPTT store, ` +
+    `above the CPU engine's ${formatBytes(POOL_BYTES_LIMIT)}; reduce Steps T to at most ${stepsThatFit} (at N = ${config.hidden}) or Hidden size N, or use tied weights`
+  );
 }
 
 export class CpuEngine implements Engine {
@@ -105,18 +132,23 @@ export class CpuEngine implements Engine {
     if (this.disposed) throw new Error('cpu engine: run() after dispose(); create a new engine');
     throwIfAborted(signal);
     const started = performance.now();
-    const p = buildProblem(config);
+    const p = buildProblem(config, { outlierAndUntied: true });
+    const B = sequenceCount(config);
+    const N = config.hidden;
+    const Np = paddedHidden(N);
+    const bp = chooseBlockColumns(config.steps, Np, B, Math.max(1, this.workers), this.blockColumns);
+    const refusal = cpuMemoryRefusal(config, bp, this.simd);
+    if (refusal) throw new UntiedMemoryError(refusal);
+    // Untied weights: T matrices built (and, for gaussian, normalised by an eigenvalue
+    // computation each) before the sweep; the progress says which one.
+    const untied = await untiedWeights(config, { signal, onProgress: onProgress && ((q) => onProgress({ fraction: 0, phase: q.phase })) });
     const field = emptyField(config, p.rho, p.spectrum, {
       backend: this.name,
       adapter: this.adapter,
       wallMs: 0,
       precision: 'float32',
     });
-    const B = sequenceCount(config);
-    const N = config.hidden;
-    const Np = paddedHidden(N);
-    const bp = chooseBlockColumns(config.steps, Np, B, Math.max(1, this.workers), this.blockColumns);
-    const setup = makeSetup(p, bp, this.simd, this.fma);
+    const setup = makeSetup(p, sweepWeights(p, untied), bp, this.simd, this.fma);
     const reducer = new FieldReducer(field, config.samples);
     const progress = () => onProgress?.({ fraction: reducer.done / B, phase: `${reducer.done} of ${B} sequences` });
     throwIfAborted(signal);

@@ -42,6 +42,8 @@ import { makeQuantityArrays } from '../../core/statistics.ts';
 export { expNeg, fastTanh } from '../../core/fastmath.ts';
 import type { BlockResult, KernelSetup } from './protocol.ts';
 import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, fmaAvailable, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
+import { matrixAt } from '../matrix-index.ts';
+import { addOutlierMove } from './outlier-move.ts';
 
 /** Smallest normal float32, 2^-126: anything smaller in magnitude is stored as 0. */
 export const F32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -96,7 +98,7 @@ export interface BlockProducts {
   readonly H: Float32Array;
   /** phi'(a_t) * g_t / ||g_t||, read by backward. */
   readonly delta: Float32Array;
-  /** The product: W0 H after forward(), W0^T delta after backward(). */
+  /** The product: M_t H after forward(t), M_t^T delta after backward(t) (M_t the step's matrix, setup.matrices). */
   readonly acc: Float32Array;
   /** [T, Bp, Np] phi'(a_t), kept for BPTT. */
   readonly der: Float32Array;
@@ -104,8 +106,8 @@ export interface BlockProducts {
   readonly u: Float32Array;
   /** Whether tanhBlock and rectBlock are available (SIMD). */
   readonly fusedTanh: boolean;
-  forward(): void;
-  backward(): void;
+  forward(t: number): void;
+  backward(t: number): void;
   /** The block's columns: rho and input slot of each of the first `count` (before tanhBlock, rectBlock). */
   columns(rho: Float64Array, slotOf: Int32Array, count: number): void;
   /**
@@ -137,7 +139,10 @@ export interface BlockProducts {
 
 /** Portable products: plain typed arrays and gemmBlock. */
 function jsProducts(setup: KernelSetup): BlockProducts {
-  const { Np, T, blockColumns: bp, W0, W0T } = setup;
+  const { Np, T, blockColumns: bp, matrices } = setup;
+  const m2 = Np * Np;
+  const W0 = Array.from({ length: matrices }, (_, q) => setup.W0.subarray(q * m2, (q + 1) * m2));
+  const W0T = Array.from({ length: matrices }, (_, q) => setup.W0T.subarray(q * m2, (q + 1) * m2));
   const H = new Float32Array(bp * Np);
   const delta = new Float32Array(bp * Np);
   const acc = new Float32Array(bp * Np);
@@ -185,32 +190,36 @@ function jsProducts(setup: KernelSetup): BlockProducts {
         dss[c] = ss;
       }
     },
-    forward: () => gemmBlock(W0, H, acc, Np, bp),
-    backward: () => gemmBlock(W0T, delta, acc, Np, bp),
+    forward: (t) => gemmBlock(W0[matrixAt(matrices, t)], H, acc, Np, bp),
+    backward: (t) => gemmBlock(W0T[matrixAt(matrices, t)], delta, acc, Np, bp),
   };
 }
 
 /** WebAssembly SIMD products: every operand lives in the module's memory (simd.ts reads M as columns). */
 function simdProducts(setup: KernelSetup): BlockProducts {
-  const { Np, T, blockColumns: bp } = setup;
+  const { Np, T, blockColumns: bp, matrices } = setup;
   const m = Np * Np * 4;
   const v = bp * Np * 4;
+  // Every matrix packed twice: M_1^T .. M_count^T, then M_1 .. M_count.
+  const mats = 2 * matrices * m;
   // The per-column tables after the vectors: params, stats, gss, dss (8-byte aligned: Np is a multiple of 8), scales.
-  const tables = 2 * m + 4 * v + T * v;
+  const tables = mats + 4 * v + T * v;
   const bytes = tables + bp * (COLUMN_PARAMS_BYTES + COLUMN_STATS_BYTES + 8 + 8 + 4);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
   // The main thread chose FMA where it runs; a thread without it would compute other numbers.
   if (setup.fma && !fmaAvailable()) throw new Error('the sweep uses relaxed-SIMD FMA, which this thread does not run');
   const { gemm, tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock } = instantiateKernels(memory, setup.fma);
   const buf = memory.buffer;
-  // Layout: [W0^T | W0 | H | delta | acc | u | der | tables]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
-  packPanels(setup.W0T, Np, new Float32Array(buf, 0, Np * Np));
-  packPanels(setup.W0, Np, new Float32Array(buf, m, Np * Np));
-  const H = new Float32Array(buf, 2 * m, bp * Np);
-  const delta = new Float32Array(buf, 2 * m + v, bp * Np);
-  const acc = new Float32Array(buf, 2 * m + 2 * v, bp * Np);
-  const u = new Float32Array(buf, 2 * m + 3 * v, bp * Np);
-  const der = new Float32Array(buf, 2 * m + 4 * v, T * bp * Np);
+  // Layout: [M^T x count | M x count | H | delta | acc | u | der | tables]. out = sum_j M[j, :] X[:, j], so W0 X takes M = W0^T.
+  for (let q = 0; q < matrices; q++) {
+    packPanels(setup.W0T.subarray(q * Np * Np, (q + 1) * Np * Np), Np, new Float32Array(buf, q * m, Np * Np));
+    packPanels(setup.W0.subarray(q * Np * Np, (q + 1) * Np * Np), Np, new Float32Array(buf, (matrices + q) * m, Np * Np));
+  }
+  const H = new Float32Array(buf, mats, bp * Np);
+  const delta = new Float32Array(buf, mats + v, bp * Np);
+  const acc = new Float32Array(buf, mats + 2 * v, bp * Np);
+  const u = new Float32Array(buf, mats + 3 * v, bp * Np);
+  const der = new Float32Array(buf, mats + 4 * v, T * bp * Np);
   const params = tables;
   const stats = params + bp * COLUMN_PARAMS_BYTES;
   const paramF32 = new Float32Array(buf, params, 2 * bp); // [c * 2] rho
@@ -228,8 +237,8 @@ function simdProducts(setup: KernelSetup): BlockProducts {
     der,
     u,
     fusedTanh: true,
-    forward: () => gemm(0, H.byteOffset, acc.byteOffset, Np, bp),
-    backward: () => gemm(m, delta.byteOffset, acc.byteOffset, Np, bp),
+    forward: (t) => gemm(matrixAt(matrices, t) * m, H.byteOffset, acc.byteOffset, Np, bp),
+    backward: (t) => gemm((matrices + matrixAt(matrices, t)) * m, delta.byteOffset, acc.byteOffset, Np, bp),
     columns(rho, slotOf, count) {
       for (let c = 0; c < count; c++) {
         paramF32[2 * c] = rho[c];
@@ -274,7 +283,8 @@ export class BlockKernel {
   private readonly u: Float32Array; // [slots, Np] U x_t + b of each distinct sample in the block (products.u)
   private readonly x: Float64Array[]; // [slots] [T, D] inputs of each distinct sample
   private cached = new Map<number, Float64Array>(); // inputs of the previous block's samples, by s
-  private readonly rho: Float64Array; // [Bp] rho of each column
+  private readonly rho: Float64Array; // [Bp] rho of each column (1 on the outlier axis)
+  private readonly shift: Float64Array; // [Bp] the outlier's shift of each column (0 on the rho axis)
   private readonly slotOf: Int32Array; // [Bp] input slot of each column
   private readonly valid: Uint8Array; // [Bp] 0 once the backward pass crossed an undefined phi'
   private readonly logRho: Float64Array; // [Bp] log10 rho
@@ -300,6 +310,7 @@ export class BlockKernel {
     this.u = this.products.u;
     this.x = [];
     this.rho = new Float64Array(bp);
+    this.shift = new Float64Array(bp);
     this.slotOf = new Int32Array(bp);
     this.valid = new Uint8Array(bp);
     this.logRho = new Float64Array(bp);
@@ -338,6 +349,7 @@ export class BlockKernel {
       const q = q0 + c;
       const s = Math.floor(q / K);
       rho[c] = this.s.rho[q - s * K];
+      this.shift[c] = this.s.shift[q - s * K];
       if (samples.length === 0 || samples[samples.length - 1] !== s) samples.push(s);
       slotOf[c] = samples.length - 1;
     }
@@ -399,8 +411,9 @@ export class BlockKernel {
     const dphi = scalar.der;
     for (let t = 1; t <= T; t++) {
       this.project(t, slots);
-      // A = W0 H_{t-1} for every column of the block at once.
-      products.forward();
+      // A = M_t H_{t-1} for every column of the block at once, then + shift D_t h_{t-1} (outlier axis).
+      products.forward(t);
+      this.moveOutlier(t, count, H);
       const derT = (t - 1) * bp * Np;
       if (simd) {
         // The activation in SIMD over every column (one call): a, h, phi'(a), sum h^2, the saturated
@@ -485,6 +498,17 @@ export class BlockKernel {
     return stateOutOfRange(amax, hmax, this.range);
   }
 
+  /**
+   * acc[c, :] += shift_c D_t X[c, :] after the forward product (X = h_{t-1}), or shift_c D_t^T X[c, :]
+   * after the backward one (X = delta_t): O(N) per column (outlier-move.ts), nothing on the rho axis.
+   */
+  private moveOutlier(t: number, count: number, X: Float32Array): void {
+    const dir = this.s.directions[matrixAt(this.s.matrices, t)];
+    if (!dir) return;
+    const transpose = X === this.products.delta;
+    for (let c = 0; c < count; c++) addOutlierMove(dir, this.shift[c], X, this.products.acc, c * this.s.Np, this.s.N, transpose);
+  }
+
   private backward(count: number, rho: Float64Array, out: BlockResult): void {
     const { N, Np, T, r } = this.s;
     const { hLog, logScale, carry, products } = this;
@@ -542,8 +566,10 @@ export class BlockKernel {
         out.values.weight[j] = (dss > 0 ? 0.5 * Math.log10(dss) : -Infinity) + logScale[c] + hLog[c * (T + 1) + t - 1];
       }
       if (t === 1) break;
-      // g_{t-1} = rho W0^T delta_t: the product now, rho into the log scale.
-      products.backward();
+      // g_{t-1} = rho M_t^T delta_t + shift D_t^T delta_t: the product now, rho into the log scale
+      // (shift is nonzero only where rho = 1).
+      products.backward(t);
+      this.moveOutlier(t, count, delta);
       for (let c = 0; c < count; c++) if (valid[c]) addLog(logScale, carry, c, logRho[c]);
     }
   }

@@ -26,10 +26,14 @@ export interface KernelSetup {
   fma: boolean;
   /** Columns (sequences) per block, a multiple of 4; the last block is padded with idle columns. */
   blockColumns: number;
-  /** [Np, Np] row-major, W0 padded with zeros, float32. */
+  /** Distinct recurrent matrices M: 1 (tied W0, or untied identity) or T (untied W0_t, step t uses t - 1). */
+  matrices: number;
+  /** [matrices, Np, Np] row-major, each M padded with zeros, float32. */
   W0: Float32Array;
-  /** [Np, Np] row-major, W0^T padded with zeros, float32 (the backward product reads it row by row). */
+  /** [matrices, Np, Np] row-major, each M^T padded with zeros, float32 (the backward product reads it row by row). */
   W0T: Float32Array;
+  /** Per matrix, the outlier's direction where rows shift it (sweep outlier), else null; float64. */
+  directions: (KernelDirection | null)[];
   /** [N, D] row-major, float64 (the input projection is computed in float64 once per step and sample). */
   U: Float64Array;
   /** [N] bias, float64. */
@@ -38,8 +42,10 @@ export interface KernelSetup {
   r: Float64Array;
   /** [N] initial hidden state. */
   h0: Float64Array;
-  /** [K] the swept spectral radii. */
+  /** [K] the factor of M in row k: the swept spectral radius rho_k, or 1 on the outlier axis. */
   rho: Float64Array;
+  /** [K] the outlier's shift in row k, W = M + shift D (all 0 on the rho axis; nonzero only where rho is 1). */
+  shift: Float64Array;
   /** [T] 1 where x_t is switched on (driveOn(config, t).input). */
   inputOn: Uint8Array;
   /** [T] 1 where the bias is switched on (driveOn(config, t).bias). */
@@ -48,6 +54,15 @@ export interface KernelSetup {
   seed: number;
   inputScale: number;
   inputs: InputMode;
+}
+
+/** D = P R P^T, the rank-one or rank-two move of the first outlier (src/core/spectrum-init.ts). */
+export interface KernelDirection {
+  width: 1 | 2;
+  /** [width, N] row-major: the outlier's orthonormal columns of Q. */
+  P: Float64Array;
+  /** [width, width] row-major. */
+  R: Float64Array;
 }
 
 /**

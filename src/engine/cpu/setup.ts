@@ -2,6 +2,7 @@
 import { activationParams } from '../../core/activations.ts';
 import { driveOn } from '../../core/config.ts';
 import type { Problem } from '../../core/problem.ts';
+import type { SweepWeights } from '../sweep-weights.ts';
 import type { KernelSetup } from './protocol.ts';
 
 /** Columns per block when memory allows: 16 sequences share each pass over W0 (measured: bench/cpu.ts). */
@@ -30,14 +31,17 @@ export function chooseBlockColumns(T: number, Np: number, sequences: number, wor
   return Math.max(4, Math.min(roundUp4(preferred), byMemory, byBalance));
 }
 
-/** Pad a row-major [n, n] matrix to [np, np] in float32, optionally transposed. */
-function padMatrix(m: Float64Array, n: number, np: number, transpose: boolean): Float32Array {
-  const out = new Float32Array(np * np);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * np + j] = transpose ? m[j * n + i] : m[i * n + j];
+/** Pad row-major [n, n] matrices to [count, np, np] in float32, optionally transposed. */
+function padMatrices(ms: Float64Array[], n: number, np: number, transpose: boolean): Float32Array {
+  const out = new Float32Array(ms.length * np * np);
+  for (const [q, m] of ms.entries()) {
+    const o = q * np * np;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[o + i * np + j] = transpose ? m[j * n + i] : m[i * n + j];
+  }
   return out;
 }
 
-export function makeSetup(p: Problem, blockColumns: number, simd: boolean, fma = false): KernelSetup {
+export function makeSetup(p: Problem, weights: SweepWeights, blockColumns: number, simd: boolean, fma = false): KernelSetup {
   const c = p.config;
   const N = c.hidden;
   const Np = paddedHidden(N);
@@ -61,13 +65,16 @@ export function makeSetup(p: Problem, blockColumns: number, simd: boolean, fma =
     simd,
     fma: simd && fma,
     blockColumns,
-    W0: padMatrix(p.W0, N, Np, false),
-    W0T: padMatrix(p.W0, N, Np, true),
+    matrices: weights.matrices.length,
+    W0: padMatrices(weights.matrices, N, Np, false),
+    W0T: padMatrices(weights.matrices, N, Np, true),
+    directions: weights.directions.map((d) => d && { width: d.width, P: Float64Array.from(d.P), R: Float64Array.from(d.R) }),
     U: Float64Array.from(p.U),
     b: Float64Array.from(p.b),
     r: Float64Array.from(p.r),
     h0: Float64Array.from(p.h0),
-    rho: Float64Array.from(p.rho),
+    rho: Float64Array.from(weights.factor),
+    shift: Float64Array.from(weights.shift),
     inputOn,
     biasOn,
     seed: c.seed,

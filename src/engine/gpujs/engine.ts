@@ -27,7 +27,8 @@ import { ACTIVATIONS, activationParams, activationRecord, type Activation, type 
 import type { Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
-import { buildProblem } from '../../core/problem.ts';
+import { buildProblem, UnsupportedConfigError } from '../../core/problem.ts';
+import { unsupportedBy } from '../policy.ts';
 import { log10Norm } from '../../core/reference.ts';
 import {
   activationConstants,
@@ -289,6 +290,9 @@ export class GpuJsEngine implements Engine {
     const { signal, onProgress } = options;
     throwIfAborted(signal);
     const started = performance.now();
+    // The outlier axis and untied weights are refused by name (engine/policy.ts): auto then runs the CPU engine.
+    const unsupported = unsupportedBy(this.name, config);
+    if (unsupported) throw new UnsupportedConfigError(unsupported);
     const p = buildProblem(config);
     const field = emptyField(config, p.rho, p.spectrum, { backend: this.name, adapter: this.adapter, wallMs: 0, precision: 'float32' });
     const { hidden: N, steps: T, samples: S, activation: act } = config;

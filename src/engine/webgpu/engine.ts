@@ -24,6 +24,9 @@ import forwardWgsl from '../../../shaders/forward.wgsl?raw';
 import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
+import weightsWgsl from '../../../shaders/weights.wgsl?raw';
+import { untiedWeights } from '../../core/weights.ts';
+import { sweepWeights, type SweepWeights } from '../sweep-weights.ts';
 import { RECORD_FLAGS } from '../../core/statistics.ts';
 import { activationWgsl } from './activation.ts';
 import { decodeCells, recordFlagsOf, recordPreludeWgsl } from './record.ts';
@@ -49,8 +52,8 @@ export interface WebGpuEngineOptions {
 
 const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 32 };
 
-/** Params struct of forward.wgsl / backward.wgsl: 12 words. */
-const STEP_PARAMS_BYTES = 48;
+/** Params struct of forward.wgsl / backward.wgsl: 16 words. */
+const STEP_PARAMS_BYTES = 64;
 /** Params struct of reduce.wgsl: 4 words. */
 const REDUCE_PARAMS_BYTES = 16;
 
@@ -119,9 +122,10 @@ export class WebGpuEngine implements Engine {
     }
     this.subgroups = this.options.subgroups;
     // The matrix prelude (its binding and load function) goes first: it may hold `enable subgroups;`.
-    // Then the per-step record and reduction cell, generated from the statistics table.
+    // Then the per-step record and reduction cell, generated from the statistics table, and the
+    // step's matrix and outlier move (weights.wgsl).
     const record = recordPreludeWgsl();
-    const prelude = `${this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl}\n${record}`;
+    const prelude = `${this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl}\n${record}\n${weightsWgsl}`;
     this.prelude = prelude;
     void device.lost.then((info) => {
       this.lostInfo = info;
@@ -140,15 +144,15 @@ export class WebGpuEngine implements Engine {
         buffer: { type, hasDynamicOffset: type === 'uniform' },
       }));
     this.layouts = {
-      // p, wt, drive, rhos, h0 | hstate, dphi, records
+      // p, wt, drive, rhos, h0 | hstate, dphi, records | outlier
       forward: device.createBindGroupLayout({
         label: 'forward layout',
-        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage']),
+        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage']),
       }),
-      // p, w, rhos, r | gstate | dphi | records, bstate
+      // p, w, rhos, r | gstate | dphi | records, bstate | outlier
       backward: device.createBindGroupLayout({
         label: 'backward layout',
-        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage', 'storage', 'storage']),
+        entries: entries(['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage', 'storage', 'storage', 'read-only-storage']),
       }),
       // p, records | cells
       reduce: device.createBindGroupLayout({ label: 'reduce layout', entries: entries(['uniform', 'read-only-storage', 'storage']) }),
@@ -300,7 +304,11 @@ export class WebGpuEngine implements Engine {
     throwIfAborted(signal);
     const started = performance.now();
     const plan = this.plan(config); // throws before anything is allocated
-    const p = buildProblem(config);
+    const p = buildProblem(config, { outlierAndUntied: true });
+    // Untied weights: T matrices built (and, for gaussian, normalised by an eigenvalue
+    // computation each) before the sweep; the progress says which one.
+    const untied = await untiedWeights(config, { signal, onProgress: onProgress && ((q) => onProgress({ fraction: 0, phase: q.phase })) });
+    const weights = sweepWeights(p, untied);
     const field = emptyField(config, p.rho, p.spectrum, {
       backend: this.name,
       adapter: this.adapter,
@@ -311,8 +319,8 @@ export class WebGpuEngine implements Engine {
     const owned: GPUBuffer[] = [];
     try {
       const bufs = await withErrorScopes(this.device, `allocating ${plan.totalBytes} bytes of GPU buffers`, () => this.allocate(plan, owned));
-      this.upload(plan, p, bufs);
-      await this.sweep(plan, p, field, pipes, bufs, signal, onProgress);
+      this.upload(plan, p, weights, bufs);
+      await this.sweep(plan, p, weights, field, pipes, bufs, signal, onProgress);
     } finally {
       for (const b of owned) this.destroyBuffer(b);
     }
@@ -330,10 +338,11 @@ export class WebGpuEngine implements Engine {
     };
     return {
       params: make('params', GPUBufferUsage.UNIFORM | D), // [dispatches] 256-byte slots
-      wt: make('wt', S | D), // [N][NP] W0^T, padded
-      w: make('w', S | D), // [N][NP] W0, padded
+      wt: make('wt', S | D), // [M][NP][NP] W0^T (or each untied W0_t^T), padded
+      w: make('w', S | D), // [M][NP][NP] W0 (or each W0_t), padded
+      outlier: make('outlier', S | D), // [M][4 + 2N] the outlier moves (weights.wgsl), or a placeholder
       drive: make('drive', S | D), // [T][N][S] U x_t + b
-      rhos: make('rhos', S | D), // [KC] rho of each row of the chunk
+      rhos: make('rhos', S | D), // [2][KC] rho and outlier shift of each row of the chunk
       h0: make('h0', S | D), // [N]
       r: make('r', S | D), // [N]
       hstate: make('hstate', S), // [2][N][BC]
@@ -346,20 +355,36 @@ export class WebGpuEngine implements Engine {
     };
   }
 
-  private upload(plan: MemoryPlan, p: Problem, bufs: ReturnType<WebGpuEngine['allocate']>): void {
+  private upload(plan: MemoryPlan, p: Problem, weights: SweepWeights, bufs: ReturnType<WebGpuEngine['allocate']>): void {
     const { n, np, samples: S, steps: T } = plan;
     const d = p.config.input;
     const q = this.device.queue;
+    // One matrix at a time ([NP][NP] each in the buffers), so the host never holds all T float32 copies.
     const wt = new Float32Array(n * np);
     const w = new Float32Array(n * np);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        wt[j * np + i] = p.W0[i * n + j]; // row j of W0^T = column j of W0
-        w[i * np + j] = p.W0[i * n + j];
+    for (const [m, W] of weights.matrices.entries()) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          wt[j * np + i] = W[i * n + j]; // row j of W^T = column j of W
+          w[i * np + j] = W[i * n + j];
+        }
       }
+      q.writeBuffer(bufs.wt, m * np * np * 4, wt);
+      q.writeBuffer(bufs.w, m * np * np * 4, w);
     }
-    q.writeBuffer(bufs.wt, 0, wt);
-    q.writeBuffer(bufs.w, 0, w);
+    if (p.config.sweep === 'outlier') {
+      // Per matrix: R (2x2, a real outlier's in its first entry), then P's rows (weights.wgsl).
+      const stride = 4 + 2 * n;
+      const moves = new Float32Array(weights.matrices.length * stride);
+      for (const [m, dir] of weights.directions.entries()) {
+        if (!dir) throw new Error('internal: the outlier axis without an outlier direction');
+        const o = m * stride;
+        if (dir.width === 1) moves[o] = dir.R[0];
+        else moves.set(dir.R, o);
+        moves.set(dir.P, o + 4);
+      }
+      q.writeBuffer(bufs.outlier, 0, moves);
+    }
     q.writeBuffer(bufs.h0, 0, Float32Array.from(p.h0));
     q.writeBuffer(bufs.r, 0, Float32Array.from(p.r));
     // c_t = U x_t + b biasOn(t), in float64 then rounded once: [T][N][S]
@@ -383,13 +408,14 @@ export class WebGpuEngine implements Engine {
   private async sweep(
     plan: MemoryPlan,
     p: Problem,
+    weights: SweepWeights,
     field: GradientField,
     pipes: Pipelines,
     bufs: ReturnType<WebGpuEngine['allocate']>,
     signal: AbortSignal | undefined,
     onProgress: RunOptions['onProgress'],
   ): Promise<void> {
-    const { n, np4, samples: S, steps: T, rowsPerChunk, stepsPerDispatch: spd } = plan;
+    const { n, np, np4, samples: S, steps: T, rowsPerChunk, stepsPerDispatch: spd } = plan;
     const K = plan.rhoCount;
     const dev = this.device;
     const wg = this.options.workgroupSize;
@@ -403,8 +429,8 @@ export class WebGpuEngine implements Engine {
         entries: [{ binding: 0, resource: { buffer: bufs.params, size: uniformSize } }, ...list.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
       });
     const groups = await withErrorScopes(dev, 'creating bind groups', () => ({
-      forward: bind('forward bind group', this.layouts.forward, STEP_PARAMS_BYTES, [bufs.wt, bufs.drive, bufs.rhos, bufs.h0, bufs.hstate, bufs.dphi, bufs.records]),
-      backward: bind('backward bind group', this.layouts.backward, STEP_PARAMS_BYTES, [bufs.w, bufs.rhos, bufs.r, bufs.gstate, bufs.dphi, bufs.records, bufs.bstate]),
+      forward: bind('forward bind group', this.layouts.forward, STEP_PARAMS_BYTES, [bufs.wt, bufs.drive, bufs.rhos, bufs.h0, bufs.hstate, bufs.dphi, bufs.records, bufs.outlier]),
+      backward: bind('backward bind group', this.layouts.backward, STEP_PARAMS_BYTES, [bufs.w, bufs.rhos, bufs.r, bufs.gstate, bufs.dphi, bufs.records, bufs.bstate, bufs.outlier]),
       reduce: bind('reduce bind group', this.layouts.reduce, REDUCE_PARAMS_BYTES, [bufs.records, bufs.cells]),
     }));
     const stepFlops = (sequences: number) => sequences * 2 * n * n;
@@ -418,7 +444,10 @@ export class WebGpuEngine implements Engine {
       const kc = Math.min(rowsPerChunk, K - k0);
       const perWg = plan.sequencesPerWorkgroup;
       const bc = Math.ceil((kc * S) / perWg) * perWg; // BP: padded to whole workgroups
-      this.device.queue.writeBuffer(bufs.rhos, 0, Float32Array.from(p.rho.subarray(k0, k0 + kc)));
+      const rowsOfChunk = new Float32Array(2 * kc);
+      rowsOfChunk.set(weights.factor.subarray(k0, k0 + kc));
+      rowsOfChunk.set(weights.shift.subarray(k0, k0 + kc), kc);
+      this.device.queue.writeBuffer(bufs.rhos, 0, rowsOfChunk);
       // One uniform slot per dispatch: forward ranges ascending, backward descending, then reduce.
       const list: Dispatch[] = [];
       const setStep = (slot: number, tFrom: number, tTo: number) => {
@@ -435,6 +464,8 @@ export class WebGpuEngine implements Engine {
         pf[o + 8] = h0Log === -Infinity ? 0 : h0Log;
         pu[o + 9] = kc;
         pu[o + 10] = killMask;
+        pu[o + 11] = weights.matrices.length > 1 ? np * np4 : 0; // matStride, in vec4s
+        pu[o + 12] = p.config.sweep === 'outlier' ? 1 : 0; // moved
       };
       // Until this device's speed is known, the first dispatch is a single step (see waitForQueue).
       for (let t = 1; t <= T; ) {

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../core/config.ts';
 import { formatBytes } from '../../core/work.ts';
+import { matrixCount } from '../sweep-weights.ts';
 import { CELL_BYTES, RECORD_BYTES } from './record.ts';
 
 /** Bytes of one StepRecord and of one reduction Cell: generated from the statistics table (record.ts). */
@@ -72,10 +73,12 @@ function chunkBuffers(kc: number, c: Config, np: number, perWorkgroup: number): 
     bstate: bc * 16, // [BP] vec4<u32>
     cells: kc * T * CELL_BYTES, // [KC][T]
     readback: kc * T * CELL_BYTES,
-    rhos: kc * 4,
-    // the padded W0 copies are per run, listed here so the total is in one place
-    wt: np * np * 4,
-    w: np * np * 4,
+    rhos: 2 * kc * 4, // [2][KC] rho, outlier shift
+    // the padded W0 copies (one, or T untied W0_t) and the outlier moves are per run, listed here
+    // so the total is in one place
+    wt: matrixCount(c) * np * np * 4,
+    w: matrixCount(c) * np * np * 4,
+    outlier: c.sweep === 'outlier' ? matrixCount(c) * (4 + 2 * n) * 4 : 16,
   };
 }
 
@@ -101,6 +104,16 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     return Math.max(b.dphi, b.records, b.cells, b.wt, fixed.drive);
   };
   const perWgCeil = (kc: number) => Math.ceil((kc * S) / perWg) * perWg;
+  const matrices = matrixCount(c);
+  const matrixBytes = matrices * np * np * 4;
+  if (matrices > 1 && matrixBytes > perBuffer) {
+    const stepsThatFit = Math.floor(perBuffer / (np * np * 4));
+    throw new Error(
+      `webgpu: weights: untied needs ${T} matrices of ${n}x${n} (padded to ${np}x${np}) float32 in one GPU buffer, ${formatBytes(matrixBytes)} (${matrixBytes} bytes), ` +
+        `more than the largest buffer allowed here, ${formatBytes(perBuffer)} (${perBuffer} bytes, the device's maxStorageBufferBindingSize or maxBufferSize); ` +
+        `reduce Steps T to at most ${stepsThatFit} (at N = ${n}) or Hidden size N, or use tied weights`,
+    );
+  }
   if (largestPerRow(1) > perBuffer) {
     throw new Error(
       `webgpu: one rho row of this sweep needs a ${formatBytes(largestPerRow(1))} buffer (${largestPerRow(1)} bytes: ` +
