@@ -918,7 +918,12 @@ export class LabApp extends LitElement {
               ? html`<lab-spectrum .spectrum=${editor.spectrum} .editor=${editor.editor}></lab-spectrum>`
               : s.result?.a.config.sweep === 'outlier'
               ? // The outlier axis: the eigenvalues of W_k itself (its first outlier moved), not a scaled W0.
-                html`<lab-spectrum .spectrum=${movedSpectrum(s.result.a.spectrum, s.result.a.config.outliers, sl?.slice.rho ?? view.rho)} .rho=${1} .rhoMax=${1}></lab-spectrum>`
+                html`<lab-spectrum
+                  .spectrum=${movedSpectrum(s.result.a.spectrum, s.result.a.config.outliers, sl?.slice.rho ?? view.rho)}
+                  .rho=${1}
+                  .rhoMax=${1}
+                  matrix=${`W at ${sweepAxis(s.result.a.config).symbol} = ${(sl?.slice.rho ?? view.rho).toFixed(3)}`}
+                ></lab-spectrum>`
               : html`<lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>`}
           </div>
         </section>

@@ -107,6 +107,11 @@ export class LabSpectrum extends LitElement {
   @property({ type: Number }) rho = 1;
   /** Largest rho of the sweep: fixes the plot's scale so moving the slider moves the points. */
   @property({ type: Number }) rhoMax = 1.5;
+  /**
+   * The matrix whose eigenvalues are shown, for the heading: ρ·W0 (the points are the spectrum
+   * times rho), or on the outlier axis W itself with its outlier moved ("W at |λ₁| = 1.100").
+   */
+  @property({ type: String }) matrix = 'ρ·W0';
   /** The editor (init spectrum), or null: the plot only shows. */
   @property({ attribute: false }) editor: SpectrumEditor | null = null;
 
@@ -339,10 +344,12 @@ export class LabSpectrum extends LitElement {
     const label = ok
       ? ed
         ? `eigenvalue editor: eigenvalues of ${ed.title}; spectral radius ${radius.toFixed(3)}. Tab to a handle and use the arrow keys to move it; + adds an outlier`
-        : `eigenvalues of rho times W0 at rho ${this.rho.toFixed(3)}; spectral radius ${radius.toFixed(3)}`
+        : this.matrix === 'ρ·W0'
+          ? `eigenvalues of rho times W0 at rho ${this.rho.toFixed(3)}; spectral radius ${radius.toFixed(3)}`
+          : `eigenvalues of ${this.matrix}; spectral radius ${radius.toFixed(3)}`
       : 'eigenvalues';
     return html`<div class="panel ${ed ? 'editing' : ''}">
-      <div class="head"><h2 title=${ed ? `eigenvalues of ${ed.title}` : 'eigenvalues of ρ·W0'}>${ed ? html`Eigenvalues <span class="muted">· drag to edit</span>` : 'Eigenvalues of ρ·W0'}</h2></div>
+      <div class="head"><h2 title=${ed ? `eigenvalues of ${ed.title}` : `eigenvalues of ${this.matrix}`}>${ed ? html`Eigenvalues <span class="muted">· drag to edit</span>` : `Eigenvalues of ${this.matrix}`}</h2></div>
       <div
         class="plot"
         role=${ed ? 'group' : 'img'}

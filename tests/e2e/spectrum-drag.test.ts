@@ -99,4 +99,15 @@ describeNeeding(CHROMIUM, 'the eigenvalue editor', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('where the plot only shows (embedded), the outlier axis heads it with W at |λ₁|, not ρ·W0', async () => {
+    const { page, errors } = await openLab(lab, `${HASH}&embed=1`, { width: 1280, height: 800 });
+    await waitIdle(page);
+    const heading = page.locator('lab-spectrum h2');
+    await expect(heading.textContent()).resolves.toBe('Eigenvalues of W at |λ₁| = 0.900');
+    await expect(page.locator('lab-spectrum .plot').getAttribute('aria-label')).resolves.toMatch(/^eigenvalues of W at \|λ₁\| = 0\.900; spectral radius 0\.900$/);
+    await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-outlier-embed.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
