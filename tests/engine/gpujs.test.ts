@@ -247,6 +247,16 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     expect(o.errors).toEqual([]);
   });
 
+  it('refuses the outlier axis and untied weights by name, before any work (auto runs them on the CPU engine: engine/policy.ts)', async () => {
+    for (const fields of [{ init: 'spectrum', outliers: '1.1,0', sweep: 'outlier' }, { weights: 'untied' }, { init: 'spectrum', sweep: 'outlier', weights: 'untied' }] as const) {
+      const what = [fields.sweep ? 'sweep = outlier' : '', fields.weights ? 'weights = untied' : ''].filter(Boolean).join(' and ');
+      await expect(run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1, ...fields }))).rejects.toThrow(
+        `${what}: the gpujs engine computes only sweep = rho with tied weights; choose the CPU engine, WebGPU or the float64 reference`,
+      );
+    }
+    expect((await run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1 }))).field.backend).toBe('gpujs'); // still runs afterwards
+  });
+
   it('matches the reference on fresh random configs, every activation x init, odd sizes', async () => {
     const rng = new Rng(FRESH, 77);
     const seen: Comparison[] = [];
