@@ -481,10 +481,19 @@ export class LabStore {
     this.commit(this.snap.state, 'replace', true);
   }
 
-  /** The engine for one live row: the chosen one, or the CPU engine where auto's does not compute the config (as recompute does). */
+  /**
+   * The engine for one live row: a forced engine is used as it is. auto uses the sweep's engine
+   * where that is WebGPU on a hardware adapter, and otherwise the CPU engine (also where auto's
+   * engine does not compute the config, as recompute does): one row is latency-bound, not
+   * throughput-bound; at N = 64, T = 100, S = 16 the CPU engine took 8-14 ms and WebGPU on
+   * SwiftShader 1.1-3.7 s a row (bench/drag.ts), though auto's probe sweep (many rows) may find
+   * SwiftShader faster.
+   */
   private async runRow(config: Config, signal: AbortSignal): Promise<GradientField> {
     const choice = this.snap.state.view.backend;
-    const picked = await this.backends(choice);
+    const b = this.snap.backend;
+    const hardwareGpu = b !== null && b.engine === 'webgpu' && b.webgpu.available && !b.webgpu.isFallback;
+    const picked = await this.backends(choice !== 'auto' || hardwareGpu ? choice : 'cpu');
     const refused = choice === 'auto' ? unsupportedBy(picked.info.engine, config) : null;
     const selected = refused ? await this.backends('cpu') : picked;
     return selected.engine.run(config, { signal });

@@ -91,10 +91,30 @@ function chosenBlocks(config: W0Config): SchurBlock[] {
   return schurBlocks(config.hidden, bulk, outliers, config.seed);
 }
 
+/**
+ * The tied Q (index 0) of the last few (N, seed): dragging an eigenvalue changes B every frame but
+ * never Q, whose QR decomposition is the largest cost of rebuilding W0 = Q B Q^T at small N
+ * (measured 10-17 ms of 19-46 ms per W0 at N = 64 under load 30 on 2 cores). Read-only.
+ */
+const tiedQCache = new Map<string, Float64Array>();
+const TIED_Q_CACHE_LIMIT = 2;
+
+function orthogonalFor(n: number, seed: number, index: number): Float64Array {
+  if (index !== 0) return randomOrthogonal(n, seed, index);
+  const key = `${n}/${seed}`;
+  let q = tiedQCache.get(key);
+  if (!q) {
+    q = randomOrthogonal(n, seed, 0);
+    if (tiedQCache.size >= TIED_Q_CACHE_LIMIT) tiedQCache.delete(tiedQCache.keys().next().value as string);
+    tiedQCache.set(key, q);
+  }
+  return q;
+}
+
 /** Q_index B Q_index^T for the config's chosen spectrum: index 0 is the tied W0, index t the untied W0_t. */
 export function chosenMatrix(config: W0Config, index: number, blocks = chosenBlocks(config)): { W: Float64Array; chosen: ChosenSpectrum } {
   const n = config.hidden;
-  const Q = randomOrthogonal(n, config.seed, index);
+  const Q = orthogonalFor(n, config.seed, index);
   const W = fromSchur(Q, blocks, n);
   const first = blocks[0];
   const hasOutlier = parseOutliers(config.outliers ?? FIELDS.outliers.default).length > 0;

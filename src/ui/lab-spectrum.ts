@@ -122,7 +122,7 @@ export class LabSpectrum extends LitElement {
    * The drag in progress: the handle, and the plot's scale and size frozen at its start, so that
    * the point stays under the pointer even if the panel's layout changes meanwhile.
    */
-  private drag: { handle: Handle; reach: number; size: { w: number; h: number }; pointerId: number } | null = null;
+  private drag: { handle: Handle; reach: number; size: { w: number; h: number }; box: DOMRect; pointerId: number } | null = null;
   /** The latest pointer position not yet sent (one edit per animation frame). */
   private pendingMove: { x: number; y: number } | null = null;
   private frame = 0;
@@ -172,7 +172,9 @@ export class LabSpectrum extends LitElement {
    * of the real axis it is on it (a real eigenvalue: a hand cannot hold a pointer at exactly 0).
    */
   private toPlot(clientX: number, clientY: number, reach: number): { re: number; im: number } {
-    const box = this.renderRoot.querySelector('.plot')!.getBoundingClientRect();
+    // During a drag the box measured at its start: asking again on every move would force a
+    // layout of the page in the middle of each frame (profiled: the largest main-thread cost of a drag).
+    const box = this.drag?.box ?? this.renderRoot.querySelector('.plot')!.getBoundingClientRect();
     const { cx, cy, R } = this.geometry(reach);
     const dy = clientY - box.top - cy;
     return { re: ((clientX - box.left - cx) / R) * reach, im: Math.abs(dy) < AXIS_SNAP_PX ? 0 : (-dy / R) * reach };
@@ -185,7 +187,8 @@ export class LabSpectrum extends LitElement {
     (e.currentTarget as SVGElement).focus({ preventScroll: true });
     if (handle.kind === 'outlier') this.selected = handle.index;
     this.renderRoot.querySelector('svg')!.setPointerCapture(e.pointerId);
-    this.drag = { handle, reach: this.reach, size: this.plot.size, pointerId: e.pointerId };
+    const box = this.renderRoot.querySelector('.plot')!.getBoundingClientRect();
+    this.drag = { handle, reach: this.reach, size: this.plot.size, box, pointerId: e.pointerId };
   }
 
   private onPointerMove(e: PointerEvent): void {
