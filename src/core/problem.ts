@@ -121,6 +121,27 @@ export function chosenMatrix(config: W0Config, index: number, blocks = chosenBlo
   return { W, chosen: { blocks, Q, direction: hasOutlier && first ? outlierDirection(Q, first, n) : null } };
 }
 
+/** The random init's matrix before normalisation: I, an orthogonal Q, or gaussian N(0, 1/N) entries. */
+function drawMatrix(config: W0Config, index: number): Float64Array {
+  const n = config.hidden;
+  if (config.init === 'identity') {
+    const w = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) w[i * n + i] = 1;
+    return w;
+  }
+  const g = new Rng(config.seed, STREAM.W0, index).normals(n * n, 1 / Math.sqrt(n));
+  return config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
+}
+
+/** A gaussian matrix's spectral radius as randomMatrix finds it: from its eigenvalues up to EAGER_EIGENVALUES_MAX_N, else Arnoldi (eigenvalues where it fails). */
+function gaussianRadius(w: Float64Array, n: number, eig: { re: Float64Array; im: Float64Array } | null): { radius: number; eig: { re: Float64Array; im: Float64Array } | null } {
+  if (eig) return { radius: radiusOf(eig.re, eig.im), eig };
+  const arnoldi = arnoldiRadius(w, n);
+  if (arnoldi) return { radius: arnoldi.radius, eig };
+  const all = eigenvalues(w, n);
+  return { radius: radiusOf(all.re, all.im), eig: all };
+}
+
 /**
  * A random init's matrix for index i of the W0 stream (0: the tied W0; t: the untied W0_t),
  * normalised to spectral radius or norm 1, with its spectrum (eigenvalues only up to
@@ -128,25 +149,13 @@ export function chosenMatrix(config: W0Config, index: number, blocks = chosenBlo
  */
 export function randomMatrix(config: W0Config, index: number): W0Entry {
   const n = config.hidden;
-  let w: Float64Array;
-  if (config.init === 'identity') {
-    w = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) w[i * n + i] = 1;
-  } else {
-    const g = new Rng(config.seed, STREAM.W0, index).normals(n * n, 1 / Math.sqrt(n));
-    w = config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
-  }
+  const w = drawMatrix(config, index);
   let eig = n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null;
   let norm = spectralNorm(w, n);
   let radius: number;
-  if (eig) radius = radiusOf(eig.re, eig.im);
   // identity and orthogonal W0 are normal matrices (W W^T = W^T W), whose radius is their norm.
-  else if (config.init !== 'gaussian') radius = norm;
-  else {
-    const arnoldi = arnoldiRadius(w, n);
-    if (!arnoldi) eig = eigenvalues(w, n);
-    radius = arnoldi ? arnoldi.radius : radiusOf(eig!.re, eig!.im);
-  }
+  if (eig || config.init === 'gaussian') ({ radius, eig } = gaussianRadius(w, n, eig));
+  else radius = norm;
   // identity is exactly normalised and orthogonal Q is to rounding (radius and norm 1 within
   // ~1e-15): dividing by 1 +- ulp would only add rounding.
   if (config.init === 'gaussian') {
@@ -159,6 +168,21 @@ export function randomMatrix(config: W0Config, index: number): W0Entry {
     }
   }
   return { W0: w, spectrum: { re: eig?.re ?? new Float64Array(0), im: eig?.im ?? new Float64Array(0), radius, norm, meanSquare: meanSquare(w, n) } };
+}
+
+/**
+ * randomMatrix(config, index).W0 without the spectrum it does not need: the same matrix, bit for
+ * bit, computing only what normalises it (an untied W0_t: T of them are built per sweep). Identity
+ * and orthogonal need nothing; a gaussian one its radius (eigenvalues, or Arnoldi above
+ * EAGER_EIGENVALUES_MAX_N) or its norm.
+ */
+export function normalisedMatrix(config: W0Config, index: number): Float64Array {
+  const n = config.hidden;
+  const w = drawMatrix(config, index);
+  if (config.init !== 'gaussian') return w;
+  const scale = config.normalize === 'radius' ? gaussianRadius(w, n, n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null).radius : spectralNorm(w, n);
+  if (scale > 0) for (let i = 0; i < w.length; i++) w[i] /= scale;
+  return w;
 }
 
 /**

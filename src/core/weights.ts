@@ -9,7 +9,7 @@
  */
 import type { Config } from './config.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from './engine.ts';
-import { chosenMatrix, randomMatrix, type Problem } from './problem.ts';
+import { chosenMatrix, normalisedMatrix, type Problem } from './problem.ts';
 import type { OutlierDirection } from './spectrum-init.ts';
 import { untiedRefusal } from './work.ts';
 
@@ -49,7 +49,7 @@ function untiedStep(config: Config, t: number, shared: Float64Array | null): { W
     const { W, chosen } = chosenMatrix(config, t);
     return { W, direction: chosen.direction };
   }
-  return { W: shared ?? randomMatrix(config, t).W0, direction: null };
+  return { W: shared ?? normalisedMatrix(config, t), direction: null };
 }
 
 /**
@@ -62,7 +62,7 @@ export async function untiedWeights(config: Config, options: RunOptions = {}): P
   if (refusal) throw new UntiedMemoryError(refusal);
   const { signal, onProgress } = options;
   const T = config.steps;
-  const shared = config.init === 'identity' ? randomMatrix(config, 0).W0 : null;
+  const shared = config.init === 'identity' ? normalisedMatrix(config, 0) : null;
   const out: UntiedWeights = { W: [], directions: [] };
   let lastYield = performance.now();
   for (let t = 1; t <= T; t++) {
@@ -84,7 +84,7 @@ export function untiedWeightsSync(config: Config): UntiedWeights | null {
   if (config.weights !== 'untied') return null;
   const refusal = untiedRefusal(config);
   if (refusal) throw new UntiedMemoryError(refusal);
-  const shared = config.init === 'identity' ? randomMatrix(config, 0).W0 : null;
+  const shared = config.init === 'identity' ? normalisedMatrix(config, 0) : null;
   const out: UntiedWeights = { W: [], directions: [] };
   for (let t = 1; t <= config.steps; t++) {
     const step = untiedStep(config, t, shared);

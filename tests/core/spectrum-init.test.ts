@@ -1,7 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { checkConfig, parseConfig, sweepAxis, type Config } from '../../src/core/config.ts';
-import { buildProblem, chosenMatrix, UnsupportedConfigError } from '../../src/core/problem.ts';
+import { buildProblem, chosenMatrix, normalisedMatrix, randomMatrix, UnsupportedConfigError } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence, type SequenceTrace } from '../../src/core/reference.ts';
 import { blockEigenvalues, movedSpectrum, parseBulk, parseOutliers, schurBlocks } from '../../src/core/spectrum-init.ts';
 import { emptyField } from '../../src/core/field.ts';
@@ -220,6 +220,16 @@ describe('reference: outlier axis and untied weights', () => {
       }
     });
   }
+
+  it('an untied W0_t is built without the spectrum it does not need, and is randomMatrix\'s matrix bit for bit', () => {
+    // N = 300 takes the Arnoldi radius (above EAGER_EIGENVALUES_MAX_N), N = 12 the eigenvalues.
+    for (const hidden of [12, 300]) {
+      for (const [init, normalize] of [['gaussian', 'radius'], ['gaussian', 'norm'], ['orthogonal', 'radius'], ['identity', 'radius']] as const) {
+        const config = parseConfig({ init, normalize, hidden, seed: FRESH });
+        for (const t of [1, 7]) expect(Array.from(normalisedMatrix(config, t)), `${init}/${normalize} N=${hidden} t=${t}`).toEqual(Array.from(randomMatrix(config, t).W0));
+      }
+    }
+  });
 
   it('untied with the identity init equals tied (every W0_t is I)', async () => {
     const base = { init: 'identity', hidden: 16, steps: 20, samples: 3, rhoCount: 5, seed: FRESH, activation: 'relu', biasScale: 0.2 } as const;
