@@ -154,7 +154,19 @@ function fieldSchema(label: string, f: FieldSpec): z.ZodType {
   return s.refine((v) => v >= f.min && v <= f.max, { error: message });
 }
 
+// Building a zod object schema compiles it (a fast path per schema); the lab checks settings on
+// every redraw while it trains, so each (table, prefix) schema is built once and kept.
+const schemas = new WeakMap<Record<string, FieldSpec>, Map<string, ReturnType<typeof buildTableSchema>>>();
+
 function tableSchema(table: Record<string, FieldSpec>, prefix: string) {
+  let byPrefix = schemas.get(table);
+  if (!byPrefix) schemas.set(table, (byPrefix = new Map()));
+  let schema = byPrefix.get(prefix);
+  if (!schema) byPrefix.set(prefix, (schema = buildTableSchema(table, prefix)));
+  return schema;
+}
+
+function buildTableSchema(table: Record<string, FieldSpec>, prefix: string) {
   const names = Object.keys(table);
   return z.strictObject(Object.fromEntries(names.map((k) => [k, fieldSchema(`${prefix}${k}`, table[k]).optional()])), {
     error: (issue) =>
