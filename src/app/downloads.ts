@@ -7,7 +7,9 @@
  */
 import type { BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
-import type { ExportReply, ExportRequest, ReadRequest } from './export-worker.ts';
+import type { LossChartInput } from '../export/train-figure.ts';
+import type { Config } from '../core/config.ts';
+import type { ExportReply, ExportRequest, LossFigureRequest, ReadRequest, TrainedFieldRequest } from './export-worker.ts';
 import { SHOWN_GRID, type ShownField, type ViewState } from './state.ts';
 import type { RunResult } from './store.ts';
 
@@ -68,6 +70,17 @@ export async function exportFile(result: RunResult, view: ViewState, format: Exc
 }
 
 /**
+ * The Train view's held-out loss figure (train-figure.ts) as PNG (at `scale`) or SVG, written in
+ * the export worker: the PNG rasterises text with the figure font there, off the page's thread.
+ */
+export async function exportLossFigure(input: LossChartInput, format: 'png' | 'svg', stem: string, scale: PngScale = 2): Promise<ExportedFile> {
+  const reply = await askWorker({ format: format === 'png' ? 'loss-png' : 'loss-svg', input, scale, stem });
+  if (!reply.ok) throw new Error(reply.message);
+  if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');
+  return { name: reply.name, mime: reply.mime, blob: new Blob(reply.parts as BlobPart[], { type: reply.mime }) };
+}
+
+/**
  * Read a run bundle in the export worker (import.ts's readBundleFile there: the page stays
  * responsive while a large file parses). Throws an Error whose message names the file and the problem.
  */
@@ -78,12 +91,24 @@ export async function readBundleInWorker(file: File): Promise<{ field: GradientF
   return { field: reply.field, view: reply.view };
 }
 
+/**
+ * The gradient field of a trained W (core/train/gradient.ts: `config` from trainedConfig) on the
+ * float64 reference, in the export worker: seconds of work at N = 64, T = 150 that must not
+ * block the page.
+ */
+export async function trainedFieldInWorker(config: Config, W: Float64Array, radius: number): Promise<GradientField> {
+  const reply = await askWorker({ format: 'trained-field', config, W, radius });
+  if (!reply.ok) throw new Error(reply.message);
+  if (!('field' in reply)) throw new Error('the export worker answered with something else than a field');
+  return reply.field;
+}
+
 /** One export worker, started on the first export and kept (the figure font stays parsed in it). */
 let worker: Worker | null = null;
 /** Requests in order: the worker answers them one at a time, in the order asked. */
 const waiting: ((r: ExportReply) => void)[] = [];
 
-function askWorker(request: ExportRequest | ReadRequest): Promise<ExportReply> {
+function askWorker(request: ExportRequest | ReadRequest | LossFigureRequest | TrainedFieldRequest): Promise<ExportReply> {
   if (!worker) {
     const w = new Worker(new URL('./export-worker.ts', import.meta.url), { type: 'module', name: 'rnnlab-export' });
     w.onmessage = (e: MessageEvent<ExportReply>) => waiting.shift()?.(e.data);

@@ -13,6 +13,9 @@ import { differenceOf } from '../export/compare.ts';
 import { bundleFile, csvFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile, sliceFile, spectrumFile } from '../export/files.ts';
 import { sliceFromField, type SliceOverlays } from '../export/slice.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
+import { lossChartPng, lossChartSvg, type LossChartInput } from '../export/train-figure.ts';
+import { trainedField } from '../core/train/gradient.ts';
+import type { Config } from '../core/config.ts';
 import { readBundleRun } from './import.ts';
 
 export interface ExportRequest {
@@ -29,6 +32,23 @@ export interface ExportRequest {
   overlays?: SliceOverlays;
 }
 
+/** The Train view's held-out loss figure (train-figure.ts), PNG or SVG. */
+export interface LossFigureRequest {
+  format: 'loss-png' | 'loss-svg';
+  input: LossChartInput;
+  scale: 1 | 2 | 4;
+  /** The file name without its extension. */
+  stem: string;
+}
+
+/** The gradient field of a trained W (core/train/gradient.ts), computed on the float64 reference. */
+export interface TrainedFieldRequest {
+  format: 'trained-field';
+  config: Config;
+  W: Float64Array;
+  radius: number;
+}
+
 /** Read a dropped or picked run bundle (import.ts), so parsing up to MAX_BUNDLE_BYTES of JSON never freezes the page. */
 export interface ReadRequest {
   format: 'read';
@@ -41,9 +61,18 @@ export type ExportReply =
   | { ok: false; message: string };
 
 const ctx = self as unknown as {
-  onmessage: ((e: MessageEvent<ExportRequest | ReadRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<ExportRequest | ReadRequest | LossFigureRequest | TrainedFieldRequest>) => void) | null;
   postMessage(msg: ExportReply, transfer?: Transferable[]): void;
 };
+
+function isLossRequest(r: ExportRequest | LossFigureRequest): r is LossFigureRequest {
+  return r.format === 'loss-png' || r.format === 'loss-svg';
+}
+
+async function writeLoss(r: LossFigureRequest) {
+  if (r.format === 'loss-svg') return { name: `${r.stem}.svg`, mime: 'image/svg+xml', parts: [lossChartSvg(r.input)] };
+  return { name: `${r.stem}.png`, mime: 'image/png', parts: [lossChartPng(r.input, await fetchFigureFont(), r.scale)] };
+}
 
 async function write(r: ExportRequest) {
   const { a, b, grid } = r;
@@ -78,15 +107,16 @@ async function write(r: ExportRequest) {
 /** One request at a time, answered in the order asked (the page matches answers to requests that way). */
 let queue: Promise<void> = Promise.resolve();
 
-async function answer(request: ExportRequest | ReadRequest): Promise<void> {
+async function answer(request: ExportRequest | ReadRequest | LossFigureRequest | TrainedFieldRequest): Promise<void> {
   try {
-    if (request.format === 'read') {
-      const { field, view } = await readBundleRun(request.file);
+    if (request.format === 'read' || request.format === 'trained-field') {
+      const { field, view } =
+        request.format === 'read' ? await readBundleRun(request.file) : { field: await trainedField(request.config, request.W, request.radius), view: null };
       const grids = [...GRID_NAMES.map((g) => field.grids[g]), field.overflow];
       ctx.postMessage({ ok: true, field, view }, grids.map((g) => g.buffer as ArrayBuffer));
       return;
     }
-    const f = await write(request);
+    const f = isLossRequest(request) ? await writeLoss(request) : await write(request);
     const parts = Array.from(f.parts);
     const transfer = [...new Set(parts.filter((p): p is Uint8Array => typeof p !== 'string').map((p) => p.buffer as ArrayBuffer))];
     ctx.postMessage({ ok: true, name: f.name, mime: f.mime, parts }, transfer);

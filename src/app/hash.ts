@@ -184,15 +184,15 @@ const TRAIN_FIELDS: HashField[] = [
   trainField('t.seed', 'seed'),
   {
     key: 't.models',
-    // Up to MAX_MODELS models of activation:init:rho:clip, each well under 60 characters.
-    maxLength: 60 * MAX_MODELS,
+    // Up to MAX_MODELS models of activation:init:rho:clip[:inputWeightScale:biasInit], each well under 80 characters.
+    maxLength: 80 * MAX_MODELS,
     write: (s) => {
       const text = encodeModels(s.view.train.models);
       return text === encodeModels(DEFAULT_TRAIN.models) ? null : text;
     },
     read: (s, raw) => {
       const r = decodeModels(raw);
-      if (!r.ok) return `t.models: ${r.message}; expected activation:init:rho:clip per model, joined by ~`;
+      if (!r.ok) return `t.models: ${r.message}; expected activation:init:rho:clip (or activation:init:rho:clip:inputWeightScale:biasInit) per model, joined by ~`;
       s.view.train = { ...s.view.train, models: r.models };
       return null;
     },

@@ -19,12 +19,14 @@ export interface LiveRow extends EvalRow {
   clippedFraction: number;
 }
 
-/** W's eigenvalues of one model at a saved checkpoint. */
+/** W and its eigenvalues of one model at a saved checkpoint. */
 export interface EigenCheckpoint {
   model: number;
   iteration: number;
   re: Float64Array;
   im: Float64Array;
+  /** [N, N] row-major, W itself (for "open in the gradient view"). */
+  W: Float64Array;
 }
 
 export type FromTrainView =

@@ -7,6 +7,7 @@
 import { ACTIVATIONS, INITS, type Activation, type Init } from '../core/config.ts';
 import {
   checkTrainConfig,
+  DEFAULT_MODEL,
   DEFAULT_MODEL_SPECS,
   MAX_MODELS,
   RUN_FIELDS,
@@ -24,6 +25,10 @@ export interface ModelSpec {
   rho: number;
   /** Global-norm clipping threshold; 0 = off. */
   clip: number;
+  /** U starts with N(0, inputWeightScale^2 / D) entries. */
+  inputWeightScale: number;
+  /** Every entry of b starts at this value. */
+  biasInit: number;
 }
 
 export interface TrainSettings {
@@ -43,7 +48,7 @@ export interface TrainSettings {
 export type RunSetting = Exclude<keyof TrainSettings, 'models'>;
 export type ModelSetting = keyof ModelSpec;
 export const RUN_SETTINGS: readonly RunSetting[] = ['task', 'length', 'hidden', 'optimizer', 'lr', 'batch', 'iterations', 'seed'];
-export const MODEL_SETTINGS: readonly ModelSetting[] = ['activation', 'init', 'rho', 'clip'];
+export const MODEL_SETTINGS: readonly ModelSetting[] = ['activation', 'init', 'rho', 'clip', 'inputWeightScale', 'biasInit'];
 
 /** The four that tell the story (issue defaults): N = 64, T = 150, Adam lr 1e-3, batch 32, 3000 steps. */
 export const DEFAULT_TRAIN: Readonly<TrainSettings> = Object.freeze({
@@ -56,14 +61,31 @@ export const DEFAULT_TRAIN: Readonly<TrainSettings> = Object.freeze({
   iterations: RUN_FIELDS.iterations.default,
   seed: 1,
   models: Object.freeze(
-    DEFAULT_MODEL_SPECS.map((m) => Object.freeze({ activation: m.activation ?? 'tanh', init: m.init ?? 'gaussian', rho: m.rho ?? 1, clip: m.clip ?? 0 })),
+    DEFAULT_MODEL_SPECS.map((m) => Object.freeze(modelSpecOf(m))),
   ),
 });
 
-/** A model in words, as the lab lists it: "tanh-gaussian", "relu-gaussian clip 1", "IRNN (relu-identity)". */
+/** The view's fields of a model, the core's defaults where `m` has none. */
+export function modelSpecOf(m: Partial<ModelSpec>): ModelSpec {
+  return {
+    activation: m.activation ?? DEFAULT_MODEL.activation,
+    init: m.init ?? DEFAULT_MODEL.init,
+    rho: m.rho ?? DEFAULT_MODEL.rho,
+    clip: m.clip ?? DEFAULT_MODEL.clip,
+    inputWeightScale: m.inputWeightScale ?? DEFAULT_MODEL.inputWeightScale,
+    biasInit: m.biasInit ?? DEFAULT_MODEL.biasInit,
+  };
+}
+
+/** A model in words, as the lab lists it: "tanh-gaussian", "relu-gaussian clip 1", "IRNN" (relu-identity), "IRNN input 0.1 clip 1". */
 export function specLabel(m: ModelSpec): string {
   const base = m.activation === 'relu' && m.init === 'identity' ? 'IRNN' : `${m.activation}-${m.init}`;
-  const extras = [m.rho !== 1 ? `rho ${m.rho}` : '', m.clip > 0 ? `clip ${m.clip}` : ''].filter(Boolean);
+  const extras = [
+    m.rho !== 1 ? `rho ${m.rho}` : '',
+    m.inputWeightScale !== DEFAULT_MODEL.inputWeightScale ? `input ${m.inputWeightScale}` : '',
+    m.biasInit !== DEFAULT_MODEL.biasInit ? `bias ${m.biasInit}` : '',
+    m.clip > 0 ? `clip ${m.clip}` : '',
+  ].filter(Boolean);
   return [base, ...extras].join(' ');
 }
 
@@ -86,7 +108,7 @@ function rawConfig(s: TrainSettings): Record<string, unknown> {
     iterations: s.iterations,
     evalEvery: typeof s.iterations === 'number' ? evalEveryFor(s.iterations) : undefined,
     seed: s.seed,
-    models: s.models.map((m) => ({ ...m, hidden: s.hidden, biasInit: 0 })),
+    models: s.models.map((m) => ({ ...m, hidden: s.hidden })),
   };
 }
 
@@ -112,7 +134,7 @@ function valueOf(raw: string, numeric: boolean): string | number {
   return numeric && NUMBER_RE.test(raw.trim()) ? Number(raw.trim()) : raw;
 }
 
-const NUMERIC = new Set<string>(['length', 'hidden', 'lr', 'batch', 'iterations', 'seed', 'rho', 'clip']);
+const NUMERIC = new Set<string>(['length', 'hidden', 'lr', 'batch', 'iterations', 'seed', 'rho', 'clip', 'inputWeightScale', 'biasInit']);
 
 /**
  * Settings with one field set from text: `field` is a run setting ("lr") or a model's
@@ -144,9 +166,17 @@ export function nextModel(s: TrainSettings): ModelSpec | null {
   return { ...DEFAULT_TRAIN.models[s.models.length % DEFAULT_TRAIN.models.length] };
 }
 
-/** Models in a link: `activation:init:rho:clip` joined by `~`. */
+/**
+ * Models in a link: `activation:init:rho:clip` joined by `~`, with `:inputWeightScale:biasInit`
+ * after it where either is off its default (so links written before they existed read the same).
+ */
 export function encodeModels(models: readonly ModelSpec[]): string {
-  return models.map((m) => `${m.activation}:${m.init}:${m.rho}:${m.clip}`).join('~');
+  return models
+    .map((m) => {
+      const head = `${m.activation}:${m.init}:${m.rho}:${m.clip}`;
+      return m.inputWeightScale === DEFAULT_MODEL.inputWeightScale && m.biasInit === DEFAULT_MODEL.biasInit ? head : `${head}:${m.inputWeightScale}:${m.biasInit}`;
+    })
+    .join('~');
 }
 
 export function decodeModels(raw: string): { ok: true; models: ModelSpec[] } | { ok: false; message: string } {
@@ -154,11 +184,18 @@ export function decodeModels(raw: string): { ok: true; models: ModelSpec[] } | {
   const models: ModelSpec[] = [];
   for (const [k, p] of parts.entries()) {
     const f = p.split(':');
-    if (f.length !== 4) return { ok: false, message: `model ${k + 1} "${p.slice(0, 40)}" is not activation:init:rho:clip` };
-    const [activation, init, rho, clip] = f;
+    if (f.length !== 4 && f.length !== 6) return { ok: false, message: `model ${k + 1} "${p.slice(0, 40)}" is not activation:init:rho:clip or activation:init:rho:clip:inputWeightScale:biasInit` };
+    const [activation, init, rho, clip, inputWeightScale = String(DEFAULT_MODEL.inputWeightScale), biasInit = String(DEFAULT_MODEL.biasInit)] = f;
     if (!(ACTIVATIONS as readonly string[]).includes(activation)) return { ok: false, message: `model ${k + 1}: activation "${activation.slice(0, 20)}" is not one of ${ACTIVATIONS.join(', ')}` };
     if (!(INITS as readonly string[]).includes(init)) return { ok: false, message: `model ${k + 1}: init "${init.slice(0, 20)}" is not one of ${INITS.join(', ')}` };
-    models.push({ activation: activation as Activation, init: init as Init, rho: valueOf(rho, true) as number, clip: valueOf(clip, true) as number });
+    models.push({
+      activation: activation as Activation,
+      init: init as Init,
+      rho: valueOf(rho, true) as number,
+      clip: valueOf(clip, true) as number,
+      inputWeightScale: valueOf(inputWeightScale, true) as number,
+      biasInit: valueOf(biasInit, true) as number,
+    });
   }
   const r = trainConfigOf({ ...DEFAULT_TRAIN, models });
   if (!r.ok) return { ok: false, message: r.problems[0].message };

@@ -104,8 +104,9 @@ async function train(config: TrainConfig): Promise<void> {
         // The loop keeps these same iterations as checkpoints (loop.ts).
         const i = row.iteration;
         if (i === 0 || i === config.iterations || (isEvalIteration(config, i) && i % every === 0)) {
-          const { re, im } = eigenvalues(recurrentWeights(kernel.params, kernel.layout), kernel.layout.N);
-          post({ type: 'checkpoint', checkpoint: { model: row.model, iteration: i, re, im } }, [re.buffer, im.buffer]);
+          const W = recurrentWeights(kernel.params, kernel.layout);
+          const { re, im } = eigenvalues(W, kernel.layout.N);
+          post({ type: 'checkpoint', checkpoint: { model: row.model, iteration: i, re, im, W } }, [re.buffer, im.buffer, W.buffer]);
         }
       },
       onDiverged: (divergence) => post({ type: 'diverged', divergence }),

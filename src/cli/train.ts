@@ -77,12 +77,8 @@ export function parseModelSpec(spec: string, index: number): Record<string, unkn
   return out;
 }
 
-export function addTrainCommand(program: Command, io: TrainIo, setAction: (a: () => Promise<number>) => void): void {
-  const cmd = program
-    .command('train')
-    .description('train vanilla RNNs side by side on the adding or copy task; writes curves.csv and train.json')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+/** The train command's options (run fields, --model, model fields for every model, --backend, --out). */
+function defineTrainOptions(cmd: Command): Command {
   for (const name of RUN_FIELD_NAMES) {
     const f: FieldSpec = RUN_FIELDS[name];
     cmd.addOption(new Option(`--${kebab(name)} <value>`, `${f.help}; ${describeSpec(f)} (default ${f.default})`));
@@ -98,13 +94,35 @@ export function addTrainCommand(program: Command, io: TrainIo, setAction: (a: ()
   }
   cmd.addOption(new Option('--backend <name>', `trainer: ${TRAIN_BACKENDS.join(', ')} (auto = cpu)`).default('auto'));
   cmd.addOption(new Option('--out <dir>', 'directory for curves.csv and train.json').default('.'));
+  return cmd;
+}
+
+export function addTrainCommand(program: Command, io: TrainIo, setAction: (a: () => Promise<number>) => void): void {
+  const cmd = defineTrainOptions(
+    program
+      .command('train')
+      .description('train vanilla RNNs side by side on the adding or copy task; writes curves.csv and train.json')
+      .exitOverride()
+      .configureOutput({ writeOut: io.out, writeErr: io.err }),
+  );
   cmd.action((opts: Record<string, unknown>) => {
     const settings = trainSettings(opts);
     setAction(() => runTrain(settings, io));
   });
 }
 
-interface TrainSettings {
+/**
+ * The settings of a `rnnlab train` command line (the words after `train`), exactly as the command
+ * would run them, without running: what the lab's story presets quote is checked with it.
+ * Throws TrainConfigError or UsageError, or commander's error for an unknown flag.
+ */
+export function parseTrainArgs(args: readonly string[]): TrainSettings {
+  const cmd = defineTrainOptions(new Command('train').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }));
+  cmd.parse([...args], { from: 'user' });
+  return trainSettings(cmd.opts());
+}
+
+export interface TrainSettings {
   config: TrainConfig;
   backend: TrainBackend;
   out: string;

@@ -15,9 +15,10 @@ import { addProblem, removeProblem, shownSpectrum } from '../core/spectrum-edit.
 import type { Spectrum } from '../core/spectrum.ts';
 import { movedSpectrum } from '../core/spectrum-init.ts';
 import { formatDuration } from '../core/work.ts';
+import { formatNumber } from '../export/ticks.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
 import type { RateData } from './lab-rate.ts';
-import { exportFile, readBundleInWorker, saveFile, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
+import { exportFile, exportLossFigure, readBundleInWorker, saveFile, trainedFieldInWorker, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import type { SpectrumEditor } from './lab-spectrum.ts';
 import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
@@ -39,7 +40,8 @@ import './lab-surface.ts';
 import type { TrainSession, TrainSnapshot } from '../app/train-session.ts';
 import { DEFAULT_TRAIN, nextModel, specLabel, trainConfigOf, trainFileBase, withSetting } from '../app/train-settings.ts';
 import { TABS, type Tab } from '../app/state.ts';
-import { TrainCommandEvent, TrainSettingEvent } from './train/events.ts';
+import { TrainCommandEvent, TrainPresetEvent, TrainSettingEvent } from './train/events.ts';
+import { trainPresetById } from '../app/train-presets.ts';
 import './train/train-view.ts';
 
 /** A run must take this long before the progress bar shows (short runs would only flicker). */
@@ -378,6 +380,10 @@ export class LabApp extends LitElement {
   @state() private trainSnap: TrainSnapshot | null = null;
   /** Train settings that were not applied, with their messages, by field. */
   @state() private trainErrors: Record<string, string> = {};
+  /** Whether a frame callback is waiting for the surface's first drawing. */
+  private drawCheck = false;
+  /** Train view work in progress, in words. */
+  @state() private trainNote: string | null = null;
   private unsubscribeTrain: (() => void) | null = null;
   @property({ type: Boolean, reflect: true }) embed = false;
   @state() private snap: Snapshot | null = null;
@@ -421,6 +427,7 @@ export class LabApp extends LitElement {
     this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
     this.addEventListener(DerivativeStepEvent.type, (e) => (this.derivStep = e.t));
     this.addEventListener(TrainCommandEvent.type, (e) => void this.trainCommand(e));
+    this.addEventListener(TrainPresetEvent.type, (e) => this.trainPreset(e.id));
     // A run bundle dropped anywhere on the page opens like one picked in the file input.
     this.addEventListener('dragover', (e) => {
       if (e.dataTransfer?.types.includes('Files')) {
@@ -590,14 +597,21 @@ export class LabApp extends LitElement {
     const dialog = this.renderRoot.querySelector<HTMLDialogElement>('dialog.confirm-run');
     if (dialog && this.snap?.confirm && !dialog.open) dialog.showModal();
     if (dialog && !this.snap?.confirm && dialog.open) dialog.close();
-    if (this.firstDrawMs === null && this.snap?.result) {
+    if (this.firstDrawMs === null && this.snap?.result && !this.drawCheck && this.renderRoot.querySelector('lab-surface')) {
       // The scene (three.js) may still be loading: check each frame until it has drawn the data.
+      // One check at a time, and none while the surface is not on the page (the Train view
+      // redraws several times a second: a check per update would pile up frame callbacks).
+      this.drawCheck = true;
       const check = () => {
-        if (this.firstDrawMs !== null) return;
         const surf = this.renderRoot.querySelector('lab-surface');
-        if (surf?.drawn) {
+        if (this.firstDrawMs !== null || !surf) {
+          this.drawCheck = false;
+          return;
+        }
+        if (surf.drawn) {
           this.firstDrawMs = performance.now();
           performance.mark('lab:surface-drawn');
+          this.drawCheck = false;
         } else requestAnimationFrame(check);
       };
       requestAnimationFrame(check);
@@ -707,6 +721,17 @@ export class LabApp extends LitElement {
     if (r.ok) this.store?.setView({ train: r.settings });
   }
 
+  /** A story preset: its settings (in the link too) and a fresh run of them. */
+  private trainPreset(id: string): void {
+    const preset = trainPresetById(id);
+    const session = this.train;
+    if (!preset || !session) return;
+    const check = trainConfigOf(preset.settings);
+    this.trainErrors = check.ok ? {} : { settings: check.problems.map((p) => p.message).join('; ') };
+    this.store?.setView({ train: preset.settings });
+    if (check.ok) session.start(check.config);
+  }
+
   private async trainCommand(e: TrainCommandEvent): Promise<void> {
     const settings = this.snap?.state.view.train;
     const session = this.train;
@@ -743,15 +768,23 @@ export class LabApp extends LitElement {
         this.trainErrors = {};
         this.store?.setView({ train: { ...settings, models: DEFAULT_TRAIN.models } });
         return;
-      case 'svg': {
+      case 'svg':
+      case 'png': {
         const t = session.snapshot;
         if (!t.config || t.rows.length === 0) return;
-        const { lossChartSvg } = await import('../export/train-figure.ts');
-        const text = lossChartSvg({ config: t.config, rows: t.rows, labels: t.config.models.map(specLabel), divergences: t.divergences });
-        const stem = trainFileBase(t.config) + (t.status === 'done' ? '' : `-at${Math.max(0, t.iteration)}`);
-        saveFile({ name: `loss-${stem}.svg`, mime: 'image/svg+xml', blob: new Blob([text], { type: 'image/svg+xml' }) });
+        const input = { config: t.config, rows: t.rows, labels: t.config.models.map(specLabel), divergences: t.divergences };
+        const stem = `loss-${trainFileBase(t.config)}${t.status === 'done' ? '' : `-at${Math.max(0, t.iteration)}`}`;
+        try {
+          saveFile(await exportLossFigure(input, e.command, stem));
+          const { export: _, ...others } = this.trainErrors;
+          this.trainErrors = others;
+        } catch (err) {
+          this.trainErrors = { ...this.trainErrors, export: `the loss figure could not be written: ${err instanceof Error ? err.message : String(err)}` };
+        }
         return;
       }
+      case 'open-gradient':
+        return this.openTrainedW(e.model, e.iteration);
       case 'csv':
       case 'bundle': {
         const result = session.snapshot.result;
@@ -766,6 +799,44 @@ export class LabApp extends LitElement {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * Open the gradient view on model k's W at checkpoint `iteration` (core/train/gradient.ts): the
+   * field is computed on the float64 reference in the export worker and shown like an opened
+   * bundle, the rho slider at W's own spectral radius.
+   */
+  private async openTrainedW(k: number, iteration: number): Promise<void> {
+    const t = this.train?.snapshot;
+    const s = this.snap;
+    const cp = t?.checkpoints.find((c) => c.model === k && c.iteration === iteration);
+    if (!t?.config || !s || !cp) return;
+    const model = t.config.models[k];
+    let radius = 0;
+    for (let i = 0; i < cp.re.length; i++) radius = Math.max(radius, Math.hypot(cp.re[i], cp.im[i]));
+    const { trainedConfig } = await import('../core/train/gradient.ts');
+    const c = trainedConfig(s.state.config, { model, length: t.config.length, seed: t.config.seed, W: cp.W, radius });
+    if (!c.ok) {
+      this.trainErrors = { ...this.trainErrors, open: `model ${k} at step ${iteration} cannot be opened in the gradient view: ${c.message}` };
+      return;
+    }
+    const { open: _, ...others } = this.trainErrors;
+    this.trainErrors = others;
+    this.trainNote = `computing the gradient field of model ${k}'s W at step ${iteration} on the float64 reference…`;
+    try {
+      const field = await trainedFieldInWorker(c.config, cp.W, c.radius);
+      const view = s.state.view;
+      this.store?.loadField(field, `training: W of model ${k} (${specLabel(model)}) at step ${iteration}, rho = its radius ${formatNumber(c.radius)}`, {
+        shown: view.field,
+        rho: c.radius,
+        camera: view.camera,
+      });
+      this.store?.setView({ tab: 'gradient' });
+    } catch (err) {
+      this.trainErrors = { ...this.trainErrors, open: `the gradient field of model ${k} could not be computed: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      this.trainNote = null;
     }
   }
 
@@ -788,7 +859,7 @@ export class LabApp extends LitElement {
           <span class="sub">train vanilla RNNs side by side on a long-memory task: loss, gradient norms and W's eigenvalues as they learn</span>
         </header>
         <div class="main train">
-          <train-view .settings=${s.state.view.train} .snapshot=${this.trainSnap} .errors=${this.trainErrors}></train-view>
+          <train-view .settings=${s.state.view.train} .snapshot=${this.trainSnap} .errors=${this.trainErrors} .note=${this.trainNote}></train-view>
         </div>`;
     }
     const { config, view } = s.state;

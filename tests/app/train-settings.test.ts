@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHash, encodeHash } from '../../src/app/hash.ts';
 import { defaultState } from '../../src/app/state.ts';
-import { CHOICES, DEFAULT_TRAIN, evalEveryFor, nextModel, specLabel, trainConfigOf, withSetting, type TrainSettings } from '../../src/app/train-settings.ts';
+import { CHOICES, decodeModels, DEFAULT_TRAIN, encodeModels, evalEveryFor, nextModel, specLabel, trainConfigOf, withSetting, type TrainSettings } from '../../src/app/train-settings.ts';
 import { DEFAULT_MODEL_SPECS, MAX_MODELS } from '../../src/core/train/config.ts';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -30,6 +30,9 @@ function randomSettings(rng: Rng): TrainSettings {
       init: pick(rng, CHOICES.init),
       rho: Number((rng.uniform() * 3).toPrecision(3)),
       clip: rng.uniform() < 0.5 ? 0 : Number((rng.uniform() * 10).toPrecision(3)),
+      // Half the models keep the defaults (their link entry stays activation:init:rho:clip).
+      inputWeightScale: rng.uniform() < 0.5 ? 1 : Number((rng.uniform() * 2).toPrecision(3)),
+      biasInit: rng.uniform() < 0.5 ? 0 : Number((rng.uniform() * 2 - 1).toPrecision(3)),
     })),
   };
 }
@@ -95,6 +98,19 @@ describe('Train settings', () => {
     expect(d.problems[0].message).toMatch(/^t\.lr: lr: "abc" is not allowed/);
     expect(d.problems[1].message).toMatch(/init "bogus" is not one of/);
     expect(decodeHash('#tab=plots').problems[0].message).toMatch(/^tab: "plots" is not allowed; expected one of gradient, train/);
+  });
+
+  it('links name the input weight scale and bias init only off their defaults; older four-field entries still read', () => {
+    const irnn = { activation: 'relu', init: 'identity', rho: 1, clip: 1, inputWeightScale: 0.1, biasInit: 0 } as const;
+    expect(encodeModels([DEFAULT_TRAIN.models[0], irnn])).toBe('tanh:gaussian:1:0~relu:identity:1:1:0.1:0');
+    expect(decodeModels('tanh:gaussian:1:0~relu:identity:1:1:0.1:0')).toEqual({ ok: true, models: [DEFAULT_TRAIN.models[0], irnn] });
+    expect(specLabel(irnn)).toBe('IRNN input 0.1 clip 1');
+    const bad = decodeModels('relu:identity:1:1:0.1');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.message).toMatch(/^model 1 "relu:identity:1:1:0.1" is not activation:init:rho:clip or .*inputWeightScale:biasInit/);
+    const range = decodeModels('relu:identity:1:1:-3:0');
+    expect(range.ok).toBe(false);
+    if (!range.ok) expect(range.message).toMatch(/inputWeightScale: -3 is not allowed/);
   });
 
   it('add models up to the core limit', () => {

@@ -3,7 +3,8 @@
  * link and a bad one is refused with its field named; Step trains one iteration and pauses;
  * Resume trains on with the progress and the held-out loss chart advancing; Pause holds it;
  * Resume finishes it with every model's curves, the checkpoints' eigenvalues and no console
- * errors; the CSV, the training bundle and the loss chart SVG download and read back. A 1280x720 screenshot goes
+ * errors; the CSV, the training bundle and the loss chart SVG and PNG download and read back; a
+ * checkpoint's W opens in the gradient view. A 1280x720 screenshot goes
  * to artifacts/screenshots/train-view.png for a person to look at.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -162,6 +163,23 @@ describeNeeding(CHROMIUM, 'Train view', () => {
     const svgText = readFileSync((await figure.path())!, 'utf8');
     expect(XMLValidator.validate(svgText)).toBe(true);
     expect(svgText.match(/<polyline class="series"[^>]*stroke-width="1.8"/g)).toHaveLength(4);
+    // The same figure as PNG (written in the export worker with the figure font).
+    const [png] = await Promise.all([page.waitForEvent('download'), page.locator('train-view [data-cmd=png]').click()]);
+    expect(png.suggestedFilename()).toBe('loss-adding-T20-N8-4models-seed3.png');
+    expect([...readFileSync((await png.path())!).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+
+    // Open model 0's last W in the gradient view: the gradient tab shows it as an imported field
+    // of T = 20 and N = 8, the slider at W's spectral radius.
+    const label = (await page.locator('train-eigen [data-eigen-label]').textContent()) ?? '';
+    const radius = Number(label.match(/ρ\(W\) = ([0-9.e+-]+)/)?.[1]);
+    await page.locator('train-eigen [data-cmd=open-gradient]').click();
+    await page.locator('[data-imported]').waitFor({ timeout: 60_000 });
+    await expect(page.locator('[data-imported]').textContent()).resolves.toContain(`training: W of model 0 (tanh-gaussian) at step ${ITER}`);
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toContain('steps=20');
+    expect(hash).toContain('hidden=8');
+    expect(Number(new URLSearchParams(hash.slice(1)).get('rho'))).toBeCloseTo(radius, 2);
+    await page.screenshot({ path: join(ARTIFACTS, 'train-open-gradient.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

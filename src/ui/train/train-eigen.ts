@@ -2,12 +2,15 @@
  * <train-eigen>: W's eigenvalues in the complex plane for one chosen model, at one of the
  * checkpoints saved over training (a slider), with the unit circle and the eigenvalues at
  * iteration 0 drawn faintly, so the movement (IRNN's leaving 1, tanh's shrinking) is visible.
+ * "Open in the gradient view" asks (TrainCommandEvent open-gradient) for the gradient field of
+ * the W shown.
  */
 import { css, html, LitElement, svg } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { EigenCheckpoint } from '../../app/train-protocol.ts';
 import { formatNumber } from '../../export/ticks.ts';
 import { panelStyles, svgTextStyles } from '../theme.ts';
+import { TrainCommandEvent } from './events.ts';
 import { modelColour } from './palette.ts';
 
 const S = 200;
@@ -75,6 +78,14 @@ export class TrainEigen extends LitElement {
           }}
         />
         <span data-eigen-label>${cp ? `iteration ${cp.iteration}, ρ(W) = ${formatNumber(spectral)}` : 'no checkpoint yet'}</span>
+        <button
+          data-cmd="open-gradient"
+          ?disabled=${!cp}
+          title="The gradient lab's field of this W (same T): the rho slider at its spectral radius, the sweep from half to 1.5 times it"
+          @click=${() => cp && this.dispatchEvent(new TrainCommandEvent('open-gradient', cp.model, cp.iteration))}
+        >
+          Open in the gradient view
+        </button>
       </div>
       <svg viewBox="${-S / 2} ${-S / 2} ${S} ${S}" role="img" aria-label="Eigenvalues of W in the complex plane">
         <line x1=${-S / 2} x2=${S / 2} y1="0" y2="0" stroke="var(--border)"></line>

@@ -15,7 +15,8 @@ import { CHOICES, MAX_MODELS_IN_VIEW, specLabel, trainConfigOf, type TrainSettin
 import type { LiveRow } from '../../app/train-protocol.ts';
 import { formatNumber } from '../../export/ticks.ts';
 import { panelStyles } from '../theme.ts';
-import { TrainCommandEvent, TrainSettingEvent, type TrainCommand } from './events.ts';
+import { TRAIN_PRESETS, trainPresetMatching } from '../../app/train-presets.ts';
+import { TrainCommandEvent, TrainPresetEvent, TrainSettingEvent, type TrainCommand } from './events.ts';
 import { modelColour } from './palette.ts';
 import type { ChartRef, ChartSeries } from './train-chart.ts';
 import './train-chart.ts';
@@ -133,6 +134,23 @@ export class TrainView extends LitElement {
         opacity: 0.5;
         cursor: default;
       }
+      .stories {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px;
+      }
+      .stories button[aria-pressed='true'] {
+        outline: 2px solid var(--accent, #0072b2);
+      }
+      .story p {
+        margin: 6px 0;
+        font-size: calc(12px * var(--s, 1));
+        line-height: 1.4;
+      }
+      .story code {
+        word-break: break-all;
+        font-size: calc(11px * var(--s, 1));
+      }
     `,
   ];
 
@@ -140,6 +158,8 @@ export class TrainView extends LitElement {
   @property({ attribute: false }) snapshot: TrainSnapshot | null = null;
   /** Messages of settings that were not applied, by field ("lr", "models[2].clip"). */
   @property({ attribute: false }) errors: Record<string, string> = {};
+  /** Work in progress in words (the gradient field of a checkpoint being computed), or null. */
+  @property({ attribute: false }) note: string | null = null;
 
   private send(command: TrainCommand, model = -1): void {
     this.dispatchEvent(new TrainCommandEvent(command, model));
@@ -159,8 +179,28 @@ export class TrainView extends LitElement {
       : html`<input id=${id} data-field=${field} aria-label=${label} type="text" inputmode="decimal" .value=${String(value)} @change=${onChange} />`;
   }
 
+  private renderStories(s: TrainSettings) {
+    const on = trainPresetMatching(s);
+    return html`<h2>Stories</h2>
+      <div class="stories">
+        ${TRAIN_PRESETS.map(
+          (p) => html`<button data-preset=${p.id} aria-pressed=${p === on ? 'true' : 'false'} title="Load this story's settings and start training" @click=${() => this.dispatchEvent(new TrainPresetEvent(p.id))}>
+            ${p.title}
+          </button>`,
+        )}
+      </div>
+      ${on
+        ? html`<div class="story" data-story=${on.id}>
+            <p>${on.explanation}</p>
+            <p class="note">Headless: <code>${on.command}</code></p>
+            <p class="note"><a href=${on.paper.url} target="_blank" rel="noopener">${on.paper.cite}</a></p>
+          </div>`
+        : null}`;
+  }
+
   private renderSettings(s: TrainSettings, locked: boolean) {
     return html`<aside aria-label="Training settings">
+      ${this.renderStories(s)}
       <h2>Run</h2>
       <div class="fields">
         ${RUN_INPUTS.map(
@@ -177,7 +217,9 @@ export class TrainView extends LitElement {
           <label>init ${this.input(`models[${k}].init`, m.init, `Model ${k} init`, CHOICES.init)}</label>
           <label>rho ${this.input(`models[${k}].rho`, m.rho, `Model ${k} rho`)}</label>
           <label>clip (0 = off) ${this.input(`models[${k}].clip`, m.clip, `Model ${k} clip`)}</label>
-          ${(['activation', 'init', 'rho', 'clip'] as const).map((f) => {
+          <label title="U starts with N(0, scale²/D) entries">input scale ${this.input(`models[${k}].inputWeightScale`, m.inputWeightScale, `Model ${k} input weight scale`)}</label>
+          <label title="every entry of b starts at this value">bias init ${this.input(`models[${k}].biasInit`, m.biasInit, `Model ${k} bias init`)}</label>
+          ${(['activation', 'init', 'rho', 'clip', 'inputWeightScale', 'biasInit'] as const).map((f) => {
             const msg = this.errors[`models[${k}].${f}`];
             return msg ? html`<div class="err" style="grid-column:1/-1" role="alert">${msg}</div>` : null;
           })}
@@ -216,8 +258,11 @@ export class TrainView extends LitElement {
       <span data-progress role="status">${text}</span>
       <button data-cmd="csv" ?disabled=${!snap.result} @click=${() => this.send('csv')}>Curves CSV</button>
       <button data-cmd="bundle" ?disabled=${!snap.result} @click=${() => this.send('bundle')}>Bundle</button>
-      <button data-cmd="svg" ?disabled=${snap.rows.length === 0} title="The held-out loss chart as SVG (so far, while a run is paused)" @click=${() => this.send('svg')}>Loss SVG</button>
-    </div>`;
+      <button data-cmd="png" ?disabled=${snap.rows.length === 0} title="The held-out loss chart as PNG at 2x (the curves so far while a run is going)" @click=${() => this.send('png')}>Loss PNG</button>
+      <button data-cmd="svg" ?disabled=${snap.rows.length === 0} title="The held-out loss chart as SVG (the curves so far while a run is going)" @click=${() => this.send('svg')}>Loss SVG</button>
+    </div>
+    ${this.note ? html`<div class="note" role="status" data-note>${this.note}</div>` : null}
+    ${(['export', 'open'] as const).map((k) => (this.errors[k] ? html`<div class="err" role="alert" data-error=${k}>${this.errors[k]}</div>` : null))}`;
   }
 
   override render() {
