@@ -146,13 +146,73 @@ export function autoRange(grids: readonly FlaggedGrid[], kind: RangeKind): Colou
 }
 
 /**
+ * The sampling noise of a [K, T] grid of means over samples, estimated from the grid itself: the
+ * scatter from step to step. Each step draws fresh inputs, so the mean over S samples of a
+ * quantity in its steady state wanders from t to t by its standard error, while a real trend
+ * (the gradient's decay, a transient) is smooth in t. For white noise of standard deviation
+ * sigma, the second difference v[t+1] - 2 v[t] + v[t-1] has standard deviation sigma sqrt(6);
+ * its median absolute value over the cells, times 1.4826 (the normal's MAD factor), is robust to
+ * the few cells where a trend bends. NaN when no three finite steps in a row exist.
+ */
+export function samplingNoise(grids: readonly FlaggedGrid[], T: number): number {
+  const d: number[] = [];
+  for (const { values, overflow } of grids) {
+    const K = Math.floor(values.length / T);
+    for (let k = 0; k < K; k++) {
+      for (let j = 1; j + 1 < T; j++) {
+        const i = k * T + j;
+        const a = values[i - 1];
+        const b = values[i];
+        const c = values[i + 1];
+        if (overflow[i - 1] || overflow[i] || overflow[i + 1] || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) continue;
+        d.push(Math.abs(c - 2 * b + a));
+      }
+    }
+  }
+  if (d.length === 0) return NaN;
+  d.sort((x, y) => x - y);
+  const median = d.length % 2 ? d[(d.length - 1) / 2] : (d[d.length / 2 - 1] + d[d.length / 2]) / 2;
+  return (1.4826 * median) / Math.sqrt(6);
+}
+
+/**
+ * How many noise standard deviations an auto colour range spans at least: a difference of two
+ * sigma (what sampling alone gives between two cells) is then at most a tenth of the colour bar,
+ * and a redraw with another seed moves the colours by about that, not across the whole map.
+ */
+export const NOISE_SPANS = 20;
+
+/** A colour range and how it was chosen, in words for the legend. */
+export interface ChosenRange extends ColourRange {
+  /** fixed (the statistic's own), auto (the data's min..max), or widened (to NOISE_SPANS sigma). */
+  rule: 'fixed' | 'auto' | 'widened';
+  words: string;
+}
+
+/**
  * The colour range of a statistic's grid (of one run, or of A and B together): the statistic's
  * own fixed range where it has one (a fraction: 0..1, so that half looks like half and noise
- * stays small), else the auto range of the values.
+ * stays small), else the auto range of the values, widened about its middle to NOISE_SPANS times
+ * the grid's sampling noise (samplingNoise, over T steps) where it is narrower, so that noise is
+ * never stretched over the whole scale.
  */
-export function statisticRange(grids: readonly FlaggedGrid[], grid: GridName): ColourRange {
+export function statisticRange(grids: readonly FlaggedGrid[], grid: GridName, T: number): ChosenRange {
   const fixed = STATISTICS[grid].range;
-  return fixed ? { min: fixed[0], max: fixed[1] } : autoRange(grids, 'values');
+  if (fixed) return { min: fixed[0], max: fixed[1], rule: 'fixed', words: `fixed range ${fixed[0]}..${fixed[1]}` };
+  const auto = autoRange(grids, 'values');
+  const sigma = samplingNoise(grids, T);
+  const span = NOISE_SPANS * sigma;
+  if (Number.isFinite(span) && auto.max - auto.min < span) {
+    const mid = (auto.min + auto.max) / 2;
+    return {
+      min: mid - span / 2,
+      max: mid + span / 2,
+      rule: 'widened',
+      words: `range widened to ${NOISE_SPANS}× the sampling noise (σ ≈ ${sigma.toPrecision(2)} from step to step): the data span only ${(auto.max - auto.min).toPrecision(2)}`,
+    };
+  }
+  const noise = Number.isFinite(sigma) ? `; sampling noise σ ≈ ${sigma.toPrecision(2)}` : '';
+  return { ...auto, rule: 'auto', words: `auto range: the data's min..max${noise}` };
 }
 
 /** Cells that are not drawn as their plain value, for legends. */

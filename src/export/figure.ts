@@ -107,7 +107,7 @@ export function configTitle(config: Config): { title: string; subtitle: string }
 }
 
 /** The colour range the options ask for, resolved against the data (colormap.ts's for 'auto': the lab's on-screen range too). */
-function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapOptions): ColourRange {
+function resolveRange(values: Float64Array, overflow: Uint8Array, T: number, opts: HeatmapOptions): ColourRange {
   if (opts.range && opts.range !== 'auto') {
     const { min, max } = opts.range;
     if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
@@ -116,7 +116,7 @@ function resolveRange(values: Float64Array, overflow: Uint8Array, opts: HeatmapO
     return { min, max };
   }
   const grids = [{ values, overflow }];
-  return opts.difference ? autoRange(grids, 'difference') : statisticRange(grids, opts.grid);
+  return opts.difference ? autoRange(grids, 'difference') : statisticRange(grids, opts.grid, T);
 }
 
 /**
@@ -152,7 +152,7 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const overflow = new Uint8Array(K * T);
   // The cell flag's bits are kept (the legend names each kind); an unflagged NaN counts as overflow.
   for (let i = 0; i < K * T; i++) overflow[i] = field.overflow[i] || (Number.isNaN(values[i]) ? CELL_FLAG.overflow : 0);
-  const range = resolveRange(values, field.overflow, opts);
+  const range = resolveRange(values, field.overflow, field.T, opts);
   const counts = countCells({ values, overflow }, range);
   const colourBarLabel = opts.difference ? prettyLabel(opts.difference.label) : prettyLabel(STATISTICS[opts.grid].label);
   const plotW = opts.plotWidth ?? 600;

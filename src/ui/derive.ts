@@ -13,7 +13,7 @@ import { phaseDiagram } from '../core/phase.ts';
 import { fitRates } from '../core/rate.ts';
 import { movedSpectrum } from '../core/spectrum-init.ts';
 import { theoryRow } from '../core/theory.ts';
-import { autoRange, countCells, statisticRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
+import { autoRange, countCells, NOISE_SPANS, statisticRange, type ChosenRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { differenceFlags, differenceGrid } from '../export/compare.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
 import type { RateData } from './lab-rate.ts';
@@ -67,6 +67,12 @@ export function saturationWords(config: Pick<Config, 'activation'> & Partial<Act
   return activationSaturationWords(config.activation, config);
 }
 
+/** The colour range's rule in a few words for the legend, the whole reason in its tooltip. */
+function rangeNote(r: ChosenRange): { short: string; words: string } {
+  const short = r.rule === 'fixed' ? `colours: fixed ${r.min}..${r.max}` : r.rule === 'widened' ? `colours: widened to ${NOISE_SPANS}σ of sampling noise` : 'colours: data min..max';
+  return { short, words: r.words };
+}
+
 /**
  * What the plots draw. Colours, ranges and the difference A - B come from src/export (the same
  * functions the exported figures use), so a cell on screen has the colour it has in the PNG.
@@ -74,7 +80,7 @@ export function saturationWords(config: Pick<Config, 'activation'> & Partial<Act
 export function derivePlots(r: RunResult, field: ShownField): Plots {
   const g = SHOWN_GRID[field];
   // A and B share one range in compare mode, so that a colour means the same value in both.
-  const range = statisticRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])], g);
+  const range = statisticRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])], g, r.a.T);
   const a = surface(r.a, field, range);
   const b = r.b ? surface(r.b, field, range) : null;
   const heatA: HeatmapData = {
@@ -89,6 +95,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     colormap: a.colormap,
     valueLabel: field === 'saturation' ? saturationWords(r.a.config) : SHOWN_LABEL[field],
     difference: false,
+    rangeNote: rangeNote(range),
     undefinedText: absentIn(r.a, field) ? ABSENT_TEXT : undefined,
     zeros: zerosOf(r.a, g),
   };

@@ -25,6 +25,8 @@ export interface HeatmapData {
   /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
   axis?: string;
   range: ColourRange;
+  /** How the range was chosen (colormap.ts statisticRange), for the legend: short words and the whole reason. */
+  rangeNote?: { short: string; words: string };
   /** Cells drawn otherwise than as their value (overflow, infinities, clamped), for the legend. */
   counts: CellCounts;
   colormap: ColormapName;
@@ -307,6 +309,7 @@ export class LabHeatmap extends LitElement {
       ${d
         ? html`<div class="legend">
             <span class="muted">${d.valueLabel}</span>
+            ${d.rangeNote ? html`<span class="note" data-range-rule title=${d.rangeNote.words}>${d.rangeNote.short}</span>` : null}
             ${legendNotes(d).map((n) => (n.hatch ? html`<span><span class="swatch overflow-swatch"></span>${n.words}</span>` : html`<span class="note">${n.words}</span>`))}
           </div>`
         : null}

@@ -10,7 +10,7 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { GRID_NAMES, STATISTICS } from '../../src/core/field.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { colourAt, type ColormapName } from '../../src/export/colormap.ts';
+import { colourAt, NOISE_SPANS, samplingNoise, type ColormapName } from '../../src/export/colormap.ts';
 import { differenceOf } from '../../src/export/compare.ts';
 import { buildHeatmapScene, type HeatmapScene } from '../../src/export/figure.ts';
 import { FigureFont, FontError } from '../../src/export/font.ts';
@@ -71,8 +71,16 @@ describe('heatmap PNG', () => {
       const { scene, raster } = renderHeatmapRaster(field, testFont(), { grid });
       const finite = Array.from(field.grids[grid]).filter(Number.isFinite);
       const fixed = STATISTICS[grid].range;
-      if (fixed) expect(scene.range).toEqual({ min: fixed[0], max: fixed[1] });
-      else expect(scene.range).toEqual({ min: Math.min(...finite), max: Math.max(...finite) });
+      const range = { min: scene.range.min, max: scene.range.max };
+      const data = { min: Math.min(...finite), max: Math.max(...finite) };
+      const sigma = samplingNoise([{ values: field.grids[grid], overflow: field.overflow }], field.T);
+      if (fixed) expect(range).toEqual({ min: fixed[0], max: fixed[1] });
+      else if (data.max - data.min >= NOISE_SPANS * sigma) expect(range, grid).toEqual(data);
+      else {
+        // Values within sampling noise: the range is NOISE_SPANS sigma about the data's middle.
+        expect(range.max - range.min, grid).toBeCloseTo(NOISE_SPANS * sigma, 12);
+        expect((range.max + range.min) / 2, grid).toBeCloseTo((data.max + data.min) / 2, 12);
+      }
       const g = plotPixels(scene);
       const rng = new Rng(11);
       for (let n = 0; n < 40; n++) {

@@ -13,6 +13,7 @@ import { parseConfig, type Config } from '../../src/core/config.ts';
 import { STATISTICS, type GradientField } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
 import { saturationWords, derivePlots, deriveSlice } from '../../src/ui/derive.ts';
+import { statisticRange } from '../../src/export/colormap.ts';
 import { gridOf } from '../helpers/fields.ts';
 import { testSeed } from '../helpers/seed.ts';
 
@@ -94,7 +95,12 @@ describe('derivePlots', () => {
       const alone = finiteRange([r.a], field);
       // The shared range covers both; sigmoid's gradient (phi' <= 1/4) falls below tanh's.
       if (field === 'grad') expect(lo, field).toBeLessThan(alone.lo);
-      expect([p.a.range.min, p.a.range.max], field).toEqual([lo, hi]);
+      // One range over A and B together (widened where their values differ by noise only, colormap.ts).
+      const shared = statisticRange([r.a, r.b!].map((f) => ({ values: f.grids[SHOWN_GRID[field]], overflow: f.overflow })), SHOWN_GRID[field], r.a.T);
+      expect([p.a.range.min, p.a.range.max], field).toEqual([shared.min, shared.max]);
+      expect(shared.min, field).toBeLessThanOrEqual(lo);
+      expect(shared.max, field).toBeGreaterThanOrEqual(hi);
+      if (shared.rule === 'auto') expect([shared.min, shared.max], field).toEqual([lo, hi]);
       expect(p.b!.range).toEqual(p.a.range);
       expect(p.b!.values).toBe(gridOf(r.b!, SHOWN_GRID[field]));
       expect(p.heatB!.range).toEqual(p.a.range);
