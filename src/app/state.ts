@@ -21,8 +21,11 @@ export const SHOWN_LABEL = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf
 /** Short names for plot headings. */
 export const SHOWN_SHORT = Object.fromEntries(SHOWN_FIELDS.map((f) => [f, menuOf(f).heading])) as Record<ShownField, string>;
 
-/** Overlays of the slice chart, each toggleable (meanfield: the mean-field prediction, src/core/meanfield.ts). */
-export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu', 'meanfield'] as const;
+/**
+ * Overlays of the slice chart, each toggleable (meanfield: the mean-field prediction,
+ * src/core/meanfield.ts; grad: the gradient as a second line where Show is another field).
+ */
+export const OVERLAYS = ['std', 'hidden', 'linear', 'pascanu', 'meanfield', 'grad'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /** Which engine computes (the one list, in src/engine/policy.ts): auto (the rule in backends.ts) or one forced by name. */
@@ -81,7 +84,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   rho: 1,
   compare: 'off',
   embed: false,
-  overlays: { std: true, hidden: false, linear: true, pascanu: true, meanfield: true },
+  overlays: { std: true, hidden: false, linear: true, pascanu: true, meanfield: true, grad: false },
   camera: null,
   preset: null,
   backend: 'auto',

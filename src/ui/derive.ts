@@ -148,8 +148,8 @@ function runName(c: Config, other: Config): string {
   return c.weights !== other.weights ? `${c.activation}, ${c.weights}` : c.activation;
 }
 
-/** The slice at the slider's rho: row k of the measured grids and the theory for rho_k. */
-export function deriveSlice(r: RunResult, rho: number): { k: number; slice: SliceData } {
+/** The slice at the slider's rho: row k of the measured grids and the theory for rho_k; the shown field's row where Show is not the gradient. */
+export function deriveSlice(r: RunResult, rho: number, field: ShownField = 'grad'): { k: number; slice: SliceData } {
   const f = r.a;
   const k = nearestRhoIndex(f.rho, rho);
   // The outlier axis: W_k is normal with its own radius (= norm), so the theory is that of
@@ -183,7 +183,24 @@ export function deriveSlice(r: RunResult, rho: number): { k: number; slice: Slic
       gradZeroB: r.b ? gridRow(r.b.grids.gradZeroFraction, r.b.T, k) : null,
       overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
       labelB: r.b ? `log10 ‖dL/dh_t‖, ${runName(r.b.config, f.config)}` : '',
+      shown: field === 'grad' ? null : shownRow(r, field, k),
     },
+  };
+}
+
+/** Row k of the field Show names (A's, and B's in compare mode), for the slice chart. */
+function shownRow(r: RunResult, field: ShownField, k: number): NonNullable<SliceData['shown']> {
+  const g = SHOWN_GRID[field];
+  const spec = STATISTICS[g];
+  const rowOf = (f: GradientField) => (absentIn(f, field) ? new Float64Array(f.T).fill(NaN) : gridRow(f.grids[g], f.T, k));
+  return {
+    key: field,
+    unit: spec.unit,
+    range: spec.range ? [spec.range[0], spec.range[1]] : null,
+    values: rowOf(r.a),
+    label: `${SHOWN_SHORT[field]}, ${r.b ? runName(r.a.config, r.b.config) : r.a.config.activation}${absentIn(r.a, field) ? ' (not in this file)' : ''}`,
+    valuesB: r.b ? rowOf(r.b) : null,
+    labelB: r.b ? `${SHOWN_SHORT[field]}, ${runName(r.b.config, r.a.config)}` : '',
   };
 }
 

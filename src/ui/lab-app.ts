@@ -142,6 +142,13 @@ export class LabApp extends LitElement {
       .bar label {
         font-size: calc(12.5px * var(--s, 1));
       }
+      /* A laptop's width (1280 px): the Show menu gives way (its longest entry is 370 px wide), so
+         that Show, the slider, Compare and File fit on one line and the plots keep their height. */
+      @media (min-width: 1001px) and (max-width: 1440px) {
+        .bar select.show {
+          max-width: 230px;
+        }
+      }
       .row {
         display: grid;
         gap: 8px;
@@ -516,7 +523,7 @@ export class LabApp extends LitElement {
       const live = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0]);
       return { k: s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1, slice: live.slice, live: true };
     }
-    return s?.result ? { ...deriveSlice(s.result, s.state.view.rho), live: false } : null;
+    return s?.result ? { ...deriveSlice(s.result, s.state.view.rho, s.state.view.field), live: false } : null;
   }
 
   /** The eigenvalue editor's state (init spectrum, not embedded), or null: the plot only shows. */
@@ -920,7 +927,8 @@ export class LabApp extends LitElement {
               : html`<label
                     >Show
                     <select
-                      aria-label="Field shown on the surface and heatmap"
+                      class="show"
+                      aria-label="Field shown on the surface, the heatmap and the slice chart"
                       @change=${(e: Event) => this.store?.setView({ field: (e.target as HTMLSelectElement).value as ShownField })}
                     >
                       ${SHOWN_FIELDS.map((f) => {

@@ -189,8 +189,10 @@ export class LabDerivative extends LitElement {
         </g>`;
     }
     const name = (c: DerivativeCurve) => activationTitle(c.activation, c.params);
-    const computedOn = row
-      ? `a_t of ${row.units} units × ${row.samples}${row.samples < row.samplesTotal ? ` of ${row.samplesTotal}` : ''} samples at ${d!.axis} = ${row.rho.toFixed(3)}: float64 forward pass of this row in the page (the sweep's W0 and inputs)`
+    const samples = row ? `${row.samples}${row.samples < row.samplesTotal ? ` of ${row.samplesTotal}` : ''} samples` : '';
+    const computedOn = row ? `a_t: ${row.units} units × ${samples}, float64, this ${d!.axis} only` : (d?.note ?? '');
+    const computedWhy = row
+      ? `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d!.axis} = ${row.rho.toFixed(3)}, from a float64 forward pass of this row alone, run in the page (a worker) on the sweep's own W0, U, b and inputs; the sweep's engine computed the other plots.`
       : (d?.note ?? '');
     return html`<div class="panel">
       <div class="head">
@@ -227,9 +229,9 @@ export class LabDerivative extends LitElement {
                 ? html`<span><span class="key" style="border-color:var(--series-b);border-top-style:dashed"></span>φ′, φ B (${name(d.b)})</span>`
                 : null}
               <span><span class="bars"></span>a_t at t = ${t}${total > 0 && outside > 0 ? `, ${((100 * outside) / total).toFixed(1)}% beyond ±${Math.max(-row!.lo, row!.hi)}` : ''}</span>
-              <span><span class="key" style="border-color:var(--vanish);border-top-style:dashed"></span>mean φ′(a_t) (exact, not from the bins)</span>`
+              <span title="the mean of φ′ over the a_t themselves, not over the bins"><span class="key" style="border-color:var(--vanish);border-top-style:dashed"></span>mean φ′(a_t)</span>`
           : null}
-        <span class="note" data-computed-on>${computedOn}</span>
+        <span class="note" data-computed-on title=${computedWhy}>${computedOn}</span>
       </div>
     </div>`;
   }

@@ -44,7 +44,25 @@ export interface SliceData {
   gradZeroB: Float64Array | null;
   overflowB: Uint8Array | null;
   labelB: string;
+  /**
+   * The field Show names, where it is not the gradient: its row (A's and B's) is the chart's main
+   * line, and the gradient with its theory becomes an optional second line (overlay `grad`), on
+   * the same axis when both are log10 norms, else on an axis of its own at the right.
+   */
+  shown?: {
+    key: string;
+    unit: 'log10' | 'fraction' | "phi'";
+    /** The statistic's fixed range (fractions: 0..1), else null (the data's). */
+    range: [number, number] | null;
+    values: Float64Array;
+    label: string;
+    valuesB: Float64Array | null;
+    labelB: string;
+  } | null;
 }
+
+/** The y axis's title for a unit. */
+const UNIT_WORDS = { log10: 'log10 norm', fraction: 'fraction', "phi'": 'mean φ′' } as const;
 
 const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f', meanfield: '#e69f00' };
 /** Series that are predictions, not measurements: they never set the y range on their own. */
@@ -126,7 +144,7 @@ export class LabSlice extends LitElement {
   ];
 
   @property({ attribute: false }) data: SliceData | null = null;
-  @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true, meanfield: true };
+  @property({ attribute: false }) overlays: Record<Overlay, boolean> = { std: true, hidden: false, linear: true, pascanu: true, meanfield: true, grad: false };
   private readonly plot = new PlotSizeController(this);
   private get size(): { w: number; h: number } {
     return this.plot.size;
@@ -151,14 +169,31 @@ export class LabSlice extends LitElement {
     this.dispatchEvent(new ViewChangeEvent({ overlays: { ...this.overlays, [o]: on } }));
   }
 
+  /** Whether the gradient (with its band and theory) is drawn: always where Show is the gradient, else when its overlay is on. */
+  private gradOn(d: SliceData): boolean {
+    return !d.shown || this.overlays.grad;
+  }
+
+  /** The log10-norm series: the gradient and its theory (when drawn) and the hidden norm (when on). */
   private series(d: SliceData): Series[] {
     const out: Series[] = [];
-    if (this.overlays.linear) out.push({ key: 'linear', values: d.linear, color: COLORS.linear, dash: '6 4', width: 1.5 });
-    if (this.overlays.pascanu) out.push({ key: 'pascanu', values: d.pascanu, color: COLORS.pascanu, dash: '2 3', width: 1.5 });
-    if (this.overlays.meanfield && d.meanField) out.push({ key: 'meanfield', values: d.meanField, color: COLORS.meanfield, dash: '9 3 2 3', width: 2 });
-    if (this.overlays.hidden) out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, color: COLORS.hidden, width: 1.5 });
-    if (d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: 2 });
-    out.push({ key: 'grad', values: d.grad, overflow: d.overflow, color: COLORS.grad, width: 2.2 });
+    const grad = this.gradOn(d);
+    if (grad && this.overlays.linear) out.push({ key: 'linear', values: d.linear, color: COLORS.linear, dash: '6 4', width: 1.5 });
+    if (grad && this.overlays.pascanu) out.push({ key: 'pascanu', values: d.pascanu, color: COLORS.pascanu, dash: '2 3', width: 1.5 });
+    if (grad && this.overlays.meanfield && d.meanField) out.push({ key: 'meanfield', values: d.meanField, color: COLORS.meanfield, dash: '9 3 2 3', width: 2 });
+    if (this.overlays.hidden && d.shown?.key !== 'hidden') out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, color: COLORS.hidden, width: 1.5 });
+    if (grad && d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: d.shown ? 1.5 : 2, dash: d.shown ? '5 3' : undefined });
+    if (grad) out.push({ key: 'grad', values: d.grad, overflow: d.overflow, color: COLORS.grad, width: d.shown ? 1.5 : 2.2, dash: d.shown ? '5 3' : undefined });
+    return out;
+  }
+
+  /** The shown field's lines (A's, and B's in compare mode), where Show is not the gradient. */
+  private shownSeries(d: SliceData): Series[] {
+    const s = d.shown;
+    if (!s) return [];
+    const out: Series[] = [];
+    if (s.valuesB) out.push({ key: 'shownB', values: s.valuesB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: 2 });
+    out.push({ key: 'shown', values: s.values, overflow: d.overflow, color: COLORS.grad, width: 2.2 });
     return out;
   }
 
@@ -199,12 +234,27 @@ export class LabSlice extends LitElement {
     let partZero = 0; // steps where the gradient is exactly 0 in some samples but not all
     let hasOverflow = false;
     if (d && W > 0) {
-      const series = this.series(d);
-      const yr = this.yRange(d, series);
+      const norms = this.series(d);
+      const shown = this.shownSeries(d);
+      // The left axis: the shown field (with the norms when it is a log10 norm too); the norms get
+      // an axis of their own at the right where the shown field is a fraction or a mean phi'.
+      const twoAxes = !!d.shown && d.shown.unit !== 'log10' && norms.length > 0;
+      const left = d.shown ? (twoAxes ? shown : [...norms, ...shown]) : norms;
+      const series = [...norms, ...shown];
+      const fixed = d.shown?.unit !== 'log10' ? d.shown?.range : null;
+      const yr = fixed ? { lo: fixed[0] - 0.03 * (fixed[1] - fixed[0]), hi: fixed[1] + 0.03 * (fixed[1] - fixed[0]) } : this.yRange(d, left);
+      const yr2 = twoAxes ? this.yRange(d, norms) : yr;
+      if (twoAxes) b.w = Math.max(10, b.w - 34 * sc);
+      this.lastBox = { x: b.x, w: b.w };
       const xOf = (j: number) => b.x + (d.T <= 1 ? b.w / 2 : (j / (d.T - 1)) * b.w);
-      const yOf = (v: number) => b.y + b.h - ((v - yr.lo) / (yr.hi - yr.lo)) * b.h;
+      const yOnLeft = (v: number) => b.y + b.h - ((v - yr.lo) / (yr.hi - yr.lo)) * b.h;
+      const yOnRight = (v: number) => b.y + b.h - ((v - yr2.lo) / (yr2.hi - yr2.lo)) * b.h;
+      const axisOf = (s: Series) => (twoAxes && !s.key.startsWith('shown') ? yOnRight : yOnLeft);
+      // The gradient's band lies on the gradient's axis.
+      const yOf = twoAxes ? yOnRight : yOnLeft;
       const bottom = b.y + b.h;
       const pathOf = (s: Series) => {
+        const yOf = axisOf(s);
         let p = '';
         let pen = false;
         for (let j = 0; j < d.T; j++) {
@@ -229,7 +279,7 @@ export class LabSlice extends LitElement {
       for (const z of [d.gradZero, d.gradZeroB]) if (z) for (let j = 0; j < d.T; j++) if (z[j] > 0 && z[j] < 1) partZero++;
       // +-1 std band around the mean gradient (only where both are finite).
       let band = '';
-      if (this.overlays.std) {
+      if (this.overlays.std && this.gradOn(d)) {
         const up: string[] = [];
         const down: string[] = [];
         const flush = () => {
@@ -251,6 +301,7 @@ export class LabSlice extends LitElement {
       }
       const xt = stepTicks(d.T, Math.min(10, Math.max(2, Math.floor(b.w / 80))));
       const yt = labelledTicks(yr.lo, yr.hi, Math.min(8, Math.max(4, Math.floor(b.h / 40))));
+      const yt2 = twoAxes ? labelledTicks(yr2.lo, yr2.hi, Math.min(8, Math.max(4, Math.floor(b.h / 40)))) : [];
       const overflowMarks: SVGTemplateResult[] = [];
       for (let j = 0; j < d.T; j++) {
         if (d.overflow[j] || (d.overflowB?.[j] ?? 0)) {
@@ -259,20 +310,26 @@ export class LabSlice extends LitElement {
       }
       body = svg`
         <defs><clipPath id="clip"><rect x=${b.x} y=${b.y - 1} width=${b.w} height=${b.h + 2}></rect></clipPath></defs>
-        ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOf(v.value)} y2=${yOf(v.value)}></line>
-          <text x=${b.x - 6} y=${yOf(v.value) + 4} text-anchor="end">${v.label}</text>`)}
+        ${yt.map((v) => svg`<line class="gridline" x1=${b.x} x2=${b.x + b.w} y1=${yOnLeft(v.value)} y2=${yOnLeft(v.value)}></line>
+          <text x=${b.x - 6} y=${yOnLeft(v.value) + 4} text-anchor="end">${v.label}</text>`)}
+        ${yt2.map((v) => svg`<line class="axis" x1=${b.x + b.w} x2=${b.x + b.w + 4} y1=${yOnRight(v.value)} y2=${yOnRight(v.value)}></line>
+          <text x=${b.x + b.w + 6} y=${yOnRight(v.value) + 4} text-anchor="start" style="fill:var(--muted)">${v.label}</text>`)}
+        ${twoAxes
+          ? svg`<line class="axis" x1=${b.x + b.w} y1=${b.y} x2=${b.x + b.w} y2=${b.y + b.h}></line>
+            <text transform=${`translate(${b.x + b.w + 30 * sc} ${b.y + b.h / 2}) rotate(90)`} text-anchor="middle" style="fill:var(--muted)">log10 norm</text>`
+          : null}
         ${xt.map((t) => svg`<line class="axis" x1=${xOf(t.value - 1)} x2=${xOf(t.value - 1)} y1=${bottom} y2=${bottom + 4}></line>
           <text x=${xOf(t.value - 1)} y=${bottom + 15 * sc} text-anchor="middle">${t.label}</text>`)}
         <line class="axis" x1=${b.x} y1=${bottom} x2=${b.x + b.w} y2=${bottom}></line>
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
         <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">timestep t</text>
-        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">log10 norm</text>
+        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">${UNIT_WORDS[d.shown?.unit ?? 'log10']}</text>
         <g clip-path="url(#clip)">
           ${band ? svg`<path d=${band} fill=${COLORS.grad} opacity="0.2"></path>` : null}
           ${series.map((s) => svg`<path d=${pathOf(s)} fill="none" stroke=${s.color} stroke-width=${s.width} stroke-dasharray=${s.dash ?? 'none'} stroke-linejoin="round"></path>`)}
         </g>
         ${overflowMarks}
-        ${d.grad.every((v, j) => d.overflow[j] || !Number.isFinite(v))
+        ${this.gradOn(d) && d.grad.every((v, j) => d.overflow[j] || !Number.isFinite(v))
           ? svg`<text x=${b.x + b.w / 2} y=${b.y + b.h / 2} text-anchor="middle" style="fill:var(--error)">${noGradientText(flagKinds(d.overflow, d.grad))}</text>`
           : null}`;
     }
@@ -286,19 +343,30 @@ export class LabSlice extends LitElement {
         ${d ? this.verdict(d.grad, d.overflow, d.gradZero, d.samples, d.labelA.replace(/^.*, /, '')) : null}
         ${d?.gradB ? this.verdict(d.gradB, d.overflowB, d.gradZeroB, d.samples, d.labelB.replace(/^.*, /, '')) : null}
       </div>
-      <div class="plot" role="img" @pointermove=${(e: PointerEvent) => this.hover(e)} aria-label=${d ? `log10 gradient norm against timestep at rho ${d.rho.toFixed(3)}` : 'slice chart'}>
+      <div
+        class="plot"
+        role="img"
+        @pointermove=${(e: PointerEvent) => this.hover(e)}
+        aria-label=${d ? `${d.shown ? d.shown.label : 'log10 gradient norm'} against timestep at rho ${d.rho.toFixed(3)}${d.shown && this.overlays.grad ? ', with the log10 gradient norm' : ''}` : 'slice chart'}
+      >
         <svg width="100%" height="100%">${body}</svg>
       </div>
       <div class="legend">
-        <span><span class="key" style=${`border-color:${COLORS.grad}`}></span>${d?.labelA ?? 'log10 ‖dL/dh_t‖'}</span>
-        ${d?.gradB ? html`<span><span class="key" style=${`border-color:${COLORS.gradB}`}></span>${d.labelB}</span>` : null}
-        ${box('std', '±1 std', html`<span class="band" style=${`background:${COLORS.grad}`}></span>`)}
-        ${box('hidden', 'log10 ‖h_t‖', html`<span class="key" style=${`border-color:${COLORS.hidden}`}></span>`)}
-        ${box('linear', 'linear theory (T−t)·log10 ρ', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>`)}
-        ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
-        ${d && !d.meanField
-          ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
-          : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}
+        ${d?.shown
+          ? html`<span><span class="key" style=${`border-color:${COLORS.grad}`}></span>${d.shown.label}</span>
+              ${d.shown.valuesB ? html`<span><span class="key" style=${`border-color:${COLORS.gradB}`}></span>${d.shown.labelB}</span>` : null}
+              ${box('grad', `log10 ‖dL/dh_t‖ (dashed${d.shown.unit === 'log10' ? '' : ', right axis'})`, html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.grad}`}></span>`)}`
+          : html`<span><span class="key" style=${`border-color:${COLORS.grad}`}></span>${d?.labelA ?? 'log10 ‖dL/dh_t‖'}</span>
+              ${d?.gradB ? html`<span><span class="key" style=${`border-color:${COLORS.gradB}`}></span>${d.labelB}</span>` : null}`}
+        ${!d || this.gradOn(d) ? box('std', '±1 std', html`<span class="band" style=${`background:${COLORS.grad}`}></span>`) : null}
+        ${d?.shown?.key === 'hidden' ? null : box('hidden', 'log10 ‖h_t‖', html`<span class="key" style=${`border-color:${COLORS.hidden}`}></span>`)}
+        ${!d || this.gradOn(d)
+          ? html`${box('linear', 'linear theory (T−t)·log10 ρ', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.linear}`}></span>`)}
+            ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
+            ${d && !d.meanField
+              ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
+              : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}`
+          : null}
         ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>${flaggedStepsText(flagKinds(d?.overflow, d?.grad) | flagKinds(d?.overflowB))}</span>` : null}
         ${hasZero ? html`<span class="note">exactly 0 in every sample (−∞): pinned to the bottom edge</span>` : null}
         ${partZero > 0

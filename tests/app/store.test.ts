@@ -192,7 +192,7 @@ describe('LabStore', () => {
     store.start();
     const first = await idle(store);
     store.setView({ rho: 1.25 });
-    store.setView({ overlays: { std: false, hidden: true, linear: true, pascanu: false, meanfield: false } });
+    store.setView({ overlays: { std: false, hidden: true, linear: true, pascanu: false, meanfield: false, grad: true } });
     expect(store.snapshot.result).toBe(first.result);
     expect(engine.started).toHaveLength(1);
     store.setView({ compare: 'relu' });

@@ -223,7 +223,8 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
   it("phi' and the histogram of a_t at the slider's rho: its mean phi'(a_t) is the engine's own grid value, it says what it was computed on, and hovering the slice chart moves its step", async () => {
     const { page, errors } = await openLab(lab, `${SMALL_HASH}&rho=1.3`);
     const note = page.locator('lab-derivative [data-computed-on]');
-    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toMatch(/^a_t of 16 units × 4 samples at ρ = 1\.300: float64 forward pass/);
+    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toBe('a_t: 16 units × 4 samples, float64, this ρ only');
+    expect(await note.getAttribute('title')).toMatch(/at ρ = 1\.300, from a float64 forward pass of this row alone/);
     const plot = page.locator('lab-derivative .plot');
     /** The step and the mean phi' the panel shows, from its accessible description. */
     const shown = async () => {
@@ -253,6 +254,28 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
     expect(mid.t).toBeLessThan(35);
     expect(Math.abs(mid.mean - (await engineMean(mid.t)))).toBeLessThan(1e-3);
     await page.screenshot({ path: join(ARTIFACTS, 'derivative-panel.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describeNeeding(CHROMIUM, 'the slice chart follows Show', () => {
+  it('draws the shown field at the slider\'s rho, with the gradient as an optional second line on its own axis', async () => {
+    const { page, errors } = await openLab(lab, `${SMALL_HASH}&field=deriv`);
+    const plot = page.locator('lab-slice .plot');
+    expect(await plot.getAttribute('aria-label')).toMatch(/^mean φ′\(a_t\), tanh against timestep at rho/);
+    expect(await page.locator('lab-slice .plot svg').innerHTML()).toContain('mean φ′');
+    // The line drawn is the engine's derivMean row: one path with a point per step, inside 0..1.
+    const paths = () => page.locator('lab-slice .plot path[fill="none"]').count();
+    expect(await paths()).toBe(1);
+    // The gradient as a second line (with its theory), on a right-hand axis.
+    await page.locator('lab-slice .legend label', { hasText: 'log10 ‖dL/dh_t‖' }).locator('input').check();
+    await expect.poll(() => plot.getAttribute('aria-label')).toMatch(/with the log10 gradient norm$/);
+    expect(await paths()).toBeGreaterThan(2);
+    expect(await page.locator('lab-slice .plot svg').innerHTML()).toContain('log10 norm');
+    // Back to the gradient: the chart is the gradient's again.
+    await page.locator('lab-app select.show').selectOption('grad');
+    await expect.poll(() => plot.getAttribute('aria-label')).toMatch(/^log10 gradient norm against timestep/);
     expect(errors).toEqual([]);
     await page.close();
   });

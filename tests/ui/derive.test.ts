@@ -118,6 +118,26 @@ describe('derivePlots', () => {
 });
 
 describe('deriveSlice', () => {
+  it("follows Show: the shown field's row of A and B, with its unit and fixed range; none for the gradient itself", async () => {
+    const r = await result({ activation: 'tanh', rhoMin: 0.5, rhoMax: 3, rhoCount: 6 }, { activation: 'relu' });
+    const T = r.a.T;
+    expect(deriveSlice(r, 1.5, 'grad').slice.shown).toBeNull();
+    for (const field of SHOWN_FIELDS.filter((f) => f !== 'grad')) {
+      const { k, slice } = deriveSlice(r, 1.5, field);
+      const g = SHOWN_GRID[field];
+      const s = slice.shown!;
+      expect(s.key).toBe(field);
+      expect(Array.from(s.values), field).toEqual(Array.from(gridOf(r.a, g)).slice(k * T, (k + 1) * T));
+      expect(Array.from(s.valuesB!), field).toEqual(Array.from(gridOf(r.b!, g)).slice(k * T, (k + 1) * T));
+      expect(s.unit).toBe(STATISTICS[g].unit);
+      expect(s.range).toEqual(STATISTICS[g].range ? [...STATISTICS[g].range!] : null);
+      expect(s.label).toContain('tanh');
+      expect(s.labelB).toContain('relu');
+      // The gradient stays in the slice, for the optional second line.
+      expect(Array.from(slice.grad)).toEqual(Array.from(gridOf(r.a, 'gradLog10Mean')).slice(k * T, (k + 1) * T));
+    }
+  });
+
   it('takes the row of the rho nearest the slider, with the theory rows for that rho (derived here)', async () => {
     const r = await result({ activation: 'sigmoid', rhoMin: 0.5, rhoMax: 3, rhoCount: 6 }, { activation: 'tanh' });
     const { a } = r;
