@@ -4,7 +4,7 @@
  * clip). Plain data in the view state, so the URL hash (hash.ts) carries it and a link
  * reproduces the run. Validation is the core's (checkTrainConfig): every message names its field.
  */
-import { ACTIVATIONS, INITS, type Activation, type Init } from '../core/config.ts';
+import { ACTIVATIONS, RANDOM_INITS, type Activation, type Init } from '../core/config.ts';
 import {
   checkTrainConfig,
   DEFAULT_MODEL,
@@ -187,7 +187,7 @@ export function decodeModels(raw: string): { ok: true; models: ModelSpec[] } | {
     if (f.length !== 4 && f.length !== 6) return { ok: false, message: `model ${k + 1} "${p.slice(0, 40)}" is not activation:init:rho:clip or activation:init:rho:clip:inputWeightScale:biasInit` };
     const [activation, init, rho, clip, inputWeightScale = String(DEFAULT_MODEL.inputWeightScale), biasInit = String(DEFAULT_MODEL.biasInit)] = f;
     if (!(ACTIVATIONS as readonly string[]).includes(activation)) return { ok: false, message: `model ${k + 1}: activation "${activation.slice(0, 20)}" is not one of ${ACTIVATIONS.join(', ')}` };
-    if (!(INITS as readonly string[]).includes(init)) return { ok: false, message: `model ${k + 1}: init "${init.slice(0, 20)}" is not one of ${INITS.join(', ')}` };
+    if (!(RANDOM_INITS as readonly string[]).includes(init)) return { ok: false, message: `model ${k + 1}: init "${init.slice(0, 20)}" is not one of ${RANDOM_INITS.join(', ')}` };
     models.push({
       activation: activation as Activation,
       init: init as Init,
@@ -202,8 +202,8 @@ export function decodeModels(raw: string): { ok: true; models: ModelSpec[] } | {
   return { ok: true, models };
 }
 
-/** Enumerations for the form's menus. */
-export const CHOICES = { task: TASKS, optimizer: OPTIMIZERS, activation: ACTIVATIONS, init: INITS } as const;
+/** Enumerations for the form's menus: the inits the trainer builds (not the sweep's chosen-spectrum init). */
+export const CHOICES = { task: TASKS, optimizer: OPTIMIZERS, activation: ACTIVATIONS, init: RANDOM_INITS } as const;
 
 /** Most models the view trains at once (the core's limit). */
 export const MAX_MODELS_IN_VIEW = MAX_MODELS;
