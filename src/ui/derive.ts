@@ -114,6 +114,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
       K: a.K,
       T: a.T,
       rho: a.rho,
+      axis: a.axis,
       range: dRange,
       counts: countCells({ values, overflow }, dRange),
       colormap: 'rdbu',
