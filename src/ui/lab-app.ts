@@ -520,7 +520,7 @@ export class LabApp extends LitElement {
     const s = this.snap;
     if (s?.live) {
       const f = s.live.field;
-      const live = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0]);
+      const live = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0], s.state.view.field);
       return { k: s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1, slice: live.slice, live: true };
     }
     return s?.result ? { ...deriveSlice(s.result, s.state.view.rho, s.state.view.field), live: false } : null;
