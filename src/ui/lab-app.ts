@@ -144,7 +144,7 @@ export class LabApp extends LitElement {
       }
       /* A laptop's width (1280 px): the Show menu gives way (its longest entry is 370 px wide), so
          that Show, the slider, Compare and File fit on one line and the plots keep their height. */
-      @media (min-width: 1001px) and (max-width: 1440px) {
+      @media (min-width: 1001px) and (max-width: 1400px) {
         .bar select.show {
           max-width: 230px;
         }
