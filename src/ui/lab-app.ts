@@ -163,8 +163,9 @@ export class LabApp extends LitElement {
       .bottom {
         grid-template-columns: 1.25fr 1fr 1fr 0.75fr;
       }
+      /* Compare mode: the difference heatmap keeps at least 2 px per step at 1280 px (T = 60). */
       .bottom.compare {
-        grid-template-columns: 1fr 1.2fr 1fr 1fr 0.6fr;
+        grid-template-columns: 1.35fr 1.1fr 1fr 0.9fr 0.6fr;
       }
       .progress {
         position: fixed;
