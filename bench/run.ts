@@ -9,6 +9,9 @@
  *   npm run bench -- --peers             also a float32 NumPy version of the same sweep (bench/peers/)
  *   npm run bench -- --browser           also the engines inside headless Chromium
  *   npm run bench -- --relaxed-simd      Node 20: switch on relaxed SIMD (the CPU engine's FMA), as Chrome and Node >= 22 have it
+ *   npm run bench -- --engine webgpu --webgpu-variant persistent,tiled
+ *                                        both WebGPU kernel shapes side by side (default: the
+ *                                        adapter's own, tiled on a GPU, persistent on SwiftShader)
  *
  * Within a workload the runs are interleaved, one run of each engine (and of the peer) per
  * round, so that load from other processes on a shared machine falls on all of them alike; each
@@ -21,10 +24,12 @@ import { parseArgs } from 'node:util';
 import type { Engine } from '../src/core/engine.ts';
 import type { GradientField } from '../src/core/field.ts';
 import { sweepFlops } from '../src/core/work.ts';
+import { isSoftwareRenderer } from '../src/engine/policy.ts';
+import { WebGpuEngine } from '../src/engine/webgpu/engine.ts';
 import { ensureVulkanDriver } from '../src/node/vulkan.ts';
 import { median, WORKLOADS } from './workloads.ts';
-import { nodeBenchEngines, type BenchEngine } from './engines.ts';
 import { enableRelaxedSimd } from './cpu.ts';
+import { engineSelected, nodeBenchEngines, parseWebGpuVariants, type BenchEngine } from './engines.ts';
 import { runBrowserBench } from './browser.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { compareGrids, numpyUnavailable, startNumpyPeer, type GridAgreement, type NumpyPeer, type PeerInfo } from './peers/numpy.ts';
@@ -63,6 +68,7 @@ const { values: args } = parseArgs({
     engine: { type: 'string' },
     browser: { type: 'boolean', default: false },
     peers: { type: 'boolean', default: false },
+    'webgpu-variant': { type: 'string' },
     out: { type: 'string' },
     'relaxed-simd': { type: 'boolean', default: false },
   },
@@ -92,7 +98,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const ceilings: Record<string, number> = {};
   const workloads = WORKLOADS.filter((w) => !wantWorkloads || wantWorkloads.has(w.name));
-  const wanted: BenchEngine[] = (await nodeBenchEngines()).filter((e) => !wantEngines || wantEngines.has(e.name));
+  const wanted: BenchEngine[] = (await nodeBenchEngines(parseWebGpuVariants(args['webgpu-variant']))).filter((e) => engineSelected(e.name, wantEngines));
   console.log(`machine: ${machineLine(machine)}; Vulkan: ${vulkan}`);
   if (args['relaxed-simd']) {
     const on = enableRelaxedSimd();
@@ -105,6 +111,12 @@ async function main(): Promise<void> {
     try {
       const engine = await be.create();
       engines.push({ be, engine });
+      if (engine instanceof WebGpuEngine) {
+        const software = engine.adapterInfo.isFallbackAdapter || isSoftwareRenderer(engine.adapter);
+        const note = `${be.name}: ${engine.variantWhy}; adapter ${engine.adapter}${software ? ' -- a SOFTWARE rasteriser running on the CPU cores: its times say nothing about a GPU' : ''}`;
+        console.log(note);
+        notes.push(note);
+      }
       if (be.ceiling) {
         const g = await be.ceiling(engine);
         ceilings[`node/${be.name}`] = g;

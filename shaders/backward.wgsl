@@ -14,8 +14,7 @@
 // drift by ~1e-4 per 1000 steps). Then, per step,
 //   log10 ||dL/dh_t|| = (E + e) log10(2) + log10 m                       -> record.gradE / gradF
 //   log10 ||delta_t h_{t-1}^T||_F = log10 ||delta_t|| + log10 ||h_{t-1}|| -> record.wE / wF
-// (a rank-one matrix), with the reference's rules: an exact zero is -Infinity (FLAG_*_ZERO); an
-// undefined phi'(a_t) makes step t's weight term and every earlier gradient NaN (FLAG_*_NAN).
+// (a rank-one matrix), with the reference's rules (backward-step.wgsl).
 //
 // Bindings (group 0):
 //   0 p       uniform Params (dynamic offset: one Params per dispatch); tFrom >= tTo here
@@ -31,6 +30,8 @@
 //   8 outlier                      the outlier axis's move, declared by the prelude weights.wgsl
 //
 // Overrides: WORKGROUP (invocations per workgroup).
+// Preludes (src/engine/webgpu): the matrix prelude, the record prelude and backward-step.wgsl (the
+// norms and the step's record, shared with backward-tiled.wgsl).
 
 override WORKGROUP: u32 = 64u;
 
@@ -81,39 +82,18 @@ fn loadD(o: u32) -> vec4<f32> {
   return vec4<f32>(dphi[o], dphi[o + WORKGROUP], dphi[o + 2u * WORKGROUP], dphi[o + 3u * WORKGROUP]);
 }
 
-// 2^e for e in [-126, 127], exactly, from its bits.
-fn pow2(e: vec4<i32>) -> vec4<f32> {
-  return bitcast<vec4<f32>>(vec4<u32>(e + 127) << vec4<u32>(23u));
-}
-
-// The vector's norm as (exponent e, log10 m) with norm = 2^e 10^(log10 m): from (max, sum of
-// squares) when the max keeps the sum in float range, else by a rescaling pass over slot `o`.
-struct Norm {
-  e: vec4<i32>,
-  f: vec4<f32>,
-}
+// The norm of the vector in slot `o` from its max and sum of squares (backward-step.wgsl), with the
+// rescaling pass over the slot in the lanes that need it.
 fn normOf(mx: vec4<f32>, ss: vec4<f32>, o: u32) -> Norm {
-  var out: Norm;
-  let inRange = (mx > vec4<f32>(1e-15)) & (mx < vec4<f32>(1e15));
-  // ss = fr 2^ex, fr in [1/2, 1): norm = sqrt(fr 2^(ex - 2 (ex >> 1))) 2^(ex >> 1)
-  let fe = frexp(ss);
-  let half = fe.exp >> vec4<u32>(1u);
-  out.e = half;
-  out.f = 0.5 * log2(ldexp(fe.fract, fe.exp - 2 * half)) * LOG10_2;
-  let redo = !inRange & (mx > vec4<f32>(0.0));
-  if (any(redo)) {
+  var scaled = vec4<f32>(0.0);
+  if (any(normNeedsRescale(mx))) {
     let em = frexp(mx).exp;
-    var s2 = vec4<f32>(0.0);
     for (var j = 0u; j < p.n; j++) {
       let v = ldexp(loadG(o + j * p.batch), -em);
-      s2 += v * v;
+      scaled += v * v;
     }
-    let f2 = frexp(s2);
-    let h2 = f2.exp >> vec4<u32>(1u);
-    out.e = select(out.e, em + h2, redo);
-    out.f = select(out.f, 0.5 * log2(ldexp(f2.fract, f2.exp - 2 * h2)) * LOG10_2, redo);
   }
-  return out;
+  return normOfSums(mx, ss, scaled);
 }
 
 fn emitRow(o: u32, i: u32, scale: vec4<f32>, acc: vec4<f32>) {
@@ -161,24 +141,15 @@ fn main(ids: Ids) {
   // A forward flag at some t0 <= T (sticky, so the one at T) whose kind is in killMask makes phi'(a_t),
   // t >= t0, untrustworthy (src/core/range.ts backwardCrossesFlag): every step of the pass is undefined.
   let recT = (T - 1u) * bp + b0;
-  let killed = vec4<u32>(records[recT].flags, records[recT + WORKGROUP].flags, records[recT + 2u * WORKGROUP].flags, records[recT + 3u * WORKGROUP].flags) & vec4<u32>(p.killMask);
-  let kill = select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_NAN | FLAG_W_NAN), killed != vec4<u32>(0u))
-    | select(vec4<u32>(0u), vec4<u32>(FLAG_BWD_INVALID), (killed & vec4<u32>(FLAG_FWD_OVERFLOW)) != vec4<u32>(0u))
-    | select(vec4<u32>(0u), vec4<u32>(FLAG_BWD_RANGE), (killed & vec4<u32>(FLAG_FWD_RANGE)) != vec4<u32>(0u));
+  let kill = killFlags(vec4<u32>(records[recT].flags, records[recT + WORKGROUP].flags, records[recT + 2u * WORKGROUP].flags, records[recT + 3u * WORKGROUP].flags), p.killMask);
   for (var t = p.tFrom; t >= p.tTo; t--) {
     let rec = (t - 1u) * bp + b0;
-    var fl = vec4<u32>(records[rec].flags, records[rec + WORKGROUP].flags, records[rec + 2u * WORKGROUP].flags, records[rec + 3u * WORKGROUP].flags);
+    let fl = vec4<u32>(records[rec].flags, records[rec + WORKGROUP].flags, records[rec + 2u * WORKGROUP].flags, records[rec + 3u * WORKGROUP].flags);
     let cur = ((T - t) & 1u) * n * bp + b0;
     let nxt = ((T - t + 1u) & 1u) * n * bp + b0;
     // Gradient norm of this step.
     let gz = gmax == vec4<f32>(0.0);
     let gn = normOf(gmax, gss, cur);
-    let gradE = E + gn.e;
-    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_ZERO), gz & valid);
-    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_GRAD_NAN | FLAG_W_NAN | FLAG_BWD_INVALID), !valid);
-    // An undefined phi'(a_t) makes this step's weight term NaN and ends the pass for the sequence.
-    let aNan = (fl & vec4<u32>(FLAG_A_NAN)) != vec4<u32>(0u);
-    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_NAN), aNan & valid);
     // delta_t = phi'(a_t) * g_t (still divided by 2^E), in place; its norm the same way.
     let dbase = (t - 1u) * n * bp + b0;
     gmax = vec4<f32>(0.0);
@@ -199,27 +170,15 @@ fn main(ids: Ids) {
       hFlags = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
       hLog = vec4<f32>(records[rp].hidLog, records[rp + WORKGROUP].hidLog, records[rp + 2u * WORKGROUP].hidLog, records[rp + 3u * WORKGROUP].hidLog);
     }
-    let hNan = (hFlags & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE)) != vec4<u32>(0u);
-    let hZero = (hFlags & vec4<u32>(FLAG_HID_ZERO)) != vec4<u32>(0u);
-    let live = valid & !aNan;
-    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_NAN), live & hNan);
-    fl |= select(vec4<u32>(0u), vec4<u32>(FLAG_W_ZERO), live & !hNan & (dz | hZero));
-    let wE = E + dn.e;
-    let wF = dn.f + hLog;
-    fl |= kill;
+    let step = gradientStep(fl, E, valid, gn, gz, dn, dz, hFlags, hLog, kill);
     for (var q = 0u; q < 4u; q++) {
-      let rq = rec + q * WORKGROUP;
-      records[rq].gradE = gradE[q];
-      records[rq].gradF = gn.f[q];
-      records[rq].wE = wE[q];
-      records[rq].wF = wF[q];
-      records[rq].flags = fl[q];
+      storeGradientRecord(rec + q * WORKGROUP, q, step);
     }
-    valid = live;
+    valid = stepLive(fl, valid);
     if (t == 1u) { break; }
     // g_{t-1}[i] = rho 2^-e sum_j W_t[j][i] delta_t[j] (+ 2^-e shift (D_t^T delta_t)_i, where rho = 1):
     // E grows by e, the exact power of two. A zero g keeps E (and stays zero).
-    let e = clamp(select(gn.e, vec4<i32>(0), gz | !valid), vec4<i32>(-126), vec4<i32>(126));
+    let e = renormExponent(gn, gz, valid);
     E += e;
     let scale = rho * pow2(-e);
     gmax = vec4<f32>(0.0);

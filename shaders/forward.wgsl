@@ -27,9 +27,10 @@
 //   8 outlier                      the outlier axis's move, declared by the prelude weights.wgsl
 //
 // Overrides: WORKGROUP (invocations per workgroup).
-// Preludes (src/engine/webgpu): the matrix prelude (wmat, loadRows, setLane), weights.wgsl (the
-// step's matrix and the outlier move) and the activation
-// prelude, fn activate(a) -> Act, generated from the activation's record in src/core/activations.ts
+// Preludes (src/engine/webgpu): the matrix prelude (wmat, loadRows, setLane), the record prelude,
+// weights.wgsl (the step's matrix and the outlier move), forward-step.wgsl (the step's statistics
+// and record; all three shared with forward-tiled.wgsl) and the activation prelude,
+// fn activate(a) -> Act, generated from the activation's record in src/core/activations.ts
 // with its parameters and saturation limit as constants. A module without one does not compile.
 
 override WORKGROUP: u32 = 64u;
@@ -64,14 +65,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dphi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> records: array<StepRecord>;
 
-// Per-invocation statistics of the current step, one lane per sequence.
-var<private> satCount: vec4<u32>;
-var<private> flags: vec4<u32>;
-var<private> hmax: vec4<f32>;
-var<private> amax: vec4<f32>;
-var<private> hss: vec4<f32>;
-var<private> derivSum: vec4<f32>;
-
 fn loadH(o: u32) -> vec4<f32> {
   return vec4<f32>(hstate[o], hstate[o + WORKGROUP], hstate[o + 2u * WORKGROUP], hstate[o + 3u * WORKGROUP]);
 }
@@ -88,40 +81,6 @@ fn storeD(o: u32, v: vec4<f32>) {
   dphi[o + 3u * WORKGROUP] = v.w;
 }
 
-fn nonFinite(x: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7f800000u)) == vec4<u32>(0x7f800000u);
-}
-fn isNan(x: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
-
-// exp(x) for x <= 0, to about 1 ulp: x = k ln2 + r, |r| <= ln2/2, exp(r) by its degree-7 Taylor
-// polynomial, times 2^k built from its bits. Written out because SwiftShader calls libm's expf
-// once per lane and component for the exp builtin, which would cost as much as the matmul at N=64.
-fn expNeg(x: vec4<f32>) -> vec4<f32> {
-  let xc = max(x, vec4<f32>(-87.0));
-  let k = floor(xc * 1.4426950408889634 + 0.5);
-  let r = (xc - k * 0.693145751953125) - k * 1.428606765330187e-6; // ln 2 split in two (Cody-Waite)
-  var q = 1.0 / 5040.0 + r * (1.0 / 40320.0);
-  q = 1.0 / 720.0 + r * q;
-  q = 1.0 / 120.0 + r * q;
-  q = 1.0 / 24.0 + r * q;
-  q = 1.0 / 6.0 + r * q;
-  q = 0.5 + r * q;
-  q = 1.0 + r * q;
-  q = 1.0 + r * q;
-  let scale = bitcast<vec4<f32>>(vec4<u32>(vec4<i32>(k) + 127) << vec4<u32>(23u));
-  return select(q * scale, vec4<f32>(0.0), x < vec4<f32>(-87.0));
-}
-
-// What the activation prelude's activate(a) returns per lane.
-struct Act {
-  h: vec4<f32>,       // phi(a)
-  d: vec4<f32>,       // phi'(a)
-  sat: vec4<bool>,    // saturated or dead, by the activation's rule
-  undef: vec4<bool>,  // phi'(a) undefined: a is NaN (never for linear, whose phi' is 1 everywhere)
-}
-
 // Finish row i of step t for the 4 sequences: a = rho acc + c, store h and phi', update statistics.
 fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>, next: u32) {
   if (i >= p.n) { return; }
@@ -131,13 +90,7 @@ fn emitRow(t: u32, i: u32, b0: u32, s: vec4<u32>, rho: vec4<f32>, acc: vec4<f32>
   let o = activate(a);
   storeH(next + i * p.batch + b0, o.h);
   storeD(((t - 1u) * p.n + i) * p.batch + b0, o.d);
-  satCount += select(vec4<u32>(0u), vec4<u32>(1u), o.sat);
-  derivSum += o.d;
-  flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_OVERFLOW), nonFinite(o.h));
-  flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_A_NAN), o.undef);
-  hmax = max(hmax, abs(o.h));
-  amax = max(amax, abs(a));
-  hss += o.h * o.h;
+  addRow(a, o);
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -161,12 +114,7 @@ fn main(ids: Ids) {
   for (var t = p.tFrom; t <= p.tTo; t++) {
     let prev = ((t - 1u) & 1u) * np * bp;
     let next = (t & 1u) * np * bp;
-    satCount = vec4<u32>(0u);
-    flags = vec4<u32>(0u);
-    hmax = vec4<f32>(0.0);
-    amax = vec4<f32>(0.0);
-    hss = vec4<f32>(0.0);
-    derivSum = vec4<f32>(0.0);
+    beginStep();
     let mo = matrixOffset(t);
     if (p.moved != 0u) {
       // P_t h_{t-1}, then the coefficients of shift D_t h_{t-1} (added row by row below).
@@ -258,43 +206,27 @@ fn main(ids: Ids) {
       emitRow(t, i + 6u, b0, s, rho, a6 + moveRow(i + 6u), next);
       emitRow(t, i + 7u, b0, s, rho, a7 + moveRow(i + 7u), next);
     }
-    // log10 ||h_t||: from the running sum of squares while max |h| keeps it in range, else by
-    // rescaling with 2^-e (exact), e the exponent of max |h_i| (overflow-safe, as the reference).
-    let inRange = (hmax > vec4<f32>(1e-15)) & (hmax < vec4<f32>(1e15));
-    // Out of float32's range from below (src/core/range.ts stateOutOfRange: a tiny a where that
-    // matters, a tiny h, or h = 0 that no exact zero explains), and both flags sticky: a sample
-    // flagged at an earlier step (its record, written by this invocation) stays flagged.
-    let tinyA = (amax > vec4<f32>(0.0)) & (amax < vec4<f32>(RANGE_FLOOR)) & vec4<bool>(RANGE_TINY_A);
-    let tinyH = (hmax > vec4<f32>(0.0)) & (hmax < vec4<f32>(RANGE_FLOOR));
-    let lostH = (hmax == vec4<f32>(0.0)) & (amax >= vec4<f32>(RANGE_FLOOR)) & !vec4<bool>(RANGE_ZERO_SIDE);
-    flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_FWD_RANGE), tinyA | tinyH | lostH);
+    // The step's range flags, sticky from the sample's record of step t - 1 (written by this
+    // invocation), then log10 ||h_t|| (forward-step.wgsl) with the rescaling pass where needed.
+    var before = vec4<u32>(0u);
     if (t > 1u) {
       let rp = (t - 2u) * bp + b0;
-      let before = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
-      flags |= before & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE);
+      before = vec4<u32>(records[rp].flags, records[rp + WORKGROUP].flags, records[rp + 2u * WORKGROUP].flags, records[rp + 3u * WORKGROUP].flags);
     }
-    let bad = (flags & vec4<u32>(FLAG_FWD_OVERFLOW | FLAG_FWD_RANGE)) != vec4<u32>(0u);
-    let zero = hmax == vec4<f32>(0.0);
-    var hidLog = 0.5 * log2(hss) * LOG10_2;
-    let redo = !inRange & !bad & !zero;
+    flags = rangeFlags(flags, hmax, amax, before);
+    var scaled = vec4<f32>(0.0);
+    let redo = hiddenNeedsRescale(hmax, flags);
     if (any(redo)) {
       let e = frexp(hmax).exp;
-      var ss = vec4<f32>(0.0);
       for (var j = 0u; j < n; j++) {
         let v = ldexp(loadH(next + j * bp + b0), -e);
-        ss += v * v;
+        scaled += v * v;
       }
-      hidLog = select(hidLog, 0.5 * log2(ss) * LOG10_2 + vec4<f32>(e) * LOG10_2, redo);
     }
-    flags |= select(vec4<u32>(0u), vec4<u32>(FLAG_HID_ZERO), zero & !bad);
-    hidLog = select(hidLog, vec4<f32>(0.0), zero | bad);
+    let hs = hiddenStep(hmax, hss, flags, scaled);
     let r = (t - 1u) * bp + b0;
     for (var q = 0u; q < 4u; q++) {
-      let rq = r + q * WORKGROUP;
-      records[rq].hidLog = hidLog[q];
-      records[rq].sat = satCount[q];
-      records[rq].derivSum = derivSum[q];
-      records[rq].flags = flags[q];
+      storeForwardRecord(r + q * WORKGROUP, q, hs, satCount, derivSum);
     }
   }
 }

@@ -19,7 +19,7 @@ import { buildProblem } from '../core/problem.ts';
 import { formatDuration, sequenceCount, sweepFlops, untiedCost, untiedRefusal } from '../core/work.ts';
 import { unsupportedBy } from '../engine/policy.ts';
 import { COLORMAPS } from '../export/colormap.ts';
-import { BACKEND_CHOICES, BackendError, createNodeEngine, type BackendChoice } from '../node/engines.ts';
+import { BACKEND_CHOICES, BackendError, createNodeEngine, WEBGPU_VARIANT_CHOICES, type BackendChoice, type WebGpuVariantChoice } from '../node/engines.ts';
 import {
   FORMATS,
   UsageError,
@@ -120,6 +120,11 @@ for a gaussian init that is T eigenvalue computations (progress is shown).
 sweep outlier and weights untied run on the float64 reference engine (auto chooses it).`,
   );
   sweep.addOption(new Option('--backend <name>', 'engine that runs the sweep').choices(BACKEND_CHOICES as string[]).default('auto'));
+  sweep.addOption(
+    new Option('--webgpu-variant <name>', "the WebGPU engine's kernels: auto (tiled on a hardware GPU, persistent on a software one such as SwiftShader), persistent or tiled")
+      .choices(WEBGPU_VARIANT_CHOICES as unknown as string[])
+      .default('auto'),
+  );
   sweep.addOption(new Option('--progress-every <seconds>', 'when stderr is not a terminal: seconds between progress lines (a number > 0)').default('5'));
   sweep.addOption(new Option('--format <list>', `what to write: all, or a comma list of ${SWEEP_FORMATS.join(', ')} (npy writes one .npz of .npy files)`).default('json'));
   sweep.addOption(new Option('--out <path>', 'directory for the files (named by the config); with --format json alone, a FILE.json is allowed (default rnnlab-run.json, or . with other formats)'));
@@ -152,6 +157,7 @@ function figureSettings(opts: Record<string, unknown>): FigureSettings {
 interface SweepSettings {
   config: Config;
   backend: BackendChoice;
+  webgpuVariant: WebGpuVariantChoice;
   /** Off a terminal: ms between progress lines. */
   progressEveryMs: number;
   formats: Format[];
@@ -176,11 +182,14 @@ function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   if (refusal) throw new UsageError(refusal);
   const only = opts.backend === 'auto' ? null : unsupportedBy(String(opts.backend), checked.config);
   if (only) throw new UsageError(`--backend ${String(opts.backend)}: ${only}`);
+  if (opts.webgpuVariant !== 'auto' && (opts.backend === 'cpu' || opts.backend === 'reference')) {
+    throw new UsageError(`--webgpu-variant ${String(opts.webgpuVariant)} applies to the webgpu backend, not --backend ${String(opts.backend)}`);
+  }
   const formats = parseFormats(String(opts.format), SWEEP_FORMATS);
   const dest = destination(opts.out === undefined ? undefined : String(opts.out), formats);
   const every = Number(String(opts.progressEvery));
   if (!(every > 0) || !Number.isFinite(every)) throw new UsageError(`--progress-every must be a number of seconds > 0, not ${JSON.stringify(String(opts.progressEvery))}`);
-  return { config: checked.config, backend: opts.backend as BackendChoice, progressEveryMs: every * 1000, formats, dest, figure: figureSettings(opts) };
+  return { config: checked.config, backend: opts.backend as BackendChoice, webgpuVariant: opts.webgpuVariant as WebGpuVariantChoice, progressEveryMs: every * 1000, formats, dest, figure: figureSettings(opts) };
 }
 
 interface RenderSettings {
@@ -277,7 +286,7 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   const undoDirs = checkWritable(s.dest); // before a long run, not after it
   let created;
   try {
-    created = await createNodeEngine(s.backend);
+    created = await createNodeEngine(s.backend, { webgpuVariant: s.webgpuVariant });
     // An engine auto picked that does not compute this config (engine/policy.ts) hands it to the CPU engine.
     const only = s.backend === 'auto' ? unsupportedBy(created.engine.name, s.config) : null;
     if (only) {

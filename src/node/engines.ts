@@ -8,7 +8,7 @@ import type { Engine } from '../core/engine.ts';
 import { ReferenceEngine } from '../core/reference.ts';
 import { createNodeCpuEngine } from '../engine/cpu/pool-node.ts';
 import { isSoftwareRenderer, NODE_BACKEND_CHOICES, type NodeBackendChoice } from '../engine/policy.ts';
-import { WebGpuEngine } from '../engine/webgpu/index.ts';
+import { WebGpuEngine, type WebGpuEngineOptions } from '../engine/webgpu/index.ts';
 import { dawnGpu } from './dawn.ts';
 
 /** The engines Node can run (no gpu.js: it needs a browser's WebGL2). */
@@ -42,37 +42,49 @@ async function timeOnce(engine: Engine): Promise<number> {
   return performance.now() - t0;
 }
 
-async function createWebGpu(): Promise<WebGpuEngine> {
+/** The WebGPU kernels' shape a user can ask for: auto (tiled on hardware adapters, persistent on software ones) or one by name. */
+export const WEBGPU_VARIANT_CHOICES = ['auto', 'persistent', 'tiled'] as const;
+export type WebGpuVariantChoice = (typeof WEBGPU_VARIANT_CHOICES)[number];
+
+export interface NodeEngineOptions {
+  /** The WebGPU engine's kernels (default auto). */
+  webgpuVariant?: WebGpuVariantChoice;
+}
+
+async function createWebGpu(options: NodeEngineOptions): Promise<WebGpuEngine> {
+  const engineOptions: WebGpuEngineOptions = { variant: options.webgpuVariant ?? 'auto' };
   try {
-    return await WebGpuEngine.create(dawnGpu());
+    return await WebGpuEngine.create(dawnGpu(), engineOptions);
   } catch (e) {
     throw new BackendError(`WebGPU is not available: ${(e as Error).message}`);
   }
 }
 
-export async function createNodeEngine(choice: NodeBackendChoice): Promise<CreatedEngine> {
+export async function createNodeEngine(choice: NodeBackendChoice, options: NodeEngineOptions = {}): Promise<CreatedEngine> {
   switch (choice) {
     case 'reference':
       return { engine: new ReferenceEngine(), why: 'asked for the float64 reference engine' };
     case 'cpu':
       return { engine: createNodeCpuEngine(), why: 'asked for the float32 CPU engine' };
-    case 'webgpu':
-      return { engine: await createWebGpu(), why: 'asked for WebGPU' };
+    case 'webgpu': {
+      const gpu = await createWebGpu(options);
+      return { engine: gpu, why: `asked for WebGPU; ${gpu.variantWhy}` };
+    }
     case 'auto': {
       let gpu: WebGpuEngine;
       try {
-        gpu = await createWebGpu();
+        gpu = await createWebGpu(options);
       } catch (e) {
         return { engine: createNodeCpuEngine(), why: `auto: ${(e as Error).message}; using the CPU engine` };
       }
-      if (!isSoftwareAdapter(gpu)) return { engine: gpu, why: `auto: hardware WebGPU adapter (${gpu.adapter})` };
+      if (!isSoftwareAdapter(gpu)) return { engine: gpu, why: `auto: hardware WebGPU adapter (${gpu.adapter}); ${gpu.variantWhy}` };
       const cpu = createNodeCpuEngine();
       const tGpu = await timeOnce(gpu);
       const tCpu = await timeOnce(cpu);
       const probe = `probe sweep (N=64, T=50, K*S=64): webgpu ${tGpu.toFixed(0)} ms, cpu ${tCpu.toFixed(0)} ms`;
       if (tGpu <= tCpu) {
         cpu.dispose();
-        return { engine: gpu, why: `auto: software WebGPU adapter (${gpu.adapter}) was faster than the CPU engine; ${probe}` };
+        return { engine: gpu, why: `auto: software WebGPU adapter (${gpu.adapter}) was faster than the CPU engine; ${probe}; ${gpu.variantWhy}` };
       }
       gpu.dispose();
       return { engine: cpu, why: `auto: the WebGPU adapter is software (${gpu.adapter}) and slower than the CPU engine; ${probe}` };

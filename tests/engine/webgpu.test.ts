@@ -16,6 +16,15 @@
  *   exponents as integers, so (T - t) log10 rho holds to ~1e-6; asserted to 1e-4 (1e-3 for the
  *   T = 2000 case the issue names).
  * - chaotic (tanh, rho well above 1) and overflowing runs: see their tests.
+ *
+ * Both kernel variants (plan.ts, KERNEL_VARIANTS) run every correctness test below against the
+ * reference with the same rules: persistent (SwiftShader's default) and tiled (the default on
+ * hardware adapters; forced here). The tiled engine runs with 64 invocations per workgroup instead
+ * of its default 256: SwiftShader's compile time grows with the workgroup (about 5x from 64 to
+ * 256 under load), and the kernel's paths -- several row lanes, both row quads of an invocation,
+ * tiles of 16 and of 4 sequences, padded tiles -- are the same for any multiple of 4 (N = 100
+ * uses two row quads per invocation at a tile of 16, N = 257 a tile of 4). One test runs the
+ * default 256.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ACTIVATIONS, INITS, INPUT_MODES, parseConfig, type Config } from '../../src/core/config.ts';
@@ -25,7 +34,8 @@ import { buildProblem } from '../../src/core/problem.ts';
 import { rowWeights, untiedWeightsSync } from '../../src/core/weights.ts';
 import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { destroyDeviceForTest, type WebGpuEngine } from '../../src/engine/webgpu/engine.ts';
+import { defaultVariant, destroyDeviceForTest, type WebGpuEngine, type WebGpuEngineOptions } from '../../src/engine/webgpu/engine.ts';
+import { chooseTile4, hsVec4For, KERNEL_VARIANTS, tiledShape, type KernelVariant } from '../../src/engine/webgpu/plan.ts';
 import { compareFields, expectAgreement, strictRules, tolerancesByClass, type Bound, type Mismatch } from '../helpers/fields.ts';
 import { createTestEngine } from '../helpers/gpu.ts';
 import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
@@ -37,14 +47,23 @@ const SEED = testSeed('webgpu engine tests');
 const DAWN = await dawnRequirement();
 
 const reference = new ReferenceEngine();
+/** The options of each variant's engine here (see the header for the tiled workgroup size). */
+const VARIANT_OPTIONS: Record<KernelVariant, WebGpuEngineOptions> = {
+  persistent: { variant: 'persistent' },
+  tiled: { variant: 'tiled', tiledWorkgroupSize: 64 },
+};
+const engines = {} as Record<KernelVariant, WebGpuEngine>;
+/** The persistent engine, for the tests of what does not depend on the kernels (limits, buffers, device loss). */
 let engine: WebGpuEngine;
 
 beforeAll(async () => {
-  if (DAWN.available) engine = await createTestEngine();
+  if (!DAWN.available) return;
+  for (const v of KERNEL_VARIANTS) engines[v] = await createTestEngine(VARIANT_OPTIONS[v]);
+  engine = engines.persistent;
 });
 
 afterAll(() => {
-  engine?.dispose();
+  for (const v of KERNEL_VARIANTS) engines[v]?.dispose();
 });
 
 /** Sizes that are multiples of no tile (8 rows per pass, 4 sequences x 32 invocations). */
@@ -128,7 +147,7 @@ const NONE: { skipped: Bound; sensitive: Bound } = {
   sensitive: { atMost: 0, because: 'the WebGPU tests have no widened tolerance' },
 };
 
-describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, every activation and init', () => {
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels vs the float64 reference, stable dynamics, every activation and init`, () => {
   const seed = SEED;
   const rng = new Rng(seed, 901);
   let i = 0;
@@ -137,7 +156,8 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, 
       const config = stableConfig(rng, (seed + i) >>> 0, activation, init, i);
       i++;
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
-        const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+        const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
+        expect(engines[variant].plan(config).variant).toBe(variant);
         const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
         expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
           // Cancellation to an exact float32 zero is an isolated event (an O(1) sum landing within
@@ -153,7 +173,7 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference, stable dynamics, 
   }
 });
 
-describeNeeding(DAWN, 'WebGPU engine vs the float64 reference: a chosen spectrum, the outlier axis and untied weights', () => {
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels vs the float64 reference: a chosen spectrum, the outlier axis and untied weights`, () => {
   // The stable-regime configs and tolerances above (rho, or the outlier's magnitude, at most 1),
   // with the sizes kept small for untied weights (T matrices built, T eigenvalue computations
   // for a gaussian init). One activation per kind, drawn from the seed, so CI covers all over time.
@@ -172,7 +192,7 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference: a chosen spectrum
     const steps = Math.min(base.steps, 60);
     const config = parseConfig({ ...base, ...kind.fields, hidden: Math.min(base.hidden, 40), steps, inputUntil: Math.min(base.inputUntil, steps) });
     it(`${kind.what}, ${activation}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
-      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
       const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
       expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
         skipped: { atMost: 0.01, because: 'only isolated float32 cancellations to zero are excused' },
@@ -183,17 +203,17 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference: a chosen spectrum
 
   it('the outlier swept across 1 (rank two: a complex pair) with untied weights; untied identity equals tied exactly', async () => {
     const config = parseConfig({ activation: 'tanh', init: 'spectrum', bulk: 'disk:0.6', outliers: '0.5,0.7', sweep: 'outlier', weights: 'untied', rhoMin: 0.7, rhoMax: 1.3, rhoCount: 3, hidden: 16, steps: 30, samples: 6, seed });
-    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
     // |lambda| up to 1.3 in a tanh RNN: saturation keeps it from chaos at this size (every cell compared).
     expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${seed}, untied outlier pair`), NONE);
     // Untied identity W0_t are all I: the same matrix at every step, the same float32 arithmetic.
     const tied = parseConfig({ activation: 'relu', init: 'identity', hidden: 9, steps: 20, rhoMin: 0.5, rhoMax: 1, rhoCount: 3, samples: 3, seed });
-    const [a, b] = [await engine.run(tied), await engine.run({ ...tied, weights: 'untied' })];
+    const [a, b] = [await engines[variant].run(tied), await engines[variant].run({ ...tied, weights: 'untied' })];
     expectAgreement(compareFields(b, a, strictRules(EXACT), `seed ${seed}, untied identity vs tied`), NONE);
-    expect(engine.liveBuffers).toBe(0);
+    expect(engines[variant].liveBuffers).toBe(0);
   });
 
-  it('untied matrices beyond the device\'s largest buffer are refused before allocating, with the size and what to reduce', async () => {
+  it.runIf(variant === 'persistent')('untied matrices beyond the device\'s largest buffer are refused before allocating, with the size and what to reduce', async () => {
     // The limit is read from the device (maxStorageBufferBindingSize, maxBufferSize); maxChunkBytes lowers it here.
     const config = parseConfig({ weights: 'untied', init: 'orthogonal', hidden: 64, steps: 300, rhoCount: 2, samples: 2, seed });
     const capped = await createTestEngine({ maxChunkBytes: 1024 * 1024 });
@@ -211,19 +231,19 @@ describeNeeding(DAWN, 'WebGPU engine vs the float64 reference: a chosen spectrum
   });
 });
 
-describeNeeding(DAWN, 'WebGPU engine: activation parameters and wide pre-activations', () => {
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels: activation parameters and wide pre-activations`, () => {
   it('elu with alpha far from 1 and softplus driven to |a| ~ 40 agree with the reference; an unknown activation is refused', async () => {
     // Large inputs put a_t far into both tails (softplus: log1p(e^-|a|) from the atanh series, e^-|a|
     // down to 1e-17; elu: alpha (e^a - 1) near -alpha), with rho < 1 so the dynamics stay stable.
     for (const [activation, eluAlpha] of [['elu', 7], ['elu', 0.2], ['softplus', 1]] as const) {
       const config = parseConfig({ activation, eluAlpha, hidden: 24, input: 4, steps: 30, rhoMin: 0.3, rhoMax: 0.9, rhoCount: 3, samples: 8, inputScale: 15, biasScale: 0.5, seed: SEED });
-      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
       // The same tolerances as the stable-dynamics tests above, every cell compared.
       expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${SEED}, ${activation} alpha ${eluAlpha}`), NONE);
       expect(ref.grids.saturation.some((v) => v > 0), `${activation}: some units saturate, so the count is exercised`).toBe(true);
     }
     const bad = { ...parseConfig({ hidden: 8, steps: 3, rhoCount: 1, samples: 1 }), activation: 'gelu' as Config['activation'] };
-    await expect(engine.run(bad)).rejects.toThrow(/unknown activation "gelu"/);
+    await expect(engines[variant].run(bad)).rejects.toThrow(/unknown activation "gelu"/);
   });
 });
 
@@ -240,21 +260,21 @@ function expectLinearTheory(field: GradientField, tol: number, context: string):
   }
 }
 
-describeNeeding(DAWN, 'exact cases', () => {
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels: exact cases`, () => {
   it('linear activation, identity and orthogonal W0: gradLog10Mean = (T - t) log10 rho', async () => {
     const seed = SEED;
     for (const init of ['identity', 'orthogonal'] as const) {
       const config = parseConfig({ activation: 'linear', init, hidden: 9, steps: 60, rhoMin: 0.5, rhoMax: 1.7, rhoCount: 4, samples: 3, seed });
       // identity: g = rho^(T-t) r up to one rounding of rho per step (~T eps relative);
       // orthogonal: also W0's own float32 rounding (N eps per step).
-      expectLinearTheory(await engine.run(config), init === 'identity' ? 1e-4 : 1e-3, `seed ${seed}, ${init}`);
+      expectLinearTheory(await engines[variant].run(config), init === 'identity' ? 1e-4 : 1e-3, `seed ${seed}, ${init}`);
     }
   });
 
   it('beyond float range: linear, identity, rho = 2, T = 2000 gives 1999 log10(2) at t = 1', async () => {
     const seed = SEED;
     const config = parseConfig({ activation: 'linear', init: 'identity', hidden: 3, steps: 2000, rhoMin: 2, rhoMax: 2, rhoCount: 1, samples: 2, seed });
-    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
     expect(Math.abs(gpu.grids.gradLog10Mean[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
     // The rms from the samples' logs (log-sum-exp), equally exact far outside the float range.
     expect(Math.abs(gpu.grids.gradLog10Rms[0] - 1999 * Math.log10(2)), `seed ${seed}`).toBeLessThan(1e-3);
@@ -268,7 +288,7 @@ describeNeeding(DAWN, 'exact cases', () => {
 
   it('IRNN at rho = 1: a gradient exactly 0 in some samples is counted apart, the mean taken over the others', async () => {
     const config = parseConfig({ activation: 'relu', init: 'identity', biasScale: 0, rhoMin: 1, rhoMax: 1, rhoCount: 1, seed: 1 });
-    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
     expect(ref.grids.gradZeroFraction[0]).toBe(1 / 16); // seed 1: one sample loses every path back to t = 1
     expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), 'IRNN rho = 1'), NONE);
     expect(gpu.grids.gradZeroFraction[0]).toBe(1 / 16);
@@ -279,7 +299,7 @@ describeNeeding(DAWN, 'exact cases', () => {
     const seed = SEED;
     for (const activation of ['tanh', 'relu'] as const) {
       const config = parseConfig({ activation, hidden: 12, steps: 8, rhoMin: 0, rhoMax: 0.9, rhoCount: 3, samples: 4, seed });
-      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
       expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${seed}, ${activation}`), NONE);
       for (let t = 1; t < config.steps; t++) expect(gpu.grids.gradLog10Mean[t - 1]).toBe(-Infinity);
       expect(gpu.grids.gradLog10Std[0]).toBe(0);
@@ -288,7 +308,7 @@ describeNeeding(DAWN, 'exact cases', () => {
   });
 });
 
-describeNeeding(DAWN, 'chaotic and overflowing dynamics', () => {
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels: chaotic and overflowing dynamics`, () => {
   it('tanh with rho well above 1: distributions over samples agree', async () => {
     // Chaos amplifies float32 rounding exponentially: after a few dozen steps the GPU's and the
     // reference's trajectories are different samples of the same process, so cell-by-cell
@@ -299,7 +319,7 @@ describeNeeding(DAWN, 'chaotic and overflowing dynamics', () => {
     // those. The hidden norm of a saturated tanh RNN hardly varies: its row means agree to 0.02.
     const seed = SEED;
     const config = parseConfig({ activation: 'tanh', hidden: 32, steps: 60, rhoMin: 2.5, rhoMax: 4, rhoCount: 3, samples: 64, seed });
-    const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+    const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
     const T = config.steps;
     const S = config.samples;
     for (let k = 0; k < config.rhoCount; k++) {
@@ -328,7 +348,7 @@ describeNeeding(DAWN, 'chaotic and overflowing dynamics', () => {
       // relu: about half the units are dead, so larger rho for certain float32 overflow.
       const rho = activation === 'linear' ? { rhoMin: 1.5, rhoMax: 4 } : { rhoMin: 4, rhoMax: 8 };
       const config = parseConfig({ activation, hidden: 16, steps: 150, ...rho, rhoCount: 4, samples: 4, seed });
-      const [gpu, ref] = [await engine.run(config), await reference.run(config)];
+      const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
       let flaggedGpu = 0;
       let compared = 0;
       for (let i = 0; i < ref.overflow.length; i++) {
@@ -368,16 +388,98 @@ describeNeeding(DAWN, 'kernel variants', () => {
       perStep.dispose();
     }
   });
+
+  it('tiled: one dispatch per step equals the whole sweep in one dispatch exactly, and matches the reference', async () => {
+    // Between dispatches the tiled kernels carry h, g and (E, valid) in buffers and recompute each
+    // invocation's partial sums from them in the same order, so splitting changes no bit.
+    const seed = SEED;
+    const config = parseConfig({ activation: 'tanh', hidden: 13, steps: 12, rhoMin: 0.3, rhoMax: 1.4, rhoCount: 3, samples: 5, h0: 'random', seed });
+    const perStep = await createTestEngine({ ...VARIANT_OPTIONS.tiled, stepsPerDispatch: 1 });
+    try {
+      expect(perStep.plan(config).stepsPerDispatch).toBe(1);
+      expect(engines.tiled.plan(config).stepsPerDispatch).toBe(config.steps);
+      const [a, b, ref] = [await perStep.run(config), await engines.tiled.run(config), await reference.run(config)];
+      expectAgreement(compareFields(a, b, strictRules(EXACT), `seed ${seed}, tiled per step vs one dispatch`), NONE);
+      expectAgreement(compareFields(a, ref, strictRules(tolerances(config)), `seed ${seed}, tiled per step vs reference`), NONE);
+    } finally {
+      perStep.dispose();
+    }
+  });
+
+  it('tiled at its default 256 invocations per workgroup agrees with the reference', async () => {
+    // A tile of 16 sequences in 4 quads of 64 row lanes, N = 100 (26 row quads: most row lanes
+    // idle, as on a GPU at small N). One small sweep: this shape compiles slowly on SwiftShader.
+    const seed = SEED;
+    const config = parseConfig({ activation: 'tanh', hidden: 100, steps: 6, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 2, samples: 9, h0: 'random', seed });
+    const wide = await createTestEngine({ variant: 'tiled' });
+    try {
+      expect(wide.tiled.workgroupSize).toBe(256);
+      const plan = wide.plan(config);
+      expect(plan.tile4).toBe(4);
+      expect(plan.hsVec4).toBe(512);
+      const [gpu, ref] = [await wide.run(config), await reference.run(config)];
+      expectAgreement(compareFields(gpu, ref, strictRules(tolerances(config)), `seed ${seed}, tiled 256`), NONE);
+    } finally {
+      wide.dispose();
+    }
+  });
+
+  it('tiled and persistent kernels agree with each other to float32 rounding, flags and counts exactly', async () => {
+    // Both compute every h, delta and g with the same float32 operations in the same order (up to
+    // the compiler's choice of fused multiply-adds); the sums of squares (norms) and of phi' are
+    // summed in another order (per invocation, then across the workgroup). Without chaos that
+    // leaves them ~1e-6 apart in log10 after T steps, asserted to 1e-5. The per-unit grids of relu
+    // and linear are sums of 0s and 1s (dead units, phi'), exact in any order, and the fractions
+    // of exact zeros count the same per-row values: 1e-9. The overflow flags are equal too, here
+    // for a linear RNN with rho up to 3 (it overflows float32 without chaos: no pattern to flip).
+    const seed = SEED;
+    for (const [activation, rhoMax] of [['relu', 1], ['linear', 3]] as const) {
+      const config = parseConfig({ activation, hidden: 40, steps: 90, rhoMin: 0, rhoMax, rhoCount: 4, samples: 6, h0: 'random', seed });
+      const [a, b] = [await engines.tiled.run(config), await engines.persistent.run(config)];
+      expectAgreement(compareFields(a, b, strictRules(tolerancesByClass({ log10: 1e-5, units: 1e-9, samples: 1e-12 })), `seed ${seed}, ${activation}, tiled vs persistent`), NONE);
+      expect(Array.from(a.overflow), activation).toEqual(Array.from(b.overflow));
+      if (activation === 'linear') expect(a.overflow.some((f) => f === 1)).toBe(true);
+    }
+  });
+
+  it('chooses tiled on hardware adapters only, and sizes the tile from N and the workgroup memory', () => {
+    const adapter = (text: string, isFallbackAdapter: boolean) => ({ vendor: '', architecture: '', description: text, isFallbackAdapter, text });
+    expect(defaultVariant(adapter('google swiftshader (fallback adapter)', true)).variant).toBe('persistent');
+    expect(defaultVariant(adapter('mesa llvmpipe', false)).variant).toBe('persistent');
+    expect(defaultVariant(adapter('nvidia hopper', false)).variant).toBe('tiled');
+    // 256 invocations, 32 KiB (the common limit): h takes what the partial sums (8 KiB) leave.
+    const shape = tiledShape(256, 32768);
+    expect(shape.hsVec4).toBe(Math.floor((32768 - 2 * 256 * 16 - 4 * 16 * 4 - 4 * 16) / 16));
+    expect([64, 256, 257, 512, 513, 1024].map((n) => chooseTile4(n, shape))).toEqual([4, 4, 4, 2, 2, 1]);
+    for (const n of [64, 256, 512, 1024]) expect(hsVec4For(n, chooseTile4(n, shape) as number, shape)).toBeLessThanOrEqual(shape.hsVec4);
+    // 16 KiB (WebGPU's minimum): N = 1024 at a tile of 4 needs 16 KiB of h alone, so it is refused, naming the limit.
+    expect(chooseTile4(1024, tiledShape(256, 16384))).toMatch(/maxComputeWorkgroupStorageSize/);
+    expect(chooseTile4(1024, tiledShape(64, 32768))).toMatch(/more than 8 rows per invocation/);
+  });
+
+  it('a tiled engine asked for by name refuses a sweep its tile cannot hold; unknown variants are refused', async () => {
+    const narrow = await createTestEngine({ variant: 'tiled', tiledWorkgroupSize: 8 });
+    try {
+      const config = parseConfig({ hidden: 100, steps: 2, rhoCount: 1, samples: 1 });
+      expect(() => narrow.plan(config)).toThrow(/tiled kernel cannot run this sweep here: hidden 100 needs more than 8 rows per invocation.*use the persistent variant/);
+      await expect(narrow.run(config)).rejects.toThrow(/persistent variant/);
+      expect(narrow.liveBuffers).toBe(0);
+    } finally {
+      narrow.dispose();
+    }
+    await expect(createTestEngine({ variant: 'fast' as KernelVariant })).rejects.toThrow(/variant "fast" is not allowed; expected auto, persistent, tiled/);
+    await expect(createTestEngine({ variant: 'tiled', tiledWorkgroupSize: 6 })).rejects.toThrow(/multiple of 4/);
+  });
 });
 
-describeNeeding(DAWN, 'memory: chunks, limits, leaks, cancellation', () => {
-  const seed = SEED;
-  const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });
-
+for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels: chunks of rho rows`, () => {
   it('a sweep split into chunks of rho rows equals the unchunked sweep exactly', async () => {
+    const seed = SEED;
+    const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });
+    const engine = engines[variant];
     // Force one rho row per chunk: the largest per-chunk buffer of a one-row sweep is the cap.
     const oneRow = engine.plan(parseConfig({ ...config, rhoCount: 1 }));
-    const capped = await createTestEngine({ maxChunkBytes: oneRow.buffers.dphi });
+    const capped = await createTestEngine({ ...VARIANT_OPTIONS[variant], maxChunkBytes: oneRow.buffers.dphi });
     try {
       expect(engine.plan(config).chunks).toBe(1);
       expect(capped.plan(config).chunks).toBe(5);
@@ -390,6 +492,11 @@ describeNeeding(DAWN, 'memory: chunks, limits, leaks, cancellation', () => {
       capped.dispose();
     }
   });
+});
+
+describeNeeding(DAWN, 'memory: limits, leaks, cancellation', () => {
+  const seed = SEED;
+  const config = parseConfig({ activation: 'relu', hidden: 8, steps: 20, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 5, samples: 100, seed });
 
   it('refuses, before allocating, a sweep beyond the device limits or the stated total', async () => {
     const huge = parseConfig({ hidden: 1024, steps: 5000, samples: 256, rhoCount: 512 });

@@ -36,7 +36,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
 
 /**
  * Request an adapter and a device with the largest buffer limits the adapter offers (so big
- * sweeps need fewer chunks). Throws a clear Error when WebGPU has no adapter here.
+ * sweeps need fewer chunks) and all of its workgroup memory (for the tiled kernels' tiles). Throws a clear Error when WebGPU has no adapter here.
  */
 export async function requestGpu(gpu: GPU | undefined, powerPreference: GPUPowerPreference = 'high-performance'): Promise<GpuHandle> {
   if (!gpu) throw new Error('WebGPU is not available here (no navigator.gpu); use the cpu backend');
@@ -55,6 +55,8 @@ export async function requestGpu(gpu: GPU | undefined, powerPreference: GPUPower
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
       maxStorageBuffersPerShaderStage: Math.min(l.maxStorageBuffersPerShaderStage, 8),
+      // the tiled kernels size h's tile in workgroup memory from this (plan.ts, tiledShape)
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
     },
   });
   return { adapter, device, description: describeAdapter(adapter) };

@@ -2,7 +2,13 @@
  * The WebGPU engine: the sweep as three WGSL kernels (shaders/forward.wgsl, backward.wgsl,
  * reduce.wgsl) on any WebGPU device -- navigator.gpu in the browser, Dawn in Node.
  *
- * Design ("persistent RNN", after Diamos et al. 2016): the B = K S sequences share W0 and are
+ * Two shapes of the step kernels (plan.ts, KERNEL_VARIANTS), the same bindings, arithmetic and
+ * records; the per-row statistics, norms and records come from shared preludes
+ * (shaders/forward-step.wgsl, backward-step.wgsl, and the record prelude of record.ts):
+ *
+ * - persistent (forward.wgsl, backward.wgsl), the default on software adapters such as
+ *   SwiftShader, where barriers are expensive. Design ("persistent RNN", after Diamos et al.
+ *   2016): the B = K S sequences share W0 and are
  * independent; only time is sequential. One invocation carries 4 sequences (b0 + q WORKGROUP,
  * q = 0..3, so each load of h is contiguous across a workgroup's lanes) through many steps in a
  * single dispatch (all T when the work is small), accumulating 8 output rows per pass for its 4
@@ -12,6 +18,11 @@
  * matrix prelude. No barrier, no per-step dispatch, no per-step readback:
  * the host uploads W0, the inputs' drive U x_t + b and the rho values, and reads back only the
  * reduced K x T cells. Sweeps larger than the device's buffer limits run in chunks of rho rows.
+ * - tiled (forward-tiled.wgsl, backward-tiled.wgsl), the default on hardware adapters: B / 4
+ *   invocations cannot fill a GPU of thousands of lanes, so a workgroup carries a tile of up to
+ *   16 sequences and splits the N rows of each product across its invocations, with h (or g) of
+ *   the tile in workgroup memory, sized from the device's maxComputeWorkgroupStorageSize; B N / 16
+ *   invocations, at the price of 2 (forward) and 4 (backward) workgroup barriers per step.
  */
 import { activationParams, activationRecord } from '../../core/activations.ts';
 import type { Config } from '../../core/config.ts';
@@ -19,7 +30,11 @@ import { AbortError, throwIfAborted, type Engine, type RunOptions } from '../../
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem, type Problem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
+import backwardStepWgsl from '../../../shaders/backward-step.wgsl?raw';
+import backwardTiledWgsl from '../../../shaders/backward-tiled.wgsl?raw';
 import backwardWgsl from '../../../shaders/backward.wgsl?raw';
+import forwardStepWgsl from '../../../shaders/forward-step.wgsl?raw';
+import forwardTiledWgsl from '../../../shaders/forward-tiled.wgsl?raw';
 import forwardWgsl from '../../../shaders/forward.wgsl?raw';
 import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
@@ -28,11 +43,12 @@ import weightsWgsl from '../../../shaders/weights.wgsl?raw';
 import { untiedWeights } from '../../core/weights.ts';
 import { sweepWeights, type SweepWeights } from '../sweep-weights.ts';
 import { RECORD_FLAGS } from '../../core/statistics.ts';
+import { isSoftwareRenderer } from '../policy.ts';
 import { activationWgsl } from './activation.ts';
 import { decodeCells, recordFlagsOf, recordPreludeWgsl } from './record.ts';
 import { backwardKillMask } from '../../core/range.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from './device.ts';
-import { CELL_BYTES, PARAM_STRIDE, planMemory, type MemoryPlan } from './plan.ts';
+import { CELL_BYTES, KERNEL_VARIANTS, MAX_TILE4, PARAM_STRIDE, planMemory, tiledShape, type KernelVariant, type MemoryPlan, type TiledShape } from './plan.ts';
 
 export interface WebGpuEngineOptions {
   /** Cap on any one per-chunk buffer, bytes (default: the device's binding and buffer limits). Smaller forces more chunks. */
@@ -45,12 +61,25 @@ export interface WebGpuEngineOptions {
   dispatchFlops?: number;
   /** Invocations per workgroup, the WORKGROUP override (default 32; each carries 4 sequences). */
   workgroupSize?: number;
-  /** Share matrix loads across subgroup lanes (shaders/matrix-subgroups.wgsl); default: when the device has 'subgroups'. */
+  /** Share matrix loads across subgroup lanes in the persistent kernels (shaders/matrix-subgroups.wgsl); default: when the device has 'subgroups'. */
   subgroups?: boolean;
+  /** The step kernels' shape: 'auto' (default) is tiled on a hardware adapter, persistent on a fallback or software one (SwiftShader). */
+  variant?: KernelVariant | 'auto';
+  /** Invocations per workgroup of the tiled kernels, a multiple of 4 (default: 256, or the device's limit if lower). */
+  tiledWorkgroupSize?: number;
+  /** Largest tile of the tiled kernels, in sequences: 4, 8 or 16 (default 16; smaller where N or the device's workgroup memory needs it). */
+  maxTileSequences?: number;
   powerPreference?: GPUPowerPreference;
 }
 
-const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 32 };
+const DEFAULTS = { maxTotalBytes: 2 * 1024 ** 3, stepsPerDispatch: 'auto' as const, dispatchFlops: 2e8, workgroupSize: 32, tiledWorkgroupSize: 256, maxTileSequences: 16 };
+
+/** The step kernels' shape an adapter gets by default: tiled on hardware, persistent on a fallback or software rasteriser. */
+export function defaultVariant(info: AdapterDescription): { variant: KernelVariant; why: string } {
+  if (info.isFallbackAdapter) return { variant: 'persistent', why: 'fallback adapter: persistent kernels (barriers are expensive there)' };
+  if (isSoftwareRenderer(info.text)) return { variant: 'persistent', why: `software adapter (${info.text}): persistent kernels (barriers are expensive there)` };
+  return { variant: 'tiled', why: 'hardware adapter: tiled kernels (a workgroup per tile of sequences, rows split across invocations)' };
+}
 
 /** Params struct of forward.wgsl / backward.wgsl: 16 words. */
 const STEP_PARAMS_BYTES = 64;
@@ -82,15 +111,23 @@ export class WebGpuEngine implements Engine {
   readonly adapter: string;
   readonly adapterInfo: AdapterDescription;
   readonly device: GPUDevice;
-  private readonly options: Required<Omit<WebGpuEngineOptions, 'maxChunkBytes' | 'powerPreference'>> & { maxChunkBytes?: number };
-  /** Whether the kernels read the matrix through subgroup broadcasts. */
+  private readonly options: Required<Omit<WebGpuEngineOptions, 'maxChunkBytes' | 'powerPreference' | 'variant'>> & { maxChunkBytes?: number };
+  /** Whether the persistent kernels read the matrix through subgroup broadcasts. */
   readonly subgroups: boolean;
+  /** The step kernels' shape runs get (a tiled engine runs a sweep whose h does not fit workgroup memory with the persistent kernels, unless tiled was asked for by name). */
+  readonly variant: KernelVariant;
+  /** Why this variant, in words. */
+  readonly variantWhy: string;
+  private readonly variantForced: boolean;
+  /** The tiled kernels' shape on this device (invocations, vec4s of h in workgroup memory). */
+  readonly tiled: TiledShape;
   private readonly live = new Set<GPUBuffer>();
   private readonly layouts: Layouts;
-  /** The matrix prelude (plain or subgroups) every step kernel starts with. */
-  private readonly prelude: string;
-  /** backward and reduce; forward modules are made per activation (pipelinesFor). */
-  private readonly modules: { backward: GPUShaderModule; reduce: GPUShaderModule };
+  /** The record prelude, generated from the statistics table. */
+  private readonly record: string;
+  /** The reduction module; the step kernels' modules are made per variant and activation (pipelinesFor). */
+  private readonly reduceModule: GPUShaderModule;
+  private readonly backwardModules = new Map<KernelVariant, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<Pipelines>>();
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
@@ -116,27 +153,40 @@ export class WebGpuEngine implements Engine {
       workgroupSize: options.workgroupSize ?? DEFAULTS.workgroupSize,
       maxChunkBytes: options.maxChunkBytes,
       subgroups: options.subgroups ?? device.features.has('subgroups'),
+      tiledWorkgroupSize:
+        options.tiledWorkgroupSize ?? Math.min(DEFAULTS.tiledWorkgroupSize, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX),
+      maxTileSequences: options.maxTileSequences ?? DEFAULTS.maxTileSequences,
     };
     if (this.options.subgroups && !device.features.has('subgroups')) {
       throw new Error("webgpu: the option subgroups is set but the device has no 'subgroups' feature");
     }
+    if (![4, 8, 16].includes(this.options.maxTileSequences)) {
+      throw new Error(`webgpu: maxTileSequences must be 4, 8 or 16, got ${this.options.maxTileSequences}`);
+    }
+    const wgTiled = this.options.tiledWorkgroupSize;
+    if (wgTiled > device.limits.maxComputeInvocationsPerWorkgroup || wgTiled > device.limits.maxComputeWorkgroupSizeX) {
+      throw new Error(
+        `webgpu: tiledWorkgroupSize ${wgTiled} is above the device's limits (maxComputeInvocationsPerWorkgroup ${device.limits.maxComputeInvocationsPerWorkgroup}, maxComputeWorkgroupSizeX ${device.limits.maxComputeWorkgroupSizeX})`,
+      );
+    }
+    this.tiled = tiledShape(wgTiled, device.limits.maxComputeWorkgroupStorageSize);
+    const asked = options.variant ?? 'auto';
+    if (asked !== 'auto' && !(KERNEL_VARIANTS as readonly string[]).includes(asked)) {
+      throw new Error(`webgpu: variant ${JSON.stringify(asked)} is not allowed; expected auto, ${KERNEL_VARIANTS.join(', ')}`);
+    }
+    const chosen = asked === 'auto' ? defaultVariant(info) : { variant: asked, why: `${asked} kernels, as asked` };
+    this.variant = chosen.variant;
+    this.variantWhy = chosen.why;
+    this.variantForced = asked !== 'auto';
     this.subgroups = this.options.subgroups;
-    // The matrix prelude (its binding and load function) goes first: it may hold `enable subgroups;`.
-    // Then the per-step record and reduction cell, generated from the statistics table, and the
-    // step's matrix and outlier move (weights.wgsl).
-    const record = recordPreludeWgsl();
-    const prelude = `${this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl}\n${record}\n${weightsWgsl}`;
-    this.prelude = prelude;
+    this.record = recordPreludeWgsl();
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
     device.addEventListener('uncapturederror', (e) => {
       this.uncaptured ??= (e as GPUUncapturedErrorEvent).error;
     });
-    this.modules = {
-      backward: device.createShaderModule({ label: `backward.wgsl (${this.subgroups ? 'subgroups' : 'plain'})`, code: `${prelude}\n${backwardWgsl}` }),
-      reduce: device.createShaderModule({ label: 'reduce.wgsl', code: `${record}\n${reduceWgsl}` }),
-    };
+    this.reduceModule = device.createShaderModule({ label: 'reduce.wgsl', code: `${this.record}\n${reduceWgsl}` });
     const entries = (kinds: ('uniform' | 'read-only-storage' | 'storage')[]): GPUBindGroupLayoutEntry[] =>
       kinds.map((type, binding) => ({
         binding,
@@ -169,20 +219,37 @@ export class WebGpuEngine implements Engine {
     return this.lostInfo !== null;
   }
 
-  /** The memory layout a config would get on this device, or the Error refusing it (nothing is allocated). */
+  /**
+   * The memory layout a config would get on this device, or the Error refusing it (nothing is
+   * allocated). A tiled engine chosen by default runs a sweep whose tile does not fit the
+   * device's workgroup memory with the persistent kernels; one asked for tiled refuses it.
+   */
   plan(config: Config): MemoryPlan {
     const l = this.device.limits;
-    return planMemory(
-      config,
-      { maxBindingBytes: l.maxStorageBufferBindingSize, maxBufferBytes: l.maxBufferSize },
-      {
-        maxChunkBytes: this.options.maxChunkBytes,
-        maxTotalBytes: this.options.maxTotalBytes,
-        stepsPerDispatch: this.options.stepsPerDispatch,
-        dispatchFlops: this.options.dispatchFlops,
-        workgroupSize: this.options.workgroupSize,
-      },
-    );
+    const planWith = (variant: KernelVariant) =>
+      planMemory(
+        config,
+        { maxBindingBytes: l.maxStorageBufferBindingSize, maxBufferBytes: l.maxBufferSize },
+        {
+          maxChunkBytes: this.options.maxChunkBytes,
+          maxTotalBytes: this.options.maxTotalBytes,
+          stepsPerDispatch: this.options.stepsPerDispatch,
+          dispatchFlops: this.options.dispatchFlops,
+          workgroupSize: this.options.workgroupSize,
+          variant,
+          tiled: this.tiled,
+          maxTile4: Math.min(MAX_TILE4, this.options.maxTileSequences / 4),
+        },
+      );
+    if (this.variant === 'tiled' && !this.variantForced) {
+      try {
+        return planWith('tiled');
+      } catch (e) {
+        if (!/the tiled kernel cannot run/.test((e as Error).message)) throw e;
+        return planWith('persistent');
+      }
+    }
+    return planWith(this.variant);
   }
 
   run(config: Config, options: RunOptions = {}): Promise<GradientField> {
@@ -257,21 +324,51 @@ export class WebGpuEngine implements Engine {
     this.live.delete(b);
   }
 
-  private pipelinesFor(config: Config): Promise<Pipelines> {
+  /**
+   * The step kernels' source: the matrix prelude first (it may hold `enable subgroups;`; the tiled
+   * kernels read rows, not broadcasts, so they always take the plain one), then the record
+   * prelude, the step's matrix and outlier move (weights.wgsl) and the pass's step prelude, all
+   * shared by both variants.
+   */
+  private stepPrelude(variant: KernelVariant, pass: 'forward' | 'backward'): string {
+    const matrix = variant === 'persistent' && this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl;
+    return `${matrix}\n${this.record}\n${weightsWgsl}\n${pass === 'forward' ? forwardStepWgsl : backwardStepWgsl}`;
+  }
+
+  private backwardModule(variant: KernelVariant): GPUShaderModule {
+    let m = this.backwardModules.get(variant);
+    if (!m) {
+      m = this.device.createShaderModule({
+        label: `backward (${this.kernelLabel(variant)})`,
+        code: `${this.stepPrelude(variant, 'backward')}\n${variant === 'tiled' ? backwardTiledWgsl : backwardWgsl}`,
+      });
+      this.backwardModules.set(variant, m);
+    }
+    return m;
+  }
+
+  private kernelLabel(variant: KernelVariant): string {
+    return variant === 'tiled' ? 'tiled' : `persistent, ${this.subgroups ? 'subgroups' : 'plain'}`;
+  }
+
+  private pipelinesFor(config: Config, plan: MemoryPlan): Promise<Pipelines> {
     const act = activationRecord(config.activation);
     const params = activationParams(config);
-    // The forward kernel bakes in the activation and its own parameters (a change recompiles it).
-    const key = [act.name, ...act.params.map((q) => params[q.key])].join('/');
+    const variant = plan.variant;
+    // The forward kernel bakes in the activation and its own parameters (a change recompiles it),
+    // the tiled kernels the size of their h array.
+    const key = [variant === 'tiled' ? `tiled ${plan.hsVec4}` : variant, act.name, ...act.params.map((q) => params[q.key])].join('/');
     let hit = this.pipelines.get(key);
     if (!hit) {
-      const wg = this.options.workgroupSize;
-      const variant = this.subgroups ? 'subgroups' : 'plain';
+      const wg = variant === 'tiled' ? this.tiled.workgroupSize : this.options.workgroupSize;
+      // The tiled kernels' workgroup arrays are sized by overrides, from the device's limits.
+      const constants: Record<string, number> = variant === 'tiled' ? { WORKGROUP: wg, HS_VEC4: plan.hsVec4 } : { WORKGROUP: wg };
       const modules = {
-        ...this.modules,
-        // matrix prelude first (it may hold `enable subgroups;`), then the activation prelude
+        reduce: this.reduceModule,
+        backward: this.backwardModule(variant),
         forward: this.device.createShaderModule({
-          label: `forward.wgsl (${variant}, ${key})`,
-          code: `${this.prelude}\n${activationWgsl(act.name, params)}\n${forwardWgsl}`,
+          label: `forward (${this.kernelLabel(variant)}, ${key})`,
+          code: `${this.stepPrelude(variant, 'forward')}\n${activationWgsl(act.name, params)}\n${variant === 'tiled' ? forwardTiledWgsl : forwardWgsl}`,
         }),
       };
       const make = async (kind: keyof Pipelines) => {
@@ -279,7 +376,7 @@ export class WebGpuEngine implements Engine {
           return await this.device.createComputePipelineAsync({
             label: `${kind} pipeline (${key}, workgroup ${wg})`,
             layout: this.device.createPipelineLayout({ label: `${kind} pipeline layout`, bindGroupLayouts: [this.layouts[kind]] }),
-            compute: { module: modules[kind], entryPoint: 'main', constants: { WORKGROUP: wg } },
+            compute: { module: modules[kind], entryPoint: 'main', constants: kind === 'reduce' ? { WORKGROUP: this.options.workgroupSize } : constants },
           });
         } catch (e) {
           const info = await modules[kind].getCompilationInfo();
@@ -287,11 +384,7 @@ export class WebGpuEngine implements Engine {
           throw new Error(`webgpu: could not build the ${kind} kernel: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`, { cause: e });
         }
       };
-      hit = Promise.all([
-        make('forward'),
-        make('backward'),
-        make('reduce'),
-      ]).then(([forward, backward, reduce]) => ({ forward, backward, reduce }));
+      hit = Promise.all([make('forward'), make('backward'), make('reduce')]).then(([forward, backward, reduce]) => ({ forward, backward, reduce }));
       hit.catch(() => this.pipelines.delete(key));
       this.pipelines.set(key, hit);
     }
@@ -315,7 +408,7 @@ export class WebGpuEngine implements Engine {
       wallMs: 0,
       precision: 'float32',
     });
-    const pipes = await this.untilDone('building the kernels', this.pipelinesFor(config));
+    const pipes = await this.untilDone('building the kernels', this.pipelinesFor(config, plan));
     const owned: GPUBuffer[] = [];
     try {
       const bufs = await withErrorScopes(this.device, `allocating ${plan.totalBytes} bytes of GPU buffers`, () => this.allocate(plan, owned));
@@ -418,7 +511,7 @@ export class WebGpuEngine implements Engine {
     const { n, np, np4, samples: S, steps: T, rowsPerChunk, stepsPerDispatch: spd } = plan;
     const K = plan.rhoCount;
     const dev = this.device;
-    const wg = this.options.workgroupSize;
+    const wgReduce = this.options.workgroupSize;
     const h0Log = log10Norm(p.h0, 0, n);
     const h0Flags = h0Log === -Infinity ? RECORD_FLAGS.HID_ZERO : 0;
     const killMask = recordFlagsOf(backwardKillMask(p.config.activation, p.config));
@@ -466,6 +559,7 @@ export class WebGpuEngine implements Engine {
         pu[o + 10] = killMask;
         pu[o + 11] = weights.matrices.length > 1 ? np * np4 : 0; // matStride, in vec4s
         pu[o + 12] = p.config.sweep === 'outlier' ? 1 : 0; // moved
+        pu[o + 13] = plan.tile4;
       };
       // Until this device's speed is known, the first dispatch is a single step (see waitForQueue).
       for (let t = 1; t <= T; ) {
@@ -498,7 +592,7 @@ export class WebGpuEngine implements Engine {
           for (const d of batch) {
             pass.setPipeline(pipes[d.kind]);
             pass.setBindGroup(0, groups[d.kind], [d.slot * PARAM_STRIDE]);
-            pass.dispatchWorkgroups(d.kind === 'reduce' ? Math.ceil((kc * T) / wg) : bc / perWg);
+            pass.dispatchWorkgroups(d.kind === 'reduce' ? Math.ceil((kc * T) / wgReduce) : bc / perWg);
           }
           pass.end();
           if (batch[batch.length - 1].kind === 'reduce') enc.copyBufferToBuffer(bufs.cells, 0, bufs.readback, 0, kc * T * CELL_BYTES);

@@ -17,6 +17,76 @@ export const SEQ_PER_INVOCATION = 4;
 /** Uniform slots are bound with dynamic offsets, which must be multiples of this. */
 export const PARAM_STRIDE = 256;
 
+/**
+ * The two shapes of the step kernels: `persistent` (forward.wgsl, backward.wgsl: one invocation
+ * carries 4 sequences through all their rows, no barrier; suits SwiftShader) and `tiled`
+ * (forward-tiled.wgsl, backward-tiled.wgsl: a workgroup carries a tile of sequences, its
+ * invocations split the rows, h of the tile in workgroup memory; for hardware GPUs).
+ */
+export const KERNEL_VARIANTS = ['persistent', 'tiled'] as const;
+export type KernelVariant = (typeof KERNEL_VARIANTS)[number];
+
+/** Rows one invocation of the tiled kernels owns at most: two quads, held in 8 vec4 registers across the step's barrier. */
+export const TILED_ROWS_PER_INVOCATION = 8;
+/** Largest tile of the tiled kernels, in quads of 4 sequences (the kernels' atomics hold 16 sequences). */
+export const MAX_TILE4 = 4;
+
+/** Workgroup memory of a tiled kernel besides h (or g): two vec4 partial sums per invocation, 4 x 16 atomic words, 4 vec4 scales. */
+export function tiledFixedBytes(workgroupSize: number): number {
+  return 2 * workgroupSize * 16 + 4 * 16 * 4 + 4 * 16;
+}
+
+/** The tiled kernels on a device: their invocations per workgroup and the most vec4s of h workgroup memory holds. */
+export interface TiledShape {
+  workgroupSize: number;
+  /** Capacity: vec4s of h (forward) or g (backward) that fit in workgroup memory beside the partial sums. */
+  hsVec4: number;
+}
+
+/** Smallest h array of the tiled kernels, vec4s (8 KiB): every N up to 128 at a tile of 16 sequences, or 512 at 4, shares one compiled size. */
+export const MIN_HS_VEC4 = 512;
+
+/**
+ * The HS_VEC4 a run compiles the tiled kernels with: N TILE4 rounded up to a power of two (at
+ * least MIN_HS_VEC4), at most the capacity. A run declares only the workgroup memory it needs
+ * (more workgroups fit on a GPU's core at once), and sizes share compiled kernels (compiling
+ * costs seconds on SwiftShader, and grows with the array).
+ */
+export function hsVec4For(n: number, tile4: number, shape: TiledShape): number {
+  return Math.min(shape.hsVec4, Math.max(MIN_HS_VEC4, 2 ** Math.ceil(Math.log2(n * tile4))));
+}
+
+/**
+ * The tiled kernels' shape on a device with `storageBytes` of workgroup memory
+ * (limits.maxComputeWorkgroupStorageSize): h takes what the partial sums leave, but no more than
+ * the largest N x TILE4 the row split allows (8 rows per invocation: N TILE4 <= 8 WORKGROUP).
+ */
+export function tiledShape(workgroupSize: number, storageBytes: number): TiledShape {
+  if (!Number.isInteger(workgroupSize) || workgroupSize < 4 || workgroupSize % 4 !== 0) {
+    throw new Error(`webgpu: tiledWorkgroupSize must be a multiple of 4 (at least 4), got ${workgroupSize}`);
+  }
+  const hsVec4 = Math.min(TILED_ROWS_PER_INVOCATION * workgroupSize, Math.floor((storageBytes - tiledFixedBytes(workgroupSize)) / 16));
+  return { workgroupSize, hsVec4: Math.max(0, hsVec4) };
+}
+
+/**
+ * TILE4 for hidden size n: the largest of 4, 2, 1 (at most maxTile4) whose row split leaves each
+ * invocation at most 8 rows (2 row quads per row lane, WORKGROUP / TILE4 row lanes) and whose h
+ * fits in workgroup memory. A string saying why when none does.
+ */
+export function chooseTile4(n: number, shape: TiledShape, maxTile4: number = MAX_TILE4): number | string {
+  const np = Math.ceil(n / ROWS_PER_PASS) * ROWS_PER_PASS;
+  for (const tile4 of [4, 2, 1]) {
+    if (tile4 > maxTile4) continue;
+    const rowLanes = shape.workgroupSize / tile4;
+    if (TILED_ROWS_PER_INVOCATION * rowLanes >= np && n * tile4 <= shape.hsVec4) return tile4;
+  }
+  const rows = TILED_ROWS_PER_INVOCATION * shape.workgroupSize;
+  return np > rows
+    ? `hidden ${n} needs more than ${TILED_ROWS_PER_INVOCATION} rows per invocation with ${shape.workgroupSize} invocations per workgroup (at most ${rows} rows)`
+    : `h for 4 sequences of hidden ${n} (${n * 16} bytes) does not fit the ${shape.hsVec4 * 16} bytes of workgroup memory left by the device's maxComputeWorkgroupStorageSize`;
+}
+
 export interface PlanLimits {
   /** Largest buffer a binding may cover (device.limits.maxStorageBufferBindingSize). */
   maxBindingBytes: number;
@@ -33,8 +103,13 @@ export interface PlanOptions {
   stepsPerDispatch: number | 'auto';
   /** Work per dispatch when stepsPerDispatch is 'auto', floating-point operations. */
   dispatchFlops: number;
-  /** Invocations per workgroup (the WORKGROUP override). */
+  /** Invocations per workgroup of the persistent kernels (the WORKGROUP override; each carries 4 sequences). */
   workgroupSize: number;
+  /** The kernels' shape (default persistent). */
+  variant?: KernelVariant;
+  /** For the tiled variant: its shape on the device, and the largest tile in quads (default 4: 16 sequences). */
+  tiled?: TiledShape;
+  maxTile4?: number;
 }
 
 export interface MemoryPlan {
@@ -48,7 +123,13 @@ export interface MemoryPlan {
   /** Rho rows per chunk (KC), and sequences per chunk padded to a whole number of workgroups (BP >= KC * S). */
   rowsPerChunk: number;
   batchPerChunk: number;
-  /** Sequences one workgroup carries: SEQ_PER_INVOCATION * workgroupSize. */
+  /** The kernels' shape, and for tiled its tile in quads of 4 sequences and its HS_VEC4 (both 0 for persistent). */
+  variant: KernelVariant;
+  tile4: number;
+  hsVec4: number;
+  /** Invocations per workgroup of the step kernels. */
+  workgroupSize: number;
+  /** Sequences one workgroup carries: SEQ_PER_INVOCATION * workgroupSize (persistent), 4 * tile4 (tiled). */
   sequencesPerWorkgroup: number;
   chunks: number;
   /** Steps per forward/backward dispatch. */
@@ -92,7 +173,16 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
   const T = c.steps;
   const K = c.rhoCount;
   const np = Math.ceil(n / ROWS_PER_PASS) * ROWS_PER_PASS;
-  const perWg = SEQ_PER_INVOCATION * o.workgroupSize;
+  const variant = o.variant ?? 'persistent';
+  let tile4 = 0;
+  if (variant === 'tiled') {
+    if (!o.tiled) throw new Error('webgpu: the tiled variant needs its shape on the device (PlanOptions.tiled)');
+    const t = chooseTile4(n, o.tiled, o.maxTile4);
+    if (typeof t === 'string') throw new Error(`webgpu: the tiled kernel cannot run this sweep here: ${t}; use the persistent variant`);
+    tile4 = t;
+  }
+  const workgroupSize = variant === 'tiled' ? o.tiled!.workgroupSize : o.workgroupSize;
+  const perWg = variant === 'tiled' ? 4 * tile4 : SEQ_PER_INVOCATION * o.workgroupSize;
   const perBuffer = Math.min(limits.maxBindingBytes, limits.maxBufferBytes, o.maxChunkBytes ?? Infinity);
   const fixed = {
     drive: T * n * S * 4, // [T][N][S] f32
@@ -163,6 +253,10 @@ export function planMemory(c: Config, limits: PlanLimits, o: PlanOptions): Memor
     rhoCount: K,
     rowsPerChunk,
     batchPerChunk: Math.ceil((rowsPerChunk * S) / perWg) * perWg,
+    variant,
+    tile4,
+    hsVec4: variant === 'tiled' ? hsVec4For(n, tile4, o.tiled!) : 0,
+    workgroupSize,
     sequencesPerWorkgroup: perWg,
     chunks,
     stepsPerDispatch: spd,
