@@ -150,7 +150,8 @@ describe('rnnlab sweep and render', () => {
   itNeeding(DAWN, '--backend webgpu runs through Dawn (SwiftShader here) and names the adapter; --backend auto names its choice and why', () => {
     const gpu = rnnlab(['sweep', ...SMALL, '--backend', 'webgpu', '--format', 'json,png', '--out', 'gpu']);
     // /m: the Vulkan loader may print its own harmless lines (XDG_RUNTIME_DIR) first.
-    expect(gpu.stderr).toMatch(/^rnnlab: backend webgpu \(.+\): asked for WebGPU$/m);
+    // SwiftShader is a fallback adapter: the persistent kernels, and the line says so.
+    expect(gpu.stderr).toMatch(/^rnnlab: backend webgpu \(.+\): asked for WebGPU; fallback adapter: persistent kernels .*$/m);
     expect(gpu.code).toBe(0);
     const field = fieldFromBundle(readFileSync(join(dir, 'gpu', `run-${SLUG}.json`), 'utf8'));
     expect([field.meta.backend, field.meta.precision]).toEqual(['webgpu', 'float32']);
@@ -193,6 +194,8 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['bad range', ['sweep', '--format', 'png', '--range', '0:-1'], /--range: "0:-1" is not a colour range/],
     ['bad plot size', ['sweep', '--format', 'png', '--plot-size', '50x2000'], /--plot-size: "50x2000" is not allowed/],
     ['unknown backend', ['sweep', '--backend', 'tpu'], /argument 'tpu' is invalid/],
+    ['unknown WebGPU variant', ['sweep', '--webgpu-variant', 'fast'], /argument 'fast' is invalid.*Allowed choices are auto, persistent, tiled/],
+    ['WebGPU variant for the CPU engine', ['sweep', '--backend', 'cpu', '--webgpu-variant', 'tiled'], /--webgpu-variant tiled applies to the webgpu backend, not --backend cpu/],
     ['stray argument', ['sweep', 'extra'], /too many arguments/],
     ['no command', [], /no command given/],
     ['a directory as the bundle', ['render', '.'], /cannot read the bundle \.: EISDIR/],

@@ -8,21 +8,22 @@
  *
  * - persistent (forward.wgsl, backward.wgsl), the default on software adapters such as
  *   SwiftShader, where barriers are expensive. Design ("persistent RNN", after Diamos et al.
- *   2016): the B = K S sequences share W0 and are
- * independent; only time is sequential. One invocation carries 4 sequences (b0 + q WORKGROUP,
- * q = 0..3, so each load of h is contiguous across a workgroup's lanes) through many steps in a
- * single dispatch (all T when the work is small), accumulating 8 output rows per pass for its 4
- * sequences in 8 vec4 registers, with W0 read as a broadcast (or shared across subgroup lanes):
- * every W0 value loaded serves 4 sequences and every h value 8 rows. The forward kernel is
- * compiled per activation, with the activation prelude (activation.ts) prepended after the
- * matrix prelude. No barrier, no per-step dispatch, no per-step readback:
- * the host uploads W0, the inputs' drive U x_t + b and the rho values, and reads back only the
- * reduced K x T cells. Sweeps larger than the device's buffer limits run in chunks of rho rows.
+ *   2016): the B = K S sequences share W0 and are independent; only time is sequential. One
+ *   invocation carries 4 sequences (b0 + q WORKGROUP, q = 0..3, so each load of h is contiguous
+ *   across a workgroup's lanes) through many steps in a single dispatch (all T when the work is
+ *   small), accumulating 8 output rows per pass for its 4 sequences in 8 vec4 registers, with W0
+ *   read as a broadcast (or shared across subgroup lanes): every W0 value loaded serves 4
+ *   sequences and every h value 8 rows. No barrier, no per-step dispatch.
  * - tiled (forward-tiled.wgsl, backward-tiled.wgsl), the default on hardware adapters: B / 4
  *   invocations cannot fill a GPU of thousands of lanes, so a workgroup carries a tile of up to
  *   16 sequences and splits the N rows of each product across its invocations, with h (or g) of
  *   the tile in workgroup memory, sized from the device's maxComputeWorkgroupStorageSize; B N / 16
  *   invocations, at the price of 2 (forward) and 4 (backward) workgroup barriers per step.
+ *
+ * The forward kernels are compiled per activation, with the activation prelude (activation.ts)
+ * after the step prelude. No per-step readback: the host uploads W0, the inputs' drive
+ * U x_t + b and the rho values, and reads back only the reduced K x T cells. Sweeps larger than
+ * the device's buffer limits run in chunks of rho rows.
  */
 import { activationParams, activationRecord } from '../../core/activations.ts';
 import type { Config } from '../../core/config.ts';
