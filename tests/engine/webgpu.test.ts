@@ -212,8 +212,11 @@ for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels
     expectAgreement(compareFields(b, a, strictRules(EXACT), `seed ${seed}, untied identity vs tied`), NONE);
     expect(engines[variant].liveBuffers).toBe(0);
   });
+});
 
-  it.runIf(variant === 'persistent')('untied matrices beyond the device\'s largest buffer are refused before allocating, with the size and what to reduce', async () => {
+describeNeeding(DAWN, 'untied weights: the device limits (kernel independent)', () => {
+  const seed = SEED;
+  it('untied matrices beyond the device\'s largest buffer are refused before allocating, with the size and what to reduce', async () => {
     // The limit is read from the device (maxStorageBufferBindingSize, maxBufferSize); maxChunkBytes lowers it here.
     const config = parseConfig({ weights: 'untied', init: 'orthogonal', hidden: 64, steps: 300, rhoCount: 2, samples: 2, seed });
     const capped = await createTestEngine({ maxChunkBytes: 1024 * 1024 });
