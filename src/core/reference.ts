@@ -54,6 +54,8 @@ export interface SequenceTrace {
   forwardOverflow: Uint8Array;
   /** The cell flag bits where dL/dh_t is undefined: phi' was undefined at a later step (overflow), or untrustworthy past a flagged state. */
   backwardInvalid: Uint8Array;
+  /** [T] max_i |a_i| and max_i |h_i| at each step, in float64 (the reference's only: what the range rules read, for tests). */
+  extremes?: { amax: Float64Array; hmax: Float64Array };
 }
 
 /**
@@ -80,6 +82,7 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
     values: makeQuantityArrays(T),
     forwardOverflow: new Uint8Array(T),
     backwardInvalid: new Uint8Array(T),
+    extremes: { amax: new Float64Array(T), hmax: new Float64Array(T) },
   };
   const { grad, hidden, weight, saturated, deriv } = out.values;
 
@@ -114,6 +117,8 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
       if (act.saturated(ai)) sat++;
       derSum += act.der(ai);
     }
+    out.extremes!.amax[t - 1] = amax;
+    out.extremes!.hmax[t - 1] = hmax;
     if (!finite) flag |= CELL_FLAG.overflow;
     else if (stateOutOfRange(amax, hmax, range)) flag |= CELL_FLAG.range;
     out.forwardOverflow[t - 1] = flag;

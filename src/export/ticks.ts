@@ -34,7 +34,7 @@ export function formatNumber(v: number): string {
 export function formatCell(v: number, overflow: number, difference = false): string {
   if (difference && (overflow || Number.isNaN(v))) return 'undefined (overflow or out of range in A or B)';
   // The cell flag's kinds (src/core/range.ts): out of range is float32's limit, not a value.
-  if (overflow & CELL_FLAG.range) return overflow & CELL_FLAG.overflow ? 'overflow and out of range (not computed)' : "out of range: the state left the engine's number range, not computed";
+  if (overflow & CELL_FLAG.range) return overflow & CELL_FLAG.overflow ? 'overflow and out of range (not computed)' : 'out of range (not computed)';
   if (overflow || Number.isNaN(v)) return 'overflow (undefined)';
   if (v === -Infinity) return difference ? '\u2212\u221e (A exactly zero, B not)' : 'exactly zero (\u2212\u221e in log10)';
   if (v === Infinity) return difference ? '+\u221e (B exactly zero, A not)' : '+\u221e';

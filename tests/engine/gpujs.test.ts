@@ -15,10 +15,12 @@
  *   mean |gpujs - reference| must be within 3x the perturbed reference's own mean deviation, + 1e-3.
  * - Saturation (a fraction of units): units within float32 error of the 1% threshold may flip;
  *   stable cells allow 2 flips over the N S units of a cell.
- * - Range: float32 (clamped at overflowLimit, flagged below UNDERFLOW_LIMIT) leaves its range
- *   before float64. Every cell the reference flags must be flagged; a cell only the gpu.js
- *   engine flags must be justified: the reference's ||h|| in that row by then came within a
- *   decade of the clamp, or below the underflow limit. Values are compared only where neither flags.
+ * - Range: float32 (clamped at overflowLimit, flagged below UNDERFLOW_LIMIT = 1e-30, both the
+ *   range kind of src/core/range.ts) leaves its range before float64. Every cell the reference
+ *   flags must be flagged; a cell only the gpu.js engine flags must be justified by the
+ *   reference's own states (tests/helpers/range.ts rangeExtraFlag): in that row by then (or
+ *   anywhere in it, where the flag undefines the backward pass) some |a| came within a decade of
+ *   the clamp, or the state within a decade of the floor. Values are compared only where neither flags.
  * Every value is compared or counted as not compared, with its reason (tests/helpers/fields.ts);
  * each test bounds the fraction of cells it skips or treats as chaotic, the reason beside it.
  * The file's seed is printed first and in failure messages; RNNLAB_TEST_SEED=... replays it.
@@ -30,10 +32,10 @@ import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { CELL_FLAG } from '../../src/core/range.ts';
-import { overflowLimit, UNDERFLOW_LIMIT } from '../../src/engine/gpujs/plan.ts';
-import { backwardDiesOutOfRange } from '../../src/engine/gpujs/traces.ts';
+import { overflowLimit } from '../../src/engine/gpujs/plan.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
-import { combine, compareFields, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
+import { compareRangeCase, flaggedAsExpected, rangeCases, rangeExtraFlag, referenceNearLimits, type NearLimits } from '../helpers/range.ts';
 import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
 import type { PlainField } from '../gpujs/page/main.ts';
@@ -71,58 +73,15 @@ function perturbedReference(config: Config): GradientField {
 }
 
 /**
- * Per (k, t): the largest and smallest log10 ||h_t'|| over samples in the reference with
- * t' <= t (what justifies a forward range flag at t), and over the whole row (what justifies
- * the relu backward pass being undefined at every t once the forward pass left the range).
- */
-interface HiddenRange {
-  maxUpTo: Float64Array;
-  minUpTo: Float64Array;
-  maxRow: Float64Array;
-  minRow: Float64Array;
-}
-function referenceHiddenRange(config: Config): HiddenRange {
-  const p = buildProblem(config);
-  const T = config.steps;
-  const K = p.rho.length;
-  const r: HiddenRange = {
-    maxUpTo: new Float64Array(K * T).fill(-Infinity),
-    minUpTo: new Float64Array(K * T).fill(Infinity),
-    maxRow: new Float64Array(K).fill(-Infinity),
-    minRow: new Float64Array(K).fill(Infinity),
-  };
-  for (let k = 0; k < K; k++) {
-    for (let s = 0; s < config.samples; s++) {
-      const tr = traceSequence(p, p.rho[k], s);
-      let hi = -Infinity;
-      let lo = Infinity;
-      for (let j = 0; j < T; j++) {
-        const v = tr.values.hidden[j];
-        hi = Number.isNaN(v) ? Infinity : Math.max(hi, v);
-        lo = Number.isNaN(v) ? lo : Math.min(lo, v);
-        r.maxUpTo[k * T + j] = Math.max(r.maxUpTo[k * T + j], hi);
-        r.minUpTo[k * T + j] = Math.min(r.minUpTo[k * T + j], lo);
-      }
-      r.maxRow[k] = Math.max(r.maxRow[k], hi);
-      r.minRow[k] = Math.min(r.minRow[k], lo);
-    }
-  }
-  return r;
-}
-
-/**
  * The comparison rules of the header for a gpu.js field against the reference: every value is
  * compared or counted as not compared (tests/helpers/fields.ts).
  */
-function gpujsRules(config: Config, ref: GradientField, got: PlainField): CompareRules {
+function gpujsRules(config: Config, ref: GradientField, got: PlainField, near: NearLimits): CompareRules {
   const T = config.steps;
   const K = ref.K;
   const N = config.hidden;
   const S = config.samples;
   const pert = perturbedReference(config);
-  const limitLog = Math.log10(overflowLimit(buildProblem(config)));
-  const range = got.overflow.some((v, i) => v !== ref.overflow[i]) ? referenceHiddenRange(config) : null;
-  const tinyLog = Math.log10(UNDERFLOW_LIMIT) + 0.5 * Math.log10(N) + 0.5;
   // A row is chaotic when any of its cells moves by SENSITIVITY under the rho perturbation:
   // decorrelation grows along the forward pass, and the backward pass at t reads every later step.
   const chaoticRow = new Uint8Array(K);
@@ -163,18 +122,10 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
   return {
     check: (grid, cell) => checks[grid](cell),
     overflow: 'superset',
-    extraFlag(cell) {
-      // float32 left its range first: the reference must be within a decade of the clamp, or
-      // below the underflow limit (||h|| <= sqrt(N) max|a|), in this row by now (relu: anywhere
-      // in the row, its backward pass reads every step; so for every activation whose backward
-      // pass dies out of range, see traces.ts).
-      const dies = backwardDiesOutOfRange(config.activation, config);
-      const wholeRow = dies.clamp || dies.underflow;
-      const hi = !range ? -Infinity : wholeRow ? range.maxRow[cell.k] : range.maxUpTo[cell.i];
-      const lo = !range ? Infinity : wholeRow ? range.minRow[cell.k] : range.minUpTo[cell.i];
-      if (hi >= limitLog - 1 || lo <= tinyLog) return null;
-      return `gpujs flags out of range but the reference's log10||h|| stays in [${lo}, ${hi}], limits 10^${limitLog.toFixed(1)} and 10^${tinyLog.toFixed(1)}`;
-    },
+    // float32 left its range first: the reference's own states must be near float32's floor, or
+    // within a decade of the clamp, in this row by then (or anywhere in the row where the flag
+    // undefines the backward pass), and the flag must be of the kind that explains (tests/helpers/range.ts).
+    extraFlag: rangeExtraFlag(config, got, near, true),
     // In chaotic rows trajectories decorrelate from rounding alone: over those values the mean
     // |gpujs - reference| must be within 3x the perturbed reference's own mean deviation, + 1e-3.
     pool: { factor: 3, slack: STABLE_TOL },
@@ -182,8 +133,9 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField): Compar
 }
 
 /** Compare a gpu.js field with the reference as the header says. */
-function compare(config: Config, got: PlainField, ref: GradientField, label: string): Comparison {
-  return compareFields(got, ref, gpujsRules(config, ref, got), label);
+async function compare(config: Config, got: PlainField, ref: GradientField, label: string): Promise<Comparison> {
+  const near = await referenceNearLimits(config, overflowLimit(buildProblem(config)));
+  return compareFields(got, ref, gpujsRules(config, ref, got, near), label);
 }
 
 /** Fields that do not leave float32's range and are not chaotic: every cell compared strictly. */
@@ -237,6 +189,26 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     await o?.close();
   });
 
+  it('float32 cells out of range are flagged, never shown as numbers: every cell flagged or in agreement, -Infinity only where exact', async () => {
+    // tests/helpers/range.ts: decaying impulse and zero-after runs at small rho, relu exploding at
+    // large rho (gpu.js's clamp: the range kind), sigmoid in range.
+    const all: Comparison[] = [];
+    for (const c of rangeCases(FRESH)) {
+      const got = (await run(c.config)).field;
+      const ref = await new ReferenceEngine().run(c.config);
+      const what = `${c.name} (seed ${FRESH}, config ${JSON.stringify(c.config)})`;
+      const clamp = overflowLimit(buildProblem(c.config));
+      expect(flaggedAsExpected(got, c, clamp), what).toBeNull();
+      const comparison = await compareRangeCase(got, ref, what, clamp);
+      expect(comparison.mismatchCount, describeComparison(comparison)).toBe(0);
+      all.push(comparison);
+    }
+    expectAgreement(combine(all), {
+      skipped: { atMost: 0.8, because: "three of the four cases leave float32's range by design; sigmoid stays in it" },
+      sensitive: { atMost: 0, because: 'no case is chaotic: every compared cell is held to the strict tolerances' },
+    });
+  });
+
   it('runs in the fallback situation: no WebGPU in the page, webgl2 with float32, a named renderer', async () => {
     expect(await o.page.evaluate(() => window.gpujsTest.webgpu())).not.toBe('adapter');
     const r = await run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1 }));
@@ -266,7 +238,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
         const label = `[seed ${FRESH}] ${JSON.stringify(config)}`;
         const got = await run(config);
         expect(got.mode, label).toBe('webgl2');
-        seen.push(compare(config, got.field, await new ReferenceEngine().run(config), label));
+        seen.push(await compare(config, got.field, await new ReferenceEngine().run(config), label));
       }
     }
     // rho up to 2.5 and impulse inputs: some rows are chaotic (tanh, relu above 1) or leave
@@ -281,7 +253,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     const config = parseConfig({ hidden: 33, steps: 50, rhoMin: 1.5, rhoMax: 3, rhoCount: 3, samples: 16, seed: FRESH });
     const got = await run(config);
     const ref = await new ReferenceEngine().run(config);
-    const c = compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
+    const c = await compare(config, got.field, ref, `[seed ${FRESH}] chaotic tanh`);
     // Any row (rho 1.5..3 with tanh) may be chaotic (measured: one of three): it is compared as a
     // distribution (the pool), its std and saturation by kind. The bound is the whole field; the
     // lower bound below is the one that matters here.
@@ -321,7 +293,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     expect(Number.isNaN(f.grids.hiddenLog10Mean[1999])).toBe(true);
     expect(f.overflow[10]).toBe(0);
     const ref = await new ReferenceEngine().run(config);
-    expectAgreement(compare(config, f, ref, `[seed ${FRESH}] beyond float range`), {
+    expectAgreement(await compare(config, f, ref, `[seed ${FRESH}] beyond float range`), {
       // float32 flags h_t from t ~ 113, float64 from t ~ 1024: 911 of 2000 steps only in float32.
       // The 112 steps before: (T - t) log10 rho moves by up to 2000 x 4e-7 > SENSITIVITY under the
       // rho perturbation, so the row counts as chaotic and its std is compared by kind (the
@@ -337,7 +309,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     const got = (await run(config)).field;
     const ref = await new ReferenceEngine().run(config);
     expect(ref.grids.gradZeroFraction[0]).toBe(1 / 16); // seed 1: one sample loses every path back to t = 1
-    expectAgreement(compare(config, got, ref, 'IRNN rho = 1'), STRICT_BOUNDS);
+    expectAgreement(await compare(config, got, ref, 'IRNN rho = 1'), STRICT_BOUNDS);
     expect(got.grids.gradZeroFraction[0]).toBe(1 / 16);
     expect(Math.abs(got.grids.gradLog10Mean[0] - ref.grids.gradLog10Mean[0])).toBeLessThan(1e-3);
   });
@@ -350,7 +322,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       expect(f.grids.weightGradLog10[t - 1]).toBe(-Infinity);
     }
     expect(Math.abs(f.grids.gradLog10Mean[5])).toBeLessThan(1e-6); // ||r|| = 1
-    expectAgreement(compare(config, f, await new ReferenceEngine().run(config), `[seed ${FRESH}] rho = 0`), STRICT_BOUNDS);
+    expectAgreement(await compare(config, f, await new ReferenceEngine().run(config), `[seed ${FRESH}] rho = 0`), STRICT_BOUNDS);
   });
 
   it('exploding relu, linear, elu and softplus runs: float32 overflow flagged, superset of the reference, justified', async () => {
@@ -366,7 +338,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       expect(got.field.overflow.some((v) => v === CELL_FLAG.range), `${activation}: nothing overflowed`).toBe(true);
       // float64 overflows too in the linear run (the superset check then has something to check).
       if (activation === 'linear') expect(ref.overflow.some((v) => (v & CELL_FLAG.overflow) !== 0)).toBe(true);
-      expectAgreement(compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`), {
+      expectAgreement(await compare(config, got.field, ref, `[seed ${FRESH}] ${activation} exploding`), {
         // This test checks the range flags. rho = 1.2, 3.6, 6 over 500 steps: float32 leaves its
         // range near t = 480, 68, 49, float64 (linear) near t = 3900, 553, 396, so most cells are
         // out of range in float32 only; before that, (T - t) log10 rho moves by more than
@@ -415,7 +387,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     expect(back.kernelsCreated).toBe(relu.kernelsCreated);
     // and the reused kernels give the reference's numbers at the new sizes
     const config = parseConfig({ hidden: 10, steps: 4, rhoCount: 1, samples: 2 });
-    expectAgreement(compare(config, back.field, await new ReferenceEngine().run(config), 'reused kernels'), STRICT_BOUNDS);
+    expectAgreement(await compare(config, back.field, await new ReferenceEngine().run(config), 'reused kernels'), STRICT_BOUNDS);
   });
 
   it('splitting the sequences into chunks (last one padded) changes no number', async () => {
@@ -454,7 +426,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       const config = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, h0: 'random', seed: FRESH });
       const got = await o.page.evaluate(([c, m]) => window.gpujsTest.run(c, m), [config as unknown as Record<string, unknown>, mode] as const);
       expect(got.mode).toBe(mode);
-      expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] ${mode} mode`), STRICT_BOUNDS);
+      expectAgreement(await compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] ${mode} mode`), STRICT_BOUNDS);
     }
   });
 });
@@ -472,7 +444,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in the minified production build (Vite)
     const config = parseConfig({ activation: 'tanh', init: 'gaussian', hidden: 33, steps: 50, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 3, samples: 4, seed: FRESH });
     const got = await o.page.evaluate((c) => window.gpujsTest.run(c), config as unknown as Record<string, unknown>);
     expect(got.mode).toBe('webgl2');
-    expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] minified`), {
+    expectAgreement(await compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] minified`), {
       skipped: { atMost: 0.34, because: 'only the top row (rho = 1.2) of 3 may be chaotic' },
       sensitive: { atMost: 0.34, because: 'only the top row (rho = 1.2) of 3 may be chaotic' },
     });
@@ -483,7 +455,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in the minified production build (Vite)
     const config = parseConfig({ activation: 'relu', init: 'orthogonal', hidden: 7, steps: 20, rhoMin: 0.5, rhoMax: 1.1, rhoCount: 2, samples: 3, seed: FRESH });
     const got = await o.page.evaluate((c) => window.gpujsTest.runInWorker(c), config as unknown as Record<string, unknown>);
     expect(got.mode).toBe('webgl2');
-    expectAgreement(compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] worker`), {
+    expectAgreement(await compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] worker`), {
       skipped: { atMost: 0.5, because: 'only the top row (rho = 1.1) of 2 may be chaotic' },
       sensitive: { atMost: 0.5, because: 'only the top row (rho = 1.1) of 2 may be chaotic' },
     });
