@@ -4,7 +4,7 @@
  * in --help; the files come from src/export, the same writers the lab uses.
  *
  *   rnnlab sweep [config flags] [--backend B] [--format json,csv,npy,png,svg] [--out DIR|FILE.json]
- *   rnnlab render BUNDLE.json [--format png,svg,csv,npy] [--figure heatmap,slice,spectrum] [--at-rho R] [--out DIR]
+ *   rnnlab render BUNDLE.json [--format png,svg,csv,npy] [--figure heatmap,slice,spectrum,rate] [--at-rho R] [--out DIR]
  *   rnnlab train [--task adding|copy] [--model SPEC ...] [training flags] [--out DIR]   (train.ts)
  */
 import { readFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ const RENDER_FORMATS: readonly Format[] = ['png', 'svg', 'csv', 'npy'];
 function figureOptions(cmd: Command): void {
   const grids = GRID_NAMES.map((g) => (STATISTICS[g].short === g ? g : `${g}=${STATISTICS[g].short}`)).join(', ');
   cmd.addOption(new Option('--field <grids>', `grids drawn as figures: all, or a comma list (${grids})`).default('gradLog10Mean'));
-  cmd.addOption(new Option('--figure <list>', 'figures png/svg draw: all, or a comma list of heatmap (one per --field), slice (the slice chart at --at-rho with its theory curves), spectrum (the eigenvalues of rho W0 at --at-rho)').default('heatmap'));
+  cmd.addOption(new Option('--figure <list>', 'figures png/svg draw: all, or a comma list of heatmap (one per --field), slice (the slice chart at --at-rho with its theory curves), spectrum (the eigenvalues of rho W0 at --at-rho), rate (the rate per step of log10 ||dL/dh_t|| against rho over the sweep, with the mean-field, linear and Pascanu rates; the --at-rho row highlighted)').default('heatmap'));
   cmd.addOption(new Option('--at-rho <value>', "rho of the slice chart and the eigenvalue plot, snapped to the sweep's nearest rho").default('1'));
   cmd.addOption(new Option('--scale <n>', 'PNG pixel density: 1, 2 or 4 times the figure size').default('1'));
   cmd.addOption(new Option('--colormap <name>', `colour map: ${COLORMAPS.join(', ')}`).default('viridis'));

@@ -9,7 +9,7 @@ import { GRID_NAMES, type GradientField, type GridName } from '../core/field.ts'
 import type { Problem } from '../core/problem.ts';
 import { COLORMAPS, type ColormapName } from '../export/colormap.ts';
 import { SCALES, type HeatmapOptions, type Scale } from '../export/figure.ts';
-import { bundleFile, csvFile, heatmapFile, npzFile, sliceFile, spectrumFile, type ExportFile } from '../export/files.ts';
+import { bundleFile, csvFile, heatmapFile, npzFile, rateFigureFile, sliceFile, spectrumFile, type ExportFile } from '../export/files.ts';
 import { sliceFromField } from '../export/slice.ts';
 import { nearestRhoIndex } from '../core/field.ts';
 import { eigenvaluesOf } from '../core/problem.ts';
@@ -81,8 +81,8 @@ export function parseColormap(text: string): ColormapName {
   return text as ColormapName;
 }
 
-/** The figures --format png/svg draws: the heatmap of each --field, the slice chart, the eigenvalue plot. */
-export const FIGURES = ['heatmap', 'slice', 'spectrum'] as const;
+/** The figures --format png/svg draws: the heatmap of each --field, the slice chart, the eigenvalue plot, the rate per step against rho. */
+export const FIGURES = ['heatmap', 'slice', 'spectrum', 'rate'] as const;
 export type FigureKind = (typeof FIGURES)[number];
 
 /** "heatmap,slice" or "all" -> figure kinds. */
@@ -230,6 +230,11 @@ export function plannedFiles(
           const spectrum = () => (hasEigenvalues(field.spectrum) ? field.spectrum : { ...eigenvaluesOf(field.config), meanSquare: field.spectrum.meanSquare });
           const file = () => spectrumFile(spectrum(), rho, field.config, loadFigureFont(), { scale: figure.scale, rhoMax: field.rho[field.K - 1] }, f);
           add(`spectrum-rho${rho.toFixed(3)}-${configSlug(field.config)}.${f}`, file);
+        }
+        if (figures.includes('rate')) {
+          // The phase diagram of the whole sweep, the --at-rho row highlighted as the lab's slider row is.
+          const highlightK = nearestRhoIndex(field.rho, figure.atRho ?? 1);
+          add(exportFileName(field.config, 'rate', f), () => rateFigureFile(field, loadFigureFont(), f, { scale: figure.scale, highlightK }));
         }
         break;
       }

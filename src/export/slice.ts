@@ -30,6 +30,8 @@ export interface SliceFigureData {
   linear: Float64Array;
   pascanu: Float64Array;
   meanField: Float64Array | null;
+  /** [T] the measured rms over samples (gradLog10Rms): what mean field predicts, drawn beside it; absent in older data. */
+  gradRms?: Float64Array;
   meanFieldNote: string;
   labelA: string;
   /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
@@ -62,13 +64,14 @@ export interface SliceFigureOptions {
 }
 
 /** The lab's series colours (index.html's light theme) and the theory colours of <lab-slice>. */
-export const SLICE_COLOURS: Record<'grad' | 'gradB' | 'hidden' | 'linear' | 'pascanu' | 'meanfield', Rgb> = {
+export const SLICE_COLOURS: Record<'grad' | 'gradB' | 'hidden' | 'linear' | 'pascanu' | 'meanfield' | 'rms', Rgb> = {
   grad: [45, 95, 211],
   gradB: [224, 98, 27],
   hidden: [46, 158, 106],
   linear: [138, 143, 152],
   pascanu: [217, 83, 79],
   meanfield: [230, 159, 0],
+  rms: [230, 159, 0],
 };
 const DASH = { linear: [6, 4], pascanu: [2, 3], meanfield: [9, 3, 2, 3] };
 /** The overlay keys that are theory, not measurement (they may widen the y range only so far). */
@@ -90,6 +93,7 @@ export function sliceFromField(a: GradientField, b: GradientField | null, rho: n
     linear: theory.linear,
     pascanu: theory.pascanu,
     meanField: mf.applies ? meanFieldRow(a.config, a.rho[k], a.spectrum.meanSquare).gradLog10 : null,
+    gradRms: row(a.grids.gradLog10Rms),
     meanFieldNote: mf.note,
     labelA: `log10 ||dL/dh_t||, ${a.config.activation}`,
     axis: sweepAxis(a.config).symbol,
@@ -113,7 +117,11 @@ function seriesOf(d: SliceFigureData, o: SliceOverlays): Series[] {
   const out: Series[] = [];
   if (o.linear) out.push({ key: 'linear', values: d.linear, width: 1.5, label: 'linear theory (T\u2212t)\u00b7log\u2081\u2080 \u03c1' });
   if (o.pascanu) out.push({ key: 'pascanu', values: d.pascanu, width: 1.5, label: 'Pascanu bound' });
-  if (o.meanfield && d.meanField) out.push({ key: 'meanfield', values: d.meanField, width: 2, label: 'mean field \u03a3\u00bd\u00b7log\u2081\u2080 \u03c7\u209b' });
+  // Mean field predicts E ||dL/dh_t||^2: drawn with the measured rms over samples it should lie on.
+  if (o.meanfield && d.meanField) {
+    out.push({ key: 'meanfield', values: d.meanField, width: 2, label: 'mean field \u03a3\u00bd\u00b7log\u2081\u2080 \u03c7\u209b (predicts the rms)' });
+    if (d.gradRms) out.push({ key: 'rms', values: d.gradRms, overflow: d.overflow, width: 1.2, label: 'measured rms over samples, \u00bd\u00b7log\u2081\u2080 mean \u2016dL/dh\u209c\u2016\u00b2' });
+  }
   if (o.hidden) out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, width: 1.5, label: 'log\u2081\u2080 \u2016h\u209c\u2016' });
   if (d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, width: 2, label: prettyLabel(d.labelB) });
   out.push({ key: 'grad', values: d.grad, overflow: d.overflow, width: 2.2, label: prettyLabel(d.labelA) });
@@ -347,7 +355,7 @@ export function buildSliceScene(d: SliceFigureData, config: Config, font: Figure
     items.push({ kind: 'line', points: [b.x, b.y + b.h / 2, b.x + b.w, b.y + b.h / 2], colour: SLICE_COLOURS[key], width: 2, ...(key in DASH ? { dash: DASH[key as keyof typeof DASH] } : {}) });
   const entries: { swatch: ((box: Box) => void) | null; words: string }[] = [];
   const byKey = new Map(series.map((s) => [s.key, s]));
-  for (const key of ['grad', 'gradB', 'hidden', 'linear', 'pascanu', 'meanfield'] as const) {
+  for (const key of ['grad', 'gradB', 'hidden', 'linear', 'pascanu', 'meanfield', 'rms'] as const) {
     const s = byKey.get(key);
     if (!s) continue;
     entries.push({ swatch: lineSwatch(key), words: s.label });

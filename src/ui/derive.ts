@@ -176,6 +176,7 @@ export function deriveSlice(r: RunResult, rho: number, field: ShownField = 'grad
       linear: theory.linear,
       pascanu: theory.pascanu,
       meanField: mf.applies ? meanFieldFor(f, k) : null,
+      gradRms: row(f.grids.gradLog10Rms),
       meanFieldNote: mf.note,
       labelA: `log10 ‖dL/dh_t‖, ${r.b ? runName(f.config, r.b.config) : f.config.activation}`,
       gradZero: row(f.grids.gradZeroFraction),

@@ -32,6 +32,8 @@ export interface SliceData {
   pascanu: Float64Array;
   /** Mean field's prediction of log10 ||dL/dh_t|| (src/core/meanfield.ts); null where it does not apply. */
   meanField: Float64Array | null;
+  /** [T] the measured rms over samples, (1/2) log10 mean ||dL/dh_t||^2: what mean field predicts (drawn beside it). */
+  gradRms: Float64Array;
   /** Why mean field does not apply, or what it assumes (legend tooltip). */
   meanFieldNote: string;
   labelA: string;
@@ -180,7 +182,12 @@ export class LabSlice extends LitElement {
     const grad = this.gradOn(d);
     if (grad && this.overlays.linear) out.push({ key: 'linear', values: d.linear, color: COLORS.linear, dash: '6 4', width: 1.5 });
     if (grad && this.overlays.pascanu) out.push({ key: 'pascanu', values: d.pascanu, color: COLORS.pascanu, dash: '2 3', width: 1.5 });
-    if (grad && this.overlays.meanfield && d.meanField) out.push({ key: 'meanfield', values: d.meanField, color: COLORS.meanfield, dash: '9 3 2 3', width: 2 });
+    // Mean field predicts E ||dL/dh_t||^2: it is drawn with the measured rms over samples (thin,
+    // solid, same colour), which is what it should lie on; the mean of log10 (thick) sits below it.
+    if (grad && this.overlays.meanfield && d.meanField) {
+      out.push({ key: 'meanfield', values: d.meanField, color: COLORS.meanfield, dash: '9 3 2 3', width: 2 });
+      out.push({ key: 'rms', values: d.gradRms, overflow: d.overflow, color: COLORS.meanfield, width: 1.2 });
+    }
     if (this.overlays.hidden && d.shown?.key !== 'hidden') out.push({ key: 'hidden', values: d.hidden, overflow: d.overflow, color: COLORS.hidden, width: 1.5 });
     if (grad && d.gradB) out.push({ key: 'gradB', values: d.gradB, overflow: d.overflowB ?? undefined, color: COLORS.gradB, width: d.shown ? 1.5 : 2, dash: d.shown ? '5 3' : undefined });
     if (grad) out.push({ key: 'grad', values: d.grad, overflow: d.overflow, color: COLORS.grad, width: d.shown ? 1.5 : 2.2, dash: d.shown ? '5 3' : undefined });
@@ -365,7 +372,9 @@ export class LabSlice extends LitElement {
             ${box('pascanu', 'Pascanu bound', html`<span class="key" style=${`border-top-style:dotted;border-color:${COLORS.pascanu}`}></span>`)}
             ${d && !d.meanField
               ? html`<span class="note" title=${d.meanFieldNote}>mean field: not drawn (${d.meanFieldNote.replace(/^mean field /, '')})</span>`
-              : html`<span title=${d?.meanFieldNote ?? ''}>${box('meanfield', 'mean field Σ½·log10 χ_s', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span>`}`
+              : html`<span title=${`${d?.meanFieldNote ?? ''} Mean field predicts the mean over samples of ‖dL/dh_t‖², so it is drawn with the measured rms over samples (thin solid line), not against the mean of log10 (thick line), which lies below the rms when the samples spread.`}
+                  >${box('meanfield', 'mean field Σ½·log10 χ_s vs measured rms', html`<span class="key" style=${`border-top-style:dashed;border-color:${COLORS.meanfield}`}></span>`)}</span
+                >`}`
           : null}
         ${hasOverflow ? html`<span><span class="swatch overflow-solid"></span>${flaggedStepsText(flagKinds(d?.overflow, d?.grad) | flagKinds(d?.overflowB))}</span>` : null}
         ${hasZero ? html`<span class="note">exactly 0 in every sample (−∞): pinned to the bottom edge</span>` : null}

@@ -13,10 +13,11 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldFromBundle } from '../../src/core/bundle.ts';
 import { parseConfig } from '../../src/core/config.ts';
-import { GRID_NAMES } from '../../src/core/field.ts';
+import { GRID_NAMES, nearestRhoIndex } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
 import { chartPng } from '../../src/export/chart.ts';
 import { renderHeatmapPng } from '../../src/export/heatmap.ts';
+import { renderRatePng } from '../../src/export/rate.ts';
 import { buildSliceScene, sliceFromField } from '../../src/export/slice.ts';
 import { buildSpectrumScene } from '../../src/export/spectrum.ts';
 import { readNpy } from '../../src/export/npy.ts';
@@ -131,10 +132,14 @@ describe('rnnlab sweep and render', () => {
     expect(readFileSync(join(dir, 'plots', names[2])).equals(Buffer.from(spectrum))).toBe(true);
     expect(readFileSync(join(dir, 'plots', names[1]), 'utf8')).toContain('time step t');
     expect(readFileSync(join(dir, 'plots', names[3]), 'utf8')).toContain('Re \u03bb');
-    // --figure all adds the heatmap; --help documents both flags.
-    const all = rnnlab(['render', bundle, '--format', 'png', '--figure', 'all', '--out', 'plots-all']);
+    // --figure all adds the heatmap and the rate chart (the --at-rho row highlighted, as the lab's slider row); --help documents both flags.
+    const all = rnnlab(['render', bundle, '--format', 'png,svg', '--figure', 'all', '--out', 'plots-all']);
     expect(all.code, all.stderr).toBe(0);
-    expect(readdirSync(join(dir, 'plots-all')).sort()).toEqual([`grad-${SLUG}.png`, `slice-rho1.000-${SLUG}.png`, `spectrum-rho1.000-${SLUG}.png`]);
+    const png = [`grad-${SLUG}.png`, `rate-${SLUG}.png`, `slice-rho1.000-${SLUG}.png`, `spectrum-rho1.000-${SLUG}.png`];
+    expect(readdirSync(join(dir, 'plots-all')).sort()).toEqual([...png, ...png.map((n) => n.replace(/png$/, 'svg'))].sort());
+    const rate = renderRatePng(field, font, { scale: 1, highlightK: nearestRhoIndex(field.rho, 1) });
+    expect(readFileSync(join(dir, 'plots-all', `rate-${SLUG}.png`)).equals(Buffer.from(rate))).toBe(true);
+    expect(readFileSync(join(dir, 'plots-all', `rate-${SLUG}.svg`), 'utf8')).toContain('Gradient rate per step against');
     const help = rnnlab(['render', '--help']);
     expect(help.stdout).toMatch(/--figure <list>/);
     expect(help.stdout).toMatch(/--at-rho <value>/);
@@ -170,7 +175,7 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['unknown flag', ['sweep', '--hiden', '8', '--out', 'out'], /unknown option '--hiden'/],
     ['out-of-range value', ['sweep', '--hidden', '0', '--out', 'out'], /--hidden: Hidden size N must be a whole number between 1 and 1024; you entered 0/],
     ['unreadable bundle', ['render', 'missing.json', '--out', 'out'], /cannot read the bundle missing\.json: ENOENT/],
-    ['unknown figure', ['sweep', '--figure', 'slices', '--format', 'png', '--out', 'out'], /--figure: "slices" is not a figure; expected all, or a comma list of heatmap, slice, spectrum/],
+    ['unknown figure', ['sweep', '--figure', 'slices', '--format', 'png', '--out', 'out'], /--figure: "slices" is not a figure; expected all, or a comma list of heatmap, slice, spectrum, rate/],
     ['bad --at-rho', ['sweep', '--at-rho', 'one', '--format', 'png', '--out', 'out'], /--at-rho: "one" is not allowed; expected a number in 0\.\.10/],
   ];
   for (const [what, args, message] of spawned) {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, activationFns } from '../../src/core/activations.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import { backwardCrossesFlag, CELL_FLAG, cellFlagText, flagKinds, RANGE_FLOOR, rangeRule, stateOutOfRange } from '../../src/core/range.ts';
+import { bundleToJson, fieldFromBundle } from '../../src/core/bundle.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
 
 describe('the range rule', () => {
@@ -99,5 +100,22 @@ describe('the float64 reference flags where float64 runs out', () => {
     const slope = f.grids.gradLog10Mean[10] - f.grids.gradLog10Mean[11];
     expect(slope).toBeCloseTo(Math.log10(5e-4), 6);
     expect(f.grids.gradLog10Mean[T - 1]).toBeCloseTo(0, 12);
+  });
+});
+
+describe('the cell flag in a bundle', () => {
+  it('round-trips both kinds; a flag that is no combination of them is refused; a 0/1 bundle still loads', async () => {
+    const config = parseConfig({ activation: 'relu', init: 'identity', hidden: 3, input: 1, steps: 6, rhoMin: 0.5, rhoMax: 1, rhoCount: 2, samples: 1, seed: 9 });
+    const f = await new ReferenceEngine().run(config);
+    f.overflow.set([0, 1, 2, 3]);
+    const json = bundleToJson(f);
+    expect(Array.from(fieldFromBundle(json).overflow)).toEqual(Array.from(f.overflow));
+    const bad = JSON.parse(json) as { grids: { overflow: number[][] } };
+    bad.grids.overflow[0][0] = 4;
+    expect(() => fieldFromBundle(bad)).toThrow(/overflow/);
+    // A bundle written before the kinds were split holds 0/1: read as is (1, the overflow bit).
+    const old = JSON.parse(json) as { grids: { overflow: number[][] } };
+    old.grids.overflow = old.grids.overflow.map((row) => row.map((v) => (v ? 1 : 0)));
+    expect(fieldFromBundle(old).overflow[3]).toBe(CELL_FLAG.overflow);
   });
 });

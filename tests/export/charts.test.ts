@@ -71,7 +71,8 @@ describe('slice chart figure', () => {
       }
       expect(checked).toBe(data.T);
       // Far from the curve and its band, at the plot's top-left corner region with no data, the background is white or grid.
-      expect(scene.drawn).toEqual(['linear', 'pascanu', 'meanfield', 'grad']);
+      // Mean field comes with the measured rms it predicts (gradLog10Rms), drawn beside it.
+      expect(scene.drawn).toEqual(['linear', 'pascanu', 'meanfield', 'rms', 'grad']);
     });
   }
 
@@ -104,6 +105,20 @@ describe('slice chart figure', () => {
     // Dashed 6 on, 4 off: well over a third of the in-plot steps land on a dash.
     expect(inside).toBeGreaterThan(0);
     expect(found).toBeGreaterThan(0.3 * data.T * 0.5);
+    // The measured rms (what mean field predicts) is drawn, solid, where its values are, away from
+    // the mean-of-log curve drawn over it; the legend says what it is.
+    let apart = 0;
+    let onRms = 0;
+    for (let t = 1; t <= data.T; t++) {
+      const y = on.yOf(data.gradRms![t - 1]);
+      if (Math.abs(y - on.yOf(data.grad[t - 1])) < 4 || y < on.plot.y + 3 || y > on.plot.y + on.plot.h - 3) continue;
+      apart++;
+      if (near(img2, on.xOfT(t), y, SLICE_COLOURS.rms, 1, 40)) onRms++;
+    }
+    // (rms >= the mean of logs by Jensen; the samples spread here, so they lie apart at many steps)
+    expect(apart).toBeGreaterThan(0);
+    expect(onRms).toBeGreaterThan(0.8 * apart);
+    expect(texts([...sliceFile(data, field.config, font, {}, 'svg').parts].join(''))).toContain('measured rms over samples, \u00bd\u00b7log\u2081\u2080 mean \u2016dL/dh\u209c\u2016\u00b2');
   });
 
   it('marks overflow and exact zeros and says so in the legend (PNG and SVG)', async () => {
