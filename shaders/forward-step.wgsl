@@ -8,41 +8,12 @@
 //   h_t = phi(a_t);  record = { log10 ||h_t||, #saturated, sum of phi', flags }
 //
 // Needs from the kernel: `records: array<StepRecord>` (read_write), and from the activation
-// prelude fn activate(a) -> Act and the range constants RANGE_FLOOR, RANGE_TINY_A, RANGE_ZERO_SIDE;
+// prelude (shaders/activation-base.wgsl: Act, isNan, expNeg) fn activate(a) -> Act and the range
+// constants RANGE_FLOOR, RANGE_TINY_A, RANGE_ZERO_SIDE;
 // StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude (src/engine/webgpu/record.ts).
-
-// What the activation prelude's activate(a) returns per lane.
-struct Act {
-  h: vec4<f32>,       // phi(a)
-  d: vec4<f32>,       // phi'(a)
-  sat: vec4<bool>,    // saturated or dead, by the activation's rule
-  undef: vec4<bool>,  // phi'(a) undefined: a is NaN (never for linear, whose phi' is 1 everywhere)
-}
 
 fn nonFinite(x: vec4<f32>) -> vec4<bool> {
   return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7f800000u)) == vec4<u32>(0x7f800000u);
-}
-fn isNan(x: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
-
-// exp(x) for x <= 0, to about 1 ulp: x = k ln2 + r, |r| <= ln2/2, exp(r) by its degree-7 Taylor
-// polynomial, times 2^k built from its bits. Written out because SwiftShader calls libm's expf
-// once per lane and component for the exp builtin, which would cost as much as the matmul at N=64.
-fn expNeg(x: vec4<f32>) -> vec4<f32> {
-  let xc = max(x, vec4<f32>(-87.0));
-  let k = floor(xc * 1.4426950408889634 + 0.5);
-  let r = (xc - k * 0.693145751953125) - k * 1.428606765330187e-6; // ln 2 split in two (Cody-Waite)
-  var q = 1.0 / 5040.0 + r * (1.0 / 40320.0);
-  q = 1.0 / 720.0 + r * q;
-  q = 1.0 / 120.0 + r * q;
-  q = 1.0 / 24.0 + r * q;
-  q = 1.0 / 6.0 + r * q;
-  q = 0.5 + r * q;
-  q = 1.0 + r * q;
-  q = 1.0 + r * q;
-  let scale = bitcast<vec4<f32>>(vec4<u32>(vec4<i32>(k) + 127) << vec4<u32>(23u));
-  return select(q * scale, vec4<f32>(0.0), x < vec4<f32>(-87.0));
 }
 
 // Statistics of the current step over the rows this invocation has added, one lane per sequence.

@@ -1,10 +1,12 @@
 /**
- * The activation prelude of shaders/forward.wgsl: fn activate(a) -> Act, generated from the
+ * The activation prelude of shaders/forward.wgsl and train-forward.wgsl: shaders/activation-base.wgsl
+ * (Act, isNan, expNeg), then fn activate(a) -> Act, generated from the
  * activation's record in src/core/activations.ts (its WGSL statements for h and phi'), with its
  * parameters and the saturation limit baked in as constants, the saturation rule and the NaN
  * rule added. Prepended after the matrix prelude, as that one is: the forward kernel has no
  * switch over activations, so a module without an activation does not compile.
  */
+import activationBaseWgsl from '../../../shaders/activation-base.wgsl?raw';
 import { activationParams, activationRecord, paramConstName, saturationLimit, type Activation, type ActivationParams } from '../../core/activations.ts';
 import { RANGE_FLOOR, rangeRule } from '../../core/range.ts';
 
@@ -25,7 +27,8 @@ export function activationWgsl(name: Activation, params: Partial<ActivationParam
   const undef = Number.isNaN(d.der(NaN, p)) ? 'isNan(a)' : 'vec4<bool>(false)';
   // The range rule of src/core/range.ts (stateOutOfRange) for this activation, in float32.
   const range = rangeRule(name, p, RANGE_FLOOR.float32);
-  return `// activation ${d.name} (code ${d.code}): h = ${d.formula}; generated from src/core/activations.ts
+  return `${activationBaseWgsl}
+// activation ${d.name} (code ${d.code}): h = ${d.formula}; generated from src/core/activations.ts
 ${consts.join('\n')}
 // src/core/range.ts: below RANGE_FLOOR the state is out of float32's range; whether a tiny a matters; whether h = 0 can be exact with a normal a
 const RANGE_FLOOR: f32 = ${wgslFloat(range.floor)};

@@ -1,0 +1,31 @@
+// train-outgrad.wgsl -- the read-out's gradient:
+//
+//   dV[o][i] = sum over (k, b) of dL/dy_k[b][o] h_{T-K+k}[b][i],   dc[o] = sum over (k, b) of dL/dy_k[b][o]
+//
+// One invocation per entry of [V | c] (O (N + 1) of them), each summing its K B terms.
+// Dispatch: (ceil(O (N + 1) / 64), 1, 1). Preludes: train-common.wgsl.
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = p.n;
+  let O = p.o;
+  let e = gid.x;
+  if (e >= O * (n + 1u)) { return; }
+  let o = e / (n + 1u);
+  let i = e % (n + 1u);
+  let B = p.batch;
+  let K = p.outputs;
+  let T = p.steps;
+  var acc = 0.0;
+  for (var pair = 0u; pair < K * B; pair++) {
+    let k = pair / B;
+    let b = pair % B;
+    let g = dy[pair * O + o];
+    if (i == n) {
+      acc += g;
+    } else {
+      acc += g * hs[((T - K + k + 1u) * B + b) * n + i];
+    }
+  }
+  if (i == n) { grad[offC() + o] = acc; } else { grad[offV() + o * n + i] = acc; }
+}
