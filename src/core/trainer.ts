@@ -5,7 +5,7 @@
  */
 import type { EngineName } from './engine.ts';
 import type { TrainConfig } from './train/config.ts';
-import type { Divergence, EvalRow, ModelRun } from './train/loop.ts';
+import type { Divergence, EvalRow, ModelRun, TrainSnapshot } from './train/loop.ts';
 
 export interface TrainProgress {
   /** Updates done by the slowest model still training, out of config.iterations. */
@@ -24,6 +24,26 @@ export interface TrainOptions {
   onRow?: (row: EvalRow) => void;
   /** A model stopped: its loss or gradient left the number range. The others go on. */
   onDiverged?: (d: Divergence) => void;
+  /**
+   * Go on from where a run stopped (a TrainInterrupted's snapshot, from any trainer): the
+   * iterations before it are not run again, and the result holds the snapshot's records too.
+   */
+  resume?: TrainSnapshot;
+}
+
+/**
+ * A run stopped part-way for a reason outside it (the GPU device was lost): the message says
+ * why and where, and the snapshot holds everything to go on from there on any trainer
+ * (TrainOptions.resume).
+ */
+export class TrainInterrupted extends Error {
+  constructor(
+    message: string,
+    readonly snapshot: TrainSnapshot,
+  ) {
+    super(message);
+    this.name = 'TrainInterrupted';
+  }
 }
 
 export interface TrainResult {

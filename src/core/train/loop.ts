@@ -77,8 +77,25 @@ export interface ModelRun {
   checkpoints: Checkpoint[];
 }
 
+/**
+ * A run between two iterations: the parameters and optimiser state of every model after
+ * `iteration` updates (the next step to run) and the records of the steps before it. Trainers
+ * take one to resume (TrainOptions.resume) whatever engine made it; float32 values are exact in it.
+ */
+export interface TrainSnapshot {
+  iteration: number;
+  /** Per model, in the config's order: the flat parameters and the optimiser's two vectors (Adam m, v; SGD velocity, unused). */
+  state: { params: Float64Array; m: Float64Array; v: Float64Array }[];
+  /** Per model, in the config's order: its run so far (steps 0..iteration-1). */
+  models: ModelRun[];
+  /** The evaluations so far, every model's. */
+  rows: EvalRow[];
+}
+
 export interface LoopHooks {
   signal?: AbortSignal;
+  /** Start from this snapshot instead of step 0 (the kernels' parameters are set from it). */
+  resume?: TrainSnapshot;
   /** Each evaluation row as soon as it is measured. */
   onRow?: (row: EvalRow) => void;
   onDiverged?: (d: Divergence) => void;
@@ -99,6 +116,41 @@ export function checkpointEvery(config: Pick<TrainConfig, 'iterations' | 'evalEv
 
 export function isEvalIteration(config: Pick<TrainConfig, 'iterations' | 'evalEvery'>, i: number): boolean {
   return i % config.evalEvery === 0 || i === config.iterations;
+}
+
+/** Whether the parameters entering iteration i are kept as a checkpoint. */
+export function isCheckpointIteration(config: Pick<TrainConfig, 'iterations' | 'evalEvery'>, i: number): boolean {
+  return i === 0 || i === config.iterations || (isEvalIteration(config, i) && i % checkpointEvery(config) === 0);
+}
+
+/** A model's empty run record for `total` steps, or a copy of `from` (a snapshot's) grown to it. */
+export function newModelRun(model: number, total: number, from?: ModelRun): ModelRun {
+  const run: ModelRun = {
+    model,
+    trainLoss: new Float64Array(total),
+    gradNorm: new Float64Array(total),
+    clipped: new Uint8Array(total),
+    stepsRun: from?.stepsRun ?? 0,
+    diverged: from?.diverged ?? null,
+    checkpoints: from ? from.checkpoints.map((c) => ({ iteration: c.iteration, params: Float64Array.from(c.params) })) : [],
+  };
+  if (from) {
+    const n = Math.min(total, from.stepsRun);
+    run.trainLoss.set(from.trainLoss.subarray(0, n));
+    run.gradNorm.set(from.gradNorm.subarray(0, n));
+    run.clipped.set(from.clipped.subarray(0, n));
+  }
+  return run;
+}
+
+/**
+ * Why an evaluation stops a model, or null: the held-out loss left the number range, or W holds
+ * a weight beyond it (its spectral radius came back NaN).
+ */
+export function evaluationFailure(heldoutLoss: number, spectralRadius: number): string | null {
+  if (!(Math.abs(heldoutLoss) <= FLOAT32_MAX)) return divergence(heldoutLoss, 0)!.replace('loss', 'held-out loss');
+  if (Number.isNaN(spectralRadius)) return 'W holds a weight beyond the number range';
+  return null;
 }
 
 /** max |lambda_i(W)|, or NaN where W holds a value outside the number range. */
@@ -127,24 +179,24 @@ export async function runTraining<V extends Vec>(
 ): Promise<ModelRun[]> {
   const models: ModelConfig[] = indices.map((k) => config.models[k]);
   const total = config.iterations + 1;
-  const runs: ModelRun[] = indices.map((model) => ({
-    model,
-    trainLoss: new Float64Array(total),
-    gradNorm: new Float64Array(total),
-    clipped: new Uint8Array(total),
-    stepsRun: 0,
-    diverged: null,
-    checkpoints: [],
-  }));
+  const from = hooks.resume;
+  const runs: ModelRun[] = indices.map((model) => newModelRun(model, total, from?.models[model]));
   const state = kernels.map((k) => ({ m: makeVec(k.layout.size), v: makeVec(k.layout.size) }));
+  if (from) {
+    indices.forEach((model, k) => {
+      const s = from.state[model];
+      kernels[k].params.set(s.params);
+      state[k].m.set(s.m);
+      state[k].v.set(s.v);
+    });
+  }
   const held = heldoutBatch(config);
-  const every = checkpointEvery(config);
   let lastYield = performance.now();
-  for (let i = 0; i <= config.iterations; i++) {
+  for (let i = from?.iteration ?? 0; i <= config.iterations; i++) {
     if (runs.every((r) => r.diverged)) break;
     const batch = trainBatch(config, i);
     const evaluate = isEvalIteration(config, i);
-    const keep = i === 0 || i === config.iterations || (evaluate && i % every === 0);
+    const keep = isCheckpointIteration(config, i);
     for (let k = 0; k < kernels.length; k++) {
       const run = runs[k];
       if (run.diverged) continue;
@@ -169,11 +221,7 @@ export async function runTraining<V extends Vec>(
       if (evaluate) {
         const heldoutLoss = kernel.loss(held);
         const spectralRadius = spectralRadiusOf(kernel.params, kernel.layout);
-        const evalWhy = !(Math.abs(heldoutLoss) <= FLOAT32_MAX)
-          ? divergence(heldoutLoss, 0)!.replace('loss', 'held-out loss')
-          : Number.isNaN(spectralRadius)
-            ? 'W holds a weight beyond the number range'
-            : null;
+        const evalWhy = evaluationFailure(heldoutLoss, spectralRadius);
         if (evalWhy) {
           run.stepsRun = i; // nothing of the diverging step is kept
           stop(evalWhy);

@@ -16,9 +16,10 @@ export class ReferenceTrainer implements Trainer {
     const shape = taskShape(config);
     const indices = config.models.map((_, k) => k);
     const kernels = config.models.map((m) => new ReferenceModel(m, shape, config.length, initialParams(m, shape, config.seed)));
-    const rows: EvalRow[] = [];
+    const rows: EvalRow[] = options.resume ? [...options.resume.rows] : [];
     const models = await runTraining(config, indices, kernels, (n) => new Float64Array(n), {
       signal: options.signal,
+      resume: options.resume,
       onRow: (r) => {
         rows.push(r);
         options.onRow?.(r);

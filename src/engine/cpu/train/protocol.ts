@@ -5,10 +5,11 @@
  * no per-step traffic: rows, divergences and progress come back as they happen.
  */
 import type { TrainConfig } from '../../../core/train/config.ts';
-import type { Divergence, EvalRow, ModelRun } from '../../../core/train/loop.ts';
+import type { Divergence, EvalRow, ModelRun, TrainSnapshot } from '../../../core/train/loop.ts';
 
 export type ToTrainWorker =
-  | { type: 'train'; run: number; config: TrainConfig; models: number[]; simd: boolean }
+  /** Train `models` of the config; with `resume`, from that snapshot on. */
+  | { type: 'train'; run: number; config: TrainConfig; models: number[]; simd: boolean; resume?: TrainSnapshot }
   | { type: 'abort'; run: number };
 
 export type FromTrainWorker =

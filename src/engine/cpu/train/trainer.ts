@@ -85,9 +85,10 @@ export class CpuTrainer implements Trainer {
     const shape = taskShape(config);
     const indices = config.models.map((_, k) => k);
     const kernels = config.models.map((m) => new F32Model(m, shape, config.length, initialParams(m, shape, config.seed), { simd: this.simd }));
-    const rows: EvalRow[] = [];
+    const rows: EvalRow[] = options.resume ? [...options.resume.rows] : [];
     const runs = await runTraining(config, indices, kernels, (n) => new Float32Array(n), {
       signal: options.signal,
+      resume: options.resume,
       onRow: (r) => {
         rows.push(r);
         options.onRow?.(r);
@@ -115,7 +116,7 @@ export class CpuTrainer implements Trainer {
     const groups = assignModels(config, this.workers);
     this.ensurePool(groups.length);
     const run = ++this.runs;
-    const rows: EvalRow[] = [];
+    const rows: EvalRow[] = options.resume ? [...options.resume.rows] : [];
     const runs: ModelRun[] = [];
     const progress = groups.map(() => -1);
     let pending = groups.length;
@@ -164,7 +165,7 @@ export class CpuTrainer implements Trainer {
           }
         };
         for (const p of ports) p.hold(true);
-        groups.forEach((models, w) => ports[w].post({ type: 'train', run, config, models, simd: this.simd }));
+        groups.forEach((models, w) => ports[w].post({ type: 'train', run, config, models, simd: this.simd, resume: options.resume }));
       });
     } finally {
       for (const p of ports) p.hold(false);

@@ -31,6 +31,7 @@ export function createTrainWorkerHandler(post: Post): (msg: ToTrainWorker) => vo
         const kernels = models.map((k) => new F32Model(config.models[k], shape, config.length, initialParams(config.models[k], shape, config.seed), { simd: msg.simd }));
         const result = await runTraining(config, models, kernels, (n) => new Float32Array(n), {
           signal: controller.signal,
+          resume: msg.resume,
           onRow: (row) => post({ type: 'row', run, row }, []),
           onDiverged: (divergence) => post({ type: 'diverged', run, divergence }, []),
           onIteration: (iteration) => {
