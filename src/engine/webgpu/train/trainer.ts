@@ -17,6 +17,7 @@ import {
   isEvalIteration,
   newModelRun,
   spectralRadiusOf,
+  type Checkpoint,
   type EvalRow,
   type ModelRun,
   type TrainSnapshot,
@@ -36,6 +37,16 @@ export interface WebGpuTrainerOptions {
   /** Invocations per workgroup of the forward and backward kernels (default 64). */
   workgroupSize?: number;
   powerPreference?: GPUPowerPreference;
+}
+
+/** What the lab's worker needs beyond the Trainer interface: a pause gate and each step and checkpoint as it happens. */
+export interface WebGpuTrainOptions extends TrainOptions {
+  /** Called after each iteration; a promise it returns holds the run until it settles (pause, single step). */
+  gate?: (iteration: number) => Promise<void> | void;
+  /** Each model's training step as it is measured (before its evaluation). */
+  onStep?: (model: number, iteration: number, step: { trainLoss: number; gradNorm: number; clipped: boolean }) => void;
+  /** Each checkpoint as it is kept (the parameters entering that iteration). */
+  onCheckpoint?: (model: number, checkpoint: Checkpoint) => void;
 }
 
 /** What one forward and backward pass measured (lossAndGradient). */
@@ -170,7 +181,7 @@ export class WebGpuTrainer implements Trainer {
     }
   }
 
-  async train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  async train(config: TrainConfig, options: WebGpuTrainOptions = {}): Promise<TrainResult> {
     this.assertUsable();
     if (this.busy) throw new Error('webgpu trainer: one training run at a time');
     throwIfAborted(options.signal);
@@ -197,7 +208,7 @@ export class WebGpuTrainer implements Trainer {
       iteration: i,
       state: state.map((s) => ({ params: Float64Array.from(s.params), m: Float64Array.from(s.m), v: Float64Array.from(s.v) })),
       models: runs.map((r) => newModelRun(r.model, total, r)),
-      rows: [...rows],
+      rows: sortRows([...rows]),
     });
     let resident: ResidentModels | null = null;
     try {
@@ -222,6 +233,7 @@ export class WebGpuTrainer implements Trainer {
           run.gradNorm[i] = s.gradNorm;
           run.clipped[i] = s.clipped ? 1 : 0;
           run.stepsRun = i + 1;
+          options.onStep?.(k, i, { trainLoss: s.trainLoss, gradNorm: s.gradNorm, clipped: s.clipped });
           const L = layoutFor(config.models[k], shape);
           if (evaluate) {
             const spectralRadius = spectralRadiusOf(state[k].params, L);
@@ -234,7 +246,11 @@ export class WebGpuTrainer implements Trainer {
             rows.push(row);
             options.onRow?.(row);
           }
-          if (isCheckpointIteration(config, i)) run.checkpoints.push({ iteration: i, params: Float64Array.from(state[k].params) });
+          if (isCheckpointIteration(config, i)) {
+            const c = { iteration: i, params: Float64Array.from(state[k].params) };
+            run.checkpoints.push(c);
+            options.onCheckpoint?.(k, c);
+          }
           if (s.params) {
             state[k].params.set(s.params);
             state[k].m.set(s.m!);
@@ -242,6 +258,7 @@ export class WebGpuTrainer implements Trainer {
           }
         });
         options.onProgress?.(trainProgress(i, config.iterations));
+        await options.gate?.(i);
         if (options.signal?.aborted) throw new AbortError();
       }
     } catch (e) {

@@ -1,0 +1,358 @@
+/**
+ * The WebGPU trainer (Node + Dawn, SwiftShader here) against the float64 reference trainer on
+ * fresh random small configs (the file's seed is printed; RNNLAB_TEST_SEED replays it): one
+ * step's loss and gradient for every activation, clipping and the optimiser step on the GPU's own
+ * gradient, short runs of every activation with and without clipping under Adam and SGD, a
+ * diverging model, refusals, and a device destroyed mid-run resuming elsewhere.
+ *
+ * Kinks: where phi' jumps (relu, leaky_relu, elu with alpha != 1), a pre-activation within
+ * float32 rounding (~1e-7) of the jump can take the other side of it in float32, which changes
+ * that unit's derivative by O(1) -- not a bug, and not what a tolerance should absorb. Configs
+ * whose reference run meets a pre-activation within 1e-6 of a kink are drawn again.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { activationParams, activationRecord } from '../../src/core/activations.ts';
+import { ACTIVATIONS, RANDOM_INITS as INITS } from '../../src/core/config.ts';
+import { isAbortError } from '../../src/core/engine.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { parseTrainConfig, type ModelConfig, type TrainConfig } from '../../src/core/train/config.ts';
+import { newModelRun, runTraining, type EvalRow, type ModelKernel, type ModelRun, type TrainSnapshot } from '../../src/core/train/loop.ts';
+import { initialParams, layoutFor } from '../../src/core/train/model.ts';
+import { adamStep, clipByGlobalNorm, globalNorm, sgdStep } from '../../src/core/train/optim.ts';
+import { ReferenceModel } from '../../src/core/train/reference.ts';
+import { taskShape, trainBatch, type Batch } from '../../src/core/train/tasks.ts';
+import { TrainInterrupted } from '../../src/core/trainer.ts';
+import { CpuTrainer } from '../../src/engine/cpu/train/trainer.ts';
+import { planTraining } from '../../src/engine/webgpu/train/plan.ts';
+import { destroyTrainerDeviceForTest, type WebGpuTrainer } from '../../src/engine/webgpu/train/trainer.ts';
+import { createTestTrainer } from '../helpers/gpu.ts';
+import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
+import { testSeed } from '../helpers/seed.ts';
+
+const SEED = testSeed('webgpu trainer tests');
+const DAWN = await dawnRequirement();
+const rng = new Rng(SEED, 1);
+const u = () => rng.uniform();
+const pick = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(u() * xs.length))];
+const ctx = (what: string) => `${what} (replay with RNNLAB_TEST_SEED=${SEED})`;
+
+/** One draw of each activation parameter for the whole file (each value is a forward kernel to compile). */
+const ACT_PARAMS = { leakyAlpha: 0.3 * u(), eluAlpha: 0.5 + u() };
+
+let trainer: WebGpuTrainer;
+beforeAll(async () => {
+  if (DAWN.available) trainer = await createTestTrainer();
+});
+afterAll(() => trainer?.dispose());
+
+/** A small random model of `activation` (N up to 12, or 33..40 so that dW spans two 32-wide tiles). */
+function randomModel(activation: ModelConfig['activation'], wide = false): Partial<ModelConfig> {
+  return { activation, ...ACT_PARAMS, init: pick(INITS), hidden: wide ? 33 + Math.floor(8 * u()) : 1 + Math.floor(12 * u()), rho: 0.5 + u(), biasInit: 0.2 * (u() - 0.5) };
+}
+
+function randomRun(extra: Record<string, unknown>): Record<string, unknown> {
+  const length = 4 + Math.floor(9 * u()); // 4..12
+  return {
+    task: u() < 0.5 ? 'adding' : 'copy',
+    length,
+    copySymbols: 1 + Math.floor(u() * Math.min(3, Math.floor(length / 2))), // copy needs length >= 2 k
+    copyAlphabet: 2 + Math.floor(4 * u()),
+    batch: 1 + Math.floor(5 * u()),
+    heldout: 2 + Math.floor(5 * u()),
+    seed: Math.floor(u() * 2 ** 32),
+    ...extra,
+  };
+}
+
+function hasKink(m: ModelConfig): boolean {
+  return activationRecord(m.activation).kink(activationParams(m));
+}
+
+/** Smallest |a_t| of the reference model's last pass (its private store, read here only to see kinks). */
+function minAbsPreactivation(ref: ReferenceModel): number {
+  const a = (ref as unknown as { a: Float64Array }).a;
+  let m = Infinity;
+  for (const v of a) m = Math.min(m, Math.abs(v));
+  return m;
+}
+
+const KINK_MARGIN = 1e-6;
+
+/** The reference trainer's run through the shared loop, and whether a kinked model came within KINK_MARGIN of its kink. */
+async function referenceRun(config: TrainConfig): Promise<{ rows: EvalRow[]; models: ModelRun[]; nearKink: boolean }> {
+  const shape = taskShape(config);
+  let nearKink = false;
+  const kernels = config.models.map((m) => {
+    const ref = new ReferenceModel(m, shape, config.length, initialParams(m, shape, config.seed));
+    const watched: ModelKernel<Float64Array> = {
+      layout: ref.layout,
+      params: ref.params,
+      grad: ref.grad,
+      loss: (b) => ref.loss(b),
+      lossAndGrad: (b) => {
+        const loss = ref.lossAndGrad(b);
+        if (hasKink(m) && minAbsPreactivation(ref) < KINK_MARGIN) nearKink = true;
+        return loss;
+      },
+    };
+    return watched;
+  });
+  const rows: EvalRow[] = [];
+  const models = await runTraining(config, config.models.map((_, k) => k), kernels, (n) => new Float64Array(n), { onRow: (r) => rows.push(r) });
+  rows.sort((a, b) => a.model - b.model || a.iteration - b.iteration);
+  return { rows, models, nearKink };
+}
+
+/** A config from `draw` whose reference run stays clear of every kink (drawn again otherwise). */
+async function clearOfKinks(draw: () => TrainConfig): Promise<{ config: TrainConfig; ref: Awaited<ReturnType<typeof referenceRun>> }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const config = draw();
+    const ref = await referenceRun(config);
+    if (!ref.nearKink) return { config, ref };
+  }
+  throw new Error(ctx('20 random configs in a row met a kink within 1e-6'));
+}
+
+const close = (a: number, b: number, rel: number, abs = 0) => Math.abs(a - b) <= rel * Math.abs(b) + abs;
+
+describeNeeding(DAWN, 'WebGPU trainer: one step against the float64 reference', () => {
+  // Tolerance: the GPU keeps every state in float32 (relative 6e-8) through T <= 12 steps and sums
+  // the products in float32 over N <= 40 units and T B <= 72 (step, sequence) rows, so each gradient
+  // entry carries an error of roughly (T + N + T B) 6e-8 ~ 1e-5 of the largest entry at worst
+  // (measured ~1e-7). A wrong index, a missing term or a wrong block offset is off by O(1) of that
+  // entry, so 1e-4 of max |g| separates the two. The loss: float32 states and outputs, 1e-5 relative.
+  for (const activation of ACTIVATIONS) {
+    it(`${activation}: loss, gradient and global norm of one batch`, async () => {
+      for (const wide of [false, true]) {
+        let config!: TrainConfig;
+        let p!: Float64Array;
+        let ref!: ReferenceModel;
+        let batch!: Batch;
+        let loss64: number;
+        for (let attempt = 0; ; attempt++) {
+          config = parseTrainConfig(randomRun({ models: [randomModel(activation, wide)] }));
+          const shape = taskShape(config);
+          p = initialParams(config.models[0], shape, config.seed);
+          // away from the initial values' structure (identity W, zero b): perturb, in float32
+          for (let i = 0; i < p.length; i++) p[i] = Math.fround(p[i] + 0.1 * rng.normal());
+          ref = new ReferenceModel(config.models[0], shape, config.length, Float64Array.from(p));
+          batch = trainBatch(config, 3);
+          loss64 = ref.lossAndGrad(batch);
+          if (!hasKink(config.models[0]) || minAbsPreactivation(ref) >= KINK_MARGIN) break;
+          if (attempt === 20) throw new Error(ctx('20 random configs in a row met a kink'));
+        }
+        const gpu = await trainer.lossAndGradient(config, 0, p, batch);
+        const what = ctx(`${activation} ${JSON.stringify(config.models[0])} T=${config.length} B=${config.batch} ${config.task}`);
+        expect(close(gpu.loss, loss64, 1e-5, 1e-9), `${what}: loss ${gpu.loss} vs ${loss64}`).toBe(true);
+        let gmax = 0;
+        for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
+        expect(gmax, what).toBeGreaterThan(1e-6);
+        for (let i = 0; i < p.length; i++) {
+          expect(Math.abs(gpu.grad[i] - ref.grad[i]), `${what}: parameter ${i}`).toBeLessThanOrEqual(1e-4 * gmax);
+        }
+        // the norm is summed in float32 on the GPU from scaled entries: 1e-5 relative
+        expect(close(gpu.gradNorm, globalNorm(ref.grad), 1e-5), `${what}: norm ${gpu.gradNorm}`).toBe(true);
+        expect(gpu.clipped).toBe(false);
+      }
+    }, 120_000);
+  }
+});
+
+describeNeeding(DAWN, 'WebGPU trainer: clipping and the optimiser step', () => {
+  // The update on the GPU's own gradient against optim.ts in float64 (clipByGlobalNorm with the
+  // norm the GPU measured, then adamStep or sgdStep at Adam's step t = 3, from random moments):
+  // the only differences are float32 rounding in a handful of operations (relative 6e-8 each) on
+  // the step, and the rounding of p - step (half an ulp of p). So per parameter:
+  // |p_gpu - p| <= 2^-22 |p| + 2e-6 |step|.
+  for (const optimizer of ['adam', 'sgd'] as const) {
+    for (const clipOn of [false, true]) {
+      it(`${optimizer}, ${clipOn ? 'clipped at half the norm' : 'no clipping'}`, async () => {
+        const base = parseTrainConfig(randomRun({ optimizer, lr: optimizer === 'adam' ? 1e-2 : 0.05, iterations: 3, models: [randomModel(pick(ACTIVATIONS))] }));
+        const shape = taskShape(base);
+        const L = layoutFor(base.models[0], shape);
+        const p = initialParams(base.models[0], shape, base.seed).map((x) => Math.fround(x + 0.05 * rng.normal()));
+        const m = new Float64Array(L.size).map(() => Math.fround(0.01 * rng.normal()));
+        const v = new Float64Array(L.size).map(() => Math.fround(1e-4 * u()));
+        const g = await trainer.lossAndGradient(base, 0, p, trainBatch(base, 2));
+        const clip = clipOn ? 0.5 * g.gradNorm : 0;
+        const config = { ...base, models: [{ ...base.models[0], clip }] };
+        // resume at iteration 2: the step of iteration 2 is Adam's t = 3
+        const snapshot: TrainSnapshot = { iteration: 2, state: [{ params: p, m, v }], models: [newModelRun(0, 4)], rows: [] };
+        const r = await trainer.train(config, { resume: snapshot });
+        const run = r.models[0];
+        expect(run.clipped[2], ctx('clipped flag')).toBe(clipOn ? 1 : 0);
+        expect(run.gradNorm[2]).toBe(g.gradNorm); // the same kernels on the same inputs: bit for bit
+        const after = run.checkpoints.find((c) => c.iteration === 3)!.params;
+        const gg = Float64Array.from(g.grad);
+        clipByGlobalNorm(gg, g.gradNorm, clip);
+        const want = Float64Array.from(p);
+        if (optimizer === 'adam') adamStep(want, gg, Float64Array.from(m), Float64Array.from(v), 3, config);
+        else sgdStep(want, gg, Float64Array.from(m), config.lr, config.momentum);
+        for (let i = 0; i < L.size; i++) {
+          const step = Math.abs(want[i] - p[i]);
+          expect(Math.abs(after[i] - want[i]), ctx(`${optimizer} parameter ${i}: ${after[i]} vs ${want[i]} (from ${p[i]})`)).toBeLessThanOrEqual(2 ** -22 * Math.abs(want[i]) + 2e-6 * step);
+        }
+      }, 120_000);
+    }
+  }
+});
+
+describeNeeding(DAWN, 'WebGPU trainer: short runs against the reference trainer', () => {
+  // Every activation in one run of 7 models (odd ones clipped at 1e-3, below any gradient norm these
+  // small models reach, so every step of theirs is clipped), 6 updates. Tolerances: step 0 is one
+  // forward and backward from the same float32 parameters: 1e-5 relative (as above). Afterwards the
+  // float32 rounding of each update (~1e-7 relative, and Adam's near-sign steps where a gradient
+  // entry is within rounding of zero, whose effect on the loss is that entry's size times lr) adds up
+  // over the steps: 1e-4 relative for the losses, norms and W's spectral radius (measured ~1e-6).
+  // A lost, doubled or misordered update changes the loss at the next step by O(lr |g|^2) ~ 1e-3
+  // relative or more. SGD is linear in the gradient, so its parameters are compared too.
+  for (const optimizer of ['adam', 'sgd'] as const) {
+    it(`${optimizer}: every activation, with and without clipping`, async () => {
+      const { config, ref } = await clearOfKinks(() =>
+        parseTrainConfig(
+          randomRun({
+            optimizer,
+            // small enough steps that no model blows up in 6 updates (an exploding loss amplifies any
+            // rounding difference), large enough that the losses move
+            lr: optimizer === 'adam' ? 1e-2 : 0.01,
+            momentum: 0.5,
+            iterations: 6,
+            evalEvery: 2,
+            models: ACTIVATIONS.map((a, j) => ({ ...randomModel(a), clip: j % 2 === 1 ? 1e-3 : 0 })),
+          }),
+        ),
+      );
+      const gpu = await trainer.train(config);
+      expect(gpu.meta.backend).toBe('webgpu');
+      expect(gpu.meta.precision).toBe('float32');
+      expect(gpu.rows.map((r) => [r.model, r.iteration])).toEqual(ref.rows.map((r) => [r.model, r.iteration]));
+      for (let k = 0; k < config.models.length; k++) {
+        const a = ref.models[k];
+        const b = gpu.models[k];
+        const what = ctx(`model ${k} ${JSON.stringify(config.models[k])} T=${config.length} ${config.task}`);
+        expect(a.diverged, what).toBeNull();
+        expect(b.diverged, what).toBeNull();
+        expect(b.stepsRun).toBe(a.stepsRun);
+        for (let i = 0; i < a.stepsRun; i++) {
+          const tol = i === 0 ? 1e-5 : 1e-4;
+          expect(close(b.trainLoss[i], a.trainLoss[i], tol, 1e-9), `${what}: loss at step ${i}: ${b.trainLoss[i]} vs ${a.trainLoss[i]}`).toBe(true);
+          expect(close(b.gradNorm[i], a.gradNorm[i], tol), `${what}: norm at step ${i}: ${b.gradNorm[i]} vs ${a.gradNorm[i]}`).toBe(true);
+          expect(b.clipped[i], `${what}: clipped at step ${i}`).toBe(a.clipped[i]);
+          if (k % 2 === 1) expect(a.gradNorm[i], what).toBeGreaterThan(1e-3);
+        }
+        expect(a.clipped.subarray(0, a.stepsRun).every((c) => c === (k % 2))).toBe(true);
+        if (optimizer === 'sgd') {
+          const pa = a.checkpoints.at(-1)!.params;
+          const pb = b.checkpoints.at(-1)!.params;
+          let pmax = 0;
+          for (const x of pa) pmax = Math.max(pmax, Math.abs(x));
+          for (let i = 0; i < pa.length; i++) expect(Math.abs(pb[i] - pa[i]), `${what}: parameter ${i}`).toBeLessThanOrEqual(1e-5 * pmax);
+        }
+      }
+      for (let j = 0; j < ref.rows.length; j++) {
+        const a = ref.rows[j];
+        const b = gpu.rows[j];
+        const what = ctx(`model ${a.model} at iteration ${a.iteration}`);
+        expect(close(b.heldoutLoss, a.heldoutLoss, 1e-4, 1e-9), `${what}: held-out ${b.heldoutLoss} vs ${a.heldoutLoss}`).toBe(true);
+        expect(close(b.spectralRadius, a.spectralRadius, 1e-4, 1e-6), `${what}: radius ${b.spectralRadius} vs ${a.spectralRadius}`).toBe(true);
+      }
+      // training moved the models: a flat curve would pass the comparisons vacuously
+      expect(gpu.models.some((r) => Math.abs(r.trainLoss[config.iterations] - r.trainLoss[0]) > 1e-3 * r.trainLoss[0])).toBe(true);
+      expect(trainer.liveBuffers).toBe(0);
+    }, 240_000);
+  }
+
+  it('stops a diverging model with its message; the others go on', async () => {
+    const c = parseTrainConfig({ length: 120, batch: 2, iterations: 4, evalEvery: 2, heldout: 2, seed: 2, models: [{ hidden: 4 }, { hidden: 4, activation: 'relu', init: 'identity', rho: 3, biasInit: 1 }] });
+    const seen: string[] = [];
+    const r = await trainer.train(c, { onDiverged: (d) => seen.push(d.message) });
+    // float32 states overflow (3^120 > 3.4e38): the loss is infinite, or NaN once Infinity - Infinity meets a product
+    expect(seen).toEqual([expect.stringMatching(/^model 1 diverged at step 0: loss (undefined \(NaN\)|beyond the number range)$/)]);
+    expect(r.models[0].diverged).toBeNull();
+    expect(r.models[0].stepsRun).toBe(5);
+    expect(r.models[1].stepsRun).toBe(0);
+    expect(r.rows.map((x) => x.model)).toEqual([0, 0, 0]);
+    for (const row of r.rows) expect(Number.isFinite(row.heldoutLoss)).toBe(true);
+  }, 120_000);
+});
+
+describeNeeding(DAWN, 'WebGPU trainer: refusals and misuse', () => {
+  it('refuses a run over its memory limit before allocating, naming the size and what to reduce', async () => {
+    const small = await createTestTrainer({ maxTotalBytes: 1024 * 1024 });
+    try {
+      const c = parseTrainConfig({ length: 200, batch: 64, heldout: 64, iterations: 1, models: [{ hidden: 64 }] });
+      await expect(small.train(c)).rejects.toThrow(/^webgpu trainer: the run needs [\d.]+ MiB \(.*\), above the 1\.0 MiB limit; reduce hidden, length, batch, heldout or the number of models$/);
+      expect(small.liveBuffers).toBe(0);
+    } finally {
+      small.dispose();
+    }
+  }, 60_000);
+
+  it('refuses a store larger than the device allows in one buffer', () => {
+    // 2001 x 4096 x 8 x 4 bytes = 250 MiB of states: a valid config (under the 1 GiB float64 BPTT limit)
+    const c = parseTrainConfig({ length: 2000, batch: 8, heldout: 4096, models: [{ hidden: 8 }] });
+    expect(() => planTraining(c, { maxBindingBytes: 128 * 2 ** 20, maxBufferBytes: 2 ** 30, maxTotalBytes: 2 ** 31 })).toThrow(
+      "webgpu trainer: model 0's state store needs 250 MiB ((length + 1) x max(batch, heldout) x hidden x 4 bytes), above this device's 128 MiB per buffer; reduce length, batch, heldout or hidden",
+    );
+    // this device: refused exactly when its binding limit is below the store
+    const fits = trainer.device.limits.maxStorageBufferBindingSize >= 250 * 2 ** 20;
+    if (fits) expect(() => trainer.plan(c)).not.toThrow();
+    else expect(() => trainer.plan(c)).toThrow(/state store needs 250 MiB/);
+  });
+
+  it('rejects an aborted signal, a second run at once, a bad option and use after dispose', async () => {
+    const c = parseTrainConfig({ length: 4, batch: 2, heldout: 2, iterations: 2, models: [{ hidden: 3 }] });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(trainer.train(c, { signal: ac.signal })).rejects.toSatisfy(isAbortError);
+    const mid = new AbortController();
+    const aborted = trainer.train({ ...c, iterations: 50 }, { signal: mid.signal, onProgress: (p) => p.iteration === 1 && mid.abort() });
+    await expect(trainer.train(c)).rejects.toThrow('webgpu trainer: one training run at a time');
+    await expect(aborted).rejects.toSatisfy(isAbortError);
+    expect(trainer.liveBuffers).toBe(0);
+    await expect(createTestTrainer({ workgroupSize: 0 })).rejects.toThrow(/^webgpu trainer: workgroupSize must be a whole number in 1\.\.\d+, not 0$/);
+    const gone = await createTestTrainer();
+    gone.dispose();
+    await expect(gone.train(c)).rejects.toThrow('webgpu trainer: used after dispose()');
+  }, 60_000);
+});
+
+describeNeeding(DAWN, 'WebGPU trainer: device loss', () => {
+  it('stops with a clear message when the device is lost and resumes from the last step on a new device or another engine', async () => {
+    const config = parseTrainConfig(randomRun({ iterations: 8, evalEvery: 2, lr: 1e-2, models: [randomModel('tanh'), { ...randomModel('relu'), clip: 1e-3 }] }));
+    const full = await trainer.train(config);
+    const victim = await createTestTrainer();
+    let interrupted: TrainInterrupted | null = null;
+    try {
+      await victim.train(config, { onProgress: (p) => p.iteration === 3 && destroyTrainerDeviceForTest(victim) });
+    } catch (e) {
+      if (!(e instanceof TrainInterrupted)) throw e;
+      interrupted = e;
+    }
+    expect(interrupted, ctx('the run went on after its device was destroyed')).not.toBeNull();
+    expect(interrupted!.message).toMatch(
+      /^webgpu trainer: the GPU device was lost \(destroyed.*\) after 4 of 8 iterations; the run can resume from iteration 4 on another engine or device \(every model's parameters and optimiser state are kept\)$/,
+    );
+    const snap = interrupted!.snapshot;
+    expect(snap.iteration).toBe(4);
+    expect(snap.rows).toEqual(full.rows.filter((r) => r.iteration < 4));
+    expect(victim.liveBuffers).toBe(0);
+    await expect(victim.train(config)).rejects.toThrow(/^webgpu trainer: the GPU device was lost .*; create a new trainer or use the cpu trainer$/);
+    victim.dispose();
+
+    // On a new device: the float32 state is complete, so the run is the uninterrupted one, bit for bit.
+    const again = await trainer.train(config, { resume: snap });
+    expect(again.rows).toEqual(full.rows);
+    for (let k = 0; k < config.models.length; k++) {
+      expect(Array.from(again.models[k].trainLoss)).toEqual(Array.from(full.models[k].trainLoss));
+      expect(again.models[k].checkpoints.map((c) => Array.from(c.params))).toEqual(full.models[k].checkpoints.map((c) => Array.from(c.params)));
+    }
+    // On the CPU trainer: the records before the loss are kept as they were; the rest is that
+    // engine's float32, so within 1e-3 of the WebGPU run (as the CPU trainer tracks the reference).
+    const cpu = await new CpuTrainer(null).train(config, { resume: snap });
+    expect(cpu.rows.map((r) => [r.model, r.iteration])).toEqual(full.rows.map((r) => [r.model, r.iteration]));
+    expect(cpu.rows.filter((r) => r.iteration < 4)).toEqual(snap.rows);
+    for (let j = 0; j < full.rows.length; j++) expect(close(cpu.rows[j].heldoutLoss, full.rows[j].heldoutLoss, 1e-3), ctx(`row ${j}`)).toBe(true);
+    for (let k = 0; k < config.models.length; k++) expect(cpu.models[k].stepsRun).toBe(config.iterations + 1);
+  }, 240_000);
+});
