@@ -31,8 +31,10 @@ import { trainBundleToJson } from '../core/train/bundle.ts';
 import type { EvalRow } from '../core/train/loop.ts';
 import { taskShape } from '../core/train/tasks.ts';
 import type { FieldSpec } from '../core/config.ts';
-import type { TrainResult } from '../core/trainer.ts';
+import { TrainInterrupted, type Trainer, type TrainOptions, type TrainResult } from '../core/trainer.ts';
+import { createNodeCpuTrainer } from '../engine/cpu/train/pool-node.ts';
 import { curvesCsv } from '../export/train.ts';
+import { BackendError } from '../node/engines.ts';
 import { TRAIN_BACKENDS, createNodeTrainer, type TrainBackend } from '../node/trainers.ts';
 import { UsageError, checkWritable } from './outputs.ts';
 import { ProgressBar } from './progress.ts';
@@ -92,7 +94,7 @@ function defineTrainOptions(cmd: Command): Command {
     const f: FieldSpec = MODEL_FIELDS[name];
     cmd.addOption(new Option(`--${kebab(name)} <value>`, `every model: ${f.help}; ${describeSpec(f)} (default ${f.default})`));
   }
-  cmd.addOption(new Option('--backend <name>', `trainer: ${TRAIN_BACKENDS.join(', ')} (auto = cpu)`).default('auto'));
+  cmd.addOption(new Option('--backend <name>', `trainer: ${TRAIN_BACKENDS.join(', ')} (auto = webgpu on a hardware GPU, else cpu)`).default('auto'));
   cmd.addOption(new Option('--out <dir>', 'directory for curves.csv and train.json').default('.'));
   return cmd;
 }
@@ -140,7 +142,7 @@ export function trainSettings(opts: Record<string, unknown>): TrainSettings {
   if (!checked.ok) throw checked.error;
   const backend = String(opts.backend);
   if (!(TRAIN_BACKENDS as readonly string[]).includes(backend)) {
-    const why = backend === 'webgpu' || backend === 'gpujs' ? `${backend} has no trainer yet; ` : '';
+    const why = backend === 'gpujs' ? 'gpujs has no trainer; ' : '';
     throw new UsageError(`backend: ${JSON.stringify(backend)} is not allowed; ${why}expected one of ${TRAIN_BACKENDS.join(', ')}`);
   }
   return { config: checked.config, backend: backend as TrainBackend, out: String(opts.out) };
@@ -184,7 +186,19 @@ export function summary(result: TrainResult): string {
 async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
   const started = performance.now();
   const undoDirs = checkWritable({ kind: 'dir', path: s.out });
-  const { trainer, why } = createNodeTrainer(s.backend);
+  let created: { trainer: Trainer; why: string };
+  try {
+    created = await createNodeTrainer(s.backend);
+  } catch (e) {
+    undoDirs();
+    if (e instanceof BackendError) {
+      io.err(`rnnlab: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+  let { trainer } = created;
+  const { why } = created;
   const { config } = s;
   io.err(`rnnlab: trainer ${trainer.name} (${trainer.adapter}): ${why}\n`);
   io.err(`rnnlab: ${config.models.length} models, task ${config.task}, T = ${config.length}, ${config.optimizer} lr ${config.lr}, batch ${config.batch}, ${config.iterations} iterations, seed ${config.seed}\n`);
@@ -202,7 +216,7 @@ async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
       .join('  ');
   let result: TrainResult;
   try {
-    result = await trainer.train(config, {
+    const options: TrainOptions = {
       signal: io.signal,
       onRow: (r) => {
         seen[r.model].push(r);
@@ -215,7 +229,18 @@ async function runTrain(s: TrainSettings, io: TrainIo): Promise<number> {
         const losses = lossesAt(p.iteration);
         bar.update({ fraction: p.fraction, phase: losses === '' ? p.phase : `${p.phase}; held-out ${losses}` });
       },
-    });
+    };
+    try {
+      result = await trainer.train(config, options);
+    } catch (e) {
+      if (!(e instanceof TrainInterrupted)) throw e;
+      // The GPU device was lost: go on from the last step on the CPU trainer, and say so.
+      bar.done();
+      io.err(`rnnlab: ${e.message}; resuming on the CPU trainer\n`);
+      trainer.dispose();
+      trainer = createNodeCpuTrainer();
+      result = await trainer.train(config, { ...options, resume: e.snapshot });
+    }
   } catch (e) {
     bar.done();
     undoDirs();

@@ -35,3 +35,21 @@ export function unsupportedBy(engine: string, config: Pick<Config, 'sweep' | 'we
   const what = [config.sweep !== 'rho' ? 'sweep = outlier' : '', config.weights !== 'tied' ? 'weights = untied' : ''].filter(Boolean).join(' and ');
   return `${what}: the ${engine} engine computes only sweep = rho with tied weights; choose the CPU engine, WebGPU or the float64 reference`;
 }
+
+/** Trainers by name (no gpu.js trainer: training needs the WGSL kernels or the CPU's). */
+export const TRAIN_BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const satisfies readonly (EngineName | 'auto')[];
+export type TrainBackendChoice = (typeof TRAIN_BACKEND_CHOICES)[number];
+
+/**
+ * The trainer `auto` picks, given the WebGPU adapter found (null: none, with the reason): the
+ * WebGPU trainer on a hardware adapter; otherwise the float32 CPU trainer -- on a software
+ * adapter (SwiftShader) the WGSL kernels run on the same CPU cores, several times slower than the
+ * CPU trainer's SIMD code (bench/train.ts measures both).
+ */
+export function autoTrainer(adapter: { text: string; isFallbackAdapter: boolean } | null, noAdapterWhy = 'no WebGPU adapter'): { backend: 'webgpu' | 'cpu'; why: string } {
+  if (!adapter) return { backend: 'cpu', why: `auto: ${noAdapterWhy}; the CPU trainer` };
+  if (adapter.isFallbackAdapter || isSoftwareRenderer(adapter.text)) {
+    return { backend: 'cpu', why: `auto: the WebGPU adapter is software (${adapter.text}), slower than the CPU trainer there; the CPU trainer` };
+  }
+  return { backend: 'webgpu', why: `auto: hardware WebGPU adapter (${adapter.text}); the WebGPU trainer` };
+}

@@ -1,7 +1,7 @@
 /**
  * rnnlab train end to end with tiny configs: the files and their columns, flags shared by every
  * model unless a SPEC overrides them, the bundle reading back into the same run, and bad input
- * exiting 2 with the field named and nothing written.
+ * exiting 2 with the field named and nothing written; the WebGPU trainer through Dawn, and auto's choice.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainResultFromBundle } from '../../src/core/train/bundle.ts';
 import { main } from '../../src/cli/main.ts';
 import { CURVE_COLUMNS } from '../../src/export/train.ts';
+import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
+
+const DAWN = await dawnRequirement();
 
 const BIN = resolve('bin/rnnlab.mjs');
 const TINY = ['--length', '12', '--iterations', '6', '--eval-every', '3', '--batch', '4', '--heldout', '8', '--seed', '5'];
@@ -79,7 +82,7 @@ describe('rnnlab train', () => {
     ['a SPEC part without =', ['--model', 'relu'], /"relu" is not key=value/],
     ['a shared flag out of range', ['--hidden', '0'], /models\[0\]\.hidden: 0 is not allowed; expected an integer in 1..512/],
     ['too many models', Array.from({ length: 9 }, () => ['--model', 'hidden=4']).flat(), /models: 9 models is not allowed; expected a list of 1..8 models/],
-    ['a backend without a trainer', ['--backend', 'webgpu'], /backend: "webgpu" is not allowed; webgpu has no trainer yet; expected one of auto, cpu, reference/],
+    ['a backend without a trainer', ['--backend', 'gpujs'], /backend: "gpujs" is not allowed; gpujs has no trainer; expected one of auto, webgpu, cpu, reference/],
     ['a text where a number belongs', ['--iterations', 'many'], /iterations: "many" is not allowed; expected an integer/],
   ];
   for (const [what, args, message] of bad) {
@@ -91,4 +94,23 @@ describe('rnnlab train', () => {
       expect(existsSync(out)).toBe(false);
     });
   }
+});
+
+describeNeeding(DAWN, 'rnnlab train on WebGPU', () => {
+  it('trains on the WebGPU trainer with --backend webgpu, and auto says why it picks a trainer', async () => {
+    const { code, err } = await inProcess(['train', ...TINY, '--hidden', '4', '--iterations', '3', '--model', 'activation=tanh', '--backend', 'webgpu', '--out', join(dir, 'webgpu')]);
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/^rnnlab: trainer webgpu \(.+\): asked for the WebGPU trainer$/m);
+    const gpu = trainResultFromBundle(readFileSync(join(dir, 'webgpu', 'train.json'), 'utf8'));
+    expect(gpu.meta).toMatchObject({ backend: 'webgpu', precision: 'float32' });
+    const ref = await inProcess(['train', ...TINY, '--hidden', '4', '--iterations', '3', '--model', 'activation=tanh', '--backend', 'reference', '--out', join(dir, 'webgpu-ref')]);
+    expect(ref.code).toBe(0);
+    const want = trainResultFromBundle(readFileSync(join(dir, 'webgpu-ref', 'train.json'), 'utf8'));
+    // float32 against float64 over 3 updates of a tiny model: 1e-4 (tests/engine/webgpu-train.test.ts says why)
+    gpu.rows.forEach((r, i) => expect(Math.abs(r.heldoutLoss - want.rows[i].heldoutLoss)).toBeLessThanOrEqual(1e-4 * want.rows[i].heldoutLoss));
+    // auto: a hardware adapter gets the WebGPU trainer, a software one (SwiftShader here) the CPU trainer
+    const auto = await inProcess(['train', ...TINY, '--hidden', '4', '--iterations', '1', '--model', 'activation=tanh', '--out', join(dir, 'auto')]);
+    expect(auto.code).toBe(0);
+    expect(auto.err).toMatch(/^rnnlab: trainer (webgpu .*: auto: hardware WebGPU adapter|cpu .*: auto: the WebGPU adapter is software \(.+\), slower than the CPU trainer there)/m);
+  }, 120_000);
 });
