@@ -1,7 +1,8 @@
 /**
  * What the page and the Train view's worker (train-worker.ts) say to each other. The worker
- * runs the shared training loop (core/train/loop.ts) with the float32 CPU model, so the page
- * only draws: evaluations, checkpoints' eigenvalues and progress come back as they happen.
+ * trains on the WebGPU trainer where a hardware adapter answers (src/engine/policy.ts), else the
+ * shared training loop (core/train/loop.ts) with the float32 CPU model, so the page only draws:
+ * evaluations, checkpoints' eigenvalues and progress come back as they happen.
  */
 import type { TrainConfig } from '../core/train/config.ts';
 import type { Divergence, EvalRow, ModelRun } from '../core/train/loop.ts';
@@ -30,10 +31,14 @@ export interface EigenCheckpoint {
 }
 
 export type FromTrainView =
+  /** Which trainer runs, and why, in words (first, and again if the run moves to another). */
+  | { type: 'trainer'; backend: 'webgpu' | 'cpu'; adapter: string; why: string }
+  /** Something the user should know that is not a failure: "the GPU device was lost ...; resumed on the CPU trainer". */
+  | { type: 'notice'; message: string }
   | { type: 'row'; row: LiveRow }
   | { type: 'checkpoint'; checkpoint: EigenCheckpoint }
   | { type: 'diverged'; divergence: Divergence }
   | { type: 'progress'; iteration: number }
   | { type: 'paused'; iteration: number }
-  | { type: 'done'; models: ModelRun[]; adapter: string; wallMs: number }
+  | { type: 'done'; models: ModelRun[]; backend: 'webgpu' | 'cpu'; adapter: string; wallMs: number }
   | { type: 'error'; message: string };

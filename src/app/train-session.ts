@@ -28,6 +28,10 @@ export interface TrainSnapshot {
   result: TrainResult | null;
   /** Why the run failed, in words. */
   message: string | null;
+  /** The trainer running, in words ("WebGPU trainer on ...: auto: hardware WebGPU adapter"), or null before the worker says. */
+  trainer: string | null;
+  /** What the user should know that is not a failure (the GPU device was lost and the run moved to the CPU). */
+  notices: string[];
 }
 
 export interface TrainWorkerLike {
@@ -56,6 +60,8 @@ const EMPTY: TrainSnapshot = {
   divergences: [],
   result: null,
   message: null,
+  trainer: null,
+  notices: [],
 };
 
 export class TrainSession {
@@ -158,6 +164,12 @@ export class TrainSession {
     if (w !== this.worker) return;
     const s = this.snap;
     switch (msg.type) {
+      case 'trainer':
+        this.set({ trainer: `${msg.backend === 'webgpu' ? 'WebGPU' : 'CPU'} trainer (${msg.adapter}): ${msg.why}` }, true);
+        return;
+      case 'notice':
+        this.set({ notices: [...s.notices, msg.message] }, true);
+        return;
       case 'row':
         this.set({ rows: [...s.rows, msg.row] });
         return;
@@ -181,7 +193,7 @@ export class TrainSession {
           config,
           rows: sortRows(s.rows.map(({ clippedFraction: _, ...row }) => row)),
           models: msg.models,
-          meta: { backend: 'cpu', adapter: msg.adapter, precision: 'float32', wallMs: msg.wallMs },
+          meta: { backend: msg.backend, adapter: msg.adapter, precision: 'float32', wallMs: msg.wallMs },
         };
         this.stopWorker();
         this.set({ status: 'done', iteration: config.iterations, secondsLeft: 0, result }, true);

@@ -74,7 +74,7 @@ describe('TrainSession', () => {
     w.say({ type: 'paused', iteration: 40 });
     w.say({ type: 'row', row: { model: 0, iteration: 40, heldoutLoss: 0.1, trainLoss: 0.2, gradNorm: 1, clipped: false, spectralRadius: 1, clippedFraction: 0 } });
     session.resume();
-    w.say({ type: 'done', models: [emptyRun(101)], adapter: 'float32 TypeScript, one worker', wallMs: 3000 });
+    w.say({ type: 'done', models: [emptyRun(101)], backend: 'cpu', adapter: 'float32 TypeScript, one worker', wallMs: 3000 });
     const s = session.snapshot;
     expect(s.status).toBe('done');
     expect(w.terminated).toBe(true);
@@ -102,5 +102,26 @@ describe('TrainSession', () => {
     workers[1].say({ type: 'error', message: 'out of memory' });
     expect(session.snapshot.status).toBe('failed');
     expect(session.snapshot.message).toBe('out of memory');
+  });
+
+  it('shows which trainer runs and a device-loss notice; a run finished on WebGPU says so in its result', () => {
+    const workers: FakeWorker[] = [];
+    const session = new TrainSession(() => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w;
+    });
+    session.start(config);
+    const w = workers[0];
+    w.say({ type: 'trainer', backend: 'webgpu', adapter: 'nvidia ampere', why: 'auto: hardware WebGPU adapter (nvidia ampere); the WebGPU trainer' });
+    expect(session.snapshot.trainer).toBe('WebGPU trainer (nvidia ampere): auto: hardware WebGPU adapter (nvidia ampere); the WebGPU trainer');
+    w.say({ type: 'notice', message: 'webgpu trainer: the GPU device was lost (unknown) after 40 of 100 iterations; resumed on the CPU trainer' });
+    w.say({ type: 'trainer', backend: 'cpu', adapter: 'float32 WebAssembly SIMD, one worker', why: 'the GPU device was lost' });
+    expect(session.snapshot.notices).toEqual(['webgpu trainer: the GPU device was lost (unknown) after 40 of 100 iterations; resumed on the CPU trainer']);
+    expect(session.snapshot.trainer).toMatch(/^CPU trainer \(float32 WebAssembly SIMD, one worker\): the GPU device was lost$/);
+    session.start(config);
+    workers[1].say({ type: 'done', models: [emptyRun(101)], backend: 'webgpu', adapter: 'nvidia ampere', wallMs: 10 });
+    expect(session.snapshot.result!.meta.backend).toBe('webgpu');
+    expect(session.snapshot.notices).toEqual([]);
   });
 });

@@ -286,6 +286,8 @@ export class TrainView extends LitElement {
     return html`${this.renderSettings(s, snap.status === 'running' || snap.status === 'paused')}
       <section aria-label="Training">
         ${this.renderControl(snap, valid)}
+        ${snap.trainer ? html`<p class="note" data-trainer>${snap.trainer}</p>` : null}
+        ${snap.notices.map((n) => html`<p class="note" role="status" data-notice>${n}</p>`)}
         ${snap.divergences.length > 0
           ? html`<ul class="diverged" role="alert">
               ${snap.divergences.map((d) => html`<li data-diverged>${d.message} (${labels[d.model]}); the others go on</li>`)}
