@@ -1,18 +1,24 @@
 /**
  * The training benchmark (not a test: nothing asserts): the default four-model run (adding, N = 64,
- * T = 150, batch 32, Adam, held-out loss every 50 steps) on the float32 CPU trainer, and the same
- * training in straightforward single-threaded float32 NumPy (bench/peers/train_numpy.py), run
- * interleaved (the order alternates each round) so both see the same load on a shared machine.
- * Prints both figures and writes bench/results/train-<time>.json.
+ * T = 150, batch 32, Adam, held-out loss every 50 steps) on the float32 CPU trainer, on the WebGPU
+ * trainer (Dawn: on a machine without a GPU that is SwiftShader, software on the same CPU cores,
+ * and labelled so), and the same training in straightforward single-threaded float32 NumPy
+ * (bench/peers/train_numpy.py), run interleaved (the order rotates each round) so all see the same
+ * load on a shared machine. Prints the figures and writes bench/results/train-<time>.json.
  *
  *   node --import ./src/node/register.mjs bench/train.ts [--iterations 3000] [--rounds 2] [--workers 2]
+ *        [--trainers cpu,webgpu,numpy]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseTrainConfig } from '../src/core/train/config.ts';
+import type { Trainer } from '../src/core/trainer.ts';
 import { createNodeCpuTrainer } from '../src/engine/cpu/train/pool-node.ts';
+import { isSoftwareRenderer } from '../src/engine/policy.ts';
+import { WebGpuTrainer } from '../src/engine/webgpu/train/trainer.ts';
+import { dawnGpu } from '../src/node/dawn.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,16 +26,32 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     workers: { type: 'string', default: '2' },
     python: { type: 'string', default: 'python3' },
+    trainers: { type: 'string', default: 'cpu,webgpu,numpy' },
   },
 });
+const wanted = new Set(String(args.trainers).split(','));
+for (const w of wanted) if (!['cpu', 'webgpu', 'numpy'].includes(w)) throw new Error(`--trainers: ${JSON.stringify(w)} is not one of cpu, webgpu, numpy`);
 const iterations = Number(args.iterations);
 const rounds = Math.max(1, Number(args.rounds));
 const config = parseTrainConfig({ iterations }); // every other setting: the lab's defaults
 const models = config.models.length;
 
-const trainer = createNodeCpuTrainer({ workers: Number(args.workers) });
+const trainers: { key: string; name: string; trainer: Trainer }[] = [];
+if (wanted.has('cpu')) {
+  const cpu = createNodeCpuTrainer({ workers: Number(args.workers) });
+  trainers.push({ key: 'cpu', name: `CPU trainer (${cpu.adapter})`, trainer: cpu });
+}
+if (wanted.has('webgpu')) {
+  try {
+    const gpu = await WebGpuTrainer.create(dawnGpu());
+    const software = gpu.adapterInfo.isFallbackAdapter || isSoftwareRenderer(gpu.adapter);
+    trainers.push({ key: 'webgpu', name: `WebGPU trainer (${gpu.adapter}${software ? ', SOFTWARE: CPU cores' : ''})`, trainer: gpu });
+  } catch (e) {
+    console.log(`WebGPU trainer skipped: ${(e as Error).message}`);
+  }
+}
 
-async function timeCpu(): Promise<{ seconds: number; final: number[] }> {
+async function timeTrainer(trainer: Trainer): Promise<{ seconds: number; final: number[] }> {
   const t0 = performance.now();
   const r = await trainer.train(config);
   const seconds = (performance.now() - t0) / 1000;
@@ -51,40 +73,45 @@ function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
 const per100 = (s: number) => (s / models / iterations) * 100;
 
 console.log(`training benchmark: ${models} models, N = 64, T = ${config.length}, batch ${config.batch}, ${iterations} iterations; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; load ${loadavg()[0].toFixed(1)}`);
-await trainer.train({ ...config, iterations: 2 }); // warm-up: workers started, code compiled
-const cpu: number[] = [];
-const numpy: number[] = [];
+for (const t of trainers) await t.trainer.train({ ...config, iterations: 2 }); // warm-up: workers started, kernels compiled
+const keys = [...trainers.map((t) => t.key), ...(wanted.has('numpy') ? ['numpy'] : [])];
+const seconds: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+const finals: Record<string, number[]> = {};
 let numpyVersion = '';
-let finals: { cpu: number[]; numpy: number[] } = { cpu: [], numpy: [] };
 for (let round = 0; round < rounds; round++) {
-  const order = round % 2 === 0 ? ['cpu', 'numpy'] : ['numpy', 'cpu'];
+  const order = keys.map((_, j) => keys[(j + round) % keys.length]);
   for (const which of order) {
-    if (which === 'cpu') {
-      const r = await timeCpu();
-      cpu.push(r.seconds);
-      finals = { ...finals, cpu: r.final };
+    const t = trainers.find((x) => x.key === which);
+    if (t) {
+      const r = await timeTrainer(t.trainer);
+      seconds[which].push(r.seconds);
+      finals[which] = r.final;
     } else {
       const r = timeNumpy();
-      numpy.push(r.seconds);
+      seconds.numpy.push(r.seconds);
       numpyVersion = r.numpy;
-      finals = { ...finals, numpy: r.final };
+      finals.numpy = r.final;
     }
-    console.log(`  round ${round + 1}: ${which.padEnd(5)} ${(which === 'cpu' ? cpu : numpy).at(-1)!.toFixed(2)} s`);
+    console.log(`  round ${round + 1}: ${which.padEnd(6)} ${seconds[which].at(-1)!.toFixed(2)} s`);
   }
 }
-trainer.dispose();
+for (const t of trainers) t.trainer.dispose();
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   const m = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const rows = [
-  { name: `CPU trainer (${trainer.adapter})`, seconds: cpu, median: median(cpu) },
-  { name: `NumPy ${numpyVersion} float32, 1 thread`, seconds: numpy, median: median(numpy) },
-];
-for (const r of rows) console.log(`${r.name.padEnd(56)} ${r.median.toFixed(2)} s  (${per100(r.median).toFixed(3)} s per 100 steps per model)`);
-console.log(`ratio CPU / NumPy: ${(median(cpu) / median(numpy)).toFixed(2)}; load at the end ${loadavg()[0].toFixed(1)}`);
-console.log(`final held-out loss (cpu trainer): ${finals.cpu.map((x) => x.toPrecision(3)).join(', ')}; numpy (its own data): ${finals.numpy.map((x) => x.toPrecision(3)).join(', ')}`);
+const rows = keys.map((k) => ({
+  key: k,
+  name: trainers.find((t) => t.key === k)?.name ?? `NumPy ${numpyVersion} float32, 1 thread`,
+  seconds: seconds[k],
+  median: median(seconds[k]),
+}));
+for (const r of rows) console.log(`${r.name.padEnd(72)} ${r.median.toFixed(2)} s  (${per100(r.median).toFixed(3)} s per 100 steps per model)`);
+const byKey = Object.fromEntries(rows.map((r) => [r.key, r.median]));
+if (byKey.numpy !== undefined) for (const k of ['cpu', 'webgpu']) if (byKey[k] !== undefined) console.log(`ratio ${k} / NumPy: ${(byKey[k] / byKey.numpy).toFixed(2)}`);
+console.log(`load at the end ${loadavg()[0].toFixed(1)}`);
+for (const [k, f] of Object.entries(finals)) console.log(`final held-out loss (${k}${k === 'numpy' ? ', its own data' : ''}): ${f.map((x) => x.toPrecision(3)).join(', ')}`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(
