@@ -36,9 +36,9 @@ import { ReferenceEngine, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { defaultVariant, destroyDeviceForTest, type WebGpuEngine, type WebGpuEngineOptions } from '../../src/engine/webgpu/engine.ts';
 import { chooseTile4, hsVec4For, KERNEL_VARIANTS, tiledShape, type KernelVariant } from '../../src/engine/webgpu/plan.ts';
-import { combine, compareFields, describeComparison, expectAgreement, strictRules, tolerancesByClass, type Bound, type Comparison, type Mismatch } from '../helpers/fields.ts';
+import { combine, compareFields, describeComparison, expectAgreement, strictRules, tolerancesByClass, type Bound, type Comparison, type CompareRules, type Mismatch } from '../helpers/fields.ts';
 import { createTestEngine } from '../helpers/gpu.ts';
-import { compareRangeCase, flaggedAsExpected, rangeCases } from '../helpers/range.ts';
+import { compareRangeCase, flaggedAsExpected, rangeCases, rangeExtraFlag, referenceNearLimits } from '../helpers/range.ts';
 import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
 import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
@@ -109,6 +109,30 @@ function stableConfig(rng: Rng, seed: number, activation: Config['activation'], 
 }
 
 /**
+ * The rules of the stable-regime tests: every value compared within `tolerances`, except
+ * - a cell the GPU flags alone, which the reference's own states must explain (a state near
+ *   float32's floor or top in that row, tests/helpers/range.ts): rho >= 0.5 with a decaying input
+ *   keeps most rows in range, but one unit with leaky_relu's small alpha (N = 1) loses a factor
+ *   alpha on each negative step and leaves float32's range within 40 steps (seen: seed
+ *   3324176971); with a kink the whole backward pass of that row is then flagged;
+ * - isolated float32 cancellations to an exact zero (float32Cancellation).
+ * The skip bound: 1 % of the cells (cancellations are isolated events; 1 % would be a pattern),
+ * plus every cell of the rows whose float64 states come near float32's limits (those may be flagged whole).
+ */
+async function stableRules(config: Config, gpu: GradientField): Promise<{ rules: CompareRules; skipped: Bound }> {
+  const near = await referenceNearLimits(config);
+  const T = config.steps;
+  let rowsNear = 0;
+  for (let k = 0; k < near.tiny.length; k++) if (near.tiny[k] <= T || near.big[k] <= T) rowsNear++;
+  const rules: CompareRules = {
+    ...strictRules(tolerances(config), { overflow: 'superset', extraFlag: rangeExtraFlag(config, gpu, near) }),
+    excuse: (m: Mismatch) => float32Cancellation(config, m),
+  };
+  const atMost = 0.01 + rowsNear / near.tiny.length;
+  return { rules, skipped: { atMost, because: `isolated float32 cancellations to zero (1 %), and ${rowsNear} of ${near.tiny.length} rows whose float64 states come near float32's limits` } };
+}
+
+/**
  * A cell where float32 could not tell h_t from zero: a_t = rho W0 h + U x + b cancels to far
  * below the rounding of its O(1) terms (ulp(1) = 1.2e-7), so float32 gets exactly 0 and the
  * mean of log10 ||h|| is -Infinity, while float64 still resolves, say, 1e-8. Seen with N = 1,
@@ -159,14 +183,8 @@ for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels
       it(`${activation}, ${init}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
         const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
         expect(engines[variant].plan(config).variant).toBe(variant);
-        const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
-        expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
-          // Cancellation to an exact float32 zero is an isolated event (an O(1) sum landing within
-          // 1e-7 of 0, seen in single cells with N = 1); each excused cell is confirmed by the
-          // reference's own samples. 1 % of the cells would be a pattern, not rounding.
-          skipped: { atMost: 0.01, because: 'only isolated float32 cancellations to zero are excused' },
-          sensitive: NONE.sensitive,
-        });
+        const { rules, skipped } = await stableRules(config, gpu);
+        expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), { skipped, sensitive: NONE.sensitive });
         expect(gpu.meta.backend).toBe('webgpu');
         expect(gpu.meta.precision).toBe('float32');
       });
@@ -194,11 +212,8 @@ for (const variant of KERNEL_VARIANTS) describeNeeding(DAWN, `${variant} kernels
     const config = parseConfig({ ...base, ...kind.fields, hidden: Math.min(base.hidden, 40), steps, inputUntil: Math.min(base.inputUntil, steps) });
     it(`${kind.what}, ${activation}, N=${config.hidden} T=${config.steps} K*S=${config.rhoCount * config.samples}`, async () => {
       const [gpu, ref] = [await engines[variant].run(config), await reference.run(config)];
-      const rules = { ...strictRules(tolerances(config)), excuse: (m: Mismatch) => float32Cancellation(config, m) };
-      expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), {
-        skipped: { atMost: 0.01, because: 'only isolated float32 cancellations to zero are excused' },
-        sensitive: NONE.sensitive,
-      });
+      const { rules, skipped } = await stableRules(config, gpu);
+      expectAgreement(compareFields(gpu, ref, rules, `seed ${seed}, config ${describeConfig(config)}`), { skipped, sensitive: NONE.sensitive });
     });
   }
 
