@@ -48,7 +48,6 @@ try {
   const page = await lab.browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${lab.url}#${args.hash}`);
   await page.locator('train-view').waitFor();
-  if (args.preset) await page.locator(`train-view [data-preset="${args.preset}"]`).click();
   await page.evaluate(() => {
     const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
     w.__longTasks = [];
@@ -61,7 +60,9 @@ try {
     await cdp.send('Profiler.start');
   }
   const t0 = Date.now();
-  await page.locator('train-view [data-cmd=start]').click();
+  // A story preset's button loads its settings and starts training itself; otherwise Start does.
+  if (args.preset) await page.locator(`train-view [data-preset="${args.preset}"]`).click();
+  else await page.locator('train-view [data-cmd=start]').click();
   const progress: { s: number; iteration: number }[] = [];
   while (Date.now() - t0 < seconds * 1000) {
     await page.waitForTimeout(2000);
