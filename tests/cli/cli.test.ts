@@ -26,7 +26,7 @@ import { main } from '../../src/cli/main.ts';
 import { dawnRequirement, itNeeding } from '../helpers/requirements.ts';
 
 const BIN = resolve('bin/rnnlab.mjs');
-/** The --backend webgpu run needs a Dawn adapter: missing, it fails in CI and is skipped, saying why, elsewhere. */
+/** The --backend webgpu run needs a Dawn adapter: where there is none, it fails, naming what to install. */
 const DAWN = await dawnRequirement();
 const SMALL = ['--hidden', '6', '--input', '2', '--steps', '24', '--rho', '0.5:1.5:5', '--samples', '2', '--seed', '9'];
 const SLUG = 'tanh-gaussian-N6-T24-S2-seed9';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { chromiumRequirement, itNeeding } from '../helpers/requirements.ts';
 import { CHROME_ARGS, waitIdle } from './harness.ts';
 
-/** Headless Chromium runs the test here: missing, it fails in CI and is skipped, saying why, elsewhere. */
+/** Headless Chromium runs the test here: where it is missing, it fails, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -25,7 +25,7 @@ import { readNpy } from '../../src/export/npy.ts';
 import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;

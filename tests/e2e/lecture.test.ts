@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 import { ARTIFACTS, CHROME_ARGS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;

@@ -17,7 +17,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { ARTIFACTS, canvasInk, CHROME_ARGS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 let lab: Lab;

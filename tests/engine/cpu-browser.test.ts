@@ -42,7 +42,7 @@ window.runCpu = async (input, workers, fma) => {
 window.ready = true;
 `;
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 let dir: string;

@@ -41,7 +41,7 @@ import { testSeed } from '../helpers/seed.ts';
 import type { PlainField } from '../gpujs/page/main.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 const FRESH = testSeed('gpujs tests');

@@ -44,7 +44,7 @@ import { withSpectrum } from '../helpers/spectrum.ts';
 import { testSeed } from '../helpers/seed.ts';
 
 const SEED = testSeed('webgpu engine tests');
-/** Every test here runs the engine on Dawn: without an adapter they fail in CI and are skipped, saying why, elsewhere. */
+/** Every test here runs the engine on Dawn: without an adapter they fail, naming what to install. */
 const DAWN = await dawnRequirement();
 
 const reference = new ReferenceEngine();

@@ -17,7 +17,7 @@ import { EXTREMES, SMALL, referenceField } from './fixtures.ts';
 import { testFont } from './font-file.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
 
-/** Headless Chromium runs every test here: missing, they fail in CI and are skipped, saying why, elsewhere. */
+/** Headless Chromium runs every test here: where it is missing, they fail, naming what to install. */
 const CHROMIUM = chromiumRequirement();
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -27,7 +27,7 @@ function parseCsvNumber(s: string): number {
   return s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
 }
 
-/** NumPy's own reading of the files: missing, it fails in CI and is skipped, saying why, elsewhere. */
+/** NumPy's own reading of the files: where NumPy is missing, it fails, naming what to install. */
 const NUMPY = numpyRequirement();
 
 describe('CSV', () => {

@@ -1,17 +1,12 @@
 /**
- * The machine requirements and the seed: CI=true is read as CI services set it, a missing
- * Chromium is reported with what to install, and RNNLAB_TEST_SEED accepts only a uint32.
+ * The machine requirements and the seed: a missing Chromium is reported with what to install,
+ * and RNNLAB_TEST_SEED accepts only a uint32.
  */
 import { describe, expect, it } from 'vitest';
-import { chromiumRequirement, inCi, numpyRequirement } from './requirements.ts';
+import { chromiumRequirement, numpyRequirement } from './requirements.ts';
 import { parseSeed } from './seed.ts';
 
 describe('requirements', () => {
-  it('CI is on for true, 1 or any other value, off when unset, empty, 0 or false', () => {
-    expect(['true', '1', 'yes', 'TRUE'].map((v) => inCi({ CI: v }))).toEqual([true, true, true, true]);
-    expect([undefined, '', '0', 'false', 'False'].map((v) => inCi({ CI: v }))).toEqual([false, false, false, false, false]);
-  });
-
   it('a missing Chromium names the path and the package', () => {
     const r = chromiumRequirement({ CHROME_PATH: '/nonexistent/chromium' });
     expect(r.available).toBe(false);

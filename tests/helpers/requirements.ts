@@ -1,8 +1,8 @@
 /**
  * What some tests need from the machine: NumPy (the cross-checks of the docs snippet and the NPZ
- * files), Chromium (the browser tests) and a Dawn adapter (WebGPU in Node). In CI (CI=true) a
- * missing one is a failure, so a fresh machine cannot pass by skipping; on a developer's machine
- * the tests that need it are skipped, with the reason printed. `.ci/run` installs all three.
+ * files), Chromium (the browser tests) and a Dawn adapter (WebGPU in Node). A missing one is a
+ * failure that names what to install, on every machine: nothing passes by skipping. `.ci/run`
+ * installs all three.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,12 +15,6 @@ export interface Requirement {
   available: boolean;
   /** Why it is missing, and how to get it (empty when available). */
   why: string;
-}
-
-/** CI=true (as CI services set it; any value but "", "0" and "false"). */
-export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = (env.CI ?? '').trim().toLowerCase();
-  return v !== '' && v !== '0' && v !== 'false';
 }
 
 /** python3 that can import numpy. */
@@ -62,33 +56,21 @@ function explain(reqs: Requirement[]): string {
 }
 
 /**
- * describe(name, body) when every requirement is met. Otherwise, in CI: the test file fails as
- * it is collected, naming what is missing (before any file-level hook tries to use it); locally:
- * the block is skipped and the reason printed (vitest then runs no hook of an all-skipped file).
+ * describe(name, body) when every requirement is met; otherwise the test file fails as it is
+ * collected, naming what is missing and how to install it (before any file-level hook tries to use it).
  */
 export function describeNeeding(reqs: Requirement | Requirement[], name: string, body: () => void): void {
   const gone = missing(Array.isArray(reqs) ? reqs : [reqs]);
-  if (gone.length === 0) {
-    describe(name, body);
-  } else if (inCi()) {
-    throw new Error(`"${name}": ${explain(gone)} (CI=true: a missing requirement fails instead of skipping)`);
-  } else {
-    console.log(`skipped "${name}": ${explain(gone)}`);
-    describe.skip(name, body);
-  }
+  if (gone.length > 0) throw new Error(`"${name}": ${explain(gone)}`);
+  describe(name, body);
 }
 
-/** it(name, fn) under the same rule as describeNeeding. */
+/** it(name, fn) when every requirement is met; otherwise a test that fails, naming what is missing. */
 export function itNeeding(reqs: Requirement | Requirement[], name: string, fn: TestFunction, timeout?: number): void {
   const gone = missing(Array.isArray(reqs) ? reqs : [reqs]);
-  if (gone.length === 0) {
-    it(name, fn, timeout);
-  } else if (inCi()) {
+  if (gone.length > 0) {
     it(name, () => {
-      throw new Error(`${explain(gone)} (CI=true: a missing requirement fails instead of skipping)`);
+      throw new Error(explain(gone));
     });
-  } else {
-    console.log(`skipped "${name}": ${explain(gone)}`);
-    it.skip(name, fn, timeout);
-  }
+  } else it(name, fn, timeout);
 }
