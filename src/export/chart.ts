@@ -86,7 +86,7 @@ export function clipPolyline(b: Box, pts: number[]): number[][] {
 }
 
 /** The polyline split into its dashes (on/off lengths along the path, pattern restarting at the start). */
-function dashes(pts: number[], dash: number[]): number[][] {
+export function dashes(pts: number[], dash: number[]): number[][] {
   const out: number[][] = [];
   let di = 0;
   let left = dash[0];
@@ -121,7 +121,7 @@ function dashes(pts: number[], dash: number[]): number[][] {
 }
 
 /** A stroked polyline as polygons at pixel scale s: one quad per segment, a square cap-free join. */
-function strokePolygons(pts: number[], width: number, s: number): Polygon[] {
+export function strokePolygons(pts: number[], width: number, s: number): Polygon[] {
   const polys: Polygon[] = [];
   const h = (width * s) / 2;
   for (let i = 0; i + 3 < pts.length; i += 2) {
@@ -138,7 +138,8 @@ function strokePolygons(pts: number[], width: number, s: number): Polygon[] {
   return polys;
 }
 
-function circlePolygon(cx: number, cy: number, r: number, s: number): Polygon {
+/** A filled circle (centre and radius in CSS px) as a polygon at pixel scale s. */
+export function circlePolygon(cx: number, cy: number, r: number, s: number): Polygon {
   const n = Math.max(16, Math.ceil(2 * Math.PI * r * s / 2));
   const p: Polygon = [];
   for (let i = 0; i < n; i++) p.push((cx + r * Math.cos((2 * Math.PI * i) / n)) * s, (cy + r * Math.sin((2 * Math.PI * i) / n)) * s);
@@ -201,12 +202,13 @@ export function chartPng(scene: ChartScene, font: FigureFont): Uint8Array {
   });
 }
 
-function esc(s: string): string {
+/** Text escaped for SVG/XML content and attributes. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Numbers in SVG attributes: at most 2 decimals. */
-function n(v: number): string {
+export function n(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 

@@ -10,10 +10,11 @@ import type { GradientField } from '../core/field.ts';
 import { phaseDiagram, type PhaseDiagram } from '../core/phase.ts';
 import { describeWindow } from '../core/rate.ts';
 import { LAB_VERSION } from '../core/version.ts';
+import { circlePolygon, dashes, esc, n, strokePolygons } from './chart.ts';
 import { rgbHex, type Rgb } from './colormap.ts';
 import { csvNumber } from './csv.ts';
 import { configTitle, INK, SCALES, type Scale } from './figure.ts';
-import { FIGURE_FONT_FAMILY, type FigureFont, type Polygon, type TextAngle } from './font.ts';
+import { FIGURE_FONT_FAMILY, type FigureFont, type TextAngle } from './font.ts';
 import { Raster } from './raster.ts';
 import { formatTick, niceTicks } from './ticks.ts';
 
@@ -221,61 +222,6 @@ export function buildRateScene(field: GradientField, font: FigureFont, opts: { s
   return { width, height: Math.ceil(ly + 12), scale, items, phase: p };
 }
 
-/** A thick polyline as quads (one per segment, all wound the same way) plus a square at each joint. */
-function strokePolygons(points: Pt[], width: number, s: number): Polygon[] {
-  const hw = (width * s) / 2;
-  const out: Polygon[] = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const [x0, y0] = [points[i][0] * s, points[i][1] * s];
-    const [x1, y1] = [points[i + 1][0] * s, points[i + 1][1] * s];
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    if (len === 0) continue;
-    const nx = (-(y1 - y0) / len) * hw;
-    const ny = ((x1 - x0) / len) * hw;
-    out.push([x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny]);
-    if (i > 0) out.push([x0 - hw, y0 - hw, x0 + hw, y0 - hw, x0 + hw, y0 + hw, x0 - hw, y0 + hw]);
-  }
-  return out;
-}
-
-/** Split a polyline into its dashes (pattern in CSS px, on/off alternating). */
-function dashes(points: Pt[], pattern: number[]): Pt[][] {
-  const out: Pt[][] = [];
-  let idx = 0;
-  let left = pattern[0];
-  let on = true;
-  let cur: Pt[] = on ? [points[0]] : [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    let [x, y] = points[i];
-    const [x1, y1] = points[i + 1];
-    let seg = Math.hypot(x1 - x, y1 - y);
-    while (seg > left) {
-      const f = left / seg;
-      x += (x1 - x) * f;
-      y += (y1 - y) * f;
-      seg -= left;
-      if (on) {
-        cur.push([x, y]);
-        out.push(cur);
-        cur = [];
-      } else cur = [[x, y]];
-      on = !on;
-      idx = (idx + 1) % pattern.length;
-      left = pattern[idx];
-    }
-    left -= seg;
-    if (on) cur.push([x1, y1]);
-  }
-  if (on && cur.length > 1) out.push(cur);
-  return out;
-}
-
-function circle(x: number, y: number, r: number): Polygon {
-  const p: number[] = [];
-  for (let i = 0; i < 20; i++) p.push(x + r * Math.cos((2 * Math.PI * i) / 20), y + r * Math.sin((2 * Math.PI * i) / 20));
-  return p;
-}
-
 export function rasteriseRateScene(scene: RateScene, font: FigureFont): Raster {
   const s = scene.scale;
   const r = new Raster(scene.width * s, scene.height * s);
@@ -292,10 +238,10 @@ export function rasteriseRateScene(scene: RateScene, font: FigureFont): Raster {
         break;
       }
       case 'line':
-        for (const part of item.dash ? dashes(item.points, item.dash) : [item.points]) r.fillPolygons(strokePolygons(part, item.width, s), item.colour);
+        for (const part of item.dash ? dashes(item.points.flat(), item.dash) : [item.points.flat()]) r.fillPolygons(strokePolygons(part, item.width, s), item.colour);
         break;
       case 'dot':
-        r.fillPolygons([circle(item.x * s, item.y * s, item.r * s)], item.colour);
+        r.fillPolygons([circlePolygon(item.x, item.y, item.r, s)], item.colour);
         break;
       case 'text':
         r.fillPolygons(font.outline(item.text, item.size * s, item.x * s, item.y * s, item.anchor, item.angle), item.colour);
@@ -316,14 +262,6 @@ export function renderRatePng(field: GradientField, font: FigureFont, opts: { sc
     depth: 8,
     text: { Software: 'RNN Gradient Lab', Title: 'gradient rate per step against rho', Comment: describeWindow(scene.phase.window) },
   });
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function n(v: number): string {
-  return String(Math.round(v * 1000) / 1000);
 }
 
 export function renderRateSvg(field: GradientField, font: FigureFont, opts: { highlightK?: number } = {}): string {
