@@ -5,15 +5,13 @@
  * is deterministic, so the grids come back identical).
  */
 import { describe, expect, it } from 'vitest';
-import type { SelectedBackend } from '../../src/app/backends.ts';
 import { ImportError, readBundleFile, readBundleRun } from '../../src/app/import.ts';
-import { RunController } from '../../src/app/runner.ts';
-import { LabStore, type HashPort } from '../../src/app/store.ts';
+import { LabStore } from '../../src/app/store.ts';
 import { bundleToJson } from '../../src/core/bundle.ts';
 import { DEFAULT_CONFIG, type Config } from '../../src/core/config.ts';
-import type { Engine, RunOptions } from '../../src/core/engine.ts';
 import { GRID_NAMES, type GradientField } from '../../src/core/field.ts';
 import { ReferenceEngine } from '../../src/core/reference.ts';
+import { storeOnReference } from '../helpers/store.ts';
 
 const CONFIG: Config = { ...DEFAULT_CONFIG, hidden: 8, steps: 12, rhoCount: 5, samples: 2, seed: 11 };
 
@@ -23,27 +21,9 @@ function file(name: string, text: string) {
   return { name, size: blob.size, text: () => blob.text() };
 }
 
-class CountingEngine implements Engine {
-  readonly name = 'reference' as const;
-  readonly adapter = 'test';
-  private inner = new ReferenceEngine();
-  started: Config[] = [];
-  run(config: Config, options?: RunOptions) {
-    this.started.push(config);
-    return this.inner.run(config, options);
-  }
-  dispose() {}
-}
-
 function store(hash: string) {
-  const engine = new CountingEngine();
-  let current = hash;
-  const port: HashPort = { get: () => current, set: (h) => (current = h) };
-  const selected: SelectedBackend = {
-    engine,
-    info: { choice: 'reference', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
-  };
-  return { store: new LabStore(new RunController(), port, async () => selected), engine, hash: () => current };
+  const { store: s, engine, hash: current } = storeOnReference(hash, 'reference');
+  return { store: s, engine, hash: current };
 }
 
 async function idle(s: LabStore) {

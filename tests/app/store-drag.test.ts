@@ -4,44 +4,14 @@
  * history entry; the drag's end computes the full sweep; the live row is that sweep's row.
  */
 import { describe, expect, it } from 'vitest';
-import type { SelectedBackend } from '../../src/app/backends.ts';
-import { RunController } from '../../src/app/runner.ts';
-import { LabStore, shownValue, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import { LabStore, shownValue, type Snapshot } from '../../src/app/store.ts';
 import { decodeHash } from '../../src/app/hash.ts';
-import type { Config } from '../../src/core/config.ts';
-import type { Engine, RunOptions } from '../../src/core/engine.ts';
 import { nearestRhoIndex } from '../../src/core/field.ts';
-import { ReferenceEngine } from '../../src/core/reference.ts';
-
-class CountingEngine implements Engine {
-  readonly name = 'reference' as const;
-  readonly adapter = 'test';
-  private inner = new ReferenceEngine();
-  started: Config[] = [];
-  run(config: Config, options?: RunOptions) {
-    this.started.push(config);
-    return this.inner.run(config, options);
-  }
-  dispose() {}
-}
+import { storeOnReference } from '../helpers/store.ts';
 
 function setup(hash: string) {
-  const engine = new CountingEngine();
-  const history: { hash: string; mode: string }[] = [];
-  let current = hash;
-  const port: HashPort = {
-    get: () => current,
-    set: (h, mode) => {
-      current = h;
-      history.push({ hash: h, mode });
-    },
-  };
-  const selected: SelectedBackend = {
-    engine,
-    info: { choice: 'auto', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
-  };
-  const store = new LabStore(new RunController(), port, async () => selected);
-  return { store, engine, history, hash: () => current };
+  const { store, engine, history, hash: current } = storeOnReference(hash);
+  return { store, engine, history, hash: current };
 }
 
 async function until(store: LabStore, ok: (s: Snapshot) => boolean): Promise<Snapshot> {

@@ -7,44 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import type { SelectedBackend } from '../../src/app/backends.ts';
 import { RunController } from '../../src/app/runner.ts';
-import { LabStore, predictMs, staleness, type HashPort, type Snapshot } from '../../src/app/store.ts';
+import { LabStore, predictMs, staleness, type Snapshot } from '../../src/app/store.ts';
 import type { Config } from '../../src/core/config.ts';
-import type { Engine, RunOptions } from '../../src/core/engine.ts';
+import type { Engine } from '../../src/core/engine.ts';
 import { buildProblem } from '../../src/core/problem.ts';
-import { ReferenceEngine } from '../../src/core/reference.ts';
-
-/** The reference engine, counting runs and the configs it was asked for. */
-class CountingEngine implements Engine {
-  readonly name = 'reference' as const;
-  readonly adapter = 'test';
-  private inner = new ReferenceEngine();
-  started: Config[] = [];
-  run(config: Config, options?: RunOptions) {
-    this.started.push(config);
-    return this.inner.run(config, options);
-  }
-  dispose() {}
-}
+import { CountingEngine, storeOnReference } from '../helpers/store.ts';
 
 function setup(hash = 'hidden=8&steps=20&rhoCount=5&samples=2') {
-  const engine = new CountingEngine();
-  const history: { hash: string; mode: string }[] = [];
-  let current = hash;
-  const port: HashPort = {
-    get: () => current,
-    set: (h, mode) => {
-      current = h;
-      history.push({ hash: h, mode });
-    },
-  };
-  const selected: SelectedBackend = {
-    engine,
-    info: { choice: 'auto', engine: 'reference', adapter: 'test', why: 'test', webgpu: { available: false, description: 'none', isFallback: false } },
-  };
-  const store = new LabStore(new RunController(), port, async () => selected);
+  const { store, engine, history, setHash } = storeOnReference(hash);
   const snaps: Snapshot[] = [];
   store.subscribe((s) => snaps.push(s));
-  return { store, engine, history, snaps, setHash: (h: string) => (current = h) };
+  return { store, engine, history, snaps, setHash };
 }
 
 async function idle(store: LabStore): Promise<Snapshot> {
