@@ -92,7 +92,8 @@ async function write(r: ExportRequest) {
     // The slider's rho snapped to the grid, as the slice chart and the eigenvalue plot show it.
     const rho = a.rho[nearestRhoIndex(a.rho, r.view?.rho ?? 1)];
     const format = r.format.endsWith('png') ? 'png' : 'svg';
-    if (r.format.startsWith('slice')) return sliceFile(sliceFromField(a, b, rho), a.config, font, { scale: r.scale, overlays: r.overlays }, format);
+    // The statistic Show names, with the gradient as the second line where it is switched on, as <lab-slice> draws it.
+    if (r.format.startsWith('slice')) return sliceFile(sliceFromField(a, b, rho, grid), a.config, font, { scale: r.scale, overlays: r.overlays }, format);
     return spectrumFile(a.spectrum, rho, a.config, font, { scale: r.scale, rhoMax: a.rho[a.K - 1] }, format);
   }
   if (r.format === 'csv') return csvFile(a);

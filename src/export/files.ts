@@ -43,7 +43,9 @@ function chartFile(scene: ChartScene, font: FigureFont, stem: string, format: 'p
 
 /** The slice chart at one rho as PNG or SVG: slice-rho1.000-tanh-gaussian-N64-T100-S16-seed1.png. */
 export function sliceFile(data: SliceFigureData, config: Config, font: FigureFont, opts: SliceFigureOptions, format: 'png' | 'svg'): ExportFile {
-  return chartFile(buildSliceScene(data, config, font, opts), font, `slice-rho${data.rho.toFixed(3)}-${configSlug(config)}`, format);
+  // The statistic drawn is in the name where it is not the gradient: slice-hidden-rho1.000-….
+  const what = data.shown ? `${data.shown.key}-` : '';
+  return chartFile(buildSliceScene(data, config, font, opts), font, `slice-${what}rho${data.rho.toFixed(3)}-${configSlug(config)}`, format);
 }
 
 /** The eigenvalues of rho * W0 as PNG or SVG: spectrum-rho1.000-tanh-gaussian-N64-T100-S16-seed1.png. */

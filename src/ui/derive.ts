@@ -7,12 +7,11 @@ import type { RunResult } from '../app/store.ts';
 import { saturationWords as activationSaturationWords, type ActivationParams } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
 import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
-import { GRID_NAMES, gridRow, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
-import { meanFieldApplicability, meanFieldRow } from '../core/meanfield.ts';
+import { GRID_NAMES, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
+import { meanFieldRow } from '../core/meanfield.ts';
 import { phaseDiagram } from '../core/phase.ts';
 import { fitRates } from '../core/rate.ts';
-import { movedSpectrum } from '../core/spectrum-init.ts';
-import { theoryRow } from '../core/theory.ts';
+import { sliceFromField, runName } from '../export/slice.ts';
 import { autoRange, countCells, NOISE_SPANS, statisticRange, type ChosenRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { differenceFlags, differenceGrid } from '../export/compare.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
@@ -144,66 +143,10 @@ function zerosOf(f: GradientField, g: GridName): HeatmapData['zeros'] {
   return log && reduce === 'mean' && z ? { fraction: f.grids[z], samples: f.config.samples } : undefined;
 }
 
-/** A run's name beside the other of a compare: its activation, and its weights where the two differ (tied against untied). */
-function runName(c: Config, other: Config): string {
-  return c.weights !== other.weights ? `${c.activation}, ${c.weights}` : c.activation;
-}
 
-/** The slice at the slider's rho: row k of the measured grids and the theory for rho_k; the shown field's row where Show is not the gradient. */
+/** The slice at the slider's rho: row k of the measured grids and the theory for rho_k; the shown field's row where Show is not the gradient (src/export/slice.ts: the exported figure takes the same). */
 export function deriveSlice(r: RunResult, rho: number, field: ShownField = 'grad'): { k: number; slice: SliceData } {
-  const f = r.a;
-  const k = nearestRhoIndex(f.rho, rho);
-  // The outlier axis: W_k is normal with its own radius (= norm), so the theory is that of
-  // radius R_k and norm 1; mean field (a scaled gaussian W0) does not describe it.
-  const outlier = f.config.sweep === 'outlier';
-  const theory = outlier ? theoryRow(f.config, movedSpectrum(f.spectrum, f.config.outliers, f.rho[k]).radius, 1) : theoryRow(f.config, f.rho[k], f.spectrum.norm);
-  // Untied random W0_t each have their own norm: the tied W0's Pascanu bound does not bound them.
-  if (f.config.weights === 'untied' && f.config.init !== 'spectrum' && f.config.init !== 'identity') theory.pascanu.fill(NaN);
-  const mf = outlier
-    ? { applies: false, note: 'mean field is not drawn for the outlier axis (W_k is not a scaled random matrix)' }
-    : meanFieldApplicability(f.config, f.spectrum.meanSquare);
-  const row = (g: Float64Array) => gridRow(g, f.T, k);
-  return {
-    k,
-    slice: {
-      T: f.T,
-      rho: f.rho[k],
-      axis: sweepAxis(f.config).symbol,
-      grad: row(f.grids.gradLog10Mean),
-      gradStd: row(f.grids.gradLog10Std),
-      overflow: f.overflow.subarray(k * f.T, (k + 1) * f.T),
-      hidden: row(f.grids.hiddenLog10Mean),
-      linear: theory.linear,
-      pascanu: theory.pascanu,
-      meanField: mf.applies ? meanFieldFor(f, k) : null,
-      gradRms: row(f.grids.gradLog10Rms),
-      meanFieldNote: mf.note,
-      labelA: `log10 ‖dL/dh_t‖, ${r.b ? runName(f.config, r.b.config) : f.config.activation}`,
-      gradZero: row(f.grids.gradZeroFraction),
-      samples: f.config.samples,
-      gradB: r.b ? gridRow(r.b.grids.gradLog10Mean, r.b.T, k) : null,
-      gradZeroB: r.b ? gridRow(r.b.grids.gradZeroFraction, r.b.T, k) : null,
-      overflowB: r.b ? r.b.overflow.subarray(k * r.b.T, (k + 1) * r.b.T) : null,
-      labelB: r.b ? `log10 ‖dL/dh_t‖, ${runName(r.b.config, f.config)}` : '',
-      shown: field === 'grad' ? null : shownRow(r, field, k),
-    },
-  };
-}
-
-/** Row k of the field Show names (A's, and B's in compare mode), for the slice chart. */
-function shownRow(r: RunResult, field: ShownField, k: number): NonNullable<SliceData['shown']> {
-  const g = SHOWN_GRID[field];
-  const spec = STATISTICS[g];
-  const rowOf = (f: GradientField) => (absentIn(f, field) ? new Float64Array(f.T).fill(NaN) : gridRow(f.grids[g], f.T, k));
-  return {
-    key: field,
-    unit: spec.unit,
-    range: spec.range ? [spec.range[0], spec.range[1]] : null,
-    values: rowOf(r.a),
-    label: `${SHOWN_SHORT[field]}, ${r.b ? runName(r.a.config, r.b.config) : r.a.config.activation}${absentIn(r.a, field) ? ' (not in this file)' : ''}`,
-    valuesB: r.b ? rowOf(r.b) : null,
-    labelB: r.b ? `${SHOWN_SHORT[field]}, ${runName(r.b.config, r.a.config)}` : '',
-  };
+  return { k: nearestRhoIndex(r.a.rho, rho), slice: sliceFromField(r.a, r.b, rho, SHOWN_GRID[field], meanFieldFor) };
 }
 
 /** Rows x steps of mean-field recursion the rate chart spends on the page's thread. */

@@ -11,60 +11,18 @@ import { customElement, property } from 'lit/decorators.js';
 import type { Overlay } from '../app/state.ts';
 import { CELL_FLAG, cellFlagText, flaggedStepsText, flagKinds, noGradientText } from '../core/range.ts';
 import { OVERFLOW_SOLID, rgbCss } from '../export/colormap.ts';
-import { sliceYRange, THEORY_KEYS } from '../export/slice.ts';
+import { SLICE_UNIT_WORDS, sliceYRange, THEORY_KEYS, type SliceFigureData } from '../export/slice.ts';
 import { labelledTicks, stepTicks } from '../export/ticks.ts';
 import { ViewChangeEvent } from './events.ts';
 import { DerivativeStepEvent } from './lab-derivative.ts';
 import { chartStyles, panelStyles, uiScale, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
-export interface SliceData {
-  T: number;
-  rho: number;
-  /** The swept axis's symbol (ρ, or |λ₁| for the outlier axis); ρ when absent. */
-  axis?: string;
-  /** [T] each, index j = t - 1. */
-  grad: Float64Array;
-  gradStd: Float64Array;
-  overflow: Uint8Array;
-  hidden: Float64Array;
-  linear: Float64Array;
-  pascanu: Float64Array;
-  /** Mean field's prediction of log10 ||dL/dh_t|| (src/core/meanfield.ts); null where it does not apply. */
-  meanField: Float64Array | null;
-  /** [T] the measured rms over samples, (1/2) log10 mean ||dL/dh_t||^2: what mean field predicts (drawn beside it). */
-  gradRms: Float64Array;
-  /** Why mean field does not apply, or what it assumes (legend tooltip). */
-  meanFieldNote: string;
-  labelA: string;
-  /** [T] the fraction of samples whose gradient is exactly 0 (left out of grad's mean). */
-  gradZero: Float64Array;
-  /** S, to say "k of S samples". */
-  samples: number;
-  /** Compare mode: B's gradient row and its zero fraction. */
-  gradB: Float64Array | null;
-  gradZeroB: Float64Array | null;
-  overflowB: Uint8Array | null;
-  labelB: string;
-  /**
-   * The field Show names, where it is not the gradient: its row (A's and B's) is the chart's main
-   * line, and the gradient with its theory becomes an optional second line (overlay `grad`), on
-   * the same axis when both are log10 norms, else on an axis of its own at the right.
-   */
-  shown?: {
-    key: string;
-    unit: 'log10' | 'fraction' | "phi'";
-    /** The statistic's fixed range (fractions: 0..1), else null (the data's). */
-    range: [number, number] | null;
-    values: Float64Array;
-    label: string;
-    valuesB: Float64Array | null;
-    labelB: string;
-  } | null;
-}
+/** What the slice chart draws: the same data the exported figure takes (src/export/slice.ts). */
+export type SliceData = SliceFigureData;
 
-/** The y axis's title for a unit. */
-const UNIT_WORDS = { log10: 'log10 norm', fraction: 'fraction', "phi'": 'mean φ′' } as const;
+/** The y axis's title for a unit (the exported figure's words). */
+const UNIT_WORDS = SLICE_UNIT_WORDS;
 
 const COLORS = { grad: 'var(--series-a)', gradB: 'var(--series-b)', hidden: 'var(--series-h)', linear: '#8a8f98', pascanu: '#d9534f', meanfield: '#e69f00' };
 /** Series that are predictions, not measurements: they never set the y range on their own. */
@@ -283,7 +241,7 @@ export class LabSlice extends LitElement {
           if (s.values[j] === -Infinity) hasZero = true;
           if (s.overflow?.[j] || Number.isNaN(s.values[j])) hasOverflow = true;
         }
-      for (const z of [d.gradZero, d.gradZeroB]) if (z) for (let j = 0; j < d.T; j++) if (z[j] > 0 && z[j] < 1) partZero++;
+      if (this.gradOn(d)) for (const z of [d.gradZero, d.gradZeroB]) if (z) for (let j = 0; j < d.T; j++) if (z[j] > 0 && z[j] < 1) partZero++;
       // +-1 std band around the mean gradient (only where both are finite).
       let band = '';
       if (this.overlays.std && this.gradOn(d)) {

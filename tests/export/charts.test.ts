@@ -151,7 +151,9 @@ describe('slice chart figure', () => {
     writeFileSync(`${OUT}/slice.svg`, svg);
     expect(XMLValidator.validate(svg)).toBe(true);
     const t = texts(svg);
-    expect(t.some((s) => s.startsWith(`Slice at \u03c1 = ${data.rho.toFixed(3)} \u00b7 tanh`))).toBe(true);
+    // The title says what is drawn; the run's config is the line under it.
+    expect(t[0]).toBe(`Slice at \u03c1 = ${data.rho.toFixed(3)} \u00b7 log\u2081\u2080 \u2016dL/dh\u209c\u2016`);
+    expect(t[1].startsWith('tanh')).toBe(true);
     expect(t).toContain('time step t');
     expect(t).toContain('log\u2081\u2080 norm');
     expect(t).toContain('Pascanu bound');
