@@ -7,13 +7,14 @@
  */
 import type { BundleView } from '../core/bundle.ts';
 import type { GradientField } from '../core/field.ts';
+import type { DerivativeFigureData } from '../export/derivative.ts';
 import type { LossChartInput } from '../export/train-figure.ts';
 import type { Config } from '../core/config.ts';
 import type { ExportReply, ExportRequest, LossFigureRequest, ReadRequest, TrainedFieldRequest } from './export-worker.ts';
 import { SHOWN_GRID, type ShownField, type ViewState } from './state.ts';
 import type { RunResult } from './store.ts';
 
-export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface', 'rate-png', 'rate-svg', 'rate-csv', 'slice-png', 'slice-svg', 'spectrum-png', 'spectrum-svg'] as const;
+export const EXPORT_FORMATS = ['png', 'svg', 'csv', 'npz', 'json', 'surface', 'rate-png', 'rate-svg', 'rate-csv', 'slice-png', 'slice-svg', 'spectrum-png', 'spectrum-svg', 'derivative-png', 'derivative-svg'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_LABELS: Record<ExportFormat, string> = {
@@ -30,6 +31,8 @@ export const EXPORT_LABELS: Record<ExportFormat, string> = {
   'slice-svg': 'Slice chart SVG',
   'spectrum-png': 'Eigenvalue plot PNG',
   'spectrum-svg': 'Eigenvalue plot SVG',
+  'derivative-png': 'φ′ and a_t PNG',
+  'derivative-svg': 'φ′ and a_t SVG',
 };
 
 /** PNG pixel densities of the heatmap figure (the figure is 1x in CSS px; 2x suits slides, 4x print). */
@@ -48,6 +51,8 @@ export const SURFACE_SIZES: readonly (readonly [number, number])[] = [
 export interface ExportOptions {
   scale?: PngScale;
   size?: readonly [number, number];
+  /** The derivative panel as drawn (its histogram is the page's, not the field's). */
+  derivative?: DerivativeFigureData;
 }
 
 export interface ExportedFile {
@@ -62,7 +67,7 @@ export interface ExportedFile {
  */
 export async function exportFile(result: RunResult, view: ViewState, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
   const saved: BundleView = { shown: view.field, rho: view.rho, camera: view.camera };
-  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved, overlays: view.overlays };
+  const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved, overlays: view.overlays, derivative: options.derivative };
   const reply = await askWorker(request);
   if (!reply.ok) throw new Error(reply.message);
   if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');

@@ -10,7 +10,8 @@ import { MATRIX_NUMBER_LIMIT, type BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, nearestRhoIndex, type GradientField, type GridName } from '../core/field.ts';
 import { buildProblem, type Problem } from '../core/problem.ts';
 import { differenceOf } from '../export/compare.ts';
-import { bundleFile, csvFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile, sliceFile, spectrumFile } from '../export/files.ts';
+import { bundleFile, csvFile, derivativeFile, heatmapFile, npzFile, rateCsvFile, rateFigureFile, sliceFile, spectrumFile } from '../export/files.ts';
+import type { DerivativeFigureData } from '../export/derivative.ts';
 import { sliceFromField, type SliceOverlays } from '../export/slice.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
 import { lossChartPng, lossChartSvg, type LossChartInput } from '../export/train-figure.ts';
@@ -19,7 +20,7 @@ import type { Config } from '../core/config.ts';
 import { readBundleRun } from './import.ts';
 
 export interface ExportRequest {
-  format: 'png' | 'svg' | 'csv' | 'npz' | 'json' | 'rate-png' | 'rate-svg' | 'rate-csv' | 'slice-png' | 'slice-svg' | 'spectrum-png' | 'spectrum-svg';
+  format: 'png' | 'svg' | 'csv' | 'npz' | 'json' | 'rate-png' | 'rate-svg' | 'rate-csv' | 'slice-png' | 'slice-svg' | 'spectrum-png' | 'spectrum-svg' | 'derivative-png' | 'derivative-svg';
   /** Configuration A (the figure's title, the grids, the bundle). */
   a: GradientField;
   /** Configuration B in compare mode: the figures show A - B. */
@@ -30,6 +31,8 @@ export interface ExportRequest {
   view?: BundleView;
   /** The slice chart's curves switched on in the lab (the slice figure draws the same). */
   overlays?: SliceOverlays;
+  /** The derivative panel as drawn (its histogram comes from the page, not from the field). */
+  derivative?: DerivativeFigureData;
 }
 
 /** The Train view's held-out loss figure (train-figure.ts), PNG or SVG. */
@@ -87,6 +90,10 @@ async function write(r: ExportRequest) {
     return rateFigureFile(a, font, r.format === 'rate-png' ? 'png' : 'svg', { scale: r.scale, highlightK: k });
   }
   if (r.format === 'rate-csv') return rateCsvFile(a);
+  if (r.format === 'derivative-png' || r.format === 'derivative-svg') {
+    if (!r.derivative) throw new Error('the derivative panel has nothing to export yet');
+    return derivativeFile(r.derivative, a.config, await fetchFigureFont(), { scale: r.scale }, r.format === 'derivative-png' ? 'png' : 'svg');
+  }
   if (r.format === 'slice-png' || r.format === 'slice-svg' || r.format === 'spectrum-png' || r.format === 'spectrum-svg') {
     const font = await fetchFigureFont();
     // The slider's rho snapped to the grid, as the slice chart and the eigenvalue plot show it.

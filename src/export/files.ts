@@ -14,6 +14,7 @@ import type { HeatmapOptions } from './figure.ts';
 import type { FigureFont } from './font.ts';
 import { renderHeatmapPng, renderHeatmapSvg } from './heatmap.ts';
 import { configSlug, exportFileName } from './names.ts';
+import { buildDerivativeScene, type DerivativeFigureData, type DerivativeFigureOptions } from './derivative.ts';
 import { buildSliceScene, type SliceFigureData, type SliceFigureOptions } from './slice.ts';
 import { buildSpectrumScene, type SpectrumFigureOptions } from './spectrum.ts';
 import { fieldNpz } from './npy.ts';
@@ -46,6 +47,11 @@ export function sliceFile(data: SliceFigureData, config: Config, font: FigureFon
   // The statistic drawn is in the name where it is not the gradient: slice-hidden-rho1.000-….
   const what = data.shown ? `${data.shown.key}-` : '';
   return chartFile(buildSliceScene(data, config, font, opts), font, `slice-${what}rho${data.rho.toFixed(3)}-${configSlug(config)}`, format);
+}
+
+/** The derivative panel (phi, phi' and the histogram of a_t) as PNG or SVG: derivative-rho1.000-t40-tanh-gaussian-N64-T100-S16-seed1.png. */
+export function derivativeFile(data: DerivativeFigureData, config: Config, font: FigureFont, opts: DerivativeFigureOptions, format: 'png' | 'svg'): ExportFile {
+  return chartFile(buildDerivativeScene(data, config, font, opts), font, `derivative-rho${data.rho.toFixed(3)}-t${data.step}-${configSlug(config)}`, format);
 }
 
 /** The eigenvalues of rho * W0 as PNG or SVG: spectrum-rho1.000-tanh-gaussian-N64-T100-S16-seed1.png. */

@@ -25,7 +25,8 @@ import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
 import { preactivationWorkerPort, type PreactivationPort } from '../app/preactivation-client.ts';
 import type { PreactivationRow } from '../core/preactivations.ts';
-import { DerivativeStepEvent, type DerivativeData } from './lab-derivative.ts';
+import { DerivativeStepEvent, histogramWords, type DerivativeData } from './lab-derivative.ts';
+import type { DerivativeFigureData } from '../export/derivative.ts';
 import './lab-badge.ts';
 import './lab-derivative.ts';
 import './lab-controls.ts';
@@ -599,6 +600,14 @@ export class LabApp extends LitElement {
     };
   }
 
+  /** The derivative panel as drawn now (curves, the histogram at its step, what computed it), for its export. */
+  private derivativeFigure(): DerivativeFigureData | undefined {
+    const d = this.derivative();
+    if (!d) return undefined;
+    const step = Math.min(d.T, Math.max(1, Math.round(this.derivStep ?? d.T)));
+    return { a: d.a, b: d.b, row: d.row, step, axis: d.axis, rho: d.rho, T: d.T, source: histogramWords(d).figure };
+  }
+
   override updated(): void {
     this.requestPreactivations();
     // The confirmation of a long run is a modal dialog while the store waits for an answer.
@@ -650,7 +659,7 @@ export class LabApp extends LitElement {
         this.exportNote = { text: `saved ${names.join(', ')}`, bad: false };
         return;
       }
-      const file = await exportFile(s.result, s.state.view, format, options);
+      const file = await exportFile(s.result, s.state.view, format, format.startsWith('derivative') ? { ...options, derivative: this.derivativeFigure() } : options);
       saveFile(file);
       this.exportNote = { text: `saved ${file.name}`, bad: false };
     } catch (e) {

@@ -11,6 +11,7 @@ import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { activationFns, activationTitle, type Activation, type ActivationParams } from '../core/activations.ts';
 import type { PreactivationRow } from '../core/preactivations.ts';
+import { CURVE_POINTS, derivativeAxes } from '../export/derivative.ts';
 import { labelledTicks } from '../export/ticks.ts';
 import { chartStyles, panelStyles, svgTextStyles, uiScale } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
@@ -50,8 +51,21 @@ export interface DerivativeData {
 }
 
 const M0 = { left: 36, right: 10, top: 12, bottom: 30 };
-/** Points per curve across the a range (phi' of relu jumps: enough for a sharp step). */
-const CURVE_POINTS = 241;
+
+/**
+ * What computed the panel's histogram, in words: a short line for the legend (and the exported
+ * figure's), the whole of it for the tooltip; or why there is none.
+ */
+export function histogramWords(d: DerivativeData | null): { short: string; long: string; figure: string } {
+  const row = d?.row ?? null;
+  if (!row || !d) return { short: d?.note ?? '', long: d?.note ?? '', figure: d?.note ? `no histogram of a_t: ${d.note.replace(/^no histogram( of a_t)?:? ?/, '')}` : 'no histogram of a_t' };
+  const samples = `${row.samples}${row.samples < row.samplesTotal ? ` of ${row.samplesTotal}` : ''} samples`;
+  return {
+    short: `a_t: ${row.units} units × ${samples}, float64, this ${d.axis} only`,
+    long: `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d.axis} = ${row.rho.toFixed(3)}, from a float64 forward pass of this row alone, run in the page (a worker) on the sweep's own W0, U, b and inputs; the sweep's engine computed the other plots.`,
+    figure: `a_t binned by the float64 reference forward pass (a page worker), ${row.units} units × ${samples}, this ${d.axis} only`,
+  };
+}
 
 @customElement('lab-derivative')
 export class LabDerivative extends LitElement {
@@ -125,19 +139,9 @@ export class LabDerivative extends LitElement {
     let outside = 0;
     let total = 0;
     if (d && W > 0) {
-      const X = row ? Math.max(-row.lo, row.hi) : 5;
+      // The axes and the curves' sampling are the exported figure's (src/export/derivative.ts).
+      const { X, yLo, yHi } = derivativeAxes([d.a, ...(d.b ? [d.b] : [])], row);
       const curves = [d.a, ...(d.b ? [d.b] : [])].map((c) => ({ c, f: activationFns(c.activation, c.params) }));
-      // y: phi' in full (0 .. its supremum), phi as far as it stays within [-1.1, max(1.1, gamma)].
-      const gammaMax = Math.max(...curves.map((c) => c.f.gamma));
-      let yLo = 0;
-      let yHi = Math.max(1.05, gammaMax * 1.05);
-      for (const { f } of curves) {
-        for (let i = 0; i < CURVE_POINTS; i++) {
-          const v = f.output(-X + (2 * X * i) / (CURVE_POINTS - 1));
-          if (Number.isFinite(v)) yLo = Math.min(yLo, Math.max(-1.1, v));
-        }
-      }
-      yHi = Math.max(yHi, 1.1);
       const xOf = (a: number) => b.x + ((a + X) / (2 * X)) * b.w;
       const yOf = (v: number) => b.y + b.h - ((v - yLo) / (yHi - yLo)) * b.h;
       const path = (fn: (a: number) => number) => {
@@ -189,11 +193,7 @@ export class LabDerivative extends LitElement {
         </g>`;
     }
     const name = (c: DerivativeCurve) => activationTitle(c.activation, c.params);
-    const samples = row ? `${row.samples}${row.samples < row.samplesTotal ? ` of ${row.samplesTotal}` : ''} samples` : '';
-    const computedOn = row ? `a_t: ${row.units} units × ${samples}, float64, this ${d!.axis} only` : (d?.note ?? '');
-    const computedWhy = row
-      ? `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d!.axis} = ${row.rho.toFixed(3)}, from a float64 forward pass of this row alone, run in the page (a worker) on the sweep's own W0, U, b and inputs; the sweep's engine computed the other plots.`
-      : (d?.note ?? '');
+    const { short: computedOn, long: computedWhy } = histogramWords(d);
     return html`<div class="panel">
       <div class="head">
         <h2 title="φ and φ′ of the activation over the pre-activation a, with the network's a_t at step t under them">φ′ and a_t</h2>

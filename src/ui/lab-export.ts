@@ -295,6 +295,7 @@ export class LabExport extends LitElement {
           <hr />
           ${this.item('slice-png')}<span></span> ${this.item('slice-svg')}<span></span>
           ${this.item('spectrum-png')}<span></span> ${this.item('spectrum-svg')}<span></span>
+          ${this.item('derivative-png')}<span></span> ${this.item('derivative-svg')}<span></span>
           ${this.item('rate-png')}<span></span> ${this.item('rate-svg')}<span></span> ${this.item('rate-csv')}<span></span>
           <hr />
           ${this.item('csv')}<span></span> ${this.item('npz')}<span></span> ${this.item('json')}<span></span>
