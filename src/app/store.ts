@@ -11,7 +11,6 @@ import { GRID_NAMES, nearestRhoIndex, type GradientField } from '../core/field.t
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
-import { unsupportedBy } from '../engine/policy.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { LiveRow, type LiveRowResult } from './live-row.ts';
 import { presetById, presetState } from './presets.ts';
@@ -483,8 +482,7 @@ export class LabStore {
 
   /**
    * The engine for one live row: a forced engine is used as it is. auto uses the sweep's engine
-   * where that is WebGPU on a hardware adapter, and otherwise the CPU engine (also where auto's
-   * engine does not compute the config, as recompute does): one row is latency-bound, not
+   * where that is WebGPU on a hardware adapter, and otherwise the CPU engine: one row is latency-bound, not
    * throughput-bound; at N = 64, T = 100, S = 16 the CPU engine took 8-14 ms and WebGPU on
    * SwiftShader 1.1-3.7 s a row (bench/drag.ts), though auto's probe sweep (many rows) may find
    * SwiftShader faster.
@@ -493,9 +491,7 @@ export class LabStore {
     const choice = this.snap.state.view.backend;
     const b = this.snap.backend;
     const hardwareGpu = b !== null && b.engine === 'webgpu' && b.webgpu.available && !b.webgpu.isFallback;
-    const picked = await this.backends(choice !== 'auto' || hardwareGpu ? choice : 'cpu');
-    const refused = choice === 'auto' ? unsupportedBy(picked.info.engine, config) : null;
-    const selected = refused ? await this.backends('cpu') : picked;
+    const selected = await this.backends(choice !== 'auto' || hardwareGpu ? choice : 'cpu');
     return selected.engine.run(config, { signal });
   }
 
@@ -573,13 +569,6 @@ export class LabStore {
     return { ms: p.ms, flops, basis };
   }
 
-  /** The CPU engine in place of the engine auto picked, the badge saying why. */
-  private async insteadOf(picked: SelectedBackend, refused: string): Promise<SelectedBackend> {
-    const cpu = await this.backends('cpu');
-    const why = `auto: ${picked.info.engine} does not compute ${refused.replace(/: .*/, '')}; the CPU engine runs it (${cpu.info.adapter})`;
-    return { ...cpu, info: { ...cpu.info, choice: 'auto', why }, refresh: undefined };
-  }
-
   /** Compute what the state needs (cached fields are reused), latest wins. */
   private async recompute(): Promise<void> {
     const serial = ++this.requestSerial;
@@ -638,11 +627,7 @@ export class LabStore {
       run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '', estimateMs: estimate.ms },
     });
     performance.mark('lab:select-backend');
-    const picked = await this.backends(be);
-    // An engine auto picked that does not compute these configs (engine/policy.ts) hands them to
-    // the CPU engine; a forced engine refuses them with its own message.
-    const refused = be === 'auto' ? wanted.map((c) => unsupportedBy(picked.info.engine, c)).find((m) => m !== null) : undefined;
-    const selected = refused ? await this.insteadOf(picked, refused) : picked;
+    const selected = await this.backends(be);
     performance.mark('lab:run-start');
     if (serial !== this.requestSerial) return;
     if (this.snap.backend !== selected.info) this.update({ backend: selected.info });

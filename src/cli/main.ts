@@ -17,7 +17,6 @@ import { isAbortError, type Engine } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import { buildProblem } from '../core/problem.ts';
 import { formatDuration, sequenceCount, sweepFlops, untiedCost, untiedRefusal } from '../core/work.ts';
-import { unsupportedBy } from '../engine/policy.ts';
 import { COLORMAPS } from '../export/colormap.ts';
 import { BACKEND_CHOICES, BackendError, createNodeEngine, WEBGPU_VARIANT_CHOICES, type BackendChoice, type WebGpuVariantChoice } from '../node/engines.ts';
 import {
@@ -177,11 +176,9 @@ function sweepSettings(opts: Record<string, unknown>): SweepSettings {
   }
   const checked = checkConfig(raw);
   if (!checked.ok) throw checked.error;
-  // Planned before anything is allocated: the untied weights' memory, and the engines that compute them.
+  // Planned before anything is allocated: the untied weights' memory.
   const refusal = untiedRefusal(checked.config);
   if (refusal) throw new UsageError(refusal);
-  const only = opts.backend === 'auto' ? null : unsupportedBy(String(opts.backend), checked.config);
-  if (only) throw new UsageError(`--backend ${String(opts.backend)}: ${only}`);
   if (opts.webgpuVariant !== 'auto' && (opts.backend === 'cpu' || opts.backend === 'reference')) {
     throw new UsageError(`--webgpu-variant ${String(opts.webgpuVariant)} applies to the webgpu backend, not --backend ${String(opts.backend)}`);
   }
@@ -287,14 +284,6 @@ async function runSweep(s: SweepSettings, io: Io): Promise<number> {
   let created;
   try {
     created = await createNodeEngine(s.backend, { webgpuVariant: s.webgpuVariant });
-    // An engine auto picked that does not compute this config (engine/policy.ts) hands it to the CPU engine.
-    const only = s.backend === 'auto' ? unsupportedBy(created.engine.name, s.config) : null;
-    if (only) {
-      const skipped = created.engine.name;
-      created.engine.dispose();
-      const cpu = await createNodeEngine('cpu');
-      created = { engine: cpu.engine, why: `auto: ${skipped} does not compute ${only.replace(/: .*/, '')}; the CPU engine runs it` };
-    }
   } catch (e) {
     undoDirs();
     if (e instanceof BackendError) {

@@ -438,8 +438,9 @@ export function parseRhoSpec(spec: string): Pick<Config, 'rhoMin' | 'rhoMax' | '
 }
 
 /**
- * Why an engine that computes only a tied rho sweep cannot run this config (sweep outlier or
- * untied weights: the reference, CPU and WebGPU engines compute them), or null where it can.
+ * Why a caller that computes only a tied rho sweep cannot run this config (sweep outlier or
+ * untied weights: every engine computes them; buildProblem refuses them to callers that do not
+ * say so), or null where it can.
  */
 export function tiedRhoOnlyRefusal(config: Pick<Config, 'sweep' | 'weights'>): string | null {
   if (config.sweep === 'rho' && config.weights === 'tied') return null;

@@ -238,34 +238,31 @@ describe('LabStore eigenvalues after the first picture', () => {
   });
 });
 
-describe('LabStore: auto and engines that do not compute a config', () => {
-  it('auto hands the outlier axis from an engine that refuses it (gpu.js) to the CPU engine and says why; a tied rho sweep stays', async () => {
+describe('LabStore: auto and the outlier axis or untied weights', () => {
+  it('auto runs the outlier axis and untied weights on the engine it picked (gpu.js computes them too): no hand-over to the CPU engine', async () => {
     const gpujs = new CountingEngine();
     const cpu = new CountingEngine();
     const none = { available: false, description: 'none', isFallback: false };
-    const asked: string[] = [];
-    const port = async (choice: string): Promise<SelectedBackend> => {
-      asked.push(choice);
-      return choice === 'cpu'
+    const port = async (choice: string): Promise<SelectedBackend> =>
+      choice === 'cpu'
         ? { engine: cpu, info: { choice: 'cpu', engine: 'cpu', adapter: 'float32 test', why: 'asked for the CPU engine', webgpu: none } }
         : { engine: gpujs, info: { choice: 'auto', engine: 'gpujs', adapter: 'webgl2 test', why: 'auto: gpu.js runs', webgpu: none } };
-    };
     let hash = 'hidden=8&steps=10&rhoCount=3&samples=2';
     const store = new LabStore(new RunController(), { get: () => hash, set: (h) => (hash = h) }, port);
     store.start();
     await idle(store);
-    expect(gpujs.started.length).toBe(1);
-    expect(cpu.started.length).toBe(0);
     store.setField('init', 'spectrum');
     store.setField('outliers', '1.1,0');
     store.setField('sweep', 'outlier');
-    for (let i = 0; i < 2000 && cpu.started.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && !gpujs.started.some((c) => c.sweep === 'outlier'); i++) await new Promise((r) => setTimeout(r, 5));
+    await idle(store);
+    store.setField('weights', 'untied');
+    for (let i = 0; i < 2000 && !gpujs.started.some((c) => c.weights === 'untied'); i++) await new Promise((r) => setTimeout(r, 5));
     const s = await idle(store);
-    expect(cpu.started.at(-1)).toMatchObject({ sweep: 'outlier' });
-    expect(gpujs.started.every((c) => c.sweep === 'rho')).toBe(true);
-    expect(s.backend?.engine).toBe('cpu');
-    expect(s.backend?.choice).toBe('auto');
-    expect(s.backend?.why).toMatch(/^auto: gpujs does not compute sweep = outlier; the CPU engine runs it \(float32 test\)/);
+    expect(gpujs.started.at(-1)).toMatchObject({ sweep: 'outlier', weights: 'untied' });
+    expect(cpu.started.length).toBe(0);
+    expect(s.backend?.engine).toBe('gpujs');
+    expect(s.backend?.why).toBe('auto: gpu.js runs');
   });
 });
 

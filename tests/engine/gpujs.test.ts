@@ -32,7 +32,10 @@ import { buildProblem } from '../../src/core/problem.ts';
 import { ReferenceEngine, reduceRow, traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { CELL_FLAG } from '../../src/core/range.ts';
-import { overflowLimit } from '../../src/engine/gpujs/plan.ts';
+import { BULK_SHAPES } from '../../src/core/spectrum-init.ts';
+import { rowWeights, untiedWeightsSync } from '../../src/core/weights.ts';
+import { overflowLimit, untiedTextureRefusal } from '../../src/engine/gpujs/plan.ts';
+import { sweepWeights } from '../../src/engine/sweep-weights.ts';
 import { openPage, type OpenPage } from '../gpujs/harness.ts';
 import { combine, compareFields, describeComparison, expectAgreement, type Bound, type Cell, type Check, type Comparison, type CompareRules } from '../helpers/fields.ts';
 import { compareRangeCase, flaggedAsExpected, rangeCases, rangeExtraFlag, referenceNearLimits, type NearLimits } from '../helpers/range.ts';
@@ -60,16 +63,28 @@ interface RunResult {
   field: PlainField;
 }
 
-/** The reference at rho_k (1 + eps) for every k: how much the dynamics amplify a float32-sized change. */
+/**
+ * The reference with row k's weights W_{k,t} = rho_k M_t + shift_k D_t (src/core/weights.ts) scaled
+ * by (1 + eps), rho and the outlier's shift alike: how much the dynamics amplify a float32-sized change.
+ */
 function perturbedReference(config: Config): GradientField {
-  const p = buildProblem(config);
+  const p = buildProblem(config, { outlierAndUntied: true });
+  const untied = untiedWeightsSync(config);
   const f = emptyField(config, p.rho, p.spectrum, { backend: 'reference', adapter: 'perturbed', wallMs: 0, precision: 'float64' });
   for (let k = 0; k < p.rho.length; k++) {
+    const w = rowWeights(p, k, untied);
+    const perturbed = { ...w, rho: w.rho * (1 + RHO_PERTURBATION), shift: w.shift * (1 + RHO_PERTURBATION) };
     const traces = [];
-    for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, p.rho[k] * (1 + RHO_PERTURBATION), s));
+    for (let s = 0; s < config.samples; s++) traces.push(traceSequence(p, perturbed, s));
     reduceRow(f, k, traces);
   }
   return f;
+}
+
+/** The gpu.js engine's clamp on pre-activations for a config (plan.ts overflowLimit), rebuilt as the engine builds it. */
+function clampOf(config: Config): number {
+  const p = buildProblem(config, { outlierAndUntied: true });
+  return overflowLimit(p, sweepWeights(p, untiedWeightsSync(config)));
 }
 
 /**
@@ -134,7 +149,7 @@ function gpujsRules(config: Config, ref: GradientField, got: PlainField, near: N
 
 /** Compare a gpu.js field with the reference as the header says. */
 async function compare(config: Config, got: PlainField, ref: GradientField, label: string): Promise<Comparison> {
-  const near = await referenceNearLimits(config, overflowLimit(buildProblem(config)));
+  const near = await referenceNearLimits(config, clampOf(config));
   return compareFields(got, ref, gpujsRules(config, ref, got, near), label);
 }
 
@@ -177,6 +192,77 @@ function randomConfig(rng: Rng, activation: Activation, init: Init): Config {
   }));
 }
 
+/** The outlier axis and untied weights: what each random config of the tests below has. */
+interface OutlierUntiedKind {
+  what: string;
+  init: Init;
+  sweep: 'rho' | 'outlier';
+  weights: 'tied' | 'untied';
+  /** init spectrum: the first outlier real (rank-one move) or a conjugate pair (rank two). */
+  outlier?: 'real' | 'pair';
+}
+
+const OUTLIER_AND_UNTIED: readonly OutlierUntiedKind[] = [
+  { what: 'spectrum, sweep outlier, a real outlier (rank one)', init: 'spectrum', sweep: 'outlier', weights: 'tied', outlier: 'real' },
+  { what: 'spectrum, sweep outlier, a complex pair (rank two)', init: 'spectrum', sweep: 'outlier', weights: 'tied', outlier: 'pair' },
+  { what: 'spectrum, sweep outlier, a complex pair, untied (a move per W0_t)', init: 'spectrum', sweep: 'outlier', weights: 'untied', outlier: 'pair' },
+  { what: 'spectrum, sweep outlier, a real outlier, untied', init: 'spectrum', sweep: 'outlier', weights: 'untied', outlier: 'real' },
+  { what: 'spectrum, sweep rho, untied (Q_t B Q_t^T)', init: 'spectrum', sweep: 'rho', weights: 'untied' },
+  { what: 'gaussian, untied', init: 'gaussian', sweep: 'rho', weights: 'untied' },
+  { what: 'orthogonal, untied', init: 'orthogonal', sweep: 'rho', weights: 'untied' },
+  { what: 'identity, untied', init: 'identity', sweep: 'rho', weights: 'untied' },
+];
+
+/**
+ * A random small config of a kind, in the stable regime: every swept value (rho, or the first
+ * outlier's magnitude) and every other eigenvalue at most 1 in magnitude, T <= 20, so nothing
+ * leaves float32's range (0.3^20 = 3e-11 is far above the 1e-30 floor) and no row is chaotic.
+ * The activation, sizes, inputs and the spectrum are drawn from the file's fresh seed.
+ */
+function outlierUntiedConfig(rng: Rng, kind: OutlierUntiedKind): Config {
+  const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rng.uniform() * xs.length)];
+  const rhoMin = 0.3 + Math.round(rng.uniform() * 40) / 100;
+  const rhoMax = Math.min(1, rhoMin + Math.round(rng.uniform() * 40) / 100);
+  const spectrum: Record<string, string> = {};
+  if (kind.init === 'spectrum') {
+    // The first outlier (the one the outlier axis moves) real or a pair, at a magnitude within the
+    // sweep's range; the bulk below it.
+    const m = rhoMin + (rhoMax - rhoMin) * rng.uniform();
+    const theta = kind.outlier === 'pair' ? 0.2 + 2.7 * rng.uniform() : rng.uniform() < 0.5 ? 0 : Math.PI;
+    const im = kind.outlier === 'pair' ? (m * Math.sin(theta)).toFixed(4) : '0';
+    spectrum.outliers = `${(m * Math.cos(theta)).toFixed(4)},${im}`;
+    spectrum.bulk = `${pick(BULK_SHAPES)}:${(0.1 + 0.5 * rng.uniform()).toFixed(3)}`;
+  }
+  return parseConfig({
+    activation: pick(ACTIVATIONS),
+    init: kind.init,
+    sweep: kind.sweep,
+    weights: kind.weights,
+    ...spectrum,
+    leakyAlpha: pick([0.01, 0.2]),
+    eluAlpha: pick([0.5, 1, 2]),
+    normalize: kind.init === 'gaussian' ? pick(['radius', 'norm']) : 'radius',
+    hidden: pick([5, 9, 16]),
+    input: pick([1, 3]),
+    steps: pick([7, 13, 20]),
+    rhoMin,
+    rhoMax,
+    rhoCount: pick([2, 3, 4]),
+    samples: pick([2, 3, 4]),
+    inputs: 'noise',
+    inputScale: pick([0.5, 1]),
+    biasScale: pick([0, 0.3]),
+    h0: pick(['zeros', 'random']),
+    seed: rng.nextU32(),
+  });
+}
+
+/** The stable-regime configs above: every cell compared to the header's strict tolerances. */
+const STABLE_BOUNDS: { skipped: Bound; sensitive: Bound } = {
+  skipped: { atMost: 0, because: 'every magnitude at most 1 and T <= 20: nothing leaves float32\'s range, no row is chaotic' },
+  sensitive: { atMost: 0, because: 'every magnitude at most 1 and T <= 20: no row is chaotic' },
+};
+
 describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild page)', () => {
   let o: OpenPage;
   const run = (c: Config): Promise<RunResult> => o.page.evaluate((cc) => window.gpujsTest.runShared(cc), c as unknown as Record<string, unknown>);
@@ -197,7 +283,7 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
       const got = (await run(c.config)).field;
       const ref = await new ReferenceEngine().run(c.config);
       const what = `${c.name} (seed ${FRESH}, config ${JSON.stringify(c.config)})`;
-      const clamp = overflowLimit(buildProblem(c.config));
+      const clamp = clampOf(c.config);
       expect(flaggedAsExpected(got, c, clamp), what).toBeNull();
       const comparison = await compareRangeCase(got, ref, what, clamp);
       expect(comparison.mismatchCount, describeComparison(comparison)).toBe(0);
@@ -219,14 +305,41 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     expect(o.errors).toEqual([]);
   });
 
-  it('refuses the outlier axis and untied weights by name, before any work (auto runs them on the CPU engine: engine/policy.ts)', async () => {
-    for (const fields of [{ init: 'spectrum', outliers: '1.1,0', sweep: 'outlier' }, { weights: 'untied' }, { init: 'spectrum', sweep: 'outlier', weights: 'untied' }] as const) {
-      const what = [fields.sweep ? 'sweep = outlier' : '', fields.weights ? 'weights = untied' : ''].filter(Boolean).join(' and ');
-      await expect(run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1, ...fields }))).rejects.toThrow(
-        `${what}: the gpujs engine computes only sweep = rho with tied weights; choose the CPU engine, WebGPU or the float64 reference`,
-      );
+  for (const kind of OUTLIER_AND_UNTIED) {
+    it(`matches the reference on a fresh random config: ${kind.what} (stable regime, N <= 16, T <= 20, S <= 4)`, async () => {
+      const rng = new Rng(FRESH, 78, OUTLIER_AND_UNTIED.indexOf(kind));
+      const config = outlierUntiedConfig(rng, kind);
+      const label = `[seed ${FRESH}] ${kind.what}: ${JSON.stringify(config)}`;
+      const got = await run(config);
+      expect(got.mode, label).toBe('webgl2');
+      expect(got.field.backend, label).toBe('gpujs');
+      const c = await compare(config, got.field, await new ReferenceEngine().run(config), label);
+      expectAgreement(c, STABLE_BOUNDS);
+    });
+  }
+
+  it('untied weights with the identity init are tied weights, bit for bit (every W0_t is I: one matrix, the same float32 arithmetic)', async () => {
+    const rng = new Rng(FRESH, 79);
+    for (const activation of ['tanh', 'relu'] as const) {
+      const tied = parseConfig({ activation, init: 'identity', hidden: 9, steps: 15, rhoMin: 0.5, rhoMax: 1.2, rhoCount: 3, samples: 3, h0: 'random', seed: rng.nextU32() });
+      const [a, b] = [(await run(tied)).field, (await run({ ...tied, weights: 'untied' })).field];
+      for (const g of GRID_NAMES) expect(b.grids[g], `${activation} ${g} [seed ${FRESH}]`).toEqual(a.grids[g]);
+      expect(b.overflow).toEqual(a.overflow);
     }
-    expect((await run(parseConfig({ hidden: 3, steps: 2, rhoCount: 1, samples: 1 }))).field.backend).toBe('gpujs'); // still runs afterwards
+  });
+
+  it('untied matrices beyond the matrix budget are refused before any W0_t is built, with the size and what to reduce', async () => {
+    const config = { weights: 'untied', init: 'orthogonal', hidden: 16, steps: 20, rhoCount: 1, samples: 1, seed: FRESH };
+    // 2 x 20 packed 16x16 float32 textures = 40 KiB; a 16 KiB budget holds 8 steps.
+    const no = await o.page.evaluate(([c, budget]) => window.gpujsTest.tryRun(c, budget), [config, 16 * 1024] as const);
+    expect(no.ok).toBe(false);
+    expect(no.message).toBe(untiedTextureRefusal(parseConfig(config), 16 * 1024));
+    expect(no.message).toMatch(/^gpujs: weights: untied needs 20 matrices of 16x16 \(padded to 16x16\) float32, each with its transpose, as WebGL textures, 40\.0 KiB \(40960 bytes\), above the gpu\.js engine's 16\.0 KiB for them; reduce Steps T to at most 8 \(at N = 16\)/);
+    expect(no.phases.filter((p) => p.startsWith('untied W0_t')), 'refused before building one W0_t').toEqual([]);
+    // The same run within the default budget builds the 20 matrices, says so, and runs.
+    const yes = await o.page.evaluate((c) => window.gpujsTest.tryRun(c), config);
+    expect(yes).toMatchObject({ ok: true, message: '' });
+    expect(yes.phases).toContain('untied W0_t 20 of 20');
   });
 
   it('matches the reference on fresh random configs, every activation x init, odd sizes', async () => {
@@ -421,12 +534,16 @@ describeNeeding(CHROMIUM, 'gpu.js engine in headless Chromium, webgl2 (esbuild p
     }
   });
 
-  it('webgl (1) and cpu modes give the same numbers as the reference', async () => {
+  it('webgl (1) and cpu modes give the same numbers as the reference, the outlier axis with untied weights included', async () => {
+    const plain = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, h0: 'random', seed: FRESH });
+    const moved = outlierUntiedConfig(new Rng(FRESH, 80), OUTLIER_AND_UNTIED[2]);
     for (const mode of ['webgl', 'cpu'] as const) {
-      const config = parseConfig({ activation: 'sigmoid', hidden: 5, steps: 4, rhoCount: 2, samples: 2, h0: 'random', seed: FRESH });
-      const got = await o.page.evaluate(([c, m]) => window.gpujsTest.run(c, m), [config as unknown as Record<string, unknown>, mode] as const);
-      expect(got.mode).toBe(mode);
-      expectAgreement(await compare(config, got.field, await new ReferenceEngine().run(config), `[seed ${FRESH}] ${mode} mode`), STRICT_BOUNDS);
+      for (const config of [plain, moved]) {
+        const got = await o.page.evaluate(([c, m]) => window.gpujsTest.run(c, m), [config as unknown as Record<string, unknown>, mode] as const);
+        expect(got.mode).toBe(mode);
+        const label = `[seed ${FRESH}] ${mode} mode, ${JSON.stringify(config)}`;
+        expectAgreement(await compare(config, got.field, await new ReferenceEngine().run(config), label), STRICT_BOUNDS);
+      }
     }
   });
 });

@@ -2,11 +2,13 @@
  * The gpu.js engine: the fallback where WebGPU is missing, on WebGL2 (or WebGL1, or gpu.js's
  * CPU mode) through gpu.js. float32. Same Engine interface and same outputs as the reference.
  *
- * Per chunk of Bc sequences (kernels.ts has the kernels, plan.ts the chunking):
- *   forward,  t = 1..T:  a_t = clamp(rho_b W0 h_{t-1} + U x_t + b)   (kept, one texture per step)
+ * Per chunk of Bc sequences (kernels.ts has the kernels, plan.ts the chunking), with
+ * W_{b,t} = rho_b M_t + shift_b D_t (src/engine/sweep-weights.ts: M_t = W0 when tied, the untied
+ * W0_t otherwise, one packed texture each; shift_b D_t only on the outlier axis):
+ *   forward,  t = 1..T:  a_t = clamp(W_{b,t} h_{t-1} + U x_t + b)   (kept, one texture per step)
  *                        h_t = phi(a_t);  per-sequence stats of h_t read back
  *   backward, t = T..1:  stats of g~_t read back; delta_t = phi'(a_t) g~_t 2^-k_t;
- *                        g~_{t-1} = rho_b W0^T delta_t
+ *                        g~_{t-1} = W_{b,t}^T delta_t
  * and on the CPU (traces.ts) the log scale, the overflow rules and the reduction over samples.
  * Each step's small stats come back asynchronously (readback.ts) with a few steps in flight:
  * the GPU stays busy, the calling thread yields while it waits, a run stays cancellable.
@@ -27,21 +29,35 @@ import { ACTIVATIONS, activationParams, activationRecord, type Activation, type 
 import type { Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
-import { buildProblem, UnsupportedConfigError } from '../../core/problem.ts';
-import { unsupportedBy } from '../policy.ts';
+import { buildProblem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
+import { UntiedMemoryError, untiedWeights } from '../../core/weights.ts';
+import { matrixAt, sweepWeights } from '../sweep-weights.ts';
 import {
   activationConstants,
   activateSource,
-  BACKPROP,
+  backpropSource,
   BROADCAST,
   deltaSource,
-  FORWARD,
+  forwardSource,
   forwardStatsSource,
   gradStatsSource,
+  MOVE_COEFFS,
   PACK_COLUMNS,
 } from './kernels.ts';
-import { DEFAULT_MEMORY_BUDGET, DriveTable, UNDERFLOW_LIMIT, overflowLimit, paddedMatrix, paddedVector, planChunks, type ChunkPlan } from './plan.ts';
+import {
+  DEFAULT_MATRIX_BUDGET,
+  DEFAULT_MEMORY_BUDGET,
+  DriveTable,
+  UNDERFLOW_LIMIT,
+  overflowLimit,
+  packedMove,
+  paddedMatrix,
+  paddedVector,
+  planChunks,
+  untiedTextureRefusal,
+  type ChunkPlan,
+} from './plan.ts';
 import { isTexture, readVec4Sync, StatsReader, yieldNow, type KernelOut, type PendingRead } from './readback.ts';
 import { backwardDiesOutOfRange, chunkTrace, RowCollector, type ChunkStats } from './traces.ts';
 
@@ -52,6 +68,8 @@ export interface GpuJsEngineOptions {
   mode?: GpuJsMode;
   /** GPU bytes of pre-activations one chunk of sequences may keep for BPTT (default 128 MiB). */
   memoryBudget?: number;
+  /** GPU bytes the packed recurrent matrices may take (default 256 MiB): untied weights beyond it are refused before anything is built. */
+  matrixBudget?: number;
   /**
    * How the per-step stats come back in webgl2 mode: 'async' (pixel-pack buffer and fence,
    * polled; the calling thread never waits on the GPU) or 'sync' (readPixels, which waits).
@@ -79,6 +97,14 @@ interface ShapeKernels {
   backprop: IKernelRunShortcut;
 }
 
+/** The outlier axis's kernels (kernels.ts, `moved`): compiled only when a run sweeps the outlier. */
+interface MoveKernels {
+  key: string;
+  move: IKernelRunShortcut;
+  forward: IKernelRunShortcut;
+  backprop: IKernelRunShortcut;
+}
+
 /** The kernels that depend on the activation and N too (elementwise and per-sequence stats). */
 interface ActivationKernels {
   key: string;
@@ -88,7 +114,7 @@ interface ActivationKernels {
   delta: IKernelRunShortcut;
 }
 
-type KernelSet = Omit<ShapeKernels, 'key'> & Omit<ActivationKernels, 'key'>;
+type KernelSet = Omit<ShapeKernels, 'key'> & Omit<ActivationKernels, 'key'> & { moved: Omit<MoveKernels, 'key'> | null };
 
 /** Steps whose stats reads may be in flight: enough that the GPU never waits for JavaScript. */
 const IN_FLIGHT = 3;
@@ -128,21 +154,24 @@ export class GpuJsEngine implements Engine {
   readonly renderer: string;
   private gpu: GPU | null;
   private shapeKernels: ShapeKernels | null = null;
+  private moveKernels: MoveKernels | null = null;
   /** Activation kernel sets by key, most recent last (switching activations back and forth compiles once each). */
   private actKernels = new Map<string, ActivationKernels>();
   private readonly memoryBudget: number;
+  private readonly matrixBudget: number;
   private readonly asyncReadback: boolean;
   private readonly maxTextureSize: number;
   private queue: Promise<unknown> = Promise.resolve();
   private created = 0;
 
-  private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, memoryBudget: number, asyncReadback: boolean) {
+  private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, budgets: { memory: number; matrices: number }, asyncReadback: boolean) {
     this.gpu = gpu;
     this.asyncReadback = asyncReadback;
     this.mode = mode;
     this.renderer = renderer;
     this.maxTextureSize = maxTextureSize;
-    this.memoryBudget = memoryBudget;
+    this.memoryBudget = budgets.memory;
+    this.matrixBudget = budgets.matrices;
     this.adapter = `gpu.js ${mode}${renderer ? `, ${renderer}` : ''}, float32`;
   }
 
@@ -178,7 +207,8 @@ export class GpuJsEngine implements Engine {
       }
       const gl = gpu.context as WebGLRenderingContext | null | undefined;
       const maxTex = gl && typeof gl.getParameter === 'function' ? Number(gl.getParameter(gl.MAX_TEXTURE_SIZE)) : 16384;
-      return new GpuJsEngine(gpu, mode, mode === 'cpu' ? '' : rendererOf(gpu), maxTex, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, options.readback !== 'sync');
+      const budgets = { memory: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, matrices: options.matrixBudget ?? DEFAULT_MATRIX_BUDGET };
+      return new GpuJsEngine(gpu, mode, mode === 'cpu' ? '' : rendererOf(gpu), maxTex, budgets, options.readback !== 'sync');
     } catch (e) {
       void gpu.destroy();
       throw new Error(`gpu.js could not run a float32 kernel in ${mode} mode: ${message(e)}`, { cause: e });
@@ -201,11 +231,12 @@ export class GpuJsEngine implements Engine {
 
   /**
    * The kernels for this run, compiled only when what is baked into them changes: the loop
-   * bound NP4 (all), the activation, N and the activation's parameters (elementwise and stats kernels).
+   * bound NP4 (all), the activation, N and the activation's parameters (elementwise and stats
+   * kernels); the outlier axis's three kernels are compiled beside the others when first needed.
    * Output and argument sizes are dynamic (uniforms), so K, S, T, rho, the seed and the
    * overflow limit (an argument) never recompile: compiling costs seconds on SwiftShader.
    */
-  private kernelsFor(act: Activation, N: number, S: number, plan: ChunkPlan, params: ActivationParams): KernelSet {
+  private kernelsFor(act: Activation, N: number, S: number, plan: ChunkPlan, params: ActivationParams, moved: boolean): KernelSet {
     const gpu = this.gpu;
     if (!gpu) throw new Error('gpujs engine: run() after dispose(); create a new engine');
     const { NP4, NP, Bc } = plan;
@@ -233,8 +264,21 @@ export class GpuJsEngine implements Engine {
         key: shapeKey,
         pack: make(PACK_COLUMNS, [NP4, NP]),
         broadcast: make(BROADCAST, [NP4, Bc]),
-        forward: make(FORWARD, [NP4, Bc]),
-        backprop: make(BACKPROP, [NP4, Bc]),
+        forward: make(forwardSource(false), [NP4, Bc]),
+        backprop: make(backpropSource(false), [NP4, Bc]),
+      };
+    }
+    if (moved && this.moveKernels?.key !== shapeKey) {
+      this.destroyKernels('moved');
+      const make = (src: string, output: number[]) => {
+        this.created++;
+        return gpu.createKernel(src, { ...settings({ NP4 }), output });
+      };
+      this.moveKernels = {
+        key: shapeKey,
+        move: make(MOVE_COEFFS, [Bc]),
+        forward: make(forwardSource(true), [NP4, Bc]),
+        backprop: make(backpropSource(true), [NP4, Bc]),
       };
     }
     const constants = activationConstants(act, params, N, NP4, UNDERFLOW_LIMIT);
@@ -260,12 +304,22 @@ export class GpuJsEngine implements Engine {
     while (this.actKernels.size > ACTIVATION_SETS) this.destroyActivationSet(this.actKernels.keys().next().value as string);
     const { key: _s, ...shape } = this.shapeKernels;
     const { key: _a, ...elementwise } = actSet;
-    const ks: KernelSet = { ...shape, ...elementwise };
+    let movedSet: KernelSet['moved'] = null;
+    if (moved && this.moveKernels) {
+      const { key: _m, ...mk } = this.moveKernels;
+      movedSet = mk;
+    }
+    const ks: KernelSet = { ...shape, ...elementwise, moved: movedSet };
     // Sizes of this run (setOutput on a compiled dynamic-output kernel only resizes).
     ks.pack.setOutput([NP4, NP]);
     for (const k of [ks.broadcast, ks.forward, ks.backprop, ks.activate, ks.delta]) k.setOutput([NP4, Bc]);
     ks.forwardStats.setOutput([Bc]);
     ks.gradStats.setOutput([Bc]);
+    if (movedSet) {
+      movedSet.forward.setOutput([NP4, Bc]);
+      movedSet.backprop.setOutput([NP4, Bc]);
+      movedSet.move.setOutput([Bc]);
+    }
     return ks;
   }
 
@@ -277,11 +331,16 @@ export class GpuJsEngine implements Engine {
     this.actKernels.delete(key);
   }
 
-  private destroyKernels(which: 'shape' | 'all' = 'all'): void {
-    if (this.shapeKernels) {
+  private destroyKernels(which: 'shape' | 'moved' | 'all' = 'all'): void {
+    if (this.shapeKernels && which !== 'moved') {
       const { key: _key, ...ks } = this.shapeKernels;
       for (const k of Object.values(ks)) k.destroy();
       this.shapeKernels = null;
+    }
+    if (this.moveKernels && which !== 'shape') {
+      const { key: _key, ...ks } = this.moveKernels;
+      for (const k of Object.values(ks)) k.destroy();
+      this.moveKernels = null;
     }
     if (which === 'all') for (const key of [...this.actKernels.keys()]) this.destroyActivationSet(key);
   }
@@ -290,16 +349,29 @@ export class GpuJsEngine implements Engine {
     const { signal, onProgress } = options;
     throwIfAborted(signal);
     const started = performance.now();
-    // The outlier axis and untied weights are refused by name (engine/policy.ts): auto then runs the CPU engine.
-    const unsupported = unsupportedBy(this.name, config);
-    if (unsupported) throw new UnsupportedConfigError(unsupported);
-    const p = buildProblem(config);
+    const p = buildProblem(config, { outlierAndUntied: true });
+    // Untied weights: the packed W0_t planned against the matrix budget before any is built.
+    const refusal = untiedTextureRefusal(config, this.matrixBudget);
+    if (refusal) throw new UntiedMemoryError(refusal);
+    // ... then built (and, for gaussian, normalised by an eigenvalue computation each); the progress says which one.
+    const untied = await untiedWeights(config, { signal, onProgress: onProgress && ((q) => onProgress({ fraction: 0, phase: q.phase })) });
+    const weights = sweepWeights(p, untied);
+    const M = weights.matrices.length;
     const field = emptyField(config, p.rho, p.spectrum, { backend: this.name, adapter: this.adapter, wallMs: 0, precision: 'float32' });
     const { hidden: N, steps: T, samples: S, activation: act } = config;
     const plan = planChunks(p, this.maxTextureSize, this.memoryBudget);
     const { NP, Bc, B } = plan;
-    const limit = overflowLimit(p);
-    const ks = this.kernelsFor(act, N, S, plan, activationParams(config));
+    const limit = overflowLimit(p, weights);
+    const ks = this.kernelsFor(act, N, S, plan, activationParams(config), config.sweep === 'outlier');
+    const mk = ks.moved;
+    // The outlier axis: each matrix's direction as the move kernels read it (plan.ts packedMove).
+    const moves = mk
+      ? weights.directions.map((d) => {
+          if (!d) throw new Error('internal: the outlier axis without an outlier direction');
+          const m = packedMove(d, NP);
+          return { P: flat(m.P, NP, 2), R: m.R, RT: m.RT };
+        })
+      : [];
     const dies = backwardDiesOutOfRange(act, config);
     const drives = new DriveTable(p, NP);
     const h0Log10 = log10Norm(p.h0, 0, N);
@@ -336,28 +408,41 @@ export class GpuJsEngine implements Engine {
       throwIfAborted(signal);
     };
     try {
-      const W0P = keep(ks.pack(flat(paddedMatrix(p.W0, N, NP, false), NP, NP)) as unknown as KernelOut);
-      GpuJsEngine.checkKernel(ks.pack, this.mode);
-      const W0TP = keep(ks.pack(flat(paddedMatrix(p.W0, N, NP, true), NP, NP)) as unknown as KernelOut);
+      // Every recurrent matrix packed once per run, and its transpose (M_t^T for the backward pass).
+      const WP: KernelOut[] = [];
+      const WTP: KernelOut[] = [];
+      for (const [m, W] of weights.matrices.entries()) {
+        WP.push(keep(ks.pack(flat(paddedMatrix(W, N, NP, false), NP, NP)) as unknown as KernelOut));
+        if (m === 0) GpuJsEngine.checkKernel(ks.pack, this.mode);
+        WTP.push(keep(ks.pack(flat(paddedMatrix(W, N, NP, true), NP, NP)) as unknown as KernelOut));
+      }
       const hInit = keep(ks.broadcast(paddedVector(p.h0, NP)) as unknown as KernelOut);
       const gInit = keep(ks.broadcast(paddedVector(p.r, NP)) as unknown as KernelOut);
       const rhoB = new Float32Array(Bc);
+      const shiftB = new Float32Array(Bc);
       const sB = new Float32Array(Bc);
       for (let c = 0; c < plan.chunks; c++) {
         const q0 = c * Bc;
         for (let b = 0; b < Bc; b++) {
           const q = q0 + b;
-          // Dummy sequences pad the last chunk: rho 0, sample 0, results ignored.
-          rhoB[b] = q < B ? p.rho[Math.floor(q / S)] : 0;
+          // Dummy sequences pad the last chunk: factor 0, no shift, sample 0, results ignored.
+          rhoB[b] = q < B ? weights.factor[Math.floor(q / S)] : 0;
+          shiftB[b] = q < B ? weights.shift[Math.floor(q / S)] : 0;
           sB[b] = q < B ? q % S : 0;
         }
         const stats: ChunkStats = { fwd: new Array(T), bwd: new Array(T) };
         const A: KernelOut[] = new Array(T);
         let h = hInit;
         for (let t = 1; t <= T; t++) {
-          const a = keep(ks.forward(W0P, h, flat(drives.at(t), NP, S), rhoB, sB, limit) as unknown as KernelOut);
+          const m = matrixAt(M, t);
+          let a: KernelOut;
+          if (mk) {
+            const coeffs = keep(mk.move(h, moves[m].P, moves[m].R, shiftB) as unknown as KernelOut);
+            a = keep(mk.forward(WP[m], h, flat(drives.at(t), NP, S), rhoB, sB, limit, coeffs, moves[m].P) as unknown as KernelOut);
+            drop(coeffs);
+          } else a = keep(ks.forward(WP[m], h, flat(drives.at(t), NP, S), rhoB, sB, limit) as unknown as KernelOut);
           if (t === 1 && c === 0) {
-            GpuJsEngine.checkKernel(ks.forward, this.mode);
+            GpuJsEngine.checkKernel(mk ? mk.forward : ks.forward, this.mode);
           }
           A[t - 1] = a;
           const hNext = keep(ks.activate(a) as unknown as KernelOut);
@@ -376,7 +461,13 @@ export class GpuJsEngine implements Engine {
           inflight.push({ into: stats.bwd, t, read: reader.start(gs, Bc) });
           if (t > 1) {
             const d = keep(ks.delta(a, g, gs) as unknown as KernelOut);
-            const gPrev = keep(ks.backprop(W0TP, d, rhoB) as unknown as KernelOut);
+            const m = matrixAt(M, t);
+            let gPrev: KernelOut;
+            if (mk) {
+              const coeffs = keep(mk.move(d, moves[m].P, moves[m].RT, shiftB) as unknown as KernelOut);
+              gPrev = keep(mk.backprop(WTP[m], d, rhoB, coeffs, moves[m].P) as unknown as KernelOut);
+              drop(coeffs);
+            } else gPrev = keep(ks.backprop(WTP[m], d, rhoB) as unknown as KernelOut);
             drop(d);
             if (g !== gInit) drop(g);
             g = gPrev;

@@ -14,7 +14,8 @@
  * real ones; the padded entries of g and delta stay exactly 0.
  *
  * One time step costs six launches: forward, activate, forwardStats (forward pass);
- * gradStats, delta, backprop (backward pass). Only the per-sequence stats ([Bc] vec4 per
+ * gradStats, delta, backprop (backward pass); on the outlier axis, moveCoeffs before forward and
+ * before backprop makes eight. Untied weights only change which packed matrix a step reads. Only the per-sequence stats ([Bc] vec4 per
  * step and direction) are read back; the CPU turns them into traces and reduces over samples. The matrix-vector products read one vec4 of the vector and four
  * vec4 of the packed matrix per 16 multiply-adds (a 4 x 4 register tile), because texture
  * fetches, with gpu.js's index arithmetic, are what costs most in a fragment shader.
@@ -95,25 +96,52 @@ export const BROADCAST = `function (v) {
 }`;
 
 /**
- * forward(W0P, hPrev, drive, rhoB, sB, L): output a_t [NP4, Bc] vec4,
- *   a_t[b] = rho_b W0 h_{t-1}[b] + drive[s_b],   drive[s] = U x_t^s + b biasOn(t) (float64 on the CPU),
- * clamped to +-L (overflowLimit). W0P = pack(W0) [NP4, NP]; hPrev [NP4, Bc]; drive [NP, S]; rhoB, sB [Bc].
+ * forward(WP, hPrev, drive, rhoB, sB, L[, C, P]): output a_t [NP4, Bc] vec4,
+ *   a_t[b] = rho_b M_t h_{t-1}[b] (+ C[b][0] P[0] + C[b][1] P[1]) + drive[s_b],
+ * drive[s] = U x_t^s + b biasOn(t) (float64 on the CPU), clamped to +-L (overflowLimit).
+ * WP = pack(M_t) [NP4, NP] (W0, or the untied W0_t); hPrev [NP4, Bc]; drive [NP, S]; rhoB, sB [Bc].
+ * `moved` (the outlier axis): C = moveCoeffs(hPrev) [Bc] vec4 and P [2, NP], the term
+ * shift_b D_t h_{t-1} = P^T (shift_b R P h_{t-1}) of src/engine/sweep-weights.ts.
  */
-export const FORWARD = `function (W0P, hPrev, drive, rhoB, sB, L) {
+export function forwardSource(moved: boolean): string {
+  return `function (WP, hPrev, drive, rhoB, sB, L${moved ? ', C, P' : ''}) {
   const i4 = this.thread.x;
   const b = this.thread.y;
   let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
   for (let j4 = 0; j4 < this.constants.NP4; j4++) {
     const h = hPrev[b][j4];
     const j = j4 * 4;
-${each((c) => `    const w${c} = W0P[j + ${c}][i4];
+${each((c) => `    const w${c} = WP[j + ${c}][i4];
     a0 += w${c}[0] * h[${c}]; a1 += w${c}[1] * h[${c}]; a2 += w${c}[2] * h[${c}]; a3 += w${c}[3] * h[${c}];`)}
   }
   const rho = rhoB[b];
   const s = sB[b];
   const i = i4 * 4;
-${each((r) => `  const v${r} = Math.min(Math.max(rho * a${r} + drive[s][i + ${r}], -L), L);`)}
+${moved ? `  const c = C[b];
+${each((r) => `  const m${r} = c[0] * P[0][i + ${r}] + c[1] * P[1][i + ${r}];`)}
+` : ''}${each((r) => `  const v${r} = Math.min(Math.max(rho * a${r}${moved ? ` + m${r}` : ''} + drive[s][i + ${r}], -L), L);`)}
   return [v0, v1, v2, v3];
+}`;
+}
+
+/**
+ * moveCoeffs(X, P, R, shiftB): output [Bc] vec4 per sequence b, (c0, c1, 0, 0) with
+ *   c = shift_b R (P x_b),   x = h_{t-1} (forward, R) or delta_t (backward, R^T passed as R),
+ * the width coefficients of the outlier axis's move shift D x = P^T c (D = P^T R P, rank 1 or 2,
+ * src/core/spectrum-init.ts): 2 N multiply-adds per sequence against N^2 for the product.
+ * X [NP4, Bc] vec4; P [2, NP] (the second row zeros for a real outlier); R [4] row-major 2 x 2.
+ */
+export const MOVE_COEFFS = `function (X, P, R, shiftB) {
+  const b = this.thread.x;
+  let p0 = 0.0;
+  let p1 = 0.0;
+  for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+    const x = X[b][j4];
+    const j = j4 * 4;
+${each((r) => `    p0 += P[0][j + ${r}] * x[${r}]; p1 += P[1][j + ${r}] * x[${r}];`)}
+  }
+  const sh = shiftB[b];
+  return [sh * (R[0] * p0 + R[1] * p1), sh * (R[2] * p0 + R[3] * p1), 0.0, 0.0];
 }`;
 
 /** activate(A): output h_t = phi(a_t) [NP4, Bc] vec4. */
@@ -230,19 +258,25 @@ ${each((r) => derCode(act, `a[${r}]`, `d${r}`))}
 }
 
 /**
- * backprop(W0TP, D, rhoB): output g_{t-1} = rho_b W0^T delta_t [NP4, Bc] vec4.
- * W0TP = pack(W0^T): out[j][i4] holds W0[j][4 i4 .. 4 i4 + 3].
+ * backprop(WTP, D, rhoB[, C, P]): output g_{t-1} = rho_b M_t^T delta_t (+ C[b][0] P[0] + C[b][1] P[1]) [NP4, Bc] vec4.
+ * WTP = pack(M_t^T): out[j][i4] holds M_t[j][4 i4 .. 4 i4 + 3]. `moved`: C = moveCoeffs(delta_t) with
+ * R^T, the term shift_b D_t^T delta_t.
  */
-export const BACKPROP = `function (W0TP, D, rhoB) {
+export function backpropSource(moved: boolean): string {
+  return `function (WTP, D, rhoB${moved ? ', C, P' : ''}) {
   const i4 = this.thread.x;
   const b = this.thread.y;
   let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
   for (let j4 = 0; j4 < this.constants.NP4; j4++) {
     const d = D[b][j4];
     const j = j4 * 4;
-${each((c) => `    const w${c} = W0TP[j + ${c}][i4];
+${each((c) => `    const w${c} = WTP[j + ${c}][i4];
     a0 += w${c}[0] * d[${c}]; a1 += w${c}[1] * d[${c}]; a2 += w${c}[2] * d[${c}]; a3 += w${c}[3] * d[${c}];`)}
   }
   const rho = rhoB[b];
-  return [rho * a0, rho * a1, rho * a2, rho * a3];
+${moved ? `  const c = C[b];
+  const i = i4 * 4;
+${each((r) => `  const m${r} = c[0] * P[0][i + ${r}] + c[1] * P[1][i + ${r}];`)}
+  return [rho * a0 + m0, rho * a1 + m1, rho * a2 + m2, rho * a3 + m3];` : '  return [rho * a0, rho * a1, rho * a2, rho * a3];'}
 }`;
+}

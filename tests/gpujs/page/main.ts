@@ -109,6 +109,20 @@ const api = {
     }
   },
 
+  /** A run that may be refused: its message, and the progress phases seen before it ended. */
+  async tryRun(partial: Record<string, unknown>, matrixBudget?: number) {
+    const engine = GpuJsEngine.create({ mode: 'webgl2', matrixBudget });
+    const phases: string[] = [];
+    try {
+      await engine.run(parseConfig(partial), { onProgress: (p) => phases.push(p.phase) });
+      return { ok: true, message: '', phases };
+    } catch (e) {
+      return { ok: false, message: e instanceof Error ? e.message : String(e), phases };
+    } finally {
+      engine.dispose();
+    }
+  },
+
   /** Whether create() refuses a mode, and its message. */
   tryCreate(mode: GpuJsMode) {
     try {
