@@ -3,6 +3,8 @@
  * activation and init (SIMD and TypeScript GEMM), a 50-step run's loss curve in worker threads,
  * bit-for-bit reproducibility, and a diverging model stopped while the others go on.
  */
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, RANDOM_INITS as INITS } from '../../src/core/config.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -11,12 +13,33 @@ import { initialParams } from '../../src/core/train/model.ts';
 import { ReferenceModel } from '../../src/core/train/reference.ts';
 import { ReferenceTrainer } from '../../src/core/train/trainer.ts';
 import { taskShape, trainBatch } from '../../src/core/train/tasks.ts';
+import { fmaAvailable } from '../../src/engine/cpu/simd.ts';
 import { F32Model } from '../../src/engine/cpu/train/model.ts';
 import { createNodeCpuTrainer } from '../../src/engine/cpu/train/pool-node.ts';
 import { CpuTrainer, assignModels } from '../../src/engine/cpu/train/trainer.ts';
 
 const trainer = createNodeCpuTrainer({ workers: 2 });
 afterAll(() => trainer.dispose());
+
+/** One step of a small random model on the float32 model against the reference: the loss and every gradient entry. */
+function checkOneStep(activation: (typeof ACTIVATIONS)[number], init: (typeof INITS)[number], options: { simd: boolean; fma?: boolean }): void {
+  const task = activation === 'relu' ? 'copy' : 'adding';
+  const config = parseTrainConfig({ task, length: 13, copySymbols: 2, copyAlphabet: 3, batch: 5, seed: 21, models: [{ activation, init, hidden: 11, rho: 0.95, biasInit: 0.05 }] });
+  const shape = taskShape(config);
+  const p = initialParams(config.models[0], shape, config.seed);
+  const rng = new Rng(5, 1);
+  for (let i = 0; i < p.length; i++) p[i] = Math.fround(p[i] + 0.1 * rng.normal());
+  const ref = new ReferenceModel(config.models[0], shape, config.length, p);
+  const f32 = new F32Model(config.models[0], shape, config.length, p, options);
+  const batch = trainBatch(config, 2);
+  const l64 = ref.lossAndGrad(batch);
+  const l32 = f32.lossAndGrad(batch);
+  expect(Math.abs(l32 - l64)).toBeLessThanOrEqual(1e-5 * l64);
+  let gmax = 0;
+  for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
+  expect(gmax).toBeGreaterThan(1e-3);
+  for (let i = 0; i < p.length; i++) expect(Math.abs(f32.grad[i] - ref.grad[i])).toBeLessThanOrEqual(1e-4 * gmax);
+}
 
 describe('float32 model: one step against the float64 reference', () => {
   // Tolerance: every state is rounded to float32 (relative 6e-8) at each of T <= 13 steps and the
@@ -26,24 +49,7 @@ describe('float32 model: one step against the float64 reference', () => {
   for (const simd of [true, false]) {
     for (const activation of ACTIVATIONS) {
       for (const init of INITS) {
-        it(`${simd ? 'SIMD' : 'TypeScript'} GEMM, ${activation}, ${init}`, () => {
-          const task = activation === 'relu' ? 'copy' : 'adding';
-          const config = parseTrainConfig({ task, length: 13, copySymbols: 2, copyAlphabet: 3, batch: 5, seed: 21, models: [{ activation, init, hidden: 11, rho: 0.95, biasInit: 0.05 }] });
-          const shape = taskShape(config);
-          const p = initialParams(config.models[0], shape, config.seed);
-          const rng = new Rng(5, 1);
-          for (let i = 0; i < p.length; i++) p[i] = Math.fround(p[i] + 0.1 * rng.normal());
-          const ref = new ReferenceModel(config.models[0], shape, config.length, p);
-          const f32 = new F32Model(config.models[0], shape, config.length, p, { simd });
-          const batch = trainBatch(config, 2);
-          const l64 = ref.lossAndGrad(batch);
-          const l32 = f32.lossAndGrad(batch);
-          expect(Math.abs(l32 - l64)).toBeLessThanOrEqual(1e-5 * l64);
-          let gmax = 0;
-          for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
-          expect(gmax).toBeGreaterThan(1e-3);
-          for (let i = 0; i < p.length; i++) expect(Math.abs(f32.grad[i] - ref.grad[i])).toBeLessThanOrEqual(1e-4 * gmax);
-        });
+        it(`${simd ? 'SIMD' : 'TypeScript'} GEMM, ${activation}, ${init}`, () => checkOneStep(activation, init, { simd }));
       }
     }
   }
@@ -115,5 +121,42 @@ describe('CPU trainer', () => {
   it('splits the models over the workers by work', () => {
     expect(assignModels(parseTrainConfig({ models: [{ hidden: 64 }, { hidden: 8 }, { hidden: 64 }, { hidden: 8 }] }), 2)).toEqual([[0, 1], [2, 3]]);
     expect(assignModels(parseTrainConfig({ models: [{ hidden: 4 }] }), 2)).toEqual([[0]]);
+  });
+});
+
+describe('CPU trainer with relaxed-SIMD FMA', () => {
+  // Node 20 runs relaxed SIMD behind a V8 flag (Chrome and Node >= 22 by default): switched on
+  // here, after the tests above, and left on (it is process-wide, so the workers see it too).
+  const enable = () => {
+    if (!fmaAvailable()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    expect(fmaAvailable()).toBe(true);
+  };
+
+  // The same tolerance as without FMA: a fused multiply-add rounds once where mul + add round twice.
+  for (const activation of ['tanh', 'relu', 'sigmoid'] as const) {
+    it(`one step against the reference: ${activation}`, () => {
+      enable();
+      checkOneStep(activation, 'gaussian', { simd: true, fma: true });
+    });
+  }
+
+  it('0 and 2 workers bit for bit, and really fused', async () => {
+    enable();
+    const config = parseTrainConfig({ length: 20, batch: 6, iterations: 3, evalEvery: 1, heldout: 8, seed: 11, models: [{ hidden: 13 }, { hidden: 9, activation: 'relu', init: 'identity' }, { hidden: 10, init: 'orthogonal', clip: 0.5 }] });
+    const pooled = createNodeCpuTrainer({ workers: 2 });
+    try {
+      expect(pooled.adapter).toMatch(/with FMA/);
+      const a = await pooled.train(config);
+      const here = await new CpuTrainer(null).train(config);
+      expect(here.rows).toEqual(a.rows);
+      for (let k = 0; k < config.models.length; k++) expect(Array.from(here.models[k].checkpoints.at(-1)!.params)).toEqual(Array.from(a.models[k].checkpoints.at(-1)!.params));
+      // On a CPU with FMA the fused products round differently from the plain module's somewhere.
+      if (/\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
+        const plain = await new CpuTrainer(null, { fma: false }).train(config);
+        expect(plain.models.some((m, k) => m.checkpoints.at(-1)!.params.some((x, i) => !Object.is(x, a.models[k].checkpoints.at(-1)!.params[i])))).toBe(true);
+      }
+    } finally {
+      pooled.dispose();
+    }
   });
 });

@@ -126,13 +126,14 @@ function str(s: string): number[] {
  * accumulator adds its terms in the order j = 0, 1, ..., np - 1. (Unrolling the j loop by 2 or 4,
  * offsets in the loads instead of address updates, measured a third slower in V8 on Zen 3.)
  */
-function gemmBody(fma: boolean): number[] {
-  // Params 0..4: M, X, out, np, bp. Locals:
-  const L = { M: 0, X: 1, out: 2, np: 3, bp: 4, i: 5, c: 6, m: 7, x0: 8, x1: 9, x2: 10, x3: 11, row: 12, end: 13, p: 14 } as const;
-  const A = 15; // v128 accumulators a[q][v] at A + 2q + v, q < 4 columns, v < 2 halves
-  const M0 = 23;
-  const M1 = 24;
-  const XV = 25;
+function gemmBody(fma: boolean, rect = false): number[] {
+  // Params 0..4: M, X, out, np, bp (rect: then nOut, nIn). Locals after them:
+  const k = rect ? 2 : 0;
+  const L = { M: 0, X: 1, out: 2, np: 3, bp: 4, nOut: 5, nIn: 6, i: 5 + k, c: 6 + k, m: 7 + k, x0: 8 + k, x1: 9 + k, x2: 10 + k, x3: 11 + k, row: 12 + k, end: 13 + k, p: 14 + k } as const;
+  const A = 15 + k; // v128 accumulators a[q][v] at A + 2q + v, q < 4 columns, v < 2 halves
+  const M0 = 23 + k;
+  const M1 = 24 + k;
+  const XV = 25 + k;
   const b: number[] = [];
   const get = (l: number) => b.push(OP.localGet, ...uleb(l));
   const set = (l: number) => b.push(OP.localSet, ...uleb(l));
@@ -154,7 +155,11 @@ function gemmBody(fma: boolean): number[] {
       get(L.row); b.push(OP.i32Add); tee(L.x1);
       get(L.row); b.push(OP.i32Add); tee(L.x2);
       get(L.row); b.push(OP.i32Add); set(L.x3);
-      get(L.x0); get(L.row); b.push(OP.i32Add); set(L.end);
+      get(L.x0);
+      if (rect) {
+        get(L.nIn); i32(2); b.push(OP.i32Shl);
+      } else get(L.row);
+      b.push(OP.i32Add); set(L.end);
       get(L.M); get(L.i); get(L.row); b.push(OP.i32Mul, OP.i32Add); set(L.m);
       for (let a = 0; a < 8; a++) {
         simd(SIMD.const, ...new Array(16).fill(0));
@@ -197,13 +202,184 @@ function gemmBody(fma: boolean): number[] {
       get(L.c); i32(4); b.push(OP.i32Add); tee(L.c); get(L.bp); b.push(OP.i32LtU, OP.brIf, 0);
     }
     b.push(OP.end);
-    get(L.i); i32(8); b.push(OP.i32Add); tee(L.i); get(L.np); b.push(OP.i32LtU, OP.brIf, 0);
+    get(L.i); i32(8); b.push(OP.i32Add); tee(L.i); get(rect ? L.nOut : L.np); b.push(OP.i32LtU, OP.brIf, 0);
   }
   b.push(OP.end);
   b.push(OP.end); // function
 
-  const locals = vec([[...uleb(10), I32], [...uleb(11), V128]]); // locals 5..14 i32, 15..25 v128
+  const locals = vec([[...uleb(10), I32], [...uleb(11), V128]]); // 10 i32 locals, then 11 v128
   return [...locals, ...b];
+}
+
+/**
+ * The body of atb(D, Z, out, np, rows, nI, nJ), the weight-gradient product of training: over
+ * `rows` rows r of two row-major [rows, np] float32 stores D and Z (byte addresses),
+ *
+ *   out[j * np + i] += sum_r D[r * np + i] * Z[r * np + j]     i < nI, j < nJ   (out float64)
+ *
+ * i.e. out holds (D^T Z)^T = Z^T D added to what it held. The same register tile as the GEMM
+ * (8 consecutive i, two f32x4 loads of row r of D, times four splatted Z[r, j .. j + 3]), with the
+ * inner loop walking down the rows, so neither store is transposed or packed first. The tile's
+ * sums run in float32 over the call's rows and are then added into the float64 `out` (promoted
+ * two lanes at a time), so a caller bounds the float32 sums' length by the rows it passes per
+ * call. `fma` as for the GEMM. Needs np % 8 == 0, nI % 8 == 0, nJ % 4 == 0, nI, nJ <= np.
+ */
+function atbBody(fma: boolean): number[] {
+  const L = { D: 0, Z: 1, out: 2, np: 3, rows: 4, nI: 5, nJ: 6, i: 7, c: 8, m: 9, x: 10, row: 11, end: 12, p: 13 } as const;
+  const A = 14; // v128 accumulators a[q][v] at A + 2q + v
+  const M0 = 22;
+  const M1 = 23;
+  const XV = 24;
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const tee = (l: number) => b.push(OP.localTee, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const memarg = (align: number, offset: number) => [...uleb(align), ...uleb(offset)];
+
+  get(L.np); i32(2); b.push(OP.i32Shl); set(L.row);
+  i32(0); set(L.i);
+  b.push(OP.loop, OP.void); // i-loop (8 at a time)
+  {
+    i32(0); set(L.c);
+    b.push(OP.loop, OP.void); // c-loop over j (4 at a time)
+    {
+      // m = D + i * 4 (row 0, column i);  x = Z + c * 4;  end = m + rows * row
+      get(L.D); get(L.i); i32(2); b.push(OP.i32Shl, OP.i32Add); tee(L.m);
+      get(L.rows); get(L.row); b.push(OP.i32Mul, OP.i32Add); set(L.end);
+      get(L.Z); get(L.c); i32(2); b.push(OP.i32Shl, OP.i32Add); set(L.x);
+      for (let a = 0; a < 8; a++) {
+        simd(SIMD.const, ...new Array(16).fill(0));
+        set(A + a);
+      }
+      b.push(OP.loop, OP.void); // r-loop
+      {
+        get(L.m); simd(SIMD.load, ...memarg(2, 0)); set(M0);
+        get(L.m); simd(SIMD.load, ...memarg(2, 16)); set(M1);
+        for (let q = 0; q < 4; q++) {
+          get(L.x); simd(SIMD.load32Splat, ...memarg(2, 4 * q)); set(XV);
+          for (let v = 0; v < 2; v++) {
+            if (fma) {
+              get(v === 0 ? M0 : M1); get(XV); get(A + 2 * q + v); simd(SIMD.f32x4RelaxedMadd);
+            } else {
+              get(A + 2 * q + v); get(v === 0 ? M0 : M1); get(XV); simd(SIMD.f32x4Mul); simd(SIMD.f32x4Add);
+            }
+            set(A + 2 * q + v);
+          }
+        }
+        get(L.x); get(L.row); b.push(OP.i32Add); set(L.x);
+        get(L.m); get(L.row); b.push(OP.i32Add); tee(L.m); get(L.end); b.push(OP.i32LtU, OP.brIf, 0);
+      }
+      b.push(OP.end);
+      // p = out + ((c * np + i) * 8): column j = c + q at p + q * np * 8, lanes 4v .. 4v + 3 at 32v, 32v + 16
+      get(L.out); get(L.c); get(L.np); b.push(OP.i32Mul); get(L.i); b.push(OP.i32Add); i32(3); b.push(OP.i32Shl, OP.i32Add); set(L.p);
+      for (let q = 0; q < 4; q++) {
+        for (let v = 0; v < 2; v++) {
+          for (const high of [false, true]) {
+            const off = 32 * v + (high ? 16 : 0);
+            get(L.p);
+            get(L.p); simd(SIMD.load, ...memarg(3, off));
+            get(A + 2 * q + v);
+            if (high) {
+              get(A + 2 * q + v);
+              simd(SIMD.i8x16Shuffle, ...HIGH_TO_LOW);
+            }
+            simd(SIMD.f64x2PromoteLowF32x4);
+            simd(SIMD.f64x2Add);
+            simd(SIMD.store, ...memarg(3, off));
+          }
+        }
+        if (q < 3) {
+          get(L.p); get(L.row); i32(1); b.push(OP.i32Shl, OP.i32Add); set(L.p); // np * 8 bytes per float64 column
+        }
+      }
+      get(L.c); i32(4); b.push(OP.i32Add); tee(L.c); get(L.nJ); b.push(OP.i32LtU, OP.brIf, 0);
+    }
+    b.push(OP.end);
+    get(L.i); i32(8); b.push(OP.i32Add); tee(L.i); get(L.nI); b.push(OP.i32LtU, OP.brIf, 0);
+  }
+  b.push(OP.end);
+  b.push(OP.end); // function
+  const locals = vec([[...uleb(7), I32], [...uleb(11), V128]]); // locals 7..13 i32, 14..24 v128
+  return [...locals, ...b];
+}
+
+/**
+ * The body of relu(a, h, d, n): for n floats (n % 4 == 0) at byte addresses a, h, d,
+ *   h = a > 0 ? a : 0,  d = a > 0 ? 1 : 0   (NaN stays NaN in both: an undefined step)
+ * the training model's relu, as its TypeScript loop computes it.
+ */
+function reluBody(): number[] {
+  const P = { a: 0, h: 1, d: 2, n: 3, end: 4, x: 5, le: 6 } as const;
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const memarg = [...uleb(2), ...uleb(0)];
+  const f32x4 = (v: number) => {
+    b.push(F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer));
+    simd(SIMD.f32x4Splat);
+  };
+  get(P.a); get(P.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
+  b.push(OP.loop, OP.void);
+  {
+    get(P.a); simd(SIMD.load, ...memarg); set(P.x);
+    get(P.x); f32x4(0); simd(SIMD.f32x4Le); set(P.le);
+    // h = a with the lanes a <= 0 cleared (NaN compares false and is kept)
+    get(P.h); get(P.x); get(P.le); simd(SIMD.v128AndNot); simd(SIMD.store, ...memarg);
+    // d = a > 0 ? 1 : (a <= 0 ? 0 : NaN)
+    get(P.d); f32x4(1); f32x4(NaN); get(P.le); simd(SIMD.v128AndNot); get(P.x); f32x4(0); simd(SIMD.f32x4Gt); simd(SIMD.v128Bitselect); simd(SIMD.store, ...memarg);
+    for (const l of [P.a, P.h, P.d]) {
+      get(l); i32(16); b.push(OP.i32Add); set(l);
+    }
+    get(P.a); get(P.end); b.push(OP.i32LtU, OP.brIf, 0);
+  }
+  b.push(OP.end);
+  b.push(OP.end); // function
+  return [...vec([[...uleb(1), I32], [...uleb(2), V128]]), ...b];
+}
+
+/**
+ * The body of maskMul(g, r, out, mask, np, rows): for each of `rows` rows of np floats
+ * (np % 4 == 0) at byte addresses g, r, out,
+ *   out[row, q] = (g[row, q] * r[row, q]) AND mask[q]
+ * with `mask` np i32 lanes of all ones (keep) or zero (an exact 0, even for NaN or Infinity
+ * products): the BPTT delta phi'(a) * dL/dh over the hidden units, zero on the rows' input,
+ * constant and padding entries.
+ */
+function maskMulBody(): number[] {
+  const P = { g: 0, r: 1, out: 2, mask: 3, np: 4, rows: 5, k: 6, end: 7, mp: 8 } as const;
+  const b: number[] = [];
+  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
+  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
+  const tee = (l: number) => b.push(OP.localTee, ...uleb(l));
+  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const memarg = [...uleb(2), ...uleb(0)];
+  i32(0); set(P.k);
+  b.push(OP.loop, OP.void); // rows
+  {
+    get(P.g); get(P.np); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
+    get(P.mask); set(P.mp);
+    b.push(OP.loop, OP.void); // the np floats of a row, 4 at a time
+    {
+      get(P.out);
+      get(P.g); simd(SIMD.load, ...memarg); get(P.r); simd(SIMD.load, ...memarg); simd(SIMD.f32x4Mul);
+      get(P.mp); simd(SIMD.load, ...memarg); simd(SIMD.v128And);
+      simd(SIMD.store, ...memarg);
+      for (const l of [P.g, P.r, P.out, P.mp]) {
+        get(l); i32(16); b.push(OP.i32Add); set(l);
+      }
+      get(P.g); get(P.end); b.push(OP.i32LtU, OP.brIf, 0);
+    }
+    b.push(OP.end);
+    get(P.k); i32(1); b.push(OP.i32Add); tee(P.k); get(P.rows); b.push(OP.i32LtU, OP.brIf, 0);
+  }
+  b.push(OP.end);
+  b.push(OP.end); // function
+  return [...vec([[...uleb(3), I32]]), ...b];
 }
 
 /**
@@ -593,12 +769,14 @@ function scaleDeltaBlockBody(scaleDelta: number): number[] {
 /**
  * The bytes of the module: imports env.mem; exports gemm(M, X, out, np, bp), tanh(a, h, d, n),
  * sumsq(p, n) -> f64, scaleDelta(der, g, out, n, scale) -> f64, tanhColumn and rectColumn (byte
- * addresses; the columns store their saturated count and phi' sum at `stats`), and the block
- * loops over them: tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock.
+ * addresses; the columns store their saturated count and phi' sum at `stats`), the block
+ * loops over them: tanhBlock, rectBlock, sumsqBlock, scaleDeltaBlock, and the training model's
+ * atb(D, Z, out, np, rows, nI, nJ), relu(a, h, d, n), maskMul(g, r, out, mask, np, rows) and
+ * gemmRect(M, X, out, np, bp, nOut, nIn).
  */
 export function kernelModuleBytes(fma = false): Uint8Array {
   // Function i has type i; the block loops call the column functions by index.
-  const bodies = [gemmBody(fma), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody(), tanhBlockBody(4), rectBlockBody(5), sumsqBlockBody(2), scaleDeltaBlockBody(3)];
+  const bodies = [gemmBody(fma), tanhBody(false), sumsqBody(), scaleDeltaBody(), tanhBody(true), rectBody(), tanhBlockBody(4), rectBlockBody(5), sumsqBlockBody(2), scaleDeltaBlockBody(3), atbBody(fma), reluBody(), maskMulBody(), gemmBody(fma, true)];
   const fn = (params: number[], results: number[]) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))];
   const types = [
     fn([I32, I32, I32, I32, I32], []),
@@ -611,8 +789,12 @@ export function kernelModuleBytes(fma = false): Uint8Array {
     fn([I32, I32, I32, I32, I32, I32, F32, I32, I32], []),
     fn([I32, I32, I32, I32], []),
     fn([I32, I32, I32, I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32, I32, I32], []),
+    fn([I32, I32, I32, I32, I32, I32, I32], []),
   ];
-  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn', 'tanhBlock', 'rectBlock', 'sumsqBlock', 'scaleDeltaBlock'];
+  const names = ['gemm', 'tanh', 'sumsq', 'scaleDelta', 'tanhColumn', 'rectColumn', 'tanhBlock', 'rectBlock', 'sumsqBlock', 'scaleDeltaBlock', 'atb', 'relu', 'maskMul', 'gemmRect'];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
@@ -638,6 +820,17 @@ export type SimdGemm = (M: number, X: number, out: number, np: number, bp: numbe
 export type SimdTanh = (a: number, h: number, d: number, n: number) => void;
 export type SimdSumsq = (p: number, n: number) => number;
 export type SimdScaleDelta = (der: number, g: number, out: number, n: number, scale: number) => number;
+
+/** atb(D, Z, out, np, rows, nI, nJ): out[j * np + i] += sum_r D[r, i] Z[r, j], i < nI, j < nJ (float64 out); see atbBody. */
+export type SimdAtb = (D: number, Z: number, out: number, np: number, rows: number, nI: number, nJ: number) => void;
+/**
+ * gemmRect(M, X, out, np, bp, nOut, nIn): the GEMM over a corner of M: out[c * np + i] =
+ * sum_{j < nIn} M[j, i] X[c * np + j] for i < nOut (nOut % 8 == 0), the rest of out untouched.
+ */
+export type SimdGemmRect = (M: number, X: number, out: number, np: number, bp: number, nOut: number, nIn: number) => void;
+export type SimdRelu = (a: number, h: number, d: number, n: number) => void;
+/** maskMul(g, r, out, mask, np, rows): out = (g * r) AND mask, row by row; see maskMulBody. */
+export type SimdMaskMul = (g: number, r: number, out: number, mask: number, np: number, rows: number) => void;
 
 export type SimdTanhColumn = (acc: number, u: number, h: number, d: number, n: number, rho: number, satLimit: number, stats: number) => number;
 
@@ -671,6 +864,11 @@ export interface SimdKernels {
   sumsqBlock: SimdSumsqBlock;
   /** scaleDelta of each column with the f32 scales[c]; its sum of squares into the f64 dss[c]. */
   scaleDeltaBlock: SimdScaleDeltaBlock;
+  /** The training model's weight-gradient product, relu and masked delta (atbBody, reluBody, maskMulBody). */
+  atb: SimdAtb;
+  relu: SimdRelu;
+  maskMul: SimdMaskMul;
+  gemmRect: SimdGemmRect;
 }
 
 const bytesCache = new Map<boolean, Uint8Array>();
@@ -727,6 +925,10 @@ export function instantiateKernels(memory: WebAssembly.Memory, fma = false): Sim
     rectBlock: e.rectBlock as SimdRectBlock,
     sumsqBlock: e.sumsqBlock as SimdSumsqBlock,
     scaleDeltaBlock: e.scaleDeltaBlock as SimdScaleDeltaBlock,
+    atb: e.atb as SimdAtb,
+    relu: e.relu as SimdRelu,
+    maskMul: e.maskMul as SimdMaskMul,
+    gemmRect: e.gemmRect as SimdGemmRect,
   };
 }
 

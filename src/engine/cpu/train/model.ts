@@ -1,26 +1,28 @@
 /**
  * The float32 CPU trainer's model: forward, loss and BPTT gradient of one model on one batch,
- * with its three big products on the WebAssembly SIMD GEMM of simd.ts (or its TypeScript
- * fallback), every state stored in float32.
+ * with its three big products in WebAssembly SIMD (simd.ts; or its TypeScript fallback), every
+ * state stored in float32.
  *
  * The input and the bias ride along in the state: each row of the state store holds
  * z = [h_{t-1} (N) | x_t (D) | 1 | zero padding] and the GEMM multiplies it by the augmented
  * Wa = [W | U | b] (rows N.. zero), so one product gives a_t = W h_{t-1} + U x_t + b, and the
  * weight-gradient product gives dWa = sum delta_t z_t^T = [dW | dU | db] at once. Np = N + D + 1
- * rounded up to the GEMM's tile of 8 (72 for the adding task at N = 64).
+ * rounded up to the GEMM's tile of 8 (72 for the adding task at N = 64); the SIMD products skip
+ * the parts of Wa and z that are zero (gemmRect: the first nH = N rounded up to 8 outputs, the
+ * first N + D + 1 inputs forward, N backward).
  *
  *   forward    A[t] = Wa Z[t],  Z[t + 1][:N] = phi(A[t])                 gemm, M = Wa^T
  *   backward   g_{t-1} = Wa^T delta_t,  delta_t = phi'(A[t]) * g_t         gemm, M = Wa
- *   dWa        sum over (t, b) of delta_t z_t^T                            gemm over chunks of np rows
+ *   dWa        sum over (t, b) of delta_t z_t^T                            atb over the stores
  *
- * The GEMM computes out[c * np + i] = sum_j M[j, i] X[c * np + j] with a square np x np M, so dWa,
- * whose inner dimension is the T * B (step, sequence) pairs, runs as T B / np products: chunk k
- * takes rows r = k np .. (k + 1) np - 1 of the [T B, np] state store as M (M[r, j] = z_t[b, j])
- * and the same rows of the delta store, transposed, as X (X[i, r] = delta_t[b, i]), giving
- * out[i, j] = sum_r delta[r, i] z[r, j], added up in float64. Stores: Z [T + 1, Bp, Np] (row 0
- * holds h_{-1} = 0), A, R = phi'(A) and deltas [T, Bp, Np], sequence-major. Units past N have
- * zero rows in Wa and R = 0, padded sequences zero input, zero constant and zero dL/dy, so
- * neither reaches a real parameter.
+ * dWa's inner dimension is the T * B (step, sequence) pairs: with SIMD, simd.ts's atb reads the
+ * delta and state stores as they lie ([T B, Np] row-major each) and adds ROWS_PER_SUM rows at a
+ * time, summed in float32, into a float64 total. The TypeScript fallback runs it through its GEMM
+ * by chunks of np rows (transposed copies). Stores: Z [T + 1, Bp, Np] (row 0 holds h_{-1} = 0),
+ * A, R = phi'(A) and deltas [T, Bp, Np], sequence-major. Units past N have zero rows in Wa and a
+ * delta of exactly 0 (the mask clears them whatever R holds there), padded sequences zero input,
+ * zero constant and zero dL/dy, so neither reaches a real parameter. The GEMMs use relaxed-SIMD
+ * fused multiply-adds when the trainer asks for them (`fma`).
  */
 import { activationFns, type ActivationFns } from '../../../core/activations.ts';
 import type { ModelConfig } from '../../../core/train/config.ts';
@@ -28,9 +30,16 @@ import type { ModelKernel } from '../../../core/train/loop.ts';
 import { layoutFor, type ParamLayout } from '../../../core/train/model.ts';
 import { taskLoss, type Batch, type TaskShape } from '../../../core/train/tasks.ts';
 import { fastTanh, gemmBlock } from '../kernel.ts';
-import { instantiateKernels, packPanels, simdAvailable, type SimdTanh } from '../simd.ts';
+import { fmaAvailable, instantiateKernels, packPanels, simdAvailable, type SimdAtb, type SimdMaskMul, type SimdGemmRect, type SimdRelu, type SimdTanh } from '../simd.ts';
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/**
+ * Rows (step, sequence pairs) per call of the weight-gradient product: each call's sums run in
+ * float32 over at most this many terms (relative error about sqrt(256) * 6e-8 ~ 1e-6 typical)
+ * before they are added into the float64 total.
+ */
+const ROWS_PER_SUM = 256;
 
 /** A bump allocator over one WebAssembly memory: every buffer the GEMM reads or writes lives in it. */
 class Arena {
@@ -76,8 +85,22 @@ export class F32Model implements ModelKernel<Float32Array> {
   private readonly kind: 'tanh' | 'relu' | 'other';
   private readonly arena = new Arena();
   private readonly gemm: Gemm;
+  /** Whether the SIMD GEMM and weight-gradient product use relaxed-SIMD fused multiply-adds. */
+  readonly fma: boolean;
   /** simd.ts's h = tanh(a), d = 1 - h^2 over a row (about 1e-7 relative), or null on the fallback. */
   private readonly simdTanh: SimdTanh | null = null;
+  /** simd.ts's relu, weight-gradient product and masked delta, or null on the fallback. */
+  private readonly simdRelu: SimdRelu | null = null;
+  private readonly atb: SimdAtb | null = null;
+  private readonly maskMul: SimdMaskMul | null = null;
+  private readonly gemmRect: SimdGemmRect | null = null;
+  /** The hidden units rounded up to the GEMM's tile of 8: the rows of Wa that are not zero. */
+  private readonly nH: number;
+  /** np i32 lanes: all ones for the hidden units 0..N-1, zero for the input, constant and padding entries. */
+  private maskOff = 0;
+  /** dWa, float64 [np, np] in the arena, transposed: dWaT[j * np + i] = dWa[i, j]. */
+  private dWaT: Float64Array = new Float64Array(0);
+  private dWaOff = 0;
   private Wf: Float32Array = new Float32Array(0); // panels of Wa^T (forward)
   private wfOff = 0;
   private Wb: Float32Array = new Float32Array(0); // panels of Wa (backward)
@@ -93,7 +116,6 @@ export class F32Model implements ModelKernel<Float32Array> {
   private Dl: Float32Array = new Float32Array(0); // [T, Bp, Np] deltas
   private dOff = 0;
   private readonly stores = new Map<string, Stores>();
-  private readonly dWa: Float64Array;
   private readonly chunk: Float32Array;
   /** Scratch reused every step (no garbage per step): Wa^T and Wa row-major, the float64 gradient. */
   private readonly waT: Float32Array;
@@ -107,7 +129,7 @@ export class F32Model implements ModelKernel<Float32Array> {
     private readonly shape: TaskShape,
     private readonly T: number,
     params: Float64Array | Float32Array,
-    options: { simd?: boolean } = {},
+    options: { simd?: boolean; fma?: boolean } = {},
   ) {
     this.layout = layoutFor(model, shape);
     this.params = Float32Array.from(params);
@@ -116,22 +138,31 @@ export class F32Model implements ModelKernel<Float32Array> {
     this.phi = activationFns(model.activation, model);
     this.kind = model.activation === 'tanh' ? 'tanh' : model.activation === 'relu' ? 'relu' : 'other';
     this.simd = (options.simd ?? true) && simdAvailable();
+    this.fma = this.simd && (options.fma ?? false);
+    if (this.fma && !fmaAvailable()) throw new Error('the CPU trainer was asked for relaxed-SIMD FMA, which this thread does not run');
     const np = this.Np;
+    this.nH = roundUp(this.layout.N, 8);
     this.wfOff = this.arena.alloc(np * np, (a) => (this.Wf = a));
     this.wbOff = this.arena.alloc(np * np, (a) => (this.Wb = a));
-    this.mkOff = this.arena.alloc(np * np, (a) => (this.Mk = a));
-    this.xkOff = this.arena.alloc(np * np, (a) => (this.Xk = a));
-    this.okOff = this.arena.alloc(np * np, (a) => (this.Ok = a));
-    this.dWa = new Float64Array(np * np);
-    this.chunk = new Float32Array(np * np);
+    this.dWaOff = this.arena.alloc(2 * np * np, (a) => (this.dWaT = new Float64Array(a.buffer, a.byteOffset, np * np)));
+    this.maskOff = this.arena.alloc(np, () => {});
+    new Int32Array(this.arena.memory.buffer, this.maskOff, np).fill(-1, 0, this.layout.N);
+    this.chunk = new Float32Array(this.simd ? 0 : np * np);
     this.waT = new Float32Array(np * np);
     this.wa = new Float32Array(np * np);
     this.gr = new Float64Array(this.layout.size);
     if (this.simd) {
-      const kernels = instantiateKernels(this.arena.memory);
+      const kernels = instantiateKernels(this.arena.memory, this.fma);
       this.gemm = kernels.gemm;
       this.simdTanh = kernels.tanh;
+      this.simdRelu = kernels.relu;
+      this.atb = kernels.atb;
+      this.maskMul = kernels.maskMul;
+      this.gemmRect = kernels.gemmRect;
     } else {
+      this.mkOff = this.arena.alloc(np * np, (a) => (this.Mk = a));
+      this.xkOff = this.arena.alloc(np * np, (a) => (this.Xk = a));
+      this.okOff = this.arena.alloc(np * np, (a) => (this.Ok = a));
       // The fallback computes out[c, i] = sum_j R[i, j] X[c, j]: R = M^T, kept unpacked.
       const unpacked = new Map<number, Float32Array>();
       this.gemm = (M, X, out, n, bp) => {
@@ -212,11 +243,11 @@ export class F32Model implements ModelKernel<Float32Array> {
         for (let d = 0; d < D; d++) H[zo + d] = x[xo + d];
         H[zo + D] = 1;
       }
-      this.gemm(this.wfOff, s.hOff + zIn * row * 4, s.aOff + aRow * row * 4, np, Bp);
+      // a_t: only the first nH rows of Wa are not zero, and z ends at its constant N + D
+      if (this.gemmRect) this.gemmRect(this.wfOff, s.hOff + zIn * row * 4, s.aOff + aRow * row * 4, np, Bp, this.nH, N + D + 1);
+      else this.gemm(this.wfOff, s.hOff + zIn * row * 4, s.aOff + aRow * row * 4, np, Bp);
+      // R past unit N holds phi'(0) of no hidden unit: the delta's mask clears it (lossAndGrad)
       this.activate(s, aRow * row, hOut * row, row);
-      // units past N are not hidden units: no derivative (their z entries are inputs, set each step)
-      const R = s.R;
-      for (let b = 0; b < Bp; b++) R.fill(0, aRow * row + b * np + N, aRow * row + (b + 1) * np);
       if (k < steps.length && steps[k] === t) {
         for (let b = 0; b < B; b++) {
           const ho = hOut * row + b * np;
@@ -240,6 +271,8 @@ export class F32Model implements ModelKernel<Float32Array> {
     const { A, H, R } = s;
     if (this.kind === 'tanh' && this.simdTanh) {
       this.simdTanh(s.aOff + a0 * 4, s.hOff + h0 * 4, s.rOff + a0 * 4, n);
+    } else if (this.kind === 'relu' && this.simdRelu) {
+      this.simdRelu(s.aOff + a0 * 4, s.hOff + h0 * 4, s.rOff + a0 * 4, n);
     } else if (this.kind === 'tanh') {
       for (let q = 0; q < n; q++) {
         const h = fastTanh(A[a0 + q]);
@@ -303,28 +336,50 @@ export class F32Model implements ModelKernel<Float32Array> {
         }
         k--;
       }
-      // delta_t = phi'(a_t) * g_t into the delta store, then g_{t-1} = Wa^T delta_t into G
+      // delta_t = phi'(a_t) * g_t over the hidden units (0 past unit N) into the delta store,
+      // then g_{t-1} = Wa^T delta_t into G
       const r0 = t * row;
-      for (let q = 0; q < row; q++) Dl[r0 + q] = G[q] * R[r0 + q];
-      if (t > 0) this.gemm(this.wbOff, this.dOff + r0 * 4, this.gOff, np, Bp);
+      if (this.maskMul) this.maskMul(this.gOff, s.rOff + r0 * 4, this.dOff + r0 * 4, this.maskOff, np, Bp);
+      else {
+        for (let b = 0; b < Bp; b++) {
+          const o = b * np;
+          for (let q = 0; q < N; q++) Dl[r0 + o + q] = G[o + q] * R[r0 + o + q];
+          Dl.fill(0, r0 + o + N, r0 + o + np);
+        }
+      }
+      // g_{t-1}: delta_t is zero past unit N and only the h part of g (the first N) is used
+      if (t > 0 && this.gemmRect) this.gemmRect(this.wbOff, this.dOff + r0 * 4, this.gOff, np, Bp, this.nH, N);
+      else if (t > 0) this.gemm(this.wbOff, this.dOff + r0 * 4, this.gOff, np, Bp);
     }
     this.accumulateDWa(s, T * Bp);
-    const dWa = this.dWa;
+    const dWaT = this.dWaT;
     for (let i = 0; i < N; i++) {
-      for (let j = 0; j < N; j++) gr[L.W + i * N + j] = dWa[i * np + j];
-      for (let d = 0; d < D; d++) gr[L.U + i * D + d] = dWa[i * np + N + d];
-      gr[L.b + i] = dWa[i * np + N + D];
+      for (let j = 0; j < N; j++) gr[L.W + i * N + j] = dWaT[j * np + i];
+      for (let d = 0; d < D; d++) gr[L.U + i * D + d] = dWaT[(N + d) * np + i];
+      gr[L.b + i] = dWaT[(N + D) * np + i];
     }
     for (let i = 0; i < L.size; i++) this.grad[i] = gr[i];
     return loss;
   }
 
-  /** dWa = sum over the `rows` (step, sequence) pairs of delta_t z_t^T, by chunks of np rows through the GEMM. */
+  /**
+   * dWa = sum over the `rows` (step, sequence) pairs of delta_t z_t^T into dWaT (transposed): with
+   * SIMD one atb over each ROWS_PER_SUM rows of the delta and state stores as they lie; on the
+   * fallback by chunks of np rows through the GEMM.
+   */
   private accumulateDWa(s: Stores, rows: number): void {
     const np = this.Np;
-    const dWa = this.dWa;
+    const dWaT = this.dWaT;
+    dWaT.fill(0);
+    if (this.atb) {
+      const { N, D } = this.layout;
+      const nJ = roundUp(N + D + 1, 4); // the z entries W, U and b multiply
+      for (let r0 = 0; r0 < rows; r0 += ROWS_PER_SUM) {
+        this.atb(this.dOff + r0 * np * 4, s.hOff + r0 * np * 4, this.dWaOff, np, Math.min(ROWS_PER_SUM, rows - r0), this.nH, nJ);
+      }
+      return;
+    }
     const M = this.chunk;
-    dWa.fill(0);
     for (let r0 = 0; r0 < rows; r0 += np) {
       const n = Math.min(np, rows - r0);
       // M[r, j] = z_t[b, j]: state row r0 + r is the z that delta row r0 + r multiplied
@@ -337,16 +392,12 @@ export class F32Model implements ModelKernel<Float32Array> {
         for (let i = 0; i < np; i++) X[i * np + r] = Dl[src + i];
       }
       if (n < np) for (let i = 0; i < np; i++) X.fill(0, i * np + n, (i + 1) * np);
-      if (this.unpacked) {
-        const Rt = new Float32Array(np * np); // R = M^T: Rt[j, r] = z[r, j]
-        for (let r = 0; r < np; r++) for (let j = 0; j < np; j++) Rt[j * np + r] = M[r * np + j];
-        this.unpacked.set(this.mkOff, Rt);
-      } else {
-        packPanels(M, np, this.Mk);
-      }
+      const Rt = new Float32Array(np * np); // R = M^T: Rt[j, r] = z[r, j]
+      for (let r = 0; r < np; r++) for (let j = 0; j < np; j++) Rt[j * np + r] = M[r * np + j];
+      this.unpacked!.set(this.mkOff, Rt);
       this.gemm(this.mkOff, this.xkOff, this.okOff, np, np);
-      const O = this.Ok;
-      for (let q = 0; q < np * np; q++) dWa[q] += O[q];
+      const O = this.Ok; // O[i * np + j] = dWa[i, j]
+      for (let i = 0; i < np; i++) for (let j = 0; j < np; j++) dWaT[j * np + i] += O[i * np + j];
     }
   }
 }

@@ -9,7 +9,7 @@ import type { Divergence, EvalRow, ModelRun, TrainSnapshot } from '../../../core
 
 export type ToTrainWorker =
   /** Train `models` of the config; with `resume`, from that snapshot on. */
-  | { type: 'train'; run: number; config: TrainConfig; models: number[]; simd: boolean; resume?: TrainSnapshot }
+  | { type: 'train'; run: number; config: TrainConfig; models: number[]; simd: boolean; fma: boolean; resume?: TrainSnapshot }
   | { type: 'abort'; run: number };
 
 export type FromTrainWorker =

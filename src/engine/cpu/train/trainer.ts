@@ -10,7 +10,7 @@ import { runTraining, type EvalRow, type ModelRun } from '../../../core/train/lo
 import { initialParams } from '../../../core/train/model.ts';
 import { taskShape } from '../../../core/train/tasks.ts';
 import { sortRows, trainProgress, type TrainOptions, type TrainResult, type Trainer } from '../../../core/trainer.ts';
-import { simdAvailable } from '../simd.ts';
+import { fmaAvailable, simdAvailable } from '../simd.ts';
 import { F32Model } from './model.ts';
 import type { FromTrainWorker, SpawnTrainWorker, TrainWorkerPort } from './protocol.ts';
 
@@ -19,6 +19,12 @@ export interface CpuTrainerOptions {
   workers?: number;
   /** Use the WebAssembly SIMD GEMM where available (default true); false forces plain TypeScript. */
   simd?: boolean;
+  /**
+   * Use relaxed-SIMD fused multiply-adds in the GEMMs where this thread runs them (default true).
+   * Decided once here and sent to every worker, so that a run's numbers do not depend on the
+   * worker count.
+   */
+  fma?: boolean;
 }
 
 /** Models split into `bins` groups of about equal work (N^2 per model), largest first. */
@@ -39,6 +45,7 @@ export class CpuTrainer implements Trainer {
   readonly name = 'cpu' as const;
   readonly workers: number;
   private readonly simd: boolean;
+  private readonly fma: boolean;
   private pool: TrainWorkerPort[] = [];
   private listeners: ((w: number, msg: FromTrainWorker) => void) | null = null;
   private failure: ((err: Error) => void) | null = null;
@@ -55,10 +62,11 @@ export class CpuTrainer implements Trainer {
     if (w > 0 && !spawn) throw new Error('cpu trainer: workers > 0 needs a worker spawner (train/pool-node.ts or train/pool-browser.ts)');
     this.workers = w;
     this.simd = (options.simd ?? true) && simdAvailable();
+    this.fma = this.simd && (options.fma ?? true) && fmaAvailable();
   }
 
   get adapter(): string {
-    const math = this.simd ? 'float32 WebAssembly SIMD' : 'float32 TypeScript';
+    const math = this.simd ? `float32 WebAssembly SIMD${this.fma ? ' with FMA' : ''}` : 'float32 TypeScript';
     return this.workers > 0 ? `${math}, up to ${this.workers} worker${this.workers > 1 ? 's' : ''}` : `${math}, one thread`;
   }
 
@@ -84,7 +92,7 @@ export class CpuTrainer implements Trainer {
   private async trainHere(config: TrainConfig, options: TrainOptions): Promise<{ rows: EvalRow[]; runs: ModelRun[] }> {
     const shape = taskShape(config);
     const indices = config.models.map((_, k) => k);
-    const kernels = config.models.map((m) => new F32Model(m, shape, config.length, initialParams(m, shape, config.seed), { simd: this.simd }));
+    const kernels = config.models.map((m) => new F32Model(m, shape, config.length, initialParams(m, shape, config.seed), { simd: this.simd, fma: this.fma }));
     const rows: EvalRow[] = options.resume ? [...options.resume.rows] : [];
     const runs = await runTraining(config, indices, kernels, (n) => new Float32Array(n), {
       signal: options.signal,
@@ -165,7 +173,7 @@ export class CpuTrainer implements Trainer {
           }
         };
         for (const p of ports) p.hold(true);
-        groups.forEach((models, w) => ports[w].post({ type: 'train', run, config, models, simd: this.simd, resume: options.resume }));
+        groups.forEach((models, w) => ports[w].post({ type: 'train', run, config, models, simd: this.simd, fma: this.fma, resume: options.resume }));
       });
     } finally {
       for (const p of ports) p.hold(false);

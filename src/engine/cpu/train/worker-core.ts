@@ -28,7 +28,7 @@ export function createTrainWorkerHandler(post: Post): (msg: ToTrainWorker) => vo
     void (async () => {
       try {
         const shape = taskShape(config);
-        const kernels = models.map((k) => new F32Model(config.models[k], shape, config.length, initialParams(config.models[k], shape, config.seed), { simd: msg.simd }));
+        const kernels = models.map((k) => new F32Model(config.models[k], shape, config.length, initialParams(config.models[k], shape, config.seed), { simd: msg.simd, fma: msg.fma }));
         const result = await runTraining(config, models, kernels, (n) => new Float32Array(n), {
           signal: controller.signal,
           resume: msg.resume,
