@@ -19,6 +19,7 @@ import { createNodeCpuTrainer } from '../src/engine/cpu/train/pool-node.ts';
 import { isSoftwareRenderer } from '../src/engine/policy.ts';
 import { WebGpuTrainer } from '../src/engine/webgpu/train/trainer.ts';
 import { dawnGpu } from '../src/node/dawn.ts';
+import { OPENBLAS_OVERRIDES } from './peers/numpy.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,9 +61,12 @@ async function timeTrainer(trainer: Trainer): Promise<{ seconds: number; final: 
 
 function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
   const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  // OpenBLAS chooses its kernel from the CPU, as for the sweep's peer (peers/numpy.ts): no override
+  const env: NodeJS.ProcessEnv = { ...process.env, ...threads };
+  for (const name of OPENBLAS_OVERRIDES) delete env[name];
   const r = spawnSync(String(args.python), ['bench/peers/train_numpy.py', '--iterations', String(iterations)], {
     encoding: 'utf8',
-    env: { ...process.env, ...threads },
+    env,
     timeout: 3_600_000,
   });
   if (r.status !== 0) throw new Error(`the NumPy peer failed: ${r.stderr}`);
@@ -107,7 +111,10 @@ const rows = keys.map((k) => ({
   seconds: seconds[k],
   median: median(seconds[k]),
 }));
-for (const r of rows) console.log(`${r.name.padEnd(72)} ${r.median.toFixed(2)} s  (${per100(r.median).toFixed(3)} s per 100 steps per model)`);
+for (const r of rows) {
+  const spread = `${Math.min(...r.seconds).toFixed(2)}-${Math.max(...r.seconds).toFixed(2)}`;
+  console.log(`${r.name.padEnd(72)} median ${r.median.toFixed(2)} s (rounds ${spread} s)  ${per100(r.median).toFixed(3)} s per 100 steps per model`);
+}
 const byKey = Object.fromEntries(rows.map((r) => [r.key, r.median]));
 if (byKey.numpy !== undefined) for (const k of ['cpu', 'webgpu']) if (byKey[k] !== undefined) console.log(`ratio ${k} / NumPy: ${(byKey[k] / byKey.numpy).toFixed(2)}`);
 console.log(`load at the end ${loadavg()[0].toFixed(1)}`);
