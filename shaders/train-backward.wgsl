@@ -6,7 +6,7 @@
 // Work structure: one workgroup per sequence walks t = T-1..0 in one dispatch; delta_t sits in
 // workgroup memory while every invocation forms its columns j of W^T delta_t (W read down a
 // column: consecutive j across lanes, so coalesced); two barriers per step.
-// Dispatch: (B, 1, 1). Overrides: WORKGROUP. Preludes: train-common.wgsl.
+// Dispatch: (B, 1, models), z = the model's slot. Overrides: WORKGROUP. Preludes: train-common.wgsl.
 
 override WORKGROUP: u32 = 64u;
 
@@ -15,21 +15,24 @@ var<workgroup> dsh: array<f32, MAX_HIDDEN>;
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let s = slots[wid.z];
+  if (s.live == 0u) { return; }
   let b = wid.x;
-  let n = p.n;
+  let n = s.n;
   let B = p.batch;
   let K = p.outputs;
   let O = p.o;
   let T = p.steps;
-  let ov = offV();
+  let ov = offV(s);
+  let ow = offW(s);
   for (var i = lid.x; i < n; i += WORKGROUP) { gsh[i] = 0.0; }
-  for (var s = 0u; s < T; s++) {
-    let t = T - 1u - s;
-    let ao = (t * B + b) * n;
+  for (var r = 0u; r < T; r++) {
+    let t = T - 1u - r;
+    let ao = s.dphi + (t * B + b) * n;
     for (var i = lid.x; i < n; i += WORKGROUP) {
       var g = gsh[i];
       if (t + K >= T) {
-        let yo = ((t + K - T) * B + b) * O;
+        let yo = s.dy + ((t + K - T) * B + b) * O;
         for (var o = 0u; o < O; o++) { g += params[ov + o * n + i] * dy[yo + o]; }
       }
       let d = dphi[ao + i] * g;
@@ -40,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (t > 0u) {
       for (var j = lid.x; j < n; j += WORKGROUP) {
         var acc = 0.0;
-        for (var i = 0u; i < n; i++) { acc += params[i * n + j] * dsh[i]; }
+        for (var i = 0u; i < n; i++) { acc += params[ow + i * n + j] * dsh[i]; }
         gsh[j] = acc;
       }
     }

@@ -8,7 +8,9 @@
 // TILE x TILE block of the output, each invocation 4 x 4 of it in registers; the inner dimension
 // goes through workgroup memory RK rows at a time: each value there is read by the 8 invocations
 // of its tile row (or column), and each read serves 4 outputs.
-// Dispatch: (ceil(N / TILE), ceil((N + D + 1) / TILE), 1). Preludes: train-common.wgsl.
+// Dispatch: (ceil(N / TILE), ceil((N + D + 1) / TILE), models) for the largest N of the models,
+// z = the model's slot; a smaller model's workgroups past its own tiles return at once.
+// Preludes: train-common.wgsl.
 
 const TILE: u32 = 32u;
 const RK: u32 = 32u;
@@ -16,20 +18,22 @@ const RK: u32 = 32u;
 var<workgroup> da: array<f32, RK * TILE>; // [RK][TILE] delta rows, units i0..
 var<workgroup> zb: array<f32, RK * TILE>; // [RK][TILE] z rows, columns j0..
 
-fn zAt(r: u32, j: u32) -> f32 {
-  let n = p.n;
-  if (j < n) { return hs[r * n + j]; }
+fn zAt(s: ModelSlot, r: u32, j: u32) -> f32 {
+  let n = s.n;
+  if (j < n) { return hs[s.hs + r * n + j]; }
   if (j < n + p.d) { return data[r * p.d + (j - n)]; }
   return select(0.0, 1.0, j == n + p.d);
 }
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let n = p.n;
+  let s = slots[wid.z];
+  let n = s.n;
   let ja = n + p.d + 1u;
   let R = p.steps * p.batch;
   let i0 = wid.x * TILE;
   let j0 = wid.y * TILE;
+  if (s.live == 0u || i0 >= n || j0 >= ja) { return; }
   let ti = lid.x * 4u;
   let tj = lid.y * 4u;
   var acc0 = vec4<f32>(0.0);
@@ -43,8 +47,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       var dv = 0.0;
       var zv = 0.0;
       if (r < R) {
-        if (i0 + c < n) { dv = dphi[r * n + i0 + c]; }
-        if (j0 + c < ja) { zv = zAt(r, j0 + c); }
+        if (i0 + c < n) { dv = dphi[s.dphi + r * n + i0 + c]; }
+        if (j0 + c < ja) { zv = zAt(s, r, j0 + c); }
       }
       da[e] = dv;
       zb[e] = zv;
@@ -60,8 +64,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
   }
-  let ou = offU();
-  let ob = offB();
+  let ow = offW(s);
+  let ou = offU(s);
+  let ob = offB(s);
   for (var q = 0u; q < 4u; q++) {
     let i = i0 + ti + q;
     if (i >= n) { continue; }
@@ -72,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + tj + c;
       if (j < n) {
-        grad[i * n + j] = row[c];
+        grad[ow + i * n + j] = row[c];
       } else if (j < n + p.d) {
         grad[ou + i * p.d + (j - n)] = row[c];
       } else if (j == n + p.d) {

@@ -9,7 +9,7 @@
 //
 // Work structure: one workgroup of LOSS_WG invocations strides over the K B (output step,
 // sequence) pairs, then a tree reduction in workgroup memory sums the losses.
-// Dispatch: (1, 1, 1). Preludes: train-common.wgsl.
+// Dispatch: (1, 1, models), z = the model's slot. Preludes: train-common.wgsl.
 
 const LOSS_WG: u32 = 256u;
 
@@ -26,22 +26,24 @@ fn log1pAccurate(x: f32) -> f32 {
 }
 
 @compute @workgroup_size(LOSS_WG)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  let n = p.n;
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let s = slots[wid.z];
+  if (s.live == 0u) { return; }
+  let n = s.n;
   let B = p.batch;
   let K = p.outputs;
   let O = p.o;
   let T = p.steps;
-  let ov = offV();
-  let oc = offC();
+  let ov = offV(s);
+  let oc = offC(s);
   let tg = T * B * p.d;
   var sum = 0.0;
   for (var pair = lid.x; pair < K * B; pair += LOSS_WG) {
     let k = pair / B;
     let b = pair % B;
-    let ho = ((T - K + k + 1u) * B + b) * n; // hs row t + 1 holds h_t
+    let ho = s.hs + ((T - K + k + 1u) * B + b) * n; // hs row t + 1 holds h_t
     let want = data[tg + b * K + k];
-    let yo = pair * O; // dy[k][b][0]
+    let yo = s.dy + pair * O; // dy[k][b][0]
     if (p.lossKind == 0u) {
       var y = params[oc];
       for (var i = 0u; i < n; i++) { y += params[ov + i] * hs[ho + i]; }
@@ -78,12 +80,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   }
   part[lid.x] = sum;
   workgroupBarrier();
-  for (var s = LOSS_WG / 2u; s > 0u; s >>= 1u) {
-    if (lid.x < s) { part[lid.x] += part[lid.x + s]; }
+  for (var h = LOSS_WG / 2u; h > 0u; h >>= 1u) {
+    if (lid.x < h) { part[lid.x] += part[lid.x + h]; }
     workgroupBarrier();
   }
   if (lid.x == 0u) {
     let mean = part[0] / f32(select(B * K, B, p.lossKind == 0u));
-    if (p.lossSlot == 0u) { metrics.trainLoss = mean; } else { metrics.heldoutLoss = mean; }
+    if (p.lossSlot == 0u) { metrics[wid.z].trainLoss = mean; } else { metrics[wid.z].heldoutLoss = mean; }
   }
 }

@@ -7,7 +7,7 @@
 //
 // Work structure: one workgroup strides over the P gradient entries twice (max, then the scaled
 // sum of squares), each pass ending in a tree reduction in workgroup memory.
-// Dispatch: (1, 1, 1). Preludes: train-common.wgsl.
+// Dispatch: (1, 1, models), z = the model's slot. Preludes: train-common.wgsl.
 
 const NORM_WG: u32 = 256u;
 
@@ -15,12 +15,15 @@ var<workgroup> red: array<f32, NORM_WG>;
 var<workgroup> bad: array<u32, NORM_WG>;
 
 @compute @workgroup_size(NORM_WG)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  let P = p.size;
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let s = slots[wid.z];
+  if (s.live == 0u) { return; }
+  let P = s.size;
+  let g0 = s.params;
   var mx = 0.0;
   var flags = 0u;
   for (var e = lid.x; e < P; e += NORM_WG) {
-    let bits = bitcast<u32>(grad[e]) & 0x7fffffffu;
+    let bits = bitcast<u32>(grad[g0 + e]) & 0x7fffffffu;
     if (bits > 0x7f800000u) {
       flags |= 2u;
     } else if (bits == 0x7f800000u) {
@@ -32,10 +35,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   red[lid.x] = mx;
   bad[lid.x] = flags;
   workgroupBarrier();
-  for (var s = NORM_WG / 2u; s > 0u; s >>= 1u) {
-    if (lid.x < s) {
-      red[lid.x] = max(red[lid.x], red[lid.x + s]);
-      bad[lid.x] |= bad[lid.x + s];
+  for (var h = NORM_WG / 2u; h > 0u; h >>= 1u) {
+    if (lid.x < h) {
+      red[lid.x] = max(red[lid.x], red[lid.x + h]);
+      bad[lid.x] |= bad[lid.x + h];
     }
     workgroupBarrier();
   }
@@ -45,23 +48,23 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   workgroupBarrier();
   var ss = 0.0;
   for (var e = lid.x; e < P; e += NORM_WG) {
-    let v = ldexp(grad[e], -ex);
+    let v = ldexp(grad[g0 + e], -ex);
     ss += v * v;
   }
   red[lid.x] = ss;
   workgroupBarrier();
-  for (var s = NORM_WG / 2u; s > 0u; s >>= 1u) {
-    if (lid.x < s) { red[lid.x] += red[lid.x + s]; }
+  for (var h = NORM_WG / 2u; h > 0u; h >>= 1u) {
+    if (lid.x < h) { red[lid.x] += red[lid.x + h]; }
     workgroupBarrier();
   }
   if (lid.x == 0u) {
     let root = sqrt(red[0]);
-    metrics.sumSq = red[0];
-    metrics.normExp = ex;
-    metrics.nonFinite = anyBad;
+    metrics[wid.z].sumSq = red[0];
+    metrics[wid.z].normExp = ex;
+    metrics[wid.z].nonFinite = anyBad;
     // ||g|| > clip  <=>  sqrt(sum) > clip 2^-e (no overflow on either side)
-    let clipped = p.clip > 0.0 && anyBad == 0u && root > ldexp(p.clip, -ex);
-    metrics.clipped = select(0u, 1u, clipped);
-    metrics.clipScale = select(1.0, ldexp(p.clip / root, -ex), clipped);
+    let clipped = s.clip > 0.0 && anyBad == 0u && root > ldexp(s.clip, -ex);
+    metrics[wid.z].clipped = select(0u, 1u, clipped);
+    metrics[wid.z].clipScale = select(1.0, ldexp(s.clip / root, -ex), clipped);
   }
 }

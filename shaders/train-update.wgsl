@@ -6,23 +6,26 @@
 //   SGD with momentum:  vel <- momentum vel + g,  p <- p - lr vel
 //
 // A step whose gradient holds a NaN or an infinity changes nothing (the host stops that model).
-// Dispatch: (ceil(P / 64), 1, 1). Preludes: train-common.wgsl.
+// Dispatch: (ceil(P / 64), 1, models) for the largest P of the models, z = the model's slot.
+// Preludes: train-common.wgsl.
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let e = gid.x;
-  let P = p.size;
-  if (e >= P || metrics.nonFinite != 0u) { return; }
-  let g = grad[e] * metrics.clipScale;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let s = slots[wid.z];
+  let P = s.size;
+  if (s.live == 0u || gid.x >= P || metrics[wid.z].nonFinite != 0u) { return; }
+  let e = s.params + gid.x; // in params and grad
+  let om = 2u * s.params + gid.x; // m (or the velocity) in opt; v is P further
+  let g = grad[e] * metrics[wid.z].clipScale;
   if (p.optimizer == 0u) {
-    let m = p.beta1 * opt[e] + p.oneMinusBeta1 * g;
-    let v = p.beta2 * opt[P + e] + p.oneMinusBeta2 * g * g;
-    opt[e] = m;
-    opt[P + e] = v;
+    let m = p.beta1 * opt[om] + p.oneMinusBeta1 * g;
+    let v = p.beta2 * opt[om + P] + p.oneMinusBeta2 * g * g;
+    opt[om] = m;
+    opt[om + P] = v;
     params[e] -= p.lr * (m / p.c1) / (sqrt(v / p.c2) + p.epsilon);
   } else {
-    let vel = p.momentum * opt[e] + g;
-    opt[e] = vel;
+    let vel = p.momentum * opt[om] + g;
+    opt[om] = vel;
     params[e] -= p.lr * vel;
   }
 }

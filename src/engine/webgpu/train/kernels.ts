@@ -1,8 +1,9 @@
 /**
  * The training kernels of one device: shaders/train-*.wgsl compiled into pipelines behind one
- * bind-group layout (train-common.wgsl's bindings). The forward kernel bakes in an activation
- * (the prelude from the activation table, as the sweep's forward kernel does), so it is made per
- * activation and parameters; the others once.
+ * bind-group layout (train-common.wgsl's bindings). The forward kernel serves models of different
+ * activations in one dispatch through a switch over the run's activations (each baked in with its
+ * parameters, from the activation table, as the sweep's forward kernel bakes in its one), so it is
+ * made per set of activations; the others once.
  */
 import { activationParams, activationRecord } from '../../../core/activations.ts';
 import type { ModelConfig } from '../../../core/train/config.ts';
@@ -14,7 +15,7 @@ import gradWgsl from '../../../../shaders/train-grad.wgsl?raw';
 import outgradWgsl from '../../../../shaders/train-outgrad.wgsl?raw';
 import normWgsl from '../../../../shaders/train-norm.wgsl?raw';
 import updateWgsl from '../../../../shaders/train-update.wgsl?raw';
-import { activationWgsl } from '../activation.ts';
+import { activationSwitchWgsl } from '../activation.ts';
 import { trainPreludeWgsl } from './layout.ts';
 
 export type SharedKernel = 'loss' | 'backward' | 'grad' | 'outgrad' | 'norm' | 'update';
@@ -28,8 +29,14 @@ const SHARED_SOURCES: Record<SharedKernel, string> = {
   update: updateWgsl,
 };
 
-/** Bindings of train-common.wgsl: 0 uniform, then 8 storage buffers (4, data, read-only). */
-const BINDINGS: GPUBufferBindingType[] = ['uniform', 'storage', 'storage', 'storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage'];
+/** Bindings of train-common.wgsl: 0 uniform, then 8 storage buffers (4, data, read-only), then 9 the model slots (uniform). */
+const BINDINGS: GPUBufferBindingType[] = ['uniform', 'storage', 'storage', 'storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'uniform'];
+
+/** The forward kernel of a set of models, and each model's entry in its activation switch (ModelSlot.act). */
+export interface ForwardKernel {
+  pipeline: GPUComputePipeline;
+  act: number[];
+}
 
 export class TrainKernels {
   readonly layout: GPUBindGroupLayout;
@@ -74,17 +81,22 @@ export class TrainKernels {
     return this.shared;
   }
 
-  /** The forward kernel for a model's activation and its parameters. */
-  forwardPipeline(model: ModelConfig): Promise<GPUComputePipeline> {
-    const act = activationRecord(model.activation);
-    const params = activationParams(model);
-    const key = [act.name, ...act.params.map((q) => params[q.key])].join('/');
+  /** The forward kernel for `models`: one switch entry per distinct activation and parameters, sorted (so any order of the same models shares it). */
+  async forwardKernel(models: readonly ModelConfig[]): Promise<ForwardKernel> {
+    const entries = models.map((m) => {
+      const rec = activationRecord(m.activation);
+      const params = activationParams(m);
+      return { key: [rec.name, ...rec.params.map((q) => params[q.key])].join('/'), name: rec.name, params };
+    });
+    const keys = [...new Set(entries.map((e) => e.key))].sort();
+    const list = keys.map((k) => entries.find((e) => e.key === k)!);
+    const key = keys.join(' | ');
     let hit = this.forwards.get(key);
     if (!hit) {
-      hit = this.build(`train-forward.wgsl (${key})`, `${this.prelude}\n${activationWgsl(act.name, params)}\n${forwardWgsl}`, { WORKGROUP: this.workgroupSize });
+      hit = this.build(`train-forward.wgsl (${key})`, `${this.prelude}\n${activationSwitchWgsl(list)}\n${forwardWgsl}`, { WORKGROUP: this.workgroupSize });
       hit.catch(() => this.forwards.delete(key));
       this.forwards.set(key, hit);
     }
-    return hit;
+    return { pipeline: await hit, act: entries.map((e) => keys.indexOf(e.key)) };
   }
 }

@@ -3,13 +3,12 @@
  * and the host's reads and writes are both generated from them, so no offset is counted by hand.
  * Every field is one 4-byte word (u32, i32 or f32).
  */
-import { MODEL_FIELDS, RUN_FIELDS } from '../../../core/train/config.ts';
+import { MAX_MODELS, MODEL_FIELDS, RUN_FIELDS } from '../../../core/train/config.ts';
 
 type Word = 'u32' | 'i32' | 'f32';
 
-/** TrainParams (uniform): shapes, the loss, the optimiser and this step's bias corrections. */
+/** TrainParams (uniform): what every model of the run shares: shapes, the loss, the optimiser and this step's bias corrections. */
 export const TRAIN_PARAMS = {
-  n: 'u32', // N hidden units
   d: 'u32', // D input channels
   o: 'u32', // O outputs per output step
   batch: 'u32', // B sequences of the batch bound with this struct
@@ -17,7 +16,6 @@ export const TRAIN_PARAMS = {
   outputs: 'u32', // K output steps (the last K)
   lossKind: 'u32', // 0 mse, 1 softmax cross-entropy
   lossSlot: 'u32', // 0: the loss goes to metrics.trainLoss, 1: heldoutLoss
-  size: 'u32', // P parameters
   optimizer: 'u32', // 0 adam, 1 sgd
   lr: 'f32',
   beta1: 'f32',
@@ -28,10 +26,29 @@ export const TRAIN_PARAMS = {
   c1: 'f32', // 1 - beta1^t for this step's t
   c2: 'f32', // 1 - beta2^t
   momentum: 'f32',
-  clip: 'f32', // global-norm threshold, 0 = off
 } as const satisfies Record<string, Word>;
 
-/** Metrics (storage): what a step measured, read back by the host (train-loss.wgsl, train-norm.wgsl). */
+/**
+ * ModelSlot (uniform array, one per model of a group; the kernels' workgroup_id.z): what differs
+ * between the models served by one dispatch, and where each one's blocks start (in f32 words) in
+ * the group's buffers. Its size is a multiple of 16 bytes (a uniform array's stride).
+ */
+export const MODEL_SLOT = {
+  live: 'u32', // 0: the model is skipped (diverged, or not part of this step)
+  n: 'u32', // N hidden units
+  size: 'u32', // P parameters
+  act: 'u32', // its entry in the forward kernel's activation switch (activateOf)
+  clip: 'f32', // global-norm threshold, 0 = off
+  params: 'u32', // params and grad: [P] from here; opt: [2P] from 2 params
+  hs: 'u32', // [T + 1][B][N] from here
+  dphi: 'u32', // [T][B][N] from here
+  dy: 'u32', // [K][B][O] from here
+  _pad0: 'u32',
+  _pad1: 'u32',
+  _pad2: 'u32',
+} as const satisfies Record<string, Word>;
+
+/** Metrics (storage array, one per model of a group): what a step measured, read back by the host (train-loss.wgsl, train-norm.wgsl). */
 export const METRICS = {
   trainLoss: 'f32',
   heldoutLoss: 'f32',
@@ -46,7 +63,7 @@ export const METRICS = {
 export type StructTable = Record<string, Word>;
 export type StructValues<S extends StructTable> = { [K in keyof S]: number };
 
-/** Bytes of a struct of one-word fields, rounded up to 16 (a uniform struct's alignment). */
+/** Bytes of a struct of one-word fields, rounded up to 16 (a uniform struct's alignment; a Metrics array's stride, as its size is a multiple of 16). */
 export function structBytes(table: StructTable): number {
   return Math.ceil((Object.keys(table).length * 4) / 16) * 16;
 }
@@ -79,9 +96,15 @@ export function readStruct<S extends StructTable>(table: S, view: DataView, offs
 
 /** The prelude every training kernel starts with: the structs and the size limits of the workgroup arrays. */
 export function trainPreludeWgsl(): string {
-  return `${structWgsl('TrainParams', TRAIN_PARAMS)}${structWgsl('Metrics', METRICS)}
-// The largest hidden size and output count the config allows (src/core/train/config.ts).
+  return `${structWgsl('TrainParams', TRAIN_PARAMS)}${structWgsl('ModelSlot', MODEL_SLOT)}${structWgsl('Metrics', METRICS)}
+// The most models in one run, the largest hidden size and output count the config allows (src/core/train/config.ts).
+const MAX_MODELS: u32 = ${MAX_MODELS}u;
 const MAX_HIDDEN: u32 = ${MODEL_FIELDS.hidden.max}u;
 const MAX_OUTPUTS: u32 = ${RUN_FIELDS.copyAlphabet.max}u;
 `;
+}
+
+// Array strides are the structs' sizes only where those are multiples of 16 bytes.
+for (const [name, table] of [['ModelSlot', MODEL_SLOT], ['Metrics', METRICS]] as const) {
+  if (Object.keys(table).length % 4 !== 0) throw new Error(`webgpu trainer: ${name} must have a multiple of 4 words`);
 }

@@ -1,6 +1,7 @@
 /**
  * The WebGPU Trainer: every model of a run resident on the GPU (resident.ts), each step one
- * submit of the WGSL kernels of shaders/train-*.wgsl and one readback of the loss, the gradient
+ * submit of the WGSL kernels of shaders/train-*.wgsl, each kernel one dispatch serving all the
+ * models (a batched run, not a loop over models), and one readback of the loss, the gradient
  * norm, the clipping decision and the parameters and optimiser state after the update.
  *
  * The host runs the same schedule as the shared loop (src/core/train/loop.ts): the same batches,
@@ -29,7 +30,7 @@ import { sortRows, TrainInterrupted, trainProgress, type TrainOptions, type Trai
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from '../device.ts';
 import { TrainKernels } from './kernels.ts';
 import { planTraining, type TrainMemoryPlan } from './plan.ts';
-import { ResidentModels, type ModelStep } from './resident.ts';
+import { ResidentModels, type ModelStep, type StepRequest } from './resident.ts';
 
 export interface WebGpuTrainerOptions {
   /** A run's GPU buffers may total at most this many bytes (default 2 GiB); a larger run is refused before allocating. */
@@ -139,11 +140,11 @@ export class WebGpuTrainer implements Trainer {
   }
 
   private async open(config: TrainConfig, plan: TrainMemoryPlan): Promise<ResidentModels> {
-    const [shared, forwards] = await this.untilDone(Promise.all([this.kernels.sharedPipelines(), Promise.all(config.models.map((m) => this.kernels.forwardPipeline(m)))]));
+    const [shared, forward] = await this.untilDone(Promise.all([this.kernels.sharedPipelines(), this.kernels.forwardKernel(config.models)]));
     const resident = await withErrorScopes(
       this.device,
       `allocating ${plan.totalBytes} bytes of GPU buffers for training`,
-      () => new ResidentModels(this.device, this.kernels, shared, forwards, config, plan, heldoutBatch(config)),
+      () => new ResidentModels(this.device, this.kernels, shared, forward, config, plan, heldoutBatch(config)),
     );
     this.liveRuns += resident.liveBuffers;
     return resident;
@@ -155,7 +156,7 @@ export class WebGpuTrainer implements Trainer {
   }
 
   /** Run one step on the GPU and read it back; a device lost meanwhile throws its message. */
-  private async step(resident: ResidentModels, i: number, batch: Batch, o: Parameters<ResidentModels['read']>[0]): Promise<(ModelStep | null)[]> {
+  private async step(resident: ResidentModels, i: number, batch: Batch, o: StepRequest): Promise<(ModelStep | null)[]> {
     await this.untilDone(resident.submit(i, batch, o));
     this.assertUsable();
     return resident.read(o);
