@@ -3,7 +3,8 @@
  * fresh random small configs (the file's seed is printed; RNNLAB_TEST_SEED replays it): one
  * step's loss and gradient for every activation, clipping and the optimiser step on the GPU's own
  * gradient, short runs of every activation with and without clipping under Adam and SGD, a
- * diverging model, refusals, and a device destroyed mid-run resuming elsewhere.
+ * diverging model, many models as one batched run (each bit for bit as trained alone), refusals,
+ * and a device destroyed mid-run resuming elsewhere.
  *
  * Kinks: where phi' jumps (relu, leaky_relu, elu with alpha != 1), a pre-activation within
  * float32 rounding (~1e-7) of the jump can take the other side of it in float32, which changes
@@ -21,10 +22,10 @@ import { initialParams, layoutFor } from '../../src/core/train/model.ts';
 import { adamStep, clipByGlobalNorm, globalNorm, sgdStep } from '../../src/core/train/optim.ts';
 import { ReferenceModel } from '../../src/core/train/reference.ts';
 import { taskShape, trainBatch, type Batch } from '../../src/core/train/tasks.ts';
-import { TrainInterrupted } from '../../src/core/trainer.ts';
+import { TrainInterrupted, type TrainResult } from '../../src/core/trainer.ts';
 import { CpuTrainer } from '../../src/engine/cpu/train/trainer.ts';
 import { planTraining } from '../../src/engine/webgpu/train/plan.ts';
-import { destroyTrainerDeviceForTest, type WebGpuTrainer } from '../../src/engine/webgpu/train/trainer.ts';
+import { destroyTrainerDeviceForTest, WebGpuTrainer } from '../../src/engine/webgpu/train/trainer.ts';
 import { createTestTrainer } from '../helpers/gpu.ts';
 import { dawnRequirement, describeNeeding } from '../helpers/requirements.ts';
 import { testSeed } from '../helpers/seed.ts';
@@ -290,6 +291,143 @@ describeNeeding(DAWN, 'WebGPU trainer: short runs against the reference trainer'
     expect(r.rows.map((x) => x.model)).toEqual([0, 0, 0]);
     for (const row of r.rows) expect(Number.isFinite(row.heldoutLoss)).toBe(true);
   }, 120_000);
+});
+
+describeNeeding(DAWN, 'WebGPU trainer: many models as one batched run', () => {
+  // One dispatch per kernel serves every model (its slot is workgroup_id.z): each model's
+  // arithmetic is its own -- its blocks of the shared buffers, its own N, clip threshold and
+  // activation, the same operations in the same order as in a run of its own -- so a model
+  // trained beside others must match itself trained alone exactly, not within a tolerance
+  // (a wrong offset, a slot reading another's N or clip, or a workgroup writing past its model
+  // changes bits). Against the reference, the batched runs are the short runs above.
+
+  /** Everything a run recorded of its model k, renumbered as model `as` (its index in the run compared with). */
+  function recordOf(r: TrainResult, k: number, as: number) {
+    const m = r.models[k];
+    return {
+      trainLoss: Array.from(m.trainLoss),
+      gradNorm: Array.from(m.gradNorm),
+      clipped: Array.from(m.clipped),
+      stepsRun: m.stepsRun,
+      diverged: m.diverged && { ...m.diverged, model: as, message: m.diverged.message.replace(/^model \d+/, `model ${as}`) },
+      checkpoints: m.checkpoints.map((c) => ({ iteration: c.iteration, params: Array.from(c.params) })),
+      rows: r.rows.filter((x) => x.model === k).map((x) => ({ ...x, model: as })),
+    };
+  }
+
+  const shuffled = <T>(xs: readonly T[]): T[] => {
+    const a = [...xs];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(u() * (i + 1)));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+
+  it('three models of different activation, init, clip and size: each bit for bit as trained alone, and as split into groups', async () => {
+    const acts = shuffled(ACTIVATIONS).slice(0, 3);
+    const inits = shuffled(INITS);
+    // clip: off, below every norm these models reach (every step clipped), and in between
+    const clips = shuffled([0, 1e-3, 0.05]);
+    const config = parseTrainConfig(
+      randomRun({
+        optimizer: pick(['adam', 'sgd'] as const),
+        lr: 3e-3,
+        epsilon: 1e-4,
+        momentum: 0.5,
+        iterations: 5,
+        evalEvery: 2,
+        models: acts.map((a, j) => ({ ...randomModel(a, false, 1), init: inits[j], hidden: 1 + Math.floor(16 * u()), clip: clips[j] })),
+      }),
+    );
+    const what = ctx(`${JSON.stringify(config.models)} T=${config.length} B=${config.batch} ${config.task} ${config.optimizer}`);
+    expect(trainer.plan(config).groups.map((g) => g.models), what).toEqual([[0, 1, 2]]);
+    const batched = await trainer.train(config);
+    for (let k = 0; k < 3; k++) {
+      const alone = await trainer.train({ ...config, models: [config.models[k]] });
+      expect(recordOf(batched, k, k), `${what}: model ${k}`).toEqual(recordOf(alone, 0, k));
+    }
+    // the run moved: identical flat curves would match vacuously
+    expect(batched.models.some((r) => r.trainLoss[5] !== r.trainLoss[0]), what).toBe(true);
+
+    // On a device whose buffers hold no more than the largest model's largest store, the models
+    // cannot share one buffer of each kind: the run is split into batched groups, with the same results.
+    const largest = Math.max(...trainer.plan(config).placements.map((_, k) => {
+      const one = trainer.plan({ ...config, models: [config.models[k]] }).groups[0].bytes;
+      return Math.max(one.hs, one.dphi, one.dy, one.opt);
+    }));
+    // (on the same device, so the compiled kernels serve it; the device is the file trainer's to dispose)
+    const small = new WebGpuTrainer(trainer.device, trainer.adapterInfo, { maxBufferBytes: largest });
+    const plan = small.plan(config);
+    expect(plan.groups.length, what).toBeGreaterThan(1);
+    expect(plan.groups.flatMap((g) => g.models), what).toEqual([0, 1, 2]);
+    const split = await small.train(config);
+    for (let k = 0; k < 3; k++) expect(recordOf(split, k, k), `${what}: model ${k} in groups`).toEqual(recordOf(batched, k, k));
+    expect(small.liveBuffers).toBe(0);
+    expect(trainer.liveBuffers).toBe(0);
+  }, 240_000);
+
+  it('a model that diverges mid-run stops with its message; the others are bit for bit as in a run without it', async () => {
+    const base = parseTrainConfig(
+      randomRun({
+        optimizer: 'sgd',
+        lr: 1e-2,
+        momentum: 0.5,
+        iterations: 4,
+        evalEvery: 2,
+        models: [
+          { ...randomModel(pick(ACTIVATIONS), false, 1), clip: 0.05 },
+          { activation: 'relu', init: 'identity', hidden: 4, biasInit: 1 },
+          randomModel(pick(ACTIVATIONS), false, 1),
+        ],
+      }),
+    );
+    const shape = taskShape(base);
+    const total = base.iterations + 1;
+    // Model 1's SGD velocity starts at -1e30 (a state a run can reach): its first update moves
+    // every parameter up by about lr 1e30 / 2, so at step 1 the states pass float32's range
+    // (a_1 ~ 1e55) and the loss is infinite or NaN; step 0 is an ordinary step.
+    const state = base.models.map((m, k) => {
+      const params = initialParams(m, shape, base.seed).map(Math.fround);
+      return { params, m: new Float64Array(params.length).fill(k === 1 ? -1e30 : 0), v: new Float64Array(params.length) };
+    });
+    const snapshot = (ks: number[]): TrainSnapshot => ({ iteration: 0, state: ks.map((k) => state[k]), models: ks.map((_, j) => newModelRun(j, total)), rows: [] });
+    const seen: string[] = [];
+    const withIt = await trainer.train(base, { resume: snapshot([0, 1, 2]), onDiverged: (d) => seen.push(d.message) });
+    const what = ctx(`${JSON.stringify(base.models)} T=${base.length} B=${base.batch} ${base.task}`);
+    expect(seen, what).toEqual([expect.stringMatching(/^model 1 diverged at step 1: loss (undefined \(NaN\)|beyond the number range)$/)]);
+    expect(withIt.models[1].stepsRun, what).toBe(1);
+    expect(withIt.rows.filter((r) => r.model === 1).map((r) => r.iteration)).toEqual([0]);
+    const without = await trainer.train({ ...base, models: [base.models[0], base.models[2]] }, { resume: snapshot([0, 2]) });
+    for (const [k, j] of [
+      [0, 0],
+      [2, 1],
+    ]) {
+      expect(withIt.models[k].stepsRun, what).toBe(total);
+      expect(recordOf(withIt, k, j), `${what}: model ${k}`).toEqual(recordOf(without, j, j));
+    }
+    expect(trainer.liveBuffers).toBe(0);
+  }, 240_000);
+
+  it('plans one buffer of each kind for all models, each model after the previous one, and groups only past the buffer limit', () => {
+    const c = parseTrainConfig({ length: 10, batch: 4, heldout: 3, models: [{ hidden: 8 }, { hidden: 5 }, { hidden: 8 }] });
+    const limits = { maxBindingBytes: 2 ** 27, maxBufferBytes: 2 ** 28, maxTotalBytes: 2 ** 31 };
+    const one = planTraining(c, limits);
+    const L = c.models.map((m) => layoutFor(m, taskShape(c)).size);
+    const hs = c.models.map((m) => 11 * 4 * m.hidden); // (T + 1) max(B, heldout) N words
+    expect(one.groups.map((g) => g.models)).toEqual([[0, 1, 2]]);
+    expect(one.placements.map((p) => [p.group, p.slot, p.params, p.hs])).toEqual([
+      [0, 0, 0, 0],
+      [0, 1, L[0], hs[0]],
+      [0, 2, L[0] + L[1], hs[0] + hs[1]],
+    ]);
+    expect(one.groups[0].bytes.hs).toBe(4 * (hs[0] + hs[1] + hs[2]));
+    // a limit that holds models 0 and 1 together but not all three
+    const split = planTraining(c, { ...limits, maxBindingBytes: 4 * (hs[0] + hs[1]) });
+    expect(split.groups.map((g) => g.models)).toEqual([[0, 1], [2]]);
+    expect(split.placements[2]).toMatchObject({ group: 1, slot: 0, params: 0, hs: 0 });
+    expect(split.groups[1].readAt).toBe(split.groups[0].readAt + 2 * 32 + 16 * (L[0] + L[1]));
+  });
 });
 
 describeNeeding(DAWN, 'WebGPU trainer: refusals and misuse', () => {

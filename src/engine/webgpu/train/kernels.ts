@@ -38,12 +38,24 @@ export interface ForwardKernel {
   act: number[];
 }
 
+/** Every trainer on a device with the same workgroup size shares its pipelines (they belong to the device, and compiling them costs seconds on SwiftShader). */
+const byDevice = new WeakMap<GPUDevice, Map<number, TrainKernels>>();
+
+export function trainKernelsFor(device: GPUDevice, workgroupSize: number): TrainKernels {
+  let sizes = byDevice.get(device);
+  if (!sizes) byDevice.set(device, (sizes = new Map()));
+  let k = sizes.get(workgroupSize);
+  if (!k) sizes.set(workgroupSize, (k = new TrainKernels(device, workgroupSize)));
+  return k;
+}
+
 export class TrainKernels {
   readonly layout: GPUBindGroupLayout;
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly prelude: string;
   private shared: Promise<Record<SharedKernel, GPUComputePipeline>> | null = null;
-  private readonly forwards = new Map<string, Promise<GPUComputePipeline>>();
+  /** Forward kernels by their switch's entries (activation and parameters, sorted). */
+  private readonly forwards = new Map<string, { keys: string[]; pipeline: Promise<GPUComputePipeline> }>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -81,22 +93,28 @@ export class TrainKernels {
     return this.shared;
   }
 
-  /** The forward kernel for `models`: one switch entry per distinct activation and parameters, sorted (so any order of the same models shares it). */
+  /**
+   * The forward kernel for `models`: one switch entry per distinct activation and parameters. A
+   * kernel already built for a set holding all of them serves (an entry's code is the same in any
+   * set), so a model trained alone after a run of several compiles nothing new.
+   */
   async forwardKernel(models: readonly ModelConfig[]): Promise<ForwardKernel> {
     const entries = models.map((m) => {
       const rec = activationRecord(m.activation);
       const params = activationParams(m);
       return { key: [rec.name, ...rec.params.map((q) => params[q.key])].join('/'), name: rec.name, params };
     });
-    const keys = [...new Set(entries.map((e) => e.key))].sort();
-    const list = keys.map((k) => entries.find((e) => e.key === k)!);
-    const key = keys.join(' | ');
-    let hit = this.forwards.get(key);
+    const wanted = [...new Set(entries.map((e) => e.key))].sort();
+    let hit = [...this.forwards.values()].find((f) => wanted.every((k) => f.keys.includes(k)));
     if (!hit) {
-      hit = this.build(`train-forward.wgsl (${key})`, `${this.prelude}\n${activationSwitchWgsl(list)}\n${forwardWgsl}`, { WORKGROUP: this.workgroupSize });
-      hit.catch(() => this.forwards.delete(key));
+      const list = wanted.map((k) => entries.find((e) => e.key === k)!);
+      const key = wanted.join(' | ');
+      const pipeline = this.build(`train-forward.wgsl (${key})`, `${this.prelude}\n${activationSwitchWgsl(list)}\n${forwardWgsl}`, { WORKGROUP: this.workgroupSize });
+      hit = { keys: wanted, pipeline };
+      pipeline.catch(() => this.forwards.delete(key));
       this.forwards.set(key, hit);
     }
-    return { pipeline: await hit, act: entries.map((e) => keys.indexOf(e.key)) };
+    const { keys, pipeline } = hit;
+    return { pipeline: await pipeline, act: entries.map((e) => keys.indexOf(e.key)) };
   }
 }

@@ -105,6 +105,7 @@ export function planTraining(config: TrainConfig, limits: TrainPlanLimits): Trai
     const w = { params: P, hs: (T + 1) * seqs * N, dphi: T * seqs * N, dy: K * seqs * O };
     check(`model ${k}'s state store`, 4 * w.hs, '(length + 1) x max(batch, heldout) x hidden x 4 bytes', 'length, batch, heldout or hidden');
     check(`model ${k}'s derivative store`, 4 * w.dphi, 'length x max(batch, heldout) x hidden x 4 bytes', 'length, batch, heldout or hidden');
+    check(`model ${k}'s optimiser state`, 8 * w.params, '2 x parameters x 4 bytes', 'hidden');
     return { ...w, N, P };
   });
   const trainData = 4 * (T * config.batch * D + config.batch * K);

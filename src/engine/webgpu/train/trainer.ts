@@ -28,13 +28,19 @@ import { divergence } from '../../../core/train/optim.ts';
 import { heldoutBatch, taskShape, trainBatch, type Batch } from '../../../core/train/tasks.ts';
 import { sortRows, TrainInterrupted, trainProgress, type TrainOptions, type TrainResult, type Trainer } from '../../../core/trainer.ts';
 import { describeAdapter, requestGpu, withErrorScopes, type AdapterDescription } from '../device.ts';
-import { TrainKernels } from './kernels.ts';
+import { trainKernelsFor, type TrainKernels } from './kernels.ts';
 import { planTraining, type TrainMemoryPlan } from './plan.ts';
 import { ResidentModels, type ModelStep, type StepRequest } from './resident.ts';
 
 export interface WebGpuTrainerOptions {
   /** A run's GPU buffers may total at most this many bytes (default 2 GiB); a larger run is refused before allocating. */
   maxTotalBytes?: number;
+  /**
+   * One GPU buffer may hold at most this many bytes (default, and at most: the device's storage
+   * binding and buffer limits). Models whose stores together exceed it train in several batched
+   * groups (plan.ts).
+   */
+  maxBufferBytes?: number;
   /** Invocations per workgroup of the forward and backward kernels (default 64). */
   workgroupSize?: number;
   powerPreference?: GPUPowerPreference;
@@ -65,6 +71,7 @@ export class WebGpuTrainer implements Trainer {
   readonly device: GPUDevice;
   private readonly kernels: TrainKernels;
   private readonly maxTotalBytes: number;
+  private readonly maxBufferBytes: number;
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
   private busy = false;
@@ -86,7 +93,10 @@ export class WebGpuTrainer implements Trainer {
     this.adapterInfo = info;
     this.adapter = info.text;
     this.maxTotalBytes = options.maxTotalBytes ?? 2 * 1024 ** 3;
-    this.kernels = new TrainKernels(device, wg);
+    const mb = options.maxBufferBytes ?? Infinity;
+    if (!(mb > 0)) throw new Error(`webgpu trainer: maxBufferBytes must be a positive number of bytes, not ${mb}`);
+    this.maxBufferBytes = mb;
+    this.kernels = trainKernelsFor(device, wg);
     void device.lost.then((i) => {
       this.lostInfo = i;
     });
@@ -108,7 +118,7 @@ export class WebGpuTrainer implements Trainer {
   /** The GPU memory a run would take on this device, or the Error refusing it (nothing is allocated). */
   plan(config: TrainConfig): TrainMemoryPlan {
     const l = this.device.limits;
-    return planTraining(config, { maxBindingBytes: l.maxStorageBufferBindingSize, maxBufferBytes: l.maxBufferSize, maxTotalBytes: this.maxTotalBytes });
+    return planTraining(config, { maxBindingBytes: l.maxStorageBufferBindingSize, maxBufferBytes: Math.min(l.maxBufferSize, this.maxBufferBytes), maxTotalBytes: this.maxTotalBytes });
   }
 
   private lostMessage(info: GPUDeviceLostInfo): string {
