@@ -68,6 +68,9 @@ export interface ExportedFile {
 export async function exportFile(result: RunResult, view: ViewState, format: Exclude<ExportFormat, 'surface'>, options: ExportOptions = {}): Promise<ExportedFile> {
   const saved: BundleView = { shown: view.field, rho: view.rho, camera: view.camera };
   const request: ExportRequest = { format, a: result.a, b: result.b, grid: SHOWN_GRID[view.field], scale: options.scale ?? 2, view: saved, overlays: view.overlays, derivative: options.derivative };
+  // A colour range locked for the field shown goes into the heatmap figures too.
+  const lock = view.colourLock;
+  if (lock && lock.field === view.field) request.lock = { min: lock.min, max: lock.max };
   const reply = await askWorker(request);
   if (!reply.ok) throw new Error(reply.message);
   if (!('parts' in reply)) throw new Error('the export worker answered with something else than a file');

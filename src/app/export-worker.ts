@@ -14,6 +14,7 @@ import { bundleFile, csvFile, derivativeFile, heatmapFile, npzFile, rateCsvFile,
 import type { DerivativeFigureData } from '../export/derivative.ts';
 import { sliceFromField, type SliceOverlays } from '../export/slice.ts';
 import { fetchFigureFont } from '../export/font-url.ts';
+import { rangeRuleShort } from '../export/colormap.ts';
 import { lossChartPng, lossChartSvg, type LossChartInput } from '../export/train-figure.ts';
 import { trainedField } from '../core/train/gradient.ts';
 import type { Config } from '../core/config.ts';
@@ -31,6 +32,8 @@ export interface ExportRequest {
   view?: BundleView;
   /** The slice chart's curves switched on in the lab (the slice figure draws the same). */
   overlays?: SliceOverlays;
+  /** The colour range the user locked for the field shown (heatmap figures keep it; not for a difference). */
+  lock?: { min: number; max: number };
   /** The derivative panel as drawn (its histogram comes from the page, not from the field). */
   derivative?: DerivativeFigureData;
 }
@@ -82,7 +85,8 @@ async function write(r: ExportRequest) {
   if (r.format === 'png' || r.format === 'svg') {
     const font = await fetchFigureFont();
     const difference = b ? differenceOf(a, b, grid, a.config.activation, b.config.activation) : undefined;
-    return heatmapFile(a, font, { grid, scale: r.scale, difference }, r.format);
+    const locked = r.lock && !difference ? { range: r.lock, rangeWords: rangeRuleShort({ rule: 'locked', ...r.lock }) } : {};
+    return heatmapFile(a, font, { grid, scale: r.scale, difference, ...locked }, r.format);
   }
   if (r.format === 'rate-png' || r.format === 'rate-svg') {
     const font = await fetchFigureFont();

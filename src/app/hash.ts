@@ -140,6 +140,24 @@ const VIEW_FIELDS: HashField[] = [
     },
   },
   {
+    // The locked colour range: field:min:max (e.g. lock=grad:-8:0.5); absent for the auto, noise-aware one.
+    key: 'lock',
+    write: (s) => {
+      const l = s.view.colourLock;
+      return l ? `${l.field}:${Number(l.min.toPrecision(6))}:${Number(l.max.toPrecision(6))}` : null;
+    },
+    read: (s, raw) => {
+      const [field, lo, hi, ...rest] = raw.split(':');
+      const min = parseNumber(lo ?? '');
+      const max = parseNumber(hi ?? '');
+      if (rest.length > 0 || !(SHOWN_FIELDS as readonly string[]).includes(field) || !Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
+        return `lock: ${quote(raw)} is not a colour range; expected field:min:max with min < max, e.g. grad:-8:0.5 (field one of ${SHOWN_FIELDS.join(', ')})`;
+      }
+      s.view.colourLock = { field: field as ShownField, min, max };
+      return null;
+    },
+  },
+  {
     key: 'preset',
     write: (s) => s.view.preset,
     read: (s, raw) => {

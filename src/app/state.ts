@@ -53,6 +53,13 @@ export function compareName(config: Config, compare: CompareMode): string {
 export const TABS = ['gradient', 'train'] as const;
 export type Tab = (typeof TABS)[number];
 
+/** A colour range the user locked for one Show field (the heatmaps, the surfaces and their exports keep it across runs). */
+export interface ColourLock {
+  field: ShownField;
+  min: number;
+  max: number;
+}
+
 export interface ViewState {
   tab: Tab;
   /** The Train view's settings (replaced, never mutated, on every change). */
@@ -66,6 +73,8 @@ export interface ViewState {
   overlays: Record<Overlay, boolean>;
   /** Camera of the 3D view as [azimuth deg, elevation deg, distance], or null for the default. */
   camera: [number, number, number] | null;
+  /** The locked colour range, or null for the auto, noise-aware one; applies while Show is its field. */
+  colourLock: ColourLock | null;
   /** The preset the view came from (for its explanation), or null. */
   preset: string | null;
   /** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
@@ -86,6 +95,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   embed: false,
   overlays: { std: true, hidden: false, linear: true, pascanu: true, meanfield: true, grad: false },
   camera: null,
+  colourLock: null,
   preset: null,
   backend: 'auto',
 });

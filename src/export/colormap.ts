@@ -184,8 +184,8 @@ export const NOISE_SPANS = 20;
 
 /** A colour range and how it was chosen, in words for the legend. */
 export interface ChosenRange extends ColourRange {
-  /** fixed (the statistic's own), auto (the data's min..max), or widened (to NOISE_SPANS sigma). */
-  rule: 'fixed' | 'auto' | 'widened';
+  /** fixed (the statistic's own), auto (the data's min..max), widened (to NOISE_SPANS sigma), or locked (by the user). */
+  rule: 'fixed' | 'auto' | 'widened' | 'locked';
   words: string;
 }
 
@@ -213,6 +213,28 @@ export function statisticRange(grids: readonly FlaggedGrid[], grid: GridName, T:
   }
   const noise = Number.isFinite(sigma) ? `; sampling noise σ ≈ ${sigma.toPrecision(2)}` : '';
   return { ...auto, rule: 'auto', words: `auto range: the data's min..max${noise}` };
+}
+
+/**
+ * A colour range the user locked (or typed): kept as it is across runs, so that a colour means the
+ * same value from one run to the next. Refuses anything but two finite numbers with min < max,
+ * naming the fields.
+ */
+export function lockedRange(min: number, max: number): ChosenRange {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) throw new RangeError(`Colour min (${min}) must be a number below Colour max (${max})`);
+  return { min, max, rule: 'locked', words: `locked range ${formatRangeEnd(min)}..${formatRangeEnd(max)}: kept as it is across runs (unlock for the auto, noise-aware range)` };
+}
+
+/** A range end in a few digits (legends, the hash). */
+export function formatRangeEnd(v: number): string {
+  return String(Number(v.toPrecision(4)));
+}
+
+/** The rule of a colour range in a few words, for legends (the lab's and the figures'). */
+export function rangeRuleShort(r: Pick<ChosenRange, 'rule' | 'min' | 'max'>): string {
+  if (r.rule === 'locked') return `colours: locked range ${formatRangeEnd(r.min)}..${formatRangeEnd(r.max)}`;
+  if (r.rule === 'fixed') return `colours: fixed ${r.min}..${r.max}`;
+  return r.rule === 'widened' ? `colours: auto, noise-aware (widened to ${NOISE_SPANS}σ of sampling noise)` : "colours: auto, noise-aware (the data's min..max)";
 }
 
 /** Cells that are not drawn as their plain value, for legends. */

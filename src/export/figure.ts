@@ -9,7 +9,7 @@ import { activationTitle } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
 import { STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { CELL_FLAG } from '../core/range.ts';
-import { autoRange, cellColourInto, colourTable, countCells, flaggedWords, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
+import { autoRange, cellColourInto, colourTable, countCells, flaggedWords, formatRangeEnd, rangeRuleShort, statisticRange, lutIndex, type CellCounts, type ColormapName, type ColourRange, type Rgb } from './colormap.ts';
 import type { FigureFont, TextAngle } from './font.ts';
 import { formatTick, niceTicks, stepTicks } from './ticks.ts';
 
@@ -25,6 +25,8 @@ export interface HeatmapOptions {
   colormap?: ColormapName;
   /** 'auto' (default): the finite values' min..max (saturation: 0..1; difference: symmetric about 0), or a fixed range. */
   range?: 'auto' | { min: number; max: number };
+  /** The legend's words for a given range (the lab: "colours: locked range a..b"); default "colours: range a..b as given". */
+  rangeWords?: string;
   /** Compare mode: draw this ready [K, T] difference grid instead of field[grid], with this colour-bar label. */
   difference?: { values: Float64Array; label: string };
   /** Size of the plot area in CSS px (default 600 x 360). */
@@ -107,16 +109,18 @@ export function configTitle(config: Config): { title: string; subtitle: string }
 }
 
 /** The colour range the options ask for, resolved against the data (colormap.ts's for 'auto': the lab's on-screen range too). */
-function resolveRange(values: Float64Array, overflow: Uint8Array, T: number, opts: HeatmapOptions): ColourRange {
+function resolveRange(values: Float64Array, overflow: Uint8Array, T: number, opts: HeatmapOptions): ColourRange & { words: string } {
   if (opts.range && opts.range !== 'auto') {
     const { min, max } = opts.range;
     if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
       throw new RangeError(`the colour range ${min}..${max} is not a range; give two finite numbers, min < max`);
     }
-    return { min, max };
+    return { min, max, words: opts.rangeWords ?? `colours: range ${formatRangeEnd(min)}..${formatRangeEnd(max)} as given` };
   }
   const grids = [{ values, overflow }];
-  return opts.difference ? autoRange(grids, 'difference') : statisticRange(grids, opts.grid, T);
+  if (opts.difference) return { ...autoRange(grids, 'difference'), words: 'colours: symmetric about 0, to the largest |difference|' };
+  const chosen = statisticRange(grids, opts.grid, T);
+  return { min: chosen.min, max: chosen.max, words: rangeRuleShort(chosen) };
 }
 
 /**
@@ -250,6 +254,8 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
     legend.push({ swatch: 'none', words: `exact zero (log\u2081\u2080 0 = \u2212\u221e) drawn at the range minimum (${counts.negativeInfinity} cells)` });
   }
   if (counts.clamped > 0) legend.push({ swatch: 'none', words: `${counts.clamped} cells outside the colour range drawn at its ends` });
+  // How the colour range was chosen: locked (or given), auto and noise-aware, or the statistic's own.
+  legend.push({ swatch: 'none', words: range.words });
   let lx = plot.x;
   let ly = xLabelBase + 20;
   const SW = 22;

@@ -6,13 +6,13 @@
 import type { RunResult } from '../app/store.ts';
 import { saturationWords as activationSaturationWords, type ActivationParams } from '../core/activations.ts';
 import { sweepAxis, type Config } from '../core/config.ts';
-import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ShownField } from '../app/state.ts';
+import { SHOWN_GRID, SHOWN_LABEL, SHOWN_SHORT, type ColourLock, type ShownField } from '../app/state.ts';
 import { GRID_NAMES, nearestRhoIndex, STATISTICS, type GradientField, type GridName } from '../core/field.ts';
 import { meanFieldRow } from '../core/meanfield.ts';
 import { phaseDiagram } from '../core/phase.ts';
 import { fitRates } from '../core/rate.ts';
 import { sliceFromField, runName } from '../export/slice.ts';
-import { autoRange, countCells, NOISE_SPANS, statisticRange, type ChosenRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
+import { autoRange, countCells, lockedRange, rangeRuleShort, statisticRange, type ChosenRange, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { differenceFlags, differenceGrid } from '../export/compare.ts';
 import type { HeatmapData } from './lab-heatmap.ts';
 import type { RateData } from './lab-rate.ts';
@@ -68,18 +68,18 @@ export function saturationWords(config: Pick<Config, 'activation'> & Partial<Act
 
 /** The colour range's rule in a few words for the legend, the whole reason in its tooltip. */
 function rangeNote(r: ChosenRange): { short: string; words: string } {
-  const short = r.rule === 'fixed' ? `colours: fixed ${r.min}..${r.max}` : r.rule === 'widened' ? `colours: widened to ${NOISE_SPANS}σ of sampling noise` : 'colours: data min..max';
-  return { short, words: r.words };
+  return { short: rangeRuleShort(r), words: r.words };
 }
 
 /**
  * What the plots draw. Colours, ranges and the difference A - B come from src/export (the same
  * functions the exported figures use), so a cell on screen has the colour it has in the PNG.
  */
-export function derivePlots(r: RunResult, field: ShownField): Plots {
+export function derivePlots(r: RunResult, field: ShownField, lock: ColourLock | null = null): Plots {
   const g = SHOWN_GRID[field];
-  // A and B share one range in compare mode, so that a colour means the same value in both.
-  const range = statisticRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])], g, r.a.T);
+  // A and B share one range in compare mode, so that a colour means the same value in both; a
+  // range the user locked for this field is kept as it is, whatever the run.
+  const range = lock && lock.field === field ? lockedRange(lock.min, lock.max) : statisticRange([{ values: r.a.grids[g], overflow: r.a.overflow }, ...(r.b ? [{ values: r.b.grids[g], overflow: r.b.overflow }] : [])], g, r.a.T);
   const a = surface(r.a, field, range);
   const b = r.b ? surface(r.b, field, range) : null;
   const heatA: HeatmapData = {
@@ -95,6 +95,7 @@ export function derivePlots(r: RunResult, field: ShownField): Plots {
     valueLabel: field === 'saturation' ? saturationWords(r.a.config) : SHOWN_LABEL[field],
     difference: false,
     rangeNote: rangeNote(range),
+    locked: range.rule === 'locked',
     undefinedText: absentIn(r.a, field) ? ABSENT_TEXT : undefined,
     zeros: zerosOf(r.a, g),
   };

@@ -49,6 +49,14 @@ export class ImportFileEvent extends Event {
   }
 }
 
+/** Lock the colour range of the field shown at these ends (null: unlock, back to the auto, noise-aware range). */
+export class ColourLockEvent extends Event {
+  static readonly type = 'lab-colour-lock';
+  constructor(readonly range: { min: number; max: number } | null) {
+    super(ColourLockEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 /** Recompute the run on screen from its config (e.g. an imported one). */
 export class RecomputeEvent extends Event {
   static readonly type = 'lab-recompute';
@@ -62,6 +70,7 @@ declare global {
     'lab-export': ExportEvent;
     'lab-import': ImportFileEvent;
     'lab-recompute': RecomputeEvent;
+    'lab-colour-lock': ColourLockEvent;
     'lab-field': FieldChangeEvent;
     'lab-view': ViewChangeEvent;
     'lab-preset': PresetEvent;

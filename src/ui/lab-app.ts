@@ -7,7 +7,7 @@
 import { html, LitElement, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
-import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type CompareMode, type ShownField } from '../app/state.ts';
+import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type ColourLock, type CompareMode, type ShownField } from '../app/state.ts';
 import { shownValue, staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
 import { sweepAxis } from '../core/config.ts';
 import { nearestRhoIndex } from '../core/field.ts';
@@ -19,7 +19,7 @@ import { formatNumber } from '../export/ticks.ts';
 import { absentIn, derivePlots, deriveRate, deriveSlice, type Plots } from './derive.ts';
 import type { RateData } from './lab-rate.ts';
 import { exportFile, exportLossFigure, readBundleInWorker, saveFile, trainedFieldInWorker, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
-import { ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
+import { ColourLockEvent, ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import type { SpectrumEditor } from './lab-spectrum.ts';
 import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
@@ -408,7 +408,7 @@ export class LabApp extends LitElement {
   @state() private drawerOpen = false;
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
-  private plotsMemo: { result: RunResult; field: ShownField; plots: Plots } | null = null;
+  private plotsMemo: { result: RunResult; field: ShownField; lock: ColourLock | null; plots: Plots } | null = null;
   private rateMemo: { result: RunResult; rate: RateData } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
   /** Re-renders the elapsed time and time left once a second while a run computes. */
@@ -435,6 +435,10 @@ export class LabApp extends LitElement {
     this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
     this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
     this.addEventListener(DerivativeStepEvent.type, (e) => (this.derivStep = e.t));
+    this.addEventListener(ColourLockEvent.type, (e) => {
+      const field = this.snap?.state.view.field;
+      if (field) this.store?.setView({ colourLock: e.range ? { field, ...e.range } : null });
+    });
     this.addEventListener(TrainCommandEvent.type, (e) => void this.trainCommand(e));
     this.addEventListener(TrainPresetEvent.type, (e) => this.trainPreset(e.id));
     // A run bundle dropped anywhere on the page opens like one picked in the file input.
@@ -499,9 +503,9 @@ export class LabApp extends LitElement {
   plots(): Plots | null {
     const s = this.snap;
     if (!s?.result) return null;
-    const field = s.state.view.field;
-    if (!this.plotsMemo || this.plotsMemo.result !== s.result || this.plotsMemo.field !== field) {
-      this.plotsMemo = { result: s.result, field, plots: derivePlots(s.result, field) };
+    const { field, colourLock: lock } = s.state.view;
+    if (!this.plotsMemo || this.plotsMemo.result !== s.result || this.plotsMemo.field !== field || this.plotsMemo.lock !== lock) {
+      this.plotsMemo = { result: s.result, field, lock, plots: derivePlots(s.result, field, lock) };
     }
     return this.plotsMemo.plots;
   }
@@ -983,7 +987,7 @@ export class LabApp extends LitElement {
           </div>
           <div class="row top ${compare ? 'compare' : ''}">
             ${compare && this.noWebGL
-              ? html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading(`A (${aName})`)}></lab-heatmap>
+              ? html`<lab-heatmap id="heat-a" lockable .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading(`A (${aName})`)}></lab-heatmap>
                   <lab-heatmap id="heat-b" .data=${plots?.heatB ?? null} .markerK=${k} heading=${heading(`B (${bName})`)}></lab-heatmap>`
               : html`<lab-surface
                     id="surface-a"
@@ -994,7 +998,7 @@ export class LabApp extends LitElement {
                   ></lab-surface>
                   ${compare
                     ? html`<lab-surface id="surface-b" .data=${plots?.b ?? null} .sliceK=${k} .camera=${view.camera} heading=${heading(`B (${bName})`)}></lab-surface>`
-                    : html`<lab-heatmap id="heat-a" .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading('Heatmap')}></lab-heatmap>`}`}
+                    : html`<lab-heatmap id="heat-a" lockable .data=${plots?.heatA ?? null} .markerK=${k} heading=${heading('Heatmap')}></lab-heatmap>`}`}
           </div>
           <div class="row bottom ${compare ? 'compare' : ''}">
             ${compare

@@ -10,6 +10,7 @@ import { html, LitElement, css, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { cellColourInto, cssGradient, flaggedWords, HATCH_BACK, HATCH_LINE, isHatchLine, type CellCounts, type ColormapName, type ColourRange } from '../export/colormap.ts';
 import { formatCell, labelledTicks, stepTicks } from '../export/ticks.ts';
+import { ColourLockEvent } from './events.ts';
 import { panelStyles, uiScale, svgTextStyles, colourBarStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
 
@@ -27,6 +28,8 @@ export interface HeatmapData {
   range: ColourRange;
   /** How the range was chosen (colormap.ts statisticRange), for the legend: short words and the whole reason. */
   rangeNote?: { short: string; words: string };
+  /** The range is one the user locked (colormap.ts lockedRange). */
+  locked?: boolean;
   /** Cells drawn otherwise than as their value (overflow, infinities, clamped), for the legend. */
   counts: CellCounts;
   colormap: ColormapName;
@@ -107,13 +110,40 @@ export class LabHeatmap extends LitElement {
         width: 12px;
         border-radius: 2px;
       }
+      .lock {
+        font-size: 0.95em;
+        padding: 0 6px;
+        border: 1px solid var(--border);
+        border-radius: 4px;
+        background: var(--input-bg);
+        color: var(--fg);
+        cursor: pointer;
+      }
+      .lockrange {
+        display: inline-flex;
+        align-items: center;
+        gap: 6px;
+        flex-wrap: wrap;
+      }
+      .lockrange input {
+        width: 7ch;
+        font: inherit;
+        padding: 0 3px;
+      }
+      .lockrange .error {
+        color: var(--error);
+      }
     `,
   ];
 
   @property({ attribute: false }) data: HeatmapData | null = null;
   @property({ type: Number }) markerK = -1;
   @property({ type: String }) heading = 'Heatmap';
+  /** Offers the colour-range lock in the legend (A's heatmap: one control for the field shown). */
+  @property({ type: Boolean }) lockable = false;
   @state() private hover: { k: number; j: number } | null = null;
+  /** Why the typed colour range was not taken (the field keeps what was typed). */
+  @state() private lockError: string | null = null;
   private readonly plot = new PlotSizeController(this);
   private get size(): { w: number; h: number } {
     return this.plot.size;
@@ -245,6 +275,36 @@ export class LabHeatmap extends LitElement {
     return `${d.axis ?? 'ρ'}=${d.rho[h.k].toFixed(3)}  t=${h.j + 1}  ${v}${zeros}`;
   }
 
+  /** Lock the colour range at the one drawn, type its ends, or unlock (events up: ColourLockEvent). */
+  private lockControl(d: HeatmapData) {
+    if (!d.locked) {
+      return html`<button class="lock" data-lock @click=${() => this.dispatchEvent(new ColourLockEvent({ min: d.range.min, max: d.range.max }))}
+        title="Keep this colour range across runs (and in the link and the exports), or type its ends">Lock colours</button>`;
+    }
+    const typed = (e: Event) => {
+      const root = (e.target as HTMLElement).closest('.lockrange')!;
+      const [lo, hi] = Array.from(root.querySelectorAll('input')).map((i) => i.value.trim());
+      const min = lo === '' ? NaN : Number(lo);
+      const max = hi === '' ? NaN : Number(hi);
+      if (!Number.isFinite(min) || !Number.isFinite(max)) {
+        this.lockError = `Colour ${!Number.isFinite(min) ? 'min' : 'max'} must be a number; you entered ${JSON.stringify(!Number.isFinite(min) ? lo : hi)}`;
+        return;
+      }
+      if (!(min < max)) {
+        this.lockError = `Colour min (${min}) must be below Colour max (${max})`;
+        return;
+      }
+      this.lockError = null;
+      this.dispatchEvent(new ColourLockEvent({ min, max }));
+    };
+    return html`<span class="lockrange">
+      <label>min <input data-lock-min inputmode="decimal" aria-label="Colour min" .value=${String(Number(d.range.min.toPrecision(6)))} @change=${typed} /></label>
+      <label>max <input data-lock-max inputmode="decimal" aria-label="Colour max" .value=${String(Number(d.range.max.toPrecision(6)))} @change=${typed} /></label>
+      <button class="lock" data-unlock @click=${() => ((this.lockError = null), this.dispatchEvent(new ColourLockEvent(null)))} title="Back to the auto, noise-aware range">Unlock</button>
+      ${this.lockError ? html`<span class="error" role="alert">${this.lockError}</span>` : null}
+    </span>`;
+  }
+
   override render() {
     const d = this.data;
     const b = this.plotBox();
@@ -310,6 +370,7 @@ export class LabHeatmap extends LitElement {
         ? html`<div class="legend">
             <span class="muted">${d.valueLabel}</span>
             ${d.rangeNote ? html`<span class="note" data-range-rule title=${d.rangeNote.words}>${d.rangeNote.short}</span>` : null}
+            ${this.lockable && !d.difference ? this.lockControl(d) : null}
             ${legendNotes(d).map((n) => (n.hatch ? html`<span><span class="swatch overflow-swatch"></span>${n.words}</span>` : html`<span class="note">${n.words}</span>`))}
           </div>`
         : null}

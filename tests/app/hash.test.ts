@@ -38,6 +38,10 @@ function randomState(rng: Rng): LabState {
   for (const o of OVERLAYS) s.view.overlays[o] = rng.uniform() < 0.5;
   s.view.camera = rng.uniform() < 0.5 ? null : [Number((rng.uniform() * 360 - 180).toFixed(2)), Number((rng.uniform() * 80).toFixed(2)), Number((1 + rng.uniform() * 5).toFixed(2))];
   s.view.preset = rng.uniform() < 0.5 ? null : pick(rng, PRESETS).id;
+  if (rng.uniform() < 0.5) {
+    const lo = Number((rng.uniform() * 40 - 30).toPrecision(6));
+    s.view.colourLock = { field: pick(rng, SHOWN_FIELDS), min: lo, max: Number((lo + 0.001 + rng.uniform() * 20).toPrecision(6)) };
+  }
   return s;
 }
 
@@ -45,7 +49,7 @@ describe('URL hash table', () => {
   it('holds every config field of the core FIELDS table, plus the view fields', () => {
     const keys = HASH_FIELDS.map((f) => f.key);
     for (const name of FIELD_NAMES) expect(keys).toContain(name);
-    for (const v of ['field', 'rho', 'cmp', 'backend', 'ov', 'embed', 'cam', 'preset']) expect(keys).toContain(v);
+    for (const v of ['field', 'rho', 'cmp', 'backend', 'ov', 'embed', 'cam', 'lock', 'preset']) expect(keys).toContain(v);
     expect(new Set(keys).size).toBe(keys.length);
   });
 
