@@ -225,24 +225,39 @@ function hqr(a: Float64Array, n: number, s: number, wr: Float64Array, wi: Float6
               z = r / sc;
               q /= p;
               r /= p;
-              for (let j = k; j <= nn; j++) {
-                p = A(k, j) + q * A(k + 1, j);
-                if (k !== nn - 1) {
-                  p += r * A(k + 2, j);
-                  a[(k + 2) * s + j] -= p * z;
-                }
-                a[(k + 1) * s + j] -= p * y;
-                a[k * s + j] -= p * x;
-              }
+              // The row and column updates, with the three-row case apart from the two-row one
+              // (the last k) so that the inner loops have no branch; the same operations in the
+              // same order as the published loop.
+              const r0 = k * s;
+              const r1 = r0 + s;
+              const r2 = r1 + s;
               const mmin = nn < k + 3 ? nn : k + 3;
-              for (let i = l; i <= mmin; i++) {
-                p = x * A(i, k) + y * A(i, k + 1);
-                if (k !== nn - 1) {
-                  p += z * A(i, k + 2);
-                  a[i * s + k + 2] -= p * r;
+              if (k !== nn - 1) {
+                for (let j = k; j <= nn; j++) {
+                  const pj = a[r0 + j] + q * a[r1 + j] + r * a[r2 + j];
+                  a[r2 + j] -= pj * z;
+                  a[r1 + j] -= pj * y;
+                  a[r0 + j] -= pj * x;
                 }
-                a[i * s + k + 1] -= p * q;
-                a[i * s + k] -= p;
+                for (let i = l; i <= mmin; i++) {
+                  const o = i * s + k;
+                  const pi = x * a[o] + y * a[o + 1] + z * a[o + 2];
+                  a[o + 2] -= pi * r;
+                  a[o + 1] -= pi * q;
+                  a[o] -= pi;
+                }
+              } else {
+                for (let j = k; j <= nn; j++) {
+                  const pj = a[r0 + j] + q * a[r1 + j];
+                  a[r1 + j] -= pj * y;
+                  a[r0 + j] -= pj * x;
+                }
+                for (let i = l; i <= mmin; i++) {
+                  const o = i * s + k;
+                  const pi = x * a[o] + y * a[o + 1];
+                  a[o + 1] -= pi * q;
+                  a[o] -= pi;
+                }
               }
             }
           }
