@@ -26,7 +26,7 @@ const hashPort: HashPort = {
 
 // Tests of long runs (device loss, oversized sweeps) set __labConfirmAboveMs before the page loads, so they run without the question.
 const confirmAboveMs = (window as unknown as { __labConfirmAboveMs?: number }).__labConfirmAboveMs ?? CONFIRM_ABOVE_MS;
-const store = new LabStore(runner, hashPort, (choice) => backends.select(choice), spectrumWorkerPort(), confirmAboveMs);
+const store = new LabStore(runner, hashPort, (choice, kernel) => backends.select(choice, kernel), spectrumWorkerPort(), confirmAboveMs);
 // Back/forward and hand-edited hashes.
 window.addEventListener('popstate', () => store.loadHash(location.hash));
 window.addEventListener('hashchange', () => store.loadHash(location.hash));
@@ -57,7 +57,7 @@ const stopCalibrate = store.subscribe((s) => {
   void probe.then(async (p) => {
     if (p.available && !p.isFallback) return;
     await backends.calibrate();
-    store.showBackend((await backends.select('auto')).info);
+    store.showBackend((await backends.select('auto', store.snapshot.state.view.kernel)).info);
   });
 });
 

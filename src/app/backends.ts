@@ -16,7 +16,7 @@ import { PoolReferenceEngine } from './pool-engine.ts';
 import { fastest, PROBE_CONFIG, probeWebGl2, timeCandidates, timingWords, type WebGl2Probe } from './calibrate.ts';
 import { ResilientEngine } from './resilient-engine.ts';
 
-import type { BackendChoice } from './state.ts';
+import type { BackendChoice, KernelChoice } from './state.ts';
 
 export type { BackendChoice };
 
@@ -85,6 +85,8 @@ export class Backends {
   /** auto's measurement where only software GPUs answer (null until calibrate() ran). */
   private calibration: Promise<{ winner: Kind; words: string }> | null = null;
   private measured: { winner: Kind; words: string } | null = null;
+  /** The WebGPU engine's step kernels (the link's `kernel=`): the WebGPU engine is made with them. */
+  private kernel: KernelChoice = 'auto';
 
   /** Start probing WebGPU now (the page calls this first, so the probe overlaps start-up). */
   warmUp(): Promise<WebGpuProbe> {
@@ -116,7 +118,8 @@ export class Backends {
     // spectrum (seconds at N = 512) happens off the page's thread; if a worker cannot host
     // the CPU or WebGPU engine, it runs here (gpu.js only runs hosted: it would block the page).
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-    if (kind === 'webgpu') return HostedEngine.create('webgpu', 0).catch(() => WebGpuEngine.create(gpu));
+    const variant = this.kernel;
+    if (kind === 'webgpu') return HostedEngine.create('webgpu', 0, variant).catch(() => WebGpuEngine.create(gpu, { variant }));
     if (kind === 'gpujs') return HostedEngine.create('gpujs', 0);
     if (kind === 'cpu') return HostedEngine.create('cpu', cores()).catch(() => createBrowserCpuEngine({ workers: cores() }));
     return Promise.resolve(new PoolReferenceEngine(cores()));
@@ -191,8 +194,24 @@ export class Backends {
     return `${gpuWords}; ${glWords}`;
   }
 
-  /** The engine for a choice, with the reasons in words. Never rejects: falls back and says why. */
-  async select(choice: BackendChoice): Promise<SelectedBackend> {
+  /**
+   * Other WebGPU kernels than the engine at hand was made with: it is disposed, and the next
+   * WebGPU run makes one with these (a tiled and a persistent engine are never both held).
+   */
+  private useKernel(kernel: KernelChoice): void {
+    if (kernel === this.kernel) return;
+    this.kernel = kernel;
+    const made = this.engines.get('webgpu');
+    this.engines.delete('webgpu');
+    void made?.then((e) => e.dispose(), () => undefined);
+  }
+
+  /**
+   * The engine for a choice (the WebGPU engine with the step kernels `kernel`), with the reasons
+   * in words. Never rejects: falls back and says why.
+   */
+  async select(choice: BackendChoice, kernel: KernelChoice): Promise<SelectedBackend> {
+    this.useKernel(kernel);
     // In auto, a slow probe (a software adapter on a busy machine can take a second) must not
     // hold up the first picture: after PROBE_WAIT_MS this run goes to the CPU engine.
     const pending: WebGpuProbe = { available: false, description: 'probe still running', isFallback: false };
@@ -208,7 +227,8 @@ export class Backends {
         const late = webgpu === pending ? this.probeDone : null;
         const lateWords = late ? (late.available ? `WebGPU adapter ${late.description} answered after this run had started` : `WebGPU unavailable (${late.description})`) : '';
         const whyNow = late ? why.replace('WebGPU unavailable (probe still running)', lateWords) : why;
-        return { choice, engine: engine.name, adapter: engine.adapter, why: whyNow + notice, webgpu: late ?? webgpu };
+        const kernelWords = kind === 'webgpu' && this.kernel !== 'auto' ? `; ${this.kernel} kernels, as the link asks (kernel=${this.kernel})` : '';
+        return { choice, engine: engine.name, adapter: engine.adapter, why: whyNow + kernelWords + notice, webgpu: late ?? webgpu };
       };
       return { engine, info: info(), refresh: info };
     };

@@ -7,6 +7,7 @@ import { AbortError, type Engine } from '../core/engine.ts';
 import { GRID_NAMES } from '../core/field.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
+import type { WebGpuVariantChoice } from '../engine/policy.ts';
 import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
 const ctx = self as unknown as {
@@ -18,13 +19,13 @@ const ctx = self as unknown as {
 let engine: Engine | null = null;
 const runs = new Map<number, AbortController>();
 
-async function init(kind: HostedKind, workers: number): Promise<void> {
+async function init(kind: HostedKind, workers: number, variant: WebGpuVariantChoice): Promise<void> {
   try {
     engine =
       kind === 'cpu'
         ? createBrowserCpuEngine({ workers })
         : kind === 'webgpu'
-          ? await WebGpuEngine.create(ctx.navigator.gpu)
+          ? await WebGpuEngine.create(ctx.navigator.gpu, { variant })
           : // gpu.js (~500 kB) is fetched only where the gpujs engine is used; it draws on an OffscreenCanvas here.
             (await import('../engine/gpujs/engine.ts')).GpuJsEngine.create({ mode: 'webgl2' });
     ctx.postMessage({ type: 'ready', name: engine.name, adapter: engine.adapter });
@@ -65,7 +66,7 @@ async function testAction(id: number, action: HostTestAction): Promise<void> {
 
 ctx.onmessage = (e) => {
   const m = e.data;
-  if (m.type === 'init') void init(m.kind, m.workers);
+  if (m.type === 'init') void init(m.kind, m.workers, m.variant);
   else if (m.type === 'run') void run(m.id, m.config);
   else if (m.type === 'abort') runs.get(m.id)?.abort();
   else if (m.type === 'test') void testAction(m.id, m.action);

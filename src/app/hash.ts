@@ -15,10 +15,12 @@ import {
   COMPARE_OPTIONS,
   defaultState,
   DEFAULT_VIEW,
+  KERNEL_CHOICES,
   OVERLAYS,
   SHOWN_FIELDS,
   type BackendChoice,
   type CompareMode,
+  type KernelChoice,
   type LabState,
   type Overlay,
   type ShownField,
@@ -75,14 +77,15 @@ function configField(name: FieldName): HashField {
   };
 }
 
-function enumView<K extends 'field' | 'compare' | 'backend'>(key: string, prop: K, options: readonly string[]): HashField {
+function enumView<K extends 'field' | 'compare' | 'backend' | 'kernel'>(key: string, prop: K, options: readonly string[], what = ''): HashField {
   return {
     key,
     write: (s) => (s.view[prop] === DEFAULT_VIEW[prop] ? null : String(s.view[prop])),
     read: (s, raw) => {
-      if (!options.includes(raw)) return `${key}: ${quote(raw)} is not allowed; expected one of ${options.join(', ')}`;
+      if (!options.includes(raw)) return `${key}: ${quote(raw)} is not allowed; expected one of ${options.join(', ')}${what}`;
       if (prop === 'field') s.view.field = raw as ShownField;
       else if (prop === 'backend') s.view.backend = raw as BackendChoice;
+      else if (prop === 'kernel') s.view.kernel = raw as KernelChoice;
       else s.view.compare = raw as CompareMode;
       return null;
     },
@@ -103,6 +106,7 @@ const VIEW_FIELDS: HashField[] = [
   },
   enumView('cmp', 'compare', COMPARE_OPTIONS),
   enumView('backend', 'backend', BACKEND_CHOICES),
+  enumView('kernel', 'kernel', KERNEL_CHOICES, " (the WebGPU engine's kernels; auto: tiled on a hardware GPU, persistent on a software one)"),
   {
     key: 'ov',
     write: (s) => {

@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.ts';
 import type { Progress } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
+import type { WebGpuVariantChoice } from '../engine/policy.ts';
 
 export type HostedKind = 'cpu' | 'webgpu' | 'gpujs';
 
@@ -9,7 +10,7 @@ export type HostedKind = 'cpu' | 'webgpu' | 'gpujs';
 export type HostTestAction = 'lose-device' | 'live-buffers' | 'lose-context';
 
 export type ToHost =
-  | { type: 'init'; kind: HostedKind; workers: number }
+  | { type: 'init'; kind: HostedKind; workers: number; variant: WebGpuVariantChoice }
   | { type: 'run'; id: number; config: Config }
   | { type: 'abort'; id: number }
   | { type: 'dispose' }

@@ -8,6 +8,7 @@
 import type { Config } from '../core/config.ts';
 import { AbortError, type Engine, type EngineName, type RunOptions } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
+import type { WebGpuVariantChoice } from '../engine/policy.ts';
 import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
 /** How long a worker may take to answer an abort before it is replaced (ms). */
@@ -32,6 +33,7 @@ export class HostedEngine implements Engine {
     readonly adapter: string,
     private readonly kind: HostedKind,
     private readonly workers: number,
+    private readonly variant: WebGpuVariantChoice,
   ) {
     this.attach(worker);
   }
@@ -45,13 +47,16 @@ export class HostedEngine implements Engine {
     };
   }
 
-  /** Start the worker and the engine in it; rejects with the engine's own message if it cannot start. */
-  static async create(kind: HostedKind, workers: number): Promise<HostedEngine> {
-    const w = await HostedEngine.spawn(kind, workers);
-    return new HostedEngine(w.worker, w.name as EngineName, w.adapter, kind, workers);
+  /**
+   * Start the worker and the engine in it (for WebGPU, with the step kernels `variant`); rejects
+   * with the engine's own message if it cannot start.
+   */
+  static async create(kind: HostedKind, workers: number, variant: WebGpuVariantChoice = 'auto'): Promise<HostedEngine> {
+    const w = await HostedEngine.spawn(kind, workers, variant);
+    return new HostedEngine(w.worker, w.name as EngineName, w.adapter, kind, workers, variant);
   }
 
-  private static spawn(kind: HostedKind, workers: number): Promise<{ worker: Worker; name: string; adapter: string }> {
+  private static spawn(kind: HostedKind, workers: number, variant: WebGpuVariantChoice): Promise<{ worker: Worker; name: string; adapter: string }> {
     const worker = new Worker(new URL('./engine-host-worker.ts', import.meta.url), { type: 'module', name: `rnnlab-${kind}-host` });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<FromHost>) => {
@@ -67,7 +72,7 @@ export class HostedEngine implements Engine {
         worker.terminate();
         reject(new Error(`the engine worker did not start: ${e.message || 'unknown error'}`));
       };
-      const msg: ToHost = { type: 'init', kind, workers };
+      const msg: ToHost = { type: 'init', kind, workers, variant };
       worker.postMessage(msg);
     });
   }
@@ -84,7 +89,7 @@ export class HostedEngine implements Engine {
     this.unanswered.clear();
     this.worker.terminate();
     this.restarts++;
-    this.restarting = HostedEngine.spawn(this.kind, this.workers).then(
+    this.restarting = HostedEngine.spawn(this.kind, this.workers, this.variant).then(
       (w) => {
         this.restarting = null;
         if (this.disposed) return void w.worker.terminate();

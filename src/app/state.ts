@@ -5,7 +5,7 @@
  */
 import { ACTIVATIONS, DEFAULT_CONFIG, type Activation, type Config } from '../core/config.ts';
 import { MENU_GRIDS, STATISTICS, type GridName, type MenuKey } from '../core/statistics.ts';
-import type { BackendChoice } from '../engine/policy.ts';
+import type { BackendChoice, WebGpuVariantChoice as KernelChoice } from '../engine/policy.ts';
 import { DEFAULT_TRAIN, type TrainSettings } from './train-settings.ts';
 
 /** The fields the plots can show, by their URL names: the menu entries of the statistics table. */
@@ -30,6 +30,9 @@ export type Overlay = (typeof OVERLAYS)[number];
 
 /** Which engine computes (the one list, in src/engine/policy.ts): auto (the rule in backends.ts) or one forced by name. */
 export { BACKEND_CHOICES, type BackendChoice } from '../engine/policy.ts';
+
+/** The WebGPU engine's step kernels: auto (tiled on hardware, persistent on a software adapter) or one by name (`#kernel=`). */
+export { WEBGPU_VARIANT_CHOICES as KERNEL_CHOICES, type WebGpuVariantChoice as KernelChoice } from '../engine/policy.ts';
 
 /**
  * Compare mode: off, the activation of configuration B (same W0, inputs and sweep as A), or
@@ -79,6 +82,11 @@ export interface ViewState {
   preset: string | null;
   /** Which engine computes: auto (the rule in backends.ts) or one forced by name. */
   backend: BackendChoice;
+  /**
+   * The WebGPU engine's step kernels (persistent or tiled, engine/webgpu/plan.ts), or auto: the
+   * engine's own rule. Only the link sets it (`#kernel=tiled`): for comparing the two on one GPU.
+   */
+  kernel: KernelChoice;
 }
 
 export interface LabState {
@@ -98,6 +106,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   colourLock: null,
   preset: null,
   backend: 'auto',
+  kernel: 'auto',
 });
 
 export function defaultState(): LabState {

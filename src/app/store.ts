@@ -15,7 +15,7 @@ import { decodeHash, encodeHash } from './hash.ts';
 import { LiveRow, type LiveRowResult } from './live-row.ts';
 import { presetById, presetState } from './presets.ts';
 import type { RunController, RunProgress } from './runner.ts';
-import { compareConfig, SHOWN_FIELDS, type BackendChoice, type LabState, type ViewState } from './state.ts';
+import { compareConfig, SHOWN_FIELDS, type BackendChoice, type KernelChoice, type LabState, type ViewState } from './state.ts';
 
 export interface RunStatus {
   status: 'idle' | 'running' | 'failed';
@@ -121,8 +121,8 @@ export interface HashPort {
 
 type Listener = (s: Snapshot) => void;
 
-/** Gives the engine for a backend choice (backends.ts in the browser; a fake in Node tests). */
-export type BackendPort = (choice: BackendChoice) => Promise<SelectedBackend>;
+/** Gives the engine for a backend choice, with the WebGPU kernels asked for (backends.ts in the browser; a fake in Node tests). */
+export type BackendPort = (choice: BackendChoice, kernel: KernelChoice) => Promise<SelectedBackend>;
 
 /**
  * Computes the eigenvalues of a config's W0 off the page's thread (spectrum-client.ts in the
@@ -193,6 +193,14 @@ export function staleness(s: Snapshot): string | null {
   return `These plots show an earlier run (${shown}), not the settings on the left`;
 }
 
+/**
+ * What names the engine a view computes on, for the cache and the measured speeds: the backend
+ * choice, and the WebGPU kernels where they were asked for by name and WebGPU may run them.
+ */
+export function engineKey(view: Pick<ViewState, 'backend' | 'kernel'>): string {
+  return view.kernel !== 'auto' && (view.backend === 'webgpu' || view.backend === 'auto') ? `${view.backend}/kernel=${view.kernel}` : view.backend;
+}
+
 function cacheKey(c: Config, backend: string): string {
   return `${backend}|${FIELD_NAMES.map((k) => String(c[k])).join('|')}`;
 }
@@ -206,8 +214,8 @@ export class LabStore {
   private cache = new Map<string, GradientField>();
   private replaceTimer: ReturnType<typeof setTimeout> | null = null;
   private requestSerial = 0;
-  /** Fastest arithmetic rate measured per engine choice, FLOP/ms, and where it was measured. */
-  private speed = new Map<BackendChoice, SpeedRecord>();
+  /** Fastest arithmetic rate measured per engine (engineKey), FLOP/ms, and where it was measured. */
+  private speed = new Map<string, SpeedRecord>();
   /** The request the user said yes to (its cache keys), so it does not ask again. */
   private confirmedKey: string | null = null;
   /** The W0 whose eigenvalues are being computed, if any. */
@@ -401,9 +409,9 @@ export class LabStore {
   /** Compute the state again even where a cached or imported field exists (the Recompute button). */
   rerun(): void {
     const { config, view } = this.snap.state;
-    this.cache.delete(cacheKey(config, view.backend));
+    this.cache.delete(cacheKey(config, engineKey(view)));
     const configB = compareConfig(config, view.compare);
-    if (configB) this.cache.delete(cacheKey(configB, view.backend));
+    if (configB) this.cache.delete(cacheKey(configB, engineKey(view)));
     void this.recompute();
   }
 
@@ -491,7 +499,7 @@ export class LabStore {
     const choice = this.snap.state.view.backend;
     const b = this.snap.backend;
     const hardwareGpu = b !== null && b.engine === 'webgpu' && b.webgpu.available && !b.webgpu.isFallback;
-    const selected = await this.backends(choice !== 'auto' || hardwareGpu ? choice : 'cpu');
+    const selected = await this.backends(choice !== 'auto' || hardwareGpu ? choice : 'cpu', this.snap.state.view.kernel);
     return selected.engine.run(config, { signal });
   }
 
@@ -512,7 +520,7 @@ export class LabStore {
     // A drag changed the config without computing the sweep: whatever comes next computes it.
     const needsRun =
       this.snap.dragging ||
-      cacheKey(prev.config, prev.view.backend) !== cacheKey(state.config, state.view.backend) ||
+      cacheKey(prev.config, engineKey(prev.view)) !== cacheKey(state.config, engineKey(state.view)) ||
       prev.view.compare !== state.view.compare ||
       !this.snap.result;
     if (!keepLive) this.liveRow.stop();
@@ -556,12 +564,12 @@ export class LabStore {
   private requestKey(): string {
     const { config, view } = this.snap.state;
     const b = compareConfig(config, view.compare);
-    return [config, ...(b ? [b] : [])].map((c) => cacheKey(c, view.backend)).join('||');
+    return [config, ...(b ? [b] : [])].map((c) => cacheKey(c, engineKey(view))).join('||');
   }
 
   /** How long `flops` of work takes on the chosen engine, from the fastest rate measured on it. */
-  private estimate(be: BackendChoice, flops: number): RunEstimate {
-    const m = this.speed.get(be);
+  private estimate(engine: string, flops: number): RunEstimate {
+    const m = this.speed.get(engine);
     const p = predictMs(m, flops);
     const basis = m
       ? `${m.engine} computes about ${(p.flopPerMs / 1e6).toPrecision(3)} GFLOP/s here, after ${formatDuration(m.minMs)} of fixed cost per run (measured on this page's runs${m.big.ms < SHORT_RUN_MS ? ', all of them short: the real time may well be shorter' : ''})`
@@ -576,10 +584,13 @@ export class LabStore {
     const configB = compareConfig(config, view.compare);
     const wanted = configB ? [config, configB] : [config];
     const be: BackendChoice = view.backend;
-    const missing = wanted.filter((c) => !this.cache.has(cacheKey(c, be)));
+    const kernel = view.kernel;
+    // The cache and the speeds are per engine: the choice, and the WebGPU kernels where named.
+    const ek = engineKey(view);
+    const missing = wanted.filter((c) => !this.cache.has(cacheKey(c, ek)));
     const finish = (wallMs: number, fresh: GradientField[]) => {
-      const a = this.cache.get(cacheKey(config, be));
-      const b = configB ? this.cache.get(cacheKey(configB, be)) : null;
+      const a = this.cache.get(cacheKey(config, ek));
+      const b = configB ? this.cache.get(cacheKey(configB, ek)) : null;
       if (!a || b === undefined) return;
       const ran = fresh.length > 0 ? fresh : [a, ...(b ? [b] : [])];
       const wall = fresh.length > 0 ? wallMs : ran.reduce((s, f) => s + f.meta.wallMs, 0);
@@ -607,14 +618,14 @@ export class LabStore {
       finish(0, []);
       // Served from the cache after switching engines: the badge names the engine of this choice.
       if (this.snap.backend?.choice !== be) {
-        void this.backends(be).then((sel) => {
+        void this.backends(be, kernel).then((sel) => {
           if (serial === this.requestSerial) this.update({ backend: sel.refresh?.() ?? sel.info });
         });
       }
       return;
     }
     const flops = missing.reduce((sum, c) => sum + sweepFlops(c), 0);
-    const estimate = this.estimate(be, flops);
+    const estimate = this.estimate(ek, flops);
     const key = this.requestKey();
     if (estimate.ms > this.confirmAboveMs && this.confirmedKey !== key) {
       // Ask first; a run in flight for earlier settings is of no use any more.
@@ -627,7 +638,7 @@ export class LabStore {
       run: { status: 'running', fraction: 0, phase: 'starting', startedAt: performance.now(), message: '', estimateMs: estimate.ms },
     });
     performance.mark('lab:select-backend');
-    const selected = await this.backends(be);
+    const selected = await this.backends(be, kernel);
     performance.mark('lab:run-start');
     if (serial !== this.requestSerial) return;
     if (this.snap.backend !== selected.info) this.update({ backend: selected.info });
@@ -644,14 +655,14 @@ export class LabStore {
     performance.mark('lab:run-end');
     // A lost GPU may have been replaced (or fallen back) during the run: the badge says so.
     if (selected.refresh) this.update({ backend: selected.refresh() });
-    const rec = this.speed.get(be);
+    const rec = this.speed.get(ek);
     const ran = { flops, ms: outcome.wallMs };
-    this.speed.set(be, {
+    this.speed.set(ek, {
       engine: selected.info.engine,
       minMs: Math.min(rec?.minMs ?? Infinity, ran.ms),
       big: rec && rec.big.flops >= ran.flops ? rec.big : ran,
     });
-    for (const f of outcome.fields) this.remember(f, be);
+    for (const f of outcome.fields) this.remember(f, ek);
     finish(outcome.wallMs, outcome.fields);
   }
 

@@ -10,6 +10,14 @@ import type { EngineName } from '../core/engine.ts';
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'gpujs', 'cpu', 'reference'] as const satisfies readonly (EngineName | 'auto')[];
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+/**
+ * The WebGPU engine's step kernels a user can ask for, in the lab (`#kernel=`) and the CLI
+ * (`--webgpu-variant`): auto (tiled on a hardware adapter, persistent on a fallback or software
+ * one such as SwiftShader) or one by name (engine/webgpu/plan.ts KERNEL_VARIANTS).
+ */
+export const WEBGPU_VARIANT_CHOICES = ['auto', 'persistent', 'tiled'] as const;
+export type WebGpuVariantChoice = (typeof WEBGPU_VARIANT_CHOICES)[number];
+
 /** gpu.js needs a browser's WebGL2, so Node (the CLI, the bench) offers the other choices. */
 export type NodeBackendChoice = Exclude<BackendChoice, 'gpujs'>;
 export const NODE_BACKEND_CHOICES: readonly NodeBackendChoice[] = BACKEND_CHOICES.filter((c): c is NodeBackendChoice => c !== 'gpujs');

@@ -7,7 +7,7 @@ import { parseConfig } from '../core/config.ts';
 import type { Engine } from '../core/engine.ts';
 import { ReferenceEngine } from '../core/reference.ts';
 import { createNodeCpuEngine } from '../engine/cpu/pool-node.ts';
-import { isSoftwareRenderer, NODE_BACKEND_CHOICES, type NodeBackendChoice } from '../engine/policy.ts';
+import { isSoftwareRenderer, NODE_BACKEND_CHOICES, type NodeBackendChoice, type WebGpuVariantChoice } from '../engine/policy.ts';
 import { WebGpuEngine, type WebGpuEngineOptions } from '../engine/webgpu/index.ts';
 import { dawnGpu } from './dawn.ts';
 
@@ -42,9 +42,7 @@ async function timeOnce(engine: Engine): Promise<number> {
   return performance.now() - t0;
 }
 
-/** The WebGPU kernels' shape a user can ask for: auto (tiled on hardware adapters, persistent on software ones) or one by name. */
-export const WEBGPU_VARIANT_CHOICES = ['auto', 'persistent', 'tiled'] as const;
-export type WebGpuVariantChoice = (typeof WEBGPU_VARIANT_CHOICES)[number];
+export { WEBGPU_VARIANT_CHOICES, type WebGpuVariantChoice } from '../engine/policy.ts';
 
 export interface NodeEngineOptions {
   /** The WebGPU engine's kernels (default auto). */

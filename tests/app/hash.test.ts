@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHash, encodeHash, HASH_FIELDS } from '../../src/app/hash.ts';
 import { PRESETS } from '../../src/app/presets.ts';
-import { BACKEND_CHOICES, COMPARE_OPTIONS, defaultState, OVERLAYS, SHOWN_FIELDS, type LabState } from '../../src/app/state.ts';
+import { BACKEND_CHOICES, COMPARE_OPTIONS, defaultState, KERNEL_CHOICES, OVERLAYS, SHOWN_FIELDS, type LabState } from '../../src/app/state.ts';
 import { checkConfig, FIELDS, FIELD_NAMES } from '../../src/core/config.ts';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -34,6 +34,7 @@ function randomState(rng: Rng): LabState {
   s.view.rho = Number((rng.uniform() * 10).toPrecision(6));
   s.view.compare = pick(rng, COMPARE_OPTIONS);
   s.view.backend = pick(rng, BACKEND_CHOICES);
+  s.view.kernel = pick(rng, KERNEL_CHOICES);
   s.view.embed = rng.uniform() < 0.5;
   for (const o of OVERLAYS) s.view.overlays[o] = rng.uniform() < 0.5;
   s.view.camera = rng.uniform() < 0.5 ? null : [Number((rng.uniform() * 360 - 180).toFixed(2)), Number((rng.uniform() * 80).toFixed(2)), Number((1 + rng.uniform() * 5).toFixed(2))];
@@ -49,7 +50,7 @@ describe('URL hash table', () => {
   it('holds every config field of the core FIELDS table, plus the view fields', () => {
     const keys = HASH_FIELDS.map((f) => f.key);
     for (const name of FIELD_NAMES) expect(keys).toContain(name);
-    for (const v of ['field', 'rho', 'cmp', 'backend', 'ov', 'embed', 'cam', 'lock', 'preset']) expect(keys).toContain(v);
+    for (const v of ['field', 'rho', 'cmp', 'backend', 'kernel', 'ov', 'embed', 'cam', 'lock', 'preset']) expect(keys).toContain(v);
     expect(new Set(keys).size).toBe(keys.length);
   });
 
@@ -77,6 +78,26 @@ describe('URL hash table', () => {
     expect(d.state.config.activation).toBe('relu');
     expect(d.problems).toHaveLength(1);
     expect(d.problems[0].message).toMatch(/Hidden size N must be a whole number between 1 and 1024; you entered 5000/);
+  });
+
+  it("carries the WebGPU kernels (kernel=persistent|tiled|auto), and refuses another name by the field's key", () => {
+    for (const kernel of ['persistent', 'tiled'] as const) {
+      const s = defaultState();
+      s.view.backend = 'webgpu';
+      s.view.kernel = kernel;
+      expect(encodeHash(s)).toBe(`backend=webgpu&kernel=${kernel}`);
+      const d = decodeHash(`#${encodeHash(s)}`);
+      expect(d.problems).toEqual([]);
+      expect(d.state.view).toEqual(s.view);
+    }
+    // auto is the default: not written.
+    expect(decodeHash('#kernel=auto').state.view.kernel).toBe('auto');
+    expect(encodeHash(decodeHash('#kernel=auto').state)).toBe('');
+    const bad = decodeHash('#kernel=fast&seed=9&backend=webgpu');
+    expect(bad.state.view.kernel).toBe('auto');
+    expect(bad.state.config.seed).toBe(9);
+    expect(bad.state.view.backend).toBe('webgpu');
+    expect(bad.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^kernel: "fast" is not allowed; expected one of auto, persistent, tiled/)]);
   });
 
   it('reports unknown keys, repeated keys, and cross-field rules (rhoMin <= rhoMax)', () => {
