@@ -11,7 +11,10 @@
  *
  * Prints the numbers and writes bench/results/drag-<time>.json with the machine and its load.
  *
- *   node --import ./src/node/register.mjs bench/drag.ts [--frames 40] [--seconds 5] [--engine cpu,reference,webgpu] [--no-browser]
+ * With --profile the page is the unminified build, traced and profiled during the drag, and each
+ * task over 50 ms is printed with its parts (script by function, style, layout, paint, GC).
+ *
+ *   node --import ./src/node/register.mjs bench/drag.ts [--frames 40] [--seconds 5] [--engine cpu,reference,webgpu] [--no-browser] [--profile]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +24,7 @@ import type { Engine } from '../src/core/engine.ts';
 import { previewConfigs } from '../src/core/spectrum-edit.ts';
 import { ensureVulkanDriver } from '../src/node/vulkan.ts';
 import { startLab } from '../tests/e2e/harness.ts';
+import { describeLongTasks, longTasks, TRACE_CATEGORIES, type LongTask } from './long-tasks.ts';
 import { nodeBenchEngines } from './engines.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { median } from './workloads.ts';
@@ -30,6 +34,8 @@ const { values: args } = parseArgs({
     frames: { type: 'string', default: '40' },
     seconds: { type: 'string', default: '5' },
     'no-browser': { type: 'boolean', default: false },
+    /** Trace the drag (devtools.timeline) and take a CPU profile: print what each long task was made of (unminified build). */
+    profile: { type: 'boolean', default: false },
     engine: { type: 'string' },
   },
 });
@@ -113,6 +119,10 @@ interface BrowserResult {
   liveEngines: string[];
   longTasksMs: number[];
   longestTaskMs: number | null;
+  /** Over the drag: updates per component (its tag), resize-observer callbacks, WebGL draw calls. */
+  counts: Record<string, number>;
+  /** With --profile: what each long task was made of. */
+  profiled: LongTask[] | null;
 }
 
 type PageHook = {
@@ -120,14 +130,46 @@ type PageHook = {
 };
 
 async function browserDrag(): Promise<BrowserResult> {
-  const lab = await startLab();
+  const lab = await startLab({ minify: !args.profile });
   try {
     const page = await lab.browser.newPage({ viewport: { width: 1280, height: 800 } });
     // The Node loader keeps function names with a __name helper that the page does not have.
     await page.addInitScript('window.__name = (f) => f;');
     await page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: number[][] };
+      const w = window as unknown as { __longTasks: number[][]; __counts: Record<string, number> };
       w.__longTasks = [];
+      // What the page redoes during the drag: component updates (per tag), resize-observer
+      // callbacks and WebGL draw calls, counted from here on (reset when the drag starts).
+      w.__counts = {};
+      const count = (k: string) => (w.__counts[k] = (w.__counts[k] ?? 0) + 1);
+      const RO = window.ResizeObserver;
+      window.ResizeObserver = class extends RO {
+        constructor(cb: ResizeObserverCallback) {
+          super((entries, obs) => {
+            count('resize-observer');
+            cb(entries, obs);
+          });
+        }
+      };
+      for (const name of ['drawElements', 'drawArrays'] as const) {
+        const proto = WebGL2RenderingContext.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+        const f = proto[name];
+        proto[name] = function (this: unknown, ...a: unknown[]) {
+          count('webgl-draw');
+          return f.apply(this, a);
+        };
+      }
+      const define = customElements.define.bind(customElements);
+      customElements.define = (tag: string, cls: CustomElementConstructor, o?: ElementDefinitionOptions) => {
+        const proto = cls.prototype as { update?: (...a: unknown[]) => unknown };
+        const update = proto.update;
+        if (update)
+          proto.update = function (this: unknown, ...a: unknown[]) {
+            count(tag);
+            return update.apply(this, a);
+          };
+        define(tag, cls, o);
+      };
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) w.__longTasks.push([e.startTime, e.duration]);
       }).observe({ type: 'longtask', buffered: true });
@@ -162,6 +204,7 @@ async function browserDrag(): Promise<BrowserResult> {
     await page.evaluate(() => {
       const w = window as unknown as { __lab: PageHook; __drag: { live: number[]; engines: string[]; frames: number; stop: boolean; start: number } };
       w.__drag = { live: [], engines: [], frames: 0, stop: false, start: performance.now() };
+      (window as unknown as { __counts: Record<string, number> }).__counts = {};
       let last: unknown = null;
       const tick = () => {
         const d = w.__drag;
@@ -182,6 +225,12 @@ async function browserDrag(): Promise<BrowserResult> {
     const metrics = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
     await page.mouse.move(at.x, at.y);
     await page.mouse.down();
+    if (args.profile) {
+      await lab.browser.startTracing(page, { categories: TRACE_CATEGORIES });
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const m0 = await metrics();
     // The drag itself: one pointer move per animation frame for dragSeconds (as a hand at display
     // rate), back and forth between |lambda_1| = 0.85 and 1.25 once every 2 s, dispatched in the
@@ -208,8 +257,16 @@ async function browserDrag(): Promise<BrowserResult> {
       const w = window as unknown as { __drag: { live: number[]; engines: string[]; frames: number; stop: boolean; start: number }; __longTasks: number[][] };
       w.__drag.stop = true;
       const long = w.__longTasks.filter(([start]) => start >= w.__drag.start).map(([, d]) => d);
-      return { ...w.__drag, long, seconds: (performance.now() - w.__drag.start) / 1000 };
+      const counts = { ...(window as unknown as { __counts: Record<string, number> }).__counts };
+      return { ...w.__drag, long, counts, seconds: (performance.now() - w.__drag.start) / 1000 };
     });
+    let profiled: LongTask[] | null = null;
+    if (args.profile) {
+      const { profile } = await cdp.send('Profiler.stop');
+      const trace = JSON.parse((await lab.browser.stopTracing()).toString('utf8')) as { traceEvents: Parameters<typeof longTasks>[0] };
+      profiled = longTasks(trace.traceEvents, profile);
+      for (const line of describeLongTasks(profiled)) console.log(line);
+    }
     await page.mouse.up();
     const cpu = (k: string) => (m1[k] ?? NaN) - (m0[k] ?? NaN);
     return {
@@ -225,6 +282,8 @@ async function browserDrag(): Promise<BrowserResult> {
       liveEngines: [...new Set(drag.engines)],
       longTasksMs: drag.long,
       longestTaskMs: drag.long.length ? Math.max(...drag.long) : null,
+      counts: drag.counts,
+      profiled,
     };
   } finally {
     await lab.close();
@@ -246,6 +305,7 @@ if (!args['no-browser']) {
       `main thread over the drag: ${(browser.mainThreadCpuSeconds * 1000).toFixed(0)} ms CPU, ${(browser.mainThreadTaskSeconds * 1000).toFixed(0)} ms in tasks (wall), ${(browser.scriptSeconds * 1000).toFixed(0)} ms script; ` +
       `${((browser.mainThreadCpuSeconds * 1000) / Math.max(1, browser.pointerMoves)).toFixed(1)} ms CPU per pointer move`,
   );
+  console.log(`redone during the drag: ${Object.entries(browser.counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
 const loadAtEnd = loadavg()[0];
 console.log(`load average: ${machine.loadAverageAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at the end (other processes share this machine)`);

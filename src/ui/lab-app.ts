@@ -34,6 +34,7 @@ import './lab-export.ts';
 import './lab-heatmap.ts';
 import './lab-presets.ts';
 import './lab-rate.ts';
+import type { SliceData } from './lab-slice.ts';
 import './lab-slice.ts';
 import './lab-slider.ts';
 import './lab-spectrum.ts';
@@ -409,6 +410,11 @@ export class LabApp extends LitElement {
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
   private plotsMemo: { result: RunResult; field: ShownField; lock: ColourLock | null; plots: Plots } | null = null;
+  /** The slice last derived: of a live row (rho null) or of a result at the slider's value. */
+  private sliceMemo: { source: NonNullable<Snapshot['live']> | RunResult; field: ShownField; rho: number | null; k: number; slice: SliceData } | null = null;
+  private derivativeMemo: DerivativeData | null = null;
+  /** The last snapshot before the drag in progress (heldSnapshot); null when nothing is dragged. */
+  private beforeDrag: Snapshot | null = null;
   private rateMemo: { result: RunResult; rate: RateData } | null = null;
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
   /** Re-renders the elapsed time and time left once a second while a run computes. */
@@ -485,6 +491,8 @@ export class LabApp extends LitElement {
     this.unsubscribe?.();
     this.unsubscribe = this.store?.subscribe((s) => {
       const wasRunning = this.snap?.run.status === 'running';
+      if (!s.dragging) this.beforeDrag = null;
+      else if (!this.beforeDrag && this.snap && !this.snap.dragging) this.beforeDrag = this.snap;
       this.snap = s;
       if (s.run.status === 'running' && !wasRunning) {
         // Re-render once the delay has passed so the bar appears for long runs only.
@@ -521,15 +529,48 @@ export class LabApp extends LitElement {
   /**
    * The slice the chart shows (the test hook reads it): the slider's row of the result, or while
    * an eigenvalue is dragged the live row (k stays the result's row, where the plots mark it).
+   * Memoised on what it is made of, so a re-render for anything else gives the chart the same
+   * slice object and does not redraw it (a drag re-renders the page twice a frame).
    */
   slice() {
     const s = this.snap;
-    if (s?.live) {
-      const f = s.live.field;
-      const live = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0], s.state.view.field);
-      return { k: s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1, slice: live.slice, live: true };
+    if (!s) return null;
+    const field = s.state.view.field;
+    const m = this.sliceMemo;
+    let slice: SliceData | null;
+    let k: number;
+    if (s.live) {
+      // The live row's slice depends on the live row alone (not on the slider moving with the drag).
+      k = s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1;
+      if (m && m.source === s.live && m.field === field && m.rho === null) slice = m.slice;
+      else {
+        const f = s.live.field;
+        slice = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0], field).slice;
+        this.sliceMemo = { source: s.live, field, rho: null, k, slice };
+      }
+      return { k, slice, live: true };
     }
-    return s?.result ? { ...deriveSlice(s.result, s.state.view.rho, s.state.view.field), live: false } : null;
+    if (!s.result) return null;
+    if (m && m.source === s.result && m.field === field && m.rho === s.state.view.rho) return { k: m.k, slice: m.slice, live: false };
+    const d = deriveSlice(s.result, s.state.view.rho, field);
+    this.sliceMemo = { source: s.result, field, rho: s.state.view.rho, k: d.k, slice: d.slice };
+    return { ...d, live: false };
+  }
+
+  /**
+   * The snapshot the panels that show the last full sweep draw: while an eigenvalue is dragged,
+   * the one from before the drag. Only the slice chart, the slider and the eigenvalue plot
+   * follow the pointer; the surface, heatmaps, rate and derivative panels, presets and settings
+   * keep their pre-drag properties (so Lit leaves them alone: re-rendering them, the 3D view
+   * above all on a software GL, made the drag's long tasks) and catch up when it ends.
+   */
+  private heldSnapshot(s: Snapshot): Snapshot {
+    return s.dragging && this.beforeDrag ? this.beforeDrag : s;
+  }
+
+  /** The result row the plots mark for a snapshot (the slider's), or -1. */
+  private markerK(s: Snapshot): number {
+    return s.result && s.result.a.K > 0 ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1;
   }
 
   /** The eigenvalue editor's state (init spectrum, not embedded), or null: the plot only shows. */
@@ -560,6 +601,8 @@ export class LabApp extends LitElement {
    * rested 120 ms on a new row (a request in flight for another row is dropped).
    */
   private requestPreactivations(): void {
+    // A drag holds the panel at its row from before the drag (heldSnapshot): nothing to ask yet.
+    if (this.snap?.dragging) return;
     const r = this.snap?.result;
     const k = this.slice()?.k ?? -1;
     if (!r || k < 0 || (this.preact?.result === r && this.preact.k === k)) return;
@@ -585,23 +628,31 @@ export class LabApp extends LitElement {
     }, 120);
   }
 
-  /** What the derivative panel draws. */
+  /** What the derivative panel draws (the same object while nothing in it changed, so the panel is not redrawn). */
   private derivative(): DerivativeData | null {
-    const r = this.snap?.result;
+    const s = this.snap;
+    const r = s?.result;
     const sl = this.slice();
-    if (!r || !sl) return null;
-    const p = this.preact?.result === r && this.preact.k === sl.k ? this.preact : null;
+    if (!s || !r || !sl) return null;
+    // During a drag: the row of the slider before it (heldSnapshot), not the live row's value.
+    const k = s.dragging ? this.markerK(this.heldSnapshot(s)) : sl.k;
+    const rho = s.dragging ? (r.a.rho[k] ?? sl.slice.rho) : sl.slice.rho;
+    const p = this.preact?.result === r && this.preact.k === k ? this.preact : null;
     // The row shown until the new one arrives is the old row's only when it is of this run.
-    const row = p?.row && p.row.rho === r.a.rho[sl.k] ? p.row : null;
-    return {
+    const row = p?.row && p.row.rho === r.a.rho[k] ? p.row : null;
+    const note = p?.note ?? '';
+    const m = this.derivativeMemo;
+    if (m && m.a.params === r.a.config && (m.b?.params ?? null) === (r.b?.config ?? null) && m.row === row && m.note === note && m.rho === rho && m.T === r.a.T) return m;
+    this.derivativeMemo = {
       a: { activation: r.a.config.activation, params: r.a.config, tag: r.b ? 'A' : '' },
       b: r.b ? { activation: r.b.config.activation, params: r.b.config, tag: 'B' } : null,
       row,
-      note: p?.note ?? '',
+      note,
       axis: sweepAxis(r.a.config).symbol,
-      rho: sl.slice.rho,
+      rho,
       T: r.a.T,
     };
+    return this.derivativeMemo;
   }
 
   /** The derivative panel as drawn now (curves, the histogram at its step, what computed it), for its export. */
@@ -886,8 +937,10 @@ export class LabApp extends LitElement {
     const { config, view } = s.state;
     const plots = this.plots();
     const sl = this.slice();
-    const k = sl?.k ?? -1;
-    const preset = presetById(view.preset) ?? null;
+    // The row the plots of the last sweep mark: during a drag, the one from before it (heldSnapshot).
+    const held = this.heldSnapshot(s);
+    const k = s.dragging ? this.markerK(held) : (sl?.k ?? -1);
+    const preset = presetById(held.state.view.preset) ?? null;
     const compare = !!s.result?.b && !!plots?.b;
     const aName = compareName(s.result?.a.config ?? config, view.compare);
     const bName = s.result?.b ? compareName(s.result.b.config, view.compare) : '';
@@ -925,9 +978,9 @@ export class LabApp extends LitElement {
                   </div>`
                 : null}
               <h2 class="side">Presets</h2>
-              <lab-presets .preset=${preset} ?modified=${preset ? !presetMatches(preset, config) : false}></lab-presets>
+              <lab-presets .preset=${preset} ?modified=${preset ? !presetMatches(preset, held.state.config) : false}></lab-presets>
               <h2 class="side" style="margin-top:12px">Settings</h2>
-              <lab-controls .config=${config} .drafts=${s.drafts} .errors=${s.fieldErrors}></lab-controls>
+              <lab-controls .config=${held.state.config} .drafts=${held.drafts} .errors=${held.fieldErrors}></lab-controls>
             </aside>`}
         <section class="plots ${stale ? 'stale' : ''}" aria-label="Plots">
           <div class="bar">

@@ -96,10 +96,23 @@ export function prefersDark(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
 }
 
-/** The page's type scale (--s in index.html: 1 at 1280x720, larger on big screens), for plot margins. */
+/** uiScale's last reading, until the window is resized (--s follows media queries on its size alone). */
+let scaleRead: number | null = null;
+
+/**
+ * The page's type scale (--s in index.html: 1 at 1280x720, larger on big screens), for plot
+ * margins. Read once per window size: getComputedStyle in a chart's render forced a style
+ * recalculation of the page in the middle of every frame of a drag.
+ */
 export function uiScale(el: Element): number {
+  if (scaleRead !== null) return scaleRead;
   const v = parseFloat(getComputedStyle(el).getPropertyValue('--s'));
-  return Number.isFinite(v) && v > 0 ? v : 1;
+  const scale = Number.isFinite(v) && v > 0 ? v : 1;
+  // Not yet on the page, the element has no computed style: read again next time.
+  if (!el.isConnected) return scale;
+  scaleRead = scale;
+  addEventListener('resize', () => (scaleRead = null), { once: true });
+  return scale;
 }
 
 /** Text inside the SVG plots (heatmap axes, slice chart, spectrum). */

@@ -29,11 +29,14 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** Build dist into a temp dir, serve it, launch Chromium (offline: with the service worker, vite.config.ts). */
-export async function startLab(options: { offline?: boolean } = {}): Promise<Lab> {
+/**
+ * Build dist into a temp dir, serve it, launch Chromium (offline: with the service worker,
+ * vite.config.ts; minify false: a build whose profiles name the functions, for benchmarks).
+ */
+export async function startLab(options: { offline?: boolean; minify?: boolean } = {}): Promise<Lab> {
   const outDir = mkdtempSync(join(tmpdir(), 'rnnlab-e2e-'));
   // Mode e2e: the build with the test hooks (__LAB_TEST_HOOKS__); a production build has none.
-  await build({ root: ROOT, mode: options.offline ? 'e2e-offline' : 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  await build({ root: ROOT, mode: options.offline ? 'e2e-offline' : 'e2e', logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false, ...(options.minify === false ? { minify: false } : {}) } });
   const server = await serveDirectory(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', args: CHROME_ARGS });
   return {
