@@ -80,10 +80,29 @@ export interface Snapshot {
   spectrumMessage: string | null;
 }
 
+/** One drag frame's request: A's row (and B's in compare mode) as the engines run it and as the slice shows it (previewConfigs). */
+interface LiveJob {
+  runA: Config;
+  shownA: Config;
+  runB: Config | null;
+  shownB: Config | null;
+}
+
+/** One drag frame's rows, as the engines computed them. */
+interface LiveRows {
+  a: GradientField;
+  b: GradientField | null;
+}
+
 /** The one-row field of a drag: `field` is that row in the sweep's own terms (K = 1, its axis). */
 export interface LiveSlice {
   field: GradientField;
-  /** The run's wall time, ms (one drag frame's compute). */
+  /**
+   * In compare mode, B's row for the same dragged spectrum (B is A with another activation or
+   * untied weights, so it always shares A's eigenvalues), computed in the same job; else null.
+   */
+  fieldB: GradientField | null;
+  /** The job's wall time, ms (one drag frame's compute: A's row, and B's in compare mode). */
   wallMs: number;
   /** The engine that computed it. */
   engine: string;
@@ -244,14 +263,14 @@ export class LabStore {
       live: null,
       spectrumMessage: null,
     };
-    this.liveRow = new LiveRow<Config>(
-      (config, signal) => this.runRow(config, signal),
+    this.liveRow = new LiveRow<LiveJob, LiveRows>(
+      (job, signal) => this.runLive(job, signal),
       (r) => this.showLive(r),
       (message) => this.update({ spectrumMessage: `the live row failed: ${message}` }),
     );
   }
 
-  private readonly liveRow: LiveRow<Config>;
+  private readonly liveRow: LiveRow<LiveJob, LiveRows>;
   /** Whether this drag has written its history entry yet (its first write pushes one, the rest replace it). */
   private dragPushed = false;
 
@@ -477,8 +496,10 @@ export class LabStore {
     this.update({ state, dragging: true, drafts: {}, fieldErrors: {}, spectrumMessage: null, run: IDLE, confirm: null });
     this.writeHash(this.dragPushed ? 'replace' : 'push');
     this.dragPushed = true;
-    const { run, shown } = previewConfigs(state.config, value);
-    this.liveRow.request(run, shown);
+    const a = previewConfigs(state.config, value);
+    const configB = compareConfig(state.config, state.view.compare);
+    const b = configB ? previewConfigs(configB, value) : null;
+    this.liveRow.request({ runA: a.run, shownA: a.shown, runB: b?.run ?? null, shownB: b?.shown ?? null });
   }
 
   /** The drag ended: stop the live row (its last result stays on the slice) and compute the full sweep. */
@@ -503,12 +524,24 @@ export class LabStore {
     return selected.engine.run(config, { signal });
   }
 
-  private showLive(r: LiveRowResult<Config>): void {
+  /**
+   * One drag frame: A's row, and in compare mode B's, on the engine runRow picks for each. Both
+   * are asked for at once: one engine computes them one after the other (the CPU engine splits
+   * each row's sequences over its workers), two different engines side by side; the frame shows
+   * when both are in, so A and B are always of the same spectrum.
+   */
+  private async runLive(job: LiveJob, signal: AbortSignal): Promise<LiveRows> {
+    const [a, b] = await Promise.all([this.runRow(job.runA, signal), job.runB ? this.runRow(job.runB, signal) : null]);
+    return { a, b };
+  }
+
+  private showLive(r: LiveRowResult<LiveJob, LiveRows>): void {
     // The engine ran the row in its own terms (on the outlier axis: the moved outlier at rho = 1):
     // the slice draws it as row value of the sweep, with the sweep's axis and labels.
-    const value = r.tag.rhoMin;
-    const field: GradientField = { ...r.field, config: r.tag, rho: Float64Array.of(value), K: 1 };
-    this.update({ live: { field, wallMs: r.wallMs, engine: r.field.meta.backend } });
+    const asShown = (f: GradientField, shown: Config): GradientField => ({ ...f, config: shown, rho: Float64Array.of(shown.rhoMin), K: 1 });
+    const { a, b } = r.value;
+    const fieldB = b && r.job.shownB ? asShown(b, r.job.shownB) : null;
+    this.update({ live: { field: asShown(a, r.job.shownA), fieldB, wallMs: r.wallMs, engine: a.meta.backend } });
   }
 
   dismissLinkProblems(): void {

@@ -540,12 +540,12 @@ export class LabApp extends LitElement {
     let slice: SliceData | null;
     let k: number;
     if (s.live) {
-      // The live row's slice depends on the live row alone (not on the slider moving with the drag).
+      // The live rows' slice (A's, and B's in compare mode) depends on them alone, not on the slider moving with the drag.
       k = s.result ? nearestRhoIndex(s.result.a.rho, s.state.view.rho) : -1;
       if (m && m.source === s.live && m.field === field && m.rho === null) slice = m.slice;
       else {
         const f = s.live.field;
-        slice = deriveSlice({ a: f, b: null, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0], field).slice;
+        slice = deriveSlice({ a: f, b: s.live.fieldB, wallMs: s.live.wallMs, msPerStep: s.live.wallMs / f.T, gflops: 0, finishedAt: 0 }, f.rho[0], field).slice;
         this.sliceMemo = { source: s.live, field, rho: null, k, slice };
       }
       return { k, slice, live: true };
@@ -581,7 +581,7 @@ export class LabApp extends LitElement {
     const shown = shownSpectrum(config, value);
     if (!shown) return null;
     const axis = sweepAxis(config).symbol;
-    const liveNote = s.live ? `live row: ${s.live.wallMs.toFixed(0)} ms on ${s.live.engine}` : null;
+    const liveNote = s.live ? `live ${s.live.fieldB ? 'rows A and B' : 'row'}: ${s.live.wallMs.toFixed(0)} ms on ${s.live.engine}` : null;
     return {
       spectrum: shown.spectrum,
       editor: {

@@ -30,10 +30,10 @@ describe('LiveRow', () => {
   it('runs one at a time; a newer request replaces the waiting one; results come in request order', async () => {
     const { runs, runner } = controlledRunner();
     const shown: number[] = [];
-    const live = new LiveRow<number>(runner, (r) => shown.push(r.tag), (m) => shown.push(-1 * m.length));
-    live.request(cfg(1), 1);
-    live.request(cfg(2), 2);
-    live.request(cfg(3), 3);
+    const live = new LiveRow<Config, GradientField>(runner, (r) => shown.push(r.job.seed), (m) => shown.push(-1 * m.length));
+    live.request(cfg(1));
+    live.request(cfg(2));
+    live.request(cfg(3));
     await tick();
     expect(runs.map((r) => r.seed)).toEqual([1]);
     runs[0].finish();
@@ -51,9 +51,9 @@ describe('LiveRow', () => {
   it('stop() aborts the run in flight, drops the waiting request and shows nothing of them', async () => {
     const { runs, runner } = controlledRunner();
     const shown: number[] = [];
-    const live = new LiveRow<number>(runner, (r) => shown.push(r.tag), () => shown.push(-1));
-    live.request(cfg(1), 1);
-    live.request(cfg(2), 2);
+    const live = new LiveRow<Config, GradientField>(runner, (r) => shown.push(r.job.seed), () => shown.push(-1));
+    live.request(cfg(1));
+    live.request(cfg(2));
     await tick();
     live.stop();
     await tick();
@@ -61,7 +61,7 @@ describe('LiveRow', () => {
     expect(runs.map((r) => r.seed)).toEqual([1]);
     expect(shown).toEqual([]);
     // A later drag starts afresh.
-    live.request(cfg(4), 4);
+    live.request(cfg(4));
     await tick();
     runs[1].finish();
     await tick();

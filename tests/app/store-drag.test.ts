@@ -60,6 +60,38 @@ describe('dragging an eigenvalue', () => {
     expect(link.state.view.rho).toBe(1.2);
   });
 
+  it('in compare mode B follows the drag too: tied A and untied B, both rows of the dragged spectrum, equal to the sweep rows the drag ends with', async () => {
+    // The "RNN versus deep feed-forward" comparison: B = A with untied weights, on the same spectrum.
+    const { store, engine } = setup(`${HASH}&cmp=untied`);
+    store.start();
+    await until(store, (s) => s.result?.b != null && s.run.status === 'idle');
+    const before = engine.started.length;
+    for (const re of [1.05, 1.2]) store.editSpectrum({ kind: 'move', index: 0, re, im: 0 }, 'drag');
+    const live = await until(store, (s) => s.live !== null && s.live.field.rho[0] === 1.2);
+    const b = live.live!.fieldB!;
+    expect(b).not.toBeNull();
+    expect(b.config.weights).toBe('untied');
+    expect(b.config.outliers).toBe('1.2,0');
+    expect(b.rho[0]).toBe(1.2);
+    // Each drag frame ran one row of A and one of B, never a sweep.
+    const during = engine.started.slice(before);
+    expect(during.every((c) => c.rhoCount === 1)).toBe(true);
+    expect(during.filter((c) => c.weights === 'untied').length).toBe(during.filter((c) => c.weights === 'tied').length);
+
+    store.endDrag();
+    const done = await until(store, (s) => s.run.status === 'idle' && s.result?.b != null && s.result.b.config.outliers === '1.2,0');
+    const k = nearestRhoIndex(done.result!.b!.rho, 1.2);
+    expect(done.result!.b!.rho[k]).toBeCloseTo(1.2, 12);
+    // The float64 reference computed both: B's live row is B's sweep row at |lambda_1| = 1.2, to
+    // rounding (the row alone moves the outlier to 1.2 directly, the sweep by the rank-one update).
+    const T = done.result!.b!.T;
+    const sweepRow = done.result!.b!.grids.gradLog10Mean.subarray(k * T, (k + 1) * T);
+    for (let t = 0; t < T; t++) expect(Math.abs(sweepRow[t] - b.grids.gradLog10Mean[t])).toBeLessThan(1e-9);
+    // And B is not A: untied layers do not compound the outlier the way the tied W does.
+    const a = live.live!.field.grids.gradLog10Mean;
+    expect(Math.abs(a[0] - b.grids.gradLog10Mean[0])).toBeGreaterThan(1e-3);
+  });
+
   it('refuses an edit it cannot make and says why, changing nothing', async () => {
     const { store } = setup(HASH);
     store.start();
