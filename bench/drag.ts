@@ -14,7 +14,10 @@
  * With --profile the page is the unminified build, traced and profiled during the drag, and each
  * task over 50 ms is printed with its parts (script by function, style, layout, paint, GC).
  *
- *   node --import ./src/node/register.mjs bench/drag.ts [--frames 40] [--seconds 5] [--engine cpu,reference,webgpu] [--no-browser] [--profile]
+ * With --compare MODE the page is in compare mode (B = A with activation MODE, or untied), whose
+ * drag computes B's row with A's in every frame.
+ *
+ *   node --import ./src/node/register.mjs bench/drag.ts [--frames 40] [--seconds 5] [--engine cpu,reference,webgpu] [--no-browser] [--profile] [--compare untied]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +39,8 @@ const { values: args } = parseArgs({
     'no-browser': { type: 'boolean', default: false },
     /** Trace the drag (devtools.timeline) and take a CPU profile: print what each long task was made of (unminified build). */
     profile: { type: 'boolean', default: false },
+    /** Compare mode in the browser drag (e.g. untied: B = A with untied weights, computed live with A). */
+    compare: { type: 'string' },
     engine: { type: 'string' },
   },
 });
@@ -121,6 +126,8 @@ interface BrowserResult {
   longestTaskMs: number | null;
   /** Over the drag: updates per component (its tag), resize-observer callbacks, WebGL draw calls. */
   counts: Record<string, number>;
+  /** Tasks over 50 ms from the release until the full sweep is on screen (not part of the drag's budget). */
+  afterReleaseLongTasksMs: number[];
   /** With --profile: what each long task was made of. */
   profiled: LongTask[] | null;
 }
@@ -174,7 +181,7 @@ async function browserDrag(): Promise<BrowserResult> {
         for (const e of list.getEntries()) w.__longTasks.push([e.startTime, e.duration]);
       }).observe({ type: 'longtask', buffered: true });
     });
-    const hash = Object.entries({ init: 'spectrum', bulk: BASE.bulk, outliers: BASE.outliers, sweep: 'outlier', rhoMin: 0.8, rhoMax: 1.3, rhoCount: 26, rho: 0.9 })
+    const hash = Object.entries({ init: 'spectrum', bulk: BASE.bulk, outliers: BASE.outliers, sweep: 'outlier', rhoMin: 0.8, rhoMax: 1.3, rhoCount: 26, rho: 0.9, ...(args.compare ? { cmp: args.compare } : {}) })
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
     await page.goto(`${lab.url}#${hash}`);
@@ -267,7 +274,14 @@ async function browserDrag(): Promise<BrowserResult> {
       profiled = longTasks(trace.traceEvents, profile);
       for (const line of describeLongTasks(profiled)) console.log(line);
     }
+    // The release: the full sweep of the new spectrum runs, and every panel redraws once with it.
+    const released = await page.evaluate(() => performance.now());
     await page.mouse.up();
+    await idle();
+    const afterRelease = await page.evaluate(
+      (from) => (window as unknown as { __longTasks: number[][] }).__longTasks.filter(([start]) => start >= from).map(([, d]) => d),
+      released,
+    );
     const cpu = (k: string) => (m1[k] ?? NaN) - (m0[k] ?? NaN);
     return {
       seconds: drag.seconds,
@@ -283,6 +297,7 @@ async function browserDrag(): Promise<BrowserResult> {
       longTasksMs: drag.long,
       longestTaskMs: drag.long.length ? Math.max(...drag.long) : null,
       counts: drag.counts,
+      afterReleaseLongTasksMs: afterRelease,
       profiled,
     };
   } finally {
@@ -292,7 +307,7 @@ async function browserDrag(): Promise<BrowserResult> {
 
 const machine = describeMachine();
 console.log(`machine: ${machineLine(machine)}; Vulkan: ${vulkan}`);
-console.log(`drag frame: N = ${BASE.hidden}, T = ${BASE.steps}, S = ${BASE.samples}, one row (K = 1), ${BASE.activation}, spectrum init (${BASE.bulk}, one outlier moved every frame)`);
+console.log(`${args.compare ? `compare mode in the browser: B = ${args.compare}; ` : ''}drag frame: N = ${BASE.hidden}, T = ${BASE.steps}, S = ${BASE.samples}, one row (K = 1), ${BASE.activation}, spectrum init (${BASE.bulk}, one outlier moved every frame)`);
 const node = await nodeFrames();
 const fastest = node.reduce<NodeRow | null>((b, r) => (!b || r.medianMs < b.medianMs ? r : b), null);
 if (fastest) console.log(`fastest Node engine: ${fastest.engine}, median ${fastest.medianMs.toFixed(1)} ms per drag frame (target <= 16 ms)`);
@@ -305,12 +320,14 @@ if (!args['no-browser']) {
       `main thread over the drag: ${(browser.mainThreadCpuSeconds * 1000).toFixed(0)} ms CPU, ${(browser.mainThreadTaskSeconds * 1000).toFixed(0)} ms in tasks (wall), ${(browser.scriptSeconds * 1000).toFixed(0)} ms script; ` +
       `${((browser.mainThreadCpuSeconds * 1000) / Math.max(1, browser.pointerMoves)).toFixed(1)} ms CPU per pointer move`,
   );
+  const after = browser.afterReleaseLongTasksMs;
+  console.log(`after the release (full sweep computed and drawn): ${after.length} tasks over 50 ms${after.length ? ` (${after.map((d) => d.toFixed(0)).join(', ')} ms)` : ''}`);
   console.log(`redone during the drag: ${Object.entries(browser.counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
 const loadAtEnd = loadavg()[0];
 console.log(`load average: ${machine.loadAverageAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at the end (other processes share this machine)`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/drag-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ machine, loadAverageAtEnd: loadAtEnd, config: BASE, node, fastest: fastest?.engine ?? null, browser }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, loadAverageAtEnd: loadAtEnd, config: BASE, compare: args.compare ?? 'off', node, fastest: fastest?.engine ?? null, browser }, null, 2));
 console.log(`wrote ${file}`);
 process.exit(0);

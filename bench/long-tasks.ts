@@ -15,7 +15,7 @@ interface TraceEvent {
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number } };
+  args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number }; beginData?: { dirtyObjects?: number; totalObjects?: number } };
 }
 
 interface CpuProfile {
@@ -32,6 +32,8 @@ export interface LongTask {
   parts: { name: string; ms: number }[];
   /** JavaScript self time by function (sampled), ms, largest first. */
   js: { fn: string; ms: number }[];
+  /** Each layout in the task: objects laid out of those on the page. */
+  layouts: { dirty: number; total: number }[];
 }
 
 const top = (m: Map<string, number>, n: number) =>
@@ -72,9 +74,13 @@ export function longTasks(traceEvents: TraceEvent[], profile: CpuProfile | null,
       stack.push({ e: best[j], child: 0 });
     }
     close(Infinity);
+    const layouts = best
+      .slice(i, j)
+      .filter((e) => e.name === 'Layout')
+      .map((e) => ({ dirty: e.args?.beginData?.dirtyObjects ?? NaN, total: e.args?.beginData?.totalObjects ?? NaN }));
     const js = new Map<string, number>();
     for (const s of samples) if (s.ts >= task.ts && s.ts < end) js.set(s.fn, (js.get(s.fn) ?? 0) + s.us);
-    tasks.push({ startMs: task.ts / 1000, ms: task.dur! / 1000, parts: top(self, 10), js: top(js, 12).map(({ name, ms }) => ({ fn: name, ms })) });
+    tasks.push({ startMs: task.ts / 1000, ms: task.dur! / 1000, parts: top(self, 10), js: top(js, 12).map(({ name, ms }) => ({ fn: name, ms })), layouts });
     i = j - 1;
   }
   return tasks;
@@ -102,7 +108,8 @@ function sampleTimes(profile: CpuProfile | null): { ts: number; fn: string; us: 
 export function describeLongTasks(tasks: LongTask[]): string[] {
   const lines: string[] = [];
   for (const t of tasks) {
-    lines.push(`long task ${t.ms.toFixed(0)} ms: ${t.parts.map((p) => `${p.name} ${p.ms.toFixed(1)}`).join(', ')}`);
+    const laid = t.layouts.map((l) => `${l.dirty}/${l.total}`).join(', ');
+    lines.push(`long task ${t.ms.toFixed(0)} ms: ${t.parts.map((p) => `${p.name} ${p.ms.toFixed(1)}`).join(', ')}${laid ? `; layout objects dirty/total: ${laid}` : ''}`);
     if (t.js.length) lines.push(`  js: ${t.js.map((f) => `${f.fn} ${f.ms.toFixed(1)}`).join('; ')}`);
   }
   return lines;

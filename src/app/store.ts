@@ -494,8 +494,13 @@ export class LabStore {
     }
     const value = config.sweep === 'outlier' ? state.view.rho : shownValue(this.snap);
     this.update({ state, dragging: true, drafts: {}, fieldErrors: {}, spectrumMessage: null, run: IDLE, confirm: null });
-    this.writeHash(this.dragPushed ? 'replace' : 'push');
-    this.dragPushed = true;
+    if (this.dragPushed) this.writeHash('replace');
+    else {
+      // The drag's one history entry, pushed in a task of its own: pushState is a call into the
+      // browser (profiled at up to 50 ms on a loaded machine), kept out of the pointer's frame.
+      this.dragPushed = true;
+      setTimeout(() => this.writeHash('push'), 0);
+    }
     const a = previewConfigs(state.config, value);
     const configB = compareConfig(state.config, state.view.compare);
     const b = configB ? previewConfigs(configB, value) : null;

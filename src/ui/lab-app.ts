@@ -156,6 +156,12 @@ export class LabApp extends LitElement {
         gap: 8px;
         min-height: 0;
       }
+      /* Each plot panel's size comes from the grid (or a fixed height on a phone), never from what
+         it draws: contained, a redraw inside one (the slice chart and the eigenvalue plot at every
+         frame of a drag) lays out that panel alone, not the page. */
+      .row > * {
+        contain: strict;
+      }
       .top {
         grid-template-columns: 1.25fr 1fr;
       }
