@@ -71,10 +71,10 @@ const hook = {
     const t = train.snapshot;
     return { status: t.status, iteration: t.iteration, rows: t.rows.length, checkpoints: t.checkpoints.length, divergences: t.divergences.map((d) => d.message), hasResult: !!t.result };
   },
-  /** The slice the chart shows now: its rho index and the gradient row (live: the one-row compute of a drag). */
+  /** The slice the chart shows now: its rho index and the gradient rows of A and B (live: the one-row compute of a drag). */
   slice: () => {
     const s = app.slice();
-    return s ? { k: s.k, rho: s.slice.rho, grad: Array.from(s.slice.grad), live: s.live } : null;
+    return s ? { k: s.k, rho: s.slice.rho, grad: Array.from(s.slice.grad), gradB: s.slice.gradB ? Array.from(s.slice.gradB) : null, live: s.live } : null;
   },
   /** Row k of a grid of the current result (A or B), as numbers (non-finite as null). */
   row: (k: number, grid: 'gradLog10Mean' | 'hiddenLog10Mean' = 'gradLog10Mean', which: 'a' | 'b' = 'a') => {

@@ -26,7 +26,7 @@ afterAll(async () => {
 /** Linear, so the slope at t = 1 is -log10 |lambda_1| once the outlier dominates: its sign flips at 1. */
 const HASH = 'init=spectrum&sweep=outlier&outliers=0.9,0&bulk=disk:0.5&activation=linear&hidden=16&steps=40&samples=4&rhoMin=0.8&rhoMax=1.3&rhoCount=11&rho=0.9&seed=3';
 
-type Slice = { k: number; rho: number; grad: number[]; live: boolean };
+type Slice = { k: number; rho: number; grad: number[]; gradB: number[] | null; live: boolean };
 type Hook = { slice(): Slice | null; snapshot(): { state: { config: Record<string, unknown>; view: { rho: number } }; dragging: boolean } };
 
 const sliceOf = (page: import('playwright-core').Page) => page.evaluate(() => (window as unknown as { __lab: Hook }).__lab.slice()!);
@@ -96,6 +96,38 @@ describeNeeding(CHROMIUM, 'the eigenvalue editor', () => {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-editor-dark.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'spectrum-editor-page-dark.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("in compare mode (tied A, untied B) B's row follows the drag too, live", async () => {
+    const { page, errors } = await openLab(lab, `${HASH}&cmp=untied`, { width: 1280, height: 800 });
+    const before = await sliceOf(page);
+    expect(before.gradB).not.toBeNull();
+    const handle = page.locator('lab-spectrum [data-handle="outlier-0"]');
+    await page.locator('lab-spectrum').scrollIntoViewIfNeeded();
+    const plot = (await page.locator('lab-spectrum .plot').boundingBox())!;
+    const h = (await handle.locator('circle.ring').boundingBox())!;
+    const centre = { x: plot.x + plot.width / 2, y: plot.y + plot.height / 2 };
+    const at = { x: h.x + h.width / 2, y: h.y + h.height / 2 };
+    const perUnit = (at.x - centre.x) / 0.9;
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(at.x + (i / 12) * 0.3 * perUnit, at.y);
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { __lab: Hook }).__lab.slice();
+      return s !== null && s.live && s.rho > 1.15;
+    });
+    const live = await sliceOf(page);
+    await page.mouse.up();
+    // B's live row is of the dragged spectrum: its outlier went from 0.9 to about 1.2 in every
+    // untied layer, so the gradient reaching t = 1 is larger than before the drag (seed 3 in the link).
+    expect(live.gradB).not.toBeNull();
+    expect(live.gradB!.length).toBe(before.gradB!.length);
+    expect(live.gradB![0]).toBeGreaterThan(before.gradB![0] + 0.5);
+    // And it is B's, not A's: untied layers do not compound the outlier as the tied W does.
+    expect(Math.abs(live.gradB![0] - live.grad[0])).toBeGreaterThan(0.1);
+    await waitIdle(page);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
