@@ -22,9 +22,9 @@ const trainer = createNodeCpuTrainer({ workers: 2 });
 afterAll(() => trainer.dispose());
 
 /** One step of a small random model on the float32 model against the reference: the loss and every gradient entry. */
-function checkOneStep(activation: (typeof ACTIVATIONS)[number], init: (typeof INITS)[number], options: { simd: boolean; fma?: boolean }): void {
+function checkOneStep(activation: (typeof ACTIVATIONS)[number], init: (typeof INITS)[number], options: { simd: boolean; fma?: boolean }, hidden = 11): void {
   const task = activation === 'relu' ? 'copy' : 'adding';
-  const config = parseTrainConfig({ task, length: 13, copySymbols: 2, copyAlphabet: 3, batch: 5, seed: 21, models: [{ activation, init, hidden: 11, rho: 0.95, biasInit: 0.05 }] });
+  const config = parseTrainConfig({ task, length: 13, copySymbols: 2, copyAlphabet: 3, batch: 5, seed: 21, models: [{ activation, init, hidden, rho: 0.95, biasInit: 0.05 }] });
   const shape = taskShape(config);
   const p = initialParams(config.models[0], shape, config.seed);
   const rng = new Rng(5, 1);
@@ -51,6 +51,13 @@ describe('float32 model: one step against the float64 reference', () => {
       for (const init of INITS) {
         it(`${simd ? 'SIMD' : 'TypeScript'} GEMM, ${activation}, ${init}`, () => checkOneStep(activation, init, { simd }));
       }
+    }
+  }
+  // N = 11 rounds Np and the hidden rows nH alike up to 16; at N = 8 and 64 the SIMD products
+  // skip Np - nH = 8 rows of zeros (the input, constant and padding), as at the default N = 64.
+  for (const hidden of [8, 64]) {
+    for (const activation of ['tanh', 'relu'] as const) {
+      it(`SIMD GEMM over the non-zero rows of Wa, N = ${hidden}, ${activation}`, () => checkOneStep(activation, 'gaussian', { simd: true }, hidden));
     }
   }
 });
