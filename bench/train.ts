@@ -7,14 +7,20 @@
  * load on a shared machine. Prints the figures and writes bench/results/train-<time>.json.
  *
  *   node --import ./src/node/register.mjs bench/train.ts [--iterations 3000] [--rounds 2] [--workers 2]
- *        [--trainers cpu,webgpu,numpy]
+ *        [--trainers cpu,webgpu,numpy] [--fma]
+ *
+ * --fma: the CPU trainer with relaxed-SIMD fused multiply-adds (off by default, so that the lab
+ * and the CLI train to the same numbers; Node 20 needs --experimental-wasm-relaxed-simd, which
+ * the flag switches on).
  */
 import { spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseTrainConfig } from '../src/core/train/config.ts';
 import type { Trainer } from '../src/core/trainer.ts';
+import { fmaAvailable } from '../src/engine/cpu/simd.ts';
 import { createNodeCpuTrainer } from '../src/engine/cpu/train/pool-node.ts';
 import { isSoftwareRenderer } from '../src/engine/policy.ts';
 import { WebGpuTrainer } from '../src/engine/webgpu/train/trainer.ts';
@@ -28,6 +34,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     python: { type: 'string', default: 'python3' },
     trainers: { type: 'string', default: 'cpu,webgpu,numpy' },
+    fma: { type: 'boolean', default: false },
   },
 });
 const wanted = new Set(String(args.trainers).split(','));
@@ -39,7 +46,9 @@ const models = config.models.length;
 
 const trainers: { key: string; name: string; trainer: Trainer }[] = [];
 if (wanted.has('cpu')) {
-  const cpu = createNodeCpuTrainer({ workers: Number(args.workers) });
+  if (args.fma && !fmaAvailable()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (args.fma && !fmaAvailable()) throw new Error('--fma: this Node does not run relaxed SIMD');
+  const cpu = createNodeCpuTrainer({ workers: Number(args.workers), fma: args.fma });
   trainers.push({ key: 'cpu', name: `CPU trainer (${cpu.adapter})`, trainer: cpu });
 }
 if (wanted.has('webgpu')) {

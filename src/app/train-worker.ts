@@ -17,7 +17,7 @@ import { initialParams, recurrentWeights } from '../core/train/model.ts';
 import { globalNorm } from '../core/train/optim.ts';
 import { taskShape, type Batch } from '../core/train/tasks.ts';
 import type { TrainConfig } from '../core/train/config.ts';
-import { fmaAvailable, simdAvailable } from '../engine/cpu/simd.ts';
+import { simdAvailable } from '../engine/cpu/simd.ts';
 import { F32Model } from '../engine/cpu/train/model.ts';
 import { runBuffers } from '../engine/cpu/train/protocol.ts';
 import type { FromTrainView, ToTrainView } from './train-protocol.ts';
@@ -143,7 +143,7 @@ async function gpuTrainer(): Promise<WebGpuTrainer | null> {
   return null;
 }
 
-const cpuAdapter = () => (simdAvailable() ? `float32 WebAssembly SIMD${fmaAvailable() ? ' with FMA' : ''}, one worker` : 'float32 TypeScript, one worker');
+const cpuAdapter = () => (simdAvailable() ? 'float32 WebAssembly SIMD, one worker' : 'float32 TypeScript, one worker');
 
 async function train(config: TrainConfig): Promise<void> {
   const gpu = await gpuTrainer();
@@ -179,9 +179,8 @@ async function train(config: TrainConfig): Promise<void> {
 async function trainOnCpu(config: TrainConfig, t0: number, resume?: TrainSnapshot): Promise<void> {
   const shape = taskShape(config);
   const simd = simdAvailable();
-  const fma = simd && fmaAvailable(); // relaxed SIMD's fused multiply-add where the browser runs it
   const kernels = config.models.map(
-    (m) => new CountingModel(new F32Model(m, shape, config.length, initialParams(m, shape, config.seed), { simd, fma }), m.clip),
+    (m) => new CountingModel(new F32Model(m, shape, config.length, initialParams(m, shape, config.seed), { simd }), m.clip),
   );
   const every = checkpointEvery(config);
   let lastProgress = 0;

@@ -150,16 +150,16 @@ describe('CPU trainer with relaxed-SIMD FMA', () => {
   it('0 and 2 workers bit for bit, and really fused', async () => {
     enable();
     const config = parseTrainConfig({ length: 20, batch: 6, iterations: 3, evalEvery: 1, heldout: 8, seed: 11, models: [{ hidden: 13 }, { hidden: 9, activation: 'relu', init: 'identity' }, { hidden: 10, init: 'orthogonal', clip: 0.5 }] });
-    const pooled = createNodeCpuTrainer({ workers: 2 });
+    const pooled = createNodeCpuTrainer({ workers: 2, fma: true });
     try {
       expect(pooled.adapter).toMatch(/with FMA/);
       const a = await pooled.train(config);
-      const here = await new CpuTrainer(null).train(config);
+      const here = await new CpuTrainer(null, { fma: true }).train(config);
       expect(here.rows).toEqual(a.rows);
       for (let k = 0; k < config.models.length; k++) expect(Array.from(here.models[k].checkpoints.at(-1)!.params)).toEqual(Array.from(a.models[k].checkpoints.at(-1)!.params));
       // On a CPU with FMA the fused products round differently from the plain module's somewhere.
       if (/\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
-        const plain = await new CpuTrainer(null, { fma: false }).train(config);
+        const plain = await new CpuTrainer(null).train(config);
         expect(plain.models.some((m, k) => m.checkpoints.at(-1)!.params.some((x, i) => !Object.is(x, a.models[k].checkpoints.at(-1)!.params[i])))).toBe(true);
       }
     } finally {

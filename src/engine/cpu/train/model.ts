@@ -16,8 +16,10 @@
  *   dWa        sum over (t, b) of delta_t z_t^T                            atb over the stores
  *
  * dWa's inner dimension is the T * B (step, sequence) pairs: with SIMD, simd.ts's atb reads the
- * delta and state stores as they lie ([T B, Np] row-major each) and adds ROWS_PER_SUM rows at a
- * time, summed in float32, into a float64 total. The TypeScript fallback runs it through its GEMM
+ * delta and state stores as they lie ([T B, Np] row-major each) and adds Np rows at a time,
+ * summed in float32 in row order, into a float64 total: without FMA the very sums, in the same
+ * order, that the GEMM over chunks of Np rows gave before atb existed, so runs reproduce the
+ * numbers of earlier versions (docs/train-stories.md). The TypeScript fallback runs it through its GEMM
  * by chunks of np rows (transposed copies). Stores: Z [T + 1, Bp, Np] (row 0 holds h_{-1} = 0),
  * A, R = phi'(A) and deltas [T, Bp, Np], sequence-major. Units past N have zero rows in Wa and a
  * delta of exactly 0 (the mask clears them whatever R holds there), padded sequences zero input,
@@ -34,12 +36,6 @@ import { fmaAvailable, instantiateKernels, packPanels, simdAvailable, type SimdA
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-/**
- * Rows (step, sequence pairs) per call of the weight-gradient product: each call's sums run in
- * float32 over at most this many terms (relative error about sqrt(256) * 6e-8 ~ 1e-6 typical)
- * before they are added into the float64 total.
- */
-const ROWS_PER_SUM = 256;
 
 /** A bump allocator over one WebAssembly memory: every buffer the GEMM reads or writes lives in it. */
 class Arena {
@@ -363,9 +359,9 @@ export class F32Model implements ModelKernel<Float32Array> {
   }
 
   /**
-   * dWa = sum over the `rows` (step, sequence) pairs of delta_t z_t^T into dWaT (transposed): with
-   * SIMD one atb over each ROWS_PER_SUM rows of the delta and state stores as they lie; on the
-   * fallback by chunks of np rows through the GEMM.
+   * dWa = sum over the `rows` (step, sequence) pairs of delta_t z_t^T into dWaT (transposed), by
+   * chunks of np rows: with SIMD one atb over each chunk of the delta and state stores as they
+   * lie; on the fallback through the GEMM.
    */
   private accumulateDWa(s: Stores, rows: number): void {
     const np = this.Np;
@@ -374,8 +370,8 @@ export class F32Model implements ModelKernel<Float32Array> {
     if (this.atb) {
       const { N, D } = this.layout;
       const nJ = roundUp(N + D + 1, 4); // the z entries W, U and b multiply
-      for (let r0 = 0; r0 < rows; r0 += ROWS_PER_SUM) {
-        this.atb(this.dOff + r0 * np * 4, s.hOff + r0 * np * 4, this.dWaOff, np, Math.min(ROWS_PER_SUM, rows - r0), this.nH, nJ);
+      for (let r0 = 0; r0 < rows; r0 += np) {
+        this.atb(this.dOff + r0 * np * 4, s.hOff + r0 * np * 4, this.dWaOff, np, Math.min(np, rows - r0), this.nH, nJ);
       }
       return;
     }

@@ -20,9 +20,12 @@ export interface CpuTrainerOptions {
   /** Use the WebAssembly SIMD GEMM where available (default true); false forces plain TypeScript. */
   simd?: boolean;
   /**
-   * Use relaxed-SIMD fused multiply-adds in the GEMMs where this thread runs them (default true).
-   * Decided once here and sent to every worker, so that a run's numbers do not depend on the
-   * worker count.
+   * Use relaxed-SIMD fused multiply-adds in the products where this thread runs them (default
+   * false). Decided once here and sent to every worker, so that a run's numbers do not depend on
+   * the worker count. Off by default so that the lab (whose browser may run relaxed SIMD) and
+   * the CLI (Node 20 runs it only behind a flag) train to the same numbers, those that
+   * docs/train-stories.md and the presets quote; FMA rounds differently and a long run's curve
+   * drifts from theirs.
    */
   fma?: boolean;
 }
@@ -62,7 +65,7 @@ export class CpuTrainer implements Trainer {
     if (w > 0 && !spawn) throw new Error('cpu trainer: workers > 0 needs a worker spawner (train/pool-node.ts or train/pool-browser.ts)');
     this.workers = w;
     this.simd = (options.simd ?? true) && simdAvailable();
-    this.fma = this.simd && (options.fma ?? true) && fmaAvailable();
+    this.fma = this.simd && (options.fma ?? false) && fmaAvailable();
   }
 
   get adapter(): string {
