@@ -63,6 +63,22 @@ export class LabSurface extends LitElement {
         color: #ff8c1a;
         font-weight: 600;
       }
+      /* A narrow view (surface-scene.ts NARROW_VIEW_PX): smaller labels, so they fit beside the box. */
+      .narrow .lbl {
+        font-size: calc(9.5px * var(--s, 1));
+      }
+      .narrow .lbl.axis-rho {
+        font-size: calc(12px * var(--s, 1));
+      }
+      .panel {
+        container-type: inline-size;
+      }
+      /* In a narrow panel the title keeps the room; the hint is on the view's tooltip. */
+      @container (max-width: 480px) {
+        .head .hint {
+          display: none;
+        }
+      }
       .bar {
         width: calc(58px * var(--s, 1));
         flex: 0 0 calc(58px * var(--s, 1));
@@ -113,11 +129,11 @@ export class LabSurface extends LitElement {
     return html`<div class="panel">
       <div class="head">
         <h2>${this.heading}</h2>
-        <span class="note">drag to orbit · wheel to zoom</span>
+        <span class="note hint">drag to orbit · wheel to zoom</span>
         <button @click=${() => this.scene?.resetView()} aria-label=${`Reset view of ${this.heading}`}>Reset view</button>
       </div>
       <div class="body">
-        <div class="view" role="figure" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>
+        <div class="view" role="figure" title="drag to orbit · wheel or pinch to zoom" aria-label=${`${this.heading}: 3D surface over timestep and rho`}>
           ${d || this.noWebGL ? null : html`<div class="empty">computing…</div>`}
           ${this.noWebGL
             ? html`<div class="empty lost" role="note" data-no-webgl>

@@ -190,6 +190,39 @@ describeNeeding(CHROMIUM, 'at 1280x720', () => {
       await page.close();
     }
   });
+  it('phone and tablet: every visible 3D axis label lies inside its view and none overlaps another', async () => {
+    for (const [size, hash] of [
+      [{ width: 390, height: 844 }, SMALL_HASH],
+      [{ width: 768, height: 1024 }, `${SMALL_HASH}&cmp=relu`],
+    ] as const) {
+      const { page, errors } = await openLab(lab, hash, size);
+      await expect.poll(() => page.locator('lab-surface .lbl.title').count()).toBe(hash.includes('cmp') ? 6 : 3);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.screenshot({ path: join(ARTIFACTS, `surface-labels-${size.width}.png`) });
+      expect(await cutLabels(page), `${size.width}x${size.height}`).toEqual([]);
+      const overlapping = await page.evaluate(() => {
+        const out: string[] = [];
+        for (const s of Array.from(document.querySelector('lab-app')!.shadowRoot!.querySelectorAll('lab-surface'))) {
+          const shown = Array.from(s.shadowRoot!.querySelectorAll<HTMLElement>('.lbl')).filter((l) => l.style.visibility !== 'hidden' && l.getBoundingClientRect().width > 0);
+          for (let i = 0; i < shown.length; i++)
+            for (let k = i + 1; k < shown.length; k++) {
+              const a = shown[i].getBoundingClientRect();
+              const b = shown[k].getBoundingClientRect();
+              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(`"${shown[i].textContent}" and "${shown[k].textContent}"`);
+            }
+        }
+        return out;
+      });
+      expect(overlapping, `${size.width}x${size.height}`).toEqual([]);
+      // Each axis keeps at least two of its tick labels.
+      for (const axis of ['tick-t', 'tick-rho', 'tick-v']) {
+        const kept = await page.evaluate((cls) => Array.from(document.querySelector('lab-app')!.shadowRoot!.querySelector('lab-surface')!.shadowRoot!.querySelectorAll<HTMLElement>(`.lbl.${cls}`)).filter((l) => l.style.visibility !== 'hidden').length, axis);
+        expect(kept, `${axis} at ${size.width}`).toBeGreaterThanOrEqual(2);
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
 });
 
 describeNeeding(CHROMIUM, 'accessibility', () => {

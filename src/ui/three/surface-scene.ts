@@ -66,6 +66,8 @@ export { DEFAULT_POSE, type CameraPose } from './box.ts';
  */
 /** Least time between two renders on a software GL (ms). */
 const SOFTWARE_FRAME_MS = 90;
+/** Below this view width (CSS px: a phone, a half-width panel on a tablet) the axis labels are set smaller. */
+export const NARROW_VIEW_PX = 520;
 const MESH_CAP = { hardware: { cols: 400, rows: 256 }, software: { cols: 160, rows: 96 } };
 
 /** Whether WebGL runs on a software rasteriser (SwiftShader, llvmpipe), asked once (app/calibrate.ts's probe). */
@@ -231,6 +233,8 @@ export class SurfaceScene {
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     this.labels.setSize(width, height);
+    // A narrow view (a phone, a half-width panel) sets its labels smaller (surface CSS: .narrow .lbl).
+    this.labels.domElement.classList.toggle('narrow', width < NARROW_VIEW_PX);
     this.labelsDirty = true;
     this.fitAspect(width / height);
     this.renderNow();
@@ -389,14 +393,14 @@ export class SurfaceScene {
       const x = this.xOf(t.value - 1, d.T);
       line([x, 0, Z0], [x, 0, Z0 + 0.04]);
       grid.push(x, 0, Z0, x, 0, Z1);
-      this.label(t.label, new Vector3(x, 0, Z0 + 0.1), 'tick');
+      this.label(t.label, new Vector3(x, 0, Z0 + 0.1), 'tick tick-t');
     }
     this.label('timestep t', new Vector3(0, 0, Z0 + 0.24), 'title');
     // rho ticks along the top right edge of the box (box.ts: why the marks hang down).
     for (const tick of rhoTicks(d.rho[0], d.rho[d.K - 1])) {
       line(tick.mark[0].toArray(), tick.mark[1].toArray());
       grid.push(X0, 0, tick.mark[0].z, X1, 0, tick.mark[0].z);
-      this.label(tick.label, tick.at, 'tick');
+      this.label(tick.label, tick.at, 'tick tick-rho');
     }
     this.label(d.axis ?? 'ρ', new Vector3(X1 + 0.26, H, Z0 + 0.1), 'title axis-rho');
     // Value ticks up the back-left edge.
@@ -404,7 +408,7 @@ export class SurfaceScene {
       const y = rangePosition(v.value, d.range) * H;
       line([X0, y, Z1], [X0 - 0.04, y, Z1]);
       grid.push(X0, y, Z1, X1, y, Z1);
-      this.label(v.label, new Vector3(X0 - 0.12, y, Z1), 'tick');
+      this.label(v.label, new Vector3(X0 - 0.12, y, Z1), 'tick tick-v');
     }
     this.label(d.valueLabel, new Vector3(X0 - 0.1, H + 0.12, Z1), 'title');
     const mk = (arr: number[], mat: LineBasicMaterial) => {
@@ -553,23 +557,43 @@ export class SurfaceScene {
 
   /**
    * A label centred on its anchor near the view's edge (the height's title at the back-left
-   * corner in a narrow compare-mode panel) would be cut off: shift it sideways back inside.
-   * CSS2DRenderer rewrites each transform on every render, so the shift is appended afresh.
+   * corner in a narrow compare-mode panel) would be cut off: shift it sideways (and down, or up)
+   * back inside. CSS2DRenderer rewrites each transform on every render, so the shift is appended
+   * afresh. Then, in a small view, labels would pile up (the rho ticks along the box's short
+   * edge, "timestep t" over a t tick): titles are kept, and a tick label that overlaps a label
+   * already kept is hidden (visibility, so the layout stays), in the order the axes were built.
    */
   private keepLabelsInside(): void {
     const box = this.labels.domElement.getBoundingClientRect();
     if (box.width === 0) return;
     const pad = 2;
+    const shown: CSS2DObject[] = [];
     this.dataGroup.traverse((o) => {
       if (!(o instanceof CSS2DObject) || o.element.style.display === 'none') return;
+      o.element.style.visibility = '';
       const r = o.element.getBoundingClientRect();
       let dx = 0;
       if (r.left < box.left + pad) dx = box.left + pad - r.left;
       else if (r.right > box.right - pad) dx = box.right - pad - r.right;
       let dy = 0;
       if (r.top < box.top + pad) dy = box.top + pad - r.top;
+      else if (r.bottom > box.bottom - pad) dy = box.bottom - pad - r.bottom;
       if (dx !== 0 || dy !== 0) o.element.style.transform += ` translate(${dx}px, ${dy}px)`;
+      shown.push(o);
     });
+    const kept: DOMRect[] = [];
+    const overlaps = (a: DOMRect) => kept.some((b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom);
+    const isTitle = (o: CSS2DObject) => o.element.classList.contains('title') || o.element.classList.contains('rho1');
+    // Each axis's ticks every other one first (the 1st, 3rd, ...), then the rest: a crowded axis keeps evenly spaced labels.
+    const ticks = shown.filter((o) => !isTitle(o));
+    const index = new Map<CSS2DObject, number>();
+    for (const axis of ['tick-t', 'tick-rho', 'tick-v']) ticks.filter((o) => o.element.classList.contains(axis)).forEach((o, i) => index.set(o, i));
+    const byParity = [...ticks.filter((o) => (index.get(o) ?? 0) % 2 === 0), ...ticks.filter((o) => (index.get(o) ?? 0) % 2 === 1)];
+    for (const o of [...shown.filter(isTitle), ...byParity]) {
+      const r = o.element.getBoundingClientRect();
+      if (!isTitle(o) && overlaps(r)) o.element.style.visibility = 'hidden';
+      else kept.push(r);
+    }
   }
 
   /**
