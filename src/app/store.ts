@@ -9,6 +9,7 @@ import { previewConfigs, applyEdit, type SpectrumEdit } from '../core/spectrum-e
 import type { BundleView } from '../core/bundle.ts';
 import { GRID_NAMES, nearestRhoIndex, type GradientField } from '../core/field.ts';
 import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
+import { layersHaveOwnEigenvalues } from '../core/weights.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
 import { decodeHash, encodeHash } from './hash.ts';
@@ -78,6 +79,24 @@ export interface Snapshot {
   live: LiveSlice | null;
   /** Why the last edit of the spectrum was not made, or why the live row failed; null otherwise. */
   spectrumMessage: string | null;
+  /**
+   * Untied weights whose layers have eigenvalues of their own (core/weights.ts
+   * layersHaveOwnEigenvalues): the layer the eigenvalue plot shows, and its W0_t's spectrum once
+   * computed (null while it is, with `message` saying why where it failed); null for other configs.
+   */
+  layer: LayerSpectrum | null;
+}
+
+/** The eigenvalues of one untied layer W0_t, for the plot. */
+export interface LayerSpectrum {
+  /** The matrix: W0's key and t. */
+  key: string;
+  /** The layer, 1..T. */
+  t: number;
+  /** Steps T of the result on screen (the layers there are). */
+  T: number;
+  spectrum: Spectrum | null;
+  message: string | null;
 }
 
 /** One drag frame's request: A's row (and B's in compare mode) as the engines run it and as the slice shows it (previewConfigs). */
@@ -146,9 +165,10 @@ export type BackendPort = (choice: BackendChoice, kernel: KernelChoice) => Promi
 /**
  * Computes the eigenvalues of a config's W0 off the page's thread (spectrum-client.ts in the
  * browser): large runs arrive without them (core/problem.ts) so that the first picture does not
- * wait for them; the spectrum plot fills in when they come.
+ * wait for them; the spectrum plot fills in when they come. With `layer`, those of untied weights'
+ * W0_layer instead (core/weights.ts layerSpectrum).
  */
-export type EigenvaluePort = (config: Config) => Promise<Spectrum>;
+export type EigenvaluePort = (config: Config, layer?: number) => Promise<Spectrum>;
 
 /** Fields whose W0 is the same matrix (the eigenvalues of one serve the others). */
 function w0Key(c: Config): string {
@@ -239,6 +259,8 @@ export class LabStore {
   private confirmedKey: string | null = null;
   /** The W0 whose eigenvalues are being computed, if any. */
   private eigenvaluesPending: string | null = null;
+  /** The untied layer the eigenvalue plot shows (showLayer), clamped to the result's T. */
+  private layerWanted = 1;
 
   constructor(
     private readonly runner: RunController,
@@ -262,6 +284,7 @@ export class LabStore {
       dragging: false,
       live: null,
       spectrumMessage: null,
+      layer: null,
     };
     this.liveRow = new LiveRow<LiveJob, LiveRows>(
       (job, signal) => this.runLive(job, signal),
@@ -287,7 +310,49 @@ export class LabStore {
   private update(patch: Partial<Snapshot>): void {
     this.snap = { ...this.snap, ...patch };
     for (const fn of this.listeners) fn(this.snap);
-    if (patch.result) this.fillEigenvalues();
+    if (patch.result) {
+      this.fillEigenvalues();
+      this.fillLayer();
+    }
+  }
+
+  /**
+   * Show the eigenvalues of untied layer t (1..T of the result on screen) in the plot: computed
+   * off the page's thread, as the engines build W0_t.
+   */
+  showLayer(t: number): void {
+    if (!Number.isFinite(t)) return;
+    this.layerWanted = Math.max(1, Math.round(t));
+    this.fillLayer();
+  }
+
+  /** The result on screen has untied layers of their own: ask for the wanted layer's eigenvalues. */
+  private fillLayer(): void {
+    const c = this.snap.result?.a.config;
+    if (!c || !layersHaveOwnEigenvalues(c)) {
+      if (this.snap.layer) this.update({ layer: null });
+      return;
+    }
+    const t = Math.min(this.layerWanted, c.steps);
+    const key = `${w0Key(c)}/${t}`;
+    const shown = this.snap.layer;
+    if (shown?.key === key) {
+      if (shown.T !== c.steps) this.update({ layer: { ...shown, T: c.steps } });
+      return;
+    }
+    const T = c.steps;
+    // Without a worker to compute them the plot says so rather than show the tied W0's eigenvalues.
+    this.update({ layer: { key, t, T, spectrum: null, message: this.eigenvalues ? null : 'no eigenvalue worker here' } });
+    this.eigenvalues?.(c, t).then(
+      (spectrum) => {
+        if (this.snap.layer?.key === key) this.update({ layer: { ...this.snap.layer, spectrum } });
+      },
+      (e: unknown) => {
+        // Superseded by a request for another layer: that one is on its way. Else say why.
+        const message = e instanceof Error ? e.message : String(e);
+        if (this.snap.layer?.key === key && message !== 'superseded') this.update({ layer: { ...this.snap.layer, message } });
+      },
+    );
   }
 
   /** The result on screen has no eigenvalues yet: ask for them, then give them to every field on that W0. */

@@ -9,7 +9,8 @@
  */
 import type { Config } from './config.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from './engine.ts';
-import { chosenMatrix, normalisedMatrix, type Problem } from './problem.ts';
+import { chosenMatrix, eigenvaluesOf, normalisedMatrix, type Problem } from './problem.ts';
+import { spectrum, type Spectrum } from './spectrum.ts';
 import type { OutlierDirection } from './spectrum-init.ts';
 import { untiedRefusal } from './work.ts';
 
@@ -44,7 +45,11 @@ export class UntiedMemoryError extends Error {
   }
 }
 
-function untiedStep(config: Config, t: number, shared: Float64Array | null): { W: Float64Array; direction: OutlierDirection | null } {
+/**
+ * W0_t, the matrix of layer t (1-based) of untied weights, with its outlier direction (init
+ * spectrum): index t of the W0 stream (index 0 is the tied W0). `shared` is the identity's one I.
+ */
+export function untiedMatrix(config: Config, t: number, shared: Float64Array | null = null): { W: Float64Array; direction: OutlierDirection | null } {
   if (config.init === 'spectrum') {
     const { W, chosen } = chosenMatrix(config, t);
     return { W, direction: chosen.direction };
@@ -66,7 +71,7 @@ export async function untiedWeights(config: Config, options: RunOptions = {}): P
   const out: UntiedWeights = { W: [], directions: [] };
   let lastYield = performance.now();
   for (let t = 1; t <= T; t++) {
-    const step = untiedStep(config, t, shared);
+    const step = untiedMatrix(config, t, shared);
     out.W.push(step.W);
     out.directions.push(step.direction);
     onProgress?.({ fraction: t / T, phase: `untied W0_t ${t} of ${T}` });
@@ -87,9 +92,35 @@ export function untiedWeightsSync(config: Config): UntiedWeights | null {
   const shared = config.init === 'identity' ? normalisedMatrix(config, 0) : null;
   const out: UntiedWeights = { W: [], directions: [] };
   for (let t = 1; t <= config.steps; t++) {
-    const step = untiedStep(config, t, shared);
+    const step = untiedMatrix(config, t, shared);
     out.W.push(step.W);
     out.directions.push(step.direction);
   }
   return out;
+}
+
+/**
+ * Whether untied weights' layers have eigenvalues of their own (gaussian and orthogonal inits: each
+ * W0_t a fresh draw), so that no one plot of W0 shows them; init spectrum and identity give every
+ * layer the tied W0's eigenvalues.
+ */
+export function layersHaveOwnEigenvalues(config: Pick<Config, 'weights' | 'init'>): boolean {
+  return config.weights === 'untied' && (config.init === 'gaussian' || config.init === 'orthogonal');
+}
+
+/**
+ * The spectrum of layer t's W0_t (untied weights), what the eigenvalue plot shows for them. For the
+ * gaussian and orthogonal inits each layer is its own draw: the eigenvalues (hqr.ts) and norm of
+ * exactly the matrix untiedWeights builds. For init spectrum every W0_t = Q_t B Q_t^T has B's
+ * eigenvalues and, being normal, its norm, and for identity every W0_t is I: the tied W0's spectrum.
+ */
+export function layerSpectrum(config: Config, t: number): Spectrum {
+  if (!Number.isInteger(t) || t < 1 || t > config.steps) throw new RangeError(`layer t = ${t}: expected a whole number from 1 to Steps T = ${config.steps}`);
+  if (config.init === 'spectrum' || config.init === 'identity') return eigenvaluesOf(config);
+  return spectrum(untiedMatrix(config, t).W, config.hidden);
+}
+
+/** What the eigenvalue worker answers (src/app/spectrum-worker.ts): the tied W0's spectrum, or (layer set) W0_layer's. */
+export function spectrumFor(config: Config, layer?: number): Spectrum {
+  return layer === undefined ? eigenvaluesOf(config) : layerSpectrum(config, layer);
 }

@@ -9,7 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { presetById, presetMatches } from '../app/presets.ts';
 import { COMPARE_OPTIONS, compareName, compareOptionLabel, SHOWN_FIELDS, SHOWN_LABEL, SHOWN_SHORT, type ColourLock, type CompareMode, type ShownField } from '../app/state.ts';
 import { shownValue, staleness, type LabStore, type RunResult, type Snapshot } from '../app/store.ts';
-import { sweepAxis } from '../core/config.ts';
+import { sweepAxis, type Config } from '../core/config.ts';
 import { nearestRhoIndex } from '../core/field.ts';
 import { addProblem, removeProblem, shownSpectrum } from '../core/spectrum-edit.ts';
 import type { Spectrum } from '../core/spectrum.ts';
@@ -21,7 +21,7 @@ import type { RateData } from './lab-rate.ts';
 import { exportFile, exportLossFigure, readBundleInWorker, saveFile, trainedFieldInWorker, surfaceFileName, type ExportFormat, type ExportOptions } from '../app/downloads.ts';
 import { ColourLockEvent, ExportEvent, FieldChangeEvent, ImportFileEvent, PresetEvent, RecomputeEvent, ViewChangeEvent } from './events.ts';
 import type { SpectrumEditor } from './lab-spectrum.ts';
-import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
+import { SpectrumDragEndEvent, SpectrumEditEvent, SpectrumLayerEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
 import { preactivationWorkerPort, type PreactivationPort } from '../app/preactivation-client.ts';
 import type { PreactivationRow } from '../core/preactivations.ts';
@@ -444,6 +444,7 @@ export class LabApp extends LitElement {
     this.addEventListener(RecomputeEvent.type, () => this.store?.rerun());
     this.addEventListener(SpectrumEditEvent.type, (e) => this.store?.editSpectrum(e.edit, e.mode));
     this.addEventListener(SpectrumDragEndEvent.type, () => this.store?.endDrag());
+    this.addEventListener(SpectrumLayerEvent.type, (e) => this.store?.showLayer(e.t));
     this.addEventListener('lab-surface-no-webgl', () => (this.noWebGL = true));
     this.addEventListener(TrainSettingEvent.type, (e) => this.trainSetting(e.field, e.raw));
     this.addEventListener(DerivativeStepEvent.type, (e) => (this.derivStep = e.t));
@@ -1067,7 +1068,7 @@ export class LabApp extends LitElement {
             <lab-derivative .data=${this.derivative()} .step=${this.derivStep ?? s.result?.a.T ?? 1}></lab-derivative>
             <lab-rate .data=${this.rate()} .sliceK=${k}></lab-rate>
             ${editor
-              ? html`<lab-spectrum .spectrum=${editor.spectrum} .editor=${editor.editor}></lab-spectrum>`
+              ? html`<lab-spectrum .spectrum=${editor.spectrum} .editor=${editor.editor} note=${sharedLayersNote(config)}></lab-spectrum>`
               : s.result?.a.config.sweep === 'outlier'
               ? // The outlier axis: the eigenvalues of W_k itself (its first outlier moved), not a scaled W0.
                 html`<lab-spectrum
@@ -1075,8 +1076,24 @@ export class LabApp extends LitElement {
                   .rho=${1}
                   .rhoMax=${1}
                   matrix=${`W at ${sweepAxis(s.result.a.config).symbol} = ${(sl?.slice.rho ?? view.rho).toFixed(3)}`}
+                  note=${sharedLayersNote(s.result.a.config)}
                 ></lab-spectrum>`
-              : html`<lab-spectrum .spectrum=${s.result?.a.spectrum ?? null} .rho=${sl?.slice.rho ?? view.rho} .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}></lab-spectrum>`}
+              : s.layer
+              ? // Untied gaussian or orthogonal layers: one layer's own W0_t (store.ts fillLayer), never the tied W0's.
+                html`<lab-spectrum
+                  .spectrum=${s.layer.spectrum}
+                  .rho=${sl?.slice.rho ?? view.rho}
+                  .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}
+                  matrix=${`ρ·W0_${s.layer.t}`}
+                  .layer=${{ t: s.layer.t, T: s.layer.T }}
+                  note=${s.layer.message ? `layer ${s.layer.t}: ${s.layer.message}` : ''}
+                ></lab-spectrum>`
+              : html`<lab-spectrum
+                  .spectrum=${s.result?.a.spectrum ?? null}
+                  .rho=${sl?.slice.rho ?? view.rho}
+                  .rhoMax=${s.result ? s.result.a.rho[s.result.a.K - 1] : config.rhoMax}
+                  note=${s.result ? sharedLayersNote(s.result.a.config) : ''}
+                ></lab-spectrum>`}
           </div>
         </section>
       </main>
@@ -1093,6 +1110,18 @@ export class LabApp extends LitElement {
     this.drawerOpen = false;
     this.renderRoot.querySelector<HTMLElement>('.drawer-toggle')?.focus();
   }
+}
+
+/**
+ * The eigenvalue plot's caption for untied weights whose layers all have the eigenvalues shown
+ * (init spectrum: W0_t = Q_t B Q_t^T with the same B; identity: every W0_t is I); '' otherwise
+ * (tied weights, or gaussian and orthogonal layers, which the plot shows one at a time).
+ */
+function sharedLayersNote(config: Pick<Config, 'weights' | 'init'>): string {
+  if (config.weights !== 'untied') return '';
+  if (config.init === 'spectrum') return 'untied: every layer W0_t = Q_t B Q_t^T has these eigenvalues (each its own eigenvectors Q_t)';
+  if (config.init === 'identity') return 'untied: every layer W0_t is I, the same matrix';
+  return '';
 }
 
 /** This page's address without embed=1: the full lab with the same settings. */

@@ -123,7 +123,7 @@ export class LabControls extends LitElement {
   private untiedHint(c: Config) {
     if (c.weights !== 'untied') return null;
     const refusal = untiedRefusal(c);
-    return html`<div class="hint" data-untied>${refusal ?? `${untiedCost(c)}, built before the sweep (the progress bar counts them); runs on the float64 reference engine`}</div>`;
+    return html`<div class="hint" data-untied>${refusal ?? `${untiedCost(c)}, built before the sweep (the progress bar counts them)`}</div>`;
   }
 
   private inactiveWhy(name: FieldName): string {

@@ -7,6 +7,11 @@
  * handles to drag (mouse, pen or touch: pointer events, touch-action none), to move with the
  * arrow keys (Shift: ten times the step) or to remove (Delete); + or a double click adds an
  * outlier. It only emits SpectrumEditEvent / SpectrumDragEndEvent: the store applies the edits.
+ *
+ * Untied weights give each step its own W0_t. Where the layers' eigenvalues differ (gaussian,
+ * orthogonal) the host passes one layer's spectrum and `layer`: the caption says which layer of T
+ * is shown, with controls to pick another (SpectrumLayerEvent). Where they do not (spectrum,
+ * identity), `note` says that every layer has the eigenvalues shown.
  */
 import { html, LitElement, css, svg, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -16,7 +21,7 @@ import type { BulkSpec } from '../core/spectrum-init.ts';
 import { labelledTicks } from '../export/ticks.ts';
 import { chartStyles, panelStyles, svgTextStyles } from './theme.ts';
 import { PlotSizeController } from './plot-size.ts';
-import { SpectrumDragEndEvent, SpectrumEditEvent } from './spectrum-events.ts';
+import { SpectrumDragEndEvent, SpectrumEditEvent, SpectrumLayerEvent } from './spectrum-events.ts';
 
 /** What the editor shows and allows (all positions in the plot's units: the shown network's eigenvalues). */
 export interface SpectrumEditor {
@@ -100,6 +105,34 @@ export class LabSpectrum extends LitElement {
       .muted {
         color: var(--muted);
       }
+      .caption {
+        display: flex;
+        gap: 4px 6px;
+        align-items: center;
+        flex-wrap: wrap;
+        padding: 2px 10px;
+        font-size: calc(12px * var(--s, 1));
+        color: var(--muted);
+      }
+      .caption .pick {
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+        white-space: nowrap;
+      }
+      .caption b {
+        color: var(--fg);
+        font-weight: 600;
+      }
+      .caption button {
+        font: inherit;
+        padding: 0 6px;
+      }
+      .caption input {
+        font: inherit;
+        width: 3.2em;
+        padding: 0 2px;
+      }
     `,
   ];
 
@@ -114,6 +147,10 @@ export class LabSpectrum extends LitElement {
   @property({ type: String }) matrix = 'ρ·W0';
   /** The editor (init spectrum), or null: the plot only shows. */
   @property({ attribute: false }) editor: SpectrumEditor | null = null;
+  /** Untied weights whose layers differ: the layer t of T whose W0_t is shown; null otherwise. */
+  @property({ attribute: false }) layer: { t: number; T: number } | null = null;
+  /** A caption under the heading (untied weights whose layers all have these eigenvalues; a failure), or ''. */
+  @property({ type: String }) note = '';
 
   /** The outlier last focused or dragged: what the − button removes. */
   @state() private selected = 0;
@@ -273,6 +310,37 @@ export class LabSpectrum extends LitElement {
     this.emit({ kind: 'remove', index }, 'commit');
   }
 
+  private pickLayer(t: number): void {
+    const l = this.layer;
+    if (!l || !Number.isFinite(t)) return;
+    const next = Math.min(l.T, Math.max(1, Math.round(t)));
+    if (next !== l.t) this.dispatchEvent(new SpectrumLayerEvent(next));
+  }
+
+  private renderCaption() {
+    const l = this.layer;
+    if (!l) return this.note ? html`<div class="caption" data-note>${this.note}</div>` : nothing;
+    return html`<div class="caption" data-layer=${l.t} title=${`untied weights: each layer t has its own W0_t; the plot shows the eigenvalues of layer ${l.t} of ${l.T}`}>
+      <span class="why">untied: each layer has its own W0_t</span>
+      <span class="pick">
+        layer
+        <button title="the previous layer" aria-label="previous layer" ?disabled=${l.t <= 1} @click=${() => this.pickLayer(l.t - 1)}>‹</button>
+        <input
+          type="number"
+          min="1"
+          max=${l.T}
+          step="1"
+          aria-label=${`layer t, 1 to ${l.T}`}
+          .value=${String(l.t)}
+          @change=${(e: Event) => this.pickLayer(Number((e.target as HTMLInputElement).value))}
+        />
+        <button title="the next layer" aria-label="next layer" ?disabled=${l.t >= l.T} @click=${() => this.pickLayer(l.t + 1)}>›</button>
+        of <b>${l.T}</b>
+      </span>
+      ${this.note ? html`<span class="msg">${this.note}</span>` : nothing}
+    </div>`;
+  }
+
   private renderHandles(px: (v: number) => number, py: (v: number) => number) {
     const ed = this.editor!;
     const out = [];
@@ -353,6 +421,7 @@ export class LabSpectrum extends LitElement {
       : 'eigenvalues';
     return html`<div class="panel ${ed ? 'editing' : ''}">
       <div class="head"><h2 title=${ed ? `eigenvalues of ${ed.title}` : `eigenvalues of ${this.matrix}`}>${ed ? html`Eigenvalues <span class="muted">· drag to edit</span>` : `Eigenvalues of ${this.matrix}`}</h2></div>
+      ${this.renderCaption()}
       <div
         class="plot"
         role=${ed ? 'group' : 'img'}

@@ -23,9 +23,18 @@ export class SpectrumDragEndEvent extends Event {
   }
 }
 
+/** Untied weights: show the eigenvalues of layer t's W0_t (1..T) instead. */
+export class SpectrumLayerEvent extends Event {
+  static readonly type = 'lab-spectrum-layer';
+  constructor(readonly t: number) {
+    super(SpectrumLayerEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'lab-spectrum-edit': SpectrumEditEvent;
     'lab-spectrum-drag-end': SpectrumDragEndEvent;
+    'lab-spectrum-layer': SpectrumLayerEvent;
   }
 }

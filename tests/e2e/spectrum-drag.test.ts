@@ -3,12 +3,19 @@
  * the slice from vanishing to exploding while the pointer is still down (the live row), the drag's
  * end computes the sweep and puts the spectrum in the link, and the arrow keys move it back.
  * A small config in the URL keeps it to seconds. Screenshots (light and dark) go to artifacts/.
+ * With untied gaussian weights the plot shows one layer's own W0_t, checked against the engines' matrix.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ARTIFACTS, openLab, startLab, waitIdle, type Lab } from './harness.ts';
 import { chromiumRequirement, describeNeeding } from '../helpers/requirements.ts';
+import { testSeed } from '../helpers/seed.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { buildProblem } from '../../src/core/problem.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { eigenvalues } from '../../src/core/spectrum.ts';
+import { untiedWeightsSync } from '../../src/core/weights.ts';
 
 const CHROMIUM = chromiumRequirement();
 
@@ -173,5 +180,59 @@ describeNeeding(CHROMIUM, 'the eigenvalue editor', () => {
     expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(scrollBefore);
     await page.waitForFunction((b) => decodeURIComponent(location.hash).includes(`bulk=${b}`), bulk);
     await context.close();
+  }, 120_000);
+});
+
+describeNeeding(CHROMIUM, 'the eigenvalue plot with untied weights', () => {
+  it("gaussian untied: the plot shows one layer's own W0_t (the engines' matrix), says which of T, and the › button shows the next", async () => {
+    const seed = new Rng(testSeed('spectrum e2e tests'), 1).nextU32();
+    const config = parseConfig({ init: 'gaussian', weights: 'untied', activation: 'tanh', hidden: 12, steps: 5, rhoCount: 3, samples: 2, seed });
+    const hash = `init=gaussian&weights=untied&activation=tanh&hidden=12&steps=5&rhoCount=3&samples=2&rho=1.2&seed=${seed}`;
+    const layers = untiedWeightsSync(config)!.W;
+    const { page, errors } = await openLab(lab, hash, { width: 1280, height: 800 });
+    /** The eigenvalues lab-spectrum was given, once the layer asked for is in. */
+    const plotted = async (t: number) => {
+      await page.waitForFunction((tt) => {
+        const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('lab-spectrum') as unknown as { layer: { t: number } | null; spectrum: { re: ArrayLike<number> } | null } | null;
+        return el?.layer?.t === tt && (el.spectrum?.re.length ?? 0) > 0;
+      }, t);
+      return page.evaluate(() => {
+        const el = document.querySelector('lab-app')!.shadowRoot!.querySelector('lab-spectrum') as unknown as { spectrum: { re: ArrayLike<number>; im: ArrayLike<number> } };
+        return { re: Array.from(el.spectrum.re), im: Array.from(el.spectrum.im) };
+      });
+    };
+    // Each plotted eigenvalue is one of layer t's (the same hqr on the same float64 matrix: 1e-12 at N = 12), and none is far from one.
+    const near = (got: { re: number[]; im: number[] }, W: Float64Array) => {
+      const own = eigenvalues(W, 12);
+      let worst = 0;
+      for (let i = 0; i < got.re.length; i++) {
+        let best = Infinity;
+        for (let j = 0; j < own.re.length; j++) best = Math.min(best, Math.hypot(got.re[i] - own.re[j], got.im[i] - own.im[j]));
+        worst = Math.max(worst, best);
+      }
+      return worst;
+    };
+    const first = await plotted(1);
+    expect(first.re.length).toBe(12);
+    expect(near(first, layers[0]), `seed ${seed}`).toBeLessThan(1e-12);
+    // ... not the tied W0's (a different gaussian draw).
+    expect(near(first, buildProblem(config, { outlierAndUntied: true }).W0), `seed ${seed}`).toBeGreaterThan(1e-3);
+    const caption = page.locator('lab-spectrum .caption');
+    await expect(caption.textContent()).resolves.toMatch(/^\s*untied: each layer has its own W0_t\s+layer\s+‹\s+›\s+of 5\s*$/);
+    await expect(page.locator('lab-spectrum h2').textContent()).resolves.toBe('Eigenvalues of ρ·W0_1');
+    await page.locator('lab-spectrum').scrollIntoViewIfNeeded();
+    await page.locator('lab-spectrum').screenshot({ path: join(ARTIFACTS, 'spectrum-untied-layer1.png') });
+    await page.locator('lab-spectrum button[aria-label="next layer"]').click();
+    const second = await plotted(2);
+    expect(near(second, layers[1]), `seed ${seed}`).toBeLessThan(1e-12);
+    await expect(page.locator('lab-spectrum h2').textContent()).resolves.toBe('Eigenvalues of ρ·W0_2');
+    await expect(page.locator('lab-spectrum .caption input').inputValue()).resolves.toBe('2');
+    // A layer typed in; beyond T it is the last layer, and › is then disabled.
+    await page.locator('lab-spectrum .caption input').fill('9');
+    await page.locator('lab-spectrum .caption input').press('Enter');
+    expect(near(await plotted(5), layers[4]), `seed ${seed}`).toBeLessThan(1e-12);
+    await expect(page.locator('lab-spectrum button[aria-label="next layer"]').isDisabled()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
   }, 120_000);
 });
