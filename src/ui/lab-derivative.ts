@@ -188,7 +188,7 @@ export class LabDerivative extends LitElement {
           )}
           ${Number.isFinite(mean)
             ? svg`<line x1=${b.x} x2=${b.x + b.w} y1=${yOf(mean)} y2=${yOf(mean)} stroke="var(--vanish)" stroke-width="1.5" stroke-dasharray="4 3"></line>
-              <text x=${b.x + b.w - 4} y=${yOf(mean) - 4} text-anchor="end" style="fill:var(--vanish)">mean φ′(a_t) = ${mean.toFixed(3)}</text>`
+              <text x=${b.x + b.w - 4} y=${yOf(mean) - 4} text-anchor="end" style="fill:var(--vanish);paint-order:stroke;stroke:var(--panel);stroke-width:3px">mean φ′(a_t) = ${mean.toFixed(3)}</text>`
             : null}
         </g>`;
     }

@@ -78,6 +78,13 @@ export class LabRate extends LitElement {
         white-space: nowrap;
         min-width: 0;
       }
+      /* Under the title in a narrow panel (theme.ts): the whole readout, on as many lines as it needs. */
+      @container (max-width: 440px) {
+        .edges {
+          white-space: normal;
+          flex: 1 1 100%;
+        }
+      }
     `,
   ];
 

@@ -70,9 +70,6 @@ export class LabSurface extends LitElement {
       .narrow .lbl.axis-rho {
         font-size: calc(12px * var(--s, 1));
       }
-      .panel {
-        container-type: inline-size;
-      }
       /* In a narrow panel the title keeps the room; the hint is on the view's tooltip. */
       @container (max-width: 480px) {
         .head .hint {

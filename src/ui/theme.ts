@@ -25,6 +25,8 @@ export const panelStyles = css`
     flex-direction: column;
     min-height: 0;
     overflow: hidden;
+    /* The head's layout follows the panel's own width (a phone, a quarter of a laptop screen). */
+    container-type: inline-size;
   }
   .head {
     display: flex;
@@ -45,6 +47,17 @@ export const panelStyles = css`
     white-space: nowrap;
     overflow: hidden;
     text-overflow: ellipsis;
+  }
+  /* In a narrow panel the head's readout or hint goes under the title instead of cutting it off. */
+  @container (max-width: 440px) {
+    .head {
+      flex-wrap: wrap;
+      row-gap: 2px;
+    }
+    .head h2 {
+      flex: 1 0 auto;
+      max-width: 100%;
+    }
   }
   .muted {
     color: var(--muted);
