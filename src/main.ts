@@ -6,6 +6,7 @@ import { Backends } from './app/backends.ts';
 import { RunController } from './app/runner.ts';
 import { spectrumWorkerPort } from './app/spectrum-client.ts';
 import { CONFIRM_ABOVE_MS, LabStore, type HashPort } from './app/store.ts';
+import { preactivationWorkerPort } from './app/preactivation-client.ts';
 import { TrainSession } from './app/train-session.ts';
 import { gridRow } from './core/field.ts';
 import './ui/lab-app.ts';
@@ -26,7 +27,7 @@ const hashPort: HashPort = {
 
 // Tests of long runs (device loss, oversized sweeps) set __labConfirmAboveMs before the page loads, so they run without the question.
 const confirmAboveMs = (window as unknown as { __labConfirmAboveMs?: number }).__labConfirmAboveMs ?? CONFIRM_ABOVE_MS;
-const store = new LabStore(runner, hashPort, (choice, kernel) => backends.select(choice, kernel), spectrumWorkerPort(), confirmAboveMs);
+const store = new LabStore(runner, hashPort, (choice, kernel) => backends.select(choice, kernel), spectrumWorkerPort(), confirmAboveMs, preactivationWorkerPort());
 // Back/forward and hand-edited hashes.
 window.addEventListener('popstate', () => store.loadHash(location.hash));
 window.addEventListener('hashchange', () => store.loadHash(location.hash));

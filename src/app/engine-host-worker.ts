@@ -4,6 +4,7 @@
  * W0 and its spectrum, O(N^3) and seconds for N = 512 -- happens on the page's thread.
  */
 import { AbortError, type Engine } from '../core/engine.ts';
+import { histogramBuffers, HistogramUnsupportedError, type HistogramRequest } from '../core/preactivations.ts';
 import { GRID_NAMES } from '../core/field.ts';
 import { createBrowserCpuEngine } from '../engine/cpu/pool-browser.ts';
 import { WebGpuEngine } from '../engine/webgpu/index.ts';
@@ -57,6 +58,24 @@ async function run(id: number, config: Parameters<Engine['run']>[0]): Promise<vo
   }
 }
 
+/** The derivative panel's histogram, binned by the engine here: only the counts are posted (transferred). */
+async function histogram(id: number, config: Parameters<Engine['run']>[0], request: HistogramRequest): Promise<void> {
+  const ctrl = new AbortController();
+  runs.set(id, ctrl);
+  try {
+    if (!engine) throw new Error('the engine is not ready');
+    if (!engine.preactivationHistogram) throw new HistogramUnsupportedError(`the ${engine.name} engine does not bin pre-activations`);
+    const h = await engine.preactivationHistogram(config, request, { signal: ctrl.signal });
+    ctx.postMessage({ type: 'histogram-done', id, histogram: h }, histogramBuffers(h));
+  } catch (e) {
+    const aborted = ctrl.signal.aborted || (e instanceof Error && e.name === 'AbortError');
+    const unsupported = e instanceof Error && e.name === 'HistogramUnsupportedError';
+    ctx.postMessage({ type: 'failed', id, message: e instanceof Error ? e.message : String(e), aborted, unsupported });
+  } finally {
+    runs.delete(id);
+  }
+}
+
 /** Test hooks (robustness tests): only test builds act on them; a production build answers null. */
 async function testAction(id: number, action: HostTestAction): Promise<void> {
   let value: number | boolean | null = null;
@@ -68,6 +87,7 @@ ctx.onmessage = (e) => {
   const m = e.data;
   if (m.type === 'init') void init(m.kind, m.workers, m.variant);
   else if (m.type === 'run') void run(m.id, m.config);
+  else if (m.type === 'histogram') void histogram(m.id, m.config, m.request);
   else if (m.type === 'abort') runs.get(m.id)?.abort();
   else if (m.type === 'test') void testAction(m.id, m.action);
   else if (m.type === 'dispose') {

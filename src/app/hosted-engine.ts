@@ -9,6 +9,7 @@ import type { Config } from '../core/config.ts';
 import { AbortError, type Engine, type EngineName, type RunOptions } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
 import type { WebGpuVariantChoice } from '../engine/policy.ts';
+import { HistogramUnsupportedError, type HistogramRequest, type PreactivationHistogram } from '../core/preactivations.ts';
 import type { FromHost, HostedKind, HostTestAction, ToHost } from './host-protocol.ts';
 
 /** How long a worker may take to answer an abort before it is replaced (ms). */
@@ -17,6 +18,8 @@ const ABORT_GRACE_MS = 1500;
 export class HostedEngine implements Engine {
   private nextId = 1;
   private pending = new Map<number, { config: Config; resolve(f: GradientField): void; reject(e: Error): void; onProgress?: RunOptions['onProgress'] }>();
+  /** Histograms asked for and not answered (not resent to a replacement worker: the panel asks again). */
+  private histograms = new Map<number, { resolve(h: PreactivationHistogram): void; reject(e: Error): void }>();
   private tests = new Map<number, (v: number | boolean | null) => void>();
   /** Aborted runs the worker has not answered yet, and the timer that replaces a stuck worker. */
   private unanswered = new Set<number>();
@@ -118,6 +121,13 @@ export class HostedEngine implements Engine {
       return;
     }
     if (m.type !== 'progress') this.answered(m.id);
+    const hist = this.histograms.get(m.id);
+    if (hist && (m.type === 'histogram-done' || m.type === 'failed')) {
+      this.histograms.delete(m.id);
+      if (m.type === 'histogram-done') hist.resolve(m.histogram);
+      else hist.reject(m.aborted ? new AbortError() : m.unsupported ? new HistogramUnsupportedError(m.message) : new Error(m.message));
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') p.onProgress?.(m.progress);
@@ -133,6 +143,35 @@ export class HostedEngine implements Engine {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const h of this.histograms.values()) h.reject(err);
+    this.histograms.clear();
+  }
+
+  /** The engine in the worker bins row request.rhoIndex's a_t; only the counts come back (transferred). */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError());
+    const id = this.nextId++;
+    return new Promise<PreactivationHistogram>((resolve, reject) => {
+      const onAbort = () => {
+        this.post({ type: 'abort', id });
+        this.histograms.delete(id);
+        reject(new AbortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.histograms.set(id, {
+        resolve: (h) => {
+          done();
+          resolve(h);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      this.post({ type: 'histogram', id, config, request });
+    });
   }
 
   run(config: Config, options: RunOptions = {}): Promise<GradientField> {

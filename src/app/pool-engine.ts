@@ -9,12 +9,16 @@ import { rhoValues, type Config } from '../core/config.ts';
 import { AbortError, type Engine, type RunOptions } from '../core/engine.ts';
 import { emptyField, GRID_NAMES, type GradientField } from '../core/field.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
+import type { HistogramRequest, PreactivationHistogram } from '../core/preactivations.ts';
+import { preactivationWorkerPort, type PreactivationPort } from './preactivation-client.ts';
 
 export class PoolReferenceEngine implements Engine {
   readonly name = 'reference' as const;
   readonly adapter: string;
   private workers: Worker[] = [];
   private nextId = 1;
+  /** The float64 histogram of one row, in a worker of its own (preactivation-worker.ts). */
+  private histogramPort: PreactivationPort | null = null;
 
   constructor(private readonly size: number) {
     this.adapter = `float64 JavaScript, ${size} Web Worker${size > 1 ? 's' : ''}`;
@@ -97,6 +101,12 @@ export class PoolReferenceEngine implements Engine {
         w.postMessage(req);
       });
     });
+  }
+
+  /** Row request.rhoIndex's a_t, binned in float64 in a worker as its forward pass runs. */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    this.histogramPort ??= preactivationWorkerPort();
+    return this.histogramPort(config, request, options.signal);
   }
 
   dispose(): void {

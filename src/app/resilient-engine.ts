@@ -8,6 +8,7 @@
 import type { Config } from '../core/config.ts';
 import { isAbortError, type Engine, type EngineName, type RunOptions } from '../core/engine.ts';
 import type { GradientField } from '../core/field.ts';
+import { HistogramUnsupportedError, type HistogramRequest, type PreactivationHistogram } from '../core/preactivations.ts';
 
 /** Whether an engine error means the GPU (device or context) is gone, so a new one may work. */
 export function isGpuLost(e: unknown): boolean {
@@ -74,6 +75,13 @@ export class ResilientEngine implements Engine {
         return this.fallBack(config, options, `lost twice: ${words(e2)}`);
       }
     }
+  }
+
+  /** The histogram of the engine doing the work now (a lost device shows as an error; the next sweep recovers it). */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const inner = this.inner;
+    if (!inner.preactivationHistogram) return Promise.reject(new HistogramUnsupportedError(`the ${inner.name} engine does not bin pre-activations`));
+    return inner.preactivationHistogram(config, request, options);
   }
 
   private async fallBack(config: Config, options: RunOptions, why: string): Promise<GradientField> {

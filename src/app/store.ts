@@ -12,6 +12,9 @@ import { hasEigenvalues, type Spectrum } from '../core/spectrum.ts';
 import { layersHaveOwnEigenvalues } from '../core/weights.ts';
 import { formatDuration, sweepFlops } from '../core/work.ts';
 import type { BackendInfo, SelectedBackend } from './backends.ts';
+import { isAbortError } from '../core/engine.ts';
+import { histogramRequest, samplesWithin, type PreactivationHistogram } from '../core/preactivations.ts';
+import { ReferenceEngine } from '../core/reference.ts';
 import { decodeHash, encodeHash } from './hash.ts';
 import { LiveRow, type LiveRowResult } from './live-row.ts';
 import { presetById, presetState } from './presets.ts';
@@ -170,6 +173,26 @@ export type BackendPort = (choice: BackendChoice, kernel: KernelChoice) => Promi
  */
 export type EigenvaluePort = (config: Config, layer?: number) => Promise<Spectrum>;
 
+/**
+ * Bins the float64 histogram of one row where the sweep's engine cannot (preactivation-client.ts
+ * in the browser: a worker): the derivative panel's labelled fallback.
+ */
+export type HistogramPort = (config: Config, request: ReturnType<typeof histogramRequest>, signal?: AbortSignal) => Promise<PreactivationHistogram>;
+
+/**
+ * Multiply-adds (N^2 T per sample) one histogram may cost: about 0.1-0.5 s of the CPU engine's
+ * float32 forward pass on 2 cores, all S samples of every default-sized sweep.
+ */
+export const HISTOGRAM_BUDGET = 1e9;
+/** The same for the float64 reference fallback, several times slower per multiply-add. */
+export const REFERENCE_HISTOGRAM_BUDGET = 3e8;
+
+/** A histogram for the derivative panel, and why the reference binned it instead of the sweep's engine (null: it did not). */
+export interface PanelHistogram {
+  histogram: PreactivationHistogram;
+  fallback: string | null;
+}
+
 /** Fields whose W0 is the same matrix (the eigenvalues of one serve the others). */
 function w0Key(c: Config): string {
   return `${c.init}/${c.normalize}/${c.hidden}/${c.seed}`;
@@ -269,6 +292,8 @@ export class LabStore {
     private readonly eigenvalues: EigenvaluePort | null = null,
     /** Runs predicted longer than this ask first (CONFIRM_ABOVE_MS; tests of long runs raise it). */
     private readonly confirmAboveMs = CONFIRM_ABOVE_MS,
+    /** The float64 histogram where the engine cannot bin (default: the reference on this thread). */
+    private readonly histogramFallback: HistogramPort | null = null,
   ) {
     const decoded = decodeHash(hash.get());
     this.snap = {
@@ -603,6 +628,32 @@ export class LabStore {
   private async runLive(job: LiveJob, signal: AbortSignal): Promise<LiveRows> {
     const [a, b] = await Promise.all([this.runRow(job.runA, signal), job.runB ? this.runRow(job.runB, signal) : null]);
     return { a, b };
+  }
+
+  /**
+   * The derivative panel's histogram of row k of `config`: binned by the engine the sweep runs on
+   * (the same backend choice), from its first samples within HISTOGRAM_BUDGET; where that engine
+   * cannot bin (no method, or a HistogramUnsupportedError) the float64 reference bins it, and
+   * `fallback` says why.
+   */
+  async preactivationHistogram(config: Config, k: number, signal?: AbortSignal): Promise<PanelHistogram> {
+    const { engine } = await this.backends(this.snap.state.view.backend, this.snap.state.view.kernel);
+    const { hidden: N, steps: T, samples: S } = config;
+    let why: string;
+    if (engine.preactivationHistogram) {
+      try {
+        const histogram = await engine.preactivationHistogram(config, histogramRequest(config, k, samplesWithin(N, T, S, HISTOGRAM_BUDGET)), { signal });
+        return { histogram, fallback: null };
+      } catch (e) {
+        if (isAbortError(e) || signal?.aborted || !(e instanceof Error && e.name === 'HistogramUnsupportedError')) throw e;
+        why = e.message;
+      }
+    } else why = `the ${engine.name} engine does not bin pre-activations`;
+    const request = histogramRequest(config, k, samplesWithin(N, T, S, REFERENCE_HISTOGRAM_BUDGET));
+    const histogram = this.histogramFallback
+      ? await this.histogramFallback(config, request, signal)
+      : await new ReferenceEngine().preactivationHistogram(config, request, { signal });
+    return { histogram, fallback: why };
   }
 
   private showLive(r: LiveRowResult<LiveJob, LiveRows>): void {

@@ -4,6 +4,7 @@
  */
 import type { Config } from './config.ts';
 import type { GradientField } from './field.ts';
+import type { HistogramRequest, PreactivationHistogram } from './preactivations.ts';
 
 export type EngineName = 'reference' | 'cpu' | 'webgpu' | 'gpujs';
 
@@ -25,6 +26,14 @@ export interface Engine {
   /** The adapter or machine in words, e.g. "float64 JavaScript", "google swiftshader". */
   readonly adapter: string;
   run(config: Config, options?: RunOptions): Promise<GradientField>;
+  /**
+   * The pre-activations a_t of one row of the sweep (request.rhoIndex), binned by the engine
+   * itself for every step t = 1..T (core/preactivations.ts): the forward pass of that row alone,
+   * on the sweep's own W0, U, b and inputs, its first request.samples samples. Only the counts
+   * come back. Absent where an engine cannot bin at all; an engine that cannot bin a particular
+   * config rejects with a HistogramUnsupportedError. Either way the page asks the reference.
+   */
+  preactivationHistogram?(config: Config, request: HistogramRequest, options?: RunOptions): Promise<PreactivationHistogram>;
   /** Release every resource the engine holds; the engine is unusable afterwards. */
   dispose(): void;
 }

@@ -20,6 +20,7 @@ import { emptyField, type GradientField } from './field.ts';
 import { buildProblem, type Problem } from './problem.ts';
 import { addDirection } from './spectrum-init.ts';
 import { rowWeights, untiedWeights, type RowWeights } from './weights.ts';
+import { checkHistogramRequest, HistogramCounts, type HistogramRequest, type PreactivationHistogram } from './preactivations.ts';
 import { GRID_NAMES, makeQuantityArrays, reduceSamples, STATISTICS, type QuantityArrays, type QuantityName } from './statistics.ts';
 
 /** Below this a sum of squares may have lost digits to underflow (float64's smallest normal is 2.2e-308). */
@@ -58,11 +59,14 @@ export interface SequenceTrace {
   extremes?: { amax: Float64Array; hmax: Float64Array };
 }
 
+/** Called with each step's pre-activations a_t: a[offset .. offset + N) (the histogram of core/preactivations.ts reads them). */
+export type PreactivationObserver = (t: number, a: Float64Array, offset: number) => void;
+
 /**
  * Run one sequence s through forward and backward, in float64: at spectral radius rho (W = rho W0),
  * or with a row's weights (rowWeights: the outlier axis and untied weights).
  */
-export function traceSequence(p: Problem, row: number | RowWeights, s: number): SequenceTrace {
+export function traceSequence(p: Problem, row: number | RowWeights, s: number, observe?: PreactivationObserver): SequenceTrace {
   const { config, U, b, r, h0 } = p;
   const w: RowWeights = typeof row === 'number' ? { rho: row, shift: 0, direction: null, untied: null } : row;
   const rho = w.rho;
@@ -117,6 +121,7 @@ export function traceSequence(p: Problem, row: number | RowWeights, s: number): 
       if (act.saturated(ai)) sat++;
       derSum += act.der(ai);
     }
+    observe?.(t, a, at);
     out.extremes!.amax[t - 1] = amax;
     out.extremes!.hmax[t - 1] = hmax;
     if (!finite) flag |= CELL_FLAG.overflow;
@@ -202,6 +207,24 @@ export function reduceRow(field: GradientField, k: number, traces: SequenceTrace
   }
 }
 
+/**
+ * The float64 histogram of one row's a_t (core/preactivations.ts): the reference's own forward
+ * pass (traceSequence, backward pass included: it is the reference) of the first request.samples
+ * samples, every a_t[i] binned as it is computed and phi'(a_t[i]) summed in float64.
+ */
+export function referenceHistogram(p: Problem, row: RowWeights, req: HistogramRequest): HistogramCounts {
+  const { config } = p;
+  const n = config.hidden;
+  const act = activationFns(config.activation, config);
+  const into = new HistogramCounts(config.steps, req);
+  for (let s = 0; s < req.samples; s++) {
+    traceSequence(p, row, s, (t, a, off) => {
+      for (let i = off; i < off + n; i++) into.add(t, a[i], act.der(a[i]));
+    });
+  }
+  return into;
+}
+
 export class ReferenceEngine implements Engine {
   readonly name = 'reference' as const;
   readonly adapter = 'float64 JavaScript (reference)';
@@ -239,6 +262,22 @@ export class ReferenceEngine implements Engine {
     }
     field.meta.wallMs = performance.now() - started;
     return field;
+  }
+
+  async preactivationHistogram(config: Config, req: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const started = performance.now();
+    throwIfAborted(options.signal);
+    checkHistogramRequest(config, req);
+    const p = buildProblem(config, { outlierAndUntied: true });
+    const untied = await untiedWeights(config, { signal: options.signal });
+    const counts = referenceHistogram(p, rowWeights(p, req.rhoIndex, untied), req);
+    return counts.finish(config, req, {
+      engine: this.name,
+      adapter: this.adapter,
+      precision: 'float64',
+      binnedWhere: 'in float64 JavaScript, as the forward pass runs',
+      wallMs: performance.now() - started,
+    });
   }
 
   dispose(): void {}

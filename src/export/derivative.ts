@@ -9,7 +9,7 @@
  */
 import { activationFns, activationTitle, type Activation, type ActivationParams } from '../core/activations.ts';
 import type { Config } from '../core/config.ts';
-import type { PreactivationRow } from '../core/preactivations.ts';
+import type { PreactivationHistogram } from '../core/preactivations.ts';
 import type { ChartScene } from './chart.ts';
 import type { Rgb } from './colormap.ts';
 import { configTitle, prettyLabel, type Box, type Scale } from './figure.ts';
@@ -29,7 +29,7 @@ export interface DerivativeFigureData {
   a: DerivativeCurveSpec;
   b: DerivativeCurveSpec | null;
   /** The binned a_t of the row (src/core/preactivations.ts), or null where there is none. */
-  row: PreactivationRow | null;
+  row: PreactivationHistogram | null;
   /** The step t (1..T) whose a_t are drawn. */
   step: number;
   /** The swept axis's symbol and the row's value. */
@@ -57,7 +57,7 @@ export const CURVE_POINTS = 241;
 export const PEAK_HEIGHT = 0.85;
 
 /** The panel's axes: a over [-X, X] (the binned range, else 5), y over phi' in full and phi as far as it stays within [-1.1, max(1.1, sup phi')]. */
-export function derivativeAxes(curves: readonly DerivativeCurveSpec[], row: Pick<PreactivationRow, 'lo' | 'hi'> | null): { X: number; yLo: number; yHi: number } {
+export function derivativeAxes(curves: readonly DerivativeCurveSpec[], row: Pick<PreactivationHistogram, 'lo' | 'hi'> | null): { X: number; yLo: number; yHi: number } {
   const X = row ? Math.max(-row.lo, row.hi) : 5;
   const fns = curves.map((c) => activationFns(c.activation, c.params));
   const gammaMax = Math.max(...fns.map((f) => f.gamma));
@@ -73,7 +73,7 @@ export function derivativeAxes(curves: readonly DerivativeCurveSpec[], row: Pick
 }
 
 /** What the row says at step t: the mean phi'(a_t), how many a_t lie beyond the range, of how many finite ones. */
-export function derivativeStep(row: PreactivationRow | null, t: number): { mean: number; outside: number; total: number } {
+export function derivativeStep(row: PreactivationHistogram | null, t: number): { mean: number; outside: number; total: number } {
   const j = t - 1;
   if (!row || j < 0 || j >= row.T) return { mean: NaN, outside: 0, total: 0 };
   return { mean: row.meanDeriv[j], outside: row.below[j] + row.above[j], total: row.units * row.samples - row.nonFinite[j] };

@@ -23,8 +23,8 @@ import { ColourLockEvent, ExportEvent, FieldChangeEvent, ImportFileEvent, Preset
 import type { SpectrumEditor } from './lab-spectrum.ts';
 import { SpectrumDragEndEvent, SpectrumEditEvent, SpectrumLayerEvent } from './spectrum-events.ts';
 import { panelStyles } from './theme.ts';
-import { preactivationWorkerPort, type PreactivationPort } from '../app/preactivation-client.ts';
-import type { PreactivationRow } from '../core/preactivations.ts';
+import type { PanelHistogram } from '../app/store.ts';
+import { isAbortError } from '../core/engine.ts';
 import { DerivativeStepEvent, histogramWords, type DerivativeData } from './lab-derivative.ts';
 import type { DerivativeFigureData } from '../export/derivative.ts';
 import './lab-badge.ts';
@@ -425,12 +425,13 @@ export class LabApp extends LitElement {
   private progressTimer: ReturnType<typeof setTimeout> | null = null;
   /** Re-renders the elapsed time and time left once a second while a run computes. */
   private clock: ReturnType<typeof setInterval> | null = null;
-  /** The derivative panel's histogram: of which result and row, and the binned a_t (or why not). */
-  @state() private preact: { result: RunResult; k: number; row: PreactivationRow | null; note: string } | null = null;
+  /** The derivative panel's histogram: of which result and row, the engine's binned a_t (or why not). */
+  @state() private preact: { result: RunResult; k: number; got: PanelHistogram | null; note: string } | null = null;
   /** The derivative panel's step t (null: the last step, T). */
   @state() private derivStep: number | null = null;
-  private preactPort: PreactivationPort | null = null;
   private preactTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels the histogram in flight when another row is asked for (latest wins). */
+  private preactAbort: AbortController | null = null;
   /** performance.now() when the first surface was drawn (for the load-time figure). */
   firstDrawMs: number | null = null;
 
@@ -604,32 +605,32 @@ export class LabApp extends LitElement {
   }
 
   /**
-   * The derivative panel's histogram for the shown row: asked of the worker once the slider has
-   * rested 120 ms on a new row (a request in flight for another row is dropped).
+   * The derivative panel's histogram for the shown row: asked of the sweep's engine (the store
+   * picks it, and the reference where it cannot bin) once the slider has rested 120 ms on a new
+   * row; a request in flight for another row is cancelled (latest wins). It holds every step t,
+   * so hovering t in the slice chart asks for nothing.
    */
   private requestPreactivations(): void {
     // A drag holds the panel at its row from before the drag (heldSnapshot): nothing to ask yet.
     if (this.snap?.dragging) return;
     const r = this.snap?.result;
+    const store = this.store;
     const k = this.slice()?.k ?? -1;
-    if (!r || k < 0 || (this.preact?.result === r && this.preact.k === k)) return;
+    if (!r || !store || k < 0 || (this.preact?.result === r && this.preact.k === k)) return;
     const c = r.a.config;
-    if (c.sweep === 'outlier' || c.weights === 'untied') {
-      const why = c.sweep === 'outlier' ? 'the outlier axis' : 'untied weights';
-      this.preact = { result: r, k, row: null, note: `no histogram of a_t for ${why}: it is computed for a plain ρ sweep with tied weights only` };
-      return;
-    }
-    this.preact = { result: r, k, row: this.preact?.result === r ? this.preact.row : null, note: 'computing the histogram of a_t for this ρ…' };
+    this.preact = { result: r, k, got: this.preact?.result === r ? this.preact.got : null, note: `computing the histogram of a_t for this ${sweepAxis(c).symbol}…` };
     if (this.preactTimer) clearTimeout(this.preactTimer);
+    this.preactAbort?.abort();
+    const ctrl = new AbortController();
+    this.preactAbort = ctrl;
     this.preactTimer = setTimeout(() => {
-      this.preactPort ??= preactivationWorkerPort();
-      this.preactPort(c, r.a.rho[k]).then(
-        ({ row }) => {
-          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, row, note: '' };
+      store.preactivationHistogram(c, k, ctrl.signal).then(
+        (got) => {
+          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, got, note: '' };
         },
         (e: Error) => {
-          if (e.message === 'superseded') return;
-          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, row: null, note: `no histogram: ${e.message}` };
+          if (isAbortError(e) || ctrl.signal.aborted) return;
+          if (this.preact?.result === r && this.preact.k === k) this.preact = { result: r, k, got: null, note: `no histogram: ${e.message}` };
         },
       );
     }, 120);
@@ -646,14 +647,27 @@ export class LabApp extends LitElement {
     const rho = s.dragging ? (r.a.rho[k] ?? sl.slice.rho) : sl.slice.rho;
     const p = this.preact?.result === r && this.preact.k === k ? this.preact : null;
     // The row shown until the new one arrives is the old row's only when it is of this run.
-    const row = p?.row && p.row.rho === r.a.rho[k] ? p.row : null;
+    const got = p?.got && p.got.histogram.k === k ? p.got : null;
+    const histogram = got?.histogram ?? null;
+    const fallback = got?.fallback ?? null;
     const note = p?.note ?? '';
     const m = this.derivativeMemo;
-    if (m && m.a.params === r.a.config && (m.b?.params ?? null) === (r.b?.config ?? null) && m.row === row && m.note === note && m.rho === rho && m.T === r.a.T) return m;
+    if (
+      m &&
+      m.a.params === r.a.config &&
+      (m.b?.params ?? null) === (r.b?.config ?? null) &&
+      m.histogram === histogram &&
+      m.fallback === fallback &&
+      m.note === note &&
+      m.rho === rho &&
+      m.T === r.a.T
+    )
+      return m;
     this.derivativeMemo = {
       a: { activation: r.a.config.activation, params: r.a.config, tag: r.b ? 'A' : '' },
       b: r.b ? { activation: r.b.config.activation, params: r.b.config, tag: 'B' } : null,
-      row,
+      histogram,
+      fallback,
       note,
       axis: sweepAxis(r.a.config).symbol,
       rho,
@@ -667,7 +681,7 @@ export class LabApp extends LitElement {
     const d = this.derivative();
     if (!d) return undefined;
     const step = Math.min(d.T, Math.max(1, Math.round(this.derivStep ?? d.T)));
-    return { a: d.a, b: d.b, row: d.row, step, axis: d.axis, rho: d.rho, T: d.T, source: histogramWords(d).figure };
+    return { a: d.a, b: d.b, row: d.histogram, step, axis: d.axis, rho: d.rho, T: d.T, source: histogramWords(d).figure };
   }
 
   override updated(): void {

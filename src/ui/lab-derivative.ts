@@ -3,14 +3,15 @@
  * activation (and of B's in compare mode, dashed) over the pre-activation a, with the histogram
  * of the network's own a_t at the slider's rho and a chosen step t drawn under the curves and
  * the mean phi'(a_t) marked: sigmoid's phi' never exceeds 1/4; tanh's a_t slide into the flat
- * tails as rho grows; relu's phi' is 0 or 1. The histogram is binned off the page's thread
- * (core/preactivations.ts in a worker: the float64 forward pass on the sweep's own W0, U, b and
- * inputs, this row only); the panel says what it was computed on.
+ * tails as rho grows; relu's phi' is 0 or 1. The histogram is binned by the sweep's engine
+ * (Engine.preactivationHistogram, core/preactivations.ts: the forward pass of this row alone on the
+ * sweep's own W0, U, b and inputs; only the counts reach the page), or by the float64 reference
+ * where that engine cannot; the caption says which engine binned it.
  */
 import { html, LitElement, css, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { activationFns, activationTitle, type Activation, type ActivationParams } from '../core/activations.ts';
-import type { PreactivationRow } from '../core/preactivations.ts';
+import type { PreactivationHistogram } from '../core/preactivations.ts';
 import { CURVE_POINTS, derivativeAxes } from '../export/derivative.ts';
 import { labelledTicks } from '../export/ticks.ts';
 import { chartStyles, panelStyles, svgTextStyles, uiScale } from './theme.ts';
@@ -41,7 +42,9 @@ export interface DerivativeData {
   a: DerivativeCurve;
   b: DerivativeCurve | null;
   /** The binned a_t of the shown row, or null while it is computed or where it cannot be. */
-  row: PreactivationRow | null;
+  histogram: PreactivationHistogram | null;
+  /** Why the float64 reference binned it rather than the sweep's engine (null: the engine did). */
+  fallback: string | null;
   /** Why there is no histogram, or that it is being computed. */
   note: string;
   /** The swept axis's symbol and the row's value. */
@@ -57,13 +60,17 @@ const M0 = { left: 36, right: 10, top: 12, bottom: 30 };
  * figure's), the whole of it for the tooltip; or why there is none.
  */
 export function histogramWords(d: DerivativeData | null): { short: string; long: string; figure: string } {
-  const row = d?.row ?? null;
+  const row = d?.histogram ?? null;
   if (!row || !d) return { short: d?.note ?? '', long: d?.note ?? '', figure: d?.note ? `no histogram of a_t: ${d.note.replace(/^no histogram( of a_t)?:? ?/, '')}` : 'no histogram of a_t' };
   const samples = `${row.samples}${row.samples < row.samplesTotal ? ` of ${row.samplesTotal}` : ''} samples`;
+  // The engine that binned it; the float64 reference where the sweep's engine could not (d.fallback says why).
+  const binnedBy = d.fallback ? 'the float64 reference (fallback)' : `${row.engine}, ${row.precision}`;
   return {
-    short: `a_t: ${row.units} units × ${samples}, float64, this ${d.axis} only`,
-    long: `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d.axis} = ${row.rho.toFixed(3)}, from a float64 forward pass of this row alone, run in the page (a worker) on the sweep's own W0, U, b and inputs; the sweep's engine computed the other plots.`,
-    figure: `a_t binned by the float64 reference forward pass (a page worker), ${row.units} units × ${samples}, this ${d.axis} only`,
+    short: `a_t binned by ${binnedBy} · ${row.units} units × ${samples}`,
+    long:
+      `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d.axis} = ${row.rho.toFixed(3)}, from a ${row.precision} forward pass of this row alone on the sweep's own W0, U, b and inputs, binned ${row.binnedWhere} by the ${row.engine} engine (${row.adapter}) in ${row.wallMs.toFixed(0)} ms; only the counts reached the page.` +
+      (d.fallback ? ` The sweep's engine did not bin it: ${d.fallback}.` : ''),
+    figure: `a_t binned by ${binnedBy}, ${row.units} units × ${samples}, this ${d.axis} only`,
   };
 }
 
@@ -130,7 +137,7 @@ export class LabDerivative extends LitElement {
     const sc = uiScale(this);
     const M = { left: M0.left * sc, right: M0.right, top: M0.top, bottom: M0.bottom * sc };
     const b = { x: M.left, y: M.top, w: Math.max(10, W - M.left - M.right), h: Math.max(10, Hpx - M.top - M.bottom) };
-    const row = d?.row ?? null;
+    const row = d?.histogram ?? null;
     const T = d?.T ?? 1;
     const t = Math.min(T, Math.max(1, Math.round(this.step)));
     const j = t - 1;

@@ -256,8 +256,9 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
   it("phi' and the histogram of a_t at the slider's rho: its mean phi'(a_t) is the engine's own grid value, it says what it was computed on, and hovering the slice chart moves its step", async () => {
     const { page, errors } = await openLab(lab, `${SMALL_HASH}&rho=1.3`);
     const note = page.locator('lab-derivative [data-computed-on]');
-    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toBe('a_t: 16 units × 4 samples, float64, this ρ only');
-    expect(await note.getAttribute('title')).toMatch(/at ρ = 1\.300, from a float64 forward pass of this row alone/);
+    // Binned by the sweep's engine (the CPU engine here), in its workers: only the counts reach the page.
+    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toBe('a_t binned by cpu, float32 · 16 units × 4 samples');
+    expect(await note.getAttribute('title')).toMatch(/at ρ = 1\.300, from a float32 forward pass of this row alone .*binned in the CPU engine's workers? by the cpu engine/);
     const plot = page.locator('lab-derivative .plot');
     /** The step and the mean phi' the panel shows, from its accessible description. */
     const shown = async () => {
@@ -276,7 +277,7 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
       }, t);
     const last = await shown();
     expect(last?.t).toBe(40); // the last step by default
-    // The float64 mean against the float32 engine's: 3 decimals shown (5e-4) plus float32 rounding (far below 1e-4).
+    // The engine's binned mean against its own grid: the same float32 phi', 3 decimals shown (5e-4) plus summation order (far below 1e-4).
     expect(Math.abs(last!.mean - (await engineMean(40)))).toBeLessThan(1e-3);
     // Hovering the middle of the slice chart moves the histogram there.
     const slice = (await page.locator('lab-slice .plot').boundingBox())!;

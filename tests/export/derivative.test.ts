@@ -12,8 +12,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { activationFns, activationTitle } from '../../src/core/activations.ts';
 import { parseConfig } from '../../src/core/config.ts';
-import { preactivationRange, preactivationRow } from '../../src/core/preactivations.ts';
-import { buildProblem } from '../../src/core/problem.ts';
+import { histogramRequest } from '../../src/core/preactivations.ts';
+import { ReferenceEngine } from '../../src/core/reference.ts';
 import { chartPng, chartSvg } from '../../src/export/chart.ts';
 import { buildDerivativeScene, DERIVATIVE_COLOURS, PEAK_HEIGHT, type DerivativeFigureData } from '../../src/export/derivative.ts';
 import { derivativeFile } from '../../src/export/files.ts';
@@ -39,13 +39,13 @@ function near(img: { width: number; data: ArrayLike<number> }, x: number, y: num
   return false;
 }
 
-const SOURCE = 'a_t binned by the float64 reference forward pass (a page worker), 8 units × 4 samples, this ρ only';
+const SOURCE = 'a_t binned by reference, float64, 8 units × 4 samples, this ρ only';
 
 async function figureData(activation: 'tanh' | 'sigmoid', compare: 'relu' | null, step: number) {
   const seed = testSeed('export/derivative');
   const config = parseConfig({ activation, hidden: 8, input: 3, steps: 12, samples: 4, rhoMin: 0.5, rhoMax: 1.5, rhoCount: 3, seed });
-  const X = preactivationRange(activation);
-  const row = preactivationRow(buildProblem(config), 1.5, { samples: 4, lo: -X, hi: X, bins: 40 });
+  // The last row, rho = 1.5, binned by the float64 reference.
+  const row = await new ReferenceEngine().preactivationHistogram(config, histogramRequest(config, 2, 4));
   const data: DerivativeFigureData = {
     a: { activation, params: {}, tag: compare ? 'A' : '' },
     b: compare ? { activation: compare, params: {}, tag: 'B' } : null,
@@ -104,7 +104,7 @@ describe('derivative panel figure', () => {
     expect(t).toContain(`\u03c6\u2032 A (${sig})`);
     expect(t).toContain(`\u03c6\u2032, \u03c6 B (${relu})`);
     expect(t.some((s) => s.startsWith('a\u209c at t = 12, \u03c1 = 1.500'))).toBe(true);
-    expect(t).toContain('a\u209c binned by the float64 reference forward pass (a page worker), 8 units × 4 samples, this \u03c1 only');
+    expect(t).toContain('a\u209c binned by reference, float64, 8 units × 4 samples, this \u03c1 only');
     expect(t.some((s) => s.startsWith('mean \u03c6\u2032(a\u209c) = '))).toBe(true);
     // Bars are filled polygons, curves polylines: A's phi and phi', B's phi and phi', the mean, and the swatches.
     expect((svg.match(/<polyline class="series"/g) ?? []).length).toBeGreaterThanOrEqual(5);

@@ -11,12 +11,14 @@
 import type { Config } from '../../core/config.ts';
 import { AbortError, throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
-import { buildProblem } from '../../core/problem.ts';
+import { buildProblem, type Problem } from '../../core/problem.ts';
+import { checkHistogramRequest, HistogramCounts, type HistogramRequest, type PreactivationHistogram } from '../../core/preactivations.ts';
 import { UntiedMemoryError, untiedWeights } from '../../core/weights.ts';
 import { formatBytes, sequenceCount } from '../../core/work.ts';
 import { matrixCount, sweepWeights } from '../sweep-weights.ts';
 import { BlockKernel, blockCount } from './kernel.ts';
 import type { FromWorker, KernelSetup, ToWorker } from './protocol.ts';
+import { blockHistogram } from './worker-core.ts';
 import { FieldReducer } from './reduce.ts';
 import { chooseBlockColumns, DEFAULT_BLOCK_COLUMNS, makeSetup, paddedHidden } from './setup.ts';
 import { fmaAvailable, simdAvailable } from './simd.ts';
@@ -159,6 +161,57 @@ export class CpuEngine implements Engine {
     return field;
   }
 
+  /**
+   * The derivative panel's histogram of row request.rhoIndex (core/preactivations.ts): the
+   * engine's own forward pass (the same kernel, float32, SIMD where it runs) of that row alone
+   * (K = 1) for the first request.samples samples, a_t binned inside the worker that computes it
+   * (BlockKernel.histogram); only each block's counts come back, summed here.
+   */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const next = this.queue.then(() => this.histogramNow(config, request, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async histogramNow(config: Config, request: HistogramRequest, options: RunOptions): Promise<PreactivationHistogram> {
+    const { signal } = options;
+    if (this.disposed) throw new Error('cpu engine: preactivationHistogram() after dispose(); create a new engine');
+    throwIfAborted(signal);
+    checkHistogramRequest(config, request);
+    const started = performance.now();
+    const k = request.rhoIndex;
+    const full = buildProblem(config, { outlierAndUntied: true });
+    // The row alone, its first S' samples: a sweep of one rho value (K = 1).
+    const p: Problem = { ...full, config: { ...config, samples: request.samples }, rho: full.rho.subarray(k, k + 1) };
+    const Np = paddedHidden(config.hidden);
+    const bp = chooseBlockColumns(config.steps, Np, request.samples, Math.max(1, this.workers), this.blockColumns);
+    const refusal = cpuMemoryRefusal(config, bp, this.simd);
+    if (refusal) throw new UntiedMemoryError(refusal);
+    const untied = await untiedWeights(config, { signal });
+    const all = sweepWeights(full, untied);
+    const row = { ...all, factor: all.factor.subarray(k, k + 1), shift: all.shift.subarray(k, k + 1) };
+    const setup = makeSetup(p, row, bp, this.simd, this.fma);
+    const bins = { bins: request.bins, lo: request.lo, hi: request.hi };
+    const into = new HistogramCounts(config.steps, bins);
+    const blocks = blockCount(setup);
+    if (this.workers === 0) {
+      const kernel = new BlockKernel(setup);
+      for (let b = 0; b < blocks; b++) {
+        into.merge(blockHistogram(kernel, b, bins));
+        await yieldToEventLoop();
+        throwIfAborted(signal);
+      }
+    } else {
+      await this.pooled(setup, blocks, signal, (w, block, run) => this.pool[w].post({ type: 'histogram', run, block, bins }), (msg) => {
+        if (msg.type !== 'histogram') return false;
+        into.merge(msg.share);
+        return true;
+      });
+    }
+    const where = this.workers > 0 ? `in the CPU engine's worker${this.workers > 1 ? 's' : ''}` : 'on the calling thread';
+    return into.finish(config, request, { engine: this.name, adapter: this.adapter, precision: 'float32', binnedWhere: where, wallMs: performance.now() - started });
+  }
+
   private async runInline(setup: KernelSetup, reducer: FieldReducer, signal: AbortSignal | undefined, progress: () => void): Promise<void> {
     const kernel = new BlockKernel(setup);
     const blocks = blockCount(setup);
@@ -176,12 +229,37 @@ export class CpuEngine implements Engine {
   }
 
   private runPooled(setup: KernelSetup, reducer: FieldReducer, signal: AbortSignal | undefined, progress: () => void): Promise<void> {
-    const blocks = blockCount(setup);
+    return this.pooled(
+      setup,
+      blockCount(setup),
+      signal,
+      (w, block, run) => this.pool[w].post({ type: 'block', run, block }),
+      (msg) => {
+        if (msg.type !== 'result') return false;
+        reducer.add(msg.result);
+        progress();
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Deal `blocks` blocks of `setup` out to the pool (`send` posts block `block` to worker w), two
+   * in flight per worker; `take` consumes each answer (false: not an answer of this kind).
+   */
+  private pooled(
+    setup: KernelSetup,
+    blocks: number,
+    signal: AbortSignal | undefined,
+    send: (w: number, block: number, run: number) => void,
+    take: (msg: FromWorker) => boolean,
+  ): Promise<void> {
     const used = Math.max(1, Math.min(this.workers, blocks, Math.floor(POOL_BYTES_LIMIT / workerBytes(setup))));
     this.ensurePool(used);
     const run = ++this.runs;
     return new Promise<void>((resolve, reject) => {
       let nextBlock = 0;
+      let answered = 0;
       let finished = false;
       const end = (err: Error | null) => {
         if (finished) return;
@@ -200,7 +278,7 @@ export class CpuEngine implements Engine {
       };
       const onAbort = () => end(new AbortError());
       const feed = (w: number) => {
-        if (nextBlock < blocks) this.pool[w].post({ type: 'block', run, block: nextBlock++ });
+        if (nextBlock < blocks) send(w, nextBlock++, run);
       };
       this.route = (w, msg) => {
         if (msg.run !== run || finished) return;
@@ -209,9 +287,11 @@ export class CpuEngine implements Engine {
           return;
         }
         feed(w);
-        reducer.add(msg.result);
-        progress();
-        if (reducer.done === setup.K * setup.S) end(null);
+        if (!take(msg)) {
+          end(new Error(`internal: a ${msg.type} answer where another kind was asked for`));
+          return;
+        }
+        if (++answered === blocks) end(null);
       };
       this.fail = (err) => end(new Error(`cpu engine worker failed: ${err.message}`));
       signal?.addEventListener('abort', onAbort);

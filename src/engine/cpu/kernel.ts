@@ -41,6 +41,7 @@ import { backwardKillMask, CELL_FLAG, RANGE_FLOOR, rangeRule, stateOutOfRange, t
 import { makeQuantityArrays } from '../../core/statistics.ts';
 export { expNeg, fastTanh } from '../../core/fastmath.ts';
 import type { BlockResult, KernelSetup } from './protocol.ts';
+import type { HistogramCounts } from '../../core/preactivations.ts';
 import { COLUMN_PARAMS_BYTES, COLUMN_STATS_BYTES, fmaAvailable, instantiateKernels, packPanels, simdAvailable } from './simd.ts';
 import { matrixAt } from '../matrix-index.ts';
 import { addOutlierMove } from './outlier-move.ts';
@@ -329,8 +330,31 @@ export class BlockKernel {
     this.h0Log = ss > 0 ? 0.5 * Math.log10(ss) : -Infinity;
   }
 
+  /** T, the steps of every sequence. */
+  get steps(): number {
+    return this.s.T;
+  }
+
   /** Forward and backward for the sequences of block `block`; per-sequence traces come back. */
   run(block: number): BlockResult {
+    const { out, slots } = this.prepare(block);
+    this.forward(out.count, this.rho, this.slotOf, slots, out);
+    this.backward(out.count, this.rho, out);
+    return out;
+  }
+
+  /**
+   * The forward pass alone for the sequences of block `block`, each step's a_t binned into `into`
+   * (core/preactivations.ts) with the engine's own phi'(a_t) as stored for BPTT: the derivative
+   * panel's histogram of one row (the setup then holds that row alone, K = 1).
+   */
+  histogram(block: number, into: HistogramCounts): void {
+    const { out, slots } = this.prepare(block);
+    this.forward(out.count, this.rho, this.slotOf, slots, out, into);
+  }
+
+  /** Rho, shift and input slot of each column of block `block`, and its result arrays. */
+  private prepare(block: number): { out: BlockResult; slots: number } {
     const { K, S, T, blockColumns: bp } = this.s;
     const q0 = block * bp;
     const count = Math.min(bp, K * S - q0);
@@ -363,10 +387,7 @@ export class BlockKernel {
     }
     this.cached = cached;
     this.products.columns(rho, slotOf, count);
-
-    this.forward(count, rho, slotOf, samples.length, out);
-    this.backward(count, rho, out);
-    return out;
+    return { out, slots: samples.length };
   }
 
   /** x_1..x_T of sample s, [T, D]: the very draws of Problem.inputsFor. */
@@ -391,7 +412,7 @@ export class BlockKernel {
     }
   }
 
-  private forward(count: number, rho: Float64Array, slotOf: Int32Array, slots: number, out: BlockResult): void {
+  private forward(count: number, rho: Float64Array, slotOf: Int32Array, slots: number, out: BlockResult, bins?: HistogramCounts): void {
     const { N, Np, T, blockColumns: bp } = this.s;
     const { der, hLog, u, products } = this;
     const { H, acc } = products;
@@ -424,6 +445,7 @@ export class BlockKernel {
         for (let c = 0; c < count; c++) {
           this.record(out, hLog, c, t, products.colSs(c), products.colSat(c) - padDead, this.unpadded(products.colDerSum(c), derT + c * Np));
         }
+        if (bins) this.bin(bins, t, count);
         continue;
       }
       for (let c = 0; c < count; c++) {
@@ -449,6 +471,23 @@ export class BlockKernel {
         }
         this.record(out, hLog, c, t, ss, sat, derSum);
       }
+      if (bins) this.bin(bins, t, count);
+    }
+  }
+
+  /**
+   * Bin a_t of the first `count` columns: a = rho_c (M_t h_{t-1})_i + (U x_t + b)_i from the
+   * product still in acc and the drive in u, rounded to float32 as the engine holds it, with
+   * phi'(a) as stored for BPTT (float32, flushed).
+   */
+  private bin(into: HistogramCounts, t: number, count: number): void {
+    const { N, Np, blockColumns: bp } = this.s;
+    const { acc } = this.products;
+    const derT = (t - 1) * bp * Np;
+    for (let c = 0; c < count; c++) {
+      const r = this.rho[c];
+      const uo = this.slotOf[c] * Np;
+      for (let i = 0; i < N; i++) into.add(t, Math.fround(r * acc[c * Np + i] + this.u[uo + i]), this.der[derT + c * Np + i]);
     }
   }
 

@@ -84,10 +84,30 @@ export interface BlockResult {
   flags: Uint8Array;
 }
 
+/** The bins of a histogram (core/preactivations.ts HistogramRequest's). */
+export interface HistogramBins {
+  bins: number;
+  lo: number;
+  hi: number;
+}
+
+/** One block's share of a row's histogram ([T, bins] counts, [T] the rest), summed on the main thread. */
+export interface HistogramShare {
+  block: number;
+  counts: Uint32Array;
+  below: Uint32Array;
+  above: Uint32Array;
+  nonFinite: Uint32Array;
+  derSum: Float64Array;
+}
+
 export type ToWorker =
   | { type: 'setup'; run: number; setup: KernelSetup }
-  | { type: 'block'; run: number; block: number };
+  | { type: 'block'; run: number; block: number }
+  /** The forward pass of a block of the setup's (one-row) sweep, its a_t binned in the worker. */
+  | { type: 'histogram'; run: number; block: number; bins: HistogramBins };
 
 export type FromWorker =
   | { type: 'result'; run: number; result: BlockResult }
+  | { type: 'histogram'; run: number; share: HistogramShare }
   | { type: 'error'; run: number; message: string };

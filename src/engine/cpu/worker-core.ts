@@ -4,13 +4,21 @@
  */
 import { QUANTITY_NAMES } from '../../core/statistics.ts';
 import { BlockKernel } from './kernel.ts';
-import type { BlockResult, FromWorker, ToWorker } from './protocol.ts';
+import type { BlockResult, FromWorker, HistogramBins, HistogramShare, ToWorker } from './protocol.ts';
+import { HistogramCounts } from '../../core/preactivations.ts';
 
 export type Post = (msg: FromWorker, transfer: ArrayBuffer[]) => void;
 
 /** The buffers of a result, moved rather than copied to the main thread. */
 export function resultBuffers(r: BlockResult): ArrayBuffer[] {
   return [...QUANTITY_NAMES.map((q) => r.values[q]), r.flags].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** The forward pass of one block with its a_t binned (BlockKernel.histogram): the block's share. */
+export function blockHistogram(kernel: BlockKernel, block: number, bins: HistogramBins): HistogramShare {
+  const into = new HistogramCounts(kernel.steps, bins);
+  kernel.histogram(block, into);
+  return { block, counts: into.counts, below: into.below, above: into.above, nonFinite: into.nonFinite, derSum: into.derSum };
 }
 
 export function createWorkerHandler(post: Post): (msg: ToWorker) => void {
@@ -25,6 +33,11 @@ export function createWorkerHandler(post: Post): (msg: ToWorker) => void {
         return;
       }
       if (msg.run !== run || !kernel) throw new Error(`internal: block ${msg.block} of run ${msg.run} arrived before its setup`);
+      if (msg.type === 'histogram') {
+        const share = blockHistogram(kernel, msg.block, msg.bins);
+        post({ type: 'histogram', run, share }, [share.counts, share.below, share.above, share.nonFinite, share.derSum].map((a) => a.buffer as ArrayBuffer));
+        return;
+      }
       const result = kernel.run(msg.block);
       post({ type: 'result', run, result }, resultBuffers(result));
     } catch (e) {

@@ -28,6 +28,7 @@ import { CPUKernel, GPU, Input, WebGL2Kernel, WebGLKernel, type IKernelRunShortc
 import { ACTIVATIONS, activationParams, activationRecord, type Activation, type ActivationParams } from '../../core/activations.ts';
 import type { Config } from '../../core/config.ts';
 import { throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
+import { binWidth, checkHistogramRequest, HistogramCounts, HistogramUnsupportedError, type HistogramRequest, type PreactivationHistogram } from '../../core/preactivations.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
@@ -37,6 +38,7 @@ import {
   activationConstants,
   activateSource,
   backpropSource,
+  binSource,
   BROADCAST,
   deltaSource,
   forwardSource,
@@ -163,6 +165,8 @@ export class GpuJsEngine implements Engine {
   private readonly maxTextureSize: number;
   private queue: Promise<unknown> = Promise.resolve();
   private created = 0;
+  /** The histogram's binning kernel, compiled per activation and N. */
+  private binKernel: { key: string; kernel: IKernelRunShortcut } | null = null;
 
   private constructor(gpu: GPU, mode: GpuJsMode, renderer: string, maxTextureSize: number, budgets: { memory: number; matrices: number }, asyncReadback: boolean) {
     this.gpu = gpu;
@@ -491,6 +495,102 @@ export class GpuJsEngine implements Engine {
     return field;
   }
 
+  /**
+   * The derivative panel's histogram of row request.rhoIndex (core/preactivations.ts): the forward
+   * and activate kernels of the sweep run that row alone (S' sequences at its rho), and after each
+   * step a gpu.js kernel bins a_t on the GPU (binSource: gpu.js has no atomics, so each bin gathers
+   * its count); only the bins + 4 numbers of each step are read back. Tied rho sweeps only: others
+   * are refused with a HistogramUnsupportedError (the page then asks the reference).
+   */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const next = this.queue.then(() => this.histogramNow(config, request, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async histogramNow(config: Config, req: HistogramRequest, options: RunOptions): Promise<PreactivationHistogram> {
+    throwIfAborted(options.signal);
+    checkHistogramRequest(config, req);
+    if (config.sweep !== 'rho' || config.weights !== 'tied') {
+      throw new HistogramUnsupportedError('the gpu.js histogram runs tied rho sweeps only (its row has no outlier move and no untied matrices)');
+    }
+    const gpu = this.gpu;
+    if (!gpu) throw new Error('gpujs engine: preactivationHistogram() after dispose(); create a new engine');
+    const started = performance.now();
+    const full = buildProblem(config);
+    const k = req.rhoIndex;
+    // The row alone, its first S' samples: a sweep of one rho (the limit is the full sweep's, as there).
+    const p = { ...full, config: { ...config, samples: req.samples }, rho: full.rho.subarray(k, k + 1) };
+    const { hidden: N, steps: T, activation: act } = config;
+    const plan = planChunks(p, this.maxTextureSize, this.memoryBudget);
+    if (plan.chunks > 1) throw new HistogramUnsupportedError(`${req.samples} samples of N = ${N} do not fit one gpu.js chunk here; fewer samples do`);
+    const { NP, Bc } = plan;
+    const limit = overflowLimit(full, sweepWeights(full, null));
+    const ks = this.kernelsFor(act, N, req.samples, plan, activationParams(config), false);
+    const binKey = `bin/${act}/${N}/${this.mode === 'cpu' ? `${Bc}/` : ''}${activationRecord(act).params.map((q) => activationParams(config)[q.key]).join('/')}`;
+    if (this.binKernel?.key !== binKey) {
+      this.binKernel?.kernel.destroy();
+      this.created++;
+      const kernel = gpu.createKernel(binSource(act), {
+        output: [req.bins + 4],
+        pipeline: false,
+        precision: 'single',
+        tactic: 'precision',
+        dynamicOutput: true,
+        dynamicArguments: this.mode !== 'cpu',
+        constants: activationConstants(act, activationParams(config), N, plan.NP4, UNDERFLOW_LIMIT),
+      });
+      // The loop over the Bc sequences has a run-time bound: WebGL unrolls up to this many.
+      kernel.setLoopMaxIterations(4096);
+      this.binKernel = { key: binKey, kernel };
+    }
+    const bin = this.binKernel.kernel;
+    bin.setOutput([req.bins + 4]);
+    const drives = new DriveTable(p, NP);
+    const rhoB = new Float32Array(Bc).fill(p.rho[0]);
+    const sB = Float32Array.from({ length: Bc }, (_, b) => Math.min(b, req.samples - 1));
+    const into = new HistogramCounts(T, req);
+    const live = new Set<KernelOut>();
+    const keep = <X extends KernelOut>(x: X): X => (live.add(x), x);
+    const drop = (x: KernelOut) => {
+      live.delete(x);
+      release(x);
+    };
+    try {
+      const W0P = keep(ks.pack(flat(paddedMatrix(full.W0, N, NP, false), NP, NP)) as unknown as KernelOut);
+      let h = keep(ks.broadcast(paddedVector(full.h0, NP)) as unknown as KernelOut);
+      for (let t = 1; t <= T; t++) {
+        const a = keep(ks.forward(W0P, h, flat(drives.at(t), NP, req.samples), rhoB, sB, limit) as unknown as KernelOut);
+        drop(h);
+        h = keep(ks.activate(a) as unknown as KernelOut);
+        // Bc may exceed S' (the chunk is padded to whole sequences): only the first S' are binned.
+        const out = bin(a, req.lo, binWidth(req), req.bins, limit, req.samples) as unknown as Float32Array;
+        GpuJsEngine.checkKernel(bin, this.mode);
+        drop(a);
+        const j = t - 1;
+        for (let i = 0; i < req.bins; i++) into.counts[j * req.bins + i] = out[i];
+        into.below[j] = out[req.bins];
+        into.above[j] = out[req.bins + 1];
+        into.nonFinite[j] = out[req.bins + 2];
+        into.derSum[j] = out[req.bins + 3];
+        if (t % 16 === 0) {
+          await yieldNow();
+          throwIfAborted(options.signal);
+        }
+      }
+    } finally {
+      for (const x of live) release(x);
+      live.clear();
+    }
+    return into.finish(config, req, {
+      engine: this.name,
+      adapter: this.adapter,
+      precision: 'float32',
+      binnedWhere: `on the GPU by gpu.js (${this.mode}), a gathering kernel`,
+      wallMs: performance.now() - started,
+    });
+  }
+
   /** Kernels created (each compiles on its first call) since create(): changing K, S, T, rho or the seed adds none. */
   get kernelsCreated(): number {
     return this.created;
@@ -505,6 +605,8 @@ export class GpuJsEngine implements Engine {
   /** Destroys the kernels and the gpu.js instance (its WebGL context); the engine is unusable afterwards. */
   dispose(): void {
     this.destroyKernels();
+    this.binKernel?.kernel.destroy();
+    this.binKernel = null;
     const gpu = this.gpu;
     this.gpu = null;
     if (gpu) void gpu.destroy();

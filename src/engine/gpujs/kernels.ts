@@ -280,3 +280,45 @@ ${each((r) => `  const m${r} = c[0] * P[0][i + ${r}] + c[1] * P[1][i + ${r}];`)}
   return [rho * a0 + m0, rho * a1 + m1, rho * a2 + m2, rho * a3 + m3];` : '  return [rho * a0, rho * a1, rho * a2, rho * a3];'}
 }`;
 }
+
+/**
+ * binA(A, lo, width, bins, L, Bc): output [bins + 4], the derivative panel's histogram of one step
+ * (core/preactivations.ts), binned on the GPU by gathering: thread x counts the a_t[i] of all Bc
+ * sequences that fall in slot x (0 .. bins - 1 the bins [lo + x width, lo + (x + 1) width),
+ * bins below lo, bins + 1 at or above hi, bins + 2 overflowed: clamped at +-L, the engine's
+ * non-finite), and thread bins + 3 sums phi'(a_t) over the others (float32). Every thread reads
+ * every value: (bins + 4) N Bc work per step against the forward pass's N^2 Bc, no atomics needed
+ * (gpu.js has none). The edges are exact float32 numbers, so the division only guesses the bin and
+ * the comparison with the exact edges decides it, as in every engine.
+ */
+export function binSource(act: Activation): string {
+  return `function (A, lo, width, bins, L, Bc) {
+  const x = this.thread.x;
+  let acc = 0.0;
+  for (let b = 0; b < Bc; b++) {
+    for (let j4 = 0; j4 < this.constants.NP4; j4++) {
+      const a = A[b][j4];
+      const j = j4 * 4;
+${each((r) => `      if (j + ${r} < this.constants.N) {
+        const v${r} = a[${r}];
+        let s${r} = bins + 2.0;
+        if (Math.abs(v${r}) < L) {
+          if (v${r} < lo) { s${r} = bins; }
+          else if (v${r} >= lo + bins * width) { s${r} = bins + 1.0; }
+          else {
+            s${r} = Math.min(bins - 1.0, Math.max(0.0, Math.floor((v${r} - lo) / width)));
+            if (v${r} < lo + s${r} * width) { s${r} = s${r} - 1.0; }
+            else if (v${r} >= lo + (s${r} + 1.0) * width) { s${r} = s${r} + 1.0; }
+          }
+          if (x > bins + 2.5) {
+            ${derCode(act, `v${r}`, `d${r}`)}
+            acc += d${r};
+          }
+        }
+        if (Math.abs(s${r} - x) < 0.5) { acc += 1.0; }
+      }`)}
+    }
+  }
+  return acc;
+}`;
+}

@@ -28,6 +28,7 @@
 import { activationParams, activationRecord } from '../../core/activations.ts';
 import type { Config } from '../../core/config.ts';
 import { AbortError, throwIfAborted, type Engine, type RunOptions } from '../../core/engine.ts';
+import { binWidth, checkHistogramRequest, HistogramCounts, HistogramUnsupportedError, type HistogramRequest, type PreactivationHistogram } from '../../core/preactivations.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
 import { buildProblem, type Problem } from '../../core/problem.ts';
 import { log10Norm } from '../../core/reference.ts';
@@ -37,6 +38,7 @@ import backwardWgsl from '../../../shaders/backward.wgsl?raw';
 import forwardStepWgsl from '../../../shaders/forward-step.wgsl?raw';
 import forwardTiledWgsl from '../../../shaders/forward-tiled.wgsl?raw';
 import forwardWgsl from '../../../shaders/forward.wgsl?raw';
+import histogramWgsl from '../../../shaders/histogram.wgsl?raw';
 import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
@@ -84,6 +86,8 @@ export function defaultVariant(info: AdapterDescription): { variant: KernelVaria
 
 /** Params struct of forward.wgsl / backward.wgsl: 16 words. */
 const STEP_PARAMS_BYTES = 64;
+/** Invocations per workgroup of shaders/histogram.wgsl (one workgroup per sample). */
+const HISTOGRAM_WORKGROUP = 64;
 /** Params struct of reduce.wgsl: 4 words. */
 const REDUCE_PARAMS_BYTES = 16;
 
@@ -130,6 +134,8 @@ export class WebGpuEngine implements Engine {
   private readonly reduceModule: GPUShaderModule;
   private readonly backwardModules = new Map<KernelVariant, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<Pipelines>>();
+  /** The histogram kernel's pipelines, by activation and h size. */
+  private readonly histograms = new Map<string, Promise<{ layout: GPUBindGroupLayout; main: GPUComputePipeline; sum: GPUComputePipeline }>>();
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
   private disposed = false;
@@ -258,6 +264,175 @@ export class WebGpuEngine implements Engine {
     const job = this.tail.then(() => this.runNow(config, options));
     this.tail = job.catch(() => undefined);
     return job;
+  }
+
+  /**
+   * The derivative panel's histogram of row request.rhoIndex (core/preactivations.ts), binned on
+   * the GPU: shaders/histogram.wgsl runs the forward pass of that row alone (one workgroup per
+   * sample, float32, the activation prelude of the sweep's kernels) and counts every a_t with
+   * atomicAdd; only the [T, bins + 3] counts and the [T] sums of phi' are read back. Tied rho
+   * sweeps only (the kernel has no outlier move and no untied matrices): others are refused with
+   * a HistogramUnsupportedError, and the page asks the reference.
+   */
+  preactivationHistogram(config: Config, request: HistogramRequest, options: RunOptions = {}): Promise<PreactivationHistogram> {
+    const job = this.tail.then(() => this.histogramNow(config, request, options));
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+
+  private histogramPipelines(config: Config, hs: number): Promise<{ layout: GPUBindGroupLayout; main: GPUComputePipeline; sum: GPUComputePipeline }> {
+    const act = activationRecord(config.activation);
+    const params = activationParams(config);
+    const key = ['histogram', hs, act.name, ...act.params.map((q) => params[q.key])].join('/');
+    let hit = this.histograms.get(key);
+    if (!hit) {
+      const dev = this.device;
+      const kinds: GPUBufferBindingType[] = ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'];
+      const layout = dev.createBindGroupLayout({ label: 'histogram layout', entries: kinds.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })) });
+      const module = dev.createShaderModule({ label: `histogram.wgsl (${key})`, code: `${activationWgsl(act.name, params)}\n${histogramWgsl}` });
+      const make = (entryPoint: string) =>
+        dev.createComputePipelineAsync({
+          label: `histogram ${entryPoint} (${key})`,
+          layout: dev.createPipelineLayout({ label: 'histogram pipeline layout', bindGroupLayouts: [layout] }),
+          compute: { module, entryPoint, constants: { WORKGROUP: HISTOGRAM_WORKGROUP, HS: hs } },
+        });
+      hit = Promise.all([make('main'), make('sumSamples')]).then(([main, sum]) => ({ layout, main, sum }));
+      hit.catch(() => this.histograms.delete(key));
+      this.histograms.set(key, hit);
+    }
+    return hit;
+  }
+
+  private async histogramNow(config: Config, req: HistogramRequest, options: RunOptions): Promise<PreactivationHistogram> {
+    this.assertUsable();
+    throwIfAborted(options.signal);
+    checkHistogramRequest(config, req);
+    if (config.sweep !== 'rho' || config.weights !== 'tied') {
+      throw new HistogramUnsupportedError('the WebGPU histogram kernel computes tied rho sweeps only (no outlier move, no untied matrices)');
+    }
+    const started = performance.now();
+    const p = buildProblem(config);
+    const n = config.hidden;
+    const d = config.input;
+    const T = config.steps;
+    const S = req.samples;
+    const np4 = Math.ceil(n / 4);
+    const np = np4 * 4;
+    const rowSlots = req.bins + 3;
+    // h_{t-1} and h_t of one sample in workgroup memory: 2 np4 vec4s (plus the partial sums).
+    const wgBytes = 2 * np4 * 16 + 2 * HISTOGRAM_WORKGROUP * 4;
+    if (wgBytes > this.device.limits.maxComputeWorkgroupStorageSize) {
+      throw new HistogramUnsupportedError(`N = ${n} needs ${wgBytes} bytes of workgroup memory, above this device's ${this.device.limits.maxComputeWorkgroupStorageSize}`);
+    }
+    const pipes = await this.untilDone('building the histogram kernel', this.histogramPipelines(config, np4));
+    const wt = new Float32Array(np * np); // [NP][NP4] vec4 = [NP][NP]: wt[j][i] = W0[i][j]
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) wt[j * np + i] = p.W0[i * n + j];
+    // c_t = U x_t + b biasOn(t), in float64 then rounded once: [S][T][NP]
+    const drive = new Float32Array(S * T * np);
+    for (let s = 0; s < S; s++) {
+      const x = p.inputsFor(s);
+      for (let t = 0; t < T; t++) {
+        const bias = p.biasOn(t + 1);
+        for (let i = 0; i < n; i++) {
+          let u = bias ? p.b[i] : 0;
+          for (let j = 0; j < d; j++) u += p.U[i * d + j] * x[t * d + j];
+          drive[(s * T + t) * np + i] = u;
+        }
+      }
+    }
+    const h0 = new Float32Array(np);
+    h0.set(p.h0);
+    const owned: GPUBuffer[] = [];
+    const make = (label: string, size: number, usage: GPUBufferUsageFlags) => {
+      const b = this.createBuffer(label, size, usage);
+      owned.push(b);
+      return b;
+    };
+    const ST = GPUBufferUsage.STORAGE;
+    const D = GPUBufferUsage.COPY_DST;
+    const C = GPUBufferUsage.COPY_SRC;
+    const countBytes = T * rowSlots * 4;
+    try {
+      const bufs = await withErrorScopes(this.device, 'allocating the histogram buffers', () => ({
+        params: make('histogram params', 48, GPUBufferUsage.UNIFORM | D),
+        wt: make('histogram wt', wt.byteLength, ST | D),
+        drive: make('histogram drive', drive.byteLength, ST | D),
+        h0: make('histogram h0', h0.byteLength, ST | D),
+        counts: make('histogram counts', countBytes, ST | D | C), // [T][bins + 3] u32
+        dersum: make('histogram dersum', T * S * 4, ST | C), // [T][S] f32
+        hstate: make('histogram hstate', S * np * 4, ST), // [S][NP] f32
+        readCounts: make('histogram counts readback', countBytes, GPUBufferUsage.MAP_READ | D),
+        readSums: make('histogram sums readback', T * S * 4, GPUBufferUsage.MAP_READ | D),
+      }));
+      const q = this.device.queue;
+      q.writeBuffer(bufs.wt, 0, wt);
+      q.writeBuffer(bufs.drive, 0, drive);
+      q.writeBuffer(bufs.h0, 0, h0);
+      q.writeBuffer(bufs.counts, 0, new Uint32Array(T * rowSlots));
+      const group = this.device.createBindGroup({
+        label: 'histogram bind group',
+        layout: pipes.layout,
+        entries: [bufs.params, bufs.wt, bufs.drive, bufs.h0, bufs.counts, bufs.dersum, bufs.hstate].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      const params = new ArrayBuffer(48);
+      const pu = new Uint32Array(params);
+      const pf = new Float32Array(params);
+      const rho = p.rho[req.rhoIndex];
+      // Steps per dispatch: about dispatchFlops of work each (2 N^2 per sample and step).
+      const spd = Math.max(1, Math.floor(this.options.dispatchFlops / (2 * S * np * np)));
+      for (let t0 = 1; t0 <= T; t0 += spd) {
+        const t1 = Math.min(T, t0 + spd - 1);
+        // Params of histogram.wgsl, field by field
+        pu.set([n, np4, T, S, req.bins]);
+        pf[5] = req.lo;
+        pf[6] = binWidth(req);
+        pf[7] = rho;
+        pu[8] = t0;
+        pu[9] = t1;
+        q.writeBuffer(bufs.params, 0, params);
+        await withErrorScopes(this.device, 'running the histogram kernel', () => {
+          const enc = this.device.createCommandEncoder({ label: 'histogram' });
+          const pass = enc.beginComputePass({ label: 'histogram pass' });
+          pass.setPipeline(pipes.main);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(S);
+          if (t1 === T) {
+            pass.setPipeline(pipes.sum);
+            pass.dispatchWorkgroups(Math.ceil(T / HISTOGRAM_WORKGROUP));
+          }
+          pass.end();
+          if (t1 === T) {
+            enc.copyBufferToBuffer(bufs.counts, 0, bufs.readCounts, 0, countBytes);
+            enc.copyBufferToBuffer(bufs.dersum, 0, bufs.readSums, 0, T * S * 4);
+          }
+          q.submit([enc.finish()]);
+          return this.waitForQueue(2 * S * np * np * (t1 - t0 + 1), 'binning the pre-activations');
+        });
+        if (options.signal?.aborted) throw new AbortError();
+      }
+      await this.untilDone('reading the histogram back', Promise.all([bufs.readCounts.mapAsync(GPUMapMode.READ), bufs.readSums.mapAsync(GPUMapMode.READ)]));
+      const raw = new Uint32Array(bufs.readCounts.getMappedRange());
+      const sums = new Float32Array(bufs.readSums.getMappedRange());
+      const into = new HistogramCounts(T, req);
+      for (let j = 0; j < T; j++) {
+        into.counts.set(raw.subarray(j * rowSlots, j * rowSlots + req.bins), j * req.bins);
+        into.below[j] = raw[j * rowSlots + req.bins];
+        into.above[j] = raw[j * rowSlots + req.bins + 1];
+        into.nonFinite[j] = raw[j * rowSlots + req.bins + 2];
+        into.derSum[j] = sums[j * S]; // sumSamples left the sum over s in slot 0
+      }
+      bufs.readCounts.unmap();
+      bufs.readSums.unmap();
+      return into.finish(config, req, {
+        engine: this.name,
+        adapter: this.adapter,
+        precision: 'float32',
+        binnedWhere: 'on the GPU (WGSL atomics)',
+        wallMs: performance.now() - started,
+      });
+    } finally {
+      for (const b of owned) this.destroyBuffer(b);
+    }
   }
 
   dispose(): void {
