@@ -68,7 +68,7 @@ export function histogramWords(d: DerivativeData | null): { short: string; long:
   return {
     short: `a_t binned by ${binnedBy} · ${row.units} units × ${samples}`,
     long:
-      `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d.axis} = ${row.rho.toFixed(3)}, from a ${row.precision} forward pass of this row alone on the sweep's own W0, U, b and inputs, binned ${row.binnedWhere} by the ${row.engine} engine (${row.adapter}) in ${row.wallMs.toFixed(0)} ms; only the counts reached the page.` +
+      `The histogram and the mean φ′ are of a_t over ${row.units} units × ${samples} at ${d.axis} = ${row.rho.toFixed(3)}, from a ${row.precision} forward pass of this row alone on the sweep's own W0, U, b and inputs, binned by the ${row.engine} engine (${row.adapter}) ${row.binnedWhere}, in ${row.wallMs.toFixed(0)} ms; only the counts reached the page.` +
       (d.fallback ? ` The sweep's engine did not bin it: ${d.fallback}.` : ''),
     figure: `a_t binned by ${binnedBy}, ${row.units} units × ${samples}, this ${d.axis} only`,
   };

@@ -258,7 +258,7 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
     const note = page.locator('lab-derivative [data-computed-on]');
     // Binned by the sweep's engine (the CPU engine here), in its workers: only the counts reach the page.
     await expect.poll(() => note.textContent(), { timeout: 30_000 }).toBe('a_t binned by cpu, float32 · 16 units × 4 samples');
-    expect(await note.getAttribute('title')).toMatch(/at ρ = 1\.300, from a float32 forward pass of this row alone .*binned in the CPU engine's workers? by the cpu engine/);
+    expect(await note.getAttribute('title')).toMatch(/at ρ = 1\.300, from a float32 forward pass of this row alone .*binned by the cpu engine \(.*\) in the CPU engine's workers?, in \d+ ms/);
     const plot = page.locator('lab-derivative .plot');
     /** The step and the mean phi' the panel shows, from its accessible description. */
     const shown = async () => {
@@ -290,6 +290,38 @@ describeNeeding(CHROMIUM, 'the derivative panel', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'derivative-panel.png') });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('the WebGPU engine bins it on the GPU (its mean phi\' is its own grid\'s); where gpu.js cannot (untied weights), the float64 reference does, and the caption says so', async () => {
+    const hash = 'hidden=16&steps=40&rhoCount=5&samples=4&seed=5&rho=1.25';
+    const caption = async (extra: string) => {
+      const { page, errors } = await openLab(lab, `${hash}&${extra}`);
+      const note = page.locator('lab-derivative [data-computed-on]');
+      await expect.poll(() => note.textContent(), { timeout: 60_000 }).toMatch(/^a_t binned by /);
+      const label = (await page.locator('lab-derivative .plot').getAttribute('aria-label')) ?? '';
+      const mean = Number(/mean phi prime ([\d.]+)/.exec(label)?.[1]);
+      const grid = await page.evaluate(() => {
+        const a = (window as unknown as { __lab: { snapshot(): { result: { a: { T: number; rho: Float64Array; grids: Record<string, Float64Array> } } } } }).__lab.snapshot().result.a;
+        let k = 0;
+        for (let i = 1; i < a.rho.length; i++) if (Math.abs(a.rho[i] - 1.25) < Math.abs(a.rho[k] - 1.25)) k = i;
+        return a.grids.derivMean[k * a.T + a.T - 1];
+      });
+      const out = { text: await note.textContent(), title: (await note.getAttribute('title')) ?? '', mean, grid, errors };
+      await page.close();
+      return out;
+    };
+    const gpu = await caption('backend=webgpu');
+    expect(gpu.text).toBe('a_t binned by webgpu, float32 · 16 units × 4 samples');
+    expect(gpu.title).toMatch(/binned by the webgpu engine \(.*\) on the GPU \(WGSL atomics\)/);
+    // The engine's mean phi'(a_t) at T against its own sweep's grid: 3 decimals shown (5e-4), float32 sums in another order.
+    expect(Math.abs(gpu.mean - gpu.grid)).toBeLessThan(1e-3);
+    expect(gpu.errors).toEqual([]);
+    const fallback = await caption('backend=gpujs&weights=untied');
+    expect(fallback.text).toBe('a_t binned by the float64 reference (fallback) · 16 units × 4 samples');
+    expect(fallback.title).toMatch(/The sweep's engine did not bin it: the gpu\.js histogram runs tied rho sweeps only/);
+    // float64 against the float32 sweep's grid: 3 decimals shown plus float32 rounding (far below 1e-4).
+    expect(Math.abs(fallback.mean - fallback.grid)).toBeLessThan(1e-3);
+    expect(fallback.errors).toEqual([]);
   });
 });
 
