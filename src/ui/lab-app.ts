@@ -27,6 +27,8 @@ import type { PanelHistogram } from '../app/store.ts';
 import { isAbortError } from '../core/engine.ts';
 import { DerivativeStepEvent, histogramWords, type DerivativeData } from './lab-derivative.ts';
 import type { DerivativeFigureData } from '../export/derivative.ts';
+// Static: the slice and derivative panels already load it with src/export/slice.ts.
+import { configTitle } from '../export/figure.ts';
 import './lab-badge.ts';
 import './lab-derivative.ts';
 import './lab-controls.ts';
@@ -722,7 +724,6 @@ export class LabApp extends LitElement {
         const [w, h] = options.size ?? [1920, 1200];
         const fields = [s.result.a, ...(s.result.b ? [s.result.b] : [])];
         const surfaces = Array.from(this.renderRoot.querySelectorAll('lab-surface'));
-        const { configTitle } = await import('../export/figure.ts');
         const names: string[] = [];
         for (let i = 0; i < fields.length && i < surfaces.length; i++) {
           const f = fields[i];

@@ -85,4 +85,31 @@ describeNeeding(CHROMIUM, 'plot exports from the lab', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('slice chart with Show = hidden norm, and the derivative panel (PNG 2x, SVG), from the File menu', async () => {
+    const { page, errors } = await openLab(lab, `${SMALL}&field=hidden`);
+    const field = fieldFromBundle((await download(page, 'json')).bytes.toString('utf8'));
+    const font = loadFigureFont();
+    // The slice follows Show: the hidden-norm row, byte for byte the renderer's in Node.
+    const sv = await download(page, 'slice-svg');
+    expect(sv.name).toBe(`slice-hidden-rho1.250-${SLUG}.svg`);
+    const data = sliceFromField(field, null, 1.25, 'hiddenLog10Mean');
+    expect(sv.bytes.toString('utf8')).toBe(chartSvg(buildSliceScene(data, field.config, font)));
+    expect(sv.bytes.toString('utf8')).toContain('Slice at \u03c1 = 1.250 \u00b7 log\u2081\u2080 \u2016h\u209c\u2016');
+    // The derivative panel, once its histogram is in: the SVG names the activation, rho, t and what
+    // binned the histogram; the 2x PNG decodes at twice the SVG's size.
+    await expect.poll(() => page.locator('lab-derivative [data-computed-on]').textContent(), { timeout: 30_000 }).toMatch(/^a_t:/);
+    const dv = await download(page, 'derivative-svg');
+    expect(dv.name).toBe(`derivative-rho1.250-t30-${SLUG}.svg`);
+    const dvText = dv.bytes.toString('utf8');
+    expect(dvText).toContain('of tanh with the pre-activations a\u209c at \u03c1 = 1.250, t = 30');
+    expect(dvText).toContain('pre-activation a');
+    expect(dvText).toMatch(/a\u209c binned by [^<]*, 16 units \u00d7 4 samples/);
+    const dp = await download(page, 'derivative-png', 1);
+    const img = decode(dp.bytes);
+    const [w, h] = (dvText.match(/<svg [^>]*width="(\d+)" height="(\d+)"/) ?? []).slice(1).map(Number);
+    expect([img.width, img.height]).toEqual([2 * w, 2 * h]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });
