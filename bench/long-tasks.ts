@@ -13,6 +13,8 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time of a complete event, us: what it cost whether or not the thread was waiting for a core. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number }; beginData?: { dirtyObjects?: number; totalObjects?: number } };
@@ -42,15 +44,37 @@ const top = (m: Map<string, number>, n: number) =>
     .sort((a, b) => b.ms - a.ms)
     .slice(0, n);
 
-/** The long tasks (over `overMs`) on the busiest renderer main thread of the trace. */
-export function longTasks(traceEvents: TraceEvent[], profile: CpuProfile | null, overMs = 50): LongTask[] {
+/** The complete events of the busiest renderer main thread, in time order (enclosing events first). */
+function mainThreadEvents(traceEvents: TraceEvent[]): TraceEvent[] {
   const mains = traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   let best: TraceEvent[] = [];
   for (const m of mains) {
     const events = traceEvents.filter((e) => e.ph === 'X' && e.pid === m.pid && e.tid === m.tid && e.dur !== undefined);
     if (events.length > best.length) best = events;
   }
-  best.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  return best.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+}
+
+/**
+ * Every main-thread task of the trace: its wall time (what a long-task observer sees) and its
+ * thread CPU time (tdur), ms. On a machine that other processes load, a task waits for a core
+ * and its wall time grows with the load; its CPU time is the page's own work.
+ */
+export function mainThreadTasks(traceEvents: TraceEvent[]): { wallMs: number; cpuMs: number }[] {
+  const tasks: { wallMs: number; cpuMs: number }[] = [];
+  let end = -Infinity;
+  for (const e of mainThreadEvents(traceEvents)) {
+    // Top-level tasks only (a nested run loop's tasks are inside one).
+    if ((e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') || e.ts < end) continue;
+    end = e.ts + e.dur!;
+    tasks.push({ wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? NaN) / 1000 });
+  }
+  return tasks;
+}
+
+/** The long tasks (over `overMs`) on the busiest renderer main thread of the trace. */
+export function longTasks(traceEvents: TraceEvent[], profile: CpuProfile | null, overMs = 50): LongTask[] {
+  const best = mainThreadEvents(traceEvents);
   const samples = sampleTimes(profile);
   const tasks: LongTask[] = [];
   for (let i = 0; i < best.length; i++) {
