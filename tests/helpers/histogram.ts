@@ -31,6 +31,7 @@ import { binWidth, type HistogramRequest, type PreactivationHistogram } from '..
 import { buildProblem, type Problem } from '../../src/core/problem.ts';
 import { traceSequence } from '../../src/core/reference.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { untiedWeightsSync, type RowWeights, type UntiedWeights } from '../../src/core/weights.ts';
 
 const PERTURBATION = 1e-7;
 
@@ -40,13 +41,21 @@ export interface ReferenceValues {
   eps: Float64Array[];
 }
 
-/** The values a_t[i] of row k (tied rho sweep) for the first `samples` samples, with their error radii. */
+/**
+ * The values a_t[i] of row k for the first `samples` samples, with their error radii: a rho sweep,
+ * tied or untied (every W0_t perturbed alike).
+ */
 export function referenceValues(config: Config, req: HistogramRequest, seed: number): ReferenceValues {
-  const p = buildProblem(config);
+  if (config.sweep !== 'rho') throw new Error('referenceValues: a rho sweep only (no outlier move in its radius)');
+  const p = buildProblem(config, { outlierAndUntied: true });
+  const untied = untiedWeightsSync(config);
   const rho = p.rho[req.rhoIndex];
   const rng = new Rng(seed, 77);
-  const W0q = p.W0.map((w) => w * (1 + PERTURBATION * rng.normal()));
-  const q: Problem = { ...p, W0: W0q };
+  const perturb = (W: Float64Array) => W.map((w) => w * (1 + PERTURBATION * rng.normal()));
+  const q: Problem = { ...p, W0: perturb(p.W0) };
+  const untiedQ = untied && { ...untied, W: untied.W.map(perturb) };
+  const row = (r: number, u: UntiedWeights | null): RowWeights => ({ rho: r, shift: 0, direction: null, untied: u });
+  const weightsAt = (t: number) => (untied ? untied.W[t - 1] : p.W0);
   const { hidden: n, input: d, steps: T } = config;
   const act = activationFns(config.activation, config);
   const S = req.samples;
@@ -55,14 +64,15 @@ export function referenceValues(config: Config, req: HistogramRequest, seed: num
   for (let s = 0; s < S; s++) {
     const x = p.inputsFor(s);
     const mine = new Float64Array(T * n);
-    traceSequence(p, rho, s, (t, at, off) => mine.set(at.subarray(off, off + n), (t - 1) * n));
+    traceSequence(p, row(rho, untied), s, (t, at, off) => mine.set(at.subarray(off, off + n), (t - 1) * n));
     const moved = new Float64Array(T * n);
-    traceSequence(q, rho * (1 + PERTURBATION), s, (t, at, off) => moved.set(at.subarray(off, off + n), (t - 1) * n));
+    traceSequence(q, row(rho * (1 + PERTURBATION), untiedQ), s, (t, at, off) => moved.set(at.subarray(off, off + n), (t - 1) * n));
     for (let t = 1; t <= T; t++) {
       const bias = p.biasOn(t) ? 1 : 0;
       for (let i = 0; i < n; i++) {
         let m = 0;
-        for (let j = 0; j < n; j++) m += Math.abs(p.W0[i * n + j] * (t === 1 ? p.h0[j] : act.output(mine[(t - 2) * n + j])));
+        const W = weightsAt(t);
+        for (let j = 0; j < n; j++) m += Math.abs(W[i * n + j] * (t === 1 ? p.h0[j] : act.output(mine[(t - 2) * n + j])));
         m *= Math.abs(rho);
         for (let j = 0; j < d; j++) m += Math.abs(p.U[i * d + j] * x[(t - 1) * d + j]);
         m += bias * Math.abs(p.b[i]);
