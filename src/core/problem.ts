@@ -4,7 +4,8 @@
  */
 import { driveOn, FIELDS, tiedRhoOnlyRefusal, rhoValues, type Config } from './config.ts';
 import { sequenceInputs } from './inputs.ts';
-import { Rng, STREAM } from './rng.ts';
+import { isAbortError } from './engine.ts';
+import { gaussianDraw, Rng, STREAM } from './rng.ts';
 import { arnoldiRadius } from './krylov.ts';
 import { eigenvalues, hasEigenvalues, meanSquare, orthogonalFromGaussian, radiusOf, spectralNorm, type Spectrum } from './spectrum.ts';
 import {
@@ -129,9 +130,10 @@ function drawMatrix(config: W0Config, index: number): Float64Array {
     for (let i = 0; i < n; i++) w[i * n + i] = 1;
     return w;
   }
-  const g = new Rng(config.seed, STREAM.W0, index).normals(n * n, 1 / Math.sqrt(n));
+  const g = gaussianDraw(config.seed, n, index);
   return config.init === 'orthogonal' ? orthogonalFromGaussian(g, n) : g;
 }
+
 
 /** A gaussian matrix's spectral radius as randomMatrix finds it: from its eigenvalues up to EAGER_EIGENVALUES_MAX_N, else Arnoldi (eigenvalues where it fails). */
 function gaussianRadius(w: Float64Array, n: number, eig: { re: Float64Array; im: Float64Array } | null): { radius: number; eig: { re: Float64Array; im: Float64Array } | null } {
@@ -148,14 +150,26 @@ function gaussianRadius(w: Float64Array, n: number, eig: { re: Float64Array; im:
  * EAGER_EIGENVALUES_MAX_N).
  */
 export function randomMatrix(config: W0Config, index: number): W0Entry {
+  const { w, eig, radius } = matrixAndRadius(config, index);
+  return normalised(config, w, eig, radius, spectralNorm(w, config.hidden));
+}
+
+/** The drawn matrix and its radius (null: a normal matrix, whose radius is its norm), with the eigenvalues where N <= EAGER_EIGENVALUES_MAX_N. */
+function matrixAndRadius(config: W0Config, index: number): { w: Float64Array; eig: { re: Float64Array; im: Float64Array } | null; radius: number | null } {
   const n = config.hidden;
   const w = drawMatrix(config, index);
-  let eig = n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null;
-  let norm = spectralNorm(w, n);
-  let radius: number;
+  const eig = n <= EAGER_EIGENVALUES_MAX_N ? eigenvalues(w, n) : null;
   // identity and orthogonal W0 are normal matrices (W W^T = W^T W), whose radius is their norm.
-  if (eig || config.init === 'gaussian') ({ radius, eig } = gaussianRadius(w, n, eig));
-  else radius = norm;
+  if (eig || config.init === 'gaussian') return { w, ...gaussianRadius(w, n, eig) };
+  return { w, eig, radius: null };
+}
+
+/** randomMatrix's entry from the drawn matrix, its radius (null: = norm) and its norm: W0 normalised, with its spectrum. */
+function normalised(config: W0Config, w: Float64Array, eigIn: { re: Float64Array; im: Float64Array } | null, radiusIn: number | null, normIn: number): W0Entry {
+  const n = config.hidden;
+  let eig = eigIn;
+  let norm = normIn;
+  let radius = radiusIn ?? normIn;
   // identity is exactly normalised and orthogonal Q is to rounding (radius and norm 1 within
   // ~1e-15): dividing by 1 +- ulp would only add rounding.
   if (config.init === 'gaussian') {
@@ -201,9 +215,43 @@ export function recurrentMatrix(config: W0Config): W0Entry {
     const radius = radiusOf(re, im);
     entry = { W0: W, spectrum: { re, im, radius, norm: radius, meanSquare: meanSquare(W, config.hidden) }, chosen };
   } else entry = randomMatrix(config, 0);
+  return remember(key, entry);
+}
+
+function remember(key: string, entry: W0Entry): W0Entry {
   if (w0Cache.size >= W0_CACHE_LIMIT) w0Cache.delete(w0Cache.keys().next().value as string);
   w0Cache.set(key, entry);
   return entry;
+}
+
+/**
+ * Whether building this config's W0 would find its radius and its norm by two Krylov
+ * iterations, which two threads can run side by side: a gaussian W0 above
+ * EAGER_EIGENVALUES_MAX_N, not cached yet (w0-norm.ts gaussianRawNorm, recurrentMatrixBeside).
+ */
+export function normApartHelps(config: W0Config): boolean {
+  return config.init === 'gaussian' && config.hidden > EAGER_EIGENVALUES_MAX_N && !w0Cache.has(cacheKey(config));
+}
+
+/**
+ * recurrentMatrix(config), the same entry bit for bit and cached the same way, with the norm of
+ * the drawn matrix computed by `normApart` (another thread: w0-norm.ts there) while this
+ * thread finds the radius: at N = 1024 the Lanczos norm then costs nothing on the way to the
+ * sweep. Where normApart fails, the norm is computed here. Configs where it does not help
+ * (normApartHelps false) are built as recurrentMatrix builds them.
+ */
+export async function recurrentMatrixBeside(config: W0Config, normApart: (seed: number, n: number) => Promise<number>): Promise<W0Entry> {
+  if (!normApartHelps(config)) return recurrentMatrix(config);
+  const pending = normApart(config.seed, config.hidden).then(
+    (norm) => ({ norm }),
+    (error: unknown) => ({ error }),
+  );
+  const { w, eig, radius } = matrixAndRadius(config, 0);
+  const apart = await pending;
+  if ('error' in apart && isAbortError(apart.error)) throw apart.error;
+  const norm = 'norm' in apart ? apart.norm : spectralNorm(w, config.hidden);
+  const key = cacheKey(config);
+  return w0Cache.get(key) ?? remember(key, normalised(config, w, eig, radius, norm));
 }
 
 /**

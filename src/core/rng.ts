@@ -89,3 +89,11 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * The gaussian init's raw matrix: n x n row-major entries N(0, 1/n) from substream `index` of
+ * the W0 stream (problem.ts normalises it; a CPU worker draws the same one for its norm).
+ */
+export function gaussianDraw(seed: number, n: number, index = 0): Float64Array {
+  return new Rng(seed, STREAM.W0, index).normals(n * n, 1 / Math.sqrt(n));
+}

@@ -11,7 +11,7 @@
 import type { Config } from '../../core/config.ts';
 import { AbortError, throwIfAborted, yieldToEventLoop, type Engine, type RunOptions } from '../../core/engine.ts';
 import { emptyField, type GradientField } from '../../core/field.ts';
-import { buildProblem, type Problem } from '../../core/problem.ts';
+import { buildProblem, normApartHelps, recurrentMatrixBeside, type Problem } from '../../core/problem.ts';
 import { checkHistogramRequest, HistogramCounts, type HistogramRequest, type PreactivationHistogram } from '../../core/preactivations.ts';
 import { UntiedMemoryError, untiedWeights } from '../../core/weights.ts';
 import { formatBytes, sequenceCount } from '../../core/work.ts';
@@ -101,7 +101,9 @@ export class CpuEngine implements Engine {
   private pool: WorkerPort[] = [];
   /** Bumped whenever the pool is torn down, so late events of terminated workers are ignored. */
   private generation = 0;
-  private route: ((w: number, msg: FromWorker) => void) | null = null;
+  private route: ((w: number, msg: Exclude<FromWorker, { type: 'norm' }>) => void) | null = null;
+  /** Norms asked of a worker (normInWorker), by message id. */
+  private normWaiters = new Map<number, (norm: number | null, message: string) => void>();
   private fail: ((err: Error) => void) | null = null;
   private runs = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -134,6 +136,13 @@ export class CpuEngine implements Engine {
     if (this.disposed) throw new Error('cpu engine: run() after dispose(); create a new engine');
     throwIfAborted(signal);
     const started = performance.now();
+    // A gaussian W0 at large N needs its radius and its norm, two Krylov iterations: the norm is
+    // computed in a worker (idle until the sweep) while this thread finds the radius.
+    if (this.workers > 0 && normApartHelps(config)) {
+      await recurrentMatrixBeside(config, (seed, n) => this.normInWorker(seed, n, signal));
+      if (this.disposed) throw new Error('the engine was disposed during the run');
+      throwIfAborted(signal);
+    }
     const p = buildProblem(config, { outlierAndUntied: true });
     const B = sequenceCount(config);
     const N = config.hidden;
@@ -303,6 +312,37 @@ export class CpuEngine implements Engine {
     });
   }
 
+  /** ||G||_2 of the gaussian W0's raw draw, computed by the first worker (core/w0-norm.ts). */
+  private normInWorker(seed: number, n: number, signal: AbortSignal | undefined): Promise<number> {
+    this.ensurePool(1);
+    const port = this.pool[0];
+    const id = ++this.runs;
+    return new Promise<number>((resolve, reject) => {
+      const finish = () => {
+        this.normWaiters.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+        port.hold(false);
+      };
+      const onAbort = () => {
+        finish();
+        reject(new AbortError());
+      };
+      this.normWaiters.set(id, (norm, message) => {
+        finish();
+        if (norm === null) reject(new Error(`cpu engine worker failed: ${message}`));
+        else resolve(norm);
+      });
+      signal?.addEventListener('abort', onAbort);
+      port.hold(true);
+      port.post({ type: 'norm', id, seed, n });
+    });
+  }
+
+  /** A worker failed or the pool was torn down: no norm asked of it will come. */
+  private failNorms(message: string): void {
+    for (const waiter of [...this.normWaiters.values()]) waiter(null, message);
+  }
+
   private ensurePool(size: number): void {
     if (!this.spawn) throw new Error('internal: no worker spawner');
     while (this.pool.length < size) {
@@ -316,10 +356,14 @@ export class CpuEngine implements Engine {
       }
       port.listen(
         (msg) => {
-          if (generation === this.generation) this.route?.(index, msg);
+          if (generation !== this.generation) return;
+          if (msg.type === 'norm') this.normWaiters.get(msg.id)?.(msg.norm, msg.message);
+          else this.route?.(index, msg);
         },
         (err) => {
-          if (generation === this.generation) this.fail?.(err);
+          if (generation !== this.generation) return;
+          this.failNorms(err.message);
+          this.fail?.(err);
         },
       );
       port.hold(false);
@@ -328,6 +372,7 @@ export class CpuEngine implements Engine {
   }
 
   private terminatePool(): void {
+    this.failNorms('the worker pool was stopped');
     this.generation++;
     for (const w of this.pool) w.terminate();
     this.pool = [];

@@ -105,9 +105,13 @@ export type ToWorker =
   | { type: 'setup'; run: number; setup: KernelSetup }
   | { type: 'block'; run: number; block: number }
   /** The forward pass of a block of the setup's (one-row) sweep, its a_t binned in the worker. */
-  | { type: 'histogram'; run: number; block: number; bins: HistogramBins };
+  | { type: 'histogram'; run: number; block: number; bins: HistogramBins }
+  /** ||G||_2 of the gaussian W0's raw draw (core/w0-norm.ts), while the engine's thread finds its radius. */
+  | { type: 'norm'; id: number; seed: number; n: number };
 
 export type FromWorker =
   | { type: 'result'; run: number; result: BlockResult }
   | { type: 'histogram'; run: number; share: HistogramShare }
-  | { type: 'error'; run: number; message: string };
+  | { type: 'error'; run: number; message: string }
+  /** The answer to a 'norm' message: the norm, or null and why. */
+  | { type: 'norm'; id: number; norm: number | null; message: string };

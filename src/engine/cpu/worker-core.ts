@@ -3,6 +3,7 @@
  * the blocks it is sent. worker-node.ts and worker-browser.ts only connect it to their port.
  */
 import { QUANTITY_NAMES } from '../../core/statistics.ts';
+import { gaussianRawNorm } from '../../core/w0-norm.ts';
 import { BlockKernel } from './kernel.ts';
 import type { BlockResult, FromWorker, HistogramBins, HistogramShare, ToWorker } from './protocol.ts';
 import { HistogramCounts } from '../../core/preactivations.ts';
@@ -25,6 +26,14 @@ export function createWorkerHandler(post: Post): (msg: ToWorker) => void {
   let run = -1;
   let kernel: BlockKernel | null = null;
   return (msg) => {
+    if (msg.type === 'norm') {
+      try {
+        post({ type: 'norm', id: msg.id, norm: gaussianRawNorm(msg.seed, msg.n), message: '' }, []);
+      } catch (e) {
+        post({ type: 'norm', id: msg.id, norm: null, message: e instanceof Error ? e.message : String(e) }, []);
+      }
+      return;
+    }
     try {
       if (msg.type === 'setup') {
         run = msg.run;
