@@ -7,18 +7,20 @@
  * load on a shared machine. Prints the figures and writes bench/results/train-<time>.json.
  *
  *   node --import ./src/node/register.mjs bench/train.ts [--iterations 3000] [--rounds 2] [--workers 2]
- *        [--trainers cpu,webgpu,numpy] [--fma]
+ *        [--trainers cpu,webgpu,numpy] [--fma] [--hidden 64] [--length 150] [--batch 32] [--heldout 256]
  *
  * --fma: the CPU trainer with relaxed-SIMD fused multiply-adds (off by default, so that the lab
  * and the CLI train to the same numbers; Node 20 needs --experimental-wasm-relaxed-simd, which
  * the flag switches on).
+ * The size options change the run for every trainer (the NumPy peer takes the same ones), e.g. a
+ * small run to time the WebGPU trainer on SwiftShader in minutes rather than hours.
  */
 import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseTrainConfig } from '../src/core/train/config.ts';
+import { DEFAULT_MODEL_SPECS, parseTrainConfig } from '../src/core/train/config.ts';
 import type { Trainer } from '../src/core/trainer.ts';
 import { fmaAvailable } from '../src/engine/cpu/simd.ts';
 import { createNodeCpuTrainer } from '../src/engine/cpu/train/pool-node.ts';
@@ -35,13 +37,19 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: 'python3' },
     trainers: { type: 'string', default: 'cpu,webgpu,numpy' },
     fma: { type: 'boolean', default: false },
+    hidden: { type: 'string', default: '64' },
+    length: { type: 'string', default: '150' },
+    batch: { type: 'string', default: '32' },
+    heldout: { type: 'string', default: '256' },
   },
 });
 const wanted = new Set(String(args.trainers).split(','));
 for (const w of wanted) if (!['cpu', 'webgpu', 'numpy'].includes(w)) throw new Error(`--trainers: ${JSON.stringify(w)} is not one of cpu, webgpu, numpy`);
 const iterations = Number(args.iterations);
 const rounds = Math.max(1, Number(args.rounds));
-const config = parseTrainConfig({ iterations }); // every other setting: the lab's defaults
+const size = { hidden: Number(args.hidden), length: Number(args.length), batch: Number(args.batch), heldout: Number(args.heldout) };
+// every other setting: the lab's defaults (its four models, each of hidden size --hidden)
+const config = parseTrainConfig({ iterations, length: size.length, batch: size.batch, heldout: size.heldout, models: DEFAULT_MODEL_SPECS.map((m) => ({ ...m, hidden: size.hidden })) });
 const models = config.models.length;
 
 const trainers: { key: string; name: string; trainer: Trainer }[] = [];
@@ -73,7 +81,8 @@ function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
   // OpenBLAS chooses its kernel from the CPU, as for the sweep's peer (peers/numpy.ts): no override
   const env: NodeJS.ProcessEnv = { ...process.env, ...threads };
   for (const name of OPENBLAS_OVERRIDES) delete env[name];
-  const r = spawnSync(String(args.python), ['bench/peers/train_numpy.py', '--iterations', String(iterations)], {
+  const sizeArgs = Object.entries(size).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const r = spawnSync(String(args.python), ['bench/peers/train_numpy.py', '--iterations', String(iterations), ...sizeArgs], {
     encoding: 'utf8',
     env,
     timeout: 3_600_000,
@@ -85,7 +94,7 @@ function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
 
 const per100 = (s: number) => (s / models / iterations) * 100;
 
-console.log(`training benchmark: ${models} models, N = 64, T = ${config.length}, batch ${config.batch}, ${iterations} iterations; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; load ${loadavg()[0].toFixed(1)}`);
+console.log(`training benchmark: ${models} models, N = ${size.hidden}, T = ${config.length}, batch ${config.batch}, held-out ${config.heldout}, ${iterations} iterations; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; load ${loadavg()[0].toFixed(1)}`);
 for (const t of trainers) await t.trainer.train({ ...config, iterations: 2 }); // warm-up: workers started, kernels compiled
 const keys = [...trainers.map((t) => t.key), ...(wanted.has('numpy') ? ['numpy'] : [])];
 const seconds: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
@@ -122,7 +131,7 @@ const rows = keys.map((k) => ({
 }));
 for (const r of rows) {
   const spread = `${Math.min(...r.seconds).toFixed(2)}-${Math.max(...r.seconds).toFixed(2)}`;
-  console.log(`${r.name.padEnd(72)} median ${r.median.toFixed(2)} s (rounds ${spread} s)  ${per100(r.median).toFixed(3)} s per 100 steps per model`);
+  console.log(`${r.name.padEnd(72)} median ${r.median.toFixed(2)} s (rounds ${spread} s)  ${((1000 * r.median) / iterations).toFixed(1)} ms per step of all ${models}, ${per100(r.median).toFixed(3)} s per 100 steps per model`);
 }
 const byKey = Object.fromEntries(rows.map((r) => [r.key, r.median]));
 if (byKey.numpy !== undefined) for (const k of ['cpu', 'webgpu']) if (byKey[k] !== undefined) console.log(`ratio ${k} / NumPy: ${(byKey[k] / byKey.numpy).toFixed(2)}`);
