@@ -18,7 +18,7 @@ const ABORT_GRACE_MS = 1500;
 export class HostedEngine implements Engine {
   private nextId = 1;
   private pending = new Map<number, { config: Config; resolve(f: GradientField): void; reject(e: Error): void; onProgress?: RunOptions['onProgress'] }>();
-  /** Histograms asked for and not answered (not resent to a replacement worker: the panel asks again). */
+  /** Histograms asked for and not answered (not resent to a replacement worker: they fail with a message). */
   private histograms = new Map<number, { resolve(h: PreactivationHistogram): void; reject(e: Error): void }>();
   private tests = new Map<number, (v: number | boolean | null) => void>();
   /** Aborted runs the worker has not answered yet, and the timer that replaces a stuck worker. */
@@ -92,6 +92,9 @@ export class HostedEngine implements Engine {
     this.unanswered.clear();
     this.worker.terminate();
     this.restarts++;
+    // Histograms are not resent (the panel asks again for the row it shows): say why they stopped.
+    for (const h of this.histograms.values()) h.reject(new Error('the engine worker was restarted; show the row again to bin it'));
+    this.histograms.clear();
     this.restarting = HostedEngine.spawn(this.kind, this.workers, this.variant).then(
       (w) => {
         this.restarting = null;
