@@ -1,5 +1,5 @@
 /**
- * The slice chart and the eigenvalue plot downloaded from the lab's File menu (PNG at 1x and 2x,
+ * The slice chart, the eigenvalue plot and the derivative panel downloaded from the lab's File menu (PNG at 1x and 2x,
  * SVG): names carry the slider's rho and the config; each body is byte-identical to what the
  * shared renderer (src/export/slice.ts, spectrum.ts) gives in Node for the downloaded bundle's
  * field at that rho, so the lab and the CLI draw the same figure; the SVGs parse in the browser
@@ -109,6 +109,31 @@ describeNeeding(CHROMIUM, 'plot exports from the lab', () => {
     const img = decode(dp.bytes);
     const [w, h] = (dvText.match(/<svg [^>]*width="(\d+)" height="(\d+)"/) ?? []).slice(1).map(Number);
     expect([img.width, img.height]).toEqual([2 * w, 2 * h]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('Lock colours: the legend says so, typed ends are checked, the link and the heatmap figure keep the range', async () => {
+    const { page, errors } = await openLab(lab, SMALL);
+    const heat = page.locator('lab-heatmap#heat-a');
+    await expect.poll(() => heat.locator('[data-range-rule]').textContent()).toMatch(/^colours: auto, noise-aware/);
+    await heat.locator('[data-lock]').click();
+    await expect.poll(() => heat.locator('[data-range-rule]').textContent()).toMatch(/^colours: locked range /);
+    expect(decodeURIComponent(await page.evaluate(() => location.hash))).toMatch(/lock=grad:-?[\d.]+:-?[\d.]+/);
+    // Letters are refused with the field's label; the range on screen stays.
+    await heat.locator('[data-lock-min]').fill('abc');
+    await heat.locator('[data-lock-min]').press('Enter');
+    await expect.poll(() => heat.locator('.lockrange [role=alert]').textContent()).toBe('Colour min must be a number; you entered "abc"');
+    await heat.locator('[data-lock-min]').fill('-30');
+    await heat.locator('[data-lock-max]').fill('2');
+    await heat.locator('[data-lock-max]').press('Enter');
+    await expect.poll(() => heat.locator('[data-range-rule]').textContent()).toBe('colours: locked range -30..2');
+    expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain('lock=grad:-30:2');
+    const svg = (await download(page, 'svg')).bytes.toString('utf8');
+    expect(svg).toContain('colours: locked range -30..2');
+    await heat.locator('[data-unlock]').click();
+    await expect.poll(() => heat.locator('[data-range-rule]').textContent()).toMatch(/^colours: auto, noise-aware/);
+    expect(await page.evaluate(() => location.hash)).not.toContain('lock=');
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
