@@ -69,14 +69,21 @@ if (wanted.has('webgpu')) {
   }
 }
 
-async function timeTrainer(trainer: Trainer): Promise<{ seconds: number; final: number[] }> {
-  const t0 = performance.now();
-  const r = await trainer.train(config);
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, final: r.models.map((m) => r.rows.filter((x) => x.model === m.model).at(-1)?.heldoutLoss ?? NaN) };
+/** CPU seconds this process (every thread, workers included) has used. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
-function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
+async function timeTrainer(trainer: Trainer): Promise<{ seconds: number; cpu: number; final: number[] }> {
+  const t0 = performance.now();
+  const c0 = cpuSeconds();
+  const r = await trainer.train(config);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, cpu: cpuSeconds() - c0, final: r.models.map((m) => r.rows.filter((x) => x.model === m.model).at(-1)?.heldoutLoss ?? NaN) };
+}
+
+function timeNumpy(): { seconds: number; cpu: number; final: number[]; numpy: string } {
   const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   // OpenBLAS chooses its kernel from the CPU, as for the sweep's peer (peers/numpy.ts): no override
   const env: NodeJS.ProcessEnv = { ...process.env, ...threads };
@@ -89,7 +96,7 @@ function timeNumpy(): { seconds: number; final: number[]; numpy: string } {
   });
   if (r.status !== 0) throw new Error(`the NumPy peer failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { seconds: out.seconds, final: out.final.map((f: { heldoutLoss: number }) => f.heldoutLoss), numpy: out.numpy };
+  return { seconds: out.seconds, cpu: out.cpuSeconds, final: out.final.map((f: { heldoutLoss: number }) => f.heldoutLoss), numpy: out.numpy };
 }
 
 const per100 = (s: number) => (s / models / iterations) * 100;
@@ -98,6 +105,9 @@ console.log(`training benchmark: ${models} models, N = ${size.hidden}, T = ${con
 for (const t of trainers) await t.trainer.train({ ...config, iterations: 2 }); // warm-up: workers started, kernels compiled
 const keys = [...trainers.map((t) => t.key), ...(wanted.has('numpy') ? ['numpy'] : [])];
 const seconds: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+// CPU time as well as wall time: on a loaded machine the wall time measures the scheduler as much
+// as the code, while the CPU seconds a run used stay close to what it needs.
+const cpuTimes: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
 const finals: Record<string, number[]> = {};
 let numpyVersion = '';
 for (let round = 0; round < rounds; round++) {
@@ -107,14 +117,16 @@ for (let round = 0; round < rounds; round++) {
     if (t) {
       const r = await timeTrainer(t.trainer);
       seconds[which].push(r.seconds);
+      cpuTimes[which].push(r.cpu);
       finals[which] = r.final;
     } else {
       const r = timeNumpy();
       seconds.numpy.push(r.seconds);
+      cpuTimes.numpy.push(r.cpu);
       numpyVersion = r.numpy;
       finals.numpy = r.final;
     }
-    console.log(`  round ${round + 1}: ${which.padEnd(6)} ${seconds[which].at(-1)!.toFixed(2)} s`);
+    console.log(`  round ${round + 1}: ${which.padEnd(6)} ${seconds[which].at(-1)!.toFixed(2)} s (CPU ${cpuTimes[which].at(-1)!.toFixed(2)} s), load ${loadavg()[0].toFixed(1)}`);
   }
 }
 for (const t of trainers) t.trainer.dispose();
@@ -128,20 +140,28 @@ const rows = keys.map((k) => ({
   name: trainers.find((t) => t.key === k)?.name ?? `NumPy ${numpyVersion} float32, 1 thread`,
   seconds: seconds[k],
   median: median(seconds[k]),
+  cpuSeconds: cpuTimes[k],
+  cpuMedian: median(cpuTimes[k]),
 }));
 for (const r of rows) {
   const spread = `${Math.min(...r.seconds).toFixed(2)}-${Math.max(...r.seconds).toFixed(2)}`;
   console.log(`${r.name.padEnd(72)} median ${r.median.toFixed(2)} s (rounds ${spread} s)  ${((1000 * r.median) / iterations).toFixed(1)} ms per step of all ${models}, ${per100(r.median).toFixed(3)} s per 100 steps per model`);
+  console.log(`${''.padEnd(72)} CPU median ${r.cpuMedian.toFixed(2)} s  ${per100(r.cpuMedian).toFixed(3)} CPU s per 100 steps per model`);
 }
 const byKey = Object.fromEntries(rows.map((r) => [r.key, r.median]));
-if (byKey.numpy !== undefined) for (const k of ['cpu', 'webgpu']) if (byKey[k] !== undefined) console.log(`ratio ${k} / NumPy: ${(byKey[k] / byKey.numpy).toFixed(2)}`);
+const cpuByKey = Object.fromEntries(rows.map((r) => [r.key, r.cpuMedian]));
+if (byKey.numpy !== undefined) {
+  for (const k of ['cpu', 'webgpu']) {
+    if (byKey[k] !== undefined) console.log(`ratio ${k} / NumPy: ${(byKey[k] / byKey.numpy).toFixed(2)} wall time, ${(cpuByKey[k] / cpuByKey.numpy).toFixed(2)} CPU time`);
+  }
+}
 console.log(`load at the end ${loadavg()[0].toFixed(1)}`);
 for (const [k, f] of Object.entries(finals)) console.log(`final held-out loss (${k}${k === 'numpy' ? ', its own data' : ''}): ${f.map((x) => x.toPrecision(3)).join(', ')}`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ iterations, models, config, cpus: `${cpus()[0]?.model} x ${cpus().length}`, loadAtEnd: loadavg()[0], rows: rows.map((r) => ({ ...r, per100StepsPerModel: per100(r.median) })), finals }, null, 1),
+  JSON.stringify({ iterations, models, config, cpus: `${cpus()[0]?.model} x ${cpus().length}`, loadAtEnd: loadavg()[0], rows: rows.map((r) => ({ ...r, per100StepsPerModel: per100(r.median), cpuPer100StepsPerModel: per100(r.cpuMedian) })), finals }, null, 1),
 );
 console.log(`wrote ${file}`);
 process.exit(0);
