@@ -337,7 +337,8 @@ describeNeeding(DAWN, 'WebGPU trainer: many models as one batched run', () => {
         momentum: 0.5,
         iterations: 5,
         evalEvery: 2,
-        models: acts.map((a, j) => ({ ...randomModel(a, false, 1), init: inits[j], hidden: 1 + Math.floor(16 * u()), clip: clips[j] })),
+        // N >= 8: each model's state store then outweighs the data buffers (inputs <= 6), which the split below needs
+        models: acts.map((a, j) => ({ ...randomModel(a, false, 1), init: inits[j], hidden: 8 + Math.floor(9 * u()), clip: clips[j] })),
       }),
     );
     const what = ctx(`${JSON.stringify(config.models)} T=${config.length} B=${config.batch} ${config.task} ${config.optimizer}`);
@@ -352,10 +353,15 @@ describeNeeding(DAWN, 'WebGPU trainer: many models as one batched run', () => {
 
     // On a device whose buffers hold no more than the largest model's largest store, the models
     // cannot share one buffer of each kind: the run is split into batched groups, with the same results.
-    const largest = Math.max(...trainer.plan(config).placements.map((_, k) => {
-      const one = trainer.plan({ ...config, models: [config.models[k]] }).groups[0].bytes;
-      return Math.max(one.hs, one.dphi, one.dy, one.opt);
-    }));
+    const full = trainer.plan(config);
+    const largest = Math.max(
+      full.trainData,
+      full.heldData,
+      ...config.models.map((m) => {
+        const one = trainer.plan({ ...config, models: [m] }).groups[0].bytes;
+        return Math.max(one.hs, one.dphi, one.dy, one.opt);
+      }),
+    );
     // (on the same device, so the compiled kernels serve it; the device is the file trainer's to dispose)
     const small = new WebGpuTrainer(trainer.device, trainer.adapterInfo, { maxBufferBytes: largest });
     const plan = small.plan(config);
