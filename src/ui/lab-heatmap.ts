@@ -110,6 +110,13 @@ export class LabHeatmap extends LitElement {
         width: 12px;
         border-radius: 2px;
       }
+      /* Under the title in a narrow panel (theme.ts): from the left, as wide as it needs. */
+      @container (max-width: 440px) {
+        .readout {
+          min-width: 0;
+          text-align: left;
+        }
+      }
       .lock {
         font-size: 0.95em;
         padding: 0 6px;

@@ -212,7 +212,7 @@ export class LabRate extends LitElement {
         <line class="axis" x1=${b.x} y1=${b.y} x2=${b.x} y2=${bottom}></line>
         <line x1=${b.x} x2=${b.x + b.w} y1=${yOf(0)} y2=${yOf(0)} stroke="var(--fg)" stroke-width="1" opacity="0.6"></line>
         <text x=${b.x + b.w / 2} y=${bottom + 27 * sc} text-anchor="middle" style="fill:var(--muted)">${d.axisWords}</text>
-        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">decades per step back</text>
+        <text transform=${`translate(${11 * sc} ${b.y + b.h / 2}) rotate(-90)`} text-anchor="middle" style="fill:var(--muted)">${b.h < 150 * sc ? 'decades/step' : 'decades per step back'}</text>
         ${sel >= 0 ? svg`<rect x=${xOf(rho[sel]) - 3} y=${b.y} width="6" height=${b.h} fill="var(--accent)" opacity="0.18"></rect>` : null}
         <g clip-path="url(#clip)">
           <path d=${pathOf(p.linear)} fill="none" stroke=${COLORS.linear} stroke-width="1.5" stroke-dasharray="6 4"></path>
