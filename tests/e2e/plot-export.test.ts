@@ -98,7 +98,7 @@ describeNeeding(CHROMIUM, 'plot exports from the lab', () => {
     expect(sv.bytes.toString('utf8')).toContain('Slice at \u03c1 = 1.250 \u00b7 log\u2081\u2080 \u2016h\u209c\u2016');
     // The derivative panel, once its histogram is in: the SVG names the activation, rho, t and what
     // binned the histogram; the 2x PNG decodes at twice the SVG's size.
-    await expect.poll(() => page.locator('lab-derivative [data-computed-on]').textContent(), { timeout: 30_000 }).toMatch(/^a_t:/);
+    await expect.poll(() => page.locator('lab-derivative [data-computed-on]').textContent(), { timeout: 30_000 }).toMatch(/^a_t binned by /);
     const dv = await download(page, 'derivative-svg');
     expect(dv.name).toBe(`derivative-rho1.250-t30-${SLUG}.svg`);
     const dvText = dv.bytes.toString('utf8');
