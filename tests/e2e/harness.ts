@@ -77,9 +77,11 @@ export async function openLab(
 export async function waitIdle(page: Page, timeout = 90_000): Promise<void> {
   await page.waitForFunction(
     () => {
-      const lab = (window as unknown as { __lab?: { snapshot(): { run: { status: string }; result: unknown }; firstDrawMs(): number | null } }).__lab;
+      const lab = (window as unknown as { __lab?: { snapshot(): { run: { status: string }; result: unknown; confirm: unknown }; firstDrawMs(): number | null } }).__lab;
       if (!lab) return false;
       const s = lab.snapshot();
+      // A run waiting for confirmation is not idle: the result on screen is an earlier run's.
+      if (s.confirm) throw new Error('waitIdle: the lab is asking to confirm a long run (open the page with confirmAboveMs to test without asking)');
       return s.run.status !== 'running' && s.result !== null && lab.firstDrawMs() !== null;
     },
     null,
