@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     eigenvaluesSeconds: median(rounds.map((r) => r.eigenvaluesSeconds)),
   };
   console.log(
-    `\nmedian over ${runs}: changed setting -> first field ${fmt(summary.changedSeconds)} s = the sweep ${fmt(summary.sweepSeconds)} s + ${fmt(summary.overheadSeconds)} s ` +
+    `\nmedians over ${runs}: changed setting -> first field ${fmt(summary.changedSeconds)} s, the same again ${fmt(summary.sweepSeconds)} s, the per-round difference ${fmt(summary.overheadSeconds)} s ` +
       `(${summary.overheadSeconds <= 1 ? 'within' : 'OVER'} the 1 s target); the setup alone ${fmt(summary.setupSeconds)} s; eigenvalues for the plot ${fmt(summary.eigenvaluesSeconds)} s after it`,
   );
   const result = { date: new Date().toISOString(), command: `bench/setup.ts ${process.argv.slice(2).join(' ')}`.trim(), machine, engine: engine.name, adapter: engine.adapter, config: base, rounds, summary, full };
