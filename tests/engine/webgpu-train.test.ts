@@ -21,7 +21,7 @@ import { newModelRun, runTraining, type EvalRow, type ModelKernel, type ModelRun
 import { initialParams, layoutFor } from '../../src/core/train/model.ts';
 import { adamStep, clipByGlobalNorm, globalNorm, sgdStep } from '../../src/core/train/optim.ts';
 import { ReferenceModel } from '../../src/core/train/reference.ts';
-import { taskShape, trainBatch, type Batch } from '../../src/core/train/tasks.ts';
+import { taskShape, trainBatch, type Batch, type TaskShape } from '../../src/core/train/tasks.ts';
 import { TrainInterrupted, type TrainResult } from '../../src/core/trainer.ts';
 import { CpuTrainer } from '../../src/engine/cpu/train/trainer.ts';
 import { planTraining } from '../../src/engine/webgpu/train/plan.ts';
@@ -79,11 +79,40 @@ function minAbsPreactivation(ref: ReferenceModel): number {
 
 const KINK_MARGIN = 1e-6;
 
+/**
+ * How much float32 rounding of the prediction y can move a mean-squared loss and its gradient,
+ * relative to their size. The GPU's y carries an absolute error dy_b <= Y_EPS (1 + |y_b|): a sum
+ * over N <= 40 products of states each rounded at T <= 12 steps, (T + N) 2^-24 ~ 3e-6 at worst
+ * (measured 1.3e-7 at |y| ~ 1, seed 1782018441). The loss sum_b r_b^2 / B with r = y - t then
+ * moves by at most 2 |r| |dy| + |dy|^2 (Cauchy-Schwarz over b), i.e. relative 2 k + k^2 with
+ * k = |dy| / |r| (norms over the batch); the gradient, J^T (2 r / B), moves by k of itself while
+ * J is not badly conditioned. When y nearly equals the target (the adding task's sum, |t| ~ 1,
+ * met to 1e-3) k is large: cancellation, not a bug. A cross-entropy loss has no such cancellation
+ * (its gradient softmax - onehot loses accuracy only with the logits): 0.
+ */
+const Y_EPS = 3e-6;
+function residualCondition(shape: TaskShape, y: ArrayLike<number>, targets: ArrayLike<number>, B: number): number {
+  if (shape.loss !== 'mse') return 0;
+  let r2 = 0;
+  let dy2 = 0;
+  for (let b = 0; b < B; b++) {
+    r2 += (y[b] - targets[b]) ** 2;
+    dy2 += (Y_EPS * (1 + Math.abs(y[b]))) ** 2;
+  }
+  return Math.sqrt(dy2 / r2);
+}
+
+/** The reference model's prediction y on `batch` (its private forward pass, read here only for the tolerance). */
+function referenceOutputs(ref: ReferenceModel, batch: Batch): Float64Array {
+  return (ref as unknown as { forward(b: Batch): Float64Array }).forward(batch);
+}
+
 /** The reference trainer's run through the shared loop, and whether a kinked model came within KINK_MARGIN of its kink. */
-async function referenceRun(config: TrainConfig): Promise<{ rows: EvalRow[]; models: ModelRun[]; nearKink: boolean }> {
+async function referenceRun(config: TrainConfig): Promise<{ rows: EvalRow[]; models: ModelRun[]; nearKink: boolean; residual: number[][] }> {
   const shape = taskShape(config);
   let nearKink = false;
-  const kernels = config.models.map((m) => {
+  const residual = config.models.map(() => [] as number[]);
+  const kernels = config.models.map((m, k) => {
     const ref = new ReferenceModel(m, shape, config.length, initialParams(m, shape, config.seed));
     const watched: ModelKernel<Float64Array> = {
       layout: ref.layout,
@@ -91,6 +120,7 @@ async function referenceRun(config: TrainConfig): Promise<{ rows: EvalRow[]; mod
       grad: ref.grad,
       loss: (b) => ref.loss(b),
       lossAndGrad: (b) => {
+        residual[k].push(residualCondition(shape, referenceOutputs(ref, b), b.targets, b.size));
         const loss = ref.lossAndGrad(b);
         if (hasKink(m) && minAbsPreactivation(ref) < KINK_MARGIN) nearKink = true;
         return loss;
@@ -101,7 +131,7 @@ async function referenceRun(config: TrainConfig): Promise<{ rows: EvalRow[]; mod
   const rows: EvalRow[] = [];
   const models = await runTraining(config, config.models.map((_, k) => k), kernels, (n) => new Float64Array(n), { onRow: (r) => rows.push(r) });
   rows.sort((a, b) => a.model - b.model || a.iteration - b.iteration);
-  return { rows, models, nearKink };
+  return { rows, models, nearKink, residual };
 }
 
 /** A config from `draw` whose reference run stays clear of every kink (drawn again otherwise). */
@@ -145,14 +175,15 @@ describeNeeding(DAWN, 'WebGPU trainer: one step against the float64 reference', 
         }
         const gpu = await trainer.lossAndGradient(config, 0, p, batch);
         const what = ctx(`${activation} ${JSON.stringify(config.models[0])} T=${config.length} B=${config.batch} ${config.task}`);
-        expect(close(gpu.loss, loss64, 1e-5, 1e-9), `${what}: loss ${gpu.loss} vs ${loss64}`).toBe(true);
+        const kappa = residualCondition(taskShape(config), referenceOutputs(ref, batch), batch.targets, batch.size);
+        expect(close(gpu.loss, loss64, 1e-5 + 2 * kappa + kappa ** 2, 1e-9), `${what}: loss ${gpu.loss} vs ${loss64} (residual condition ${kappa})`).toBe(true);
         let gmax = 0;
         for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
         expect(gmax, what).toBeGreaterThan(1e-6);
         for (let i = 0; i < p.length; i++) {
-          expect(Math.abs(gpu.grad[i] - ref.grad[i]), `${what}: parameter ${i}`).toBeLessThanOrEqual(1e-4 * gmax);
+          expect(Math.abs(gpu.grad[i] - ref.grad[i]), `${what}: parameter ${i}`).toBeLessThanOrEqual((1e-4 + kappa) * gmax);
         }
-        expect(close(gpu.gradNorm, globalNorm(ref.grad), 1e-4), `${what}: norm ${gpu.gradNorm}`).toBe(true);
+        expect(close(gpu.gradNorm, globalNorm(ref.grad), 1e-4 + kappa), `${what}: norm ${gpu.gradNorm}`).toBe(true);
         expect(gpu.clipped).toBe(false);
       }
     }, 120_000);
@@ -252,8 +283,9 @@ describeNeeding(DAWN, 'WebGPU trainer: short runs against the reference trainer'
         expect(b.diverged, what).toBeNull();
         expect(b.stepsRun).toBe(a.stepsRun);
         for (let i = 0; i < a.stepsRun; i++) {
-          expect(close(b.trainLoss[i], a.trainLoss[i], i === 0 ? 1e-5 : 1e-4, 1e-9), `${what}: loss at step ${i}: ${b.trainLoss[i]} vs ${a.trainLoss[i]}`).toBe(true);
-          expect(close(b.gradNorm[i], a.gradNorm[i], 1e-4), `${what}: norm at step ${i}: ${b.gradNorm[i]} vs ${a.gradNorm[i]}`).toBe(true);
+          const kappa = ref.residual[k][i];
+          expect(close(b.trainLoss[i], a.trainLoss[i], (i === 0 ? 1e-5 : 1e-4) + 2 * kappa + kappa ** 2, 1e-9), `${what}: loss at step ${i}: ${b.trainLoss[i]} vs ${a.trainLoss[i]} (residual condition ${kappa})`).toBe(true);
+          expect(close(b.gradNorm[i], a.gradNorm[i], 1e-4 + kappa), `${what}: norm at step ${i}: ${b.gradNorm[i]} vs ${a.gradNorm[i]} (residual condition ${kappa})`).toBe(true);
           expect(b.clipped[i], `${what}: clipped at step ${i}`).toBe(a.clipped[i]);
           if (k % 2 === 1) expect(a.gradNorm[i], what).toBeGreaterThan(1e-3);
         }
