@@ -12,7 +12,7 @@ import type { Config } from '../core/config.ts';
 import type { PreactivationHistogram } from '../core/preactivations.ts';
 import type { ChartScene } from './chart.ts';
 import type { Rgb } from './colormap.ts';
-import { configTitle, prettyLabel, type Box, type Scale } from './figure.ts';
+import { ascent, configTitle, LABEL, PAD, SUBTITLE, TICK, TICK_TEXT, TITLE, prettyLabel, type Box, type Scale } from './figure.ts';
 import type { FigureFont } from './font.ts';
 import { boxFrame, checkScale, FRAME, frame, GRID, MUTED, SLICE_COLOURS } from './slice.ts';
 import { labelledTicks } from './ticks.ts';
@@ -92,13 +92,6 @@ export interface DerivativeScene extends ChartScene {
   bars: Box[];
 }
 
-const PAD = 12;
-const TITLE = 13;
-const SUBTITLE = 10;
-const TICK_TEXT = 10;
-const LABEL = 11;
-const TICK = 4;
-const ascent = (size: number) => 0.76 * size;
 
 export function buildDerivativeScene(d: DerivativeFigureData, config: Config, font: FigureFont, opts: DerivativeFigureOptions = {}): DerivativeScene {
   const scale = checkScale(opts.scale ?? 1);

@@ -77,12 +77,15 @@ export interface HeatmapScene {
 export const INK: Rgb = [34, 34, 34];
 const FRAME: Rgb = [68, 68, 68];
 const WHITE: Rgb = [255, 255, 255];
-const PAD = 12;
-const TITLE = 13;
-const SUBTITLE = 10;
-const TICK_TEXT = 10;
-const LABEL = 11;
-const TICK = 4;
+/** Figure typography and spacing in CSS px, shared by every figure (heatmap, slice, derivative panel). */
+export const PAD = 12;
+export const TITLE = 13;
+export const SUBTITLE = 10;
+export const TICK_TEXT = 10;
+export const LABEL = 11;
+export const TICK = 4;
+/** A font's ascent as a fraction of its size (the figures' vertical text placement). */
+export const ascent = (size: number) => 0.76 * size;
 
 /** Labels in figure typography: log10 -> log₁₀, || -> ‖, h_t -> hₜ, ||.||_F -> ‖.‖ (Frobenius), rho -> ρ, phi -> φ. */
 export function prettyLabel(s: string): string {
@@ -174,7 +177,6 @@ export function buildHeatmapScene(field: GradientField, font: FigureFont, opts: 
   const cbLabels = cbTicks.values.map((v) => formatTick(v, cbTicks.step));
   const cbLabelW = Math.max(...cbLabels.map((s) => font.measure(s, TICK_TEXT)));
 
-  const ascent = (size: number) => 0.76 * size;
   const plot: Box = { x: PAD + ascent(LABEL) + 0.24 * LABEL + 8 + rhoLabelW + 3 + TICK, y: 0, w: plotW, h: plotH };
   const described = configTitle(config);
   // A difference figure says what it draws ("tanh − relu, log10 ‖dL/dh_t‖"), then the config

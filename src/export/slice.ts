@@ -19,7 +19,7 @@ import { movedSpectrum } from '../core/spectrum-init.ts';
 import { theoryRow } from '../core/theory.ts';
 import { clipPolyline, type ChartItem, type ChartScene } from './chart.ts';
 import { OVERFLOW_SOLID, type Rgb } from './colormap.ts';
-import { configTitle, prettyLabel, SCALES, type Box, type Scale } from './figure.ts';
+import { ascent, configTitle, LABEL, PAD, SUBTITLE, TICK, TICK_TEXT, TITLE, prettyLabel, SCALES, type Box, type Scale } from './figure.ts';
 import type { FigureFont } from './font.ts';
 import { labelledTicks, stepTicks } from './ticks.ts';
 
@@ -277,13 +277,6 @@ export const INK: Rgb = [34, 34, 34];
 export const MUTED: Rgb = [85, 85, 85];
 export const GRID: Rgb = [225, 225, 225];
 export const FRAME: Rgb = [68, 68, 68];
-const PAD = 12;
-const TITLE = 13;
-const SUBTITLE = 10;
-const TICK_TEXT = 10;
-const LABEL = 11;
-const TICK = 4;
-const ascent = (size: number) => 0.76 * size;
 
 /** Frame, title lines and legend helpers shared by the slice and spectrum figures. */
 export interface Frame {
