@@ -119,6 +119,23 @@ function str(s: string): number[] {
   return vec([...s].map((ch) => [ch.charCodeAt(0)]));
 }
 
+
+/** Emitters for a function body under construction: local.get/set/tee, i32.const, a SIMD op, an f32x4 splat of a constant. */
+function emit(b: number[]) {
+  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  return {
+    get: (l: number) => b.push(OP.localGet, ...uleb(l)),
+    set: (l: number) => b.push(OP.localSet, ...uleb(l)),
+    tee: (l: number) => b.push(OP.localTee, ...uleb(l)),
+    i32: (v: number) => b.push(OP.i32Const, ...sleb(v)),
+    simd,
+    f32x4: (v: number) => {
+      b.push(F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer));
+      simd(SIMD.f32x4Splat);
+    },
+  };
+}
+
 /**
  * The body (locals + code) of gemm(M, X, out, np, bp), byte addresses. `fma`: the multiply-adds
  * as relaxed-SIMD f32x4.relaxed_madd (one fused instruction where the CPU has FMA, so the sums
@@ -135,11 +152,7 @@ function gemmBody(fma: boolean, rect = false): number[] {
   const M1 = 24 + k;
   const XV = 25 + k;
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const tee = (l: number) => b.push(OP.localTee, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, tee, i32, simd } = emit(b);
   const memarg = (align: number, offset: number) => [...uleb(align), ...uleb(offset)];
 
   // row = np * 4 (bytes per row);  i = 0
@@ -231,11 +244,7 @@ function atbBody(fma: boolean): number[] {
   const M1 = 23;
   const XV = 24;
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const tee = (l: number) => b.push(OP.localTee, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, tee, i32, simd } = emit(b);
   const memarg = (align: number, offset: number) => [...uleb(align), ...uleb(offset)];
 
   get(L.np); i32(2); b.push(OP.i32Shl); set(L.row);
@@ -313,15 +322,8 @@ function atbBody(fma: boolean): number[] {
 function reluBody(): number[] {
   const P = { a: 0, h: 1, d: 2, n: 3, end: 4, x: 5, le: 6 } as const;
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, i32, simd, f32x4 } = emit(b);
   const memarg = [...uleb(2), ...uleb(0)];
-  const f32x4 = (v: number) => {
-    b.push(F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer));
-    simd(SIMD.f32x4Splat);
-  };
   get(P.a); get(P.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
   b.push(OP.loop, OP.void);
   {
@@ -352,11 +354,7 @@ function reluBody(): number[] {
 function maskMulBody(): number[] {
   const P = { g: 0, r: 1, out: 2, mask: 3, np: 4, rows: 5, k: 6, end: 7, mp: 8 } as const;
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const tee = (l: number) => b.push(OP.localTee, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, tee, i32, simd } = emit(b);
   const memarg = [...uleb(2), ...uleb(0)];
   i32(0); set(P.k);
   b.push(OP.loop, OP.void); // rows
@@ -401,16 +399,8 @@ function tanhBody(fused: boolean): number[] {
   const first = P.end + 1;
   const V = { x: first, ax: first + 1, z: first + 2, k: first + 3, e: first + 4, big: first + 5, small: first + 6, der: first + 7, sq: first + 8, mask: first + 9, rhoV: first + 10, satV: first + 11, cnt: first + 12, lo: first + 13, hi: first + 14, hv: first + 15, tmp: first + 16, dlo: first + 17, dhi: first + 18 };
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, i32, simd, f32x4 } = emit(b);
   const memarg = [...uleb(2), ...uleb(0)];
-  const f32x4 = (v: number) => {
-    const bytes = new Uint8Array(new Float32Array([v]).buffer);
-    b.push(F32_CONST, ...bytes);
-    simd(SIMD.f32x4Splat);
-  };
   const add = () => simd(SIMD.f32x4Add);
   const sub = () => simd(SIMD.f32x4Sub);
   const mul = () => simd(SIMD.f32x4Mul);
@@ -563,15 +553,8 @@ function rectBody(): number[] {
   const first = P.end + 1;
   const V = { a: first, neg: first + 1, rhoV: first + 2, alphaV: first + 3, leakyV: first + 4, cnt: first + 5, lo: first + 6, hi: first + 7, hv: first + 8, tmp: first + 9, dv: first + 10, dlo: first + 11, dhi: first + 12 };
   const b: number[] = [];
-  const get = (l: number) => b.push(OP.localGet, ...uleb(l));
-  const set = (l: number) => b.push(OP.localSet, ...uleb(l));
-  const i32 = (v: number) => b.push(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => b.push(OP.simd, ...uleb(op), ...imm);
+  const { get, set, i32, simd, f32x4 } = emit(b);
   const memarg = [...uleb(2), ...uleb(0)];
-  const f32x4 = (v: number) => {
-    b.push(F32_CONST, ...new Uint8Array(new Float32Array([v]).buffer));
-    simd(SIMD.f32x4Splat);
-  };
   get(P.acc); get(P.n); i32(2); b.push(OP.i32Shl, OP.i32Add); set(P.end);
   get(P.rho); simd(SIMD.f32x4Splat); set(V.rhoV);
   get(P.alpha); simd(SIMD.f32x4Splat); set(V.alphaV);
