@@ -39,24 +39,7 @@
 override WORKGROUP: u32 = 256u;
 override HS_VEC4: u32 = 1024u;
 
-struct Params {
-  n: u32,
-  np4: u32,
-  batch: u32,
-  samples: u32,
-  steps: u32,
-  tFrom: u32,   // first (largest) step of this dispatch
-  tTo: u32,     // last (smallest) step, inclusive
-  h0Flags: u32, // FLAG_FWD_OVERFLOW / FLAG_HID_ZERO of h_0
-  h0Log: f32,   // log10 ||h_0||
-  kRows: u32,
-  killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE: a forward flag that undefines the whole backward pass
-  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied (weights.wgsl)
-  moved: u32,   // 1 on the outlier axis (weights.wgsl)
-  tile4: u32,   // TILE4 (1, 2 or 4)
-  _pad1: u32,
-  _pad2: u32,
-}
+// Params: shaders/sweep-params.wgsl (the prelude).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> rhos: array<f32>;

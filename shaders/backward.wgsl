@@ -35,24 +35,7 @@
 
 override WORKGROUP: u32 = 64u;
 
-struct Params {
-  n: u32,
-  np4: u32,
-  batch: u32,
-  samples: u32,
-  steps: u32,
-  tFrom: u32,   // first (largest) step of this dispatch
-  tTo: u32,     // last (smallest) step, inclusive
-  h0Flags: u32, // FLAG_FWD_OVERFLOW / FLAG_HID_ZERO of h_0
-  h0Log: f32,   // log10 ||h_0||
-  kRows: u32,
-  killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE: a forward flag that undefines the whole backward pass
-  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied
-  moved: u32,   // 1 on the outlier axis (weights.wgsl)
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
+// Params: shaders/sweep-params.wgsl (the prelude).
 
 // StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
 // table (src/engine/webgpu/record.ts).

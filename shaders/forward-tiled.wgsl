@@ -42,24 +42,7 @@
 override WORKGROUP: u32 = 256u;
 override HS_VEC4: u32 = 1024u;
 
-struct Params {
-  n: u32,       // N hidden units
-  np4: u32,     // padded row length of W0 in vec4s (even)
-  batch: u32,   // BP sequences (padded to whole tiles)
-  samples: u32, // S samples per rho
-  steps: u32,   // T
-  tFrom: u32,   // first step of this dispatch
-  tTo: u32,     // last step, inclusive
-  h0Flags: u32, // (backward)
-  h0Log: f32,   // (backward)
-  kRows: u32,   // KC rows of this chunk
-  killMask: u32, // (backward)
-  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied (weights.wgsl)
-  moved: u32,   // 1 on the outlier axis (weights.wgsl)
-  tile4: u32,   // TILE4: quads of sequences per workgroup (1, 2 or 4; divides WORKGROUP)
-  _pad1: u32,
-  _pad2: u32,
-}
+// Params: shaders/sweep-params.wgsl (the prelude).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> drive: array<f32>;

@@ -35,24 +35,7 @@
 
 override WORKGROUP: u32 = 64u;
 
-struct Params {
-  n: u32,       // N hidden units
-  np4: u32,     // padded row length of W0 in vec4s (even)
-  batch: u32,   // BP sequences (padded; sequences beyond KC S compute but are never reduced)
-  samples: u32, // S samples per rho
-  steps: u32,   // T
-  tFrom: u32,   // first step of this dispatch
-  tTo: u32,     // last step, inclusive
-  h0Flags: u32, // flags of h_0 (backward.wgsl)
-  h0Log: f32,   // log10 ||h_0|| (backward.wgsl)
-  kRows: u32,   // KC rows of this chunk
-  killMask: u32, // FLAG_FWD_OVERFLOW / FLAG_FWD_RANGE bits that undefine the backward pass (backward.wgsl)
-  matStride: u32, // vec4s between the untied matrices of wmat (NP * NP4); 0 when tied
-  moved: u32,   // 1 on the outlier axis (weights.wgsl)
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
+// Params: shaders/sweep-params.wgsl (the prelude).
 
 // StepRecord, the FLAG_* bits and LOG10_2 come from the record prelude generated from the statistics
 // table (src/engine/webgpu/record.ts).

@@ -12,7 +12,7 @@
 //   8 outlier [M][4 + 2N] f32   per matrix: R row-major (a real outlier's R = [r, 0, 0, 0]), then
 //                               P's two rows of N (the second all zeros for a real outlier);
 //                               a 16-byte placeholder on the rho axis (p.moved == 0: never read)
-// Params fields it reads (both kernels declare them): n, matStride (vec4s between consecutive
+// Params fields it reads (shaders/sweep-params.wgsl): n, matStride (vec4s between consecutive
 // matrices of the matrix binding; 0 when tied) and moved (1 on the outlier axis).
 
 @group(0) @binding(8) var<storage, read> outlier: array<f32>;

@@ -42,6 +42,7 @@ import histogramWgsl from '../../../shaders/histogram.wgsl?raw';
 import matrixPlainWgsl from '../../../shaders/matrix-plain.wgsl?raw';
 import matrixSubgroupsWgsl from '../../../shaders/matrix-subgroups.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
+import sweepParamsWgsl from '../../../shaders/sweep-params.wgsl?raw';
 import weightsWgsl from '../../../shaders/weights.wgsl?raw';
 import { untiedWeights } from '../../core/weights.ts';
 import { sweepWeights, type SweepWeights } from '../sweep-weights.ts';
@@ -84,7 +85,7 @@ export function defaultVariant(info: AdapterDescription): { variant: KernelVaria
   return { variant: 'tiled', why: 'hardware adapter: tiled kernels (a workgroup per tile of sequences, rows split across invocations)' };
 }
 
-/** Params struct of forward.wgsl / backward.wgsl: 16 words. */
+/** Params struct of shaders/sweep-params.wgsl (the step kernels): 16 words. */
 const STEP_PARAMS_BYTES = 64;
 /** Invocations per workgroup of shaders/histogram.wgsl (one workgroup per sample). */
 const HISTOGRAM_WORKGROUP = 64;
@@ -508,7 +509,7 @@ export class WebGpuEngine implements Engine {
    */
   private stepPrelude(variant: KernelVariant, pass: 'forward' | 'backward'): string {
     const matrix = variant === 'persistent' && this.subgroups ? matrixSubgroupsWgsl : matrixPlainWgsl;
-    return `${matrix}\n${this.record}\n${weightsWgsl}\n${pass === 'forward' ? forwardStepWgsl : backwardStepWgsl}`;
+    return `${matrix}\n${sweepParamsWgsl}\n${this.record}\n${weightsWgsl}\n${pass === 'forward' ? forwardStepWgsl : backwardStepWgsl}`;
   }
 
   private backwardModule(variant: KernelVariant): GPUShaderModule {
@@ -721,7 +722,7 @@ export class WebGpuEngine implements Engine {
       const list: Dispatch[] = [];
       const setStep = (slot: number, tFrom: number, tTo: number) => {
         const o = (slot * PARAM_STRIDE) / 4;
-        // Params of forward.wgsl / backward.wgsl, field by field (no per-dispatch allocation)
+        // Params of shaders/sweep-params.wgsl, field by field (no per-dispatch allocation)
         pu[o] = n;
         pu[o + 1] = np4;
         pu[o + 2] = bc;
